@@ -1,0 +1,246 @@
+//! From parsed arguments to output: validates options, runs the engine, renders, writes.
+//! This and `main.rs` are the only places that write to the terminal.
+
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+
+use crate::cidr::{self, grep, list, ops::SplitBy, rangeset::RangeSet, scan::Found};
+use crate::cli::{CidrCommand, Cli, Command, ListArgs, MatchArgs};
+use crate::error::{Error, Result, EXIT_NEGATIVE, EXIT_USAGE};
+use crate::render::{self, style, RenderOpts};
+use crate::trace::Trace;
+
+/// What the process was given besides its arguments.
+pub struct Io<'a> {
+    pub stdin: &'a mut dyn BufRead,
+    pub stdout: &'a mut dyn Write,
+    pub stderr: &'a mut dyn Write,
+    pub stdout_is_terminal: bool,
+    /// The value of `NO_COLOR`, if set.
+    pub no_color: Option<String>,
+}
+
+/// Runs netlab with `args` (program name first) and returns the exit code.
+pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut Io) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => return clap_error(&e, io),
+    };
+    match dispatch(&cli, io) {
+        Ok(code) => code,
+        Err(Error::Io { source, .. }) if source.kind() == io::ErrorKind::BrokenPipe => 0,
+        Err(e) => {
+            let _ = writeln!(io.stderr, "{}", e.one_line());
+            e.exit_code()
+        }
+    }
+}
+
+/// Help and version go to stdout as clap writes them; every real usage error becomes one line.
+fn clap_error(e: &clap::Error, io: &mut Io) -> i32 {
+    use clap::error::ErrorKind;
+    let rendered = e.render().to_string();
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = write!(io.stdout, "{rendered}");
+            0
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = write!(io.stderr, "{rendered}");
+            EXIT_USAGE
+        }
+        _ => {
+            // The first paragraph is the message; clap lists missing arguments on indented lines.
+            let first: Vec<&str> = rendered.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
+            let first = first.join(" ");
+            let first = first.trim_start_matches("error: ");
+            let tip = rendered.lines().find_map(|l| l.trim().strip_prefix("tip: ").map(str::to_string));
+            let command: Vec<&str> = rendered
+                .lines()
+                .find_map(|l| l.strip_prefix("Usage: "))
+                .map(|u| u.split_whitespace().take_while(|w| !w.starts_with(['[', '<', '-'])).collect())
+                .unwrap_or_else(|| vec!["netlab"]);
+            let hint = tip.unwrap_or_else(|| format!("see '{} --help'", command.join(" ")));
+            let _ = writeln!(io.stderr, "{}", Error::usage("usage", first, hint).one_line());
+            EXIT_USAGE
+        }
+    }
+}
+
+fn dispatch(cli: &Cli, io: &mut Io) -> Result<i32> {
+    let opts = RenderOpts {
+        notes: !cli.global.no_notes,
+        palette: style::decide(cli.global.color, io.stdout_is_terminal, io.no_color.as_deref()),
+    };
+    let Command::Cidr(cmd) = &cli.command;
+    let trace = match cmd {
+        CidrCommand::Contains(a) => cidr::contains(&a.network, &a.addresses)?,
+        CidrCommand::Info(a) => cidr::info(&a.prefixes)?,
+        CidrCommand::Split(a) => {
+            let by = match (a.prefix, a.count) {
+                (Some(p), _) => SplitBy::Prefix(p),
+                (None, Some(n)) => SplitBy::Count(n),
+                (None, None) => return Err(Error::usage("split", "needs --prefix or --count", "see 'netlab cidr split --help'")),
+            };
+            cidr::split(&a.network, by, a.max)?
+        }
+        CidrCommand::Aggregate(a) => cidr::aggregate(&read_list(a, io)?),
+        CidrCommand::Overlap(a) => cidr::overlap(&read_list(a, io)?),
+        CidrCommand::Exclude(a) => cidr::exclude(&a.from, &a.minus)?,
+        CidrCommand::Match(a) => return run_match(a, cli.global.json, io),
+    };
+    write_trace(&trace, cli.global.json, &opts, io)?;
+    Ok(trace.outcome.exit_code())
+}
+
+fn write_trace(trace: &Trace, json: bool, opts: &RenderOpts, io: &mut Io) -> Result<()> {
+    let text = if json { render::json(trace) } else { render::text(trace, opts) };
+    io.stdout.write_all(text.as_bytes()).and_then(|()| io.stdout.flush()).map_err(|e| Error::io("-", e))
+}
+
+/// Opens `path` for reading, or standard input for `-`.
+fn open(path: &Path) -> Result<Box<dyn Read>> {
+    if path == Path::new("-") {
+        return Ok(Box::new(io::stdin()));
+    }
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+        return Err(Error::usage(path.display().to_string(), "is a directory", "give a file"));
+    }
+    Ok(Box::new(file))
+}
+
+fn read_list(a: &ListArgs, io: &mut Io) -> Result<Vec<(u64, cidr::parse::ParsedPrefix)>> {
+    match &a.file {
+        None => list::read_prefixes(io.stdin, "-"),
+        Some(p) if p == Path::new("-") => list::read_prefixes(io.stdin, "-"),
+        Some(p) => {
+            let mut r = BufReader::new(open(p)?);
+            list::read_prefixes(&mut r, &p.display().to_string())
+        }
+    }
+}
+
+/// Loads every range from `-f` files and `-e` patterns.
+fn load_ranges(a: &MatchArgs) -> Result<RangeSet> {
+    let mut entries = Vec::new();
+    for path in &a.range_files {
+        let mut r = BufReader::new(open(path)?);
+        entries.extend(list::read_ranges(&mut r, &path.display().to_string())?);
+    }
+    for pattern in &a.patterns {
+        for token in pattern.split([',', ' ', '\t']).filter(|t| !t.is_empty()) {
+            let entry = list::parse_range(token).map_err(|e| Error::usage(format!("pattern '{token}'"), e.to_string(), e.hint()))?;
+            entries.push(entry);
+        }
+    }
+    if entries.is_empty() {
+        return Err(Error::usage("match", "no ranges were given", "put prefixes in the -f file or after -e"));
+    }
+    Ok(RangeSet::new(&entries))
+}
+
+/// Writes selected lines as they are, prefixed by the file name when there are several files.
+struct TextSink<'a> {
+    out: io::BufWriter<&'a mut dyn Write>,
+    with_names: bool,
+    count_only: bool,
+}
+
+impl grep::MatchSink for TextSink<'_> {
+    fn selected(&mut self, source: Option<&str>, _: u64, line: &[u8], _: Option<Found>) -> io::Result<()> {
+        if self.count_only {
+            return Ok(());
+        }
+        if self.with_names {
+            self.out.write_all(source.unwrap_or("(standard input)").as_bytes())?;
+            self.out.write_all(b":")?;
+        }
+        self.out.write_all(line)
+    }
+}
+
+/// Writes one JSON object per selected line (JSON Lines), then a summary object.
+struct JsonSink<'a> {
+    out: io::BufWriter<&'a mut dyn Write>,
+    count_only: bool,
+}
+
+impl grep::MatchSink for JsonSink<'_> {
+    fn selected(&mut self, source: Option<&str>, line_no: u64, line: &[u8], address: Option<Found>) -> io::Result<()> {
+        if self.count_only {
+            return Ok(());
+        }
+        let body = line.strip_suffix(b"\n").unwrap_or(line);
+        let address = address.map(|a| match a {
+            Found::V4(v) => std::net::Ipv4Addr::from(v).to_string(),
+            Found::V6(v) => std::net::Ipv6Addr::from(v).to_string(),
+        });
+        let record = serde_json::json!({
+            "type": "cidr.match.line",
+            "source": source.unwrap_or("-"),
+            "line_number": line_no,
+            "line": String::from_utf8_lossy(body),
+            "address": address,
+        });
+        serde_json::to_writer(&mut self.out, &record)?;
+        self.out.write_all(b"\n")
+    }
+}
+
+fn run_match(a: &MatchArgs, json: bool, io: &mut Io) -> Result<i32> {
+    let set = load_ranges(a)?;
+    let opts = grep::MatchOptions {
+        mode: if a.first { grep::MatchMode::First } else { grep::MatchMode::Any },
+        invert: a.invert,
+        include_no_address: a.include_no_address,
+    };
+    let matcher = grep::LineMatcher::new(&set, opts);
+    let inputs: Vec<PathBuf> = if a.inputs.is_empty() { vec![PathBuf::from("-")] } else { a.inputs.clone() };
+    let with_names = inputs.len() > 1;
+    let mut stats = grep::MatchStats::default();
+    let out_err = |e| Error::io("-", e);
+    if json {
+        let mut sink = JsonSink { out: io::BufWriter::with_capacity(1 << 18, &mut *io.stdout), count_only: a.count };
+        search_inputs(&matcher, &inputs, &mut *io.stdin, &mut sink, &mut stats)?;
+        let summary = serde_json::json!({
+            "type": "cidr.match.summary",
+            "schema": "netlab.cidr.match/1",
+            "stats": stats,
+        });
+        sink.out.write_all(format!("{summary}\n").as_bytes()).and_then(|()| sink.out.flush()).map_err(out_err)?;
+    } else {
+        let mut sink = TextSink { out: io::BufWriter::with_capacity(1 << 18, &mut *io.stdout), with_names, count_only: a.count };
+        search_inputs(&matcher, &inputs, &mut *io.stdin, &mut sink, &mut stats)?;
+        if a.count {
+            sink.out.write_all(format!("{}\n", stats.selected).as_bytes()).map_err(out_err)?;
+        }
+        sink.out.flush().map_err(out_err)?;
+    }
+    if a.stats {
+        let _ = writeln!(
+            io.stderr,
+            "netlab: stats: {} lines read, {} matched, {} without an address, {} too long (over {} bytes, skipped)",
+            stats.lines, stats.selected, stats.without_address, stats.too_long, grep::MAX_LINE
+        );
+    }
+    Ok(if stats.selected > 0 { 0 } else { EXIT_NEGATIVE })
+}
+
+/// Runs the matcher over every input in order ('-' is standard input).
+fn search_inputs(matcher: &grep::LineMatcher, inputs: &[PathBuf], stdin: &mut dyn BufRead, sink: &mut dyn grep::MatchSink, stats: &mut grep::MatchStats) -> Result<()> {
+    for path in inputs {
+        let result = if path == Path::new("-") {
+            matcher.run(stdin, None, sink, stats)
+        } else {
+            let name = path.display().to_string();
+            matcher.run(&mut open(path)?, Some(&name), sink, stats)
+        };
+        result.map_err(|e| Error::io(path, e))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,217 @@
+//! `netlab cidr match`: stream lines, print those with an address inside the ranges.
+//!
+//! Memory is bounded whatever the input: lines are read into one fixed buffer of
+//! [`MAX_LINE`] bytes; a longer line is skipped and counted, never grown into.
+
+use std::io::{self, Read};
+
+use memchr::memchr;
+
+use super::rangeset::RangeSet;
+use super::scan::{Found, Scanner};
+
+/// The longest line `match` looks at; longer lines are skipped and counted as too long.
+pub const MAX_LINE: usize = 1 << 20;
+
+/// Which addresses in a line decide whether it matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchMode {
+    /// Any address in the line (grepcidr 2.0).
+    Any,
+    /// Only the first address in the line (an access log's client address).
+    First,
+}
+
+/// How to select lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MatchOptions {
+    pub mode: MatchMode,
+    /// Select lines that have an address but none inside (grepcidr `-v`).
+    pub invert: bool,
+    /// With `invert`, also select lines without any address (grepcidr `-i`).
+    pub include_no_address: bool,
+}
+
+/// What a match run saw.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MatchStats {
+    pub lines: u64,
+    pub selected: u64,
+    /// Lines in which no address (of a family being looked for) was found.
+    pub without_address: u64,
+    /// Lines longer than [`MAX_LINE`], skipped.
+    pub too_long: u64,
+}
+
+/// Where selected lines go. `line` includes its newline when it had one.
+pub trait MatchSink {
+    fn selected(&mut self, source: Option<&str>, line_no: u64, line: &[u8], address: Option<Found>) -> io::Result<()>;
+}
+
+/// Decides lines; one per `match` run, shared by every input.
+#[derive(Debug)]
+pub struct LineMatcher<'a> {
+    set: &'a RangeSet,
+    opts: MatchOptions,
+    scanner: Scanner,
+}
+
+impl<'a> LineMatcher<'a> {
+    pub fn new(set: &'a RangeSet, opts: MatchOptions) -> Self {
+        let scanner = match opts.mode {
+            MatchMode::Any => Scanner { v4: set.has_v4(), v6: set.has_v6() },
+            MatchMode::First => Scanner { v4: true, v6: true },
+        };
+        LineMatcher { set, opts, scanner }
+    }
+
+    /// (selected, an address was seen, the deciding address).
+    #[inline]
+    pub fn decide(&self, line: &[u8]) -> (bool, bool, Option<Found>) {
+        let (seen, hit) = match self.opts.mode {
+            MatchMode::Any => {
+                let mut seen = false;
+                let mut hit = None;
+                self.scanner.scan(line, |f| {
+                    seen = true;
+                    if self.set.contains(f) {
+                        hit = Some(f);
+                        true
+                    } else {
+                        false
+                    }
+                });
+                (seen, hit)
+            }
+            MatchMode::First => match self.scanner.first(line) {
+                Some(f) => (true, self.set.contains(f).then_some(f)),
+                None => (false, None),
+            },
+        };
+        let selected = if self.opts.invert {
+            hit.is_none() && (seen || self.opts.include_no_address)
+        } else {
+            hit.is_some()
+        };
+        (selected, seen, hit)
+    }
+
+    /// Reads `reader` to the end, handing selected lines to `sink` and counting into `stats`.
+    pub fn run(&self, reader: &mut dyn Read, source: Option<&str>, sink: &mut dyn MatchSink, stats: &mut MatchStats) -> io::Result<()> {
+        let mut buf = vec![0u8; MAX_LINE];
+        let (mut start, mut end) = (0usize, 0usize);
+        let mut skipping = false; // inside a line longer than the buffer
+        loop {
+            if end == buf.len() {
+                if start > 0 {
+                    buf.copy_within(start..end, 0);
+                    end -= start;
+                    start = 0;
+                } else {
+                    skipping = true;
+                    end = 0;
+                }
+            }
+            let n = match reader.read(&mut buf[end..]) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if n == 0 {
+                if skipping {
+                    stats.lines += 1;
+                    stats.too_long += 1;
+                } else if start < end {
+                    self.one_line(&buf[start..end], source, sink, stats)?;
+                }
+                return Ok(());
+            }
+            end += n;
+            while let Some(i) = memchr(b'\n', &buf[start..end]) {
+                let line = &buf[start..start + i + 1];
+                start += i + 1;
+                if skipping {
+                    skipping = false;
+                    stats.lines += 1;
+                    stats.too_long += 1;
+                } else {
+                    self.one_line(line, source, sink, stats)?;
+                }
+            }
+            if skipping {
+                start = 0;
+                end = 0;
+            }
+        }
+    }
+
+    #[inline]
+    fn one_line(&self, line: &[u8], source: Option<&str>, sink: &mut dyn MatchSink, stats: &mut MatchStats) -> io::Result<()> {
+        stats.lines += 1;
+        let body = line.strip_suffix(b"\n").unwrap_or(line);
+        let (selected, seen, hit) = self.decide(body);
+        if !seen {
+            stats.without_address += 1;
+        }
+        if selected {
+            stats.selected += 1;
+            sink.selected(source, stats.lines, line, hit)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cidr::list::parse_range;
+
+    struct Collect(Vec<(u64, String)>);
+    impl MatchSink for Collect {
+        fn selected(&mut self, _: Option<&str>, n: u64, line: &[u8], _: Option<Found>) -> io::Result<()> {
+            self.0.push((n, String::from_utf8_lossy(line).into_owned()));
+            Ok(())
+        }
+    }
+
+    fn run(ranges: &[&str], opts: MatchOptions, input: &[u8]) -> (Vec<(u64, String)>, MatchStats) {
+        let entries: Vec<_> = ranges.iter().map(|r| parse_range(r).unwrap()).collect();
+        let set = RangeSet::new(&entries);
+        let mut sink = Collect(Vec::new());
+        let mut stats = MatchStats::default();
+        LineMatcher::new(&set, opts).run(&mut &input[..], None, &mut sink, &mut stats).unwrap();
+        (sink.0, stats)
+    }
+
+    const ANY: MatchOptions = MatchOptions { mode: MatchMode::Any, invert: false, include_no_address: false };
+
+    #[test]
+    fn any_first_and_invert() {
+        let input = b"1.1.1.1 GET / from 10.0.0.5\n10.0.0.9 GET /\nno address here\n8.8.8.8 x\n";
+        let (got, stats) = run(&["10.0.0.0/8"], ANY, input);
+        assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(stats, MatchStats { lines: 4, selected: 2, without_address: 1, too_long: 0 });
+        let (got, _) = run(&["10.0.0.0/8"], MatchOptions { mode: MatchMode::First, ..ANY }, input);
+        assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), [2]);
+        let (got, _) = run(&["10.0.0.0/8"], MatchOptions { invert: true, ..ANY }, input);
+        assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), [4]);
+        let (got, _) = run(&["10.0.0.0/8"], MatchOptions { invert: true, include_no_address: true, ..ANY }, input);
+        assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), [3, 4]);
+    }
+
+    #[test]
+    fn last_line_without_newline_is_kept_as_is() {
+        let (got, _) = run(&["10.0.0.0/8"], ANY, b"a\n10.1.1.1");
+        assert_eq!(got, [(2, "10.1.1.1".to_string())]);
+    }
+
+    #[test]
+    fn overlong_lines_are_skipped_and_counted() {
+        let mut input = vec![b'x'; MAX_LINE * 2 + 10];
+        input.extend_from_slice(b" 10.0.0.1\n10.0.0.2\n");
+        input.extend(vec![b'y'; MAX_LINE + 1]);
+        let (got, stats) = run(&["10.0.0.0/8"], ANY, &input);
+        assert_eq!(got, [(2, "10.0.0.2\n".to_string())]);
+        assert_eq!((stats.lines, stats.too_long), (3, 2));
+    }
+}

@@ -1,0 +1,176 @@
+//! Command-line types (clap derive) and nothing else: `app.rs` validates them into engine calls.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::render::style::ColorChoice;
+
+const ABOUT: &str = "A lab toolkit for networking fundamentals: every command shows what happened and why.";
+
+const EXAMPLES: &str = "\
+Examples:
+  netlab cidr contains 10.0.0.0/8 10.1.2.3      is the address in the network? bit by bit
+  netlab cidr info 192.168.1.77/26              network, broadcast, hosts, special blocks
+  netlab cidr match -f ranges.txt access.log    grep a log for addresses in ranges
+  netlab --json cidr info 2001:db8::/48         the same facts as JSON (schema netlab.cidr/1)
+
+Exit status: 0 yes/ok, 1 a negative answer (address outside, no line matched), 2 bad usage or
+input, 3 a file that cannot be read or written.";
+
+/// netlab: networking fundamentals, hands on.
+#[derive(Debug, Parser)]
+#[command(name = "netlab", version, about = ABOUT, after_help = EXAMPLES, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalOpts,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalOpts {
+    /// Print the trace as JSON (with a "schema" field) instead of text
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Colour the text output
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+    /// Leave out the "why:" teaching notes
+    #[arg(long, global = true)]
+    pub no_notes: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// CIDR prefixes, masks and ranges, IPv4 and IPv6 (RFC 4632, RFC 4291)
+    #[command(subcommand)]
+    Cidr(CidrCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CidrCommand {
+    /// Is each address inside the network? Shows the AND of address and mask, bit by bit
+    #[command(after_help = "Example:\n  netlab cidr contains 192.168.0.0/16 192.168.4.20 10.0.0.1\n\nAn address is inside when (address AND mask) == network. Candidates may also be prefixes\n(10.1.0.0/16 is inside 10.0.0.0/8). Exit status: 0 if all are inside, 1 if any is not, 2 on bad input.")]
+    Contains(ContainsArgs),
+    /// Network, masks, broadcast, usable hosts and special-purpose blocks of each prefix
+    #[command(after_help = "Examples:\n  netlab cidr info 10.1.2.3/8        (host bits set: the network is 10.0.0.0/8)\n  netlab cidr info 192.0.2.0/31      (RFC 3021 point-to-point: 2 usable)\n  netlab cidr info fd00::/8 10.0.0.0/255.255.255.0")]
+    Info(InfoArgs),
+    /// Cut a prefix into equal subnets: by new prefix length, or into at least N subnets
+    #[command(after_help = "Examples:\n  netlab cidr split 10.0.0.0/24 --prefix 26\n  netlab cidr split 2001:db8::/48 --count 4\n\nOutput lines starting with '#' are comments, so the list can be piped into other netlab cidr commands.")]
+    Split(SplitArgs),
+    /// The fewest prefixes covering exactly the input prefixes (one per line)
+    #[command(after_help = "Example:\n  printf '10.0.0.0/25\\n10.0.0.128/25\\n' | netlab cidr aggregate\n\nInput: one prefix or address per line; '#' starts a comment; blank lines are skipped.")]
+    Aggregate(ListArgs),
+    /// Every pair of input prefixes that overlap, and which contains which
+    #[command(after_help = "Example:\n  netlab cidr overlap firewall-allow.txt\n\nInput: one prefix or address per line; '#' starts a comment; blank lines are skipped.")]
+    Overlap(ListArgs),
+    /// The address space left after removing prefixes, as the fewest prefixes
+    #[command(after_help = "Examples:\n  netlab cidr exclude 10.0.0.0/8 --minus 10.1.0.0/16\n  netlab cidr exclude 0.0.0.0/0 --minus 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16\n  netlab cidr exclude ::/0 --minus fc00::/7 fe80::/10")]
+    Exclude(ExcludeArgs),
+    /// Print input lines that contain an address inside the ranges (like grepcidr)
+    #[command(after_help = MATCH_HELP)]
+    Match(MatchArgs),
+}
+
+const MATCH_HELP: &str = "\
+What counts as an address (grepcidr 2.0's rules, so the two print the same lines):
+  IPv4: four decimal numbers 0-255 joined by dots, no leading zeros, as a whole 'field' of
+        letters, digits and dots. Found: 1.2.3.4  1.2.3.4:80  ip=1.2.3.4,  x1.2.3.4
+        Not found: 1.2.3.4. (full stop)  1.2.3.4a  01.2.3.4  1.2.3.4.5  1.2.3
+  IPv6: RFC 4291 text in a field of letters, digits, ':' and '.'. Found: 2001:db8::1
+        [2001:db8::1]:443  fe80::1%eth0 (as fe80::1)  ::ffff:10.1.2.3 (IPv4-mapped, as IPv6)
+  Only families that have ranges are looked for: with IPv4 ranges only, ::ffff:10.1.2.3 is
+  text and the 10.1.2.3 inside it is found as IPv4.
+
+Ranges file: one prefix (10.0.0.0/8), address (192.0.2.1) or range (192.0.2.10-192.0.2.20)
+per line; '#' comments and blank lines are skipped; a bad line is an error naming its number.
+
+Lines longer than 1 MiB are skipped and counted (see --stats). With several input files each
+printed line starts with its file name and ':'.
+
+Exit status: 0 if a line was printed (or counted), 1 if none, 2 on bad input, 3 on I/O errors.
+
+Examples:
+  netlab cidr match -f office.txt /var/log/nginx/access.log
+  netlab cidr match --first -e 10.0.0.0/8,192.168.0.0/16 access.log
+  netlab cidr match -c -v -e 2001:db8::/32 < connections.txt";
+
+#[derive(Debug, Args)]
+pub struct ContainsArgs {
+    /// The network, e.g. 10.0.0.0/8 or 2001:db8::/32
+    pub network: String,
+    /// Addresses (or prefixes) to test
+    #[arg(required = true, value_name = "ADDRESS")]
+    pub addresses: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    /// Prefixes: ADDRESS/LENGTH, ADDRESS/NETMASK, or a bare address
+    #[arg(required = true, value_name = "PREFIX")]
+    pub prefixes: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("by").required(true).args(["prefix", "count"])))]
+pub struct SplitArgs {
+    /// The prefix to split
+    pub network: String,
+    /// New prefix length of every subnet
+    #[arg(long, value_name = "LEN")]
+    pub prefix: Option<u8>,
+    /// At least this many equal subnets (rounded up to a power of two)
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
+    /// Refuse to list more subnets than this
+    #[arg(long, value_name = "N", default_value_t = 65_536)]
+    pub max: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// File with one prefix per line; '-' or nothing reads standard input
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExcludeArgs {
+    /// The address space to start from
+    #[arg(required = true, value_name = "PREFIX")]
+    pub from: Vec<String>,
+    /// Prefixes to remove from it
+    #[arg(long, required = true, num_args = 1.., value_name = "PREFIX")]
+    pub minus: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("ranges").required(true).multiple(true).args(["range_files", "patterns"])))]
+pub struct MatchArgs {
+    /// File of ranges to match against (repeatable)
+    #[arg(short = 'f', long = "file", value_name = "RANGES")]
+    pub range_files: Vec<PathBuf>,
+    /// Ranges on the command line, separated by commas or spaces (repeatable)
+    #[arg(short = 'e', long = "regexp", value_name = "PATTERN")]
+    pub patterns: Vec<String>,
+    /// Files to search; none or '-' reads standard input
+    #[arg(value_name = "FILE")]
+    pub inputs: Vec<PathBuf>,
+    /// Only the first address in a line decides (the client address of an access log)
+    #[arg(long)]
+    pub first: bool,
+    /// Print lines that have an address, but none inside the ranges
+    #[arg(short = 'v', long)]
+    pub invert: bool,
+    /// With -v, also print lines that have no address at all
+    #[arg(short = 'i', long, requires = "invert")]
+    pub include_no_address: bool,
+    /// Print only the number of matching lines
+    #[arg(short = 'c', long)]
+    pub count: bool,
+    /// Print lines read, matched, without an address and too long, to stderr
+    #[arg(long)]
+    pub stats: bool,
+}

@@ -1,0 +1,108 @@
+//! Typed errors, and the one-line message every one of them becomes.
+//!
+//! The CLI prints `netlab: <what failed>: <why> (<what to do>)` and exits with
+//! [`Error::exit_code`]. Library code returns these values; only `main.rs` prints them.
+
+use std::path::PathBuf;
+
+/// Exit code for a command that ran fine but whose answer is "no" (grep-like): an address
+/// outside the network, no line matched.
+pub const EXIT_NEGATIVE: i32 = 1;
+/// Exit code for usage errors and bad input.
+pub const EXIT_USAGE: i32 = 2;
+/// Exit code for failures of the environment: files that cannot be read or written.
+pub const EXIT_IO: i32 = 3;
+
+/// Everything that can go wrong in netlab, each variant naming what was expected and what arrived.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A command-line argument that does not parse or does not make sense.
+    #[error("{what}: {why} ({hint})")]
+    Usage {
+        what: String,
+        why: String,
+        hint: String,
+    },
+    /// A token in an input file (or on standard input) that does not parse.
+    #[error("{source_name}:{line}: {why} ({hint})")]
+    Input {
+        source_name: String,
+        line: u64,
+        why: String,
+        hint: String,
+    },
+    /// A file or stream that could not be read or written.
+    #[error("{}: {source} ({hint})", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+        hint: String,
+    },
+}
+
+impl Error {
+    /// A usage error: `what` is the offending token or flag, `why` what is wrong with it,
+    /// `hint` what to do instead.
+    pub fn usage(what: impl Into<String>, why: impl Into<String>, hint: impl Into<String>) -> Self {
+        Error::Usage {
+            what: what.into(),
+            why: why.into(),
+            hint: hint.into(),
+        }
+    }
+
+    /// An I/O error on `path` (use `-` for standard input or output).
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        let hint = match source.kind() {
+            std::io::ErrorKind::NotFound => "check the path",
+            std::io::ErrorKind::PermissionDenied => "check the file's permissions",
+            _ => "check the file and the disk",
+        };
+        Error::Io {
+            path: path.into(),
+            source,
+            hint: hint.into(),
+        }
+    }
+
+    /// The process exit code this error maps to.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Usage { .. } | Error::Input { .. } => EXIT_USAGE,
+            Error::Io { .. } => EXIT_IO,
+        }
+    }
+
+    /// The one line the CLI prints for this error.
+    pub fn one_line(&self) -> String {
+        let text = format!("netlab: {self}");
+        text.replace(['\n', '\r'], " ")
+    }
+}
+
+/// Result with netlab's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_error_is_one_line_with_hint() {
+        let e = Error::usage("cidr 10.0.0.0/33", "prefix length 33 is longer than 32", "use 0-32");
+        assert_eq!(
+            e.one_line(),
+            "netlab: cidr 10.0.0.0/33: prefix length 33 is longer than 32 (use 0-32)"
+        );
+        assert_eq!(e.exit_code(), EXIT_USAGE);
+    }
+
+    #[test]
+    fn io_error_names_path_and_maps_to_exit_3() {
+        let e = Error::io("/nope", std::io::Error::from(std::io::ErrorKind::NotFound));
+        assert!(e.one_line().starts_with("netlab: /nope: "));
+        assert!(e.one_line().ends_with("(check the path)"));
+        assert_eq!(e.exit_code(), EXIT_IO);
+    }
+}

@@ -1,0 +1,19 @@
+//! netlab: a lab toolkit for networking fundamentals.
+//!
+//! ```text
+//!  CLI (clap, cli.rs) ──► app.rs ──► engine (cidr, ...) ──► Trace ──► render::text  (people)
+//!                                    computes, never prints     ├──► render::json  (--json)
+//!                                                               └──► lab checks
+//! ```
+//!
+//! Engines return a [`trace::Trace`]: plain serde data recording what was done and what it
+//! means. Renderers are pure `&Trace -> String`. Only `app.rs` and `main.rs` write output.
+
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod app;
+pub mod cidr;
+pub mod cli;
+pub mod error;
+pub mod render;
+pub mod trace;

@@ -1,0 +1,56 @@
+//! Renderers: pure functions from a [`Trace`] to text. They never touch the network or a
+//! terminal; `app.rs` decides where the text goes.
+
+pub mod style;
+
+use crate::trace::{Event, EventKind, Note, Trace};
+pub use style::Palette;
+
+/// How to render text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RenderOpts {
+    /// Show the teaching notes ("why: ...").
+    pub notes: bool,
+    pub palette: Palette,
+}
+
+impl RenderOpts {
+    /// No colour, with notes: what tests and pipes get.
+    pub fn plain() -> Self {
+        RenderOpts {
+            notes: true,
+            palette: Palette::plain(),
+        }
+    }
+}
+
+/// The trace as pretty-printed JSON (the `--json` output), with a trailing newline.
+pub fn json(trace: &Trace) -> String {
+    let mut s = serde_json::to_string_pretty(trace).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}
+
+/// The trace as text for a person.
+pub fn text(trace: &Trace, opts: &RenderOpts) -> String {
+    let mut out = String::new();
+    for event in &trace.events {
+        match &event.kind {
+            EventKind::Cidr(e) => crate::cidr::render::event(&mut out, e, opts),
+        }
+        notes(&mut out, event, opts, "");
+    }
+    out
+}
+
+/// Appends an event's notes, one per line, each starting with `prefix`.
+pub fn notes(out: &mut String, event: &Event, opts: &RenderOpts, prefix: &str) {
+    if !opts.notes {
+        return;
+    }
+    for Note { text, reference, .. } in &event.notes {
+        let p = &opts.palette;
+        let reference = reference.as_deref().map(|r| format!(" [{r}]")).unwrap_or_default();
+        out.push_str(&format!("{prefix}{}why:{} {text}{}{reference}{}\n", p.cyan, p.reset, p.dim, p.reset));
+    }
+}

@@ -1,0 +1,134 @@
+//! The shared vocabulary: every netlab command produces a [`Trace`].
+//!
+//! A trace is plain data: an ordered list of [`Event`]s, each with a monotonic timestamp, what
+//! happened (a domain event such as `cidr.membership`), and teaching [`Note`]s that say what it
+//! means. Renderers turn a trace into text or JSON; lab checks read the same trace. Engines
+//! build traces and never print.
+//!
+//! ```text
+//!  CLI args ──► engine ──► Trace ──► render::text   (people)
+//!                                └─► render::json   (--json, "schema": "netlab.<command>/1")
+//!                                └─► lab checks     (answers checked against it)
+//! ```
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cidr::events::CidrEvent;
+
+/// One command's record of what it did and what came of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trace {
+    /// `netlab.<command>/<version>`; the version changes whenever the shape does.
+    pub schema: String,
+    /// The command that produced the trace, e.g. `cidr info`.
+    pub command: String,
+    /// What happened, in order.
+    pub events: Vec<Event>,
+    /// How it ended.
+    pub outcome: Outcome,
+}
+
+/// One thing that happened, with when and what it means.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Microseconds since the trace started (monotonic clock).
+    pub at_us: u64,
+    /// What happened; serialized with a `"type"` field such as `"cidr.membership"`.
+    #[serde(flatten)]
+    pub kind: EventKind,
+    /// Teaching notes attached to this event; `--no-notes` hides them in text output.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Note>,
+}
+
+/// Every kind of event, grouped by protocol domain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum EventKind {
+    Cidr(CidrEvent),
+}
+
+/// A short explanation of what an event means, with the RFC that says so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    /// Stable identifier of the teaching point, e.g. `cidr.rfc3021`.
+    pub topic: String,
+    /// The explanation, one or two sentences.
+    pub text: String,
+    /// Where to read more, e.g. `RFC 3021 §2`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+}
+
+impl Note {
+    pub fn new(topic: &str, text: impl Into<String>, reference: Option<&str>) -> Self {
+        Note {
+            topic: topic.to_string(),
+            text: text.into(),
+            reference: reference.map(str::to_string),
+        }
+    }
+}
+
+/// How a command ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Outcome {
+    /// The command did what was asked and the answer is "yes" (or there is no yes/no).
+    Ok,
+    /// The command ran, and the answer is "no": an address outside, nothing matched.
+    Negative { reason: String },
+}
+
+impl Outcome {
+    /// The process exit code for this outcome (0, or 1 for a negative answer).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Outcome::Ok => 0,
+            Outcome::Negative { .. } => crate::error::EXIT_NEGATIVE,
+        }
+    }
+}
+
+/// Builds a trace event by event, stamping each with the time since the builder was made.
+#[derive(Debug)]
+pub struct TraceBuilder {
+    schema: String,
+    command: String,
+    started: Instant,
+    events: Vec<Event>,
+}
+
+impl TraceBuilder {
+    /// `domain` is the schema's middle part (`cidr` gives `netlab.cidr/1`).
+    pub fn new(domain: &str, command: &str) -> Self {
+        TraceBuilder {
+            schema: format!("netlab.{domain}/1"),
+            command: command.to_string(),
+            started: Instant::now(),
+            events: Vec::new(),
+        }
+    }
+
+    /// Records an event with its teaching notes.
+    pub fn push(&mut self, kind: impl Into<EventKind>, notes: Vec<Note>) {
+        let at_us = u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.events.push(Event {
+            at_us,
+            kind: kind.into(),
+            notes,
+        });
+    }
+
+    /// Ends the trace with `outcome`.
+    pub fn finish(self, outcome: Outcome) -> Trace {
+        Trace {
+            schema: self.schema,
+            command: self.command,
+            events: self.events,
+            outcome,
+        }
+    }
+}
