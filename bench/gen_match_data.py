@@ -29,7 +29,7 @@ def make_ranges(rng, n):
             net = ipaddress.IPv6Network((base >> (128 - plen) << (128 - plen), plen))
             v6.append(net)
         else:
-            plen = rng.randint(12, 28)
+            plen = rng.randint(16, 28)
             base = rng.getrandbits(32)
             net = ipaddress.IPv4Network((base >> (32 - plen) << (32 - plen), plen))
             v4.append(net)
@@ -58,7 +58,7 @@ def main():
     with open(a.log_file, "w", buffering=1 << 20) as f:
         for i in range(a.lines):
             six = rng.random() < 0.2
-            if rng.random() < 0.08:
+            if rng.random() < 0.09:
                 addr = random_inside(rng, rng.choice(v6 if six else v4))
             elif six:
                 addr = ipaddress.IPv6Address(rng.getrandbits(128))

@@ -87,7 +87,7 @@ What counts as an address (grepcidr 2.0's rules, so the two print the same lines
 Ranges file: one prefix (10.0.0.0/8), address (192.0.2.1) or range (192.0.2.10-192.0.2.20)
 per line; '#' comments and blank lines are skipped; a bad line is an error naming its number.
 
-Lines longer than 1 MiB are skipped and counted (see --stats). With several input files each
+Lines longer than 4 MiB are skipped and counted (see --stats). With several input files each
 printed line starts with its file name and ':'.
 
 Exit status: 0 if a line was printed (or counted), 1 if none, 2 on bad input, 3 on I/O errors.

@@ -5,13 +5,13 @@
 
 use std::io::{self, Read};
 
-use memchr::memchr;
+use memchr::{memchr, memrchr};
 
 use super::rangeset::RangeSet;
 use super::scan::{Found, Scanner};
 
 /// The longest line `match` looks at; longer lines are skipped and counted as too long.
-pub const MAX_LINE: usize = 1 << 20;
+pub const MAX_LINE: usize = 4 << 20;
 
 /// Which addresses in a line decide whether it matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,43 +122,100 @@ impl<'a> LineMatcher<'a> {
                     stats.lines += 1;
                     stats.too_long += 1;
                 } else if start < end {
-                    self.one_line(&buf[start..end], source, sink, stats)?;
+                    self.region(&buf[start..end], source, sink, stats)?;
                 }
                 return Ok(());
             }
+            let fresh = end;
             end += n;
-            while let Some(i) = memchr(b'\n', &buf[start..end]) {
-                let line = &buf[start..start + i + 1];
-                start += i + 1;
-                if skipping {
-                    skipping = false;
-                    stats.lines += 1;
-                    stats.too_long += 1;
-                } else {
-                    self.one_line(line, source, sink, stats)?;
-                }
-            }
+            let Some(last_newline) = memrchr(b'\n', &buf[fresh..end]).map(|i| fresh + i) else {
+                continue;
+            };
             if skipping {
-                start = 0;
-                end = 0;
+                // The over-long line ends at the first newline of what just arrived.
+                let first = fresh + memchr(b'\n', &buf[fresh..end]).unwrap_or(0);
+                skipping = false;
+                stats.lines += 1;
+                stats.too_long += 1;
+                start = first + 1;
             }
+            if start <= last_newline {
+                self.region(&buf[start..=last_newline], source, sink, stats)?;
+            }
+            start = last_newline + 1;
         }
     }
 
-    #[inline]
-    fn one_line(&self, line: &[u8], source: Option<&str>, sink: &mut dyn MatchSink, stats: &mut MatchStats) -> io::Result<()> {
-        stats.lines += 1;
-        let body = line.strip_suffix(b"\n").unwrap_or(line);
-        let (selected, seen, hit) = self.decide(body);
-        if !seen {
-            stats.without_address += 1;
-        }
-        if selected {
-            stats.selected += 1;
-            sink.selected(source, stats.lines, line, hit)?;
+    /// Decides every line of `region` (whole lines), in two threads when it is large, and
+    /// hands the selected ones to `sink` in input order.
+    fn region(&self, region: &[u8], source: Option<&str>, sink: &mut dyn MatchSink, stats: &mut MatchStats) -> io::Result<()> {
+        let split = (region.len() >= PARALLEL_MIN)
+            .then(|| memchr(b'\n', &region[region.len() / 2..]).map(|i| region.len() / 2 + i + 1))
+            .flatten();
+        let blocks = match split {
+            Some(mid) if mid < region.len() => {
+                let (a, b) = region.split_at(mid);
+                let (ra, rb) = std::thread::scope(|s| {
+                    let worker = s.spawn(|| self.block(b));
+                    let ra = self.block(a);
+                    (ra, worker.join())
+                });
+                let rb = rb.map_err(|_| io::Error::other("match worker thread failed"))?;
+                [(a, ra), (b, rb)].into_iter().collect::<Vec<_>>()
+            }
+            _ => vec![(region, self.block(region))],
+        };
+        for (block, result) in blocks {
+            for sel in &result.selected {
+                stats.selected += 1;
+                sink.selected(source, stats.lines + sel.index, &block[sel.start..sel.end], sel.hit)?;
+            }
+            stats.lines += result.lines;
+            stats.without_address += result.without_address;
         }
         Ok(())
     }
+
+    /// Decides every line of `block`; pure, so blocks can be decided in parallel.
+    fn block(&self, block: &[u8]) -> BlockResult {
+        let mut result = BlockResult::default();
+        let mut start = 0;
+        while start < block.len() {
+            let end = memchr(b'\n', &block[start..]).map_or(block.len(), |i| start + i + 1);
+            let line = &block[start..end];
+            let body = line.strip_suffix(b"\n").unwrap_or(line);
+            let (selected, seen, hit) = self.decide(body);
+            result.lines += 1;
+            if !seen {
+                result.without_address += 1;
+            }
+            if selected {
+                result.selected.push(Selected { start, end, index: result.lines, hit });
+            }
+            start = end;
+        }
+        result
+    }
+}
+
+/// Regions at least this large are decided by two threads.
+const PARALLEL_MIN: usize = 256 << 10;
+
+/// A selected line inside a block: its bytes, its 1-based index in the block, the address.
+#[derive(Debug)]
+struct Selected {
+    start: usize,
+    end: usize,
+    index: u64,
+    hit: Option<Found>,
+}
+
+/// What deciding one block found.
+#[derive(Debug, Default)]
+struct BlockResult {
+    selected: Vec<Selected>,
+    lines: u64,
+    without_address: u64,
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use super::scan::Found;
 use super::span::{union, Family, Span};
 
 /// Bits of an address used to pick a bucket.
-const BUCKET_BITS: u32 = 16;
+const BUCKET_BITS: u32 = 12;
 
 /// Disjoint sorted intervals of one family, with the bucket table.
 #[derive(Debug, Clone, Default)]

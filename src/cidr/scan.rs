@@ -32,9 +32,6 @@ const DIGIT: u8 = 1;
 const HEX: u8 = 2;
 const FIELD4: u8 = 4; // letters, digits, '.'
 const FIELD6: u8 = 8; // letters, digits, '.', ':'
-const DOT: u8 = 16;
-const COLON: u8 = 32;
-const TRIGGER_BOTH: u8 = DOT | COLON;
 
 /// Byte classes, indexed by byte.
 static CLASS: [u8; 256] = {
@@ -53,12 +50,28 @@ static CLASS: [u8; 256] = {
             k |= FIELD4 | FIELD6;
         }
         if c == b':' {
-            k |= FIELD6 | COLON;
-        }
-        if c == b'.' {
-            k |= DOT;
+            k |= FIELD6;
         }
         t[b] = k;
+        b += 1;
+    }
+    t
+};
+
+const NOT_HEX: u8 = 0xff;
+
+/// The value of each hex digit byte, [`NOT_HEX`] for every other byte.
+static HEX_VALUE: [u8; 256] = {
+    let mut t = [NOT_HEX; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => NOT_HEX,
+        };
         b += 1;
     }
     t
@@ -87,47 +100,59 @@ pub struct Scanner {
 impl Scanner {
     /// Calls `on_found` for each address in `line`, in order, until it returns true.
     /// Returns whether it did.
+    ///
+    /// Equivalent to visiting every position as grepcidr does (see `reference_scan` in the
+    /// tests), but it only looks where a hint can be: let `q` be the next `.` or `:` at or after
+    /// the scan position `p`. No position before `q - 4` can hint (its window holds neither).
+    /// - `q` is a `.`: no IPv6 hint can fire before `q` (it needs a `:` after a run of hex
+    ///   digits, and there is none before `q`), so the hint is the first digit in `q-3..q`.
+    /// - `q` is a `:`: let `s` start the run of (at most four) hex digits just before `q`. No
+    ///   position before `s` can hint; at `s` the IPv4 hint fires if a `.` follows within three
+    ///   bytes (only possible just after `q`), and otherwise the IPv6 hint does. With no hex
+    ///   run, only `::` followed by a hex digit at `q` itself hints.
     #[inline]
     pub fn scan(&self, line: &[u8], mut on_found: impl FnMut(Found) -> bool) -> bool {
-        let triggers = if self.v4 { DOT } else { 0 } | if self.v6 { COLON } else { 0 };
-        if triggers == 0 {
-            return false;
-        }
         let mut p = 0;
         while p < line.len() {
             let rest = &line[p..];
-            let next = match triggers {
-                TRIGGER_BOTH => memchr2(b'.', b':', rest),
-                DOT => memchr(b'.', rest),
-                _ => memchr(b':', rest),
+            let next = match (self.v4, self.v6) {
+                (true, true) => memchr2(b'.', b':', rest),
+                (true, false) => memchr(b'.', rest),
+                (false, true) => memchr(b':', rest),
+                (false, false) => None,
             };
             let Some(offset) = next else { return false };
             let q = p + offset;
-            let mut r = p.max(q.saturating_sub(4));
-            p = q + 1;
-            while r <= q {
-                if self.v4 && ipv4_hint(line, r) {
-                    let len = field_len(line, r, FIELD4);
-                    if let Some(a) = parse_ipv4(&line[r..r + len]) {
-                        if on_found(Found::V4(a)) {
-                            return true;
-                        }
-                    }
-                    p = r + len;
-                    break;
+            let hint = if line[q] == b'.' {
+                (q.saturating_sub(3).max(p)..q).find(|&r| line[r].is_ascii_digit()).map(|r| (r, true))
+            } else {
+                let mut s = q;
+                while s > p && q - s < 4 && line[s - 1].is_ascii_hexdigit() {
+                    s -= 1;
                 }
-                if self.v6 && ipv6_hint(line, r) {
-                    let len = field_len(line, r, FIELD6);
-                    if let Some(a) = parse_ipv6(&line[r..r + len]) {
-                        if on_found(Found::V6(a)) {
-                            return true;
-                        }
-                    }
-                    p = r + len;
-                    break;
+                if s < q {
+                    Some((s, self.v4 && ipv4_hint(line, s)))
+                } else {
+                    ipv6_hint(line, q).then_some((q, false))
                 }
-                r += 1;
+            };
+            let Some((r, is_v4)) = hint else {
+                p = q + 1;
+                continue;
+            };
+            let (len, found) = if is_v4 {
+                let len = field_len(line, r, FIELD4);
+                (len, parse_ipv4(&line[r..r + len]).map(Found::V4))
+            } else {
+                let len = field_len(line, r, FIELD6);
+                (len, parse_ipv6(&line[r..r + len]).map(Found::V6))
+            };
+            if let Some(f) = found {
+                if on_found(f) {
+                    return true;
+                }
             }
+            p = r + len;
         }
         false
     }
@@ -241,11 +266,12 @@ pub fn parse_ipv6(s: &[u8]) -> Option<u128> {
     while i < s.len() {
         let c = s[i];
         i += 1;
-        if let Some(d) = (c as char).to_digit(16) {
+        let d = HEX_VALUE[c as usize];
+        if d != NOT_HEX {
             if digits == 4 {
                 return None;
             }
-            val = (val << 4) | d;
+            val = (val << 4) | u32::from(d);
             digits += 1;
             continue;
         }
@@ -315,6 +341,49 @@ mod tests {
             false
         });
         out
+    }
+
+    /// grepcidr 2.0's `scan_with_hints`, position by position: the oracle for [`Scanner::scan`].
+    fn reference_scan(scanner: Scanner, line: &[u8]) -> Vec<Found> {
+        let mut out = Vec::new();
+        let mut p = 0;
+        while p < line.len() {
+            if scanner.v4 && ipv4_hint(line, p) {
+                let len = field_len(line, p, FIELD4);
+                out.extend(parse_ipv4(&line[p..p + len]).map(Found::V4));
+                p += len;
+                continue;
+            }
+            if scanner.v6 && ipv6_hint(line, p) {
+                let len = field_len(line, p, FIELD6);
+                out.extend(parse_ipv6(&line[p..p + len]).map(Found::V6));
+                p += len;
+                continue;
+            }
+            p += 1;
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_scan_equals_reference(line in "[0-9a-fA-Fxz.: /\\[\\]-]{0,60}", v4 in proptest::bool::ANY, v6 in proptest::bool::ANY) {
+            let scanner = Scanner { v4, v6 };
+            let mut fast = Vec::new();
+            scanner.scan(line.as_bytes(), |f| { fast.push(f); false });
+            proptest::prop_assert_eq!(fast, reference_scan(scanner, line.as_bytes()));
+        }
+
+        #[test]
+        fn fast_scan_equals_reference_on_address_like_text(parts in proptest::collection::vec("(1?[0-9]{1,2}|2[0-5][0-9]|[0-9a-f]{1,4}|::?|\\.|x|/| )", 0..30)) {
+            let line = parts.concat();
+            for (v4, v6) in [(true, true), (true, false), (false, true)] {
+                let scanner = Scanner { v4, v6 };
+                let mut fast = Vec::new();
+                scanner.scan(line.as_bytes(), |f| { fast.push(f); false });
+                proptest::prop_assert_eq!(fast, reference_scan(scanner, line.as_bytes()), "line {:?} v4 {} v6 {}", line, v4, v6);
+            }
+        }
     }
 
     const BOTH: Scanner = Scanner { v4: true, v6: true };

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Benchmark: `netlab cidr match` against grepcidr 2.0 on the same data, in the same run.
+#
+# Data (deterministic, made once under bench/data/): 10,000 mixed IPv4/IPv6 ranges and
+# 10,000,000 access-log lines with the client address first, about 10% inside a range.
+# Checks that both tools print the same lines, then prints the median wall time of each over
+# RUNS runs and the ratio grepcidr/netlab (how many times faster netlab is).
+#
+# usage: bench/cidr-match.sh [LINES] [RUNS]     (defaults: 10000000 5)
+set -euo pipefail
+export NETLAB_OFFLINE=1
+cd "$(dirname "$0")/.."
+LINES=${1:-10000000}
+RUNS=${2:-5}
+DATA=bench/data
+mkdir -p "$DATA"
+RANGES=$DATA/ranges-10k.txt
+LOG=$DATA/access-$LINES.log
+
+if ! command -v grepcidr >/dev/null; then
+    echo "installing grepcidr (Debian package)..." >&2
+    if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
+    $SUDO apt-get update -qq && $SUDO apt-get install -y -qq grepcidr >/dev/null
+fi
+if [ ! -s "$LOG" ] || [ ! -s "$RANGES" ]; then
+    echo "generating $LINES log lines and 10,000 ranges (once)..." >&2
+    python3 bench/gen_match_data.py --ranges 10000 --lines "$LINES" "$RANGES" "$LOG"
+fi
+cargo build --release --quiet
+NETLAB=target/release/netlab
+
+echo "checking that both print the same lines..." >&2
+"$NETLAB" cidr match -f "$RANGES" "$LOG" > "$DATA/netlab.out"
+grepcidr -f "$RANGES" "$LOG" > "$DATA/grepcidr.out"
+if ! cmp -s "$DATA/netlab.out" "$DATA/grepcidr.out"; then
+    echo "FAIL: netlab and grepcidr printed different lines:" >&2
+    diff "$DATA/netlab.out" "$DATA/grepcidr.out" | head -20 >&2
+    exit 1
+fi
+matched=$(wc -l < "$DATA/netlab.out")
+
+# Median wall time in seconds of RUNS runs of the given command (output discarded).
+median() {
+    local times=()
+    for _ in $(seq "$RUNS"); do
+        local start end
+        start=$(date +%s.%N)
+        "$@" > /dev/null
+        end=$(date +%s.%N)
+        times+=("$(echo "$end - $start" | bc -l)")
+    done
+    printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+}
+
+cat "$LOG" > /dev/null # warm the page cache for both
+size_mb=$(du -m "$LOG" | cut -f1)
+t_grepcidr=$(median grepcidr -f "$RANGES" "$LOG")
+t_netlab=$(median "$NETLAB" cidr match -f "$RANGES" "$LOG")
+t_first=$(median "$NETLAB" cidr match --first -f "$RANGES" "$LOG")
+awk -v g="$t_grepcidr" -v n="$t_netlab" -v f="$t_first" -v mb="$size_mb" -v lines="$LINES" -v m="$matched" -v runs="$RUNS" 'BEGIN {
+    printf "input: %d lines, %d MB, %d matching lines (%.1f%%), 10000 ranges; median of %d runs\n", lines, mb, m, 100*m/lines, runs
+    printf "grepcidr 2.0             %7.3f s  %7.1f MB/s\n", g, mb/g
+    printf "netlab cidr match        %7.3f s  %7.1f MB/s\n", n, mb/n
+    printf "netlab cidr match --first %6.3f s  %7.1f MB/s\n", f, mb/f
+    printf "ratio grepcidr/netlab: %.1fx (--first: %.1fx)\n", g/n, g/f
+}'
