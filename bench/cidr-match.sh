@@ -47,7 +47,7 @@ median() {
         start=$(date +%s.%N)
         "$@" > /dev/null
         end=$(date +%s.%N)
-        times+=("$(echo "$end - $start" | bc -l)")
+        times+=("$(awk -v s="$start" -v e="$end" 'BEGIN { print e - s }')")
     done
     printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
 }

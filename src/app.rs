@@ -55,14 +55,24 @@ fn clap_error(e: &clap::Error, io: &mut Io) -> i32 {
         }
         _ => {
             // The first paragraph is the message; clap lists missing arguments on indented lines.
-            let first: Vec<&str> = rendered.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
+            let first: Vec<&str> = rendered
+                .lines()
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
             let first = first.join(" ");
             let first = first.trim_start_matches("error: ");
-            let tip = rendered.lines().find_map(|l| l.trim().strip_prefix("tip: ").map(str::to_string));
+            let tip = rendered
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("tip: ").map(str::to_string));
             let command: Vec<&str> = rendered
                 .lines()
                 .find_map(|l| l.strip_prefix("Usage: "))
-                .map(|u| u.split_whitespace().take_while(|w| !w.starts_with(['[', '<', '-'])).collect())
+                .map(|u| {
+                    u.split_whitespace()
+                        .take_while(|w| !w.starts_with(['[', '<', '-']))
+                        .collect()
+                })
                 .unwrap_or_else(|| vec!["netlab"]);
             let hint = tip.unwrap_or_else(|| format!("see '{} --help'", command.join(" ")));
             let _ = writeln!(io.stderr, "{}", Error::usage("usage", first, hint).one_line());
@@ -84,7 +94,13 @@ fn dispatch(cli: &Cli, io: &mut Io) -> Result<i32> {
             let by = match (a.prefix, a.count) {
                 (Some(p), _) => SplitBy::Prefix(p),
                 (None, Some(n)) => SplitBy::Count(n),
-                (None, None) => return Err(Error::usage("split", "needs --prefix or --count", "see 'netlab cidr split --help'")),
+                (None, None) => {
+                    return Err(Error::usage(
+                        "split",
+                        "needs --prefix or --count",
+                        "see 'netlab cidr split --help'",
+                    ))
+                }
             };
             cidr::split(&a.network, by, a.max)?
         }
@@ -98,8 +114,15 @@ fn dispatch(cli: &Cli, io: &mut Io) -> Result<i32> {
 }
 
 fn write_trace(trace: &Trace, json: bool, opts: &RenderOpts, io: &mut Io) -> Result<()> {
-    let text = if json { render::json(trace) } else { render::text(trace, opts) };
-    io.stdout.write_all(text.as_bytes()).and_then(|()| io.stdout.flush()).map_err(|e| Error::io("-", e))
+    let text = if json {
+        render::json(trace)
+    } else {
+        render::text(trace, opts)
+    };
+    io.stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| io.stdout.flush())
+        .map_err(|e| Error::io("-", e))
 }
 
 /// Opens `path` for reading, or standard input for `-`.
@@ -109,7 +132,11 @@ fn open(path: &Path) -> Result<Box<dyn Read>> {
     }
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
-        return Err(Error::usage(path.display().to_string(), "is a directory", "give a file"));
+        return Err(Error::usage(
+            path.display().to_string(),
+            "is a directory",
+            "give a file",
+        ));
     }
     Ok(Box::new(file))
 }
@@ -134,12 +161,17 @@ fn load_ranges(a: &MatchArgs) -> Result<RangeSet> {
     }
     for pattern in &a.patterns {
         for token in pattern.split([',', ' ', '\t']).filter(|t| !t.is_empty()) {
-            let entry = list::parse_range(token).map_err(|e| Error::usage(format!("pattern '{token}'"), e.to_string(), e.hint()))?;
+            let entry = list::parse_range(token)
+                .map_err(|e| Error::usage(format!("pattern '{token}'"), e.to_string(), e.hint()))?;
             entries.push(entry);
         }
     }
     if entries.is_empty() {
-        return Err(Error::usage("match", "no ranges were given", "put prefixes in the -f file or after -e"));
+        return Err(Error::usage(
+            "match",
+            "no ranges were given",
+            "put prefixes in the -f file or after -e",
+        ));
     }
     Ok(RangeSet::new(&entries))
 }
@@ -195,29 +227,49 @@ impl grep::MatchSink for JsonSink<'_> {
 fn run_match(a: &MatchArgs, json: bool, io: &mut Io) -> Result<i32> {
     let set = load_ranges(a)?;
     let opts = grep::MatchOptions {
-        mode: if a.first { grep::MatchMode::First } else { grep::MatchMode::Any },
+        mode: if a.first {
+            grep::MatchMode::First
+        } else {
+            grep::MatchMode::Any
+        },
         invert: a.invert,
         include_no_address: a.include_no_address,
     };
     let matcher = grep::LineMatcher::new(&set, opts);
-    let inputs: Vec<PathBuf> = if a.inputs.is_empty() { vec![PathBuf::from("-")] } else { a.inputs.clone() };
+    let inputs: Vec<PathBuf> = if a.inputs.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        a.inputs.clone()
+    };
     let with_names = inputs.len() > 1;
     let mut stats = grep::MatchStats::default();
     let out_err = |e| Error::io("-", e);
     if json {
-        let mut sink = JsonSink { out: io::BufWriter::with_capacity(1 << 18, &mut *io.stdout), count_only: a.count };
+        let mut sink = JsonSink {
+            out: io::BufWriter::with_capacity(1 << 18, &mut *io.stdout),
+            count_only: a.count,
+        };
         search_inputs(&matcher, &inputs, &mut *io.stdin, &mut sink, &mut stats)?;
         let summary = serde_json::json!({
             "type": "cidr.match.summary",
             "schema": "netlab.cidr.match/1",
             "stats": stats,
         });
-        sink.out.write_all(format!("{summary}\n").as_bytes()).and_then(|()| sink.out.flush()).map_err(out_err)?;
+        sink.out
+            .write_all(format!("{summary}\n").as_bytes())
+            .and_then(|()| sink.out.flush())
+            .map_err(out_err)?;
     } else {
-        let mut sink = TextSink { out: io::BufWriter::with_capacity(1 << 18, &mut *io.stdout), with_names, count_only: a.count };
+        let mut sink = TextSink {
+            out: io::BufWriter::with_capacity(1 << 18, &mut *io.stdout),
+            with_names,
+            count_only: a.count,
+        };
         search_inputs(&matcher, &inputs, &mut *io.stdin, &mut sink, &mut stats)?;
         if a.count {
-            sink.out.write_all(format!("{}\n", stats.selected).as_bytes()).map_err(out_err)?;
+            sink.out
+                .write_all(format!("{}\n", stats.selected).as_bytes())
+                .map_err(out_err)?;
         }
         sink.out.flush().map_err(out_err)?;
     }
@@ -225,14 +277,24 @@ fn run_match(a: &MatchArgs, json: bool, io: &mut Io) -> Result<i32> {
         let _ = writeln!(
             io.stderr,
             "netlab: stats: {} lines read, {} matched, {} without an address, {} too long (over {} bytes, skipped)",
-            stats.lines, stats.selected, stats.without_address, stats.too_long, grep::MAX_LINE
+            stats.lines,
+            stats.selected,
+            stats.without_address,
+            stats.too_long,
+            grep::MAX_LINE
         );
     }
     Ok(if stats.selected > 0 { 0 } else { EXIT_NEGATIVE })
 }
 
 /// Runs the matcher over every input in order ('-' is standard input).
-fn search_inputs(matcher: &grep::LineMatcher, inputs: &[PathBuf], stdin: &mut dyn BufRead, sink: &mut dyn grep::MatchSink, stats: &mut grep::MatchStats) -> Result<()> {
+fn search_inputs(
+    matcher: &grep::LineMatcher,
+    inputs: &[PathBuf],
+    stdin: &mut dyn BufRead,
+    sink: &mut dyn grep::MatchSink,
+    stats: &mut grep::MatchStats,
+) -> Result<()> {
     for path in inputs {
         let result = if path == Path::new("-") {
             matcher.run(stdin, None, sink, stats)

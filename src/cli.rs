@@ -52,22 +52,34 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum CidrCommand {
     /// Is each address inside the network? Shows the AND of address and mask, bit by bit
-    #[command(after_help = "Example:\n  netlab cidr contains 192.168.0.0/16 192.168.4.20 10.0.0.1\n\nAn address is inside when (address AND mask) == network. Candidates may also be prefixes\n(10.1.0.0/16 is inside 10.0.0.0/8). Exit status: 0 if all are inside, 1 if any is not, 2 on bad input.")]
+    #[command(
+        after_help = "Example:\n  netlab cidr contains 192.168.0.0/16 192.168.4.20 10.0.0.1\n\nAn address is inside when (address AND mask) == network. Candidates may also be prefixes\n(10.1.0.0/16 is inside 10.0.0.0/8). Exit status: 0 if all are inside, 1 if any is not, 2 on bad input."
+    )]
     Contains(ContainsArgs),
     /// Network, masks, broadcast, usable hosts and special-purpose blocks of each prefix
-    #[command(after_help = "Examples:\n  netlab cidr info 10.1.2.3/8        (host bits set: the network is 10.0.0.0/8)\n  netlab cidr info 192.0.2.0/31      (RFC 3021 point-to-point: 2 usable)\n  netlab cidr info fd00::/8 10.0.0.0/255.255.255.0")]
+    #[command(
+        after_help = "Examples:\n  netlab cidr info 10.1.2.3/8        (host bits set: the network is 10.0.0.0/8)\n  netlab cidr info 192.0.2.0/31      (RFC 3021 point-to-point: 2 usable)\n  netlab cidr info fd00::/8 10.0.0.0/255.255.255.0"
+    )]
     Info(InfoArgs),
     /// Cut a prefix into equal subnets: by new prefix length, or into at least N subnets
-    #[command(after_help = "Examples:\n  netlab cidr split 10.0.0.0/24 --prefix 26\n  netlab cidr split 2001:db8::/48 --count 4\n\nOutput lines starting with '#' are comments, so the list can be piped into other netlab cidr commands.")]
+    #[command(
+        after_help = "Examples:\n  netlab cidr split 10.0.0.0/24 --prefix 26\n  netlab cidr split 2001:db8::/48 --count 4\n\nOutput lines starting with '#' are comments, so the list can be piped into other netlab cidr commands."
+    )]
     Split(SplitArgs),
     /// The fewest prefixes covering exactly the input prefixes (one per line)
-    #[command(after_help = "Example:\n  printf '10.0.0.0/25\\n10.0.0.128/25\\n' | netlab cidr aggregate\n\nInput: one prefix or address per line; '#' starts a comment; blank lines are skipped.")]
+    #[command(
+        after_help = "Example:\n  printf '10.0.0.0/25\\n10.0.0.128/25\\n' | netlab cidr aggregate\n\nInput: one prefix or address per line; '#' starts a comment; blank lines are skipped."
+    )]
     Aggregate(ListArgs),
     /// Every pair of input prefixes that overlap, and which contains which
-    #[command(after_help = "Example:\n  netlab cidr overlap firewall-allow.txt\n\nInput: one prefix or address per line; '#' starts a comment; blank lines are skipped.")]
+    #[command(
+        after_help = "Example:\n  netlab cidr overlap firewall-allow.txt\n\nInput: one prefix or address per line; '#' starts a comment; blank lines are skipped."
+    )]
     Overlap(ListArgs),
     /// The address space left after removing prefixes, as the fewest prefixes
-    #[command(after_help = "Examples:\n  netlab cidr exclude 10.0.0.0/8 --minus 10.1.0.0/16\n  netlab cidr exclude 0.0.0.0/0 --minus 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16\n  netlab cidr exclude ::/0 --minus fc00::/7 fe80::/10")]
+    #[command(
+        after_help = "Examples:\n  netlab cidr exclude 10.0.0.0/8 --minus 10.1.0.0/16\n  netlab cidr exclude 0.0.0.0/0 --minus 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16\n  netlab cidr exclude ::/0 --minus fc00::/7 fe80::/10"
+    )]
     Exclude(ExcludeArgs),
     /// Print input lines that contain an address inside the ranges (like grepcidr)
     #[command(after_help = MATCH_HELP)]

@@ -18,11 +18,7 @@ pub const EXIT_IO: i32 = 3;
 pub enum Error {
     /// A command-line argument that does not parse or does not make sense.
     #[error("{what}: {why} ({hint})")]
-    Usage {
-        what: String,
-        why: String,
-        hint: String,
-    },
+    Usage { what: String, why: String, hint: String },
     /// A token in an input file (or on standard input) that does not parse.
     #[error("{source_name}:{line}: {why} ({hint})")]
     Input {

@@ -59,7 +59,10 @@ pub struct LineMatcher<'a> {
 impl<'a> LineMatcher<'a> {
     pub fn new(set: &'a RangeSet, opts: MatchOptions) -> Self {
         let scanner = match opts.mode {
-            MatchMode::Any => Scanner { v4: set.has_v4(), v6: set.has_v6() },
+            MatchMode::Any => Scanner {
+                v4: set.has_v4(),
+                v6: set.has_v6(),
+            },
             MatchMode::First => Scanner { v4: true, v6: true },
         };
         LineMatcher { set, opts, scanner }
@@ -97,10 +100,17 @@ impl<'a> LineMatcher<'a> {
     }
 
     /// Reads `reader` to the end, handing selected lines to `sink` and counting into `stats`.
-    pub fn run(&self, reader: &mut dyn Read, source: Option<&str>, sink: &mut dyn MatchSink, stats: &mut MatchStats) -> io::Result<()> {
+    pub fn run(
+        &self,
+        reader: &mut dyn Read,
+        source: Option<&str>,
+        sink: &mut dyn MatchSink,
+        stats: &mut MatchStats,
+    ) -> io::Result<()> {
         let mut buf = vec![0u8; MAX_LINE];
         let (mut start, mut end) = (0usize, 0usize);
         let mut skipping = false; // inside a line longer than the buffer
+        let lines_before = stats.lines; // line numbers count from 1 in each input
         loop {
             if end == buf.len() {
                 if start > 0 {
@@ -122,7 +132,7 @@ impl<'a> LineMatcher<'a> {
                     stats.lines += 1;
                     stats.too_long += 1;
                 } else if start < end {
-                    self.region(&buf[start..end], source, sink, stats)?;
+                    self.region(&buf[start..end], source, lines_before, sink, stats)?;
                 }
                 return Ok(());
             }
@@ -140,7 +150,7 @@ impl<'a> LineMatcher<'a> {
                 start = first + 1;
             }
             if start <= last_newline {
-                self.region(&buf[start..=last_newline], source, sink, stats)?;
+                self.region(&buf[start..=last_newline], source, lines_before, sink, stats)?;
             }
             start = last_newline + 1;
         }
@@ -148,7 +158,14 @@ impl<'a> LineMatcher<'a> {
 
     /// Decides every line of `region` (whole lines), in two threads when it is large, and
     /// hands the selected ones to `sink` in input order.
-    fn region(&self, region: &[u8], source: Option<&str>, sink: &mut dyn MatchSink, stats: &mut MatchStats) -> io::Result<()> {
+    fn region(
+        &self,
+        region: &[u8],
+        source: Option<&str>,
+        lines_before: u64,
+        sink: &mut dyn MatchSink,
+        stats: &mut MatchStats,
+    ) -> io::Result<()> {
         let split = (region.len() >= PARALLEL_MIN)
             .then(|| memchr(b'\n', &region[region.len() / 2..]).map(|i| region.len() / 2 + i + 1))
             .flatten();
@@ -168,7 +185,12 @@ impl<'a> LineMatcher<'a> {
         for (block, result) in blocks {
             for sel in &result.selected {
                 stats.selected += 1;
-                sink.selected(source, stats.lines + sel.index, &block[sel.start..sel.end], sel.hit)?;
+                sink.selected(
+                    source,
+                    stats.lines - lines_before + sel.index,
+                    &block[sel.start..sel.end],
+                    sel.hit,
+                )?;
             }
             stats.lines += result.lines;
             stats.without_address += result.without_address;
@@ -190,7 +212,12 @@ impl<'a> LineMatcher<'a> {
                 result.without_address += 1;
             }
             if selected {
-                result.selected.push(Selected { start, end, index: result.lines, hit });
+                result.selected.push(Selected {
+                    start,
+                    end,
+                    index: result.lines,
+                    hit,
+                });
             }
             start = end;
         }
@@ -236,23 +263,52 @@ mod tests {
         let set = RangeSet::new(&entries);
         let mut sink = Collect(Vec::new());
         let mut stats = MatchStats::default();
-        LineMatcher::new(&set, opts).run(&mut &input[..], None, &mut sink, &mut stats).unwrap();
+        LineMatcher::new(&set, opts)
+            .run(&mut &input[..], None, &mut sink, &mut stats)
+            .unwrap();
         (sink.0, stats)
     }
 
-    const ANY: MatchOptions = MatchOptions { mode: MatchMode::Any, invert: false, include_no_address: false };
+    const ANY: MatchOptions = MatchOptions {
+        mode: MatchMode::Any,
+        invert: false,
+        include_no_address: false,
+    };
 
     #[test]
     fn any_first_and_invert() {
         let input = b"1.1.1.1 GET / from 10.0.0.5\n10.0.0.9 GET /\nno address here\n8.8.8.8 x\n";
         let (got, stats) = run(&["10.0.0.0/8"], ANY, input);
         assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), [1, 2]);
-        assert_eq!(stats, MatchStats { lines: 4, selected: 2, without_address: 1, too_long: 0 });
-        let (got, _) = run(&["10.0.0.0/8"], MatchOptions { mode: MatchMode::First, ..ANY }, input);
+        assert_eq!(
+            stats,
+            MatchStats {
+                lines: 4,
+                selected: 2,
+                without_address: 1,
+                too_long: 0
+            }
+        );
+        let (got, _) = run(
+            &["10.0.0.0/8"],
+            MatchOptions {
+                mode: MatchMode::First,
+                ..ANY
+            },
+            input,
+        );
         assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), [2]);
         let (got, _) = run(&["10.0.0.0/8"], MatchOptions { invert: true, ..ANY }, input);
         assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), [4]);
-        let (got, _) = run(&["10.0.0.0/8"], MatchOptions { invert: true, include_no_address: true, ..ANY }, input);
+        let (got, _) = run(
+            &["10.0.0.0/8"],
+            MatchOptions {
+                invert: true,
+                include_no_address: true,
+                ..ANY
+            },
+            input,
+        );
         assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), [3, 4]);
     }
 

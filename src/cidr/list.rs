@@ -5,7 +5,6 @@
 
 use std::io::BufRead;
 
-
 use ipnet::IpNet;
 
 use super::parse::{parse_addr, parse_prefix, ParseError, ParsedPrefix};
@@ -40,7 +39,12 @@ fn for_each_line(
         }
         line_no += 1;
         if buf.len() > MAX_LIST_LINE && !buf.ends_with(b"\n") {
-            return Err(input_error(source_name, line_no, format!("line is longer than {MAX_LIST_LINE} bytes"), "one prefix per line"));
+            return Err(input_error(
+                source_name,
+                line_no,
+                format!("line is longer than {MAX_LIST_LINE} bytes"),
+                "one prefix per line",
+            ));
         }
         let text = String::from_utf8_lossy(&buf);
         let content = text.split('#').next().unwrap_or("").trim();
@@ -86,7 +90,10 @@ pub fn parse_range(text: &str) -> std::result::Result<RangeEntry, ParseError> {
                 detail: ": a range needs FIRST-LAST of one family with FIRST <= LAST".to_string(),
             });
         }
-        return Ok(RangeEntry { family, span: Span { lo, hi } });
+        return Ok(RangeEntry {
+            family,
+            span: Span { lo, hi },
+        });
     }
     let p = parse_prefix(text)?;
     Ok(RangeEntry {
@@ -118,7 +125,10 @@ mod tests {
     fn comments_blanks_and_line_numbers() {
         let text = "# office\n10.0.0.0/8  # all of it\n\n192.168.1.0/24\n";
         let got = read_prefixes(&mut text.as_bytes(), "list.txt").unwrap();
-        assert_eq!(got.iter().map(|(l, p)| (*l, p.net.to_string())).collect::<Vec<_>>(), [(2, "10.0.0.0/8".to_string()), (4, "192.168.1.0/24".to_string())]);
+        assert_eq!(
+            got.iter().map(|(l, p)| (*l, p.net.to_string())).collect::<Vec<_>>(),
+            [(2, "10.0.0.0/8".to_string()), (4, "192.168.1.0/24".to_string())]
+        );
     }
 
     #[test]

@@ -33,7 +33,10 @@ pub fn prefix_arg(what: &str, token: &str) -> Result<ParsedPrefix> {
 /// `cidr contains`: is each candidate inside `network`?
 pub fn contains(network: &str, candidates: &[String]) -> Result<Trace> {
     let net = prefix_arg("network", network)?;
-    let parsed: Vec<ParsedPrefix> = candidates.iter().map(|c| prefix_arg("address", c)).collect::<Result<_>>()?;
+    let parsed: Vec<ParsedPrefix> = candidates
+        .iter()
+        .map(|c| prefix_arg("address", c))
+        .collect::<Result<_>>()?;
     let mut trace = TraceBuilder::new(DOMAIN, "cidr contains");
     let mut outside = 0usize;
     for cand in &parsed {
@@ -56,7 +59,10 @@ pub fn contains(network: &str, candidates: &[String]) -> Result<Trace> {
 
 /// `cidr info`: everything about each prefix.
 pub fn info(prefixes: &[String]) -> Result<Trace> {
-    let parsed: Vec<ParsedPrefix> = prefixes.iter().map(|p| prefix_arg("prefix", p)).collect::<Result<_>>()?;
+    let parsed: Vec<ParsedPrefix> = prefixes
+        .iter()
+        .map(|p| prefix_arg("prefix", p))
+        .collect::<Result<_>>()?;
     let mut trace = TraceBuilder::new(DOMAIN, "cidr info");
     for (text, p) in prefixes.iter().zip(&parsed) {
         let (info, notes) = ops::info(text, p);
@@ -126,8 +132,14 @@ pub fn overlap(entries: &[(u64, ParsedPrefix)]) -> Trace {
 
 /// `cidr exclude`: address space of `from` minus `minus`.
 pub fn exclude(from: &[String], minus: &[String]) -> Result<Trace> {
-    let f: Vec<IpNet> = from.iter().map(|t| prefix_arg("prefix", t).map(|p| p.net)).collect::<Result<_>>()?;
-    let m: Vec<IpNet> = minus.iter().map(|t| prefix_arg("--minus prefix", t).map(|p| p.net)).collect::<Result<_>>()?;
+    let f: Vec<IpNet> = from
+        .iter()
+        .map(|t| prefix_arg("prefix", t).map(|p| p.net))
+        .collect::<Result<_>>()?;
+    let m: Vec<IpNet> = minus
+        .iter()
+        .map(|t| prefix_arg("--minus prefix", t).map(|p| p.net))
+        .collect::<Result<_>>()?;
     let e = ops::exclude(&f, &m);
     let notes = vec![crate::trace::Note::new(
         "cidr.exclude",

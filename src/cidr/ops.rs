@@ -134,7 +134,11 @@ pub fn info(input: &str, parsed: &ParsedPrefix) -> (Info, Vec<Note>) {
     if !parsed.is_canonical() {
         notes.push(Note::new(
             "cidr.non_canonical",
-            format!("{} has host bits set; the network it names is {} (the address AND the mask).", input.trim(), net),
+            format!(
+                "{} has host bits set; the network it names is {} (the address AND the mask).",
+                input.trim(),
+                net
+            ),
             Some("RFC 4632 §3.1"),
         ));
     }
@@ -162,7 +166,12 @@ pub enum SplitError {
     #[error("/{new} is longer than {family} allows ({max})")]
     TooLong { new: u8, family: &'static str, max: u8 },
     #[error("{count} subnets would need /{need}, longer than {family} allows ({max})")]
-    CountTooLarge { count: u64, need: u32, family: &'static str, max: u8 },
+    CountTooLarge {
+        count: u64,
+        need: u32,
+        family: &'static str,
+        max: u8,
+    },
     #[error("a split into {0} subnets is empty")]
     ZeroCount(u64),
     #[error("that makes {count} subnets, more than the limit of {limit}")]
@@ -177,14 +186,25 @@ pub fn split(net: &IpNet, by: SplitBy, limit: u64) -> Result<(Split, Vec<Note>),
     let mut notes = Vec::new();
     let new = match by {
         SplitBy::Prefix(p) if p < len => return Err(SplitError::Shorter { new: p, len }),
-        SplitBy::Prefix(p) if p > max => return Err(SplitError::TooLong { new: p, family: family.name(), max }),
+        SplitBy::Prefix(p) if p > max => {
+            return Err(SplitError::TooLong {
+                new: p,
+                family: family.name(),
+                max,
+            })
+        }
         SplitBy::Prefix(p) => p,
         SplitBy::Count(0) => return Err(SplitError::ZeroCount(0)),
         SplitBy::Count(n) => {
             let extra = 64 - (n - 1).leading_zeros(); // ceil(log2(n))
             let need = u32::from(len) + extra;
             if need > u32::from(max) {
-                return Err(SplitError::CountTooLarge { count: n, need, family: family.name(), max });
+                return Err(SplitError::CountTooLarge {
+                    count: n,
+                    need,
+                    family: family.name(),
+                    max,
+                });
             }
             if !n.is_power_of_two() {
                 notes.push(Note::new(
@@ -203,7 +223,11 @@ pub fn split(net: &IpNet, by: SplitBy, limit: u64) -> Result<(Split, Vec<Note>),
     }
     let subnets: Vec<String> = net
         .subnets(new)
-        .map_err(|_| SplitError::TooLong { new, family: family.name(), max })?
+        .map_err(|_| SplitError::TooLong {
+            new,
+            family: family.name(),
+            max,
+        })?
         .map(|s| s.to_string())
         .collect();
     notes.push(Note::new(
@@ -248,7 +272,9 @@ pub fn overlap(entries: &[(u64, IpNet)], limit: usize) -> Overlap {
         .iter()
         .map(|(line, net)| (Family::of_net(net), Span::of_net(net), *line, *net))
         .collect();
-    items.sort_by(|a, b| (a.0, a.1.lo, std::cmp::Reverse(a.1.hi), a.2).cmp(&(b.0, b.1.lo, std::cmp::Reverse(b.1.hi), b.2)));
+    items.sort_by(|a, b| {
+        (a.0, a.1.lo, std::cmp::Reverse(a.1.hi), a.2).cmp(&(b.0, b.1.lo, std::cmp::Reverse(b.1.hi), b.2))
+    });
     let mut pairs = Vec::new();
     let mut unlisted = 0u64;
     let mut open: Vec<usize> = Vec::new();
@@ -299,7 +325,11 @@ pub fn exclude(from: &[IpNet], minus: &[IpNet]) -> Exclude {
         }
         addresses_left.push(FamilyCount {
             family: family.name().to_string(),
-            addresses: if overflow { count_string(u128::MAX, 1) } else { total.to_string() },
+            addresses: if overflow {
+                count_string(u128::MAX, 1)
+            } else {
+                total.to_string()
+            },
         });
     }
     Exclude {
@@ -339,11 +369,17 @@ mod tests {
     fn info_host_counts() {
         let get = |s: &str| info(s, &parse_prefix(s).unwrap()).0;
         let i = get("192.168.1.0/24");
-        assert_eq!((i.first_usable.as_str(), i.last_usable.as_str(), i.usable_hosts.as_str()), ("192.168.1.1", "192.168.1.254", "254"));
+        assert_eq!(
+            (i.first_usable.as_str(), i.last_usable.as_str(), i.usable_hosts.as_str()),
+            ("192.168.1.1", "192.168.1.254", "254")
+        );
         assert_eq!(i.broadcast.as_deref(), Some("192.168.1.255"));
         assert_eq!(i.wildcard, "0.0.0.255");
         let i = get("10.0.0.0/31");
-        assert_eq!((i.first_usable.as_str(), i.last_usable.as_str(), i.usable_hosts.as_str()), ("10.0.0.0", "10.0.0.1", "2"));
+        assert_eq!(
+            (i.first_usable.as_str(), i.last_usable.as_str(), i.usable_hosts.as_str()),
+            ("10.0.0.0", "10.0.0.1", "2")
+        );
         let i = get("10.0.0.7/32");
         assert_eq!((i.addresses.as_str(), i.usable_hosts.as_str()), ("1", "1"));
         let i = get("0.0.0.0/0");
@@ -357,26 +393,59 @@ mod tests {
     #[test]
     fn split_by_prefix_and_count() {
         let (s, _) = split(&net("10.0.0.0/24"), SplitBy::Prefix(26), 1000).unwrap();
-        assert_eq!(s.subnets, ["10.0.0.0/26", "10.0.0.64/26", "10.0.0.128/26", "10.0.0.192/26"]);
+        assert_eq!(
+            s.subnets,
+            ["10.0.0.0/26", "10.0.0.64/26", "10.0.0.128/26", "10.0.0.192/26"]
+        );
         let (s, notes) = split(&net("10.0.0.0/24"), SplitBy::Count(3), 1000).unwrap();
         assert_eq!(s.new_prefix_len, 26);
         assert!(notes.iter().any(|n| n.topic == "cidr.split_power_of_two"));
-        assert_eq!(split(&net("10.0.0.0/24"), SplitBy::Prefix(16), 10).unwrap_err(), SplitError::Shorter { new: 16, len: 24 });
-        assert!(matches!(split(&net("10.0.0.0/31"), SplitBy::Count(8), 10), Err(SplitError::CountTooLarge { need: 34, .. })));
-        assert!(matches!(split(&net("10.0.0.0/8"), SplitBy::Prefix(32), 65536), Err(SplitError::OverLimit { .. })));
-        assert!(matches!(split(&net("::/0"), SplitBy::Prefix(128), 65536), Err(SplitError::OverLimit { .. })));
+        assert_eq!(
+            split(&net("10.0.0.0/24"), SplitBy::Prefix(16), 10).unwrap_err(),
+            SplitError::Shorter { new: 16, len: 24 }
+        );
+        assert!(matches!(
+            split(&net("10.0.0.0/31"), SplitBy::Count(8), 10),
+            Err(SplitError::CountTooLarge { need: 34, .. })
+        ));
+        assert!(matches!(
+            split(&net("10.0.0.0/8"), SplitBy::Prefix(32), 65536),
+            Err(SplitError::OverLimit { .. })
+        ));
+        assert!(matches!(
+            split(&net("::/0"), SplitBy::Prefix(128), 65536),
+            Err(SplitError::OverLimit { .. })
+        ));
     }
 
     #[test]
     fn aggregate_merges_siblings_and_drops_covered() {
-        let a = aggregate(&[net("10.0.0.0/25"), net("10.0.0.128/25"), net("10.0.0.5/32"), net("2001:db8::/33"), net("2001:db8:8000::/33")]);
+        let a = aggregate(&[
+            net("10.0.0.0/25"),
+            net("10.0.0.128/25"),
+            net("10.0.0.5/32"),
+            net("2001:db8::/33"),
+            net("2001:db8:8000::/33"),
+        ]);
         assert_eq!(a.prefixes, ["10.0.0.0/24", "2001:db8::/32"]);
     }
 
     #[test]
     fn overlap_finds_nesting_and_equality() {
-        let o = overlap(&[(1, net("10.0.0.0/8")), (2, net("192.168.0.0/16")), (3, net("10.1.0.0/16")), (4, net("10.0.0.0/8"))], 100);
-        let got: Vec<(u64, u64, &str)> = o.pairs.iter().map(|p| (p.outer_line, p.inner_line, p.relation.as_str())).collect();
+        let o = overlap(
+            &[
+                (1, net("10.0.0.0/8")),
+                (2, net("192.168.0.0/16")),
+                (3, net("10.1.0.0/16")),
+                (4, net("10.0.0.0/8")),
+            ],
+            100,
+        );
+        let got: Vec<(u64, u64, &str)> = o
+            .pairs
+            .iter()
+            .map(|p| (p.outer_line, p.inner_line, p.relation.as_str()))
+            .collect();
         assert_eq!(got, [(1, 4, "equal"), (1, 3, "contains"), (4, 3, "contains")]);
     }
 

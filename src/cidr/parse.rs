@@ -39,11 +39,7 @@ pub enum ParseError {
     #[error("'{0}' is not a prefix length (a number after the '/')")]
     NotALength(String),
     #[error("prefix length {len} is too long for {family} (0-{max})")]
-    LengthTooLong {
-        len: String,
-        family: &'static str,
-        max: u8,
-    },
+    LengthTooLong { len: String, family: &'static str, max: u8 },
     #[error("netmask {0} is not contiguous (all ones must come before all zeros)")]
     NonContiguousMask(String),
     #[error("'{0}' carries a zone index (%...), which a prefix cannot have")]
@@ -73,10 +69,7 @@ pub fn parse_addr(token: &str) -> Result<IpAddr, ParseError> {
     if t.is_empty() {
         return Err(ParseError::Empty(token.to_string()));
     }
-    let unbracketed = t
-        .strip_prefix('[')
-        .and_then(|s| s.strip_suffix(']'))
-        .unwrap_or(t);
+    let unbracketed = t.strip_prefix('[').and_then(|s| s.strip_suffix(']')).unwrap_or(t);
     if unbracketed.contains('%') {
         return Err(ParseError::ZoneIndex(t.to_string()));
     }
@@ -101,8 +94,7 @@ fn explain_bad_address(t: &str) -> ParseError {
             };
         }
         for octet in &octets {
-            if octet.len() > 1 && octet.starts_with('0') && octet.bytes().all(|b| b.is_ascii_digit())
-            {
+            if octet.len() > 1 && octet.starts_with('0') && octet.bytes().all(|b| b.is_ascii_digit()) {
                 return ParseError::LeadingZero {
                     token: t.to_string(),
                     octet: octet.to_string(),
@@ -168,9 +160,7 @@ fn parse_length(l: &str, written: IpAddr) -> Result<u8, ParseError> {
         IpAddr::V6(_) => ("IPv6", 128u8),
     };
     if l.contains('.') && written.is_ipv4() {
-        let mask: Ipv4Addr = l
-            .parse()
-            .map_err(|_| ParseError::NotALength(l.to_string()))?;
+        let mask: Ipv4Addr = l.parse().map_err(|_| ParseError::NotALength(l.to_string()))?;
         let bits = u32::from(mask);
         let ones = bits.leading_ones();
         if bits.checked_shl(ones).unwrap_or(0) != 0 {
@@ -228,14 +218,29 @@ mod tests {
         let cases = [
             ("10.0.0.0/33", "prefix length 33 is too long for IPv4 (0-32)"),
             ("::/129", "prefix length 129 is too long for IPv6 (0-128)"),
-            ("10.0.0/8", "'10.0.0' is not an IPv4 or IPv6 address: IPv4 has 4 numbers, this has 3"),
-            ("10.0.0.256/8", "'10.0.0.256' is not an IPv4 or IPv6 address: 256 is more than 255"),
-            ("010.0.0.0/8", "'010.0.0.0' has a leading zero in '010', which some tools read as octal"),
+            (
+                "10.0.0/8",
+                "'10.0.0' is not an IPv4 or IPv6 address: IPv4 has 4 numbers, this has 3",
+            ),
+            (
+                "10.0.0.256/8",
+                "'10.0.0.256' is not an IPv4 or IPv6 address: 256 is more than 255",
+            ),
+            (
+                "010.0.0.0/8",
+                "'010.0.0.0' has a leading zero in '010', which some tools read as octal",
+            ),
             ("10.0.0.0/x", "'x' is not a prefix length (a number after the '/')"),
             ("10.0.0.0/", "'' is not a prefix length (a number after the '/')"),
             ("10.0.0.0/-1", "'-1' is not a prefix length (a number after the '/')"),
-            ("10.0.0.0/255.0.255.0", "netmask 255.0.255.0 is not contiguous (all ones must come before all zeros)"),
-            ("fe80::1%eth0/64", "'fe80::1%eth0' carries a zone index (%...), which a prefix cannot have"),
+            (
+                "10.0.0.0/255.0.255.0",
+                "netmask 255.0.255.0 is not contiguous (all ones must come before all zeros)",
+            ),
+            (
+                "fe80::1%eth0/64",
+                "'fe80::1%eth0' carries a zone index (%...), which a prefix cannot have",
+            ),
             ("", "'' is empty"),
             ("hello", "'hello' is not an IPv4 or IPv6 address"),
         ];

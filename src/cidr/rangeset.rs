@@ -62,7 +62,15 @@ pub struct RangeSet {
 
 impl RangeSet {
     pub fn new(entries: &[RangeEntry]) -> RangeSet {
-        let pick = |f: Family| union(entries.iter().filter(|e| e.family == f).map(|e| e.span).collect::<Vec<Span>>());
+        let pick = |f: Family| {
+            union(
+                entries
+                    .iter()
+                    .filter(|e| e.family == f)
+                    .map(|e| e.span)
+                    .collect::<Vec<Span>>(),
+            )
+        };
         RangeSet {
             v4: Intervals::new(&pick(Family::V4), 32, |n| n as u32),
             v6: Intervals::new(&pick(Family::V6), 128, |n| n),

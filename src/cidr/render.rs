@@ -5,29 +5,62 @@
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::events::{Aggregate, CidrEvent, Exclude, Info, Membership, Overlap, Split};
-use crate::render::RenderOpts;
+use super::events::{CidrEvent, Exclude, Info, Membership, Overlap};
+use crate::render::{self, RenderOpts};
+use crate::trace::Note;
 
-/// Appends the text of one CIDR event.
-pub fn event(out: &mut String, e: &CidrEvent, opts: &RenderOpts) {
-    match e {
-        CidrEvent::Membership(m) => membership(out, m, opts),
-        CidrEvent::Info(i) => info(out, i, opts),
-        CidrEvent::Split(s) => split(out, s),
-        CidrEvent::Aggregate(a) => aggregate(out, a),
-        CidrEvent::Overlap(o) => overlap(out, o),
-        CidrEvent::Exclude(x) => exclude(out, x),
+/// Appends the text of one CIDR event and its teaching notes. Lists (split, aggregate,
+/// overlap, exclude) put their header and notes first, as `#` comments, so what follows is a
+/// clean list of prefixes.
+pub fn event(out: &mut String, e: &CidrEvent, notes: &[Note], opts: &RenderOpts) {
+    let header = match e {
+        CidrEvent::Membership(m) => return with_notes(out, notes, opts, |o| membership(o, m, opts)),
+        CidrEvent::Info(i) => return with_notes(out, notes, opts, |o| info(o, i, opts)),
+        CidrEvent::Split(s) => format!("{} split into {} subnets of /{}", s.network, s.count, s.new_prefix_len),
+        CidrEvent::Aggregate(a) => format!("{} prefixes in, {} out", a.input_count, a.prefixes.len()),
+        CidrEvent::Overlap(o) => format!(
+            "{} overlapping pairs among {} prefixes",
+            o.pairs.len() as u64 + o.unlisted_pairs,
+            o.input_count
+        ),
+        CidrEvent::Exclude(x) => exclude_header(x),
+    };
+    let _ = writeln!(out, "# {header}");
+    render::notes(out, notes, opts, "# ");
+    let lines: Vec<String> = match e {
+        CidrEvent::Split(s) => s.subnets.clone(),
+        CidrEvent::Aggregate(a) => a.prefixes.clone(),
+        CidrEvent::Exclude(x) => x.prefixes.clone(),
+        CidrEvent::Overlap(o) => overlap_lines(o),
+        CidrEvent::Membership(_) | CidrEvent::Info(_) => Vec::new(),
+    };
+    for line in lines {
+        let _ = writeln!(out, "{line}");
     }
+}
+
+/// The event's own text, then its notes.
+fn with_notes(out: &mut String, notes: &[Note], opts: &RenderOpts, body: impl FnOnce(&mut String)) {
+    body(out);
+    render::notes(out, notes, opts, "");
 }
 
 /// IPv4 as 32 bits in dotted groups of 8.
 pub fn v4_binary(a: Ipv4Addr) -> String {
-    a.octets().iter().map(|o| format!("{o:08b}")).collect::<Vec<_>>().join(".")
+    a.octets()
+        .iter()
+        .map(|o| format!("{o:08b}"))
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 /// IPv6 with every group written out in four hex digits.
 pub fn v6_expanded(a: Ipv6Addr) -> String {
-    a.segments().iter().map(|g| format!("{g:04x}")).collect::<Vec<_>>().join(":")
+    a.segments()
+        .iter()
+        .map(|g| format!("{g:04x}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 /// The column under which bit `bit` (0 = leftmost) is printed by [`v4_binary`]/[`v6_expanded`].
@@ -70,10 +103,23 @@ fn membership(out: &mut String, m: &Membership, opts: &RenderOpts) {
     let _ = writeln!(out, "  {:<9} {:<width$}  {} (/{len})", "mask", show(mask), mask);
     let _ = writeln!(out, "  {:<9} {:<width$}  {}", "AND", show(masked), masked);
     let cmp = if masked == net_addr { "equal" } else { "different" };
-    let _ = writeln!(out, "  {:<9} {:<width$}  {}  {cmp}", "network", show(net_addr), net_addr);
+    let _ = writeln!(
+        out,
+        "  {:<9} {:<width$}  {}  {cmp}",
+        "network",
+        show(net_addr),
+        net_addr
+    );
     if let Some(bit) = m.first_differing_bit {
         let col = bit_column(is_v4, bit);
-        let _ = writeln!(out, "  {:<9} {}{}^ bit {bit} differs{}", "", " ".repeat(col), p.yellow, p.reset);
+        let _ = writeln!(
+            out,
+            "  {:<9} {}{}^ bit {bit} differs{}",
+            "",
+            " ".repeat(col),
+            p.yellow,
+            p.reset
+        );
     }
     let _ = writeln!(out, "  {}", m.reason);
 }
@@ -83,7 +129,16 @@ fn info(out: &mut String, i: &Info, opts: &RenderOpts) {
     if i.canonical {
         let _ = writeln!(out, "{}{}{}", p.bold, i.network, p.reset);
     } else {
-        let _ = writeln!(out, "{}{}{} -> network {}{}{} (host bits cleared)", p.bold, i.input.trim(), p.reset, p.bold, i.network, p.reset);
+        let _ = writeln!(
+            out,
+            "{}{}{} -> network {}{}{} (host bits cleared)",
+            p.bold,
+            i.input.trim(),
+            p.reset,
+            p.bold,
+            i.network,
+            p.reset
+        );
     }
     let mut row = |k: &str, v: &str| {
         let _ = writeln!(out, "  {k:<14} {v}");
@@ -108,7 +163,11 @@ fn info(out: &mut String, i: &Info, opts: &RenderOpts) {
             IpAddr::V4(v) => (v4_binary(v), true),
             IpAddr::V6(v) => (v6_expanded(v), false),
         };
-        let cut = if i.prefix_len == 0 { 0 } else { bit_column(is_v4, i.prefix_len - 1) + 1 };
+        let cut = if i.prefix_len == 0 {
+            0
+        } else {
+            bit_column(is_v4, i.prefix_len - 1) + 1
+        };
         let (net_part, host_part) = text.split_at(cut.min(text.len()));
         let label = if is_v4 { "binary" } else { "expanded" };
         row(label, &format!("{net_part}|{host_part}  (network | host)"));
@@ -122,39 +181,41 @@ fn info(out: &mut String, i: &Info, opts: &RenderOpts) {
     }
 }
 
-fn split(out: &mut String, s: &Split) {
-    let _ = writeln!(out, "# {} split into {} subnets of /{}", s.network, s.count, s.new_prefix_len);
-    for n in &s.subnets {
-        let _ = writeln!(out, "{n}");
-    }
-}
-
-fn aggregate(out: &mut String, a: &Aggregate) {
-    let _ = writeln!(out, "# {} prefixes in, {} out", a.input_count, a.prefixes.len());
-    for n in &a.prefixes {
-        let _ = writeln!(out, "{n}");
-    }
-}
-
-fn overlap(out: &mut String, o: &Overlap) {
-    let total = o.pairs.len() as u64 + o.unlisted_pairs;
-    let _ = writeln!(out, "# {total} overlapping pairs among {} prefixes", o.input_count);
-    for pair in &o.pairs {
-        let verb = if pair.relation == "equal" { "equals" } else { "contains" };
-        let _ = writeln!(out, "{} (line {}) {verb} {} (line {})", pair.outer, pair.outer_line, pair.inner, pair.inner_line);
-    }
+fn overlap_lines(o: &Overlap) -> Vec<String> {
+    let mut lines: Vec<String> = o
+        .pairs
+        .iter()
+        .map(|pair| {
+            let verb = if pair.relation == "equal" { "equals" } else { "contains" };
+            format!(
+                "{} (line {}) {verb} {} (line {})",
+                pair.outer, pair.outer_line, pair.inner, pair.inner_line
+            )
+        })
+        .collect();
     if o.unlisted_pairs > 0 {
-        let _ = writeln!(out, "# ... and {} more pairs not listed", o.unlisted_pairs);
+        lines.push(format!("# ... and {} more pairs not listed", o.unlisted_pairs));
     }
+    lines
 }
 
-fn exclude(out: &mut String, x: &Exclude) {
-    let left: Vec<String> = x.addresses_left.iter().map(|c| format!("{} {} addresses", c.addresses, c.family)).collect();
-    let left = if left.is_empty() { "nothing".to_string() } else { left.join(" and ") };
-    let _ = writeln!(out, "# {} minus {}: {left} left in {} prefixes", x.from.join(" "), x.minus.join(" "), x.prefixes.len());
-    for n in &x.prefixes {
-        let _ = writeln!(out, "{n}");
-    }
+fn exclude_header(x: &Exclude) -> String {
+    let left: Vec<String> = x
+        .addresses_left
+        .iter()
+        .map(|c| format!("{} {} addresses", c.addresses, c.family))
+        .collect();
+    let left = if left.is_empty() {
+        "nothing".to_string()
+    } else {
+        left.join(" and ")
+    };
+    format!(
+        "{} minus {}: {left} left in {} prefixes",
+        x.from.join(" "),
+        x.minus.join(" "),
+        x.prefixes.len()
+    )
 }
 
 #[cfg(test)]
@@ -163,8 +224,14 @@ mod tests {
 
     #[test]
     fn binary_and_expanded_forms() {
-        assert_eq!(v4_binary("10.1.2.3".parse().unwrap()), "00001010.00000001.00000010.00000011");
-        assert_eq!(v6_expanded("2001:db8::1".parse().unwrap()), "2001:0db8:0000:0000:0000:0000:0000:0001");
+        assert_eq!(
+            v4_binary("10.1.2.3".parse().unwrap()),
+            "00001010.00000001.00000010.00000011"
+        );
+        assert_eq!(
+            v6_expanded("2001:db8::1".parse().unwrap()),
+            "2001:0db8:0000:0000:0000:0000:0000:0001"
+        );
         assert_eq!(bit_column(true, 8), 9);
         assert_eq!(bit_column(false, 31), 8);
     }

@@ -20,7 +20,6 @@
 
 use memchr::{memchr, memchr2};
 
-
 /// An address found in text, as a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Found {
@@ -124,7 +123,9 @@ impl Scanner {
             let Some(offset) = next else { return false };
             let q = p + offset;
             let hint = if line[q] == b'.' {
-                (q.saturating_sub(3).max(p)..q).find(|&r| line[r].is_ascii_digit()).map(|r| (r, true))
+                (q.saturating_sub(3).max(p)..q)
+                    .find(|&r| line[r].is_ascii_digit())
+                    .map(|r| (r, true))
             } else {
                 let mut s = q;
                 while s > p && q - s < 4 && line[s - 1].is_ascii_hexdigit() {
@@ -171,8 +172,7 @@ impl Scanner {
 /// A digit with a `.` one to three bytes later.
 #[inline(always)]
 fn ipv4_hint(line: &[u8], p: usize) -> bool {
-    class(line, p) & DIGIT != 0
-        && (byte(line, p + 1) == b'.' || byte(line, p + 2) == b'.' || byte(line, p + 3) == b'.')
+    class(line, p) & DIGIT != 0 && (byte(line, p + 1) == b'.' || byte(line, p + 2) == b'.' || byte(line, p + 3) == b'.')
 }
 
 /// `::` and a hex digit, or one to four hex digits and a `:`.
@@ -421,19 +421,47 @@ mod tests {
     fn ipv4_parser_is_strict() {
         assert_eq!(parse_ipv4(b"0.0.0.0"), Some(0));
         assert_eq!(parse_ipv4(b"255.255.255.255"), Some(u32::MAX));
-        for bad in ["1.2.3", "1.2.3.4.", ".1.2.3", "1..2.3", "1.2.3.04", "1.2.3.256", "1.2.3.4 ", ""] {
+        for bad in [
+            "1.2.3",
+            "1.2.3.4.",
+            ".1.2.3",
+            "1..2.3",
+            "1.2.3.04",
+            "1.2.3.256",
+            "1.2.3.4 ",
+            "",
+        ] {
             assert_eq!(parse_ipv4(bad.as_bytes()), None, "{bad:?}");
         }
     }
 
     #[test]
     fn ipv6_parser_agrees_with_std_on_valid_forms() {
-        for ok in ["::", "::1", "1::", "2001:db8::1", "1:2:3:4:5:6:7:8", "::ffff:1.2.3.4", "64:ff9b::192.0.2.33", "1:2:3:4:5:6:1.2.3.4", "ABCD::ef"] {
+        for ok in [
+            "::",
+            "::1",
+            "1::",
+            "2001:db8::1",
+            "1:2:3:4:5:6:7:8",
+            "::ffff:1.2.3.4",
+            "64:ff9b::192.0.2.33",
+            "1:2:3:4:5:6:1.2.3.4",
+            "ABCD::ef",
+        ] {
             let want = u128::from(ok.parse::<Ipv6Addr>().unwrap());
             let got = if ok == "::" { Some(0) } else { parse_ipv6(ok.as_bytes()) };
             assert_eq!(got, Some(want), "{ok}");
         }
-        for bad in [":1", "1:", "1:::2", "12345::", "1:2:3:4:5:6:7:8:9", "::1.2.3", "1:2:3:4:5:6:7:1.2.3.4", "g::"] {
+        for bad in [
+            ":1",
+            "1:",
+            "1:::2",
+            "12345::",
+            "1:2:3:4:5:6:7:8:9",
+            "::1.2.3",
+            "1:2:3:4:5:6:7:1.2.3.4",
+            "g::",
+        ] {
             assert_eq!(parse_ipv6(bad.as_bytes()), None, "{bad:?}");
         }
     }

@@ -142,10 +142,7 @@ pub fn subtract(a: &[Span], b: &[Span]) -> Vec<Span> {
         let mut k = j;
         while k < b.len() && b[k].lo <= s.hi {
             if b[k].lo > lo {
-                out.push(Span {
-                    lo,
-                    hi: b[k].lo - 1,
-                });
+                out.push(Span { lo, hi: b[k].lo - 1 });
             }
             if b[k].hi >= s.hi {
                 open = false;
@@ -164,13 +161,9 @@ pub fn subtract(a: &[Span], b: &[Span]) -> Vec<Span> {
 /// The fewest prefixes that cover exactly `span`.
 pub fn span_to_nets(family: Family, span: Span) -> Vec<IpNet> {
     match family {
-        Family::V4 => Ipv4Subnets::new(
-            Ipv4Addr::from(span.lo as u32),
-            Ipv4Addr::from(span.hi as u32),
-            0,
-        )
-        .map(IpNet::V4)
-        .collect(),
+        Family::V4 => Ipv4Subnets::new(Ipv4Addr::from(span.lo as u32), Ipv4Addr::from(span.hi as u32), 0)
+            .map(IpNet::V4)
+            .collect(),
         Family::V6 => Ipv6Subnets::new(Ipv6Addr::from(span.lo), Ipv6Addr::from(span.hi), 0)
             .map(IpNet::V6)
             .collect(),
@@ -217,10 +210,7 @@ mod tests {
 
     #[test]
     fn two_to_the_128_is_exact() {
-        assert_eq!(
-            s(0, u128::MAX).size_string(),
-            "340282366920938463463374607431768211456"
-        );
+        assert_eq!(s(0, u128::MAX).size_string(), "340282366920938463463374607431768211456");
         assert_eq!(s(10, 10).size_string(), "1");
     }
 

@@ -3,7 +3,7 @@
 
 pub mod style;
 
-use crate::trace::{Event, EventKind, Note, Trace};
+use crate::trace::{EventKind, Note, Trace};
 pub use style::Palette;
 
 /// How to render text.
@@ -36,21 +36,23 @@ pub fn text(trace: &Trace, opts: &RenderOpts) -> String {
     let mut out = String::new();
     for event in &trace.events {
         match &event.kind {
-            EventKind::Cidr(e) => crate::cidr::render::event(&mut out, e, opts),
+            EventKind::Cidr(e) => crate::cidr::render::event(&mut out, e, &event.notes, opts),
         }
-        notes(&mut out, event, opts, "");
     }
     out
 }
 
-/// Appends an event's notes, one per line, each starting with `prefix`.
-pub fn notes(out: &mut String, event: &Event, opts: &RenderOpts, prefix: &str) {
+/// Appends teaching notes, one per line, each starting with `prefix`.
+pub fn notes(out: &mut String, notes: &[Note], opts: &RenderOpts, prefix: &str) {
     if !opts.notes {
         return;
     }
-    for Note { text, reference, .. } in &event.notes {
+    for Note { text, reference, .. } in notes {
         let p = &opts.palette;
         let reference = reference.as_deref().map(|r| format!(" [{r}]")).unwrap_or_default();
-        out.push_str(&format!("{prefix}{}why:{} {text}{}{reference}{}\n", p.cyan, p.reset, p.dim, p.reset));
+        out.push_str(&format!(
+            "{prefix}{}why:{} {text}{}{reference}{}\n",
+            p.cyan, p.reset, p.dim, p.reset
+        ));
     }
 }

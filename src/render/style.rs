@@ -14,7 +14,15 @@ pub struct Palette {
 
 impl Palette {
     pub fn plain() -> Self {
-        Palette { bold: "", dim: "", green: "", red: "", yellow: "", cyan: "", reset: "" }
+        Palette {
+            bold: "",
+            dim: "",
+            green: "",
+            red: "",
+            yellow: "",
+            cyan: "",
+            reset: "",
+        }
     }
 
     pub fn pretty() -> Self {
