@@ -9,8 +9,13 @@ use std::path::{Path, PathBuf};
 use clap::Parser;
 
 use crate::cidr::{self, grep, list, ops::SplitBy, rangeset::RangeSet, scan::Found};
-use crate::cli::{CidrCommand, Cli, Command, ListArgs, MatchArgs};
+use crate::cli::{CidrCommand, Cli, Command, LabCommand, ListArgs, MatchArgs};
 use crate::error::{Error, Result, EXIT_NEGATIVE, EXIT_USAGE};
+use crate::lab::{
+    self,
+    catalog::Catalog,
+    check::{CommandRunner, Ran},
+};
 use crate::render::{self, style, RenderOpts};
 use crate::trace::Trace;
 
@@ -86,8 +91,19 @@ fn dispatch(cli: &Cli, io: &mut Io) -> Result<i32> {
         notes: !cli.global.no_notes,
         palette: style::decide(cli.global.color, io.stdout_is_terminal, io.no_color.as_deref()),
     };
-    let Command::Cidr(cmd) = &cli.command;
-    let trace = match cmd {
+    let cmd = match &cli.command {
+        Command::Cidr(CidrCommand::Match(a)) => return run_match(a, cli.global.json, io),
+        Command::Cidr(cmd) => cmd,
+        Command::Lab(cmd) => return run_lab(cmd, cli.global.json, &opts, io),
+    };
+    let trace = cidr_trace(cmd, io.stdin)?;
+    write_trace(&trace, cli.global.json, &opts, io)?;
+    Ok(trace.outcome.exit_code())
+}
+
+/// Runs a trace-producing CIDR command.
+fn cidr_trace(cmd: &CidrCommand, stdin: &mut dyn BufRead) -> Result<Trace> {
+    Ok(match cmd {
         CidrCommand::Contains(a) => cidr::contains(&a.network, &a.addresses)?,
         CidrCommand::Info(a) => cidr::info(&a.prefixes)?,
         CidrCommand::Split(a) => {
@@ -104,13 +120,17 @@ fn dispatch(cli: &Cli, io: &mut Io) -> Result<i32> {
             };
             cidr::split(&a.network, by, a.max)?
         }
-        CidrCommand::Aggregate(a) => cidr::aggregate(&read_list(a, io)?),
-        CidrCommand::Overlap(a) => cidr::overlap(&read_list(a, io)?),
+        CidrCommand::Aggregate(a) => cidr::aggregate(&read_list(a, stdin)?),
+        CidrCommand::Overlap(a) => cidr::overlap(&read_list(a, stdin)?),
         CidrCommand::Exclude(a) => cidr::exclude(&a.from, &a.minus)?,
-        CidrCommand::Match(a) => return run_match(a, cli.global.json, io),
-    };
-    write_trace(&trace, cli.global.json, &opts, io)?;
-    Ok(trace.outcome.exit_code())
+        CidrCommand::Match(_) => {
+            return Err(Error::usage(
+                "cidr match",
+                "streams lines and makes no trace",
+                "use another command in a lab step",
+            ))
+        }
+    })
 }
 
 fn write_trace(trace: &Trace, json: bool, opts: &RenderOpts, io: &mut Io) -> Result<()> {
@@ -141,10 +161,10 @@ fn open(path: &Path) -> Result<Box<dyn Read>> {
     Ok(Box::new(file))
 }
 
-fn read_list(a: &ListArgs, io: &mut Io) -> Result<Vec<(u64, cidr::parse::ParsedPrefix)>> {
+fn read_list(a: &ListArgs, stdin: &mut dyn BufRead) -> Result<Vec<(u64, cidr::parse::ParsedPrefix)>> {
     match &a.file {
-        None => list::read_prefixes(io.stdin, "-"),
-        Some(p) if p == Path::new("-") => list::read_prefixes(io.stdin, "-"),
+        None => list::read_prefixes(stdin, "-"),
+        Some(p) if p == Path::new("-") => list::read_prefixes(stdin, "-"),
         Some(p) => {
             let mut r = BufReader::new(open(p)?);
             list::read_prefixes(&mut r, &p.display().to_string())
@@ -305,4 +325,155 @@ fn search_inputs(
         result.map_err(|e| Error::io(path, e))?;
     }
     Ok(())
+}
+
+/// Runs netlab commands in-process for the lab engine.
+struct InProcess;
+
+impl CommandRunner for InProcess {
+    fn run(&self, command: &str, stdin: Option<&str>) -> Result<Ran> {
+        let args = std::iter::once("netlab").chain(command.split_whitespace());
+        let cli = Cli::try_parse_from(args).map_err(|e| {
+            Error::usage(
+                format!("lab command '{command}'"),
+                e.kind().to_string(),
+                "fix the lab's command",
+            )
+        })?;
+        let Command::Cidr(cmd) = &cli.command else {
+            return Err(Error::usage(
+                format!("lab command '{command}'"),
+                "is not a trace-producing command",
+                "fix the lab's command",
+            ));
+        };
+        let mut input = stdin.unwrap_or("").as_bytes();
+        let trace = cidr_trace(cmd, &mut input)?;
+        let text = render::text(&trace, &RenderOpts::plain());
+        let trace = serde_json::to_value(&trace).map_err(|e| Error::io("-", io::Error::other(e)))?;
+        Ok(Ran { trace, text })
+    }
+}
+
+fn progress_path() -> Result<PathBuf> {
+    lab::progress::default_path(|k| std::env::var(k).ok())
+}
+
+fn catalog() -> Result<Catalog> {
+    let dir = std::env::var_os("NETLAB_LABS")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from);
+    Catalog::load(dir.as_deref())
+}
+
+fn out(io: &mut Io, text: &str) -> Result<()> {
+    io.stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| io.stdout.flush())
+        .map_err(|e| Error::io("-", e))
+}
+
+fn run_lab(cmd: &LabCommand, json: bool, opts: &RenderOpts, io: &mut Io) -> Result<i32> {
+    let catalog = catalog()?;
+    let path = progress_path()?;
+    match cmd {
+        LabCommand::List | LabCommand::Progress => {
+            let progress = lab::progress::load(&path)?;
+            if json {
+                out(
+                    io,
+                    &format!(
+                        "{}\n",
+                        serde_json::json!({"schema": "netlab.lab.progress/1", "progress": progress})
+                    ),
+                )?;
+            } else {
+                out(io, &lab::list(&catalog, &progress))?;
+            }
+        }
+        LabCommand::Show(a) => {
+            let l = catalog.get(&a.id)?;
+            let text = lab::markdown::render(&l.readme, &opts.palette);
+            if io.stdout_is_terminal && text.lines().count() > 40 && page(&text).is_ok() {
+                return Ok(0);
+            }
+            out(io, &text)?;
+        }
+        LabCommand::Start(a) => {
+            let l = catalog.get(&a.id)?;
+            let mut console = lab::runner::Console {
+                input: io.stdin,
+                out: io.stdout,
+                palette: opts.palette,
+                progress_path: &path,
+            };
+            lab::runner::start(l, &InProcess, &mut console)?;
+        }
+        LabCommand::Check(a) => {
+            let l = catalog.get(&a.id)?;
+            let text = std::fs::read_to_string(&a.answers).map_err(|e| Error::io(&a.answers, e))?;
+            let answers = lab::read_answers(l, &a.answers.display().to_string(), &text)?;
+            let graded = lab::grade_all(l, &answers, &InProcess)?;
+            let all_right = graded.iter().all(|g| g.verdict == "right");
+            if json {
+                out(
+                    io,
+                    &format!(
+                        "{}\n",
+                        serde_json::json!({"schema": "netlab.lab.check/1", "lab": l.lab.id, "results": graded})
+                    ),
+                )?;
+            } else {
+                out(io, &lab::render_grades(l, &graded, &opts.palette))?;
+            }
+            return Ok(if all_right { 0 } else { EXIT_NEGATIVE });
+        }
+        LabCommand::Hint(a) => {
+            let l = catalog.get(&a.id)?;
+            let mut progress = lab::progress::load(&path)?;
+            let state = progress.labs.entry(l.lab.id.clone()).or_default();
+            let current = l
+                .lab
+                .steps
+                .iter()
+                .flat_map(|s| &s.questions)
+                .find(|q| !state.answers.get(&q.id).is_some_and(|r| r.done()));
+            let Some(q) = current else {
+                out(io, &format!("Every question of {} is done.\n", l.lab.id))?;
+                return Ok(0);
+            };
+            let hint = lab::runner::next_hint(state, q);
+            lab::progress::save(&path, &progress)?;
+            out(io, &format!("{}: {}\nhint: {hint}\n", q.id, q.prompt))?;
+        }
+        LabCommand::Reset(a) => {
+            let l = catalog.get(&a.id)?;
+            let mut progress = lab::progress::load(&path)?;
+            let had = progress.labs.remove(&l.lab.id).is_some();
+            lab::progress::save(&path, &progress)?;
+            out(
+                io,
+                &format!("{} {}.\n", l.lab.id, if had { "reset" } else { "had no progress" }),
+            )?;
+        }
+    }
+    Ok(0)
+}
+
+/// Shows `text` in `$PAGER` (default `less -R`); an error means the caller prints it instead.
+fn page(text: &str) -> io::Result<()> {
+    let pager = std::env::var("PAGER")
+        .ok()
+        .filter(|p| !p.trim().is_empty())
+        .unwrap_or_else(|| "less -R".to_string());
+    let mut words = pager.split_whitespace();
+    let program = words.next().unwrap_or("less");
+    let mut child = std::process::Command::new(program)
+        .args(words)
+        .stdin(std::process::Stdio::piped())
+        .spawn()?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(text.as_bytes());
+    }
+    child.wait().map(|_| ())
 }

@@ -47,6 +47,45 @@ pub enum Command {
     /// CIDR prefixes, masks and ranges, IPv4 and IPv6 (RFC 4632, RFC 4291)
     #[command(subcommand)]
     Cidr(CidrCommand),
+    /// Guided labs: read, run, answer; checked against your own traces
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  netlab lab list\n  netlab lab start 04-cidr      (type 'hint', 'answer' or 'quit' at any prompt)\n  netlab lab check 04-cidr --answers my-answers.toml\n\nProgress is kept in $NETLAB_HOME/progress.json (default: $XDG_DATA_HOME/netlab or\n~/.local/share/netlab). NETLAB_LABS=DIR loads labs from a folder instead of the built-in ones."
+    )]
+    Lab(LabCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LabCommand {
+    /// The labs, their length, and your progress
+    List,
+    /// Show a lab's annotated write-up (in a pager on a terminal)
+    Show(LabId),
+    /// Work through a lab interactively; resumes where you left off
+    Start(LabId),
+    /// Grade an answers file (question-id = "answer" per line); exit 0 only if all are right
+    Check(LabCheckArgs),
+    /// The next hint for the question you are on
+    Hint(LabId),
+    /// Your progress in every lab
+    Progress,
+    /// Forget your answers, hints and traces for a lab
+    Reset(LabId),
+}
+
+#[derive(Debug, Args)]
+pub struct LabId {
+    /// The lab's id, e.g. 04-cidr (see 'netlab lab list')
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct LabCheckArgs {
+    /// The lab's id
+    pub id: String,
+    /// TOML file of answers: question-id = "answer"
+    #[arg(long, value_name = "FILE")]
+    pub answers: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

@@ -27,6 +27,9 @@ pub enum Error {
         why: String,
         hint: String,
     },
+    /// Several problems found at once (every error in a lab file, say); one line each.
+    #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
+    Many(Vec<Error>),
     /// A file or stream that could not be read or written.
     #[error("{}: {source} ({hint})", path.display())]
     Io {
@@ -67,13 +70,16 @@ impl Error {
         match self {
             Error::Usage { .. } | Error::Input { .. } => EXIT_USAGE,
             Error::Io { .. } => EXIT_IO,
+            Error::Many(errors) => errors.iter().map(Error::exit_code).max().unwrap_or(EXIT_USAGE),
         }
     }
 
-    /// The one line the CLI prints for this error.
+    /// The line the CLI prints for this error (one line for each of [`Error::Many`]).
     pub fn one_line(&self) -> String {
-        let text = format!("netlab: {self}");
-        text.replace(['\n', '\r'], " ")
+        match self {
+            Error::Many(errors) => errors.iter().map(Error::one_line).collect::<Vec<_>>().join("\n"),
+            _ => format!("netlab: {self}").replace(['\n', '\r'], " "),
+        }
     }
 }
 

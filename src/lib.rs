@@ -15,5 +15,7 @@ pub mod app;
 pub mod cidr;
 pub mod cli;
 pub mod error;
+pub mod fsutil;
+pub mod lab;
 pub mod render;
 pub mod trace;

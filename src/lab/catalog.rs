@@ -1,0 +1,222 @@
+//! Finding and loading labs. The labs in `labs/` are compiled into the binary, so an installed
+//! netlab has them; `NETLAB_LABS=DIR` loads a folder of labs instead (for lab authors).
+
+use std::path::Path;
+
+use super::model::{self, Lab};
+use crate::error::{Error, Result};
+
+/// Labs built into the binary: (folder name, lab.toml, README.md).
+const EMBEDDED: &[(&str, &str, &str)] = &[(
+    "04-cidr",
+    include_str!("../../labs/04-cidr/lab.toml"),
+    include_str!("../../labs/04-cidr/README.md"),
+)];
+
+/// A lab with its write-up.
+#[derive(Debug, Clone)]
+pub struct LoadedLab {
+    pub lab: Lab,
+    pub readme: String,
+}
+
+/// Every lab, ordered by id.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub labs: Vec<LoadedLab>,
+}
+
+impl Catalog {
+    /// The embedded labs, or those in `dir`.
+    pub fn load(dir: Option<&Path>) -> Result<Catalog> {
+        let mut labs = Vec::new();
+        let mut problems = Vec::new();
+        match dir {
+            None => {
+                for (name, toml_text, readme) in EMBEDDED {
+                    let source = format!("labs/{name}/lab.toml");
+                    match parse_lab(&source, toml_text, name) {
+                        Ok(lab) => labs.push(LoadedLab {
+                            lab,
+                            readme: readme.to_string(),
+                        }),
+                        Err(mut e) => problems.append(&mut e),
+                    }
+                }
+            }
+            Some(dir) => {
+                let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+                let mut folders: Vec<_> = entries
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.join("lab.toml").is_file())
+                    .collect();
+                folders.sort();
+                for folder in folders {
+                    let name = folder
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    let toml_path = folder.join("lab.toml");
+                    let text = std::fs::read_to_string(&toml_path).map_err(|e| Error::io(&toml_path, e))?;
+                    let readme = std::fs::read_to_string(folder.join("README.md")).unwrap_or_default();
+                    match parse_lab(&toml_path.display().to_string(), &text, &name) {
+                        Ok(lab) => labs.push(LoadedLab { lab, readme }),
+                        Err(mut e) => problems.append(&mut e),
+                    }
+                }
+            }
+        }
+        let ids: Vec<String> = labs.iter().map(|l| l.lab.id.clone()).collect();
+        for l in &labs {
+            for pre in &l.lab.prerequisites {
+                if !ids.contains(pre) {
+                    problems.push(Error::usage(
+                        format!("lab {}", l.lab.id),
+                        format!("prerequisite '{pre}' is not a lab"),
+                        "list lab ids from 'netlab lab list'",
+                    ));
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Error::Many(problems));
+        }
+        labs.sort_by(|a, b| a.lab.id.cmp(&b.lab.id));
+        Ok(Catalog { labs })
+    }
+
+    /// The lab with `id`, or an error listing the ones there are.
+    pub fn get(&self, id: &str) -> Result<&LoadedLab> {
+        self.labs.iter().find(|l| l.lab.id == id).ok_or_else(|| {
+            let known: Vec<&str> = self.labs.iter().map(|l| l.lab.id.as_str()).collect();
+            Error::usage(
+                format!("lab '{id}'"),
+                "there is no such lab",
+                format!("labs: {}", known.join(", ")),
+            )
+        })
+    }
+}
+
+/// Parses and validates one lab file; every problem is an error naming the file and line.
+pub fn parse_lab(source: &str, text: &str, dir_name: &str) -> std::result::Result<Lab, Vec<Error>> {
+    let at = |line: u64, why: String, hint: &str| Error::Input {
+        source_name: source.to_string(),
+        line,
+        why,
+        hint: hint.to_string(),
+    };
+    let lab: Lab = toml::from_str(text).map_err(|e| {
+        let line = e.span().map_or(1, |s| line_of(text, s.start));
+        vec![at(
+            line,
+            e.message().trim().replace('\n', " "),
+            "see labs/README.md for the format",
+        )]
+    })?;
+    let problems = model::validate(&lab, dir_name);
+    if problems.is_empty() {
+        return Ok(lab);
+    }
+    Err(problems
+        .into_iter()
+        .map(|(id, why)| at(line_of_id(text, &id), why, "see labs/README.md for the format"))
+        .collect())
+}
+
+/// 1-based line of byte offset `at`.
+fn line_of(text: &str, at: usize) -> u64 {
+    text[..at.min(text.len())].matches('\n').count() as u64 + 1
+}
+
+/// Line where `id = "ID"` is written, or 1.
+fn line_of_id(text: &str, id: &str) -> u64 {
+    text.lines()
+        .position(|l| {
+            let l = l.trim();
+            l.starts_with("id") && l.contains(&format!("\"{id}\""))
+        })
+        .map_or(1, |i| i as u64 + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_labs_load() {
+        let c = Catalog::load(None).unwrap();
+        assert!(c.get("04-cidr").is_ok());
+        assert!(c.get("99-nope").unwrap_err().one_line().contains("labs: 04-cidr"));
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_line() {
+        let text = r#"format_version = 2
+id = "x"
+title = "t"
+minutes = 5
+goals = []
+
+[[step]]
+id = "s"
+title = "s"
+text = "t"
+
+[[step.question]]
+id = "q1"
+prompt = "p"
+kind = "number"
+explanation = "e"
+check = { trace = "/events/0/x" }
+
+[[step.question]]
+id = "q2"
+prompt = "p"
+kind = "choice"
+choices = ["a", "b"]
+explanation = "e"
+check = { fixed = "c" }
+"#;
+        let errs = parse_lab("lab.toml", text, "x").unwrap_err();
+        let lines: Vec<String> = errs.iter().map(Error::one_line).collect();
+        assert!(
+            lines[0].starts_with("netlab: lab.toml:2: format_version is 2"),
+            "{lines:?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l
+                    .starts_with("netlab: lab.toml:13: check.trace reads the trace of step 's', which has no command")),
+            "{lines:?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("netlab: lab.toml:20: fixed answer 'c' is not one of the choices")),
+            "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_name_the_line() {
+        let errs = parse_lab("lab.toml", "format_version = 1\nid = \"x\"\ntitle = \n", "x").unwrap_err();
+        assert!(
+            errs[0].one_line().starts_with("netlab: lab.toml:3: "),
+            "{}",
+            errs[0].one_line()
+        );
+        let errs = parse_lab(
+            "lab.toml",
+            "format_version = 1\nid = \"x\"\ntitle = \"t\"\nminutes = 1\ngoals = []\nsteps = 3\n",
+            "x",
+        )
+        .unwrap_err();
+        assert!(
+            errs[0].one_line().contains("unknown field `steps`"),
+            "{}",
+            errs[0].one_line()
+        );
+    }
+}

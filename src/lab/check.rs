@@ -1,0 +1,89 @@
+//! Where right answers come from (the learner's trace, a computation, a constant) and grading.
+
+use serde_json::Value;
+
+use super::answer::{normalize, same};
+use super::model::Question;
+
+/// Runs a netlab command in-process: the lab engine's only way to make traces.
+pub trait CommandRunner {
+    /// Runs `command` (netlab's arguments, without `netlab`) with optional standard input;
+    /// returns the trace as JSON and the text a person would see.
+    fn run(&self, command: &str, stdin: Option<&str>) -> crate::error::Result<Ran>;
+}
+
+/// A command's trace and its rendered text.
+#[derive(Debug, Clone)]
+pub struct Ran {
+    pub trace: Value,
+    pub text: String,
+}
+
+/// Reads a trace path: a JSON pointer, or `len(POINTER)` for an array's length. Booleans read
+/// as yes/no.
+pub fn read_path(trace: &Value, path: &str) -> Option<String> {
+    if let Some(pointer) = path.strip_prefix("len(").and_then(|p| p.strip_suffix(')')) {
+        return trace.pointer(pointer)?.as_array().map(|a| a.len().to_string());
+    }
+    Some(match trace.pointer(path)? {
+        Value::String(s) => s.clone(),
+        Value::Bool(true) => "yes".to_string(),
+        Value::Bool(false) => "no".to_string(),
+        Value::Null => return None,
+        other => other.to_string(),
+    })
+}
+
+/// The right answer to `q`, given the trace of its step's command (if it ran).
+pub fn expected(q: &Question, step_trace: Option<&Value>, runner: &dyn CommandRunner) -> Result<String, String> {
+    let c = &q.check;
+    if let Some(f) = &c.fixed {
+        return Ok(f.clone());
+    }
+    if let Some(path) = &c.trace {
+        let trace = step_trace.ok_or("the step's command has not run in this session")?;
+        return read_path(trace, path).ok_or_else(|| format!("the trace has nothing at {path}"));
+    }
+    if let (Some(command), Some(path)) = (&c.compute, &c.path) {
+        let ran = runner.run(command, None).map_err(|e| e.one_line())?;
+        return read_path(&ran.trace, path).ok_or_else(|| format!("'{command}' has nothing at {path}"));
+    }
+    Err("the question has no check".to_string())
+}
+
+/// The verdict on one answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Right,
+    Wrong,
+    /// The answer could not be read as the question's kind; says what was expected.
+    Unreadable(String),
+}
+
+/// Compares `given` with `expected` by the question's kind.
+pub fn grade(q: &Question, given: &str, expected: &str) -> Verdict {
+    let g = match normalize(q.kind, given, &q.choices) {
+        Ok(g) => g,
+        Err(why) => return Verdict::Unreadable(why),
+    };
+    match normalize(q.kind, expected, &q.choices) {
+        Ok(e) if same(&g, &e, q.tolerance) => Verdict::Right,
+        _ => Verdict::Wrong,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trace_paths() {
+        let t = serde_json::json!({"events": [{"inside": true, "n": 3, "list": [1, 2], "s": "x", "none": null}]});
+        assert_eq!(read_path(&t, "/events/0/inside").as_deref(), Some("yes"));
+        assert_eq!(read_path(&t, "/events/0/n").as_deref(), Some("3"));
+        assert_eq!(read_path(&t, "len(/events/0/list)").as_deref(), Some("2"));
+        assert_eq!(read_path(&t, "/events/0/s").as_deref(), Some("x"));
+        assert_eq!(read_path(&t, "/events/0/none"), None);
+        assert_eq!(read_path(&t, "/events/9"), None);
+    }
+}

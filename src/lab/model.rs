@@ -1,0 +1,176 @@
+//! The lab file format (`labs/NN-slug/lab.toml`), and its validation. See `labs/README.md`.
+
+use serde::Deserialize;
+
+/// The format version this netlab reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// One lab: metadata and ordered steps.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lab {
+    pub format_version: u32,
+    pub id: String,
+    pub title: String,
+    pub minutes: u32,
+    pub goals: Vec<String>,
+    #[serde(default)]
+    pub prerequisites: Vec<String>,
+    #[serde(rename = "step")]
+    pub steps: Vec<Step>,
+}
+
+/// A step: text to read, an optional netlab command to run, questions about it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub id: String,
+    pub title: String,
+    pub text: String,
+    /// netlab arguments, without the leading `netlab` (e.g. `cidr info 10.0.0.0/8`).
+    #[serde(default)]
+    pub command: Option<String>,
+    /// Standard input for the command (for `cidr aggregate` and friends).
+    #[serde(default)]
+    pub stdin: Option<String>,
+    #[serde(default, rename = "question")]
+    pub questions: Vec<Question>,
+}
+
+/// A question and how its answer is checked.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    pub id: String,
+    pub prompt: String,
+    pub kind: Kind,
+    #[serde(default)]
+    pub choices: Vec<String>,
+    #[serde(default)]
+    pub hints: Vec<String>,
+    pub explanation: String,
+    pub check: Check,
+    /// For `number` and `duration`: accepted relative error (0.05 = 5%). Exact when absent.
+    #[serde(default)]
+    pub tolerance: Option<f64>,
+}
+
+/// How an answer is read and compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A number; `1,022` and `1022` are equal.
+    Number,
+    /// Free text, compared case-insensitively with white space folded.
+    Text,
+    /// One of `choices`, case-insensitive, or its 1-based position.
+    Choice,
+    /// yes or no (also y/n, true/false).
+    Yesno,
+    /// A prefix: `10.0.0.0/08` equals `10.0.0.0/8`.
+    Cidr,
+    /// An address: `2001:DB8::1` equals `2001:db8:0::1`.
+    Ip,
+    /// A duration: `1.5s` equals `1500ms`.
+    Duration,
+}
+
+/// Where the right answer comes from: exactly one of the three.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    /// A path into the trace the step's command produced in this session:
+    /// a JSON pointer (`/events/0/usable_hosts`) or `len(POINTER)`.
+    #[serde(default)]
+    pub trace: Option<String>,
+    /// A netlab command run on the question's own inputs, with `path` into its trace.
+    #[serde(default)]
+    pub compute: Option<String>,
+    #[serde(default)]
+    pub path: Option<String>,
+    /// A constant, for conceptual questions whose answer cannot change.
+    #[serde(default)]
+    pub fixed: Option<String>,
+}
+
+/// Checks every rule the TOML grammar cannot; returns each problem with the id it concerns.
+pub fn validate(lab: &Lab, dir_name: &str) -> Vec<(String, String)> {
+    let mut problems = Vec::new();
+    let mut say = |at: &str, what: String| problems.push((at.to_string(), what));
+    if lab.format_version != FORMAT_VERSION {
+        say(
+            &lab.id,
+            format!(
+                "format_version is {}, this netlab reads {FORMAT_VERSION}",
+                lab.format_version
+            ),
+        );
+    }
+    if lab.id != dir_name {
+        say(
+            &lab.id,
+            format!("id '{}' differs from the folder name '{dir_name}'", lab.id),
+        );
+    }
+    if lab.steps.is_empty() {
+        say(&lab.id, "a lab needs at least one [[step]]".to_string());
+    }
+    let mut seen = std::collections::HashSet::new();
+    for step in &lab.steps {
+        if !seen.insert(step.id.clone()) {
+            say(&step.id, format!("step id '{}' is used twice", step.id));
+        }
+        for q in &step.questions {
+            if !seen.insert(q.id.clone()) {
+                say(&q.id, format!("question id '{}' is used twice", q.id));
+            }
+            let c = &q.check;
+            let sources = [c.trace.is_some(), c.compute.is_some(), c.fixed.is_some()]
+                .iter()
+                .filter(|b| **b)
+                .count();
+            if sources != 1 {
+                say(&q.id, "check needs exactly one of trace, compute or fixed".to_string());
+            }
+            if c.trace.is_some() && step.command.is_none() {
+                say(
+                    &q.id,
+                    format!(
+                        "check.trace reads the trace of step '{}', which has no command",
+                        step.id
+                    ),
+                );
+            }
+            if c.compute.is_some() != c.path.is_some() {
+                say(&q.id, "check.compute and check.path go together".to_string());
+            }
+            for pointer in [&c.trace, &c.path].into_iter().flatten() {
+                if !is_trace_path(pointer) {
+                    say(&q.id, format!("'{pointer}' is not a trace path (a JSON pointer such as /events/0/network, or len(POINTER))"));
+                }
+            }
+            if q.kind == Kind::Choice {
+                if q.choices.len() < 2 {
+                    say(&q.id, "a choice question needs at least two choices".to_string());
+                }
+                if let Some(f) = &c.fixed {
+                    if !q.choices.iter().any(|ch| ch.eq_ignore_ascii_case(f)) {
+                        say(&q.id, format!("fixed answer '{f}' is not one of the choices"));
+                    }
+                }
+            }
+            if let Some(f) = &c.fixed {
+                if super::answer::normalize(q.kind, f, &q.choices).is_err() {
+                    say(&q.id, format!("fixed answer '{f}' is not a valid {:?} answer", q.kind));
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// `/a/0/b` or `len(/a/0/b)`.
+pub fn is_trace_path(p: &str) -> bool {
+    let inner = p.strip_prefix("len(").and_then(|s| s.strip_suffix(')')).unwrap_or(p);
+    inner.starts_with('/') && !inner.contains(char::is_whitespace)
+}

@@ -1,0 +1,199 @@
+//! The guided loop of `netlab lab start`: step text, the step's command and its output,
+//! questions asked one by one, a hint after a wrong answer, the explanation after a right one,
+//! progress saved after every answer. Reads answers line by line, so a pipe works as well as
+//! a terminal. Typing `hint`, `answer` (reveal) or `quit` is understood at every prompt.
+
+use std::io::{BufRead, Write};
+use std::path::Path;
+
+use super::catalog::LoadedLab;
+use super::check::{self, CommandRunner, Verdict};
+use super::markdown;
+use super::progress::{self, AnswerRecord, LabProgress, Progress};
+use crate::error::{Error, Result};
+use crate::render::Palette;
+
+/// How a session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// Every question is done.
+    Finished { right: usize, total: usize },
+    /// The learner quit or input ended; progress is saved.
+    Paused,
+}
+
+/// Where the session's output and input go, and the progress file.
+pub struct Console<'a> {
+    pub input: &'a mut dyn BufRead,
+    pub out: &'a mut dyn Write,
+    pub palette: Palette,
+    pub progress_path: &'a Path,
+}
+
+/// Runs (or resumes) `lab` interactively.
+pub fn start(lab: &LoadedLab, runner: &dyn CommandRunner, console: &mut Console) -> Result<End> {
+    let mut progress = progress::load(console.progress_path)?;
+    let p = console.palette;
+    let id = lab.lab.id.clone();
+    let total_steps = lab.lab.steps.len();
+    say(
+        console,
+        &format!("{}{}{} ({} min)\n", p.bold, lab.lab.title, p.reset, lab.lab.minutes),
+    )?;
+    for (n, step) in lab.lab.steps.iter().enumerate() {
+        let state = progress.labs.entry(id.clone()).or_default();
+        if !step.questions.is_empty()
+            && step
+                .questions
+                .iter()
+                .all(|q| state.answers.get(&q.id).is_some_and(AnswerRecord::done))
+        {
+            continue;
+        }
+        say(
+            console,
+            &format!("\n{}Step {}/{total_steps}: {}{}\n", p.bold, n + 1, step.title, p.reset),
+        )?;
+        say(console, &markdown::render(&step.text, &p))?;
+        if let Some(command) = &step.command {
+            say(console, &format!("\n{}$ netlab {command}{}\n", p.cyan, p.reset))?;
+            let ran = runner.run(command, step.stdin.as_deref())?;
+            say(console, &ran.text)?;
+            state.traces.insert(step.id.clone(), ran.trace);
+            progress::save(console.progress_path, &progress)?;
+        }
+        for q in &step.questions {
+            if progress.labs[&id].answers.get(&q.id).is_some_and(AnswerRecord::done) {
+                continue;
+            }
+            if ask(lab, step.id.as_str(), q, runner, console, &mut progress)? == End::Paused {
+                say(
+                    console,
+                    &format!("\nProgress saved. Resume with: netlab lab start {id}\n"),
+                )?;
+                return Ok(End::Paused);
+            }
+        }
+    }
+    let state = &progress.labs[&id];
+    let total = lab.lab.steps.iter().map(|s| s.questions.len()).sum();
+    let right = state.answers.values().filter(|a| a.correct).count();
+    say(
+        console,
+        &format!(
+            "\n{}Lab {id} complete:{} {right}/{total} answered right ({} revealed).\n",
+            p.green,
+            p.reset,
+            state.answers.values().filter(|a| a.revealed).count()
+        ),
+    )?;
+    Ok(End::Finished { right, total })
+}
+
+/// Asks one question until it is done, or the learner pauses.
+fn ask(
+    lab: &LoadedLab,
+    step_id: &str,
+    q: &super::model::Question,
+    runner: &dyn CommandRunner,
+    console: &mut Console,
+    progress: &mut Progress,
+) -> Result<End> {
+    let p = console.palette;
+    let id = &lab.lab.id;
+    say(console, &format!("\n{}?{} {}\n", p.yellow, p.reset, q.prompt))?;
+    for (i, choice) in q.choices.iter().enumerate() {
+        say(console, &format!("  {}. {choice}\n", i + 1))?;
+    }
+    loop {
+        say(console, "> ")?;
+        let mut line = String::new();
+        if console.input.read_line(&mut line).map_err(|e| Error::io("-", e))? == 0 {
+            return Ok(End::Paused);
+        }
+        let given = line.trim();
+        match given.to_lowercase().as_str() {
+            "" => continue,
+            "quit" | "q" | "exit" => return Ok(End::Paused),
+            "hint" => {
+                let text = next_hint(progress.labs.entry(id.clone()).or_default(), q);
+                progress::save(console.progress_path, progress)?;
+                say(console, &format!("{}hint:{} {text}\n", p.cyan, p.reset))?;
+                continue;
+            }
+            _ => {}
+        }
+        let state = progress.labs.entry(id.clone()).or_default();
+        let expected = match check::expected(q, state.traces.get(step_id), runner) {
+            Ok(e) => e,
+            Err(why) => {
+                return Err(Error::usage(
+                    format!("lab {id} question {}", q.id),
+                    why,
+                    "run 'netlab lab reset' for this lab and start again",
+                ))
+            }
+        };
+        if matches!(given.to_lowercase().as_str(), "answer" | "reveal") {
+            record(state, q, &expected, false, true);
+            progress::save(console.progress_path, progress)?;
+            say(
+                console,
+                &format!("The answer is {}{expected}{}. {}\n", p.bold, p.reset, q.explanation),
+            )?;
+            return Ok(End::Finished { right: 0, total: 1 });
+        }
+        match check::grade(q, given, &expected) {
+            Verdict::Right => {
+                record(state, q, given, true, false);
+                progress::save(console.progress_path, progress)?;
+                say(console, &format!("{}right.{} {}\n", p.green, p.reset, q.explanation))?;
+                return Ok(End::Finished { right: 1, total: 1 });
+            }
+            Verdict::Wrong => {
+                record(state, q, given, false, false);
+                let hint = next_hint(state, q);
+                progress::save(console.progress_path, progress)?;
+                say(
+                    console,
+                    &format!("{}not quite.{} {}hint:{} {hint}\n", p.red, p.reset, p.cyan, p.reset),
+                )?;
+            }
+            Verdict::Unreadable(why) => say(console, &format!("{why}; try again (or type hint, answer, quit)\n"))?,
+        }
+    }
+}
+
+/// Stores the latest answer, counting attempts.
+fn record(state: &mut LabProgress, q: &super::model::Question, answer: &str, correct: bool, revealed: bool) {
+    let attempts = state.answers.get(&q.id).map_or(0, |a| a.attempts) + u32::from(!revealed);
+    state.answers.insert(
+        q.id.clone(),
+        AnswerRecord {
+            answer: answer.to_string(),
+            correct,
+            attempts,
+            revealed,
+        },
+    );
+}
+
+/// The next unseen hint (and counts it), or a pointer to `answer` when none are left.
+pub fn next_hint(state: &mut LabProgress, q: &super::model::Question) -> String {
+    let shown = state.hints_shown.entry(q.id.clone()).or_insert(0);
+    match q.hints.get(*shown as usize) {
+        Some(h) => {
+            *shown += 1;
+            h.clone()
+        }
+        None => "no more hints; type 'answer' to see the answer and why".to_string(),
+    }
+}
+
+fn say(console: &mut Console, text: &str) -> Result<()> {
+    console
+        .out
+        .write_all(text.as_bytes())
+        .and_then(|()| console.out.flush())
+        .map_err(|e| Error::io("-", e))
+}

@@ -1,0 +1,307 @@
+//! The labs engine through the CLI: every lab loads and its reference answers pass, wrong answers
+//! fail where they should, the interactive runner works over a pipe and resumes, and bad lab
+//! files, ids and answers files get clear errors.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// netlab with its progress in `home`.
+fn netlab(home: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("netlab").unwrap();
+    cmd.env("NETLAB_OFFLINE", "1")
+        .env("NETLAB_HOME", home)
+        .env_remove("NETLAB_LABS")
+        .env_remove("NO_COLOR")
+        .current_dir(repo());
+    cmd
+}
+
+fn lab_dirs() -> Vec<String> {
+    let mut ids: Vec<String> = std::fs::read_dir(repo().join("labs"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("lab.toml").exists())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn every_lab_loads_is_built_in_and_passes_its_reference_answers() {
+    let home = tempfile::tempdir().unwrap();
+    let ids = lab_dirs();
+    assert!(!ids.is_empty());
+    let listed = netlab(home.path()).args(["lab", "list"]).output().unwrap();
+    assert!(listed.status.success());
+    let listed = String::from_utf8(listed.stdout).unwrap();
+    for id in &ids {
+        assert!(
+            listed.lines().any(|l| l.starts_with(id.as_str())),
+            "lab {id} is in labs/ but not built into netlab (src/lab/catalog.rs EMBEDDED)"
+        );
+        // The same lab, loaded from the folder, is valid too.
+        netlab(home.path())
+            .env("NETLAB_LABS", repo().join("labs"))
+            .args(["lab", "list"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(id.as_str()));
+        let answers = repo().join(format!("tests/labs/{id}.answers.toml"));
+        assert!(
+            answers.exists(),
+            "lab {id} needs reference answers in {}",
+            answers.display()
+        );
+        netlab(home.path())
+            .args(["lab", "check", id, "--answers"])
+            .arg(&answers)
+            .assert()
+            .code(0)
+            .stdout(predicate::str::contains("score: "))
+            .stdout(predicate::str::contains("wrong").not());
+    }
+}
+
+#[test]
+fn wrong_answers_fail_on_exactly_the_wrong_questions() {
+    let home = tempfile::tempdir().unwrap();
+    let out = netlab(home.path())
+        .args([
+            "--json",
+            "lab",
+            "check",
+            "04-cidr",
+            "--answers",
+            "tests/labs/04-cidr.wrong.toml",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut not_right: Vec<(String, String)> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["verdict"] != "right")
+        .map(|r| {
+            (
+                r["question"].as_str().unwrap().to_string(),
+                r["verdict"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    not_right.sort();
+    let want = [
+        ("broadcast-22", "wrong"),
+        ("canonical-network", "wrong"),
+        ("exclude-count", "wrong"),
+        ("first-differing-bit", "wrong"),
+        ("never-partial", "unanswered"),
+        ("split-six", "wrong"),
+        ("why-classless", "wrong"),
+    ];
+    assert_eq!(not_right, want.map(|(a, b)| (a.to_string(), b.to_string())));
+    netlab(home.path())
+        .args(["lab", "check", "04-cidr", "--answers", "tests/labs/04-cidr.wrong.toml"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("score: 7/14"))
+        .stdout(predicate::str::contains("(hint: The output marks it with a ^.)"));
+}
+
+#[test]
+fn interactive_over_a_pipe_right_wrong_hint_and_resume() {
+    let home = tempfile::tempdir().unwrap();
+    // Right, then wrong (a hint follows), then right, then input ends mid-lab.
+    netlab(home.path())
+        .args(["lab", "start", "04-cidr"])
+        .write_stdin("yes\n17\n18\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "$ netlab cidr contains 10.0.16.0/20 10.0.31.255 10.0.32.1",
+        ))
+        .stdout(predicate::str::contains("right. 10.0.31.255 AND 255.255.240.0"))
+        .stdout(predicate::str::contains(
+            "not quite. hint: The output marks it with a ^.",
+        ))
+        .stdout(predicate::str::contains(
+            "Progress saved. Resume with: netlab lab start 04-cidr",
+        ));
+    let progress: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(home.path().join("progress.json")).unwrap()).unwrap();
+    let answers = &progress["labs"]["04-cidr"]["answers"];
+    assert_eq!(answers["first-differing-bit"]["attempts"], 2);
+    assert_eq!(answers["first-differing-bit"]["correct"], true);
+    assert!(
+        progress["labs"]["04-cidr"]["traces"]["and"]["events"].is_array(),
+        "the step's own trace is kept"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(home.path().join("progress.json"))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o600
+        );
+    }
+    // Resume: step 1 is done, so the session starts at step 2's question.
+    netlab(home.path())
+        .args(["lab", "start", "04-cidr"])
+        .write_stdin("1022\nquit\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Step 1/").not())
+        .stdout(predicate::str::contains("Step 2/8: Counting hosts"))
+        .stdout(predicate::str::contains("right. 2^10 - 2 = 1022."));
+    netlab(home.path()).args(["lab", "hint", "04-cidr"]).assert().success().stdout("broadcast-22: What is its broadcast address?\nhint: The network is 172.16.4.0/22: the low two bits of the third number are host bits.\n");
+    netlab(home.path())
+        .args(["lab", "progress"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("3/14 done, 3 right"));
+    netlab(home.path())
+        .args(["lab", "reset", "04-cidr"])
+        .assert()
+        .success()
+        .stdout("04-cidr reset.\n");
+    netlab(home.path())
+        .args(["lab", "list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("not started"));
+}
+
+#[test]
+fn finishing_the_lab_over_a_pipe() {
+    let home = tempfile::tempdir().unwrap();
+    let all = "yes\n18\n1022\n172.16.7.255\n30\n192.0.2.192/27\n25\n16\n2\n198.51.100.0/24\n8\n100.64.0.0/10\nno\n1\n";
+    netlab(home.path())
+        .args(["lab", "start", "04-cidr"])
+        .write_stdin(all)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Lab 04-cidr complete: 14/14 answered right (0 revealed).",
+        ));
+    // Unreadable answers are not counted; 'answer' reveals.
+    let home = tempfile::tempdir().unwrap();
+    netlab(home.path())
+        .args(["lab", "start", "04-cidr"])
+        .write_stdin("maybe\nanswer\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("'maybe' is not yes or no; try again"))
+        .stdout(predicate::str::contains("The answer is yes."));
+}
+
+#[test]
+fn bad_lab_files_ids_and_answers() {
+    let home = tempfile::tempdir().unwrap();
+    netlab(home.path())
+        .args(["lab", "start", "99-nope"])
+        .assert()
+        .code(2)
+        .stderr("netlab: lab '99-nope': there is no such lab (labs: 04-cidr)\n");
+
+    let labs = tempfile::tempdir().unwrap();
+    let broken = labs.path().join("01-broken");
+    std::fs::create_dir(&broken).unwrap();
+    std::fs::write(broken.join("lab.toml"), "format_version = 1\nid = \"01-other\"\ntitle = \"t\"\nminutes = 5\ngoals = []\n\n[[step]]\nid = \"s\"\ntitle = \"s\"\ntext = \"t\"\n\n[[step.question]]\nid = \"q\"\nprompt = \"p\"\nkind = \"colour\"\nexplanation = \"e\"\ncheck = { fixed = \"x\" }\n").unwrap();
+    netlab(home.path())
+        .env("NETLAB_LABS", labs.path())
+        .args(["lab", "list"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "01-broken/lab.toml:15: unknown variant `colour`",
+        ));
+    std::fs::write(broken.join("lab.toml"), "format_version = 1\nid = \"01-other\"\ntitle = \"t\"\nminutes = 5\ngoals = []\n\n[[step]]\nid = \"s\"\ntitle = \"s\"\ntext = \"t\"\n\n[[step.question]]\nid = \"q\"\nprompt = \"p\"\nkind = \"number\"\nexplanation = \"e\"\ncheck = { trace = \"events\" }\n").unwrap();
+    let out = netlab(home.path())
+        .env("NETLAB_LABS", labs.path())
+        .args(["lab", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("lab.toml:2: id '01-other' differs from the folder name '01-broken'"),
+        "{err}"
+    );
+    assert!(
+        err.contains("lab.toml:13: check.trace reads the trace of step 's', which has no command"),
+        "{err}"
+    );
+    assert!(err.contains("lab.toml:13: 'events' is not a trace path"), "{err}");
+    assert_eq!(err.lines().count(), 3, "every problem, one line each: {err}");
+
+    let answers = home.path().join("answers.toml");
+    std::fs::write(&answers, "inside-20 = \"yes\"\nnot-a-question = 3\nsplit-six = [25]\n").unwrap();
+    let out = netlab(home.path())
+        .args(["lab", "check", "04-cidr", "--answers"])
+        .arg(&answers)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("answers.toml:2: 'not-a-question' is not a question of lab 04-cidr"),
+        "{err}"
+    );
+    assert!(
+        err.contains("answers.toml:3: the answer to 'split-six' is a array, not a value"),
+        "{err}"
+    );
+    std::fs::write(&answers, "inside-20 = \n").unwrap();
+    netlab(home.path())
+        .args(["lab", "check", "04-cidr", "--answers"])
+        .arg(&answers)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("answers.toml:1:"));
+    netlab(home.path())
+        .args(["lab", "check", "04-cidr", "--answers", "/nonexistent.toml"])
+        .assert()
+        .code(3);
+}
+
+#[test]
+fn corrupt_progress_is_reported_and_kept() {
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join("progress.json");
+    std::fs::write(&path, "{ not json").unwrap();
+    netlab(home.path())
+        .args(["lab", "start", "04-cidr"])
+        .write_stdin("yes\n")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("progress file is corrupt"))
+        .stderr(predicate::str::contains("a copy is kept at"));
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "{ not json",
+        "never silently reset"
+    );
+}
+
+#[test]
+fn show_renders_the_write_up() {
+    let home = tempfile::tempdir().unwrap();
+    netlab(home.path())
+        .args(["lab", "show", "04-cidr"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("Lab 04: CIDR"))
+        .stdout(predicate::str::contains("\n    $ netlab cidr contains 192.168.10.0/23"));
+}
