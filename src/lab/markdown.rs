@@ -48,8 +48,10 @@ fn inline(line: &str, p: &Palette) -> String {
             ("*", p.yellow)
         };
         let after = &rest[i + marker.len()..];
+        // As in Markdown, emphasis hugs its text: no space just inside the markers.
+        let hugs = |j: usize| !after.starts_with(char::is_whitespace) && !after[..j].ends_with(char::is_whitespace);
         match after.find(marker) {
-            Some(j) if j > 0 => {
+            Some(j) if j > 0 && hugs(j) => {
                 out.push_str(&format!("{style}{}{}", &after[..j], p.reset));
                 rest = &after[j + marker.len()..];
             }
