@@ -316,10 +316,12 @@ fn search_inputs(
     stats: &mut grep::MatchStats,
 ) -> Result<()> {
     for path in inputs {
+        let name = path.display().to_string();
         let result = if path == Path::new("-") {
             matcher.run(stdin, None, sink, stats)
+        } else if let Some(map) = cidr::mapped::map_regular_file(path) {
+            matcher.run_slice(&map, Some(&name), sink, stats)
         } else {
-            let name = path.display().to_string();
             matcher.run(&mut open(path)?, Some(&name), sink, stats)
         };
         result.map_err(|e| Error::io(path, e))?;

@@ -156,6 +156,23 @@ impl<'a> LineMatcher<'a> {
         }
     }
 
+    /// Reads a whole input that is already in memory (a mapped file), a chunk at a time.
+    pub fn run_slice(&self, data: &[u8], source: Option<&str>, sink: &mut dyn MatchSink, stats: &mut MatchStats) -> io::Result<()> {
+        let lines_before = stats.lines;
+        let mut start = 0;
+        while start < data.len() {
+            let want = (start + SLICE_CHUNK).min(data.len());
+            let end = if want == data.len() {
+                want
+            } else {
+                memchr(b'\n', &data[want..]).map_or(data.len(), |i| want + i + 1)
+            };
+            self.region(&data[start..end], source, lines_before, sink, stats)?;
+            start = end;
+        }
+        Ok(())
+    }
+
     /// Decides every line of `region` (whole lines), in two threads when it is large, and
     /// hands the selected ones to `sink` in input order.
     fn region(
@@ -194,6 +211,7 @@ impl<'a> LineMatcher<'a> {
             }
             stats.lines += result.lines;
             stats.without_address += result.without_address;
+            stats.too_long += result.too_long;
         }
         Ok(())
     }
@@ -206,8 +224,13 @@ impl<'a> LineMatcher<'a> {
             let end = memchr(b'\n', &block[start..]).map_or(block.len(), |i| start + i + 1);
             let line = &block[start..end];
             let body = line.strip_suffix(b"\n").unwrap_or(line);
-            let (selected, seen, hit) = self.decide(body);
             result.lines += 1;
+            if line.len() > MAX_LINE {
+                result.too_long += 1;
+                start = end;
+                continue;
+            }
+            let (selected, seen, hit) = self.decide(body);
             if !seen {
                 result.without_address += 1;
             }
@@ -224,6 +247,9 @@ impl<'a> LineMatcher<'a> {
         result
     }
 }
+
+/// How much of an in-memory input is decided at a time.
+const SLICE_CHUNK: usize = 8 << 20;
 
 /// Regions at least this large are decided by two threads.
 const PARALLEL_MIN: usize = 256 << 10;
@@ -243,6 +269,7 @@ struct BlockResult {
     selected: Vec<Selected>,
     lines: u64,
     without_address: u64,
+    too_long: u64,
 }
 
 #[cfg(test)]
@@ -310,6 +337,27 @@ mod tests {
             input,
         );
         assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), [3, 4]);
+    }
+
+    #[test]
+    fn in_memory_and_streamed_inputs_agree() {
+        let mut input = Vec::new();
+        for i in 0..200_000u32 {
+            input.extend_from_slice(format!("{}.{}.{}.{} line {i}\n", i % 256, (i / 7) % 256, 3, i % 200).as_bytes());
+        }
+        input.extend(vec![b'z'; MAX_LINE + 5]);
+        input.extend_from_slice(b"\n10.3.3.3 last");
+        let entries = [parse_range("10.0.0.0/8").unwrap(), parse_range("200.0.0.0/5").unwrap()];
+        let set = RangeSet::new(&entries);
+        let matcher = LineMatcher::new(&set, ANY);
+        let (mut a, mut b) = (Collect(Vec::new()), Collect(Vec::new()));
+        let (mut sa, mut sb) = (MatchStats::default(), MatchStats::default());
+        matcher.run(&mut &input[..], None, &mut a, &mut sa).unwrap();
+        matcher.run_slice(&input, None, &mut b, &mut sb).unwrap();
+        assert_eq!(sa, sb);
+        assert_eq!(a.0, b.0);
+        assert_eq!(sa.too_long, 1);
+        assert!(sa.selected > 5_000, "{}", sa.selected);
     }
 
     #[test]

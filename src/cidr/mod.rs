@@ -7,6 +7,7 @@
 pub mod events;
 pub mod grep;
 pub mod list;
+pub mod mapped;
 pub mod ops;
 pub mod parse;
 pub mod rangeset;
