@@ -156,21 +156,50 @@ impl<'a> LineMatcher<'a> {
         }
     }
 
-    /// Reads a whole input that is already in memory (a mapped file), a chunk at a time.
-    pub fn run_slice(&self, data: &[u8], source: Option<&str>, sink: &mut dyn MatchSink, stats: &mut MatchStats) -> io::Result<()> {
-        let lines_before = stats.lines;
+    /// Reads a whole input that is already in memory (a mapped file). Two worker threads take
+    /// chunks of about [`SLICE_CHUNK`] bytes in turn; this thread hands their selected lines to
+    /// `sink` in input order. At most a couple of chunks' results wait to be put in order.
+    pub fn run_slice(
+        &self,
+        data: &[u8],
+        source: Option<&str>,
+        sink: &mut dyn MatchSink,
+        stats: &mut MatchStats,
+    ) -> io::Result<()> {
+        let mut chunks = Vec::new();
         let mut start = 0;
         while start < data.len() {
             let want = (start + SLICE_CHUNK).min(data.len());
-            let end = if want == data.len() {
-                want
-            } else {
-                memchr(b'\n', &data[want..]).map_or(data.len(), |i| want + i + 1)
-            };
-            self.region(&data[start..end], source, lines_before, sink, stats)?;
+            let end = memchr(b'\n', &data[want..]).map_or(data.len(), |i| want + i + 1);
+            chunks.push(start..end);
             start = end;
         }
-        Ok(())
+        let lines_before = stats.lines;
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            let (results, arrivals) = std::sync::mpsc::channel::<(usize, BlockResult)>();
+            for _ in 0..WORKERS {
+                let (results, next, chunks) = (results.clone(), &next, &chunks);
+                scope.spawn(move || loop {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(range) = chunks.get(k) else { break };
+                    if results.send((k, self.block(&data[range.clone()]))).is_err() {
+                        break; // the reader stopped (an output error)
+                    }
+                });
+            }
+            drop(results);
+            let mut waiting = std::collections::BTreeMap::new();
+            let mut due = 0;
+            for (k, result) in arrivals {
+                waiting.insert(k, result);
+                while let Some(result) = waiting.remove(&due) {
+                    emit(&data[chunks[due].clone()], &result, source, lines_before, sink, stats)?;
+                    due += 1;
+                }
+            }
+            Ok(())
+        })
     }
 
     /// Decides every line of `region` (whole lines), in two threads when it is large, and
@@ -248,7 +277,34 @@ impl<'a> LineMatcher<'a> {
     }
 }
 
-/// How much of an in-memory input is decided at a time.
+/// Hands a decided block's selected lines to `sink` and adds up its counts.
+fn emit(
+    block: &[u8],
+    result: &BlockResult,
+    source: Option<&str>,
+    lines_before: u64,
+    sink: &mut dyn MatchSink,
+    stats: &mut MatchStats,
+) -> io::Result<()> {
+    for sel in &result.selected {
+        stats.selected += 1;
+        sink.selected(
+            source,
+            stats.lines - lines_before + sel.index,
+            &block[sel.start..sel.end],
+            sel.hit,
+        )?;
+    }
+    stats.lines += result.lines;
+    stats.without_address += result.without_address;
+    stats.too_long += result.too_long;
+    Ok(())
+}
+
+/// Threads deciding chunks of an in-memory input.
+const WORKERS: usize = 2;
+
+/// How much of an in-memory input a worker decides at a time.
 const SLICE_CHUNK: usize = 8 << 20;
 
 /// Regions at least this large are decided by two threads.

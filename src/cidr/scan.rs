@@ -18,7 +18,6 @@
 //! The speed comes from not visiting most bytes: every hint needs a `.` or `:` within four
 //! bytes, so the scan jumps to the next such byte and looks only just before it.
 
-
 /// An address found in text, as a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Found {
@@ -194,7 +193,10 @@ fn next_trigger(line: &[u8], from: usize, v4: bool, v6: bool) -> Option<usize> {
         }
         i += 8;
     }
-    line[i.min(line.len())..].iter().position(|&b| b == dot || b == colon).map(|k| i + k)
+    line[i.min(line.len())..]
+        .iter()
+        .position(|&b| b == dot || b == colon)
+        .map(|k| i + k)
 }
 
 /// A digit with a `.` one to three bytes later.
@@ -449,7 +451,10 @@ mod tests {
     fn next_trigger_finds_the_first_at_every_offset() {
         let line = b"abcdefgh.ijklmnopqrstuvwx:yz.";
         for from in 0..=line.len() {
-            let want = line[from..].iter().position(|&b| b == b'.' || b == b':').map(|k| from + k);
+            let want = line[from..]
+                .iter()
+                .position(|&b| b == b'.' || b == b':')
+                .map(|k| from + k);
             assert_eq!(next_trigger(line, from, true, true), want, "from {from}");
             let want4 = line[from..].iter().position(|&b| b == b'.').map(|k| from + k);
             assert_eq!(next_trigger(line, from, true, false), want4, "from {from}");
@@ -458,7 +463,10 @@ mod tests {
         }
         // Bytes 0x80 and above, and a match above another, must not confuse the bit trick.
         assert_eq!(next_trigger(b"\xff\x01..", 0, true, false), Some(2));
-        assert_eq!(next_trigger(b"\x2f\x2d\x00\x01\x2e\x3a\x00\x00\x00", 0, true, true), Some(4));
+        assert_eq!(
+            next_trigger(b"\x2f\x2d\x00\x01\x2e\x3a\x00\x00\x00", 0, true, true),
+            Some(4)
+        );
     }
 
     #[test]
