@@ -95,6 +95,7 @@ fn dispatch(cli: &Cli, io: &mut Io) -> Result<i32> {
         Command::Cidr(CidrCommand::Match(a)) => return run_match(a, cli.global.json, io),
         Command::Cidr(cmd) => cmd,
         Command::Lab(cmd) => return run_lab(cmd, cli.global.json, &opts, io),
+        Command::Dns(a) => return run_dns(a, &cli.global, &opts, io),
     };
     let trace = cidr_trace(cmd, io.stdin)?;
     write_trace(&trace, cli.global.json, &opts, io)?;
@@ -342,6 +343,13 @@ impl CommandRunner for InProcess {
                 "fix the lab's command",
             )
         })?;
+        if cli.global.sandbox {
+            return Err(Error::usage(
+                format!("lab command '{command}'"),
+                "labs run against the sandbox already",
+                "drop --sandbox from the lab's command",
+            ));
+        }
         let Command::Cidr(cmd) = &cli.command else {
             return Err(Error::usage(
                 format!("lab command '{command}'"),
@@ -478,4 +486,116 @@ fn page(text: &str) -> io::Result<()> {
         let _ = stdin.write_all(text.as_bytes());
     }
     child.wait().map(|_| ())
+}
+
+/// `netlab dns`: validates the arguments, starts the sandbox if asked, walks, renders.
+fn run_dns(a: &crate::cli::DnsArgs, global: &crate::cli::GlobalOpts, opts: &RenderOpts, io: &mut Io) -> Result<i32> {
+    let walk = dns_options(a)?;
+    let offline =
+        crate::net::Network::offline_from_env(global.offline, std::env::var("NETLAB_OFFLINE").ok().as_deref());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("tokio runtime", e))?;
+    let trace = runtime.block_on(async {
+        if global.sandbox {
+            let sandbox = crate::sandbox::Sandbox::start().await?;
+            let mut walk = walk;
+            if a.root.is_empty() && a.root_hints.is_none() {
+                walk.roots = crate::sandbox::Sandbox::root_hints();
+            }
+            crate::dns::walk::walk(&walk, &sandbox.network()).await
+        } else {
+            crate::dns::walk::walk(&walk, &crate::net::Network { offline, book: None }).await
+        }
+    })?;
+    if a.short && !global.json {
+        let lines: Vec<String> = trace
+            .events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                crate::trace::EventKind::Dns(crate::dns::events::DnsEvent::Summary(s)) => {
+                    Some(crate::dns::walk::short_answers(s))
+                }
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        out(io, &lines.iter().map(|l| format!("{l}\n")).collect::<String>())?;
+    } else {
+        write_trace(&trace, global.json, opts, io)?;
+    }
+    Ok(trace.outcome.exit_code())
+}
+
+/// Turns `netlab dns` arguments into walk options.
+fn dns_options(a: &crate::cli::DnsArgs) -> Result<crate::dns::walk::WalkOptions> {
+    use crate::dns::{hints, wire};
+    let bad = |what: &str, why: String, hint: &str| Error::usage(what.to_string(), why, hint.to_string());
+    let (name, type_word) = match (&a.reverse, a.words.as_slice()) {
+        (Some(ip), words) => {
+            let ip: std::net::IpAddr = ip.parse().map_err(|_| {
+                bad(
+                    "-x",
+                    format!("'{ip}' is not an IP address"),
+                    "write an address such as 192.0.2.10",
+                )
+            })?;
+            if words.len() > 1 || words.first().is_some_and(|w| wire::parse_type(w).is_err()) {
+                return Err(bad(
+                    "dns -x",
+                    "takes an address and no name".into(),
+                    "write netlab dns -x IP",
+                ));
+            }
+            (
+                wire::reverse_name(ip).to_string(),
+                Some(words.first().cloned().unwrap_or_else(|| "PTR".into())),
+            )
+        }
+        (None, []) => return Err(bad("dns", "needs a name".into(), "write netlab dns NAME [TYPE]")),
+        (None, [name]) => (name.clone(), None),
+        (None, [name, t]) => (name.clone(), Some(t.clone())),
+        (None, _) => {
+            return Err(bad(
+                "dns",
+                "takes a name and a type".into(),
+                "write netlab dns NAME [TYPE]",
+            ))
+        }
+    };
+    let rtype = match type_word {
+        Some(t) => wire::parse_type(&t).map_err(|why| bad(&format!("type '{t}'"), why, "see 'netlab dns --help'"))?,
+        None => hickory_proto::rr::RecordType::A,
+    };
+    let roots = if !a.root.is_empty() {
+        a.root
+            .iter()
+            .map(|r| hints::parse_root_arg(r).map_err(|why| bad("--root", why, "write --root 127.0.0.1:5300")))
+            .collect::<Result<Vec<_>>>()?
+    } else if let Some(path) = &a.root_hints {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        hints::parse_root_hints(&text, &path.display().to_string())
+            .map_err(|why| bad("--root-hints", why, "use the named.root format"))?
+    } else {
+        hints::parse_root_hints(hints::IANA_ROOT_HINTS, "named.root")
+            .map_err(|why| bad("root hints", why, "report this"))?
+    };
+    if a.timeout == 0 || a.max_queries == 0 || a.max_time == 0 {
+        return Err(bad(
+            "dns",
+            "--timeout, --max-queries and --max-time must be above 0".into(),
+            "raise them",
+        ));
+    }
+    Ok(crate::dns::walk::WalkOptions {
+        name,
+        rtype,
+        roots,
+        timeout: std::time::Duration::from_millis(a.timeout),
+        max_queries: a.max_queries,
+        max_time: std::time::Duration::from_millis(a.max_time),
+        dnssec_ok: false,
+    })
 }

@@ -40,6 +40,12 @@ pub struct GlobalOpts {
     /// Leave out the "why:" teaching notes
     #[arg(long, global = true)]
     pub no_notes: bool,
+    /// Run against the sandbox: a small internet on loopback (no packet leaves the machine)
+    #[arg(long, global = true)]
+    pub sandbox: bool,
+    /// Refuse every destination that is not loopback (also NETLAB_OFFLINE=1)
+    #[arg(long, global = true)]
+    pub offline: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -47,12 +53,58 @@ pub enum Command {
     /// CIDR prefixes, masks and ranges, IPv4 and IPv6 (RFC 4632, RFC 4291)
     #[command(subcommand)]
     Cidr(CidrCommand),
+    /// Resolve a name from the root, hop by hop, like dig +trace but explained
+    #[command(after_help = DNS_HELP)]
+    Dns(DnsArgs),
     /// Guided labs: read, run, answer; checked against your own traces
     #[command(
         subcommand,
         after_help = "Examples:\n  netlab lab list\n  netlab lab start 04-cidr      (type 'hint', 'answer' or 'quit' at any prompt)\n  netlab lab check 04-cidr --answers my-answers.toml\n\nProgress is kept in $NETLAB_HOME/progress.json (default: $XDG_DATA_HOME/netlab or\n~/.local/share/netlab). NETLAB_LABS=DIR loads labs from a folder instead of the built-in ones."
     )]
     Lab(LabCommand),
+}
+
+const DNS_HELP: &str = "\
+Examples:
+  netlab dns www.example.com --sandbox            the whole walk, on the sandbox
+  netlab dns example.com MX --sandbox --short     answers only, like dig +short
+  netlab dns -x 192.0.2.10 --sandbox              reverse lookup (PTR)
+  netlab dns big.example.com TXT --sandbox        truncation over UDP, then TCP
+  netlab dns www.example.org --sandbox            a glueless delegation
+  netlab dns example.com --root 127.0.0.1:5300    start from your own root server
+
+Types: A, AAAA, CNAME, NS, MX, TXT, SOA, CAA, SRV, PTR, HTTPS, SVCB, DS, DNSKEY (or TYPEnnn).
+Without --sandbox the walk starts at the IANA root servers on the internet.
+Every attempt has a timeout (--timeout), and the walk a query budget (--max-queries) and a
+time limit (--max-time). Exit status: 0 with an answer, 1 for NXDOMAIN, NODATA or a failed
+walk, 2 for bad usage.";
+
+#[derive(Debug, Args)]
+pub struct DnsArgs {
+    /// The name to resolve, then optionally a record type (default A)
+    #[arg(value_name = "NAME [TYPE]", num_args = 0..=2)]
+    pub words: Vec<String>,
+    /// Reverse lookup: the PTR record of this address
+    #[arg(short = 'x', value_name = "IP")]
+    pub reverse: Option<String>,
+    /// Start the walk at this server instead of the root hints (repeatable)
+    #[arg(long, value_name = "IP[:PORT]")]
+    pub root: Vec<String>,
+    /// Read root hints from a file in named.root format
+    #[arg(long, value_name = "FILE", conflicts_with = "root")]
+    pub root_hints: Option<PathBuf>,
+    /// Per-attempt timeout in milliseconds
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    pub timeout: u64,
+    /// Most queries the whole walk may send
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub max_queries: u32,
+    /// Time limit for the whole walk in milliseconds
+    #[arg(long, value_name = "MS", default_value_t = 20_000)]
+    pub max_time: u64,
+    /// Print only the answers' data, one per line (like dig +short)
+    #[arg(long)]
+    pub short: bool,
 }
 
 #[derive(Debug, Subcommand)]

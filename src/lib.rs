@@ -14,8 +14,11 @@
 pub mod app;
 pub mod cidr;
 pub mod cli;
+pub mod dns;
 pub mod error;
 pub mod fsutil;
 pub mod lab;
+pub mod net;
 pub mod render;
+pub mod sandbox;
 pub mod trace;

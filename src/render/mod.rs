@@ -37,6 +37,7 @@ pub fn text(trace: &Trace, opts: &RenderOpts) -> String {
     for event in &trace.events {
         match &event.kind {
             EventKind::Cidr(e) => crate::cidr::render::event(&mut out, e, &event.notes, opts),
+            EventKind::Dns(e) => crate::dns::render::event(&mut out, e, &event.notes, opts),
         }
     }
     out

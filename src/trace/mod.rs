@@ -16,6 +16,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::cidr::events::CidrEvent;
+use crate::dns::events::DnsEvent;
 
 /// One command's record of what it did and what came of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,6 +49,7 @@ pub struct Event {
 #[serde(untagged)]
 pub enum EventKind {
     Cidr(CidrEvent),
+    Dns(DnsEvent),
 }
 
 /// A short explanation of what an event means, with the RFC that says so.

@@ -1,0 +1,182 @@
+//! What a DNS walk records: every query sent, every response (believed or ignored), and what
+//! each response means. Plain serde data: hickory's types stop at [`super::wire`].
+
+use serde::{Deserialize, Serialize};
+
+/// One step of a walk, tagged `"type": "dns.<name>"` in JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum DnsEvent {
+    /// An internationalised name was converted to its ASCII (punycode) form (RFC 5891).
+    #[serde(rename = "dns.idn")]
+    Idn { input: String, ascii: String },
+    #[serde(rename = "dns.query")]
+    Query(QuerySent),
+    #[serde(rename = "dns.response")]
+    Response(ResponseSeen),
+    /// A packet that arrived but was not believed (wrong source, ID or question; malformed).
+    #[serde(rename = "dns.ignored")]
+    Ignored {
+        depth: u8,
+        server: Server,
+        reason: String,
+        size: usize,
+    },
+    /// No believable answer within the per-attempt timeout.
+    #[serde(rename = "dns.timeout")]
+    Timeout {
+        depth: u8,
+        server: Server,
+        transport: String,
+        timeout_ms: u64,
+    },
+    /// The packet could not be sent or the connection failed.
+    #[serde(rename = "dns.unreachable")]
+    Unreachable {
+        depth: u8,
+        server: Server,
+        transport: String,
+        error: String,
+    },
+    /// A glueless delegation: the name server's own address must be looked up first.
+    #[serde(rename = "dns.subwalk")]
+    SubWalk { depth: u8, ns: String, for_zone: String },
+    /// A CNAME was followed to its target.
+    #[serde(rename = "dns.cname")]
+    Cname {
+        depth: u8,
+        from: String,
+        to: String,
+        hop: u8,
+    },
+    /// The walk's end: the path, the counts and the final answer.
+    #[serde(rename = "dns.summary")]
+    Summary(Summary),
+}
+
+impl From<DnsEvent> for crate::trace::EventKind {
+    fn from(e: DnsEvent) -> Self {
+        crate::trace::EventKind::Dns(e)
+    }
+}
+
+/// A name server as the walk knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Server {
+    /// Its host name (`a.root-servers.net.`), or its address when the name is unknown.
+    pub name: String,
+    /// The address the DNS talks about (from root hints or glue).
+    pub address: String,
+    /// The socket the packets really went to, when that differs (the sandbox's loopback socket).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+}
+
+/// A query as sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuerySent {
+    /// Nesting: 0 for the main walk, 1 inside a glueless sub-walk, ...
+    pub depth: u8,
+    /// The zone this server is believed to serve (`.` for the root).
+    pub zone: String,
+    pub server: Server,
+    /// `udp` or `tcp`.
+    pub transport: String,
+    pub id: u16,
+    pub source_port: u16,
+    pub qname: String,
+    pub qtype: String,
+    /// RD: recursion desired (off in an iterative walk).
+    pub recursion_desired: bool,
+    /// The EDNS0 UDP payload size offered (RFC 6891), none without EDNS.
+    pub edns_buffer: Option<u16>,
+    /// DO: DNSSEC records wanted (RFC 3225).
+    pub dnssec_ok: bool,
+    pub size: usize,
+}
+
+/// A DNS record in presentation form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordView {
+    pub name: String,
+    pub ttl: u32,
+    pub rtype: String,
+    pub data: String,
+}
+
+/// A believed response and what it means.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResponseSeen {
+    pub depth: u8,
+    pub server: Server,
+    pub transport: String,
+    pub id: u16,
+    /// Round-trip time in microseconds.
+    pub rtt_us: u64,
+    pub size: usize,
+    /// NOERROR, NXDOMAIN, SERVFAIL, REFUSED, FORMERR, ...
+    pub rcode: String,
+    /// Header flags that are set: AA, TC, RD, RA, AD, CD.
+    pub flags: Vec<String>,
+    pub answers: Vec<RecordView>,
+    pub authority: Vec<RecordView>,
+    pub additional: Vec<RecordView>,
+    /// Records beyond the listing bound (a response may carry hundreds).
+    #[serde(default)]
+    pub unlisted_records: u64,
+    /// Extended DNS Errors (RFC 8914): "code: text".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extended_errors: Vec<String>,
+    pub meaning: Meaning,
+}
+
+/// What a response means for the walk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Meaning {
+    /// Go ask these servers: the zone cut, its NS set, and the glue that came with it.
+    Referral {
+        zone: String,
+        ns: Vec<String>,
+        glue: Vec<String>,
+    },
+    /// The records asked for.
+    Answer,
+    /// The name is an alias; the walk follows it.
+    Cname { target: String },
+    /// The name does not exist (RCODE 3); cached for the SOA's negative TTL (RFC 2308 §5).
+    Nxdomain {
+        soa: Option<String>,
+        negative_ttl: Option<u32>,
+    },
+    /// The name exists but has no records of this type (RFC 2308 §2.2).
+    Nodata {
+        soa: Option<String>,
+        negative_ttl: Option<u32>,
+    },
+    /// TC=1: the answer did not fit in UDP; the same question goes again over TCP (RFC 7766).
+    Truncated,
+    /// The server did not understand EDNS0 (FORMERR); asked again without it (RFC 6891 §7).
+    NoEdns,
+    /// Not usable from this server: REFUSED, SERVFAIL, lame, a referral that goes nowhere...
+    Unusable { why: String },
+}
+
+/// The end of a walk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub qname: String,
+    pub qtype: String,
+    /// Zones visited in order: `.`, `com.`, `example.com.`.
+    pub path: Vec<String>,
+    pub referrals: u32,
+    pub cnames: u32,
+    pub queries: u32,
+    pub elapsed_ms: u64,
+    /// `answer`, `nxdomain`, `nodata` or `failed`.
+    pub result: String,
+    pub answers: Vec<RecordView>,
+    /// Why it failed, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}

@@ -1,0 +1,8 @@
+//! DNS: iterative resolution from the root, hop by hop, and the records on the way.
+
+pub mod events;
+pub mod hints;
+pub mod render;
+pub mod transport;
+pub mod walk;
+pub mod wire;

@@ -1,0 +1,664 @@
+//! Iterative resolution, hop by hop (RFC 1034 §5.3.3), the way a recursive resolver does it and
+//! `dig +trace` shows it: ask a root server, follow each referral down to the zone that holds
+//! the name, follow CNAMEs, and stop at an answer or a negative answer. Every query, response,
+//! ignored packet and timeout goes into the trace.
+//!
+//! Bounds: a per-attempt timeout, a query budget and a time limit for the whole walk, at most
+//! [`MAX_CNAME_HOPS`] CNAMEs, glueless sub-walks nested at most [`MAX_SUBWALK_DEPTH`] deep, and
+//! every referral must go strictly deeper than the zone that gave it.
+
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::time::{Duration, Instant};
+
+use hickory_proto::op::ResponseCode;
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+
+use super::events::{DnsEvent, Meaning, QuerySent, RecordView, ResponseSeen, Server, Summary};
+use super::hints::Hint;
+use super::transport::{Attempt, Outcome, TcpQuery, UdpQuery};
+use super::wire::{self, Question};
+use crate::error::Error;
+use crate::net::{Network, Route};
+use crate::trace::{Note, Outcome as TraceOutcome, Trace, TraceBuilder};
+
+/// Longest CNAME chain followed (RFC 1034 §3.6.2 leaves it to the resolver; 16 as in BIND's
+/// max-restarts neighbourhood).
+pub const MAX_CNAME_HOPS: u8 = 16;
+/// Deepest nesting of glueless sub-walks.
+pub const MAX_SUBWALK_DEPTH: u8 = 4;
+/// The EDNS0 UDP payload size offered: the 2020 DNS flag day value (RFC 9715).
+pub const EDNS_BUFFER: u16 = 1232;
+
+/// What to resolve, where to start, and the bounds.
+#[derive(Debug, Clone)]
+pub struct WalkOptions {
+    pub name: String,
+    pub rtype: RecordType,
+    pub roots: Vec<Hint>,
+    pub timeout: Duration,
+    pub max_queries: u32,
+    pub max_time: Duration,
+    pub dnssec_ok: bool,
+}
+
+/// How a (sub-)resolution ended.
+#[derive(Debug, Clone)]
+enum Resolved {
+    Answer(Vec<Record>),
+    Nxdomain(Vec<Record>),
+    Nodata(Vec<Record>),
+}
+
+/// What one server's response means for the walk.
+#[derive(Debug, Clone)]
+enum Reply {
+    Answer(Vec<Record>),
+    /// CNAMEs in this response, in chain order, the last target, and that target's records if
+    /// the response already held them.
+    Cname {
+        chain: Vec<Record>,
+        target: Name,
+        answers: Vec<Record>,
+    },
+    Nxdomain {
+        soa: Option<Record>,
+    },
+    Nodata {
+        soa: Option<Record>,
+    },
+    Referral {
+        zone: Name,
+        ns: Vec<Name>,
+        glue: Vec<(Name, IpAddr)>,
+    },
+}
+
+/// Why a walk stopped without an answer.
+type WalkError = String;
+
+/// A name server to ask: its name and the addresses known for it.
+#[derive(Debug, Clone)]
+struct NsTarget {
+    name: String,
+    addrs: Vec<SocketAddr>,
+}
+
+struct Walker<'a> {
+    opts: &'a WalkOptions,
+    net: &'a Network,
+    trace: TraceBuilder,
+    started: Instant,
+    queries: u32,
+    referrals: u32,
+    cnames: u32,
+    path: Vec<String>,
+    /// A refusal by the network layer (offline guard): fatal, nothing was sent.
+    refused: Option<Error>,
+}
+
+/// Resolves `opts.name` iteratively. Fails only on bad input or when the network layer refuses
+/// the very first destination; any failure after that is recorded in the trace's outcome.
+pub async fn walk(opts: &WalkOptions, net: &Network) -> Result<Trace, Error> {
+    let (name, ascii) = wire::parse_name(&opts.name).map_err(|why| {
+        Error::usage(
+            format!("name '{}'", opts.name),
+            why,
+            "write a domain name such as www.example.com",
+        )
+    })?;
+    if opts.roots.is_empty() {
+        return Err(Error::usage(
+            "dns",
+            "no root servers to start from",
+            "give --root IP or --root-hints FILE",
+        ));
+    }
+    let mut w = Walker {
+        opts,
+        net,
+        trace: TraceBuilder::new("dns", "dns walk"),
+        started: Instant::now(),
+        queries: 0,
+        referrals: 0,
+        cnames: 0,
+        path: Vec::new(),
+        refused: None,
+    };
+    if let Some(ascii) = ascii {
+        w.trace.push(
+            DnsEvent::Idn {
+                input: opts.name.clone(),
+                ascii: ascii.clone(),
+            },
+            vec![Note::new(
+                "dns.idn",
+                format!(
+                    "DNS carries ASCII only: '{}' is sent as '{ascii}' (punycode, the xn-- prefix marks it).",
+                    opts.name
+                ),
+                Some("RFC 5891 §4.4"),
+            )],
+        );
+    }
+    let result = w.resolve(name.clone(), opts.rtype, 0).await;
+    if let Some(refusal) = w.refused.take() {
+        if w.queries == 0 {
+            return Err(refusal);
+        }
+    }
+    let (result_kind, answers, error) = match &result {
+        Ok(Resolved::Answer(r)) => ("answer", r.clone(), None),
+        Ok(Resolved::Nxdomain(r)) => ("nxdomain", r.clone(), None),
+        Ok(Resolved::Nodata(r)) => ("nodata", r.clone(), None),
+        Err(e) => ("failed", Vec::new(), Some(e.clone())),
+    };
+    let summary = Summary {
+        qname: name.to_string(),
+        qtype: opts.rtype.to_string(),
+        path: w.path.clone(),
+        referrals: w.referrals,
+        cnames: w.cnames,
+        queries: w.queries,
+        elapsed_ms: w.started.elapsed().as_millis() as u64,
+        result: result_kind.to_string(),
+        answers: answers.iter().map(wire::record_view).collect(),
+        error: error.clone(),
+    };
+    w.trace.push(DnsEvent::Summary(summary), Vec::new());
+    let outcome = match (result_kind, error) {
+        ("answer", _) => TraceOutcome::Ok,
+        (_, Some(e)) => TraceOutcome::Negative { reason: e },
+        (kind, None) => TraceOutcome::Negative {
+            reason: format!("{kind}: no {} records for {name}", opts.rtype),
+        },
+    };
+    Ok(w.trace.finish(outcome))
+}
+
+impl<'a> Walker<'a> {
+    /// Resolves `name`, following CNAMEs across zones.
+    fn resolve(
+        &mut self,
+        name: Name,
+        rtype: RecordType,
+        depth: u8,
+    ) -> Pin<Box<dyn Future<Output = Result<Resolved, WalkError>> + '_>> {
+        Box::pin(async move {
+            let mut current = name;
+            let mut seen = vec![current.clone()];
+            let mut collected: Vec<Record> = Vec::new();
+            for hop in 0..=MAX_CNAME_HOPS {
+                match self.descend(&current, rtype, depth).await? {
+                    Reply::Answer(records) => {
+                        collected.extend(records);
+                        return Ok(Resolved::Answer(collected));
+                    }
+                    Reply::Nxdomain { soa } => {
+                        collected.extend(soa);
+                        return Ok(Resolved::Nxdomain(collected));
+                    }
+                    Reply::Nodata { soa } => {
+                        collected.extend(soa);
+                        return Ok(Resolved::Nodata(collected));
+                    }
+                    Reply::Cname { chain, target, answers } => {
+                        for c in &chain {
+                            if let RData::CNAME(t) = &c.data {
+                                if seen.iter().any(|s| s == &t.0) {
+                                    return Err(format!("CNAME loop: {} points back to {}", c.name, t.0));
+                                }
+                                seen.push(t.0.clone());
+                                self.cnames += 1;
+                                self.trace.push(
+                                    DnsEvent::Cname { depth, from: c.name.to_string(), to: t.0.to_string(), hop: hop + 1 },
+                                    vec![Note::new("dns.cname", format!("{} is an alias: the resolver restarts the question with its canonical name {}.", c.name, t.0), Some("RFC 1034 §3.6.2"))],
+                                );
+                            }
+                        }
+                        collected.extend(chain);
+                        if !answers.is_empty() {
+                            collected.extend(answers);
+                            return Ok(Resolved::Answer(collected));
+                        }
+                        current = target;
+                    }
+                    Reply::Referral { .. } => return Err("internal: descend returned a referral".into()),
+                }
+            }
+            Err(format!("CNAME chain longer than {MAX_CNAME_HOPS} hops"))
+        })
+    }
+
+    /// Walks from the root down to the zone holding `name`.
+    async fn descend(&mut self, name: &Name, rtype: RecordType, depth: u8) -> Result<Reply, WalkError> {
+        let mut servers: Vec<NsTarget> = self
+            .opts
+            .roots
+            .iter()
+            .map(|h| NsTarget {
+                name: h.name.clone(),
+                addrs: vec![h.addr],
+            })
+            .collect();
+        let mut zone = Name::root();
+        loop {
+            if depth == 0 {
+                self.path.push(zone.to_string());
+            }
+            let reply = self.ask_zone(&servers, &zone, name, rtype, depth).await?;
+            let Reply::Referral { zone: child, ns, glue } = reply else {
+                return Ok(reply);
+            };
+            self.referrals += 1;
+            let mut next: Vec<NsTarget> = ns
+                .iter()
+                .map(|n| NsTarget {
+                    name: n.to_string(),
+                    addrs: glue
+                        .iter()
+                        .filter(|(g, _)| g == n)
+                        .map(|(_, ip)| SocketAddr::new(*ip, 53))
+                        .collect(),
+                })
+                .collect();
+            next.sort_by_key(|t| t.addrs.is_empty());
+            if next.iter().all(|t| t.addrs.is_empty()) {
+                next = self.glueless(&child, &ns, depth).await?;
+            }
+            zone = child;
+            servers = next;
+        }
+    }
+
+    /// A delegation without glue: find the name servers' addresses with sub-walks.
+    async fn glueless(&mut self, zone: &Name, ns: &[Name], depth: u8) -> Result<Vec<NsTarget>, WalkError> {
+        if depth + 1 > MAX_SUBWALK_DEPTH {
+            return Err(format!(
+                "glueless delegations nested more than {MAX_SUBWALK_DEPTH} deep at {zone}"
+            ));
+        }
+        let mut found = Vec::new();
+        for n in ns.iter().take(2) {
+            self.trace.push(
+                DnsEvent::SubWalk { depth: depth + 1, ns: n.to_string(), for_zone: zone.to_string() },
+                vec![Note::new("dns.glueless", format!("{zone} is served by {n}, a name outside {zone}, so no glue came with the referral: its address is looked up first, in a walk of its own."), Some("RFC 1034 §4.2.1"))],
+            );
+            if let Ok(Resolved::Answer(records)) = self.resolve(n.clone(), RecordType::A, depth + 1).await {
+                let addrs: Vec<SocketAddr> = records
+                    .iter()
+                    .filter_map(wire::address_of)
+                    .map(|ip| SocketAddr::new(ip, 53))
+                    .collect();
+                if !addrs.is_empty() {
+                    found.push(NsTarget {
+                        name: n.to_string(),
+                        addrs,
+                    });
+                    break;
+                }
+            }
+        }
+        if found.is_empty() {
+            return Err(format!("no address found for any name server of {zone}"));
+        }
+        Ok(found)
+    }
+
+    /// Asks the servers of `zone` in turn until one gives a usable reply.
+    async fn ask_zone(
+        &mut self,
+        servers: &[NsTarget],
+        zone: &Name,
+        name: &Name,
+        rtype: RecordType,
+        depth: u8,
+    ) -> Result<Reply, WalkError> {
+        let q = Question {
+            name: name.clone(),
+            rtype,
+        };
+        for target in servers {
+            for addr in &target.addrs {
+                let route = match self.net.route(*addr) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let msg = e.one_line();
+                        self.refused = Some(e);
+                        return Err(msg.trim_start_matches("netlab: ").to_string());
+                    }
+                };
+                let server = Server {
+                    name: target.name.clone(),
+                    address: addr.ip().to_string(),
+                    via: (route.via != route.target).then(|| route.via.to_string()),
+                };
+                if let Some(reply) = self.ask_server(&server, &route, zone, &q, depth).await? {
+                    return Ok(reply);
+                }
+            }
+        }
+        Err(format!("no server of {zone} gave a usable answer"))
+    }
+
+    /// One server: UDP with EDNS, falling back to no EDNS on FORMERR and to TCP on TC=1.
+    async fn ask_server(
+        &mut self,
+        server: &Server,
+        route: &Route,
+        zone: &Name,
+        q: &Question,
+        depth: u8,
+    ) -> Result<Option<Reply>, WalkError> {
+        let mut edns = Some(EDNS_BUFFER);
+        let mut tcp = false;
+        for _ in 0..3 {
+            self.check_budget()?;
+            self.queries += 1;
+            let id: u16 = rand::random();
+            let bytes = wire::build_query(id, q, false, edns, self.opts.dnssec_ok && edns.is_some());
+            let transport = if tcp { "tcp" } else { "udp" };
+            let (attempt, port) = if tcp {
+                match TcpQuery::connect(route, self.opts.timeout).await {
+                    Ok(c) => {
+                        let port = c.source_port;
+                        self.push_query(server, zone, q, transport, id, port, edns, bytes.len(), depth);
+                        (c.exchange(&bytes, id, q, self.opts.timeout).await, port)
+                    }
+                    Err(e) => {
+                        self.push_query(server, zone, q, transport, id, 0, edns, bytes.len(), depth);
+                        (
+                            Attempt {
+                                outcome: Outcome::Unreachable(e.to_string()),
+                                ignored: Vec::new(),
+                                rtt: Duration::ZERO,
+                            },
+                            0,
+                        )
+                    }
+                }
+            } else {
+                match UdpQuery::open(route).await {
+                    Ok(s) => {
+                        let port = s.source_port;
+                        self.push_query(server, zone, q, transport, id, port, edns, bytes.len(), depth);
+                        (s.exchange(route, &bytes, id, q, self.opts.timeout).await, port)
+                    }
+                    Err(e) => return Err(format!("cannot open a UDP socket: {e}")),
+                }
+            };
+            let _ = port;
+            for (reason, size) in &attempt.ignored {
+                self.trace.push(
+                    DnsEvent::Ignored { depth, server: server.clone(), reason: reason.clone(), size: *size },
+                    vec![Note::new("dns.spoofing", "A packet that does not match the query's ID, question and server is not believed: that is what stops off-path spoofing.", Some("RFC 5452 §4"))],
+                );
+            }
+            let (message, size) = match attempt.outcome {
+                Outcome::Timeout => {
+                    self.trace.push(
+                        DnsEvent::Timeout {
+                            depth,
+                            server: server.clone(),
+                            transport: transport.into(),
+                            timeout_ms: self.opts.timeout.as_millis() as u64,
+                        },
+                        vec![Note::new(
+                            "dns.timeout",
+                            "No answer in time: the next name server address is tried.",
+                            Some("RFC 1035 §7.2"),
+                        )],
+                    );
+                    return Ok(None);
+                }
+                Outcome::Unreachable(error) => {
+                    self.trace.push(
+                        DnsEvent::Unreachable {
+                            depth,
+                            server: server.clone(),
+                            transport: transport.into(),
+                            error,
+                        },
+                        Vec::new(),
+                    );
+                    return Ok(None);
+                }
+                Outcome::Response { message, size } => (message, size),
+            };
+            let (meaning, reply, notes) = if message.metadata.truncation && !tcp {
+                (Meaning::Truncated, None, vec![Note::new("dns.truncated", "TC=1: the answer did not fit in the UDP payload offered, so the same question goes again over TCP.", Some("RFC 7766 §5"))])
+            } else if message.metadata.response_code == ResponseCode::FormErr && edns.is_some() {
+                (Meaning::NoEdns, None, vec![Note::new("dns.formerr", "FORMERR to a query with EDNS: the server may not know EDNS0, so the question goes again without it.", Some("RFC 6891 §7"))])
+            } else {
+                match classify(&message, q, zone) {
+                    Ok(reply) => {
+                        let (meaning, notes) = explain(&reply, zone);
+                        (meaning, Some(reply), notes)
+                    }
+                    Err(why) => (
+                        Meaning::Unusable { why: why.clone() },
+                        None,
+                        vec![Note::new(
+                            "dns.unusable",
+                            format!("{why}: the next name server address is tried."),
+                            Some("RFC 1034 §5.3.3"),
+                        )],
+                    ),
+                }
+            };
+            let (answers, a_more) = wire::views(&message.answers);
+            let (authority, n_more) = wire::views(&message.authorities);
+            let (additional, d_more) = wire::views(&message.additionals);
+            self.trace.push(
+                DnsEvent::Response(ResponseSeen {
+                    depth,
+                    server: server.clone(),
+                    transport: transport.into(),
+                    id: message.metadata.id,
+                    rtt_us: attempt.rtt.as_micros() as u64,
+                    size,
+                    rcode: wire::rcode(&message),
+                    flags: wire::flags(&message),
+                    answers,
+                    authority,
+                    additional,
+                    unlisted_records: a_more + n_more + d_more,
+                    extended_errors: wire::extended_errors(&message),
+                    meaning: meaning.clone(),
+                }),
+                notes,
+            );
+            match meaning {
+                Meaning::Truncated => tcp = true,
+                Meaning::NoEdns => edns = None,
+                _ => return Ok(reply),
+            }
+        }
+        Ok(None)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push_query(
+        &mut self,
+        server: &Server,
+        zone: &Name,
+        q: &Question,
+        transport: &str,
+        id: u16,
+        port: u16,
+        edns: Option<u16>,
+        size: usize,
+        depth: u8,
+    ) {
+        let sent = QuerySent {
+            depth,
+            zone: zone.to_string(),
+            server: server.clone(),
+            transport: transport.into(),
+            id,
+            source_port: port,
+            qname: q.name.to_string(),
+            qtype: q.rtype.to_string(),
+            recursion_desired: false,
+            edns_buffer: edns,
+            dnssec_ok: self.opts.dnssec_ok && edns.is_some(),
+            size,
+        };
+        self.trace.push(DnsEvent::Query(sent), Vec::new());
+    }
+
+    fn check_budget(&self) -> Result<(), WalkError> {
+        if self.queries >= self.opts.max_queries {
+            return Err(format!(
+                "query budget of {} used up (raise --max-queries)",
+                self.opts.max_queries
+            ));
+        }
+        if self.started.elapsed() >= self.opts.max_time {
+            return Err(format!(
+                "walk time limit of {} ms reached (raise --max-time)",
+                self.opts.max_time.as_millis()
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Decides what a believed response means, or why it is not usable from this server.
+fn classify(m: &hickory_proto::op::Message, q: &Question, zone: &Name) -> Result<Reply, String> {
+    let soa = || {
+        m.authorities
+            .iter()
+            .find(|r| r.record_type() == RecordType::SOA)
+            .cloned()
+    };
+    match m.metadata.response_code {
+        ResponseCode::NoError => {}
+        ResponseCode::NXDomain => return Ok(Reply::Nxdomain { soa: soa() }),
+        _ => return Err(format!("{} from the server", wire::rcode(m))),
+    }
+    let relevant: Vec<&Record> = m.answers.iter().filter(|r| r.name == q.name).collect();
+    if !m.answers.is_empty() && relevant.is_empty() {
+        return Err(format!(
+            "the answer is for {}, not {}: not believed",
+            m.answers[0].name, q.name
+        ));
+    }
+    let wanted: Vec<Record> = relevant
+        .iter()
+        .filter(|r| r.record_type() == q.rtype || q.rtype == RecordType::ANY)
+        .map(|r| (*r).clone())
+        .collect();
+    if !wanted.is_empty() {
+        return Ok(Reply::Answer(wanted));
+    }
+    if let Some(first) = relevant.iter().find(|r| r.record_type() == RecordType::CNAME) {
+        // Follow the chain as far as this response carries it.
+        let mut chain = vec![(*first).clone()];
+        let mut target = match &first.data {
+            RData::CNAME(t) => t.0.clone(),
+            _ => unreachable!("filtered on CNAME"),
+        };
+        while chain.len() < usize::from(MAX_CNAME_HOPS) {
+            match m
+                .answers
+                .iter()
+                .find(|r| r.name == target && r.record_type() == RecordType::CNAME)
+            {
+                Some(next) => {
+                    chain.push(next.clone());
+                    if let RData::CNAME(t) = &next.data {
+                        target = t.0.clone();
+                    }
+                }
+                None => break,
+            }
+        }
+        let answers = m
+            .answers
+            .iter()
+            .filter(|r| r.name == target && r.record_type() == q.rtype)
+            .cloned()
+            .collect();
+        return Ok(Reply::Cname { chain, target, answers });
+    }
+    let ns: Vec<&Record> = m
+        .authorities
+        .iter()
+        .filter(|r| r.record_type() == RecordType::NS)
+        .collect();
+    if let Some(first) = ns.first() {
+        let child = first.name.clone();
+        if !(zone.zone_of(&child) && child != *zone && child.zone_of(&q.name)) {
+            return Err(format!(
+                "referral to {child}, which is not below {zone} on the way to {}: an upward or sideways referral",
+                q.name
+            ));
+        }
+        let names: Vec<Name> = ns
+            .iter()
+            .filter(|r| r.name == child)
+            .filter_map(|r| {
+                if let RData::NS(n) = &r.data {
+                    Some(n.0.clone())
+                } else {
+                    None
+                }
+            })
+            .collect();
+        // Glue is believed only within the referring zone's bailiwick: a server for `zone` may
+        // vouch for addresses of names in `zone`, nothing outside it (RFC 2181 §5.4.1).
+        let glue = m
+            .additionals
+            .iter()
+            .filter(|r| names.contains(&r.name) && zone.zone_of(&r.name))
+            .filter_map(|r| wire::address_of(r).map(|ip| (r.name.clone(), ip)))
+            .collect();
+        return Ok(Reply::Referral {
+            zone: child,
+            ns: names,
+            glue,
+        });
+    }
+    if m.metadata.authoritative {
+        return Ok(Reply::Nodata { soa: soa() });
+    }
+    Err("lame: no answer, no referral, and not authoritative".to_string())
+}
+
+/// The trace's meaning of a reply, and its teaching notes.
+fn explain(reply: &Reply, zone: &Name) -> (Meaning, Vec<Note>) {
+    let negative_ttl = |soa: &Option<Record>| {
+        soa.as_ref().and_then(|r| match &r.data {
+            RData::SOA(s) => Some(r.ttl.min(s.minimum)),
+            _ => None,
+        })
+    };
+    let view = |soa: &Option<Record>| soa.as_ref().map(|r| wire::record_view(r).data);
+    match reply {
+        Reply::Referral { zone: child, ns, glue } => (
+            Meaning::Referral { zone: child.to_string(), ns: ns.iter().map(|n| n.to_string()).collect(), glue: glue.iter().map(|(n, ip)| format!("{n} {ip}")).collect() },
+            vec![Note::new(
+                "dns.referral",
+                format!("The {zone} servers do not hold this name; they delegate {child} and say who serves it{}.", if glue.is_empty() { "" } else { ", with glue (the servers' addresses) so the next step needs no extra lookup" }),
+                Some("RFC 1034 §4.2.1"),
+            )],
+        ),
+        Reply::Answer(_) => (Meaning::Answer, vec![Note::new("dns.answer", "AA=1 marks an authoritative answer: from a server for the zone itself, not a cache. Each record may be cached for its TTL.", Some("RFC 1035 §4.1.1"))]),
+        Reply::Cname { target, .. } => (Meaning::Cname { target: target.to_string() }, Vec::new()),
+        Reply::Nxdomain { soa } => (
+            Meaning::Nxdomain { soa: view(soa), negative_ttl: negative_ttl(soa) },
+            vec![Note::new("dns.nxdomain", "NXDOMAIN: the name does not exist at all. Resolvers cache that for the SOA's minimum field (or its TTL, if lower).", Some("RFC 2308 §5"))],
+        ),
+        Reply::Nodata { soa } => (
+            Meaning::Nodata { soa: view(soa), negative_ttl: negative_ttl(soa) },
+            vec![Note::new("dns.nodata", "NODATA: NOERROR with no records: the name exists but has nothing of this type. Not the same as NXDOMAIN.", Some("RFC 2308 §2.2"))],
+        ),
+    }
+}
+
+/// The `--short` view: each answer's data, like `dig +short`.
+pub fn short_answers(summary: &Summary) -> Vec<String> {
+    summary.answers.iter().map(|r: &RecordView| r.data.clone()).collect()
+}

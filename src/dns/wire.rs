@@ -1,0 +1,287 @@
+//! DNS messages on the wire, through hickory-proto: building queries, and deciding whether a
+//! response is believable before anything in it is used (RFC 5452: match the ID, the question
+//! and the source). Conversion into netlab's own serde types happens here and nowhere else.
+
+use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
+use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
+
+use super::events::RecordView;
+
+/// Longest name in presentation form (RFC 1035 §2.3.4: 255 octets on the wire).
+pub const MAX_NAME: usize = 253;
+/// Longest label (RFC 1035 §2.3.4).
+pub const MAX_LABEL: usize = 63;
+/// At most this many records of a section are kept in the trace; the rest are counted.
+pub const MAX_LISTED_RECORDS: usize = 64;
+
+/// The question of a query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Question {
+    pub name: Name,
+    pub rtype: RecordType,
+}
+
+/// Reads a name typed by a person; internationalised labels become punycode (RFC 5891).
+/// Returns the name and, when it changed, the ASCII form.
+pub fn parse_name(input: &str) -> Result<(Name, Option<String>), String> {
+    let trimmed = input.trim();
+    if trimmed.is_empty() {
+        return Err("the name is empty".into());
+    }
+    let body = trimmed.strip_suffix('.').unwrap_or(trimmed);
+    if !body.is_empty() {
+        for label in body.split('.') {
+            if label.is_empty() {
+                return Err(format!(
+                    "'{trimmed}' has an empty label (two dots in a row, or a leading dot)"
+                ));
+            }
+        }
+    }
+    let name = Name::from_utf8(trimmed).map_err(|e| format!("'{trimmed}' is not a valid name: {e}"))?;
+    let ascii = name.to_ascii();
+    for label in ascii.trim_end_matches('.').split('.') {
+        if label.len() > MAX_LABEL {
+            return Err(format!(
+                "a label of '{trimmed}' is {} octets long; the limit is {MAX_LABEL}",
+                label.len()
+            ));
+        }
+    }
+    if ascii.trim_end_matches('.').len() > MAX_NAME {
+        return Err(format!(
+            "'{trimmed}' is {} characters long; the limit is {MAX_NAME}",
+            ascii.len()
+        ));
+    }
+    let mut name = name;
+    name.set_fqdn(true);
+    let converted = (!trimmed.is_ascii()).then(|| name.to_ascii());
+    Ok((name, converted))
+}
+
+/// Reads a record type name (`A`, `aaaa`, `HTTPS`, `TYPE65`).
+pub fn parse_type(input: &str) -> Result<RecordType, String> {
+    let upper = input.trim().to_ascii_uppercase();
+    if let Some(n) = upper.strip_prefix("TYPE").and_then(|n| n.parse::<u16>().ok()) {
+        return Ok(RecordType::from(n));
+    }
+    upper.parse::<RecordType>().map_err(|_| format!("'{input}' is not a record type (A, AAAA, CNAME, NS, MX, TXT, SOA, CAA, SRV, PTR, HTTPS, SVCB, DS, DNSKEY, ...)"))
+}
+
+/// The reverse-lookup name of an address (RFC 1035 §3.5, RFC 3596 §2.5).
+pub fn reverse_name(ip: std::net::IpAddr) -> Name {
+    Name::from(ip)
+}
+
+/// Encodes a query. `edns` is the UDP payload size to offer, or none for plain DNS.
+pub fn build_query(id: u16, q: &Question, recursion_desired: bool, edns: Option<u16>, dnssec_ok: bool) -> Vec<u8> {
+    let mut m = Message::new(id, MessageType::Query, OpCode::Query);
+    m.metadata.recursion_desired = recursion_desired;
+    let mut query = Query::query(q.name.clone(), q.rtype);
+    query.set_query_class(DNSClass::IN);
+    m.add_query(query);
+    if let Some(size) = edns {
+        let mut e = Edns::new();
+        e.set_max_payload(size);
+        e.set_dnssec_ok(dnssec_ok);
+        m.set_edns(e);
+    }
+    m.to_vec().unwrap_or_default()
+}
+
+/// Decodes `bytes` and checks that it answers query `id` for `q`; the error is why it is not
+/// believed.
+pub fn check_response(bytes: &[u8], id: u16, q: &Question) -> Result<Message, String> {
+    let m = Message::from_vec(bytes).map_err(|e| format!("malformed message: {e}"))?;
+    if m.metadata.message_type != MessageType::Response {
+        return Err("not a response (QR=0)".into());
+    }
+    if m.metadata.id != id {
+        return Err(format!(
+            "ID {:#06x} does not match the query's {id:#06x}",
+            m.metadata.id
+        ));
+    }
+    match m.queries.as_slice() {
+        [query] if query.name().eq_case(&q.name) || query.name() == &q.name => {
+            if query.query_type() != q.rtype {
+                return Err(format!("question type {} is not {}", query.query_type(), q.rtype));
+            }
+            Ok(m)
+        }
+        [query] => Err(format!("question {} does not match {}", query.name(), q.name)),
+        _ if m.metadata.response_code != hickory_proto::op::ResponseCode::NoError && m.queries.is_empty() => Ok(m),
+        other => Err(format!("{} questions instead of one", other.len())),
+    }
+}
+
+/// A record in presentation form.
+pub fn record_view(r: &Record) -> RecordView {
+    RecordView {
+        name: r.name.to_string(),
+        ttl: r.ttl,
+        rtype: r.record_type().to_string(),
+        data: r.data.to_string(),
+    }
+}
+
+/// Up to [`MAX_LISTED_RECORDS`] of `records`, and how many were left out.
+pub fn views(records: &[Record]) -> (Vec<RecordView>, u64) {
+    let listed = records.iter().take(MAX_LISTED_RECORDS).map(record_view).collect();
+    (listed, records.len().saturating_sub(MAX_LISTED_RECORDS) as u64)
+}
+
+/// The header flags that are set, by their RFC 1035 / RFC 4035 names.
+pub fn flags(m: &Message) -> Vec<String> {
+    let h = &m.metadata;
+    [
+        ("AA", h.authoritative),
+        ("TC", h.truncation),
+        ("RD", h.recursion_desired),
+        ("RA", h.recursion_available),
+        ("AD", h.authentic_data),
+        ("CD", h.checking_disabled),
+    ]
+    .iter()
+    .filter(|(_, on)| *on)
+    .map(|(n, _)| n.to_string())
+    .collect()
+}
+
+/// The response code's mnemonic (RFC 1035 §4.1.1, RFC 6895 §2.3): NOERROR, NXDOMAIN, ...
+pub fn rcode(m: &Message) -> String {
+    let code = u16::from(m.metadata.response_code);
+    match code {
+        0 => "NOERROR".into(),
+        1 => "FORMERR".into(),
+        2 => "SERVFAIL".into(),
+        3 => "NXDOMAIN".into(),
+        4 => "NOTIMP".into(),
+        5 => "REFUSED".into(),
+        6 => "YXDOMAIN".into(),
+        7 => "YXRRSET".into(),
+        8 => "NXRRSET".into(),
+        9 => "NOTAUTH".into(),
+        10 => "NOTZONE".into(),
+        16 => "BADVERS".into(),
+        n => format!("RCODE{n}"),
+    }
+}
+
+/// Extended DNS Errors (RFC 8914, EDNS option 15): "INFO-CODE: text".
+pub fn extended_errors(m: &Message) -> Vec<String> {
+    let Some(edns) = &m.edns else { return Vec::new() };
+    edns.options()
+        .get_all(hickory_proto::rr::rdata::opt::EdnsCode::Unknown(15))
+        .into_iter()
+        .filter_map(|o| match o {
+            hickory_proto::rr::rdata::opt::EdnsOption::Unknown(_, data) if data.len() >= 2 => {
+                let code = u16::from_be_bytes([data[0], data[1]]);
+                Some(format!(
+                    "{code} ({}): {}",
+                    ede_name(code),
+                    String::from_utf8_lossy(&data[2..])
+                ))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// RFC 8914 §4 info-code names.
+fn ede_name(code: u16) -> &'static str {
+    match code {
+        0 => "Other Error",
+        1 => "Unsupported DNSKEY Algorithm",
+        2 => "Unsupported DS Digest Type",
+        3 => "Stale Answer",
+        4 => "Forged Answer",
+        5 => "DNSSEC Indeterminate",
+        6 => "DNSSEC Bogus",
+        7 => "Signature Expired",
+        8 => "Signature Not Yet Valid",
+        9 => "DNSKEY Missing",
+        10 => "RRSIGs Missing",
+        11 => "No Zone Key Bit Set",
+        12 => "NSEC Missing",
+        13 => "Cached Error",
+        14 => "Not Ready",
+        15 => "Blocked",
+        16 => "Censored",
+        17 => "Filtered",
+        18 => "Prohibited",
+        19 => "Stale NXDOMAIN Answer",
+        20 => "Not Authoritative",
+        21 => "Not Supported",
+        22 => "No Reachable Authority",
+        23 => "Network Error",
+        24 => "Invalid Data",
+        _ => "unassigned",
+    }
+}
+
+/// The address in an A or AAAA record.
+pub fn address_of(r: &Record) -> Option<std::net::IpAddr> {
+    match &r.data {
+        RData::A(a) => Some(std::net::IpAddr::V4(a.0)),
+        RData::AAAA(a) => Some(std::net::IpAddr::V6(a.0)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_checked_with_clear_errors() {
+        assert_eq!(parse_name("www.example.com").unwrap().0.to_string(), "www.example.com.");
+        assert_eq!(
+            parse_name("bücher.example").unwrap().1.as_deref(),
+            Some("xn--bcher-kva.example.")
+        );
+        assert!(parse_name("a..b").unwrap_err().contains("empty label"));
+        assert!(parse_name(&format!("{}.com", "a".repeat(64)))
+            .unwrap_err()
+            .contains("the limit is 63"));
+        let long = vec!["abcdefghij"; 26].join(".");
+        assert!(parse_name(&long).unwrap_err().contains("the limit is 253"));
+        assert!(parse_name("").is_err());
+    }
+
+    #[test]
+    fn types() {
+        assert_eq!(parse_type("aaaa").unwrap(), RecordType::AAAA);
+        assert_eq!(parse_type("HTTPS").unwrap(), RecordType::HTTPS);
+        assert_eq!(parse_type("TYPE65").unwrap(), RecordType::HTTPS);
+        assert!(parse_type("BOGUS").unwrap_err().contains("not a record type"));
+    }
+
+    #[test]
+    fn responses_must_match_id_and_question() {
+        let q = Question {
+            name: Name::from_ascii("example.com.").unwrap(),
+            rtype: RecordType::A,
+        };
+        let mut m = Message::new(7, MessageType::Response, OpCode::Query);
+        m.add_query(Query::query(q.name.clone(), RecordType::A));
+        let ok = m.to_vec().unwrap();
+        assert!(check_response(&ok, 7, &q).is_ok());
+        assert!(check_response(&ok, 8, &q)
+            .unwrap_err()
+            .contains("does not match the query's"));
+        let other = Question {
+            name: Name::from_ascii("example.net.").unwrap(),
+            rtype: RecordType::A,
+        };
+        assert!(check_response(&ok, 7, &other)
+            .unwrap_err()
+            .contains("question example.com."));
+        assert!(check_response(b"\x00\x07garbage", 7, &q)
+            .unwrap_err()
+            .starts_with("malformed"));
+        let query_bytes = build_query(7, &q, false, Some(1232), false);
+        assert!(check_response(&query_bytes, 7, &q).unwrap_err().contains("QR=0"));
+    }
+}

@@ -1,0 +1,121 @@
+//! The sandbox's DNS servers: one hickory-server per virtual address, each on a loopback socket
+//! (UDP and TCP on the same ephemeral port), serving master files from `labs/sandbox/zones/`.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hickory_proto::rr::{LowerName, Name};
+use hickory_proto::serialize::txt::Parser;
+use hickory_server::net::runtime::TokioRuntimeProvider;
+use hickory_server::store::in_memory::InMemoryZoneHandler;
+use hickory_server::zone_handler::{AxfrPolicy, Catalog, ZoneHandler, ZoneType};
+use hickory_server::Server;
+use tokio::net::{TcpListener, UdpSocket};
+
+use super::world::{zone_text, Behaviour, ServerSpec};
+use crate::error::{Error, Result};
+
+/// Loads one zone's master file into a hickory zone handler.
+pub fn load_zone(stem: &str) -> Result<(Name, Arc<dyn ZoneHandler>)> {
+    let text = zone_text(stem).ok_or_else(|| {
+        Error::usage(
+            format!("sandbox zone {stem}"),
+            "no such master file",
+            "see labs/sandbox/zones/",
+        )
+    })?;
+    let source = format!("labs/sandbox/zones/{stem}.zone");
+    let (origin, records) = Parser::new(text, None, None)
+        .parse()
+        .map_err(|e| Error::usage(source.clone(), e.to_string(), "fix the master file"))?;
+    let handler =
+        InMemoryZoneHandler::<TokioRuntimeProvider>::new(origin.clone(), records, ZoneType::Primary, AxfrPolicy::Deny)
+            .map_err(|e| Error::usage(source, e, "fix the master file"))?;
+    Ok((origin, super::glue::glue_zone(handler)))
+}
+
+/// A running sandbox server.
+pub struct Running {
+    pub spec: ServerSpec,
+    /// The loopback socket that plays `spec.address:53`.
+    pub local: SocketAddr,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+/// Binds a UDP socket and a TCP listener on the same ephemeral port of `ip`.
+async fn bind_pair(ip: IpAddr) -> Result<(UdpSocket, TcpListener)> {
+    let mut last = None;
+    for _ in 0..16 {
+        let udp = UdpSocket::bind(SocketAddr::new(ip, 0))
+            .await
+            .map_err(|e| Error::io("sandbox UDP socket", e))?;
+        let port = udp.local_addr().map_err(|e| Error::io("sandbox UDP socket", e))?.port();
+        match TcpListener::bind(SocketAddr::new(ip, port)).await {
+            Ok(tcp) => return Ok((udp, tcp)),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(Error::io(
+        "sandbox TCP listener",
+        last.unwrap_or_else(|| std::io::Error::other("no free port")),
+    ))
+}
+
+/// Starts one server on loopback (`bind` overrides the address, e.g. 127.0.0.x for `--bind-127`).
+pub async fn start(spec: ServerSpec, bind: Option<SocketAddr>) -> Result<Running> {
+    let (udp, tcp) = match bind {
+        Some(addr) => {
+            let udp = UdpSocket::bind(addr)
+                .await
+                .map_err(|e| Error::io(addr.to_string(), e))?;
+            let tcp = TcpListener::bind(addr)
+                .await
+                .map_err(|e| Error::io(addr.to_string(), e))?;
+            (udp, tcp)
+        }
+        None => bind_pair(IpAddr::V4(Ipv4Addr::LOCALHOST)).await?,
+    };
+    let local = udp.local_addr().map_err(|e| Error::io("sandbox socket", e))?;
+    let task = match spec.behaviour {
+        Behaviour::Serve => {
+            let mut catalog = Catalog::new();
+            for stem in spec.zones {
+                let (origin, handler) = load_zone(stem)?;
+                catalog.upsert(LowerName::from(origin), vec![handler]);
+            }
+            let mut server = Server::new(catalog);
+            server.register_socket(udp);
+            server.register_listener(tcp, Duration::from_secs(5), 65_535);
+            tokio::spawn(async move {
+                let _ = server.block_until_done().await;
+            })
+        }
+        Behaviour::Silent => tokio::spawn(async move {
+            // Read and drop every datagram; accept connections and never answer.
+            let mut buf = vec![0u8; 65_535];
+            let mut held = Vec::new();
+            loop {
+                tokio::select! {
+                    r = udp.recv_from(&mut buf) => if r.is_err() { break },
+                    c = tcp.accept() => match c {
+                        Ok((stream, _)) if held.len() < 64 => held.push(stream),
+                        Ok(_) => {}
+                        Err(_) => break,
+                    },
+                }
+            }
+        }),
+    };
+    Ok(Running {
+        spec,
+        local,
+        _task: task,
+    })
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self._task.abort();
+    }
+}
