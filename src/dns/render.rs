@@ -28,12 +28,11 @@ pub fn event(out: &mut String, e: &DnsEvent, notes: &[Note], opts: &RenderOpts) 
             };
             let _ = writeln!(
                 out,
-                "{i}{}{} ?{} {} {}  ->  {}  [{} zone {}, id {:#06x}{port}, {edns}, {} bytes]",
+                "{i}{}{} {}?{}  ->  {}  [{} zone {}, id {:#06x}{port}, {edns}, {} bytes]",
                 p.bold,
                 q.qname,
-                p.reset,
                 q.qtype,
-                "",
+                p.reset,
                 server(&q.server),
                 q.transport,
                 q.zone,

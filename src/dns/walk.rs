@@ -155,7 +155,7 @@ pub async fn walk(opts: &WalkOptions, net: &Network) -> Result<Trace, Error> {
         Err(e) => ("failed", Vec::new(), Some(e.clone())),
     };
     let summary = Summary {
-        qname: name.to_string(),
+        qname: name.to_ascii(),
         qtype: opts.rtype.to_string(),
         path: w.path.clone(),
         referrals: w.referrals,
@@ -498,7 +498,7 @@ impl<'a> Walker<'a> {
             transport: transport.into(),
             id,
             source_port: port,
-            qname: q.name.to_string(),
+            qname: q.name.to_ascii(),
             qtype: q.rtype.to_string(),
             recursion_desired: false,
             edns_buffer: edns,
@@ -539,6 +539,9 @@ fn classify(m: &hickory_proto::op::Message, q: &Question, zone: &Name) -> Result
         _ => return Err(format!("{} from the server", wire::rcode(m))),
     }
     let relevant: Vec<&Record> = m.answers.iter().filter(|r| r.name == q.name).collect();
+    if let Some(reply) = delegation_in_answer(m, q, zone) {
+        return Ok(reply);
+    }
     if !m.answers.is_empty() && relevant.is_empty() {
         return Err(format!(
             "the answer is for {}, not {}: not believed",
@@ -625,6 +628,48 @@ fn classify(m: &hickory_proto::op::Message, q: &Question, zone: &Name) -> Result
         return Ok(Reply::Nodata { soa: soa() });
     }
     Err("lame: no answer, no referral, and not authoritative".to_string())
+}
+
+/// Some servers (hickory-server among them) answer an NS query below a zone cut with the
+/// delegation's NS set in the answer section rather than the authority section where RFC 1034
+/// §4.3.2 puts it. Read that as the referral it is, when it is one: only NS records, all for one
+/// zone strictly between the current zone and the name asked for.
+fn delegation_in_answer(m: &hickory_proto::op::Message, q: &Question, zone: &Name) -> Option<Reply> {
+    let first = m.answers.first()?;
+    let child = &first.name;
+    let is_delegation = q.rtype == RecordType::NS
+        && child != &q.name
+        && zone.zone_of(child)
+        && child != zone
+        && child.zone_of(&q.name)
+        && m.answers
+            .iter()
+            .all(|r| r.record_type() == RecordType::NS && &r.name == child);
+    if !is_delegation {
+        return None;
+    }
+    let ns: Vec<Name> = m
+        .answers
+        .iter()
+        .filter_map(|r| {
+            if let RData::NS(n) = &r.data {
+                Some(n.0.clone())
+            } else {
+                None
+            }
+        })
+        .collect();
+    let glue = m
+        .additionals
+        .iter()
+        .filter(|r| ns.contains(&r.name) && zone.zone_of(&r.name))
+        .filter_map(|r| wire::address_of(r).map(|ip| (r.name.clone(), ip)))
+        .collect();
+    Some(Reply::Referral {
+        zone: child.clone(),
+        ns,
+        glue,
+    })
 }
 
 /// The trace's meaning of a reply, and its teaching notes.

@@ -36,7 +36,19 @@ pub fn parse_name(input: &str) -> Result<(Name, Option<String>), String> {
                     "'{trimmed}' has an empty label (two dots in a row, or a leading dot)"
                 ));
             }
+            if label.is_ascii() && label.len() > MAX_LABEL {
+                return Err(format!(
+                    "the label '{label}' is {} octets long; the limit is {MAX_LABEL}",
+                    label.len()
+                ));
+            }
         }
+    }
+    if body.is_ascii() && body.len() > MAX_NAME {
+        return Err(format!(
+            "'{trimmed}' is {} characters long; the limit is {MAX_NAME}",
+            body.len()
+        ));
     }
     let name = Name::from_utf8(trimmed).map_err(|e| format!("'{trimmed}' is not a valid name: {e}"))?;
     let ascii = name.to_ascii();

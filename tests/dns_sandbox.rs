@@ -1,0 +1,250 @@
+//! `netlab dns` against the sandbox, through the CLI: every case of the sandbox world, the
+//! output forms, bad input, and the offline guard.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn netlab() -> Command {
+    let mut cmd = Command::cargo_bin("netlab").unwrap();
+    cmd.env("NETLAB_OFFLINE", "1")
+        .env_remove("NO_COLOR")
+        .timeout(std::time::Duration::from_secs(30));
+    cmd
+}
+
+/// The walk's trace as JSON, and the exit code.
+fn walk(args: &[&str]) -> (Value, i32) {
+    let out = netlab()
+        .args(["--json", "dns", "--sandbox", "--timeout", "300"])
+        .args(args)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (v, out.status.code().unwrap())
+}
+
+fn events<'a>(v: &'a Value, ty: &str) -> Vec<&'a Value> {
+    v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == ty)
+        .collect()
+}
+
+fn summary(v: &Value) -> &Value {
+    events(v, "dns.summary")[0]
+}
+
+fn meanings(v: &Value) -> Vec<String> {
+    events(v, "dns.response")
+        .iter()
+        .map(|r| r["meaning"]["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn www_example_com_walks_three_zones_and_a_cross_zone_cname() {
+    let (v, code) = walk(&["www.example.com"]);
+    assert_eq!(code, 0);
+    assert_eq!(v["schema"], "netlab.dns/1");
+    let s = summary(&v);
+    assert_eq!(
+        s["path"],
+        serde_json::json!([".", "com.", "example.com.", ".", "net.", "example.net."])
+    );
+    assert_eq!(
+        (s["referrals"].as_u64(), s["cnames"].as_u64(), s["queries"].as_u64()),
+        (Some(4), Some(1), Some(6))
+    );
+    assert_eq!(s["answers"][1]["data"], "192.0.2.80");
+    assert_eq!(
+        meanings(&v),
+        ["referral", "referral", "cname", "referral", "referral", "answer"]
+    );
+    let first = events(&v, "dns.query")[0];
+    assert_eq!(first["server"]["address"], "198.51.100.1");
+    assert!(first["server"]["via"].as_str().unwrap().starts_with("127.0.0.1:"));
+    assert_eq!(first["recursion_desired"], false);
+    assert_eq!(first["edns_buffer"], 1232);
+    let glue = &events(&v, "dns.response")[1]["meaning"]["glue"];
+    assert_eq!(
+        glue,
+        &serde_json::json!(["ns1.example.com. 203.0.113.53", "ns2.example.com. 203.0.113.54"])
+    );
+    let ids: std::collections::HashSet<u64> = events(&v, "dns.query")
+        .iter()
+        .map(|q| q["id"].as_u64().unwrap())
+        .collect();
+    assert!(ids.len() >= 5, "query IDs are random: {ids:?}");
+}
+
+#[test]
+fn text_output_short_and_no_notes() {
+    netlab()
+        .args(["dns", "www.example.com", "--sandbox"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            ";; . -> com. -> example.com. -> . -> net. -> example.net. : 4 referrals, 1 CNAME, 6 queries,",
+        ))
+        .stdout(predicate::str::contains(
+            "referral to com. served by a.gtld-servers.test. (glue a.gtld-servers.test. 198.51.100.10)",
+        ))
+        .stdout(predicate::str::contains("why: The . servers do not hold this name"));
+    netlab()
+        .args(["dns", "www.example.com", "--sandbox", "--short"])
+        .assert()
+        .success()
+        .stdout("cdn.example.net.\n192.0.2.80\n");
+    netlab()
+        .args(["--no-notes", "dns", "example.com", "MX", "--sandbox"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("why:").not())
+        .stdout(predicate::str::contains("example.com.  3600  MX  10 mail.example.com."));
+}
+
+#[test]
+fn truncation_retries_over_tcp() {
+    let (v, code) = walk(&["big.example.com", "TXT"]);
+    assert_eq!(code, 0);
+    assert_eq!(meanings(&v), ["referral", "referral", "truncated", "answer"]);
+    let transports: Vec<&str> = events(&v, "dns.query")
+        .iter()
+        .map(|q| q["transport"].as_str().unwrap())
+        .collect();
+    assert_eq!(transports, ["udp", "udp", "udp", "tcp"]);
+    assert_eq!(summary(&v)["answers"].as_array().unwrap().len(), 12);
+}
+
+#[test]
+fn negative_answers_nxdomain_and_nodata() {
+    let (v, code) = walk(&["nope.example.com"]);
+    assert_eq!(code, 1);
+    let last = *events(&v, "dns.response").last().unwrap();
+    assert_eq!(last["rcode"], "NXDOMAIN");
+    assert_eq!(last["meaning"]["negative_ttl"], 300);
+    assert_eq!(summary(&v)["result"], "nxdomain");
+    let (v, code) = walk(&["mail.example.com", "AAAA"]);
+    assert_eq!(code, 1);
+    assert_eq!(summary(&v)["result"], "nodata");
+    assert_eq!(events(&v, "dns.response").last().unwrap()["rcode"], "NOERROR");
+}
+
+#[test]
+fn glueless_delegation_has_a_sub_walk() {
+    let (v, code) = walk(&["www.example.org"]);
+    assert_eq!(code, 0);
+    let sub = events(&v, "dns.subwalk");
+    assert_eq!(sub[0]["ns"], "ns.example.net.");
+    assert!(events(&v, "dns.query")
+        .iter()
+        .any(|q| q["depth"] == 1 && q["qname"] == "ns.example.net."));
+    assert_eq!(summary(&v)["answers"][0]["data"], "192.0.2.30");
+}
+
+#[test]
+fn dead_and_lame_servers_are_skipped_visibly() {
+    let (v, code) = walk(&["www.flaky.test"]);
+    assert_eq!(code, 0);
+    assert_eq!(events(&v, "dns.timeout")[0]["server"]["name"], "ns1.flaky.test.");
+    assert_eq!(summary(&v)["answers"][0]["data"], "192.0.2.40");
+    let (v, code) = walk(&["www.lame.test"]);
+    assert_eq!(code, 0);
+    let refused: Vec<_> = events(&v, "dns.response")
+        .into_iter()
+        .filter(|r| r["rcode"] == "REFUSED")
+        .collect();
+    assert_eq!(refused[0]["server"]["name"], "ns1.lame.test.");
+    assert_eq!(refused[0]["meaning"]["kind"], "unusable");
+}
+
+#[test]
+fn cname_loop_wildcard_reverse_idn_and_types() {
+    let (v, code) = walk(&["loop1.example.com"]);
+    assert_eq!(code, 1);
+    assert!(summary(&v)["error"].as_str().unwrap().contains("CNAME loop"));
+    let (v, _) = walk(&["anything.wild.example.com"]);
+    assert_eq!(summary(&v)["answers"][0]["data"], "192.0.2.99");
+    let (v, _) = walk(&["-x", "192.0.2.10"]);
+    assert_eq!(summary(&v)["qname"], "10.2.0.192.in-addr.arpa.");
+    assert_eq!(summary(&v)["answers"][0]["data"], "example.com.");
+    let (v, _) = walk(&["bücher.example.com"]);
+    assert_eq!(events(&v, "dns.idn")[0]["ascii"], "xn--bcher-kva.example.com.");
+    assert_eq!(events(&v, "dns.query")[0]["qname"], "xn--bcher-kva.example.com.");
+    for (t, want) in [
+        ("HTTPS", "alpn"),
+        ("CAA", "issue"),
+        ("TXT", "v=spf1"),
+        ("AAAA", "2001:db8::10"),
+        ("SOA", "ns1.example.com."),
+        ("NS", "ns1.example.com."),
+    ] {
+        let (v, code) = walk(&["example.com", t]);
+        assert_eq!(code, 0, "{t}");
+        assert!(
+            summary(&v)["answers"][0]["data"].as_str().unwrap().contains(want),
+            "{t}: {}",
+            summary(&v)["answers"]
+        );
+    }
+    let (v, _) = walk(&["_imaps._tcp.example.com", "SRV"]);
+    assert_eq!(summary(&v)["answers"][0]["data"], "0 1 993 mail.example.com.");
+}
+
+#[test]
+fn bad_names_types_and_flags() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["a..example.com"], "empty label"),
+        (
+            &["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com"],
+            "the limit is 63",
+        ),
+        (&["example.com", "BOGUS"], "'BOGUS' is not a record type"),
+        (&["-x", "300.1.1.1"], "is not an IP address"),
+        (&["example.com", "--root", "not-an-ip"], "is not IP or IP:PORT"),
+        (&["example.com", "--timeout", "0"], "must be above 0"),
+        (&[], "needs a name"),
+    ];
+    for (args, want) in cases {
+        netlab()
+            .args(["dns", "--sandbox"])
+            .args(*args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(*want))
+            .stderr(predicate::str::starts_with("netlab: "));
+    }
+    let long = vec!["abcdefghij"; 26].join(".");
+    netlab()
+        .args(["dns", &long, "--sandbox"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("the limit is 253"));
+}
+
+#[test]
+fn offline_guard_refuses_the_real_root_before_sending() {
+    let start = std::time::Instant::now();
+    netlab()
+        .args(["dns", "example.com"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "netlab: refusing to contact 198.41.0.4:53: offline mode (use --sandbox or a loopback --root/@server)\n",
+        );
+    netlab()
+        .env_remove("NETLAB_OFFLINE")
+        .args(["dns", "example.com", "--offline", "--root", "192.0.2.1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("refusing to contact 192.0.2.1:53"));
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(5),
+        "refused at once, no timeout waited for"
+    );
+}
