@@ -96,6 +96,7 @@ fn dispatch(cli: &Cli, io: &mut Io) -> Result<i32> {
         Command::Cidr(cmd) => cmd,
         Command::Lab(cmd) => return run_lab(cmd, cli.global.json, &opts, io),
         Command::Dns(a) => return run_dns(a, &cli.global, &opts, io),
+        Command::Sandbox(crate::cli::SandboxCommand::Up(a)) => return run_sandbox_up(a, io),
     };
     let trace = cidr_trace(cmd, io.stdin)?;
     write_trace(&trace, cli.global.json, &opts, io)?;
@@ -597,5 +598,44 @@ fn dns_options(a: &crate::cli::DnsArgs) -> Result<crate::dns::walk::WalkOptions>
         max_queries: a.max_queries,
         max_time: std::time::Duration::from_millis(a.max_time),
         dnssec_ok: false,
+    })
+}
+
+/// `netlab sandbox up`: starts the servers, prints the address book and how to use it, waits.
+fn run_sandbox_up(a: &crate::cli::SandboxUpArgs, io: &mut Io) -> Result<i32> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("tokio runtime", e))?;
+    runtime.block_on(async {
+        let sandbox = crate::sandbox::Sandbox::start_with(a.bind_127).await?;
+        let mut text = String::from("netlab sandbox: name servers (virtual address -> the socket that serves it)\n");
+        for s in &sandbox.servers {
+            text.push_str(&format!("  {:<24} {:<15} -> {}\n", s.spec.name, s.spec.address, s.local));
+        }
+        let root = &sandbox.servers[0];
+        if a.bind_127 {
+            text.push_str(&format!(
+                "\nThe zones' addresses are rewritten to the 127.0.53.x ones, so real tools can walk it:\n  netlab dns www.example.com --root {ip}\n  dig @{ip} +norecurse www.example.com     (then follow each referral by hand)\n  dig +trace @{ip} www.example.com\ndig +trace looks up every name server's address with the system resolver, not from glue;\nfor it, add these lines to /etc/hosts while the sandbox runs:\n{hosts}",
+                ip = root.local.ip(),
+                hosts = sandbox.servers.iter().map(|s| format!("  {} {}\n", s.local.ip(), s.spec.name.trim_end_matches('.'))).collect::<String>()
+            ));
+        } else {
+            text.push_str(&format!(
+                "\nAsk one server directly (the zones name the virtual addresses, so follow referrals by hand):\n  dig @127.0.0.1 -p {} +norecurse www.example.com\nFor dig +trace, run 'netlab sandbox up --bind-127' as root. 'netlab dns NAME --sandbox' walks it in-process.\n",
+                root.local.port()
+            ));
+        }
+        text.push_str("Zones: labs/sandbox/zones/. Press Ctrl-C to stop.\n");
+        out(io, &text)?;
+        match a.duration {
+            Some(secs) => tokio::time::sleep(std::time::Duration::from_secs(secs)).await,
+            None => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+        drop(sandbox);
+        Ok(0)
     })
 }

@@ -56,6 +56,9 @@ pub enum Command {
     /// Resolve a name from the root, hop by hop, like dig +trace but explained
     #[command(after_help = DNS_HELP)]
     Dns(DnsArgs),
+    /// The sandbox: a small internet on loopback, kept running for dig, curl and Wireshark
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
     /// Guided labs: read, run, answer; checked against your own traces
     #[command(
         subcommand,
@@ -105,6 +108,25 @@ pub struct DnsArgs {
     /// Print only the answers' data, one per line (like dig +short)
     #[arg(long)]
     pub short: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Start the sandbox's servers and keep them running until Ctrl-C
+    #[command(
+        after_help = "Examples:\n  netlab sandbox up                  servers on ephemeral loopback ports (see the address book)\n  sudo netlab sandbox up --bind-127  each server on 127.0.53.x port 53: then\n                                     dig +trace @127.0.53.1 www.example.com walks the same world\n\nZones: labs/sandbox/zones/*.zone (built in; read them to see what each case holds)."
+    )]
+    Up(SandboxUpArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxUpArgs {
+    /// Give each server its own 127.0.53.x address on port 53 (needs root or CAP_NET_BIND_SERVICE)
+    #[arg(long = "bind-127")]
+    pub bind_127: bool,
+    /// Stop after this many seconds instead of waiting for Ctrl-C
+    #[arg(long = "for", value_name = "SECONDS")]
+    pub duration: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -248,3 +248,58 @@ fn offline_guard_refuses_the_real_root_before_sending() {
         "refused at once, no timeout waited for"
     );
 }
+
+#[test]
+fn sandbox_up_bind_127_serves_real_sockets_on_port_53() {
+    // Port 53 needs root; CI runs as root. Elsewhere, say so and stop.
+    if !nix_is_root() {
+        assert!(std::env::var_os("CI").is_none(), "CI must run as root for --bind-127");
+        eprintln!("not root: skipping sandbox up --bind-127");
+        return;
+    }
+    let mut up = std::process::Command::new(env!("CARGO_BIN_EXE_netlab"))
+        .args(["sandbox", "up", "--bind-127", "--for", "20"])
+        .env("NETLAB_OFFLINE", "1")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(up.stdout.take().unwrap());
+    let mut banner = String::new();
+    while !banner.contains("Press Ctrl-C") {
+        let mut line = String::new();
+        if std::io::BufRead::read_line(&mut stdout, &mut line).unwrap() == 0 {
+            break;
+        }
+        banner.push_str(&line);
+    }
+    assert!(
+        banner.contains("a.root-servers.test.     198.51.100.1    -> 127.0.53.1:53"),
+        "{banner}"
+    );
+    assert!(banner.contains("127.0.53.3 a.gtld-servers.test"), "{banner}");
+    // A walk from the real loopback sockets, through the rewritten glue, without the sandbox's address book.
+    let out = netlab()
+        .args([
+            "--json",
+            "dns",
+            "www.example.com",
+            "--root",
+            "127.0.53.1",
+            "--timeout",
+            "500",
+        ])
+        .output()
+        .unwrap();
+    let _ = up.kill();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary(&v)["answers"][1]["data"], "192.0.2.80", "{v}");
+    assert_eq!(events(&v, "dns.query")[1]["server"]["address"], "127.0.53.3");
+}
+
+fn nix_is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout == b"0\n")
+        .unwrap_or(false)
+}

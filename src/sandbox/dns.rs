@@ -1,6 +1,7 @@
 //! The sandbox's DNS servers: one hickory-server per virtual address, each on a loopback socket
 //! (UDP and TCP on the same ephemeral port), serving master files from `labs/sandbox/zones/`.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,8 +17,11 @@ use tokio::net::{TcpListener, UdpSocket};
 use super::world::{zone_text, Behaviour, ServerSpec};
 use crate::error::{Error, Result};
 
-/// Loads one zone's master file into a hickory zone handler.
-pub fn load_zone(stem: &str) -> Result<(Name, Arc<dyn ZoneHandler>)> {
+/// Virtual address -> the address that replaces it in the zones (`sandbox up --bind-127`).
+pub type Rewrite = HashMap<String, String>;
+
+/// Loads one zone's master file into a hickory zone handler, replacing addresses per `rewrite`.
+pub fn load_zone(stem: &str, rewrite: &Rewrite) -> Result<(Name, Arc<dyn ZoneHandler>)> {
     let text = zone_text(stem).ok_or_else(|| {
         Error::usage(
             format!("sandbox zone {stem}"),
@@ -26,6 +30,7 @@ pub fn load_zone(stem: &str) -> Result<(Name, Arc<dyn ZoneHandler>)> {
         )
     })?;
     let source = format!("labs/sandbox/zones/{stem}.zone");
+    let text = rewrite_addresses(text, rewrite);
     let (origin, records) = Parser::new(text, None, None)
         .parse()
         .map_err(|e| Error::usage(source.clone(), e.to_string(), "fix the master file"))?;
@@ -33,6 +38,28 @@ pub fn load_zone(stem: &str) -> Result<(Name, Arc<dyn ZoneHandler>)> {
         InMemoryZoneHandler::<TokioRuntimeProvider>::new(origin.clone(), records, ZoneType::Primary, AxfrPolicy::Deny)
             .map_err(|e| Error::usage(source, e, "fix the master file"))?;
     Ok((origin, super::glue::glue_zone(handler)))
+}
+
+/// Replaces whole address tokens on record lines; other lines are kept as written.
+fn rewrite_addresses(text: &str, rewrite: &Rewrite) -> String {
+    if rewrite.is_empty() {
+        return text.to_string();
+    }
+    text.lines()
+        .map(|line| {
+            let tokens: Vec<&str> = line.split_whitespace().collect();
+            if tokens.iter().any(|t| rewrite.contains_key(*t)) {
+                tokens
+                    .iter()
+                    .map(|t| rewrite.get(*t).map_or(*t, String::as_str))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            } else {
+                line.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// A running sandbox server.
@@ -62,8 +89,8 @@ async fn bind_pair(ip: IpAddr) -> Result<(UdpSocket, TcpListener)> {
     ))
 }
 
-/// Starts one server on loopback (`bind` overrides the address, e.g. 127.0.0.x for `--bind-127`).
-pub async fn start(spec: ServerSpec, bind: Option<SocketAddr>) -> Result<Running> {
+/// Starts one server on loopback (`bind` overrides the address, e.g. 127.0.53.x for `--bind-127`).
+pub async fn start(spec: ServerSpec, bind: Option<SocketAddr>, rewrite: &Rewrite) -> Result<Running> {
     let (udp, tcp) = match bind {
         Some(addr) => {
             let udp = UdpSocket::bind(addr)
@@ -81,7 +108,7 @@ pub async fn start(spec: ServerSpec, bind: Option<SocketAddr>) -> Result<Running
         Behaviour::Serve => {
             let mut catalog = Catalog::new();
             for stem in spec.zones {
-                let (origin, handler) = load_zone(stem)?;
+                let (origin, handler) = load_zone(stem, rewrite)?;
                 catalog.upsert(LowerName::from(origin), vec![handler]);
             }
             let mut server = Server::new(catalog);

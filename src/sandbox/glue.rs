@@ -38,38 +38,34 @@ impl GlueZone {
             LookupControlFlow::Break(r) => (r, false),
             LookupControlFlow::Skip => return LookupControlFlow::Skip,
         };
-        let Ok(AuthLookup::Records {
-            answers,
-            additionals: None,
-        }) = result
-        else {
+        let Ok(AuthLookup::Records { answers, additionals }) = result else {
             return wrap(result, cont);
         };
-        let targets: Vec<LowerName> = {
+        // A referral (NS records below the apex, for a query of another type), or the NS set
+        // itself (an NS query, as dig +trace sends first): both need the servers' addresses.
+        let ns_only = {
             let mut records = answers.iter().peekable();
-            let is_referral = records
-                .peek()
-                .is_some_and(|r| r.record_type() == RecordType::NS && LowerName::from(&r.name) != *self.inner.origin())
-                && rtype != RecordType::NS;
-            if !is_referral {
-                return wrap(
-                    Ok(AuthLookup::Records {
-                        answers,
-                        additionals: None,
-                    }),
-                    cont,
-                );
-            }
-            records
-                .filter_map(|r| {
-                    if let hickory_proto::rr::RData::NS(ns) = &r.data {
-                        Some(LowerName::from(&ns.0))
-                    } else {
-                        None
-                    }
-                })
-                .collect()
+            records.peek().is_some() && records.all(|r| r.record_type() == RecordType::NS)
         };
+        let is_referral = ns_only
+            && rtype != RecordType::NS
+            && answers
+                .iter()
+                .next()
+                .is_some_and(|r| LowerName::from(&r.name) != *self.inner.origin());
+        if !(is_referral || (ns_only && rtype == RecordType::NS)) {
+            return wrap(Ok(AuthLookup::Records { answers, additionals }), cont);
+        }
+        let targets: Vec<LowerName> = answers
+            .iter()
+            .filter_map(|r| {
+                if let hickory_proto::rr::RData::NS(ns) = &r.data {
+                    Some(LowerName::from(&ns.0))
+                } else {
+                    None
+                }
+            })
+            .collect();
         let zone = self.inner.records().await;
         let glue: Vec<_> = targets
             .iter()

@@ -21,15 +21,37 @@ pub struct Sandbox {
 impl Sandbox {
     /// Starts every server on ephemeral loopback ports.
     pub async fn start() -> Result<Sandbox> {
+        Self::start_with(false).await
+    }
+
+    /// Starts every server; with `bind_127`, each on its own 127.0.53.x address, port 53, with
+    /// the zones' server addresses rewritten to match, so dig +trace and real resolvers can walk
+    /// it unmodified.
+    pub async fn start_with(bind_127: bool) -> Result<Sandbox> {
         let mut servers = Vec::new();
         let mut book = AddressBook::default();
-        for spec in world::SERVERS {
-            let running = dns::start(*spec, None).await?;
+        let rewrite: dns::Rewrite = if bind_127 {
+            world::SERVERS
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.address.to_string(), loopback_for(i).to_string()))
+                .collect()
+        } else {
+            Default::default()
+        };
+        for (i, spec) in world::SERVERS.iter().enumerate() {
+            let bind = bind_127.then(|| SocketAddr::new(IpAddr::V4(loopback_for(i)), 53));
+            let running = dns::start(*spec, bind, &rewrite).await?;
             let ip: IpAddr = spec.address.parse().expect("world addresses are valid");
             book.insert(SocketAddr::new(ip, 53), running.local);
             servers.push(running);
         }
         Ok(Sandbox { servers, book })
+    }
+
+    /// The loopback address a `--bind-127` server gets.
+    pub fn bound_address(index: usize) -> std::net::Ipv4Addr {
+        loopback_for(index)
     }
 
     /// The network a command uses against this sandbox.
@@ -50,4 +72,9 @@ impl Sandbox {
             })
             .collect()
     }
+}
+
+/// 127.0.53.1, 127.0.53.2, ... for the servers in order.
+fn loopback_for(index: usize) -> std::net::Ipv4Addr {
+    std::net::Ipv4Addr::new(127, 0, 53, (index + 1) as u8)
 }
