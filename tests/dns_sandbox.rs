@@ -291,6 +291,7 @@ fn sandbox_up_bind_127_serves_real_sockets_on_port_53() {
         .output()
         .unwrap();
     let _ = up.kill();
+    let _ = up.wait();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary(&v)["answers"][1]["data"], "192.0.2.80", "{v}");
     assert_eq!(events(&v, "dns.query")[1]["server"]["address"], "127.0.53.3");
