@@ -489,35 +489,82 @@ fn page(text: &str) -> io::Result<()> {
     child.wait().map(|_| ())
 }
 
-/// `netlab dns`: validates the arguments, starts the sandbox if asked, walks, renders.
+/// `netlab dns`: validates the arguments, starts the sandbox if asked, walks (or asks a
+/// resolver), renders.
 fn run_dns(a: &crate::cli::DnsArgs, global: &crate::cli::GlobalOpts, opts: &RenderOpts, io: &mut Io) -> Result<i32> {
-    let walk = dns_options(a)?;
+    let (words, at_server): (Vec<String>, Vec<String>) = a.words.iter().cloned().partition(|w| !w.starts_with('@'));
+    let resolver = match (at_server.as_slice(), &a.resolver, a.system) {
+        ([], None, false) => None,
+        ([at], None, false) => Some(Some(at.trim_start_matches('@').to_string())),
+        ([], Some(r), false) => Some(Some(r.clone())),
+        ([], None, true) => Some(None),
+        _ => {
+            return Err(Error::usage(
+                "dns",
+                "give one resolver: @IP, --resolver IP or --system",
+                "see 'netlab dns --help'",
+            ))
+        }
+    };
+    let walk = dns_options(a, &words)?;
     let offline =
         crate::net::Network::offline_from_env(global.offline, std::env::var("NETLAB_OFFLINE").ok().as_deref());
+    let stub = match resolver {
+        None => None,
+        Some(choice) => Some(crate::dns::stub::StubOptions {
+            name: walk.name.clone(),
+            rtype: walk.rtype,
+            resolver: match choice {
+                None => crate::dns::stub::ResolverChoice::System,
+                Some(addr) => crate::dns::stub::ResolverChoice::Address(
+                    crate::dns::hints::parse_root_arg(&addr)
+                        .map_err(|why| Error::usage("resolver", why, "write @127.0.0.1 or --resolver 127.0.0.1:5353"))?
+                        .addr,
+                ),
+            },
+            timeout: walk.timeout,
+        }),
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| Error::io("tokio runtime", e))?;
     let trace = runtime.block_on(async {
-        if global.sandbox {
-            let sandbox = crate::sandbox::Sandbox::start().await?;
-            let mut walk = walk;
-            if a.root.is_empty() && a.root_hints.is_none() {
-                walk.roots = crate::sandbox::Sandbox::root_hints();
-            }
-            crate::dns::walk::walk(&walk, &sandbox.network()).await
+        let sandbox = if global.sandbox {
+            Some(crate::sandbox::Sandbox::start().await?)
         } else {
-            crate::dns::walk::walk(&walk, &crate::net::Network { offline, book: None }).await
+            None
+        };
+        let net = match &sandbox {
+            Some(s) => s.network(),
+            None => crate::net::Network { offline, book: None },
+        };
+        if let Some(stub) = &stub {
+            let mut stub = stub.clone();
+            if sandbox.is_some() && matches!(stub.resolver, crate::dns::stub::ResolverChoice::System) {
+                // In the sandbox, "the system's resolver" is the sandbox's own.
+                let addr = std::net::SocketAddr::new(crate::sandbox::resolver::ADDRESS.parse().expect("valid"), 53);
+                stub.resolver = crate::dns::stub::ResolverChoice::Address(addr);
+            }
+            return crate::dns::stub::stub(&stub, &net).await;
         }
+        let mut walk = walk;
+        if sandbox.is_some() && a.root.is_empty() && a.root_hints.is_none() {
+            walk.roots = crate::sandbox::Sandbox::root_hints();
+        }
+        crate::dns::walk::walk(&walk, &net).await
     })?;
     if a.short && !global.json {
         let lines: Vec<String> = trace
             .events
             .iter()
             .filter_map(|e| match &e.kind {
-                crate::trace::EventKind::Dns(crate::dns::events::DnsEvent::Summary(s)) => {
-                    Some(crate::dns::walk::short_answers(s))
+                crate::trace::EventKind::Dns(crate::dns::events::DnsEvent::Summary(s)) if s.result == "answer" => {
+                    Some(crate::dns::walk::short_answers(&s.answers))
+                }
+                crate::trace::EventKind::Dns(crate::dns::events::DnsEvent::Stub(x)) => {
+                    Some(crate::dns::walk::short_answers(&x.answers))
                 }
                 _ => None,
             })
@@ -531,10 +578,10 @@ fn run_dns(a: &crate::cli::DnsArgs, global: &crate::cli::GlobalOpts, opts: &Rend
 }
 
 /// Turns `netlab dns` arguments into walk options.
-fn dns_options(a: &crate::cli::DnsArgs) -> Result<crate::dns::walk::WalkOptions> {
+fn dns_options(a: &crate::cli::DnsArgs, words: &[String]) -> Result<crate::dns::walk::WalkOptions> {
     use crate::dns::{hints, wire};
     let bad = |what: &str, why: String, hint: &str| Error::usage(what.to_string(), why, hint.to_string());
-    let (name, type_word) = match (&a.reverse, a.words.as_slice()) {
+    let (name, type_word) = match (&a.reverse, words) {
         (Some(ip), words) => {
             let ip: std::net::IpAddr = ip.parse().map_err(|_| {
                 bad(

@@ -75,6 +75,9 @@ Examples:
   netlab dns big.example.com TXT --sandbox        truncation over UDP, then TCP
   netlab dns www.example.org --sandbox            a glueless delegation
   netlab dns example.com --root 127.0.0.1:5300    start from your own root server
+  netlab dns example.com @127.0.0.53              stub mode: ask a recursive resolver once
+  netlab dns www.example.com @203.0.113.53 --sandbox   ask one sandbox server directly
+  netlab dns www.example.com --system --sandbox   ask the sandbox's recursive resolver
 
 Types: A, AAAA, CNAME, NS, MX, TXT, SOA, CAA, SRV, PTR, HTTPS, SVCB, DS, DNSKEY (or TYPEnnn).
 Without --sandbox the walk starts at the IANA root servers on the internet.
@@ -84,9 +87,15 @@ walk, 2 for bad usage.";
 
 #[derive(Debug, Args)]
 pub struct DnsArgs {
-    /// The name to resolve, then optionally a record type (default A)
-    #[arg(value_name = "NAME [TYPE]", num_args = 0..=2)]
+    /// The name to resolve, optionally a record type (default A), and @IP to ask a resolver
+    #[arg(value_name = "NAME [TYPE] [@SERVER]", num_args = 0..=3)]
     pub words: Vec<String>,
+    /// Stub mode: ask this recursive resolver instead of walking (same as @IP)
+    #[arg(long, value_name = "IP[:PORT]", conflicts_with_all = ["root", "root_hints", "system"])]
+    pub resolver: Option<String>,
+    /// Stub mode: ask the system's resolvers (/etc/resolv.conf); with --sandbox, the sandbox's resolver
+    #[arg(long, conflicts_with_all = ["root", "root_hints"])]
+    pub system: bool,
     /// Reverse lookup: the PTR record of this address
     #[arg(short = 'x', value_name = "IP")]
     pub reverse: Option<String>,

@@ -304,3 +304,54 @@ fn nix_is_root() -> bool {
         .map(|o| o.stdout == b"0\n")
         .unwrap_or(false)
 }
+
+#[test]
+fn stub_mode_asks_a_resolver_once() {
+    let out = netlab()
+        .args(["--json", "dns", "www.example.com", "--system", "--sandbox"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stub = events(&v, "dns.stub")[0];
+    assert_eq!(stub["server"]["address"], "198.51.100.53");
+    assert!(stub["flags"].as_array().unwrap().contains(&Value::from("RA")));
+    assert_eq!(stub["answers"][1]["data"], "192.0.2.80");
+    assert!(events(&v, "dns.query").is_empty(), "no walk of our own in stub mode");
+    netlab()
+        .args(["dns", "www.example.com", "@198.51.100.53", "--sandbox", "--short"])
+        .assert()
+        .success()
+        .stdout("cdn.example.net.\n192.0.2.80\n");
+    netlab()
+        .args(["dns", "nope.example.com", "@198.51.100.53", "--sandbox"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("<- NXDOMAIN"));
+    // An authoritative server asked directly: it answers for its zone, without recursion.
+    netlab()
+        .args(["dns", "example.com", "MX", "@203.0.113.53", "--sandbox"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("flags AA RD,"))
+        .stdout(predicate::str::contains("RA=0: this server does not recurse"));
+    netlab()
+        .args(["dns", "example.com", "@1.2.3.4", "--resolver", "1.2.3.4"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn offline_guard_refuses_stub_mode_too() {
+    netlab()
+        .args(["dns", "example.com", "@1.1.1.1"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr("netlab: refusing to contact 1.1.1.1:53: offline mode (use --sandbox or a loopback --root/@server)\n");
+    netlab()
+        .args(["dns", "example.com", "@8.8.8.8", "--sandbox"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("it is not part of the sandbox"));
+}

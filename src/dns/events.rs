@@ -49,6 +49,9 @@ pub enum DnsEvent {
         to: String,
         hop: u8,
     },
+    /// Stub mode: one question to a recursive resolver, and what it said.
+    #[serde(rename = "dns.stub")]
+    Stub(StubExchange),
     /// The walk's end: the path, the counts and the final answer.
     #[serde(rename = "dns.summary")]
     Summary(Summary),
@@ -177,6 +180,20 @@ pub struct Summary {
     pub result: String,
     pub answers: Vec<RecordView>,
     /// Why it failed, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A stub query to a recursive resolver and its answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StubExchange {
+    pub server: Server,
+    pub qname: String,
+    pub qtype: String,
+    pub rtt_us: u64,
+    pub rcode: String,
+    pub flags: Vec<String>,
+    pub answers: Vec<RecordView>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }

@@ -3,6 +3,7 @@
 pub mod events;
 pub mod hints;
 pub mod render;
+pub mod stub;
 pub mod transport;
 pub mod walk;
 pub mod wire;

@@ -149,6 +149,45 @@ pub fn event(out: &mut String, e: &DnsEvent, notes: &[Note], opts: &RenderOpts) 
             );
             i
         }
+        DnsEvent::Stub(x) => {
+            let _ = writeln!(
+                out,
+                "{}{} {}?{}  ->  {} (recursive resolver, RD=1)",
+                p.bold,
+                x.qname,
+                x.qtype,
+                p.reset,
+                server(&x.server)
+            );
+            let flags = if x.flags.is_empty() {
+                "-".to_string()
+            } else {
+                x.flags.join(" ")
+            };
+            match &x.error {
+                Some(e) => {
+                    let _ = writeln!(
+                        out,
+                        "  <- {}no answer{} after {:.1} ms: {e}",
+                        p.red,
+                        p.reset,
+                        x.rtt_us as f64 / 1000.0
+                    );
+                }
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "  <- {} flags {flags}, {:.1} ms",
+                        x.rcode,
+                        x.rtt_us as f64 / 1000.0
+                    );
+                }
+            }
+            for rec in &x.answers {
+                let _ = writeln!(out, "       {}", record(rec));
+            }
+            "  ".to_string()
+        }
         DnsEvent::Summary(s) => {
             summary(out, s, opts);
             String::new()

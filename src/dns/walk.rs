@@ -101,6 +101,21 @@ struct Walker<'a> {
 /// Resolves `opts.name` iteratively. Fails only on bad input or when the network layer refuses
 /// the very first destination; any failure after that is recorded in the trace's outcome.
 pub async fn walk(opts: &WalkOptions, net: &Network) -> Result<Trace, Error> {
+    walk_records(opts, net).await.map(|w| w.trace)
+}
+
+/// A finished walk: its trace, and the records it ended with (for a resolver to serve).
+#[derive(Debug, Clone)]
+pub struct Walked {
+    pub trace: Trace,
+    /// `answer`, `nxdomain`, `nodata` or `failed`.
+    pub result: &'static str,
+    /// The answer (CNAMEs included), or the SOA of a negative answer.
+    pub records: Vec<Record>,
+}
+
+/// Like [`walk`], keeping the records themselves.
+pub async fn walk_records(opts: &WalkOptions, net: &Network) -> Result<Walked, Error> {
     let (name, ascii) = wire::parse_name(&opts.name).map_err(|why| {
         Error::usage(
             format!("name '{}'", opts.name),
@@ -174,7 +189,11 @@ pub async fn walk(opts: &WalkOptions, net: &Network) -> Result<Trace, Error> {
             reason: format!("{kind}: no {} records for {name}", opts.rtype),
         },
     };
-    Ok(w.trace.finish(outcome))
+    Ok(Walked {
+        trace: w.trace.finish(outcome),
+        result: result_kind,
+        records: answers,
+    })
 }
 
 impl<'a> Walker<'a> {
@@ -184,7 +203,7 @@ impl<'a> Walker<'a> {
         name: Name,
         rtype: RecordType,
         depth: u8,
-    ) -> Pin<Box<dyn Future<Output = Result<Resolved, WalkError>> + '_>> {
+    ) -> Pin<Box<dyn Future<Output = Result<Resolved, WalkError>> + Send + '_>> {
         Box::pin(async move {
             let mut current = name;
             let mut seen = vec![current.clone()];
@@ -704,6 +723,6 @@ fn explain(reply: &Reply, zone: &Name) -> (Meaning, Vec<Note>) {
 }
 
 /// The `--short` view: each answer's data, like `dig +short`.
-pub fn short_answers(summary: &Summary) -> Vec<String> {
-    summary.answers.iter().map(|r: &RecordView| r.data.clone()).collect()
+pub fn short_answers(answers: &[RecordView]) -> Vec<String> {
+    answers.iter().map(|r| r.data.clone()).collect()
 }

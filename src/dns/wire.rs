@@ -163,7 +163,11 @@ pub fn flags(m: &Message) -> Vec<String> {
 
 /// The response code's mnemonic (RFC 1035 §4.1.1, RFC 6895 §2.3): NOERROR, NXDOMAIN, ...
 pub fn rcode(m: &Message) -> String {
-    let code = u16::from(m.metadata.response_code);
+    rcode_name(u16::from(m.metadata.response_code))
+}
+
+/// The mnemonic of a response code number.
+pub fn rcode_name(code: u16) -> String {
     match code {
         0 => "NOERROR".into(),
         1 => "FORMERR".into(),

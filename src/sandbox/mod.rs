@@ -4,6 +4,7 @@
 
 pub mod dns;
 pub mod glue;
+pub mod resolver;
 pub mod world;
 
 use std::net::{IpAddr, SocketAddr};
@@ -15,6 +16,8 @@ use crate::net::{AddressBook, Network};
 /// A running sandbox.
 pub struct Sandbox {
     pub servers: Vec<dns::Running>,
+    /// The recursive resolver, `resolver.sandbox.test.` (198.51.100.53).
+    pub resolver: resolver::RunningResolver,
     pub book: AddressBook,
 }
 
@@ -46,7 +49,38 @@ impl Sandbox {
             book.insert(SocketAddr::new(ip, 53), running.local);
             servers.push(running);
         }
-        Ok(Sandbox { servers, book })
+        let resolver_bind = SocketAddr::new(
+            IpAddr::V4(if bind_127 {
+                loopback_for(world::SERVERS.len())
+            } else {
+                std::net::Ipv4Addr::LOCALHOST
+            }),
+            if bind_127 { 53 } else { 0 },
+        );
+        let roots = if bind_127 {
+            (0..2)
+                .map(|i| Hint {
+                    name: world::ROOT_HINTS[i].0.to_string(),
+                    addr: SocketAddr::new(IpAddr::V4(loopback_for(i)), 53),
+                })
+                .collect()
+        } else {
+            Self::root_hints()
+        };
+        let walk_net = Network {
+            offline: true,
+            book: (!bind_127).then(|| book.clone()),
+        };
+        let resolver = resolver::start(resolver_bind, walk_net, roots).await?;
+        book.insert(
+            SocketAddr::new(resolver::ADDRESS.parse().expect("valid"), 53),
+            resolver.local,
+        );
+        Ok(Sandbox {
+            servers,
+            resolver,
+            book,
+        })
     }
 
     /// The loopback address a `--bind-127` server gets.
