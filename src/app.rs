@@ -332,7 +332,10 @@ fn search_inputs(
 }
 
 /// Runs netlab commands in-process for the lab engine.
-struct InProcess;
+/// Runs netlab commands in-process for the lab engine: against the sandbox unless `internet`.
+struct InProcess {
+    internet: bool,
+}
 
 impl CommandRunner for InProcess {
     fn run(&self, command: &str, stdin: Option<&str>) -> Result<Ran> {
@@ -351,15 +354,24 @@ impl CommandRunner for InProcess {
                 "drop --sandbox from the lab's command",
             ));
         }
-        let Command::Cidr(cmd) = &cli.command else {
-            return Err(Error::usage(
-                format!("lab command '{command}'"),
-                "is not a trace-producing command",
-                "fix the lab's command",
-            ));
-        };
         let mut input = stdin.unwrap_or("").as_bytes();
-        let trace = cidr_trace(cmd, &mut input)?;
+        let trace = match &cli.command {
+            Command::Cidr(cmd) => cidr_trace(cmd, &mut input)?,
+            Command::Dns(a) => {
+                let offline = crate::net::Network::offline_from_env(
+                    cli.global.offline,
+                    std::env::var("NETLAB_OFFLINE").ok().as_deref(),
+                );
+                dns_trace(a, !self.internet, offline)?
+            }
+            _ => {
+                return Err(Error::usage(
+                    format!("lab command '{command}'"),
+                    "is not a trace-producing command",
+                    "fix the lab's command",
+                ));
+            }
+        };
         let text = render::text(&trace, &RenderOpts::plain());
         let trace = serde_json::to_value(&trace).map_err(|e| Error::io("-", io::Error::other(e)))?;
         Ok(Ran { trace, text })
@@ -410,7 +422,8 @@ fn run_lab(cmd: &LabCommand, json: bool, opts: &RenderOpts, io: &mut Io) -> Resu
             }
             out(io, &text)?;
         }
-        LabCommand::Start(a) => {
+        LabCommand::Start(crate::cli::LabStartArgs { id, internet }) => {
+            let a = crate::cli::LabId { id: id.clone() };
             let l = catalog.get(&a.id)?;
             let mut console = lab::runner::Console {
                 input: io.stdin,
@@ -418,13 +431,13 @@ fn run_lab(cmd: &LabCommand, json: bool, opts: &RenderOpts, io: &mut Io) -> Resu
                 palette: opts.palette,
                 progress_path: &path,
             };
-            lab::runner::start(l, &InProcess, &mut console)?;
+            lab::runner::start(l, &InProcess { internet: *internet }, &mut console)?;
         }
         LabCommand::Check(a) => {
             let l = catalog.get(&a.id)?;
             let text = std::fs::read_to_string(&a.answers).map_err(|e| Error::io(&a.answers, e))?;
             let answers = lab::read_answers(l, &a.answers.display().to_string(), &text)?;
-            let graded = lab::grade_all(l, &answers, &InProcess)?;
+            let graded = lab::grade_all(l, &answers, &InProcess { internet: a.internet })?;
             let all_right = graded.iter().all(|g| g.verdict == "right");
             if json {
                 out(
@@ -492,69 +505,9 @@ fn page(text: &str) -> io::Result<()> {
 /// `netlab dns`: validates the arguments, starts the sandbox if asked, walks (or asks a
 /// resolver), renders.
 fn run_dns(a: &crate::cli::DnsArgs, global: &crate::cli::GlobalOpts, opts: &RenderOpts, io: &mut Io) -> Result<i32> {
-    let (words, at_server): (Vec<String>, Vec<String>) = a.words.iter().cloned().partition(|w| !w.starts_with('@'));
-    let resolver = match (at_server.as_slice(), &a.resolver, a.system) {
-        ([], None, false) => None,
-        ([at], None, false) => Some(Some(at.trim_start_matches('@').to_string())),
-        ([], Some(r), false) => Some(Some(r.clone())),
-        ([], None, true) => Some(None),
-        _ => {
-            return Err(Error::usage(
-                "dns",
-                "give one resolver: @IP, --resolver IP or --system",
-                "see 'netlab dns --help'",
-            ))
-        }
-    };
-    let walk = dns_options(a, &words)?;
     let offline =
         crate::net::Network::offline_from_env(global.offline, std::env::var("NETLAB_OFFLINE").ok().as_deref());
-    let stub = match resolver {
-        None => None,
-        Some(choice) => Some(crate::dns::stub::StubOptions {
-            name: walk.name.clone(),
-            rtype: walk.rtype,
-            resolver: match choice {
-                None => crate::dns::stub::ResolverChoice::System,
-                Some(addr) => crate::dns::stub::ResolverChoice::Address(
-                    crate::dns::hints::parse_root_arg(&addr)
-                        .map_err(|why| Error::usage("resolver", why, "write @127.0.0.1 or --resolver 127.0.0.1:5353"))?
-                        .addr,
-                ),
-            },
-            timeout: walk.timeout,
-        }),
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Error::io("tokio runtime", e))?;
-    let trace = runtime.block_on(async {
-        let sandbox = if global.sandbox {
-            Some(crate::sandbox::Sandbox::start().await?)
-        } else {
-            None
-        };
-        let net = match &sandbox {
-            Some(s) => s.network(),
-            None => crate::net::Network { offline, book: None },
-        };
-        if let Some(stub) = &stub {
-            let mut stub = stub.clone();
-            if sandbox.is_some() && matches!(stub.resolver, crate::dns::stub::ResolverChoice::System) {
-                // In the sandbox, "the system's resolver" is the sandbox's own.
-                let addr = std::net::SocketAddr::new(crate::sandbox::resolver::ADDRESS.parse().expect("valid"), 53);
-                stub.resolver = crate::dns::stub::ResolverChoice::Address(addr);
-            }
-            return crate::dns::stub::stub(&stub, &net).await;
-        }
-        let mut walk = walk;
-        if sandbox.is_some() && a.root.is_empty() && a.root_hints.is_none() {
-            walk.roots = crate::sandbox::Sandbox::root_hints();
-        }
-        crate::dns::walk::walk(&walk, &net).await
-    })?;
+    let trace = dns_trace(a, global.sandbox, offline)?;
     if a.short && !global.json {
         let lines: Vec<String> = trace
             .events
@@ -685,4 +638,70 @@ fn run_sandbox_up(a: &crate::cli::SandboxUpArgs, io: &mut Io) -> Result<i32> {
         drop(sandbox);
         Ok(0)
     })
+}
+
+/// Runs `netlab dns` (a walk, or a stub query) and returns its trace.
+fn dns_trace(a: &crate::cli::DnsArgs, sandboxed: bool, offline: bool) -> Result<Trace> {
+    let (words, at_server): (Vec<String>, Vec<String>) = a.words.iter().cloned().partition(|w| !w.starts_with('@'));
+    let resolver = match (at_server.as_slice(), &a.resolver, a.system) {
+        ([], None, false) => None,
+        ([at], None, false) => Some(Some(at.trim_start_matches('@').to_string())),
+        ([], Some(r), false) => Some(Some(r.clone())),
+        ([], None, true) => Some(None),
+        _ => {
+            return Err(Error::usage(
+                "dns",
+                "give one resolver: @IP, --resolver IP or --system",
+                "see 'netlab dns --help'",
+            ))
+        }
+    };
+    let walk = dns_options(a, &words)?;
+    let stub = match resolver {
+        None => None,
+        Some(choice) => Some(crate::dns::stub::StubOptions {
+            name: walk.name.clone(),
+            rtype: walk.rtype,
+            resolver: match choice {
+                None => crate::dns::stub::ResolverChoice::System,
+                Some(addr) => crate::dns::stub::ResolverChoice::Address(
+                    crate::dns::hints::parse_root_arg(&addr)
+                        .map_err(|why| Error::usage("resolver", why, "write @127.0.0.1 or --resolver 127.0.0.1:5353"))?
+                        .addr,
+                ),
+            },
+            timeout: walk.timeout,
+        }),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("tokio runtime", e))?;
+    let trace = runtime.block_on(async {
+        let sandbox = if sandboxed {
+            Some(crate::sandbox::Sandbox::start().await?)
+        } else {
+            None
+        };
+        let net = match &sandbox {
+            Some(s) => s.network(),
+            None => crate::net::Network { offline, book: None },
+        };
+        if let Some(stub) = &stub {
+            let mut stub = stub.clone();
+            if sandbox.is_some() && matches!(stub.resolver, crate::dns::stub::ResolverChoice::System) {
+                // In the sandbox, "the system's resolver" is the sandbox's own.
+                let addr = std::net::SocketAddr::new(crate::sandbox::resolver::ADDRESS.parse().expect("valid"), 53);
+                stub.resolver = crate::dns::stub::ResolverChoice::Address(addr);
+            }
+            return crate::dns::stub::stub(&stub, &net).await;
+        }
+        let mut walk = walk;
+        if sandbox.is_some() && a.root.is_empty() && a.root_hints.is_none() {
+            walk.roots = crate::sandbox::Sandbox::root_hints();
+        }
+        crate::dns::walk::walk(&walk, &net).await
+    })?;
+    Ok(trace)
 }

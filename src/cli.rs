@@ -145,7 +145,7 @@ pub enum LabCommand {
     /// Show a lab's annotated write-up (in a pager on a terminal)
     Show(LabId),
     /// Work through a lab interactively; resumes where you left off
-    Start(LabId),
+    Start(LabStartArgs),
     /// Grade an answers file (question-id = "answer" per line); exit 0 only if all are right
     Check(LabCheckArgs),
     /// The next hint for the question you are on
@@ -163,12 +163,24 @@ pub struct LabId {
 }
 
 #[derive(Debug, Args)]
+pub struct LabStartArgs {
+    /// The lab's id, e.g. 01-dns (see 'netlab lab list')
+    pub id: String,
+    /// Run the steps' commands against the real internet instead of the sandbox
+    #[arg(long)]
+    pub internet: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct LabCheckArgs {
     /// The lab's id
     pub id: String,
     /// TOML file of answers: question-id = "answer"
     #[arg(long, value_name = "FILE")]
     pub answers: PathBuf,
+    /// Run the steps' commands against the real internet instead of the sandbox
+    #[arg(long)]
+    pub internet: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -232,7 +232,7 @@ impl<'a> Walker<'a> {
                                 self.cnames += 1;
                                 self.trace.push(
                                     DnsEvent::Cname { depth, from: c.name.to_string(), to: t.0.to_string(), hop: hop + 1 },
-                                    vec![Note::new("dns.cname", format!("{} is an alias: the resolver restarts the question with its canonical name {}.", c.name, t.0), Some("RFC 1034 §3.6.2"))],
+                                    vec![Note::new("dns.cname", format!("{} is an alias: the resolver restarts the question with its canonical name, {}", c.name, t.0), Some("RFC 1034 §3.6.2"))],
                                 );
                             }
                         }
@@ -652,12 +652,12 @@ fn classify(m: &hickory_proto::op::Message, q: &Question, zone: &Name) -> Result
 /// Some servers (hickory-server among them) answer an NS query below a zone cut with the
 /// delegation's NS set in the answer section rather than the authority section where RFC 1034
 /// §4.3.2 puts it. Read that as the referral it is, when it is one: only NS records, all for one
-/// zone strictly between the current zone and the name asked for.
+/// zone strictly below the current zone and at or above the name asked for. (At the child's own
+/// servers the same NS set is the zone's apex: an answer.)
 fn delegation_in_answer(m: &hickory_proto::op::Message, q: &Question, zone: &Name) -> Option<Reply> {
     let first = m.answers.first()?;
     let child = &first.name;
     let is_delegation = q.rtype == RecordType::NS
-        && child != &q.name
         && zone.zone_of(child)
         && child != zone
         && child.zone_of(&q.name)

@@ -7,11 +7,18 @@ use super::model::{self, Lab};
 use crate::error::{Error, Result};
 
 /// Labs built into the binary: (folder name, lab.toml, README.md).
-const EMBEDDED: &[(&str, &str, &str)] = &[(
-    "04-cidr",
-    include_str!("../../labs/04-cidr/lab.toml"),
-    include_str!("../../labs/04-cidr/README.md"),
-)];
+const EMBEDDED: &[(&str, &str, &str)] = &[
+    (
+        "01-dns",
+        include_str!("../../labs/01-dns/lab.toml"),
+        include_str!("../../labs/01-dns/README.md"),
+    ),
+    (
+        "04-cidr",
+        include_str!("../../labs/04-cidr/lab.toml"),
+        include_str!("../../labs/04-cidr/README.md"),
+    ),
+];
 
 /// A lab with its write-up.
 #[derive(Debug, Clone)]
@@ -147,7 +154,11 @@ mod tests {
     fn embedded_labs_load() {
         let c = Catalog::load(None).unwrap();
         assert!(c.get("04-cidr").is_ok());
-        assert!(c.get("99-nope").unwrap_err().one_line().contains("labs: 04-cidr"));
+        assert!(c
+            .get("99-nope")
+            .unwrap_err()
+            .one_line()
+            .contains("labs: 01-dns, 04-cidr"));
     }
 
     #[test]

@@ -19,13 +19,35 @@ pub struct Ran {
     pub text: String,
 }
 
-/// Reads a trace path: a JSON pointer, or `len(POINTER)` for an array's length. Booleans read
-/// as yes/no.
-pub fn read_path(trace: &Value, path: &str) -> Option<String> {
-    if let Some(pointer) = path.strip_prefix("len(").and_then(|p| p.strip_suffix(')')) {
-        return trace.pointer(pointer)?.as_array().map(|a| a.len().to_string());
+/// Follows a JSON pointer (RFC 6901) in which an array index may also be negative, counting
+/// from the end (`/events/-1` is the last event).
+fn pointer<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+    if path.is_empty() {
+        return Some(value);
     }
-    Some(match trace.pointer(path)? {
+    let mut here = value;
+    for raw in path.strip_prefix('/')?.split('/') {
+        let token = raw.replace("~1", "/").replace("~0", "~");
+        here = match here {
+            Value::Object(map) => map.get(&token)?,
+            Value::Array(items) => {
+                let i: i64 = token.parse().ok()?;
+                let i = if i < 0 { items.len() as i64 + i } else { i };
+                items.get(usize::try_from(i).ok()?)?
+            }
+            _ => return None,
+        };
+    }
+    Some(here)
+}
+
+/// Reads a trace path: a JSON pointer (negative indices count from the end), or `len(POINTER)`
+/// for an array's length. Booleans read as yes/no.
+pub fn read_path(trace: &Value, path: &str) -> Option<String> {
+    if let Some(p) = path.strip_prefix("len(").and_then(|p| p.strip_suffix(')')) {
+        return pointer(trace, p)?.as_array().map(|a| a.len().to_string());
+    }
+    Some(match pointer(trace, path)? {
         Value::String(s) => s.clone(),
         Value::Bool(true) => "yes".to_string(),
         Value::Bool(false) => "no".to_string(),
@@ -85,5 +107,8 @@ mod tests {
         assert_eq!(read_path(&t, "/events/0/s").as_deref(), Some("x"));
         assert_eq!(read_path(&t, "/events/0/none"), None);
         assert_eq!(read_path(&t, "/events/9"), None);
+        assert_eq!(read_path(&t, "/events/-1/s").as_deref(), Some("x"));
+        assert_eq!(read_path(&t, "/events/-2"), None);
+        assert_eq!(read_path(&t, "/events/0/list/-1").as_deref(), Some("2"));
     }
 }
