@@ -30,6 +30,8 @@ enum Misbehaviour {
     FiveHundredRecords,
     /// A correct-looking answer, sent from another port (an off-path spoofer's view).
     WrongSource,
+    /// SERVFAIL with an Extended DNS Error (RFC 8914) saying why.
+    ServfailWithEde,
 }
 
 /// The reply a well-behaved server would start from: same ID, same question.
@@ -108,6 +110,17 @@ fn respond(mode: Misbehaviour, nth: usize, query: &Message, raw: &[u8]) -> Vec<V
         }
         Misbehaviour::Garbage => vec![b"\x13\x37 definitely not DNS \xff\xfe".to_vec()],
         Misbehaviour::WrongSource => Vec::new(),
+        Misbehaviour::ServfailWithEde => {
+            let mut m = reply_to(query);
+            m.metadata.response_code = hickory_proto::op::ResponseCode::ServFail;
+            let mut edns = hickory_proto::op::Edns::new();
+            let mut info = 22u16.to_be_bytes().to_vec();
+            info.extend_from_slice(b"all upstreams are down");
+            edns.options_mut()
+                .insert(hickory_proto::rr::rdata::opt::EdnsOption::Unknown(15, info));
+            m.set_edns(edns);
+            vec![ok(m)]
+        }
         Misbehaviour::Silence => Vec::new(),
         Misbehaviour::LateAnswer => {
             std::thread::sleep(Duration::from_millis(500));
@@ -368,5 +381,31 @@ fn an_answer_from_the_wrong_source_is_not_believed() {
     assert!(
         reasons[0].starts_with("from 127.0.0.1:") && reasons[0].contains(", not 127.0.0.1:"),
         "{reasons:?}"
+    );
+}
+
+#[test]
+fn extended_dns_errors_are_shown() {
+    let (t, took) = run(Misbehaviour::ServfailWithEde);
+    assert_failed_cleanly(&t, took);
+    let response = dns_events(&t)
+        .into_iter()
+        .find_map(|e| {
+            if let DnsEvent::Response(r) = e {
+                Some(r.clone())
+            } else {
+                None
+            }
+        })
+        .unwrap();
+    assert_eq!(response.rcode, "SERVFAIL");
+    assert_eq!(
+        response.extended_errors,
+        ["22 (No Reachable Authority): all upstreams are down"]
+    );
+    let text = netlab::render::text(&t, &netlab::render::RenderOpts::plain());
+    assert!(
+        text.contains("extended error 22 (No Reachable Authority): all upstreams are down"),
+        "{text}"
     );
 }
