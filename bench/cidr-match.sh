@@ -10,6 +10,8 @@
 set -euo pipefail
 export NETLAB_OFFLINE=1
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 LINES=${1:-10000000}
 RUNS=${2:-5}
 DATA=bench/data
@@ -39,18 +41,6 @@ if ! cmp -s "$DATA/netlab.out" "$DATA/grepcidr.out"; then
 fi
 matched=$(wc -l < "$DATA/netlab.out")
 
-# Median wall time in seconds of RUNS runs of the given command (output discarded).
-median() {
-    local times=()
-    for _ in $(seq "$RUNS"); do
-        local start end
-        start=$(date +%s.%N)
-        "$@" > /dev/null
-        end=$(date +%s.%N)
-        times+=("$(awk -v s="$start" -v e="$end" 'BEGIN { print e - s }')")
-    done
-    printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
-}
 
 cat "$LOG" > /dev/null # warm the page cache for both
 size_mb=$(du -m "$LOG" | cut -f1)

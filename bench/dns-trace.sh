@@ -12,6 +12,8 @@
 set -euo pipefail
 export NETLAB_OFFLINE=1
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 RUNS=${1:-20}
 
 cargo bench --quiet --bench dns_walk 2>/dev/null | grep '^dns_walk:'
@@ -36,17 +38,6 @@ sed -n '/add these lines/,/Zones:/p' "$log" | grep '^  127\.' >> /etc/hosts
 dig +trace @127.0.53.1 example.com | grep -q '192.0.2.10' || { echo "FAIL: dig +trace did not reach the answer" >&2; exit 1; }
 "$NETLAB" dns example.com --root 127.0.53.1 --short | grep -qx '192.0.2.10' || { echo "FAIL: netlab did not reach the answer" >&2; exit 1; }
 
-median() {
-    local times=()
-    for _ in $(seq "$RUNS"); do
-        local start end
-        start=$(date +%s.%N)
-        "$@" > /dev/null
-        end=$(date +%s.%N)
-        times+=("$(awk -v s="$start" -v e="$end" 'BEGIN { print e - s }')")
-    done
-    printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
-}
 t_dig=$(median dig +trace @127.0.53.1 example.com)
 t_netlab=$(median "$NETLAB" dns example.com --root 127.0.53.1)
 awk -v d="$t_dig" -v n="$t_netlab" -v runs="$RUNS" 'BEGIN {

@@ -229,18 +229,7 @@ impl<'a> LineMatcher<'a> {
             _ => vec![(region, self.block(region))],
         };
         for (block, result) in blocks {
-            for sel in &result.selected {
-                stats.selected += 1;
-                sink.selected(
-                    source,
-                    stats.lines - lines_before + sel.index,
-                    &block[sel.start..sel.end],
-                    sel.hit,
-                )?;
-            }
-            stats.lines += result.lines;
-            stats.without_address += result.without_address;
-            stats.too_long += result.too_long;
+            emit(block, &result, source, lines_before, sink, stats)?;
         }
         Ok(())
     }

@@ -618,30 +618,8 @@ fn classify(m: &hickory_proto::op::Message, q: &Question, zone: &Name) -> Result
                 q.name
             ));
         }
-        let names: Vec<Name> = ns
-            .iter()
-            .filter(|r| r.name == child)
-            .filter_map(|r| {
-                if let RData::NS(n) = &r.data {
-                    Some(n.0.clone())
-                } else {
-                    None
-                }
-            })
-            .collect();
-        // Glue is believed only within the referring zone's bailiwick: a server for `zone` may
-        // vouch for addresses of names in `zone`, nothing outside it (RFC 2181 §5.4.1).
-        let glue = m
-            .additionals
-            .iter()
-            .filter(|r| names.contains(&r.name) && zone.zone_of(&r.name))
-            .filter_map(|r| wire::address_of(r).map(|ip| (r.name.clone(), ip)))
-            .collect();
-        return Ok(Reply::Referral {
-            zone: child,
-            ns: names,
-            glue,
-        });
+        let delegation: Vec<Record> = ns.iter().filter(|r| r.name == child).map(|r| (*r).clone()).collect();
+        return Ok(referral(&child, &delegation, m, zone));
     }
     if m.metadata.authoritative {
         return Ok(Reply::Nodata { soa: soa() });
@@ -667,8 +645,14 @@ fn delegation_in_answer(m: &hickory_proto::op::Message, q: &Question, zone: &Nam
     if !is_delegation {
         return None;
     }
-    let ns: Vec<Name> = m
-        .answers
+    Some(referral(child, &m.answers, m, zone))
+}
+
+/// A referral to `child` from its NS records, with the glue the response carries. Glue is
+/// believed only within the referring zone's bailiwick: a server for `zone` may vouch for
+/// addresses of names in `zone`, nothing outside it (RFC 2181 §5.4.1).
+fn referral(child: &Name, delegation: &[Record], m: &hickory_proto::op::Message, zone: &Name) -> Reply {
+    let ns: Vec<Name> = delegation
         .iter()
         .filter_map(|r| {
             if let RData::NS(n) = &r.data {
@@ -684,11 +668,11 @@ fn delegation_in_answer(m: &hickory_proto::op::Message, q: &Question, zone: &Nam
         .filter(|r| ns.contains(&r.name) && zone.zone_of(&r.name))
         .filter_map(|r| wire::address_of(r).map(|ip| (r.name.clone(), ip)))
         .collect();
-    Some(Reply::Referral {
+    Reply::Referral {
         zone: child.clone(),
         ns,
         glue,
-    })
+    }
 }
 
 /// The trace's meaning of a reply, and its teaching notes.
