@@ -14,14 +14,17 @@ use hickory_server::zone_handler::{AxfrPolicy, Catalog, ZoneHandler, ZoneType};
 use hickory_server::Server;
 use tokio::net::{TcpListener, UdpSocket};
 
+use super::dnssec::Keys;
 use super::world::{zone_text, Behaviour, ServerSpec};
 use crate::error::{Error, Result};
+use hickory_server::dnssec::NxProofKind;
 
 /// Virtual address -> the address that replaces it in the zones (`sandbox up --bind-127`).
 pub type Rewrite = HashMap<String, String>;
 
 /// Loads one zone's master file into a hickory zone handler, replacing addresses per `rewrite`.
-pub fn load_zone(stem: &str, rewrite: &Rewrite) -> Result<(Name, Arc<dyn ZoneHandler>)> {
+/// Signed zones get their DS children's records and are signed with their key.
+pub fn load_zone(stem: &str, rewrite: &Rewrite, keys: &Keys) -> Result<(Name, Arc<dyn ZoneHandler>)> {
     let text = zone_text(stem).ok_or_else(|| {
         Error::usage(
             format!("sandbox zone {stem}"),
@@ -30,13 +33,33 @@ pub fn load_zone(stem: &str, rewrite: &Rewrite) -> Result<(Name, Arc<dyn ZoneHan
         )
     })?;
     let source = format!("labs/sandbox/zones/{stem}.zone");
-    let text = rewrite_addresses(text, rewrite);
+    let mut text = rewrite_addresses(text, rewrite);
+    if let Some(ds) = keys.ds_lines.get(stem) {
+        text.push('\n');
+        text.push_str(ds);
+    }
     let (origin, records) = Parser::new(text, None, None)
         .parse()
         .map_err(|e| Error::usage(source.clone(), e.to_string(), "fix the master file"))?;
-    let handler =
-        InMemoryZoneHandler::<TokioRuntimeProvider>::new(origin.clone(), records, ZoneType::Primary, AxfrPolicy::Deny)
-            .map_err(|e| Error::usage(source, e, "fix the master file"))?;
+    let signed = keys.keys.get(stem);
+    let nsec = signed.map(|_| NxProofKind::Nsec);
+    let mut handler = InMemoryZoneHandler::<TokioRuntimeProvider>::new(
+        origin.clone(),
+        records,
+        ZoneType::Primary,
+        AxfrPolicy::Deny,
+        nsec,
+    )
+    .map_err(|e| Error::usage(source.clone(), e, "fix the master file"))?;
+    if let Some(key) = signed {
+        let sign_error = |e: hickory_proto::dnssec::DnsSecError| {
+            Error::usage(source.clone(), format!("signing failed: {e}"), "report this")
+        };
+        handler
+            .add_zone_signing_key_mut(key.signer(&origin)?)
+            .map_err(sign_error)?;
+        handler.secure_zone_mut().map_err(sign_error)?;
+    }
     Ok((origin, super::glue::glue_zone(handler)))
 }
 
@@ -90,7 +113,7 @@ async fn bind_pair(ip: IpAddr) -> Result<(UdpSocket, TcpListener)> {
 }
 
 /// Starts one server on loopback (`bind` overrides the address, e.g. 127.0.53.x for `--bind-127`).
-pub async fn start(spec: ServerSpec, bind: Option<SocketAddr>, rewrite: &Rewrite) -> Result<Running> {
+pub async fn start(spec: ServerSpec, bind: Option<SocketAddr>, rewrite: &Rewrite, keys: &Keys) -> Result<Running> {
     let (udp, tcp) = match bind {
         Some(addr) => {
             let udp = UdpSocket::bind(addr)
@@ -108,7 +131,7 @@ pub async fn start(spec: ServerSpec, bind: Option<SocketAddr>, rewrite: &Rewrite
         Behaviour::Serve => {
             let mut catalog = Catalog::new();
             for stem in spec.zones {
-                let (origin, handler) = load_zone(stem, rewrite)?;
+                let (origin, handler) = load_zone(stem, rewrite, keys)?;
                 catalog.upsert(LowerName::from(origin), vec![handler]);
             }
             let mut server = Server::new(catalog);

@@ -119,6 +119,22 @@ impl ZoneHandler for GlueZone {
         (self.with_glue(result, rtype, options).await, tsig)
     }
 
+    async fn nsec3_records(
+        &self,
+        info: hickory_server::zone_handler::Nsec3QueryInfo<'_>,
+        options: LookupOptions,
+    ) -> LookupControlFlow<AuthLookup> {
+        self.inner.nsec3_records(info, options).await
+    }
+
+    fn nx_proof_kind(&self) -> Option<&hickory_server::dnssec::NxProofKind> {
+        self.inner.nx_proof_kind()
+    }
+
+    fn can_validate_dnssec(&self) -> bool {
+        self.inner.can_validate_dnssec()
+    }
+
     async fn nsec_records(&self, name: &LowerName, options: LookupOptions) -> LookupControlFlow<AuthLookup> {
         self.inner.nsec_records(name, options).await
     }

@@ -3,6 +3,7 @@
 //! [`crate::net::Network`] connects the two, and nothing ever leaves the machine.
 
 pub mod dns;
+pub mod dnssec;
 pub mod glue;
 pub mod resolver;
 pub mod world;
@@ -19,6 +20,8 @@ pub struct Sandbox {
     /// The recursive resolver, `resolver.sandbox.test.` (198.51.100.53).
     pub resolver: resolver::RunningResolver,
     pub book: AddressBook,
+    /// The root zone's DNSKEY: the sandbox's DNSSEC trust anchor.
+    pub trust_anchor: hickory_proto::dnssec::rdata::DNSKEY,
 }
 
 impl Sandbox {
@@ -42,9 +45,10 @@ impl Sandbox {
         } else {
             Default::default()
         };
+        let keys = dnssec::Keys::generate()?;
         for (i, spec) in world::SERVERS.iter().enumerate() {
             let bind = bind_127.then(|| SocketAddr::new(IpAddr::V4(loopback_for(i)), 53));
-            let running = dns::start(*spec, bind, &rewrite).await?;
+            let running = dns::start(*spec, bind, &rewrite, &keys).await?;
             let ip: IpAddr = spec.address.parse().expect("world addresses are valid");
             book.insert(SocketAddr::new(ip, 53), running.local);
             servers.push(running);
@@ -80,6 +84,7 @@ impl Sandbox {
             servers,
             resolver,
             book,
+            trust_anchor: keys.root_anchor(),
         })
     }
 

@@ -89,7 +89,31 @@ pub const SERVERS: &[ServerSpec] = &[
         zones: &["lame.test"],
         behaviour: Behaviour::Serve,
     },
+    ServerSpec {
+        name: "ns.bogus.test.",
+        address: "203.0.113.110",
+        zones: &["bogus.test"],
+        behaviour: Behaviour::Serve,
+    },
 ];
+
+/// DNSSEC-signed zones and their parents: each gets a fresh key at start, its DNSKEY, RRSIGs and
+/// NSEC records, and a DS record in its parent. The root's key is the sandbox's trust anchor.
+/// Zones not listed (example.org., flaky.test., lame.test., the reverse zones) are unsigned:
+/// their parents' NSEC records prove there is no DS, so they are Insecure.
+pub const SIGNED: &[(&str, Option<&str>)] = &[
+    ("root", None),
+    ("com", Some("root")),
+    ("net", Some("root")),
+    ("org", Some("root")),
+    ("test", Some("root")),
+    ("example.com", Some("com")),
+    ("example.net", Some("net")),
+    ("bogus.test", Some("test")),
+];
+
+/// Signed zones whose DS in the parent is deliberately wrong: Bogus.
+pub const BOGUS_DS: &[&str] = &["bogus.test"];
 
 /// The root servers a walk in the sandbox starts from.
 pub const ROOT_HINTS: &[(&str, &str)] = &[
@@ -117,7 +141,17 @@ pub const ZONES: &[(&str, &str)] = &[
     ("example.org", include_str!("../../labs/sandbox/zones/example.org.zone")),
     ("flaky.test", include_str!("../../labs/sandbox/zones/flaky.test.zone")),
     ("lame.test", include_str!("../../labs/sandbox/zones/lame.test.zone")),
+    ("bogus.test", include_str!("../../labs/sandbox/zones/bogus.test.zone")),
 ];
+
+/// The zone's name, from its file stem (`root` is the root zone).
+pub fn zone_name(stem: &str) -> String {
+    if stem == "root" {
+        ".".to_string()
+    } else {
+        format!("{stem}.")
+    }
+}
 
 /// The master file text of a zone.
 pub fn zone_text(stem: &str) -> Option<&'static str> {
