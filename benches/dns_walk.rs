@@ -25,7 +25,7 @@ fn main() {
             timeout: Duration::from_secs(2),
             max_queries: 64,
             max_time: Duration::from_secs(20),
-            dnssec_ok: false,
+            anchors: None,
         };
         // Warm up, then measure sequential walks for a fixed time.
         for _ in 0..50 {

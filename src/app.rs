@@ -597,7 +597,7 @@ fn dns_options(a: &crate::cli::DnsArgs, words: &[String]) -> Result<crate::dns::
         timeout: std::time::Duration::from_millis(a.timeout),
         max_queries: a.max_queries,
         max_time: std::time::Duration::from_millis(a.max_time),
-        dnssec_ok: false,
+        anchors: None,
     })
 }
 
@@ -700,6 +700,12 @@ fn dns_trace(a: &crate::cli::DnsArgs, sandboxed: bool, offline: bool) -> Result<
         let mut walk = walk;
         if sandbox.is_some() && a.root.is_empty() && a.root_hints.is_none() {
             walk.roots = crate::sandbox::Sandbox::root_hints();
+        }
+        if a.dnssec {
+            walk.anchors = Some(match &sandbox {
+                Some(s) => crate::dns::dnssec::Anchors::root_key(&s.trust_anchor),
+                None => crate::dns::dnssec::Anchors::iana(),
+            });
         }
         crate::dns::walk::walk(&walk, &net).await
     })?;

@@ -74,6 +74,8 @@ Examples:
   netlab dns -x 192.0.2.10 --sandbox              reverse lookup (PTR)
   netlab dns big.example.com TXT --sandbox        truncation over UDP, then TCP
   netlab dns www.example.org --sandbox            a glueless delegation
+  netlab dns www.example.com --sandbox --dnssec   validate the chain of trust (Secure)
+  netlab dns www.bogus.test --sandbox --dnssec    a broken chain (Bogus), and the broken link
   netlab dns example.com --root 127.0.0.1:5300    start from your own root server
   netlab dns example.com @127.0.0.53              stub mode: ask a recursive resolver once
   netlab dns www.example.com @203.0.113.53 --sandbox   ask one sandbox server directly
@@ -117,6 +119,10 @@ pub struct DnsArgs {
     /// Print only the answers' data, one per line (like dig +short)
     #[arg(long)]
     pub short: bool,
+    /// Validate with DNSSEC: ask with DO, check DNSKEY and DS at every zone cut and the RRSIGs on
+    /// the answer, from the IANA root key (with --sandbox, the sandbox's own root key)
+    #[arg(long, conflicts_with_all = ["resolver", "system"])]
+    pub dnssec: bool,
 }
 
 #[derive(Debug, Subcommand)]

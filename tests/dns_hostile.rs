@@ -181,7 +181,7 @@ fn run(mode: Misbehaviour) -> (Trace, Duration) {
         timeout: Duration::from_millis(300),
         max_queries: 8,
         max_time: Duration::from_secs(3),
-        dnssec_ok: false,
+        anchors: None,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -355,3 +355,70 @@ fn offline_guard_refuses_stub_mode_too() {
         .code(2)
         .stderr(predicate::str::contains("it is not part of the sandbox"));
 }
+
+#[test]
+fn dnssec_secure_chain_from_the_sandbox_root() {
+    let (v, code) = walk(&["www.example.com", "--dnssec"]);
+    assert_eq!(code, 0);
+    assert_eq!(summary(&v)["dnssec"], "secure");
+    let checks: Vec<(String, String, String)> = events(&v, "dns.dnssec")
+        .iter()
+        .map(|e| {
+            (
+                e["zone"].as_str().unwrap().to_string(),
+                e["check"].as_str().unwrap().to_string(),
+                e["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for zone in [".", "com.", "example.com.", "net.", "example.net."] {
+        assert!(
+            checks.contains(&(zone.to_string(), "dnskey".to_string(), "secure".to_string())),
+            "{zone}: {checks:?}"
+        );
+    }
+    assert!(checks.contains(&("example.com.".into(), "ds".into(), "secure".into())));
+    assert!(checks.contains(&("example.net.".into(), "answer".into(), "secure".into())));
+    assert!(
+        events(&v, "dns.query").iter().all(|q| q["dnssec_ok"] == true),
+        "every query asks with DO=1"
+    );
+    // Signed denial of existence.
+    for args in [
+        &["nope.example.com", "--dnssec"][..],
+        &["mail.example.com", "AAAA", "--dnssec"],
+    ] {
+        let (v, code) = walk(args);
+        assert_eq!(code, 1);
+        assert_eq!(summary(&v)["dnssec"], "secure", "{args:?}");
+    }
+}
+
+#[test]
+fn dnssec_bogus_names_the_broken_link_and_insecure_is_not_bogus() {
+    let (v, code) = walk(&["www.bogus.test", "--dnssec"]);
+    assert_eq!(code, 1, "bogus data is not passed on as an answer");
+    let s = summary(&v);
+    assert_eq!(s["dnssec"], "bogus");
+    let why = s["dnssec_failure"].as_str().unwrap();
+    assert!(why.starts_with("bogus.test. dnskey: no DNSKEY of bogus.test."), "{why}");
+    assert!(why.contains("matches the DS records in the parent"), "{why}");
+    netlab()
+        .args(["dns", "www.bogus.test", "--sandbox", "--dnssec"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(";; DNSSEC: bogus: bogus.test. dnskey:"));
+    let (v, code) = walk(&["www.example.org", "--dnssec"]);
+    assert_eq!(code, 0);
+    assert_eq!(summary(&v)["dnssec"], "insecure");
+    let ds = events(&v, "dns.dnssec")
+        .into_iter()
+        .find(|e| e["zone"] == "example.org." && e["check"] == "ds")
+        .unwrap()
+        .clone();
+    assert_eq!(ds["status"], "insecure");
+    assert_eq!(ds["detail"], "org. proves there is no DS for example.org.");
+    let (v, _) = walk(&["www.example.com"]);
+    assert!(summary(&v).get("dnssec").is_none(), "no verdict without --dnssec");
+    assert!(events(&v, "dns.query").iter().all(|q| q["dnssec_ok"] == false));
+}

@@ -49,6 +49,16 @@ pub enum DnsEvent {
         to: String,
         hop: u8,
     },
+    /// A DNSSEC finding about one link of the chain of trust: a zone's keys (`dnskey`), the DS
+    /// its parent signed (`ds`), or the signatures on an answer (`answer`).
+    #[serde(rename = "dns.dnssec")]
+    Dnssec {
+        depth: u8,
+        zone: String,
+        check: String,
+        status: crate::dns::dnssec::Status,
+        detail: String,
+    },
     /// Stub mode: one question to a recursive resolver, and what it said.
     #[serde(rename = "dns.stub")]
     Stub(StubExchange),
@@ -182,6 +192,12 @@ pub struct Summary {
     /// Why it failed, when it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// DNSSEC verdict with `--dnssec`: secure, insecure or bogus.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dnssec: Option<crate::dns::dnssec::Status>,
+    /// The first broken link, when bogus: zone, check and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dnssec_failure: Option<String>,
 }
 
 /// A stub query to a recursive resolver and its answer.

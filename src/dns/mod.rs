@@ -1,5 +1,6 @@
 //! DNS: iterative resolution from the root, hop by hop, and the records on the way.
 
+pub mod dnssec;
 pub mod events;
 pub mod hints;
 pub mod render;

@@ -149,6 +149,22 @@ pub fn event(out: &mut String, e: &DnsEvent, notes: &[Note], opts: &RenderOpts) 
             );
             i
         }
+        DnsEvent::Dnssec {
+            depth,
+            zone,
+            check,
+            status,
+            detail,
+        } => {
+            let i = indent(*depth);
+            let colour = match status {
+                crate::dns::dnssec::Status::Secure => p.green,
+                crate::dns::dnssec::Status::Insecure => p.yellow,
+                crate::dns::dnssec::Status::Bogus => p.red,
+            };
+            let _ = writeln!(out, "{i}  {colour}DNSSEC {status}{}: {zone} {check}: {detail}", p.reset);
+            i
+        }
         DnsEvent::Stub(x) => {
             let _ = writeln!(
                 out,
@@ -255,6 +271,15 @@ fn summary(out: &mut String, s: &Summary, opts: &RenderOpts) {
         "\n{};; {path} : {} referrals, {cnames}, {} queries, {} ms{}",
         p.bold, s.referrals, s.queries, s.elapsed_ms, p.reset
     );
+    match (s.dnssec, &s.dnssec_failure) {
+        (Some(status), Some(why)) => {
+            let _ = writeln!(out, "{};; DNSSEC: {status}: {why}{}", p.red, p.reset);
+        }
+        (Some(status), None) => {
+            let _ = writeln!(out, ";; DNSSEC: {status}");
+        }
+        (None, _) => {}
+    }
     match s.result.as_str() {
         "answer" => {
             for r in &s.answers {

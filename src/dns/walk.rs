@@ -7,6 +7,7 @@
 //! [`MAX_CNAME_HOPS`] CNAMEs, glueless sub-walks nested at most [`MAX_SUBWALK_DEPTH`] deep, and
 //! every referral must go strictly deeper than the zone that gave it.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
@@ -15,6 +16,7 @@ use std::time::{Duration, Instant};
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
+use super::dnssec::{Anchors, Status, Trust};
 use super::events::{DnsEvent, Meaning, QuerySent, RecordView, ResponseSeen, Server, Summary};
 use super::hints::Hint;
 use super::transport::{Attempt, Outcome, TcpQuery, UdpQuery};
@@ -40,7 +42,8 @@ pub struct WalkOptions {
     pub timeout: Duration,
     pub max_queries: u32,
     pub max_time: Duration,
-    pub dnssec_ok: bool,
+    /// Validate with DNSSEC from these trust anchors (and ask with DO=1); none: no validation.
+    pub anchors: Option<Anchors>,
 }
 
 /// How a (sub-)resolution ended.
@@ -49,6 +52,16 @@ enum Resolved {
     Answer(Vec<Record>),
     Nxdomain(Vec<Record>),
     Nodata(Vec<Record>),
+}
+
+/// What a parent says of a child zone's keys, waiting for the walk to reach the child.
+#[derive(Debug, Clone)]
+enum DsVerdict {
+    /// Verified DS records: the child's DNSKEY set must match one.
+    Signed(Vec<hickory_proto::dnssec::rdata::DS>),
+    /// A signed proof that there is no DS: the child is unsigned.
+    Insecure,
+    Bogus(String),
 }
 
 /// What one server's response means for the walk.
@@ -96,6 +109,13 @@ struct Walker<'a> {
     path: Vec<String>,
     /// A refusal by the network layer (offline guard): fatal, nothing was sent.
     refused: Option<Error>,
+    /// The last usable response, for DNSSEC checks that need its signatures.
+    last_message: Option<Box<hickory_proto::op::Message>>,
+    /// DNSSEC: what is known of each zone, the DS verdicts waiting for each child, the verdict.
+    trust: HashMap<Name, Trust>,
+    pending_ds: HashMap<Name, DsVerdict>,
+    dnssec: Option<Status>,
+    dnssec_failure: Option<String>,
 }
 
 /// Resolves `opts.name` iteratively. Fails only on bad input or when the network layer refuses
@@ -140,6 +160,11 @@ pub async fn walk_records(opts: &WalkOptions, net: &Network) -> Result<Walked, E
         cnames: 0,
         path: Vec::new(),
         refused: None,
+        last_message: None,
+        trust: HashMap::new(),
+        pending_ds: HashMap::new(),
+        dnssec: None,
+        dnssec_failure: None,
     };
     if let Some(ascii) = ascii {
         w.trace.push(
@@ -180,9 +205,15 @@ pub async fn walk_records(opts: &WalkOptions, net: &Network) -> Result<Walked, E
         result: result_kind.to_string(),
         answers: answers.iter().map(wire::record_view).collect(),
         error: error.clone(),
+        dnssec: w.dnssec,
+        dnssec_failure: w.dnssec_failure.clone(),
     };
     w.trace.push(DnsEvent::Summary(summary), Vec::new());
     let outcome = match (result_kind, error) {
+        // A validating resolver would not pass on data whose chain of trust is broken.
+        _ if w.dnssec == Some(Status::Bogus) => TraceOutcome::Negative {
+            reason: format!("DNSSEC bogus: {}", w.dnssec_failure.clone().unwrap_or_default()),
+        },
         ("answer", _) => TraceOutcome::Ok,
         (_, Some(e)) => TraceOutcome::Negative { reason: e },
         (kind, None) => TraceOutcome::Negative {
@@ -266,10 +297,21 @@ impl<'a> Walker<'a> {
             if depth == 0 {
                 self.path.push(zone.to_string());
             }
+            let validating = self.opts.anchors.is_some();
+            if validating {
+                self.ensure_trust(&zone, &servers, depth).await;
+            }
             let reply = self.ask_zone(&servers, &zone, name, rtype, depth).await?;
             let Reply::Referral { zone: child, ns, glue } = reply else {
+                if validating {
+                    let message = self.last_message.take();
+                    self.check_reply(&zone, name, rtype, &reply, message.as_deref(), depth);
+                }
                 return Ok(reply);
             };
+            if validating {
+                self.delegation_trust(&zone, &servers, &child, depth).await;
+            }
             self.referrals += 1;
             let mut next: Vec<NsTarget> = ns
                 .iter()
@@ -376,7 +418,7 @@ impl<'a> Walker<'a> {
             self.check_budget()?;
             self.queries += 1;
             let id: u16 = rand::random();
-            let bytes = wire::build_query(id, q, false, edns, self.opts.dnssec_ok && edns.is_some());
+            let bytes = wire::build_query(id, q, false, edns, self.opts.anchors.is_some() && edns.is_some());
             let transport = if tcp { "tcp" } else { "udp" };
             let (attempt, port) = if tcp {
                 match TcpQuery::connect(route, self.opts.timeout).await {
@@ -491,10 +533,220 @@ impl<'a> Walker<'a> {
             match meaning {
                 Meaning::Truncated => tcp = true,
                 Meaning::NoEdns => edns = None,
-                _ => return Ok(reply),
+                _ => {
+                    if reply.is_some() {
+                        self.last_message = Some(message);
+                    }
+                    return Ok(reply);
+                }
             }
         }
         Ok(None)
+    }
+
+    /// Asks `servers` (of `zone`) for `name`/`rtype` and returns the raw response, signatures
+    /// included, for a DNSSEC check; `None` when no server answered usably.
+    async fn fetch(
+        &mut self,
+        servers: &[NsTarget],
+        zone: &Name,
+        name: &Name,
+        rtype: RecordType,
+        depth: u8,
+    ) -> Option<Box<hickory_proto::op::Message>> {
+        self.ask_zone(servers, zone, name, rtype, depth).await.ok()?;
+        self.last_message.take()
+    }
+
+    /// Records a DNSSEC finding and folds it into the walk's verdict.
+    fn record_trust(&mut self, depth: u8, zone: &Name, check: &str, status: Status, detail: String) {
+        if status == Status::Bogus && self.dnssec_failure.is_none() {
+            self.dnssec_failure = Some(format!("{zone} {check}: {detail}"));
+        }
+        self.dnssec = Some(self.dnssec.map_or(status, |s| s.max(status)));
+        let note = match (check, status) {
+            ("dnskey", Status::Secure) => Some(Note::new("dnssec.dnskey", format!("{zone}'s key set is signed by a key that the level above vouches for (the trust anchor, or a DS record in the parent): its keys are now trusted."), Some("RFC 4035 §5.2"))),
+            ("ds", Status::Insecure) => Some(Note::new("dnssec.insecure", format!("The parent proves, with a signed NSEC record, that {zone} has no DS: the zone is unsigned, and answers in it cannot be validated (Insecure, not Bogus)."), Some("RFC 4035 §5.2"))),
+            (_, Status::Bogus) => Some(Note::new("dnssec.bogus", "A link in the chain of trust is broken: a validating resolver answers SERVFAIL rather than pass on data it cannot trust.", Some("RFC 4035 §5.5"))),
+            _ => None,
+        };
+        self.trace.push(
+            DnsEvent::Dnssec {
+                depth,
+                zone: zone.to_string(),
+                check: check.to_string(),
+                status,
+                detail,
+            },
+            note.into_iter().collect(),
+        );
+    }
+
+    /// Establishes what is known of `zone`'s keys before it is asked anything.
+    async fn ensure_trust(&mut self, zone: &Name, servers: &[NsTarget], depth: u8) {
+        if self.trust.contains_key(zone) {
+            return;
+        }
+        let now = super::dnssec::now();
+        let trust = if zone.is_root() {
+            let anchors = self.opts.anchors.clone().expect("validating");
+            match self.fetch(servers, zone, zone, RecordType::DNSKEY, depth).await {
+                Some(m) => match super::dnssec::trust_root(&m.answers, &anchors, now) {
+                    Ok(keys) => Trust::Secure(keys),
+                    Err(why) => Trust::Bogus(why),
+                },
+                None => Trust::Bogus("no root server answered the DNSKEY query".to_string()),
+            }
+        } else {
+            match self.pending_ds.remove(zone) {
+                // The zone's own key set must match the DS records its parent signed.
+                Some(DsVerdict::Signed(ds)) => match self.fetch(servers, zone, zone, RecordType::DNSKEY, depth).await {
+                    Some(m) => match super::dnssec::trust_child(&m.answers, zone, &ds, now) {
+                        Ok(keys) => Trust::Secure(keys),
+                        Err(why) => Trust::Bogus(why),
+                    },
+                    None => Trust::Bogus(format!("no server of {zone} answered the DNSKEY query")),
+                },
+                Some(DsVerdict::Insecure) => Trust::Insecure,
+                Some(DsVerdict::Bogus(why)) => Trust::Bogus(why),
+                None => Trust::Bogus(format!("nothing vouches for {zone}")),
+            }
+        };
+        let (status, detail) = match &trust {
+            Trust::Secure(keys) => (Status::Secure, format!("{} DNSKEY(s) validated", keys.len())),
+            Trust::Insecure => (Status::Insecure, "unsigned zone (no DS in the parent)".to_string()),
+            Trust::Bogus(why) => (Status::Bogus, why.clone()),
+        };
+        if !matches!(trust, Trust::Insecure) {
+            self.record_trust(depth, zone, "dnskey", status, detail);
+        }
+        self.trust.insert(zone.clone(), trust);
+    }
+
+    /// At a referral from `zone` to `child`: what the parent says of the child's keys (RFC 4035
+    /// §5.2): signed DS records, or a signed proof that there are none.
+    async fn delegation_trust(&mut self, zone: &Name, servers: &[NsTarget], child: &Name, depth: u8) {
+        if self.trust.contains_key(child) || self.pending_ds.contains_key(child) {
+            return;
+        }
+        let now = super::dnssec::now();
+        let verdict = match self.trust.get(zone).cloned() {
+            Some(Trust::Secure(keys)) => match self.fetch(servers, zone, child, RecordType::DS, depth).await {
+                Some(m) => {
+                    let ds = super::dnssec::ds_records(&m.answers, child);
+                    if !ds.is_empty() {
+                        match super::dnssec::verify_rrset(&keys, child, RecordType::DS, &m.answers, now) {
+                            Ok(tag) => {
+                                self.record_trust(
+                                    depth,
+                                    child,
+                                    "ds",
+                                    Status::Secure,
+                                    format!("{} DS record(s) signed by {zone} key {tag}", ds.len()),
+                                );
+                                DsVerdict::Signed(ds)
+                            }
+                            Err(why) => DsVerdict::Bogus(why),
+                        }
+                    } else {
+                        match super::dnssec::nsec_proves_nodata(&m.authorities, child, RecordType::DS, &keys, now) {
+                            Ok(()) => {
+                                self.record_trust(
+                                    depth,
+                                    child,
+                                    "ds",
+                                    Status::Insecure,
+                                    format!("{zone} proves there is no DS for {child}"),
+                                );
+                                DsVerdict::Insecure
+                            }
+                            Err(why) => {
+                                DsVerdict::Bogus(format!("no DS for {child} and no valid proof of its absence: {why}"))
+                            }
+                        }
+                    }
+                }
+                None => DsVerdict::Bogus(format!("no server of {zone} answered the DS query for {child}")),
+            },
+            Some(Trust::Insecure) => DsVerdict::Insecure,
+            Some(Trust::Bogus(why)) => DsVerdict::Bogus(format!("below a bogus zone ({why})")),
+            None => DsVerdict::Bogus(format!("nothing is known of {zone}")),
+        };
+        if let DsVerdict::Bogus(why) = &verdict {
+            self.record_trust(depth, child, "ds", Status::Bogus, why.clone());
+        }
+        self.pending_ds.insert(child.clone(), verdict);
+    }
+
+    /// Checks the signatures (or signed denial) on a final reply from `zone`.
+    fn check_reply(
+        &mut self,
+        zone: &Name,
+        name: &Name,
+        rtype: RecordType,
+        reply: &Reply,
+        message: Option<&hickory_proto::op::Message>,
+        depth: u8,
+    ) {
+        let keys = match self.trust.get(zone).cloned() {
+            Some(Trust::Secure(keys)) => keys,
+            Some(Trust::Insecure) => {
+                return self.record_trust(
+                    depth,
+                    zone,
+                    "answer",
+                    Status::Insecure,
+                    format!("{name} {rtype} comes from an unsigned zone"),
+                )
+            }
+            Some(Trust::Bogus(why)) => {
+                return self.record_trust(
+                    depth,
+                    zone,
+                    "answer",
+                    Status::Bogus,
+                    format!("the zone is bogus: {why}"),
+                )
+            }
+            None => {
+                return self.record_trust(
+                    depth,
+                    zone,
+                    "answer",
+                    Status::Bogus,
+                    "nothing is known of the zone".to_string(),
+                )
+            }
+        };
+        let Some(m) = message else {
+            return self.record_trust(
+                depth,
+                zone,
+                "answer",
+                Status::Bogus,
+                "the response was not kept".to_string(),
+            );
+        };
+        let now = super::dnssec::now();
+        let result = match reply {
+            Reply::Answer(_) => super::dnssec::verify_rrset(&keys, name, rtype, &m.answers, now)
+                .map(|tag| format!("RRSIG over {name} {rtype} by key {tag} verifies")),
+            Reply::Cname { chain, .. } => chain
+                .iter()
+                .try_for_each(|c| {
+                    super::dnssec::verify_rrset(&keys, &c.name, RecordType::CNAME, &m.answers, now).map(|_| ())
+                })
+                .map(|()| format!("RRSIG over the CNAME at {name} verifies")),
+            Reply::Nodata { .. } => super::dnssec::nsec_proves_nodata(&m.authorities, name, rtype, &keys, now)
+                .map(|()| format!("a signed NSEC proves {name} has no {rtype}")),
+            Reply::Nxdomain { .. } => super::dnssec::nsec_proves_nxdomain(&m.authorities, name, &keys, now)
+                .map(|()| format!("a signed NSEC proves {name} does not exist")),
+            Reply::Referral { .. } => Ok(String::new()),
+        };
+        match result {
+            Ok(detail) => self.record_trust(depth, zone, "answer", Status::Secure, detail),
+            Err(why) => self.record_trust(depth, zone, "answer", Status::Bogus, why),
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -521,7 +773,7 @@ impl<'a> Walker<'a> {
             qtype: q.rtype.to_string(),
             recursion_desired: false,
             edns_buffer: edns,
-            dnssec_ok: self.opts.dnssec_ok && edns.is_some(),
+            dnssec_ok: self.opts.anchors.is_some() && edns.is_some(),
             size,
         };
         self.trace.push(DnsEvent::Query(sent), Vec::new());

@@ -43,8 +43,12 @@ impl GlueZone {
         };
         // A referral (NS records below the apex, for a query of another type), or the NS set
         // itself (an NS query, as dig +trace sends first): both need the servers' addresses.
+        // With DO=1 the set comes with its RRSIGs; judge it by the records they sign.
         let ns_only = {
-            let mut records = answers.iter().peekable();
+            let mut records = answers
+                .iter()
+                .filter(|r| r.record_type() != RecordType::RRSIG)
+                .peekable();
             records.peek().is_some() && records.all(|r| r.record_type() == RecordType::NS)
         };
         let is_referral = ns_only

@@ -112,7 +112,7 @@ async fn answer(query: &Message, cache: &Cache, net: &Network, roots: &[crate::d
                 timeout: Duration::from_millis(800),
                 max_queries: 48,
                 max_time: Duration::from_secs(4),
-                dnssec_ok: false,
+                anchors: None,
             };
             let walked = walk_records(&opts, net).await;
             let (rcode, records) = match walked {
