@@ -657,6 +657,13 @@ fn dns_trace(a: &crate::cli::DnsArgs, sandboxed: bool, offline: bool) -> Result<
         }
     };
     let walk = dns_options(a, &words)?;
+    let default_port = if a.tls {
+        853
+    } else if a.https {
+        443
+    } else {
+        53
+    };
     let stub = match resolver {
         None => None,
         Some(choice) => Some(crate::dns::stub::StubOptions {
@@ -664,15 +671,28 @@ fn dns_trace(a: &crate::cli::DnsArgs, sandboxed: bool, offline: bool) -> Result<
             rtype: walk.rtype,
             resolver: match choice {
                 None => crate::dns::stub::ResolverChoice::System,
-                Some(addr) => crate::dns::stub::ResolverChoice::Address(
-                    crate::dns::hints::parse_root_arg(&addr)
+                Some(addr) => {
+                    let mut target = crate::dns::hints::parse_root_arg(&addr)
                         .map_err(|why| Error::usage("resolver", why, "write @127.0.0.1 or --resolver 127.0.0.1:5353"))?
-                        .addr,
-                ),
+                        .addr;
+                    if addr.parse::<std::net::SocketAddr>().is_err() {
+                        target.set_port(default_port);
+                    }
+                    crate::dns::stub::ResolverChoice::Address(target)
+                }
             },
+            transport: crate::dns::stub::Transport::Plain,
+            extra_roots: Vec::new(),
             timeout: walk.timeout,
         }),
     };
+    if stub.is_none() && (a.tls || a.https) {
+        return Err(Error::usage(
+            "--tls/--https",
+            "encrypt a stub query to a resolver",
+            "add @IP, --resolver IP or --system",
+        ));
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -692,8 +712,23 @@ fn dns_trace(a: &crate::cli::DnsArgs, sandboxed: bool, offline: bool) -> Result<
             let mut stub = stub.clone();
             if sandbox.is_some() && matches!(stub.resolver, crate::dns::stub::ResolverChoice::System) {
                 // In the sandbox, "the system's resolver" is the sandbox's own.
-                let addr = std::net::SocketAddr::new(crate::sandbox::resolver::ADDRESS.parse().expect("valid"), 53);
+                let addr = std::net::SocketAddr::new(crate::sandbox::resolver::ADDRESS.parse().expect("valid"), default_port);
                 stub.resolver = crate::dns::stub::ResolverChoice::Address(addr);
+            }
+            if a.tls || a.https {
+                let sandbox_resolver = matches!(&stub.resolver, crate::dns::stub::ResolverChoice::Address(t) if sandbox.is_some() && t.ip().to_string() == crate::sandbox::resolver::ADDRESS);
+                let name = match (&a.tls_name, &stub.resolver) {
+                    (Some(n), _) => n.clone(),
+                    (None, _) if sandbox_resolver => crate::sandbox::resolver::NAME.trim_end_matches('.').to_string(),
+                    (None, crate::dns::stub::ResolverChoice::Address(t)) => t.ip().to_string(),
+                    (None, crate::dns::stub::ResolverChoice::System) => {
+                        return Err(Error::usage("--system with --tls/--https", "the system's resolvers have no certificate name", "give --tls-name NAME"));
+                    }
+                };
+                stub.transport = if a.tls { crate::dns::stub::Transport::Tls { name } } else { crate::dns::stub::Transport::Https { name } };
+                if let Some(s) = &sandbox {
+                    stub.extra_roots = vec![s.ca_cert.clone()];
+                }
             }
             return crate::dns::stub::stub(&stub, &net).await;
         }

@@ -80,6 +80,8 @@ Examples:
   netlab dns example.com @127.0.0.53              stub mode: ask a recursive resolver once
   netlab dns www.example.com @203.0.113.53 --sandbox   ask one sandbox server directly
   netlab dns www.example.com --system --sandbox   ask the sandbox's recursive resolver
+  netlab dns www.example.com @198.51.100.53 --https --sandbox   the same over DNS over HTTPS
+  netlab dns example.com @1.1.1.1 --tls           DNS over TLS to a public resolver
 
 Types: A, AAAA, CNAME, NS, MX, TXT, SOA, CAA, SRV, PTR, HTTPS, SVCB, DS, DNSKEY (or TYPEnnn).
 Without --sandbox the walk starts at the IANA root servers on the internet.
@@ -98,6 +100,16 @@ pub struct DnsArgs {
     /// Stub mode: ask the system's resolvers (/etc/resolv.conf); with --sandbox, the sandbox's resolver
     #[arg(long, conflicts_with_all = ["root", "root_hints"])]
     pub system: bool,
+    /// Stub mode over DNS over TLS (RFC 7858, port 853)
+    #[arg(long, conflicts_with = "https")]
+    pub tls: bool,
+    /// Stub mode over DNS over HTTPS (RFC 8484, port 443)
+    #[arg(long)]
+    pub https: bool,
+    /// The name the resolver's certificate must carry (default: its address; in the sandbox,
+    /// resolver.sandbox.test)
+    #[arg(long, value_name = "NAME")]
+    pub tls_name: Option<String>,
     /// Reverse lookup: the PTR record of this address
     #[arg(short = 'x', value_name = "IP")]
     pub reverse: Option<String>,

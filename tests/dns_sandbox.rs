@@ -422,3 +422,50 @@ fn dnssec_bogus_names_the_broken_link_and_insecure_is_not_bogus() {
     assert!(summary(&v).get("dnssec").is_none(), "no verdict without --dnssec");
     assert!(events(&v, "dns.query").iter().all(|q| q["dnssec_ok"] == false));
 }
+
+#[test]
+fn stub_mode_over_dns_over_tls_and_https_verifies_the_certificate() {
+    for (flag, transport) in [("--tls", "tls"), ("--https", "https")] {
+        let out = netlab()
+            .args(["--json", "dns", "www.example.com", "@198.51.100.53", flag, "--sandbox"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{flag}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let stub = events(&v, "dns.stub")[0];
+        assert_eq!(stub["transport"], transport);
+        assert_eq!(stub["answers"][1]["data"], "192.0.2.80");
+        assert!(stub["server"]["via"].as_str().unwrap().starts_with("127.0.0.1:"));
+    }
+    // A name the certificate does not carry: the connection is refused, and the output says why.
+    netlab()
+        .args([
+            "dns",
+            "www.example.com",
+            "@198.51.100.53",
+            "--tls",
+            "--tls-name",
+            "evil.example",
+            "--sandbox",
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "the TLS connection failed: is the certificate's name evil.example?",
+        ));
+    netlab()
+        .args(["dns", "example.com", "--tls", "--sandbox"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("add @IP"));
+    netlab()
+        .args(["dns", "example.com", "@1.1.1.1", "--https"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("refusing to contact 1.1.1.1:443"));
+}

@@ -204,6 +204,8 @@ pub struct Summary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StubExchange {
     pub server: Server,
+    /// `udp`, `tls` (DNS over TLS) or `https` (DNS over HTTPS).
+    pub transport: String,
     pub qname: String,
     pub qtype: String,
     pub rtt_us: u64,

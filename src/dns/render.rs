@@ -168,12 +168,13 @@ pub fn event(out: &mut String, e: &DnsEvent, notes: &[Note], opts: &RenderOpts) 
         DnsEvent::Stub(x) => {
             let _ = writeln!(
                 out,
-                "{}{} {}?{}  ->  {} (recursive resolver, RD=1)",
+                "{}{} {}?{}  ->  {} (recursive resolver, RD=1, over {})",
                 p.bold,
                 x.qname,
                 x.qtype,
                 p.reset,
-                server(&x.server)
+                server(&x.server),
+                x.transport
             );
             let flags = if x.flags.is_empty() {
                 "-".to_string()

@@ -3,6 +3,7 @@
 //! shows what it answered, how fast, and whether it vouched for DNSSEC (AD).
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hickory_proto::rr::RecordType;
@@ -26,13 +27,54 @@ pub enum ResolverChoice {
     System,
 }
 
+/// How the stub reaches the resolver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transport {
+    /// UDP, with TCP when the answer is truncated (port 53).
+    Plain,
+    /// DNS over TLS (RFC 7858, port 853), checking the certificate against `name`.
+    Tls { name: String },
+    /// DNS over HTTPS (RFC 8484, port 443, POST /dns-query), checking the certificate against `name`.
+    Https { name: String },
+}
+
+impl Transport {
+    fn label(&self) -> &'static str {
+        match self {
+            Transport::Plain => "udp",
+            Transport::Tls { .. } => "tls",
+            Transport::Https { .. } => "https",
+        }
+    }
+}
+
 /// One stub query.
 #[derive(Debug, Clone)]
 pub struct StubOptions {
     pub name: String,
     pub rtype: RecordType,
     pub resolver: ResolverChoice,
+    pub transport: Transport,
+    /// Extra certificate authorities to trust for TLS (the sandbox's); otherwise the web PKI's.
+    pub extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
     pub timeout: Duration,
+}
+
+/// A TLS client configuration trusting `roots` (ring provider, TLS 1.2 and 1.3).
+fn client_config(roots: &[rustls::pki_types::CertificateDer<'static>]) -> Result<rustls::ClientConfig, Error> {
+    let mut store = rustls::RootCertStore::empty();
+    for cert in roots {
+        store
+            .add(cert.clone())
+            .map_err(|e| Error::usage("CA certificate", e.to_string(), "give a valid CA certificate"))?;
+    }
+    Ok(
+        rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| Error::usage("TLS", e.to_string(), "report this"))?
+            .with_root_certificates(store)
+            .with_no_client_auth(),
+    )
 }
 
 /// Asks the resolver(s). Every address is checked by the network layer first: under the offline
@@ -76,11 +118,19 @@ pub async fn stub(opts: &StubOptions, net: &Network) -> Result<Trace, Error> {
     let name_servers = routes
         .iter()
         .map(|r| {
-            let mut udp = ConnectionConfig::udp();
-            udp.port = r.via.port();
-            let mut tcp = ConnectionConfig::tcp();
-            tcp.port = r.via.port();
-            NameServerConfig::new(r.via.ip(), true, vec![udp, tcp])
+            let connections = match &opts.transport {
+                Transport::Plain => vec![ConnectionConfig::udp(), ConnectionConfig::tcp()],
+                Transport::Tls { name } => vec![ConnectionConfig::tls(Arc::from(name.as_str()))],
+                Transport::Https { name } => vec![ConnectionConfig::https(Arc::from(name.as_str()), None)],
+            };
+            let connections = connections
+                .into_iter()
+                .map(|mut c| {
+                    c.port = r.via.port();
+                    c
+                })
+                .collect();
+            NameServerConfig::new(r.via.ip(), true, connections)
         })
         .collect();
     let mut options = ResolverOpts::default();
@@ -89,13 +139,17 @@ pub async fn stub(opts: &StubOptions, net: &Network) -> Result<Trace, Error> {
     options.cache_size = 0;
     options.use_hosts_file = ResolveHosts::Never;
     options.ndots = 0;
-    let resolver = Resolver::builder_with_config(
+    let mut builder = Resolver::builder_with_config(
         ResolverConfig::from_parts(None, vec![], name_servers),
         TokioRuntimeProvider::default(),
     )
-    .with_options(options)
-    .build()
-    .map_err(|e| Error::usage("resolver", e.to_string(), "check the resolver address"))?;
+    .with_options(options);
+    if !opts.extra_roots.is_empty() {
+        builder = builder.with_tls_config(client_config(&opts.extra_roots)?);
+    }
+    let resolver = builder
+        .build()
+        .map_err(|e| Error::usage("resolver", e.to_string(), "check the resolver address"))?;
     let mut trace = TraceBuilder::new("dns", "dns stub");
     let started = Instant::now();
     let result = resolver.lookup(name.clone(), opts.rtype).await;
@@ -108,6 +162,7 @@ pub async fn stub(opts: &StubOptions, net: &Network) -> Result<Trace, Error> {
     };
     let mut exchange = StubExchange {
         server,
+        transport: opts.transport.label().to_string(),
         qname: name.to_ascii(),
         qtype: opts.rtype.to_string(),
         rtt_us,
@@ -130,7 +185,14 @@ pub async fn stub(opts: &StubOptions, net: &Network) -> Result<Trace, Error> {
             }
         }
         Err(e) => {
-            exchange.error = Some(e.to_string());
+            let why = match &opts.transport {
+                Transport::Plain => e.to_string(),
+                Transport::Tls { name } | Transport::Https { name } => format!(
+                    "{e} (the {} connection failed: is the certificate's name {name}? Set it with --tls-name)",
+                    opts.transport.label().to_uppercase()
+                ),
+            };
+            exchange.error = Some(why);
             Outcome::Negative {
                 reason: format!("the resolver gave no answer: {e}"),
             }
@@ -150,6 +212,13 @@ pub async fn stub(opts: &StubOptions, net: &Network) -> Result<Trace, Error> {
     ));
     if exchange.error.is_none() && !ra {
         notes.push(Note::new("dns.no_recursion", "RA=0: this server does not recurse. It is an authoritative server, answering only for its own zones; ask it anything else and it refuses or refers.", Some("RFC 1035 §4.1.1")));
+    }
+    if let Transport::Tls { name } | Transport::Https { name } = &opts.transport {
+        notes.push(Note::new(
+            "dns.encrypted",
+            format!("The question and answer travelled inside TLS, checked against the certificate of {name}: nobody on the path can read or change them. The resolver itself still sees every name you ask."),
+            Some(if matches!(opts.transport, Transport::Tls { .. }) { "RFC 7858" } else { "RFC 8484" }),
+        ));
     }
     trace.push(DnsEvent::Stub(exchange), notes);
     Ok(trace.finish(outcome))

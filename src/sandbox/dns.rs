@@ -93,6 +93,20 @@ pub struct Running {
     _task: tokio::task::JoinHandle<()>,
 }
 
+/// Binds a UDP socket and a TCP listener at `addr` (port 0: the same ephemeral port for both).
+pub async fn bind_pair_at(addr: SocketAddr) -> Result<(UdpSocket, TcpListener)> {
+    if addr.port() == 0 {
+        return bind_pair(addr.ip()).await;
+    }
+    let udp = UdpSocket::bind(addr)
+        .await
+        .map_err(|e| Error::io(addr.to_string(), e))?;
+    let tcp = TcpListener::bind(addr)
+        .await
+        .map_err(|e| Error::io(addr.to_string(), e))?;
+    Ok((udp, tcp))
+}
+
 /// Binds a UDP socket and a TCP listener on the same ephemeral port of `ip`.
 async fn bind_pair(ip: IpAddr) -> Result<(UdpSocket, TcpListener)> {
     let mut last = None;

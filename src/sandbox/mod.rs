@@ -5,6 +5,7 @@
 pub mod dns;
 pub mod dnssec;
 pub mod glue;
+pub mod pki;
 pub mod resolver;
 pub mod world;
 
@@ -20,6 +21,8 @@ pub struct Sandbox {
     /// The recursive resolver, `resolver.sandbox.test.` (198.51.100.53).
     pub resolver: resolver::RunningResolver,
     pub book: AddressBook,
+    /// The sandbox CA's certificate: what clients of its TLS services trust.
+    pub ca_cert: rustls::pki_types::CertificateDer<'static>,
     /// The root zone's DNSKEY: the sandbox's DNSSEC trust anchor.
     pub trust_anchor: hickory_proto::dnssec::rdata::DNSKEY,
 }
@@ -53,14 +56,17 @@ impl Sandbox {
             book.insert(SocketAddr::new(ip, 53), running.local);
             servers.push(running);
         }
-        let resolver_bind = SocketAddr::new(
-            IpAddr::V4(if bind_127 {
-                loopback_for(world::SERVERS.len())
-            } else {
-                std::net::Ipv4Addr::LOCALHOST
-            }),
-            if bind_127 { 53 } else { 0 },
-        );
+        let resolver_ip = IpAddr::V4(if bind_127 {
+            loopback_for(world::SERVERS.len())
+        } else {
+            std::net::Ipv4Addr::LOCALHOST
+        });
+        let port = |p: u16| if bind_127 { p } else { 0 };
+        let binds = resolver::Binds {
+            dns: SocketAddr::new(resolver_ip, port(53)),
+            tls: SocketAddr::new(resolver_ip, port(853)),
+            https: SocketAddr::new(resolver_ip, port(443)),
+        };
         let roots = if bind_127 {
             (0..2)
                 .map(|i| Hint {
@@ -75,15 +81,21 @@ impl Sandbox {
             offline: true,
             book: (!bind_127).then(|| book.clone()),
         };
-        let resolver = resolver::start(resolver_bind, walk_net, roots).await?;
-        book.insert(
-            SocketAddr::new(resolver::ADDRESS.parse().expect("valid"), 53),
-            resolver.local,
-        );
+        let ca = pki::Ca::generate()?;
+        let resolver_ip_virtual: IpAddr = resolver::ADDRESS.parse().expect("valid");
+        let cert = ca.issue(
+            resolver::NAME.trim_end_matches('.'),
+            &[resolver_ip_virtual, resolver_ip],
+        )?;
+        let resolver = resolver::start(binds, walk_net, roots, cert).await?;
+        book.insert(SocketAddr::new(resolver_ip_virtual, 53), resolver.local);
+        book.insert(SocketAddr::new(resolver_ip_virtual, 853), resolver.local_tls);
+        book.insert(SocketAddr::new(resolver_ip_virtual, 443), resolver.local_https);
         Ok(Sandbox {
             servers,
             resolver,
             book,
+            ca_cert: ca.cert.clone(),
             trust_anchor: keys.root_anchor(),
         })
     }

@@ -1,16 +1,22 @@
 //! The sandbox's recursive resolver, `resolver.sandbox.test.` (198.51.100.53): it answers stub
 //! queries (RD=1) by walking the sandbox from its root with netlab's own walker, and caches
 //! what it learns for the records' TTL, so a second question is answered at once with the TTL
-//! counting down (RFC 1034 §5.3.1, RFC 2308 for negative answers).
+//! counting down (RFC 1034 §5.3.1, RFC 2308 for negative answers). hickory-server carries the
+//! queries: plain DNS on port 53, DNS over TLS on 853 (RFC 7858), DNS over HTTPS on 443
+//! (RFC 8484, `/dns-query`), with a certificate from the sandbox CA.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
+use hickory_proto::op::{Header, HeaderCounts, Message, MessageType, Metadata, OpCode, ResponseCode};
 use hickory_proto::rr::{Record, RecordType};
-use tokio::net::UdpSocket;
+use hickory_server::net::runtime::Time;
+use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
+use hickory_server::zone_handler::MessageResponseBuilder;
+use hickory_server::Server;
+use tokio::net::TcpListener;
 use tokio::sync::Mutex;
 
 use crate::dns::walk::{walk_records, WalkOptions};
@@ -23,8 +29,6 @@ pub const ADDRESS: &str = "198.51.100.53";
 
 /// Most entries the cache holds; the oldest are dropped beyond it.
 const MAX_CACHE: usize = 4096;
-/// Most walks running at once.
-const MAX_INFLIGHT: usize = 64;
 
 /// A cached answer: the records, the response code, when it was stored and until when.
 #[derive(Clone)]
@@ -37,9 +41,11 @@ struct Cached {
 
 type Cache = Arc<Mutex<HashMap<(String, RecordType), Cached>>>;
 
-/// A running resolver.
+/// A running resolver: plain DNS (UDP and TCP on one port), DNS over TLS and DNS over HTTPS.
 pub struct RunningResolver {
     pub local: SocketAddr,
+    pub local_tls: SocketAddr,
+    pub local_https: SocketAddr,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -49,39 +55,104 @@ impl Drop for RunningResolver {
     }
 }
 
-/// Starts the resolver on a loopback socket; it walks with `net` from `roots`.
-pub async fn start(bind: SocketAddr, net: Network, roots: Vec<crate::dns::hints::Hint>) -> Result<RunningResolver> {
-    let socket = Arc::new(
-        UdpSocket::bind(bind)
-            .await
-            .map_err(|e| Error::io(bind.to_string(), e))?,
-    );
-    let local = socket.local_addr().map_err(|e| Error::io("resolver socket", e))?;
-    let cache: Cache = Arc::default();
-    let inflight = Arc::new(tokio::sync::Semaphore::new(MAX_INFLIGHT));
-    let task = tokio::spawn(async move {
-        let mut buf = vec![0u8; 4096];
-        loop {
-            let Ok((n, from)) = socket.recv_from(&mut buf).await else {
-                break;
-            };
-            let Ok(query) = Message::from_vec(&buf[..n]) else {
-                continue;
-            };
-            let Ok(permit) = inflight.clone().try_acquire_owned() else {
-                continue;
-            };
-            let (socket, cache, net, roots) = (socket.clone(), cache.clone(), net.clone(), roots.clone());
-            tokio::spawn(async move {
-                let reply = answer(&query, &cache, &net, &roots).await;
-                if let Ok(bytes) = reply.to_vec() {
-                    let _ = socket.send_to(&bytes, from).await;
-                }
-                drop(permit);
-            });
+/// Where the resolver listens.
+#[derive(Debug, Clone, Copy)]
+pub struct Binds {
+    pub dns: SocketAddr,
+    pub tls: SocketAddr,
+    pub https: SocketAddr,
+}
+
+/// Answers every request by walking (or from the cache).
+struct Handler {
+    cache: Cache,
+    net: Network,
+    roots: Vec<crate::dns::hints::Hint>,
+}
+
+#[async_trait::async_trait]
+impl RequestHandler for Handler {
+    async fn handle_request<R: ResponseHandler, T: Time>(
+        &self,
+        request: &Request,
+        mut response_handle: R,
+    ) -> ResponseInfo {
+        let mut query = Message::new(request.metadata.id, MessageType::Query, OpCode::Query);
+        query.metadata.recursion_desired = request.metadata.recursion_desired;
+        for q in request.queries.queries() {
+            query.add_query(q.original().clone());
         }
+        let reply = answer(&query, &self.cache, &self.net, &self.roots).await;
+        let mut metadata = Metadata::response_from_request(&request.metadata);
+        metadata.recursion_available = true;
+        metadata.authoritative = false;
+        metadata.response_code = reply.metadata.response_code;
+        let response = MessageResponseBuilder::from_message_request(request).build(
+            metadata,
+            reply.answers.iter(),
+            reply.authorities.iter(),
+            std::iter::empty(),
+            std::iter::empty(),
+        );
+        match response_handle.send_response(response).await {
+            Ok(info) => info,
+            Err(_) => ResponseInfo::from(Header {
+                metadata,
+                counts: HeaderCounts::default(),
+            }),
+        }
+    }
+}
+
+/// Starts the resolver; it walks with `net` from `roots`, and serves DoT and DoH with `cert`.
+pub async fn start(
+    binds: Binds,
+    net: Network,
+    roots: Vec<crate::dns::hints::Hint>,
+    cert: Arc<rustls::sign::CertifiedKey>,
+) -> Result<RunningResolver> {
+    let (udp, tcp) = super::dns::bind_pair_at(binds.dns).await?;
+    let tls = TcpListener::bind(binds.tls)
+        .await
+        .map_err(|e| Error::io(binds.tls.to_string(), e))?;
+    let https = TcpListener::bind(binds.https)
+        .await
+        .map_err(|e| Error::io(binds.https.to_string(), e))?;
+    let addr = |r: std::io::Result<SocketAddr>| r.map_err(|e| Error::io("resolver socket", e));
+    let (local, local_tls, local_https) = (
+        addr(udp.local_addr())?,
+        addr(tls.local_addr())?,
+        addr(https.local_addr())?,
+    );
+    let mut server = Server::new(Handler {
+        cache: Arc::default(),
+        net,
+        roots,
     });
-    Ok(RunningResolver { local, task })
+    server.register_socket(udp);
+    server.register_listener(tcp, Duration::from_secs(5), 65_535);
+    let certs = Arc::new(super::pki::OneCert(cert));
+    server
+        .register_tls_listener(tls, Duration::from_secs(5), certs.clone())
+        .map_err(|e| Error::io("resolver DoT listener", e))?;
+    server
+        .register_https_listener(
+            https,
+            Duration::from_secs(5),
+            certs,
+            Some(NAME.trim_end_matches('.').to_string()),
+            "/dns-query".to_string(),
+        )
+        .map_err(|e| Error::io("resolver DoH listener", e))?;
+    let task = tokio::spawn(async move {
+        let _ = server.block_until_done().await;
+    });
+    Ok(RunningResolver {
+        local,
+        local_tls,
+        local_https,
+        task,
+    })
 }
 
 /// The response to one stub query.
