@@ -32,6 +32,8 @@ enum Misbehaviour {
     WrongSource,
     /// SERVFAIL with an Extended DNS Error (RFC 8914) saying why.
     ServfailWithEde,
+    /// An old server: FORMERR to any query with EDNS, a proper answer without it.
+    NoEdns,
 }
 
 /// The reply a well-behaved server would start from: same ID, same question.
@@ -110,6 +112,15 @@ fn respond(mode: Misbehaviour, nth: usize, query: &Message, raw: &[u8]) -> Vec<V
         }
         Misbehaviour::Garbage => vec![b"\x13\x37 definitely not DNS \xff\xfe".to_vec()],
         Misbehaviour::WrongSource => Vec::new(),
+        Misbehaviour::NoEdns => {
+            let mut m = reply_to(query);
+            if query.edns.is_some() {
+                m.metadata.response_code = hickory_proto::op::ResponseCode::FormErr;
+            } else {
+                m.add_answer(a("www.victim.test.", [192, 0, 2, 7]));
+            }
+            vec![ok(m)]
+        }
         Misbehaviour::ServfailWithEde => {
             let mut m = reply_to(query);
             m.metadata.response_code = hickory_proto::op::ResponseCode::ServFail;
@@ -408,4 +419,26 @@ fn extended_dns_errors_are_shown() {
         text.contains("extended error 22 (No Reachable Authority): all upstreams are down"),
         "{text}"
     );
+}
+
+#[test]
+fn formerr_to_edns_is_retried_without_it() {
+    let (t, _) = run(Misbehaviour::NoEdns);
+    let s = summary(&t);
+    assert_eq!(s.result, "answer");
+    assert_eq!(s.answers[0].data, "192.0.2.7");
+    let queries: Vec<Option<u16>> = dns_events(&t)
+        .into_iter()
+        .filter_map(|e| {
+            if let DnsEvent::Query(q) = e {
+                Some(q.edns_buffer)
+            } else {
+                None
+            }
+        })
+        .collect();
+    assert_eq!(queries, [Some(1232), None], "asked with EDNS, then again without");
+    assert!(dns_events(&t)
+        .iter()
+        .any(|e| matches!(e, DnsEvent::Response(r) if r.meaning == netlab::dns::events::Meaning::NoEdns)));
 }
