@@ -98,12 +98,17 @@ pub async fn bind_pair_at(addr: SocketAddr) -> Result<(UdpSocket, TcpListener)> 
     if addr.port() == 0 {
         return bind_pair(addr.ip()).await;
     }
-    let udp = UdpSocket::bind(addr)
-        .await
-        .map_err(|e| Error::io(addr.to_string(), e))?;
-    let tcp = TcpListener::bind(addr)
-        .await
-        .map_err(|e| Error::io(addr.to_string(), e))?;
+    // Ports below 1024 (53 for --bind-127) need privileges: say which.
+    let failed = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::PermissionDenied => Error::usage(
+            format!("bind {addr}"),
+            "ports below 1024 need privileges",
+            "run as root, or: sudo setcap cap_net_bind_service+ep $(which netlab)",
+        ),
+        _ => Error::io(addr.to_string(), e),
+    };
+    let udp = UdpSocket::bind(addr).await.map_err(failed)?;
+    let tcp = TcpListener::bind(addr).await.map_err(failed)?;
     Ok((udp, tcp))
 }
 
@@ -128,18 +133,7 @@ async fn bind_pair(ip: IpAddr) -> Result<(UdpSocket, TcpListener)> {
 
 /// Starts one server on loopback (`bind` overrides the address, e.g. 127.0.53.x for `--bind-127`).
 pub async fn start(spec: ServerSpec, bind: Option<SocketAddr>, rewrite: &Rewrite, keys: &Keys) -> Result<Running> {
-    let (udp, tcp) = match bind {
-        Some(addr) => {
-            let udp = UdpSocket::bind(addr)
-                .await
-                .map_err(|e| Error::io(addr.to_string(), e))?;
-            let tcp = TcpListener::bind(addr)
-                .await
-                .map_err(|e| Error::io(addr.to_string(), e))?;
-            (udp, tcp)
-        }
-        None => bind_pair(IpAddr::V4(Ipv4Addr::LOCALHOST)).await?,
-    };
+    let (udp, tcp) = bind_pair_at(bind.unwrap_or(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0))).await?;
     let local = udp.local_addr().map_err(|e| Error::io("sandbox socket", e))?;
     let task = match spec.behaviour {
         Behaviour::Serve => {
