@@ -1,0 +1,210 @@
+//! `netlab cidr`: the trace-producing subcommands, and `match`, which streams.
+
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use super::{open, Io};
+use crate::cidr::{self, grep, list, ops::SplitBy, rangeset::RangeSet, scan::Found};
+use crate::cli::{CidrCommand, ListArgs, MatchArgs};
+use crate::error::{Error, Result, EXIT_NEGATIVE};
+use crate::trace::Trace;
+
+/// Runs a trace-producing CIDR command.
+pub(super) fn cidr_trace(cmd: &CidrCommand, stdin: &mut dyn BufRead) -> Result<Trace> {
+    Ok(match cmd {
+        CidrCommand::Contains(a) => cidr::contains(&a.network, &a.addresses)?,
+        CidrCommand::Info(a) => cidr::info(&a.prefixes)?,
+        CidrCommand::Split(a) => {
+            let by = match (a.prefix, a.count) {
+                (Some(p), _) => SplitBy::Prefix(p),
+                (None, Some(n)) => SplitBy::Count(n),
+                (None, None) => {
+                    return Err(Error::usage(
+                        "split",
+                        "needs --prefix or --count",
+                        "see 'netlab cidr split --help'",
+                    ))
+                }
+            };
+            cidr::split(&a.network, by, a.max)?
+        }
+        CidrCommand::Aggregate(a) => cidr::aggregate(&read_list(a, stdin)?),
+        CidrCommand::Overlap(a) => cidr::overlap(&read_list(a, stdin)?),
+        CidrCommand::Exclude(a) => cidr::exclude(&a.from, &a.minus)?,
+        CidrCommand::Match(_) => {
+            return Err(Error::usage(
+                "cidr match",
+                "streams lines and makes no trace",
+                "use another command in a lab step",
+            ))
+        }
+    })
+}
+
+fn read_list(a: &ListArgs, stdin: &mut dyn BufRead) -> Result<Vec<(u64, cidr::parse::ParsedPrefix)>> {
+    match &a.file {
+        None => list::read_prefixes(stdin, "-"),
+        Some(p) if p == Path::new("-") => list::read_prefixes(stdin, "-"),
+        Some(p) => {
+            let mut r = BufReader::new(open(p)?);
+            list::read_prefixes(&mut r, &p.display().to_string())
+        }
+    }
+}
+
+/// Loads every range from `-f` files and `-e` patterns.
+fn load_ranges(a: &MatchArgs) -> Result<RangeSet> {
+    let mut entries = Vec::new();
+    for path in &a.range_files {
+        let mut r = BufReader::new(open(path)?);
+        entries.extend(list::read_ranges(&mut r, &path.display().to_string())?);
+    }
+    for pattern in &a.patterns {
+        for token in pattern.split([',', ' ', '\t']).filter(|t| !t.is_empty()) {
+            let entry = list::parse_range(token)
+                .map_err(|e| Error::usage(format!("pattern '{token}'"), e.to_string(), e.hint()))?;
+            entries.push(entry);
+        }
+    }
+    if entries.is_empty() {
+        return Err(Error::usage(
+            "match",
+            "no ranges were given",
+            "put prefixes in the -f file or after -e",
+        ));
+    }
+    Ok(RangeSet::new(&entries))
+}
+
+/// Writes selected lines as they are, prefixed by the file name when there are several files.
+struct TextSink<'a> {
+    out: io::BufWriter<&'a mut dyn Write>,
+    with_names: bool,
+    count_only: bool,
+}
+
+impl grep::MatchSink for TextSink<'_> {
+    fn selected(&mut self, source: Option<&str>, _: u64, line: &[u8], _: Option<Found>) -> io::Result<()> {
+        if self.count_only {
+            return Ok(());
+        }
+        if self.with_names {
+            self.out.write_all(source.unwrap_or("(standard input)").as_bytes())?;
+            self.out.write_all(b":")?;
+        }
+        self.out.write_all(line)
+    }
+}
+
+/// Writes one JSON object per selected line (JSON Lines), then a summary object.
+struct JsonSink<'a> {
+    out: io::BufWriter<&'a mut dyn Write>,
+    count_only: bool,
+}
+
+impl grep::MatchSink for JsonSink<'_> {
+    fn selected(&mut self, source: Option<&str>, line_no: u64, line: &[u8], address: Option<Found>) -> io::Result<()> {
+        if self.count_only {
+            return Ok(());
+        }
+        let body = line.strip_suffix(b"\n").unwrap_or(line);
+        let address = address.map(|a| match a {
+            Found::V4(v) => std::net::Ipv4Addr::from(v).to_string(),
+            Found::V6(v) => std::net::Ipv6Addr::from(v).to_string(),
+        });
+        let record = serde_json::json!({
+            "type": "cidr.match.line",
+            "source": source.unwrap_or("-"),
+            "line_number": line_no,
+            "line": String::from_utf8_lossy(body),
+            "address": address,
+        });
+        serde_json::to_writer(&mut self.out, &record)?;
+        self.out.write_all(b"\n")
+    }
+}
+
+pub(super) fn run_match(a: &MatchArgs, json: bool, io: &mut Io) -> Result<i32> {
+    let set = load_ranges(a)?;
+    let opts = grep::MatchOptions {
+        mode: if a.first {
+            grep::MatchMode::First
+        } else {
+            grep::MatchMode::Any
+        },
+        invert: a.invert,
+        include_no_address: a.include_no_address,
+    };
+    let matcher = grep::LineMatcher::new(&set, opts);
+    let inputs: Vec<PathBuf> = if a.inputs.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        a.inputs.clone()
+    };
+    let with_names = inputs.len() > 1;
+    let mut stats = grep::MatchStats::default();
+    let out_err = |e| Error::io("-", e);
+    if json {
+        let mut sink = JsonSink {
+            out: io::BufWriter::with_capacity(1 << 18, &mut *io.stdout),
+            count_only: a.count,
+        };
+        search_inputs(&matcher, &inputs, &mut *io.stdin, &mut sink, &mut stats)?;
+        let summary = serde_json::json!({
+            "type": "cidr.match.summary",
+            "schema": "netlab.cidr.match/1",
+            "stats": stats,
+        });
+        sink.out
+            .write_all(format!("{summary}\n").as_bytes())
+            .and_then(|()| sink.out.flush())
+            .map_err(out_err)?;
+    } else {
+        let mut sink = TextSink {
+            out: io::BufWriter::with_capacity(1 << 18, &mut *io.stdout),
+            with_names,
+            count_only: a.count,
+        };
+        search_inputs(&matcher, &inputs, &mut *io.stdin, &mut sink, &mut stats)?;
+        if a.count {
+            sink.out
+                .write_all(format!("{}\n", stats.selected).as_bytes())
+                .map_err(out_err)?;
+        }
+        sink.out.flush().map_err(out_err)?;
+    }
+    if a.stats {
+        let _ = writeln!(
+            io.stderr,
+            "netlab: stats: {} lines read, {} matched, {} without an address, {} too long (over {} bytes, skipped)",
+            stats.lines,
+            stats.selected,
+            stats.without_address,
+            stats.too_long,
+            grep::MAX_LINE
+        );
+    }
+    Ok(if stats.selected > 0 { 0 } else { EXIT_NEGATIVE })
+}
+
+/// Runs the matcher over every input in order ('-' is standard input).
+fn search_inputs(
+    matcher: &grep::LineMatcher,
+    inputs: &[PathBuf],
+    stdin: &mut dyn BufRead,
+    sink: &mut dyn grep::MatchSink,
+    stats: &mut grep::MatchStats,
+) -> Result<()> {
+    for path in inputs {
+        let name = path.display().to_string();
+        let result = if path == Path::new("-") {
+            matcher.run(stdin, None, sink, stats)
+        } else if let Some(map) = cidr::mapped::map_regular_file(path) {
+            matcher.run_slice(&map, Some(&name), sink, stats)
+        } else {
+            matcher.run(&mut open(path)?, Some(&name), sink, stats)
+        };
+        result.map_err(|e| Error::io(path, e))?;
+    }
+    Ok(())
+}

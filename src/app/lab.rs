@@ -1,0 +1,179 @@
+//! `netlab lab`: the labs engine's commands, and the in-process runner for step commands.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use super::{cidr::cidr_trace, dns::dns_trace, out, Io};
+use crate::cli::{Cli, Command, LabCommand};
+use crate::error::{Error, Result, EXIT_NEGATIVE};
+use crate::lab::{
+    self,
+    catalog::Catalog,
+    check::{CommandRunner, Ran},
+};
+use crate::render::{self, RenderOpts};
+
+/// Runs netlab commands in-process for the lab engine: against the sandbox unless `internet`.
+struct InProcess {
+    internet: bool,
+}
+
+impl CommandRunner for InProcess {
+    fn run(&self, command: &str, stdin: Option<&str>) -> Result<Ran> {
+        let args = std::iter::once("netlab").chain(command.split_whitespace());
+        let cli = Cli::try_parse_from(args).map_err(|e| {
+            Error::usage(
+                format!("lab command '{command}'"),
+                e.kind().to_string(),
+                "fix the lab's command",
+            )
+        })?;
+        if cli.global.sandbox {
+            return Err(Error::usage(
+                format!("lab command '{command}'"),
+                "labs run against the sandbox already",
+                "drop --sandbox from the lab's command",
+            ));
+        }
+        let mut input = stdin.unwrap_or("").as_bytes();
+        let trace = match &cli.command {
+            Command::Cidr(cmd) => cidr_trace(cmd, &mut input)?,
+            Command::Dns(a) => {
+                let offline = crate::net::Network::offline_from_env(
+                    cli.global.offline,
+                    std::env::var("NETLAB_OFFLINE").ok().as_deref(),
+                );
+                dns_trace(a, !self.internet, offline)?
+            }
+            _ => {
+                return Err(Error::usage(
+                    format!("lab command '{command}'"),
+                    "is not a trace-producing command",
+                    "fix the lab's command",
+                ));
+            }
+        };
+        let text = render::text(&trace, &RenderOpts::plain());
+        let trace = serde_json::to_value(&trace).map_err(|e| Error::io("-", io::Error::other(e)))?;
+        Ok(Ran { trace, text })
+    }
+}
+
+fn progress_path() -> Result<PathBuf> {
+    lab::progress::default_path(|k| std::env::var(k).ok())
+}
+
+fn catalog() -> Result<Catalog> {
+    let dir = std::env::var_os("NETLAB_LABS")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from);
+    Catalog::load(dir.as_deref())
+}
+
+pub(super) fn run_lab(cmd: &LabCommand, json: bool, opts: &RenderOpts, io: &mut Io) -> Result<i32> {
+    let catalog = catalog()?;
+    let path = progress_path()?;
+    match cmd {
+        LabCommand::List | LabCommand::Progress => {
+            let progress = lab::progress::load(&path)?;
+            if json {
+                out(
+                    io,
+                    &format!(
+                        "{}\n",
+                        serde_json::json!({"schema": "netlab.lab.progress/1", "progress": progress})
+                    ),
+                )?;
+            } else {
+                out(io, &lab::list(&catalog, &progress))?;
+            }
+        }
+        LabCommand::Show(a) => {
+            let l = catalog.get(&a.id)?;
+            let text = lab::markdown::render(&l.readme, &opts.palette);
+            if io.stdout_is_terminal && text.lines().count() > 40 && page(&text).is_ok() {
+                return Ok(0);
+            }
+            out(io, &text)?;
+        }
+        LabCommand::Start(crate::cli::LabStartArgs { id, internet }) => {
+            let a = crate::cli::LabId { id: id.clone() };
+            let l = catalog.get(&a.id)?;
+            let mut console = lab::runner::Console {
+                input: io.stdin,
+                out: io.stdout,
+                palette: opts.palette,
+                progress_path: &path,
+            };
+            lab::runner::start(l, &InProcess { internet: *internet }, &mut console)?;
+        }
+        LabCommand::Check(a) => {
+            let l = catalog.get(&a.id)?;
+            let text = std::fs::read_to_string(&a.answers).map_err(|e| Error::io(&a.answers, e))?;
+            let answers = lab::read_answers(l, &a.answers.display().to_string(), &text)?;
+            let graded = lab::grade_all(l, &answers, &InProcess { internet: a.internet })?;
+            let all_right = graded.iter().all(|g| g.verdict == "right");
+            if json {
+                out(
+                    io,
+                    &format!(
+                        "{}\n",
+                        serde_json::json!({"schema": "netlab.lab.check/1", "lab": l.lab.id, "results": graded})
+                    ),
+                )?;
+            } else {
+                out(io, &lab::render_grades(l, &graded, &opts.palette))?;
+            }
+            return Ok(if all_right { 0 } else { EXIT_NEGATIVE });
+        }
+        LabCommand::Hint(a) => {
+            let l = catalog.get(&a.id)?;
+            let mut progress = lab::progress::load(&path)?;
+            let state = progress.labs.entry(l.lab.id.clone()).or_default();
+            let current = l
+                .lab
+                .steps
+                .iter()
+                .flat_map(|s| &s.questions)
+                .find(|q| !state.answers.get(&q.id).is_some_and(|r| r.done()));
+            let Some(q) = current else {
+                out(io, &format!("Every question of {} is done.\n", l.lab.id))?;
+                return Ok(0);
+            };
+            let hint = lab::runner::next_hint(state, q);
+            lab::progress::save(&path, &progress)?;
+            out(io, &format!("{}: {}\nhint: {hint}\n", q.id, q.prompt))?;
+        }
+        LabCommand::Reset(a) => {
+            let l = catalog.get(&a.id)?;
+            let mut progress = lab::progress::load(&path)?;
+            let had = progress.labs.remove(&l.lab.id).is_some();
+            lab::progress::save(&path, &progress)?;
+            out(
+                io,
+                &format!("{} {}.\n", l.lab.id, if had { "reset" } else { "had no progress" }),
+            )?;
+        }
+    }
+    Ok(0)
+}
+
+/// Shows `text` in `$PAGER` (default `less -R`); an error means the caller prints it instead.
+fn page(text: &str) -> io::Result<()> {
+    let pager = std::env::var("PAGER")
+        .ok()
+        .filter(|p| !p.trim().is_empty())
+        .unwrap_or_else(|| "less -R".to_string());
+    let mut words = pager.split_whitespace();
+    let program = words.next().unwrap_or("less");
+    let mut child = std::process::Command::new(program)
+        .args(words)
+        .stdin(std::process::Stdio::piped())
+        .spawn()?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(text.as_bytes());
+    }
+    child.wait().map(|_| ())
+}

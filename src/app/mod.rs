@@ -1,0 +1,138 @@
+//! From parsed arguments to output: validates options, runs the engine, renders, writes.
+//! This and `main.rs` are the only places that write to the terminal; one module per command
+//! family.
+
+mod cidr;
+mod dns;
+mod lab;
+
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::{self, BufRead, Read, Write};
+use std::path::Path;
+
+use clap::Parser;
+
+use crate::cli::{CidrCommand, Cli, Command};
+use crate::error::{Error, Result, EXIT_USAGE};
+use crate::render::{self, style, RenderOpts};
+use crate::trace::Trace;
+
+/// What the process was given besides its arguments.
+pub struct Io<'a> {
+    pub stdin: &'a mut dyn BufRead,
+    pub stdout: &'a mut dyn Write,
+    pub stderr: &'a mut dyn Write,
+    pub stdout_is_terminal: bool,
+    /// The value of `NO_COLOR`, if set.
+    pub no_color: Option<String>,
+}
+
+/// Runs netlab with `args` (program name first) and returns the exit code.
+pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut Io) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => return clap_error(&e, io),
+    };
+    match dispatch(&cli, io) {
+        Ok(code) => code,
+        Err(Error::Io { source, .. }) if source.kind() == io::ErrorKind::BrokenPipe => 0,
+        Err(e) => {
+            let _ = writeln!(io.stderr, "{}", e.one_line());
+            e.exit_code()
+        }
+    }
+}
+
+/// Help and version go to stdout as clap writes them; every real usage error becomes one line.
+fn clap_error(e: &clap::Error, io: &mut Io) -> i32 {
+    use clap::error::ErrorKind;
+    let rendered = e.render().to_string();
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = write!(io.stdout, "{rendered}");
+            0
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = write!(io.stderr, "{rendered}");
+            EXIT_USAGE
+        }
+        _ => {
+            // The first paragraph is the message; clap lists missing arguments on indented lines.
+            let first: Vec<&str> = rendered
+                .lines()
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            let first = first.join(" ");
+            let first = first.trim_start_matches("error: ");
+            let tip = rendered
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("tip: ").map(str::to_string));
+            let command: Vec<&str> = rendered
+                .lines()
+                .find_map(|l| l.strip_prefix("Usage: "))
+                .map(|u| {
+                    u.split_whitespace()
+                        .take_while(|w| !w.starts_with(['[', '<', '-']))
+                        .collect()
+                })
+                .unwrap_or_else(|| vec!["netlab"]);
+            let hint = tip.unwrap_or_else(|| format!("see '{} --help'", command.join(" ")));
+            let _ = writeln!(io.stderr, "{}", Error::usage("usage", first, hint).one_line());
+            EXIT_USAGE
+        }
+    }
+}
+
+fn dispatch(cli: &Cli, io: &mut Io) -> Result<i32> {
+    let opts = RenderOpts {
+        notes: !cli.global.no_notes,
+        palette: style::decide(cli.global.color, io.stdout_is_terminal, io.no_color.as_deref()),
+    };
+    let cmd = match &cli.command {
+        Command::Cidr(CidrCommand::Match(a)) => return cidr::run_match(a, cli.global.json, io),
+        Command::Cidr(cmd) => cmd,
+        Command::Lab(cmd) => return lab::run_lab(cmd, cli.global.json, &opts, io),
+        Command::Dns(a) => return dns::run_dns(a, &cli.global, &opts, io),
+        Command::Sandbox(crate::cli::SandboxCommand::Up(a)) => return dns::run_sandbox_up(a, io),
+    };
+    let trace = cidr::cidr_trace(cmd, io.stdin)?;
+    write_trace(&trace, cli.global.json, &opts, io)?;
+    Ok(trace.outcome.exit_code())
+}
+
+fn write_trace(trace: &Trace, json: bool, opts: &RenderOpts, io: &mut Io) -> Result<()> {
+    let text = if json {
+        render::json(trace)
+    } else {
+        render::text(trace, opts)
+    };
+    io.stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| io.stdout.flush())
+        .map_err(|e| Error::io("-", e))
+}
+
+/// Opens `path` for reading, or standard input for `-`.
+fn open(path: &Path) -> Result<Box<dyn Read>> {
+    if path == Path::new("-") {
+        return Ok(Box::new(io::stdin()));
+    }
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+        return Err(Error::usage(
+            path.display().to_string(),
+            "is a directory",
+            "give a file",
+        ));
+    }
+    Ok(Box::new(file))
+}
+
+fn out(io: &mut Io, text: &str) -> Result<()> {
+    io.stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| io.stdout.flush())
+        .map_err(|e| Error::io("-", e))
+}
