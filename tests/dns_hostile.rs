@@ -134,7 +134,7 @@ fn respond(mode: Misbehaviour, nth: usize, query: &Message, raw: &[u8]) -> Vec<V
         }
         Misbehaviour::Silence => Vec::new(),
         Misbehaviour::LateAnswer => {
-            std::thread::sleep(Duration::from_millis(500));
+            std::thread::sleep(Duration::from_millis(1500));
             let mut m = reply_to(query);
             m.add_answer(a("www.victim.test.", [6, 6, 6, 6]));
             vec![ok(m)]
@@ -189,7 +189,7 @@ fn run(mode: Misbehaviour) -> (Trace, Duration) {
             name: "hostile.".into(),
             addr,
         }],
-        timeout: Duration::from_millis(300),
+        timeout: Duration::from_millis(1000),
         max_queries: 8,
         max_time: Duration::from_secs(3),
         anchors: None,
@@ -357,7 +357,7 @@ fn silence_and_late_answers_time_out() {
         assert!(
             dns_events(&t)
                 .iter()
-                .any(|e| matches!(e, DnsEvent::Timeout { timeout_ms: 300, .. })),
+                .any(|e| matches!(e, DnsEvent::Timeout { timeout_ms: 1000, .. })),
             "{mode:?}"
         );
     }

@@ -16,7 +16,7 @@ fn netlab() -> Command {
 /// The walk's trace as JSON, and the exit code.
 fn walk(args: &[&str]) -> (Value, i32) {
     let out = netlab()
-        .args(["--json", "dns", "--sandbox", "--timeout", "300"])
+        .args(["--json", "dns", "--sandbox", "--timeout", "1000"])
         .args(args)
         .output()
         .unwrap();
