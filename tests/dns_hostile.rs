@@ -442,3 +442,57 @@ fn formerr_to_edns_is_retried_without_it() {
         .iter()
         .any(|e| matches!(e, DnsEvent::Response(r) if r.meaning == netlab::dns::events::Meaning::NoEdns)));
 }
+
+/// The same hostile servers through the CLI: each case ends with exit 1 and its named reason.
+#[test]
+fn every_hostile_case_through_the_cli() {
+    let cases = [
+        (Misbehaviour::PointerLoop, "ignored"),
+        (Misbehaviour::Truncated, "malformed message"),
+        (Misbehaviour::WrongId, "does not match the query's"),
+        (Misbehaviour::OtherQuestion, "question other.test. does not match"),
+        (Misbehaviour::UnrelatedAnswer, "the answer is for bank.example."),
+        (Misbehaviour::ReferralToItself, "upward or sideways referral"),
+        (Misbehaviour::Garbage, "malformed message"),
+        (Misbehaviour::Silence, "timeout: no answer"),
+        (Misbehaviour::LateAnswer, "timeout: no answer"),
+        (Misbehaviour::WrongSource, "ignored"),
+        (
+            Misbehaviour::ServfailWithEde,
+            "extended error 22 (No Reachable Authority)",
+        ),
+    ];
+    for (mode, want) in cases {
+        let addr = hostile(mode);
+        let out = assert_cmd::Command::cargo_bin("netlab")
+            .unwrap()
+            .env("NETLAB_OFFLINE", "1")
+            .args([
+                "--no-notes",
+                "dns",
+                "www.victim.test",
+                "--root",
+                &addr.to_string(),
+                "--timeout",
+                "1000",
+                "--max-time",
+                "3000",
+            ])
+            .timeout(Duration::from_secs(10))
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{mode:?}: {stdout}");
+        assert!(stdout.contains(want), "{mode:?}: want {want:?} in:\n{stdout}");
+        assert!(stdout.contains("failed: "), "{mode:?}: {stdout}");
+    }
+    let addr = hostile(Misbehaviour::FiveHundredRecords);
+    let out = assert_cmd::Command::cargo_bin("netlab")
+        .unwrap()
+        .env("NETLAB_OFFLINE", "1")
+        .args(["dns", "www.victim.test", "--root", &addr.to_string(), "--short"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 500);
+}

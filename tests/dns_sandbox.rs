@@ -469,3 +469,27 @@ fn stub_mode_over_dns_over_tls_and_https_verifies_the_certificate() {
         .code(2)
         .stderr(predicate::str::contains("refusing to contact 1.1.1.1:443"));
 }
+
+#[test]
+fn root_hints_file_and_walk_bounds() {
+    let dir = tempfile::tempdir().unwrap();
+    let hints = dir.path().join("named.root");
+    std::fs::write(&hints, "; the sandbox root, as a hints file\n.  3600000  NS  a.root-servers.test.\na.root-servers.test.  3600000  A  198.51.100.1\n").unwrap();
+    netlab()
+        .args(["dns", "www.example.com", "--sandbox", "--short", "--root-hints"])
+        .arg(&hints)
+        .assert()
+        .success()
+        .stdout("cdn.example.net.\n192.0.2.80\n");
+    std::fs::write(&hints, "garbage line here\n").unwrap();
+    netlab()
+        .args(["dns", "example.com", "--sandbox", "--root-hints"])
+        .arg(&hints)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("named.root:1: expected"));
+    let (v, code) = walk(&["www.example.com", "--max-queries", "2"]);
+    assert_eq!(code, 1);
+    assert_eq!(summary(&v)["error"], "query budget of 2 used up (raise --max-queries)");
+    assert_eq!(summary(&v)["queries"], 2);
+}
