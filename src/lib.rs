@@ -21,4 +21,5 @@ pub mod lab;
 pub mod net;
 pub mod render;
 pub mod sandbox;
+pub mod tls;
 pub mod trace;
