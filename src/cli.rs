@@ -56,6 +56,9 @@ pub enum Command {
     /// Resolve a name from the root, hop by hop, like dig +trace but explained
     #[command(after_help = DNS_HELP)]
     Dns(DnsArgs),
+    /// A TLS handshake, message by message, decrypted with its own keys (like openssl s_client -msg, explained)
+    #[command(after_help = TLS_HELP)]
+    Tls(TlsArgs),
     /// The sandbox: a small internet on loopback, kept running for dig, curl and Wireshark
     #[command(subcommand)]
     Sandbox(SandboxCommand),
@@ -135,6 +138,41 @@ pub struct DnsArgs {
     /// the answer, from the IANA root key (with --sandbox, the sandbox's own root key)
     #[arg(long, conflicts_with_all = ["resolver", "system"])]
     pub dnssec: bool,
+}
+
+const TLS_HELP: &str = "\
+Examples:
+  netlab tls www.example.com --sandbox                  the whole TLS 1.3 handshake, decrypted
+  netlab tls www.example.com --sandbox --show-secrets   plus this connection's key schedule
+  netlab tls www.example.com --sandbox --keylog keys.txt    NSS key log for Wireshark (0600)
+  netlab tls example.org:443 --cacert my-ca.pem         trust a private CA too
+
+netlab records the bytes on the wire, takes the traffic secrets from rustls's key log, decrypts
+every record itself, and recomputes the server's Finished to prove the transcript is intact.
+Certificate checks are never skipped. Exit status: 0 on a completed handshake, 1 if it failed.";
+
+#[derive(Debug, Args)]
+pub struct TlsArgs {
+    /// HOST or HOST:PORT (default port 443)
+    pub target: String,
+    /// Server name to send (SNI) and check the certificate against (default: HOST)
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
+    /// Offer this ALPN protocol (repeatable), e.g. h2 or http/1.1
+    #[arg(long, value_name = "PROTOCOL", default_values_t = ["http/1.1".to_string()])]
+    pub alpn: Vec<String>,
+    /// Also trust the CA certificates in this PEM file (curl's spelling)
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+    /// Print this connection's secrets, keys and IVs
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Write the secrets as an NSS key log (0600) for Wireshark
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<PathBuf>,
+    /// Timeout for the connection and the handshake, in milliseconds
+    #[arg(long, value_name = "MS", default_value_t = 5000)]
+    pub timeout: u64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,6 +5,7 @@
 mod cidr;
 mod dns;
 mod lab;
+mod tls;
 
 use std::ffi::OsString;
 use std::fs::File;
@@ -95,6 +96,7 @@ fn dispatch(cli: &Cli, io: &mut Io) -> Result<i32> {
         Command::Cidr(cmd) => cmd,
         Command::Lab(cmd) => return lab::run_lab(cmd, cli.global.json, &opts, io),
         Command::Dns(a) => return dns::run_dns(a, &cli.global, &opts, io),
+        Command::Tls(a) => return tls::run_tls(a, &cli.global, &opts, io),
         Command::Sandbox(crate::cli::SandboxCommand::Up(a)) => return dns::run_sandbox_up(a, io),
     };
     let trace = cidr::cidr_trace(cmd, io.stdin)?;

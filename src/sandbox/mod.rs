@@ -7,6 +7,7 @@ pub mod dnssec;
 pub mod glue;
 pub mod pki;
 pub mod resolver;
+pub mod web;
 pub mod world;
 
 use std::net::{IpAddr, SocketAddr};
@@ -21,6 +22,8 @@ pub struct Sandbox {
     /// The recursive resolver, `resolver.sandbox.test.` (198.51.100.53).
     pub resolver: resolver::RunningResolver,
     pub book: AddressBook,
+    /// The TLS host (example.com, www.example.com, cdn.example.net on port 443).
+    pub web: web::RunningHost,
     /// The sandbox CA's certificate: what clients of its TLS services trust.
     pub ca_cert: rustls::pki_types::CertificateDer<'static>,
     /// The root zone's DNSKEY: the sandbox's DNSSEC trust anchor.
@@ -91,9 +94,21 @@ impl Sandbox {
         book.insert(SocketAddr::new(resolver_ip_virtual, 53), resolver.local);
         book.insert(SocketAddr::new(resolver_ip_virtual, 853), resolver.local_tls);
         book.insert(SocketAddr::new(resolver_ip_virtual, 443), resolver.local_https);
+        let web_ip = IpAddr::V4(if bind_127 {
+            loopback_for(world::SERVERS.len() + 1)
+        } else {
+            std::net::Ipv4Addr::LOCALHOST
+        });
+        let web_ips: Vec<IpAddr> = web::ADDRESSES.iter().map(|a| a.parse().expect("valid")).collect();
+        let web_cert = ca.issue_names(web::NAMES, &web_ips)?;
+        let web = web::start(SocketAddr::new(web_ip, port(443)), web_cert).await?;
+        for ip in &web_ips {
+            book.insert(SocketAddr::new(*ip, 443), web.local);
+        }
         Ok(Sandbox {
             servers,
             resolver,
+            web,
             book,
             ca_cert: ca.cert.clone(),
             trust_anchor: keys.root_anchor(),

@@ -42,9 +42,17 @@ impl Ca {
 
     /// A server certificate for `name` (and the addresses in `ips`), with its chain and key.
     pub fn issue(&self, name: &str, ips: &[IpAddr]) -> Result<Arc<CertifiedKey>> {
+        self.issue_names(&[name], ips)
+    }
+
+    /// A server certificate for several names (the first is its subject), and addresses.
+    pub fn issue_names(&self, names: &[&str], ips: &[IpAddr]) -> Result<Arc<CertifiedKey>> {
         let key = KeyPair::generate().map_err(pki_error)?;
-        let mut params = CertificateParams::new(vec![name.to_string()]).map_err(pki_error)?;
-        params.distinguished_name.push(DnType::CommonName, name);
+        let mut params =
+            CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).map_err(pki_error)?;
+        params
+            .distinguished_name
+            .push(DnType::CommonName, names.first().copied().unwrap_or("netlab sandbox"));
         params
             .subject_alt_names
             .extend(ips.iter().map(|ip| SanType::IpAddress(*ip)));

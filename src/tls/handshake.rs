@@ -89,6 +89,17 @@ impl<'a> Reader<'a> {
         self.take(n, field)
     }
 
+    /// A vector with a three-octet length prefix.
+    pub fn vec24(&mut self, field: &'static str) -> Result<&'a [u8], HandshakeError> {
+        let n = self.u24(field)?;
+        self.take(n, field)
+    }
+
+    pub fn u32(&mut self, field: &'static str) -> Result<u32, HandshakeError> {
+        let b = self.take(4, field)?;
+        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
     pub fn done(&self, what: &'static str) -> Result<(), HandshakeError> {
         match self.left() {
             0 => Ok(()),
@@ -149,7 +160,7 @@ pub fn is_grease(v: u16) -> bool {
     v & 0x0f0f == 0x0a0a && v >> 8 == v & 0xff
 }
 
-fn named(value: u16, table: fn(u16) -> Option<&'static str>) -> Named {
+pub fn named(value: u16, table: fn(u16) -> Option<&'static str>) -> Named {
     let name = if is_grease(value) {
         "GREASE".to_string()
     } else {
@@ -307,7 +318,7 @@ fn u16_list(
 }
 
 /// What one extension's contents say, as short lines.
-fn decode_extension(t: u16, data: &[u8], from_client: bool) -> Result<Vec<String>, HandshakeError> {
+pub fn decode_extension(t: u16, data: &[u8], from_client: bool) -> Result<Vec<String>, HandshakeError> {
     let mut r = Reader::new(data);
     Ok(match t {
         0 if from_client => {

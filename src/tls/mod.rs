@@ -1,8 +1,14 @@
-//! TLS 1.3, byte by byte: the record layer, handshake messages, the key schedule and record
-//! decryption. Pure functions over bytes, verified against RFC 8448's example handshake
-//! (`tests/tls_rfc8448.rs`). The `netlab tls` command that traces live handshakes with them
-//! builds on these.
+//! TLS 1.3, byte by byte: `netlab tls` taps a rustls connection ([`tap`], [`client`]), then
+//! decodes what crossed the wire ([`decode`]) with pure parsers ([`record`], [`handshake`],
+//! [`cert`]) and its own key schedule and record decryption ([`keys`]), verified against RFC
+//! 8448's example handshake (`tests/tls_rfc8448.rs`).
 
+pub mod cert;
+pub mod client;
+pub mod decode;
+pub mod events;
 pub mod handshake;
 pub mod keys;
 pub mod record;
+pub mod render;
+pub mod tap;

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cidr::events::CidrEvent;
 use crate::dns::events::DnsEvent;
+use crate::tls::events::TlsEvent;
 
 /// One command's record of what it did and what came of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,6 +51,7 @@ pub struct Event {
 pub enum EventKind {
     Cidr(CidrEvent),
     Dns(DnsEvent),
+    Tls(TlsEvent),
 }
 
 /// A short explanation of what an event means, with the RFC that says so.

@@ -1,0 +1,160 @@
+//! `netlab tls`: resolves the host (on the sandbox, with the sandbox's DNS), connects, traces.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use super::{write_trace, Io};
+use crate::cli::{GlobalOpts, TlsArgs};
+use crate::error::{Error, Result};
+use crate::render::RenderOpts;
+use crate::tls::client::{Roots, TlsOptions};
+
+/// Splits HOST[:PORT] (IPv6 as [ADDR]:PORT).
+fn split_target(target: &str) -> Result<(String, u16)> {
+    let bad = || {
+        Error::usage(
+            format!("target '{target}'"),
+            "is not HOST or HOST:PORT",
+            "write e.g. www.example.com or www.example.com:8443",
+        )
+    };
+    if let Ok(sa) = target.parse::<SocketAddr>() {
+        return Ok((sa.ip().to_string(), sa.port()));
+    }
+    if target.parse::<IpAddr>().is_ok() {
+        return Ok((target.to_string(), 443));
+    }
+    match target.rsplit_once(':') {
+        Some((host, port)) => Ok((host.to_string(), port.parse().map_err(|_| bad())?)),
+        None if !target.is_empty() => Ok((target.to_string(), 443)),
+        None => Err(bad()),
+    }
+}
+
+/// Reads PEM certificates for --cacert.
+fn read_cacert(path: &std::path::Path) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>> {
+    use rustls::pki_types::pem::PemObject;
+    let certs: Vec<_> = rustls::pki_types::CertificateDer::pem_file_iter(path)
+        .map_err(|e| {
+            Error::usage(
+                path.display().to_string(),
+                e.to_string(),
+                "give a PEM file of CA certificates",
+            )
+        })?
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| {
+            Error::usage(
+                path.display().to_string(),
+                e.to_string(),
+                "give a PEM file of CA certificates",
+            )
+        })?;
+    if certs.is_empty() {
+        return Err(Error::usage(
+            path.display().to_string(),
+            "holds no certificate",
+            "give a PEM file of CA certificates",
+        ));
+    }
+    Ok(certs)
+}
+
+pub(super) fn run_tls(a: &TlsArgs, global: &GlobalOpts, opts: &RenderOpts, io: &mut Io) -> Result<i32> {
+    let (host, port) = split_target(&a.target)?;
+    let offline =
+        crate::net::Network::offline_from_env(global.offline, std::env::var("NETLAB_OFFLINE").ok().as_deref());
+    let extra = a.cacert.as_deref().map(read_cacert).transpose()?.unwrap_or_default();
+    let timeout = Duration::from_millis(a.timeout.max(1));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("tokio runtime", e))?;
+    let trace = runtime.block_on(async {
+        let sandbox = if global.sandbox {
+            Some(crate::sandbox::Sandbox::start().await?)
+        } else {
+            None
+        };
+        let (net, roots) = match &sandbox {
+            Some(s) => (s.network(), Roots::Only([vec![s.ca_cert.clone()], extra].concat())),
+            None => (crate::net::Network { offline, book: None }, Roots::Web(extra)),
+        };
+        let ip = match host.parse::<IpAddr>() {
+            Ok(ip) => ip,
+            Err(_) => resolve(&host, sandbox.is_some(), &net, offline).await?,
+        };
+        let options = TlsOptions {
+            host: host.clone(),
+            address: SocketAddr::new(ip, port),
+            sni: a.sni.clone(),
+            alpn: a.alpn.clone(),
+            roots,
+            timeout,
+            show_secrets: a.show_secrets,
+            keylog: a.keylog.clone(),
+        };
+        crate::tls::client::trace(&options, &net).await
+    })?;
+    write_trace(&trace, global.json, opts, io)?;
+    Ok(trace.outcome.exit_code())
+}
+
+/// The host's address: on the sandbox, by walking its DNS; otherwise the system's resolver,
+/// which the offline guard does not allow.
+async fn resolve(host: &str, sandboxed: bool, net: &crate::net::Network, offline: bool) -> Result<IpAddr> {
+    if sandboxed {
+        let walk = crate::dns::walk::WalkOptions {
+            name: host.to_string(),
+            rtype: hickory_proto::rr::RecordType::A,
+            roots: crate::sandbox::Sandbox::root_hints(),
+            timeout: Duration::from_secs(2),
+            max_queries: 32,
+            max_time: Duration::from_secs(5),
+            anchors: None,
+        };
+        let walked = crate::dns::walk::walk_records(&walk, net).await?;
+        return walked
+            .records
+            .iter()
+            .find_map(crate::dns::wire::address_of)
+            .ok_or_else(|| {
+                Error::usage(
+                    format!("host '{host}'"),
+                    "has no address in the sandbox",
+                    "try www.example.com",
+                )
+            });
+    }
+    if offline {
+        return Err(Error::usage(
+            format!("resolving {host}"),
+            "needs the DNS: offline mode",
+            "use --sandbox or give an IP address",
+        ));
+    }
+    tokio::net::lookup_host((host, 443))
+        .await
+        .map_err(|e| Error::usage(format!("host '{host}'"), e.to_string(), "check the name"))?
+        .next()
+        .map(|sa| sa.ip())
+        .ok_or_else(|| Error::usage(format!("host '{host}'"), "has no address", "check the name"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets() {
+        assert_eq!(
+            split_target("www.example.com").unwrap(),
+            ("www.example.com".into(), 443)
+        );
+        assert_eq!(split_target("example.com:8443").unwrap(), ("example.com".into(), 8443));
+        assert_eq!(split_target("[::1]:853").unwrap(), ("::1".into(), 853));
+        assert_eq!(split_target("192.0.2.1").unwrap(), ("192.0.2.1".into(), 443));
+        assert!(split_target("host:port").is_err());
+    }
+}

@@ -1,0 +1,230 @@
+//! `netlab tls`: one TLS connection through rustls, over a tap that records every byte, with
+//! rustls's key log capturing the traffic secrets; the handshake is then decoded and decrypted
+//! message by message ([`super::decode`]). Certificate checks are rustls's own, never skipped.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rustls::pki_types::{CertificateDer, ServerName};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::decode::decode;
+use super::events::TlsEvent;
+use super::tap::{Recording, Tap};
+use crate::error::{Error, Result};
+use crate::net::Network;
+use crate::trace::{Note, Outcome, Trace, TraceBuilder};
+
+/// Which certificate authorities to trust.
+#[derive(Debug, Clone)]
+pub enum Roots {
+    /// Mozilla's roots (webpki-roots), plus any extra.
+    Web(Vec<CertificateDer<'static>>),
+    /// Only these (the sandbox CA, or --cacert alone).
+    Only(Vec<CertificateDer<'static>>),
+}
+
+/// One traced connection.
+#[derive(Debug, Clone)]
+pub struct TlsOptions {
+    /// The name asked for (SNI and certificate check), e.g. `www.example.com`.
+    pub host: String,
+    /// Where to connect.
+    pub address: SocketAddr,
+    pub sni: Option<String>,
+    pub alpn: Vec<String>,
+    pub roots: Roots,
+    pub timeout: Duration,
+    pub show_secrets: bool,
+    /// Write an NSS key log here (0600), for Wireshark.
+    pub keylog: Option<PathBuf>,
+}
+
+/// One key-log line: label, client random, secret.
+type Logged = (String, Vec<u8>, Vec<u8>);
+
+/// The secrets rustls hands over, per label (RFC 8446 secrets, NSS key-log names).
+#[derive(Debug, Default)]
+struct Collector(Mutex<Vec<Logged>>);
+
+impl rustls::KeyLog for Collector {
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        if let Ok(mut v) = self.0.lock() {
+            v.push((label.to_string(), client_random.to_vec(), secret.to_vec()));
+        }
+    }
+}
+
+fn client_config(opts: &TlsOptions, keylog: Arc<Collector>) -> Result<rustls::ClientConfig> {
+    let mut store = rustls::RootCertStore::empty();
+    let extra = match &opts.roots {
+        Roots::Web(extra) => {
+            store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+            extra
+        }
+        Roots::Only(only) => only,
+    };
+    for cert in extra {
+        store.add(cert.clone()).map_err(|e| {
+            Error::usage(
+                "--cacert",
+                format!("not a usable CA certificate: {e}"),
+                "give a PEM CA certificate",
+            )
+        })?;
+    }
+    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .map_err(|e| Error::usage("TLS", e.to_string(), "report this"))?
+        .with_root_certificates(store)
+        .with_no_client_auth();
+    config.key_log = keylog;
+    config.alpn_protocols = opts.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+    Ok(config)
+}
+
+/// Connects, handshakes, sends one HTTP/1.1 request, and returns the decoded trace.
+pub async fn trace(opts: &TlsOptions, net: &Network) -> Result<Trace> {
+    let sni = opts.sni.clone().unwrap_or_else(|| opts.host.clone());
+    let server_name = ServerName::try_from(sni.clone()).map_err(|_| {
+        Error::usage(
+            format!("--sni '{sni}'"),
+            "is not a valid server name",
+            "give a DNS name or an IP address",
+        )
+    })?;
+    let route = net.route(opts.address)?;
+    let collector = Arc::new(Collector::default());
+    let config = client_config(opts, collector.clone())?;
+    let mut trace = TraceBuilder::new("tls", "tls");
+    let started = Instant::now();
+    let tcp = match tokio::time::timeout(opts.timeout, TcpStream::connect(route.via)).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => {
+            return Err(Error::usage(
+                format!("connect {}", opts.address),
+                e.to_string(),
+                "check the host and port",
+            ))
+        }
+        Err(_) => {
+            return Err(Error::usage(
+                format!("connect {}", opts.address),
+                format!("no answer in {} ms", opts.timeout.as_millis()),
+                "check the host and port, or raise --timeout",
+            ))
+        }
+    };
+    let connect_us = started.elapsed().as_micros() as u64;
+    trace.push(
+        TlsEvent::Connect {
+            host: opts.host.clone(),
+            address: opts.address.to_string(),
+            via: (route.via != route.target).then(|| route.via.to_string()),
+            sni: sni.clone(),
+            connect_us,
+        },
+        vec![Note::new(
+            "tls.tcp",
+            "TLS runs over a TCP connection: one round trip (SYN, SYN-ACK) before the first TLS byte.",
+            Some("RFC 9293 §3.5"),
+        )],
+    );
+    let recording = Recording::default();
+    let tap = Tap::new(tcp, started, recording.clone());
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let error = match tokio::time::timeout(opts.timeout, connector.connect(server_name, tap)).await {
+        Ok(Ok(mut tls)) => {
+            let request = format!(
+                "GET / HTTP/1.1\r\nhost: {}\r\nuser-agent: netlab\r\nconnection: close\r\n\r\n",
+                opts.host
+            );
+            let _ = tls.write_all(request.as_bytes()).await;
+            let mut body = Vec::new();
+            let _ = tokio::time::timeout(opts.timeout, (&mut tls).take(1 << 16).read_to_end(&mut body)).await;
+            None
+        }
+        Ok(Err(e)) => Some(explain_error(&e)),
+        Err(_) => Some(format!(
+            "the handshake did not finish in {} ms",
+            opts.timeout.as_millis()
+        )),
+    };
+    let logged = collector.0.lock().map(|v| v.clone()).unwrap_or_default();
+    if let Some(path) = &opts.keylog {
+        let text: String = logged
+            .iter()
+            .map(|(l, r, s)| format!("{l} {} {}\n", hex(r), hex(s)))
+            .collect();
+        crate::fsutil::write_atomic(path, text.as_bytes()).map_err(|e| Error::io(path, e))?;
+    }
+    let secrets: HashMap<String, Vec<u8>> = logged.into_iter().map(|(l, _, s)| (l, s)).collect();
+    let (events, mut summary) = decode(&recording.chunks(), &secrets, opts.show_secrets);
+    for e in events {
+        let notes = notes_for(&e);
+        trace.push(e, notes);
+    }
+    summary.error = error.clone();
+    if summary.version.as_deref() == Some("TLS 1.2") {
+        summary.error.get_or_insert_with(|| {
+            "this server chose TLS 1.2: it does not speak TLS 1.3 (only the plaintext messages can be shown)"
+                .to_string()
+        });
+    }
+    let outcome = match &summary.error {
+        Some(e) => Outcome::Negative { reason: e.clone() },
+        None => Outcome::Ok,
+    };
+    trace.push(TlsEvent::Summary(summary), Vec::new());
+    Ok(trace.finish(outcome))
+}
+
+/// rustls's error, said plainly, naming the failed check.
+fn explain_error(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    // Match rustls's wording both as Display ("not valid for name") and as Debug (NotValidForName).
+    let squashed: String = text.to_lowercase().chars().filter(|c| c.is_alphanumeric()).collect();
+    let why = if squashed.contains("unknownissuer") {
+        "the certificate is signed by an authority this client does not trust (unknown issuer; give --cacert for a private CA)"
+    } else if squashed.contains("notvalidforname") {
+        "the certificate does not cover this name (name mismatch; check --sni)"
+    } else if squashed.contains("expired") {
+        "the certificate has expired"
+    } else if squashed.contains("notvalidyet") {
+        "the certificate is not valid yet"
+    } else if squashed.contains("badsignature") {
+        "a signature in the certificate chain does not verify"
+    } else {
+        ""
+    };
+    if why.is_empty() {
+        format!("the handshake failed: {text}")
+    } else {
+        format!("certificate check failed: {why} ({text})")
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Teaching notes for the main messages.
+fn notes_for(e: &TlsEvent) -> Vec<Note> {
+    let TlsEvent::Message(m) = e else { return Vec::new() };
+    let note = |topic: &str, text: &str, rfc: &str| vec![Note::new(topic, text, Some(rfc))];
+    match m.name.as_str() {
+        "ClientHello" => note("tls.client_hello", "The client offers cipher suites, groups and a key share (its half of the (EC)DHE exchange) up front, so the server can answer in one round trip.", "RFC 8446 §4.1.2"),
+        "ServerHello" => note("tls.server_hello", "The server picks a suite and sends its key share: from here on both sides derive the handshake keys, and everything else is encrypted.", "RFC 8446 §4.1.3"),
+        "HelloRetryRequest" => note("tls.hrr", "The client's key share was for a group the server does not accept: the client must send a second ClientHello, costing a round trip.", "RFC 8446 §4.1.4"),
+        "EncryptedExtensions" => note("tls.ee", "Extensions that need no key exchange (ALPN, ...) travel encrypted, unlike in TLS 1.2.", "RFC 8446 §4.3.1"),
+        "Certificate" => note("tls.certificate", "The server's chain, leaf first; the client checks it up to a trusted root and against the name it asked for.", "RFC 8446 §4.4.2"),
+        "CertificateVerify" => note("tls.cv", "A signature over the transcript so far, with the certificate's key: it binds this handshake to the certificate.", "RFC 8446 §4.4.3"),
+        "Finished" => note("tls.finished", "An HMAC over the whole transcript: any tampering with an earlier message makes it fail.", "RFC 8446 §4.4.4"),
+        "NewSessionTicket" => note("tls.ticket", "After the handshake, the server hands out tickets for resumption (and possibly 0-RTT) next time.", "RFC 8446 §4.6.1"),
+        _ => Vec::new(),
+    }
+}

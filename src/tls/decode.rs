@@ -1,0 +1,407 @@
+//! From what the tap saw to what it means: records per direction, decrypted with the traffic
+//! secrets the TLS library handed over (the NSS key-log labels), handshake messages reassembled
+//! and decoded, and the server's Finished recomputed over the transcript.
+
+use std::collections::HashMap;
+
+use super::events::{MessageSeen, RecordSeen, TlsEvent, TlsSummary};
+use super::handshake::{self, decode_hello, named, Reader};
+use super::keys::{self, Suite, TrafficKeys};
+use super::record::{self, ContentType};
+use super::tap::{Chunk, Direction};
+
+/// Key-log labels (NSS format) of the TLS 1.3 traffic secrets.
+const SERVER_HS: &str = "SERVER_HANDSHAKE_TRAFFIC_SECRET";
+const CLIENT_HS: &str = "CLIENT_HANDSHAKE_TRAFFIC_SECRET";
+const SERVER_AP: &str = "SERVER_TRAFFIC_SECRET_0";
+const CLIENT_AP: &str = "CLIENT_TRAFFIC_SECRET_0";
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// One direction's bytes, and when each offset arrived.
+struct Stream {
+    bytes: Vec<u8>,
+    /// (offset where a chunk starts, its time in µs)
+    times: Vec<(usize, u64)>,
+}
+
+impl Stream {
+    fn of(chunks: &[Chunk], direction: Direction) -> Stream {
+        let mut s = Stream {
+            bytes: Vec::new(),
+            times: Vec::new(),
+        };
+        for c in chunks.iter().filter(|c| c.direction == direction) {
+            s.times.push((s.bytes.len(), c.at.as_micros() as u64));
+            s.bytes.extend_from_slice(&c.bytes);
+        }
+        s
+    }
+
+    fn time_at(&self, offset: usize) -> u64 {
+        self.times
+            .iter()
+            .take_while(|(o, _)| *o <= offset)
+            .last()
+            .map_or(0, |(_, t)| *t)
+    }
+}
+
+/// What decoding found, besides the events.
+#[derive(Debug, Default)]
+struct Found {
+    suite: Option<u16>,
+    version: Option<String>,
+    group: Option<String>,
+    alpn: Option<String>,
+    hrr: bool,
+    client_hellos: Vec<Vec<u8>>,
+    /// Server handshake messages before its Finished, in order (ServerHello first).
+    server_transcript: Vec<Vec<u8>>,
+    server_finished: Option<Vec<u8>>,
+    app_records: u32,
+    app_bytes: usize,
+    last_handshake_us: u64,
+}
+
+/// Decodes a tapped connection. `secrets` maps key-log labels to secrets for this connection.
+pub fn decode(chunks: &[Chunk], secrets: &HashMap<String, Vec<u8>>, show_secrets: bool) -> (Vec<TlsEvent>, TlsSummary) {
+    let mut events: Vec<(u64, TlsEvent)> = Vec::new();
+    let mut found = Found::default();
+    // The server side first: its ServerHello names the cipher suite both sides use.
+    for direction in [Direction::ServerToClient, Direction::ClientToServer] {
+        decode_direction(
+            &Stream::of(chunks, direction),
+            direction,
+            secrets,
+            &mut found,
+            &mut events,
+        );
+    }
+    events.sort_by_key(|(t, _)| *t);
+    let mut out: Vec<TlsEvent> = events.into_iter().map(|(_, e)| e).collect();
+    let suite = found.suite.and_then(Suite::from_id);
+    if show_secrets {
+        if let Some(suite) = &suite {
+            for label in [CLIENT_HS, SERVER_HS, CLIENT_AP, SERVER_AP] {
+                if let Some(secret) = secrets.get(label) {
+                    let k = TrafficKeys::derive(suite, secret);
+                    out.push(TlsEvent::Secret {
+                        label: label.to_string(),
+                        secret: hex(secret),
+                        key: hex(&k.key),
+                        iv: hex(&k.iv),
+                    });
+                }
+            }
+        }
+    }
+    let verified = finished_check(&found, suite.as_ref(), secrets);
+    let finished_verified = matches!(&verified, Some((true, _)));
+    if let Some((ok, detail)) = verified {
+        out.push(TlsEvent::FinishedCheck { verified: ok, detail });
+    }
+    let summary = TlsSummary {
+        version: found.version.clone(),
+        cipher_suite: found.suite.map(|s| named(s, handshake::cipher_suite_name).name),
+        key_exchange_group: found.group.clone(),
+        alpn: found.alpn.clone(),
+        round_trips: if found.hrr { 2 } else { 1 },
+        handshake_us: found.last_handshake_us,
+        finished_verified,
+        application_records: found.app_records,
+        application_bytes: found.app_bytes,
+        error: None,
+    };
+    (out, summary)
+}
+
+/// Recomputes the server Finished: HMAC(finished_key, Transcript-Hash(ClientHello..CertificateVerify)).
+fn finished_check(found: &Found, suite: Option<&Suite>, secrets: &HashMap<String, Vec<u8>>) -> Option<(bool, String)> {
+    let (suite, finished, secret) = (suite?, found.server_finished.as_ref()?, secrets.get(SERVER_HS)?);
+    if found.hrr {
+        return Some((false, "not checked: after a HelloRetryRequest the transcript starts with a message_hash (RFC 8446 §4.4.1), which netlab does not rebuild yet".to_string()));
+    }
+    let mut transcript = found.client_hellos.first()?.clone();
+    for m in &found.server_transcript {
+        transcript.extend_from_slice(m);
+    }
+    let expected = keys::finished_verify_data(suite.hash, secret, &suite.hash.digest(&transcript));
+    let got = finished.get(4..)?;
+    Some(if expected == got {
+        (true, format!("server Finished verified: HMAC over the hash of {} handshake messages with the server finished_key matches ({})", found.server_transcript.len() + 1, hex(got)))
+    } else {
+        (
+            false,
+            format!(
+                "server Finished does not match the transcript: expected {}, got {}",
+                hex(&expected),
+                hex(got)
+            ),
+        )
+    })
+}
+
+fn decode_direction(
+    stream: &Stream,
+    direction: Direction,
+    secrets: &HashMap<String, Vec<u8>>,
+    found: &mut Found,
+    events: &mut Vec<(u64, TlsEvent)>,
+) {
+    let (hs_label, ap_label) = match direction {
+        Direction::ServerToClient => (SERVER_HS, SERVER_AP),
+        Direction::ClientToServer => (CLIENT_HS, CLIENT_AP),
+    };
+    let mut keys: Option<TrafficKeys> = None;
+    let mut seq = 0u64;
+    let mut handshake_done = false;
+    let mut pending: Vec<u8> = Vec::new();
+    let mut offset = 0usize;
+    let mut rest = stream.bytes.as_slice();
+    loop {
+        let (rec, used) = match record::parse(rest) {
+            Ok(Some(r)) => r,
+            Ok(None) => break,
+            Err(e) => {
+                let at = stream.time_at(offset);
+                events.push((
+                    at,
+                    TlsEvent::Record(RecordSeen {
+                        direction,
+                        at_us: at,
+                        content_type: "invalid".into(),
+                        version: String::new(),
+                        length: rest.len(),
+                        inner_type: None,
+                        undecrypted: Some(e.to_string()),
+                    }),
+                ));
+                break;
+            }
+        };
+        let at = stream.time_at(offset);
+        offset += used;
+        rest = &rest[used..];
+        let mut seen = RecordSeen {
+            direction,
+            at_us: at,
+            content_type: rec.content_type.to_string(),
+            version: format!("{:#06x}", rec.version),
+            length: rec.fragment.len(),
+            inner_type: None,
+            undecrypted: None,
+        };
+        // The record's content, and whether it was protected.
+        let (content_type, content, encrypted) = match rec.content_type {
+            ContentType::ApplicationData
+                if found.suite.is_some() && (keys.is_some() || secrets.contains_key(hs_label)) =>
+            {
+                let suite = found.suite.and_then(Suite::from_id);
+                if keys.is_none() {
+                    if let (Some(suite), Some(secret)) = (&suite, secrets.get(hs_label)) {
+                        keys = Some(TrafficKeys::derive(suite, secret));
+                    }
+                }
+                match (&suite, &keys) {
+                    (Some(suite), Some(k)) => match keys::decrypt_record(suite, k, seq, &rec.header, rec.fragment) {
+                        Ok((t, plain)) => {
+                            seq += 1;
+                            seen.inner_type = Some(ContentType::from(t).to_string());
+                            (ContentType::from(t), plain, true)
+                        }
+                        Err(e) => {
+                            seen.undecrypted = Some(e.to_string());
+                            events.push((at, TlsEvent::Record(seen)));
+                            continue;
+                        }
+                    },
+                    _ => {
+                        seen.undecrypted = Some("no key for this record (not TLS 1.3, or no key log)".into());
+                        events.push((at, TlsEvent::Record(seen)));
+                        continue;
+                    }
+                }
+            }
+            other => (other, rec.fragment.to_vec(), false),
+        };
+        events.push((at, TlsEvent::Record(seen)));
+        match content_type {
+            ContentType::Handshake => {
+                pending.extend_from_slice(&content);
+                let Ok((messages, tail)) = handshake::split(&pending) else {
+                    break;
+                };
+                let tail = tail.to_vec();
+                for (t, bytes) in messages {
+                    let msg = message(direction, at, t, bytes, encrypted, found);
+                    if t != 4 {
+                        found.last_handshake_us = found.last_handshake_us.max(at);
+                    }
+                    match (direction, t) {
+                        (Direction::ClientToServer, 1) => found.client_hellos.push(bytes.to_vec()),
+                        (Direction::ServerToClient, 20) => found.server_finished = Some(bytes.to_vec()),
+                        (Direction::ServerToClient, 2 | 8 | 11 | 13 | 15) if found.server_finished.is_none() => {
+                            found.server_transcript.push(bytes.to_vec())
+                        }
+                        _ => {}
+                    }
+                    events.push((at, TlsEvent::Message(msg)));
+                    if t == 20 && !handshake_done {
+                        // After its Finished, each side switches to its application traffic keys.
+                        handshake_done = true;
+                        seq = 0;
+                        keys = found
+                            .suite
+                            .and_then(Suite::from_id)
+                            .zip(secrets.get(ap_label))
+                            .map(|(s, secret)| TrafficKeys::derive(&s, secret));
+                    }
+                }
+                pending = tail;
+            }
+            ContentType::Alert => events.push((at, TlsEvent::Message(alert(direction, at, &content, encrypted)))),
+            ContentType::ApplicationData => {
+                found.app_records += 1;
+                found.app_bytes += content.len();
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Decodes one handshake message into the trace's form.
+fn message(direction: Direction, at: u64, t: u8, bytes: &[u8], encrypted: bool, found: &mut Found) -> MessageSeen {
+    let mut m = MessageSeen {
+        direction,
+        at_us: at,
+        name: handshake::message_name(t),
+        length: bytes.len(),
+        encrypted,
+        hello: None,
+        details: Vec::new(),
+    };
+    let body = bytes.get(4..).unwrap_or_default();
+    let result: Result<(), handshake::HandshakeError> = (|| {
+        match t {
+            1 | 2 => {
+                let hello = decode_hello(bytes)?;
+                if t == 2 {
+                    m.name = hello.kind.clone();
+                    found.hrr |= hello.kind == "HelloRetryRequest";
+                    if hello.kind == "ServerHello" {
+                        found.suite = hello.cipher_suites.first().map(|s| s.value);
+                        let ext = |n: &str| {
+                            hello
+                                .extensions
+                                .iter()
+                                .find(|e| e.ext_type.name == n)
+                                .and_then(|e| e.decoded.first().cloned())
+                        };
+                        found.version =
+                            Some(ext("supported_versions").unwrap_or_else(|| hello.legacy_version.name.clone()));
+                        found.group = ext("key_share").map(|k| k.split(' ').next().unwrap_or_default().to_string());
+                    }
+                }
+                m.hello = Some(hello);
+            }
+            8 => {
+                let mut r = Reader::new(body);
+                let mut list = Reader::new(r.vec16("extensions")?);
+                while list.left() > 0 {
+                    let et = list.u16("extension_type")?;
+                    let data = list.vec16("extension_data")?;
+                    let decoded = handshake::decode_extension(et, data, false)?;
+                    if et == 16 {
+                        found.alpn = decoded.first().cloned();
+                    }
+                    m.details.push(format!(
+                        "{}{}",
+                        named(et, handshake::extension_name).name,
+                        if decoded.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {}", decoded.join(", "))
+                        }
+                    ));
+                }
+            }
+            11 => {
+                let mut r = Reader::new(body);
+                let _context = r.vec8("certificate_request_context")?;
+                let mut list = Reader::new(r.vec24("certificate_list")?);
+                let mut n = 0;
+                while list.left() > 0 {
+                    let der = list.vec24("cert_data")?;
+                    let _exts = list.vec16("extensions")?;
+                    m.details.push(format!("[{n}] {}", super::cert::describe(der)));
+                    n += 1;
+                }
+            }
+            15 => {
+                let mut r = Reader::new(body);
+                let scheme = named(r.u16("signature scheme")?, handshake::signature_scheme_name);
+                let sig = r.vec16("signature")?;
+                m.details.push(format!("{} signature, {} octets, over the transcript hash: proves the server holds the certificate's private key", scheme.name, sig.len()));
+            }
+            20 => m.details.push(format!("verify_data {}", hex(body))),
+            4 => {
+                let mut r = Reader::new(body);
+                let lifetime = r.u32("ticket_lifetime")?;
+                let age_add = r.u32("ticket_age_add")?;
+                let _nonce = r.vec8("ticket_nonce")?;
+                let ticket = r.vec16("ticket")?;
+                m.details.push(format!("lifetime {lifetime} s, age_add {age_add}, ticket {} octets: a key to resume without a full handshake", ticket.len()));
+            }
+            _ => {}
+        }
+        Ok(())
+    })();
+    if let Err(e) = result {
+        m.details.push(format!("could not decode: {e}"));
+    }
+    m
+}
+
+/// An alert: level and description (RFC 8446 §6).
+fn alert(direction: Direction, at: u64, content: &[u8], encrypted: bool) -> MessageSeen {
+    let (level, desc) = (
+        content.first().copied().unwrap_or(0),
+        content.get(1).copied().unwrap_or(255),
+    );
+    let name = match desc {
+        0 => "close_notify",
+        10 => "unexpected_message",
+        20 => "bad_record_mac",
+        40 => "handshake_failure",
+        42 => "bad_certificate",
+        44 => "certificate_revoked",
+        45 => "certificate_expired",
+        46 => "certificate_unknown",
+        47 => "illegal_parameter",
+        48 => "unknown_ca",
+        50 => "decode_error",
+        51 => "decrypt_error",
+        70 => "protocol_version",
+        80 => "internal_error",
+        109 => "missing_extension",
+        112 => "unrecognized_name",
+        116 => "certificate_required",
+        120 => "no_application_protocol",
+        _ => "unknown",
+    };
+    MessageSeen {
+        direction,
+        at_us: at,
+        name: format!("Alert {name}"),
+        length: content.len(),
+        encrypted,
+        hello: None,
+        details: vec![format!(
+            "level {}, description {desc}",
+            if level == 2 { "fatal" } else { "warning" }
+        )],
+    }
+}

@@ -1,0 +1,97 @@
+//! What a TLS trace records: the connection, each record on the wire, each handshake message
+//! (decrypted where it was encrypted), the proof that the transcript is intact, and a summary.
+
+use serde::{Deserialize, Serialize};
+
+use super::handshake::Hello;
+use super::tap::Direction;
+
+/// One step of a TLS trace, tagged `"type": "tls.<name>"` in JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum TlsEvent {
+    /// The TCP connection under TLS.
+    #[serde(rename = "tls.connect")]
+    Connect {
+        host: String,
+        address: String,
+        via: Option<String>,
+        sni: String,
+        connect_us: u64,
+    },
+    /// A record as it crossed the wire.
+    #[serde(rename = "tls.record")]
+    Record(RecordSeen),
+    /// A handshake message (or alert) inside the records.
+    #[serde(rename = "tls.message")]
+    Message(MessageSeen),
+    /// One secret of the key schedule (`--show-secrets` only).
+    #[serde(rename = "tls.secret")]
+    Secret {
+        label: String,
+        secret: String,
+        key: String,
+        iv: String,
+    },
+    /// The server's Finished recomputed from the transcript.
+    #[serde(rename = "tls.finished_check")]
+    FinishedCheck { verified: bool, detail: String },
+    #[serde(rename = "tls.summary")]
+    Summary(TlsSummary),
+}
+
+impl From<TlsEvent> for crate::trace::EventKind {
+    fn from(e: TlsEvent) -> Self {
+        crate::trace::EventKind::Tls(e)
+    }
+}
+
+/// A record: direction, time, header fields, and for encrypted records what was inside.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordSeen {
+    pub direction: Direction,
+    pub at_us: u64,
+    pub content_type: String,
+    pub version: String,
+    pub length: usize,
+    /// For a protected record: the true content type after decryption (RFC 8446 §5.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inner_type: Option<String>,
+    /// Why a protected record could not be read, when it could not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undecrypted: Option<String>,
+}
+
+/// A handshake message or alert.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageSeen {
+    pub direction: Direction,
+    pub at_us: u64,
+    pub name: String,
+    pub length: usize,
+    /// Whether it travelled encrypted.
+    pub encrypted: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hello: Option<Hello>,
+    /// Decoded details, one per line (certificates, extensions, ticket lifetime, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<String>,
+}
+
+/// How the connection went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TlsSummary {
+    pub version: Option<String>,
+    pub cipher_suite: Option<String>,
+    pub key_exchange_group: Option<String>,
+    pub alpn: Option<String>,
+    /// Handshake round trips: 1 normally, 2 with a HelloRetryRequest.
+    pub round_trips: u32,
+    pub handshake_us: u64,
+    pub finished_verified: bool,
+    pub application_records: u32,
+    pub application_bytes: usize,
+    /// Why the handshake failed, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}

@@ -1,0 +1,106 @@
+//! Text view of a TLS trace: a two-column ladder of the handshake messages, with what each
+//! carries and why it matters, then the summary.
+
+use std::fmt::Write as _;
+
+use super::events::{TlsEvent, TlsSummary};
+use super::tap::Direction;
+use crate::render::{self, RenderOpts};
+use crate::trace::Note;
+
+/// Appends one TLS event and its notes.
+pub fn event(out: &mut String, e: &TlsEvent, notes: &[Note], opts: &RenderOpts) {
+    let p = &opts.palette;
+    match e {
+        TlsEvent::Connect {
+            host,
+            address,
+            via,
+            sni,
+            connect_us,
+        } => {
+            let via = via.as_ref().map(|v| format!(" via {v}")).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "{}client{}  <->  {}{host}{} {address}{via}  (SNI {sni}; TCP connected in {:.1} ms)",
+                p.bold,
+                p.reset,
+                p.bold,
+                p.reset,
+                *connect_us as f64 / 1000.0
+            );
+        }
+        TlsEvent::Record(_) => return,
+        TlsEvent::Message(m) => {
+            let arrow = match m.direction {
+                Direction::ClientToServer => format!("{}client -> server{}", p.cyan, p.reset),
+                Direction::ServerToClient => format!("{}client <- server{}", p.green, p.reset),
+            };
+            let lock = if m.encrypted { " [encrypted]" } else { "" };
+            let _ = writeln!(
+                out,
+                "{:>8.1} ms  {arrow}  {}{}{} ({} B){lock}",
+                m.at_us as f64 / 1000.0,
+                p.bold,
+                m.name,
+                p.reset,
+                m.length
+            );
+            if let Some(h) = &m.hello {
+                let suites: Vec<&str> = h.cipher_suites.iter().map(|s| s.name.as_str()).collect();
+                let _ = writeln!(out, "             cipher suites: {}", suites.join(", "));
+                for x in &h.extensions {
+                    let detail = if x.decoded.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", x.decoded.join(", "))
+                    };
+                    let _ = writeln!(out, "             {}{detail}", x.ext_type.name);
+                }
+            }
+            for d in &m.details {
+                let _ = writeln!(out, "             {d}");
+            }
+        }
+        TlsEvent::Secret { label, secret, key, iv } => {
+            let _ = writeln!(
+                out,
+                "  {}{label}{} {secret}\n      key {key}  iv {iv}",
+                p.yellow, p.reset
+            );
+        }
+        TlsEvent::FinishedCheck { verified, detail } => {
+            let (c, word) = if *verified {
+                (p.green, "verified")
+            } else {
+                (p.red, "NOT verified")
+            };
+            let _ = writeln!(out, "{c}Finished {word}{}: {detail}", p.reset);
+        }
+        TlsEvent::Summary(s) => summary(out, s, opts),
+    }
+    render::notes(out, notes, opts, "             ");
+}
+
+fn summary(out: &mut String, s: &TlsSummary, opts: &RenderOpts) {
+    let p = &opts.palette;
+    let or = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
+    let _ = writeln!(
+        out,
+        "\n{};; {} {} with {} (key exchange {}), ALPN {}; {} round trip(s), handshake {:.1} ms; {} application record(s), {} B{}",
+        p.bold,
+        or(&s.version),
+        if s.finished_verified { "handshake, Finished verified," } else { "handshake," },
+        or(&s.cipher_suite),
+        or(&s.key_exchange_group),
+        or(&s.alpn),
+        s.round_trips,
+        s.handshake_us as f64 / 1000.0,
+        s.application_records,
+        s.application_bytes,
+        p.reset
+    );
+    if let Some(e) = &s.error {
+        let _ = writeln!(out, "{}failed:{} {e}", p.red, p.reset);
+    }
+}

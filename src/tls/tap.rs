@@ -1,0 +1,106 @@
+//! A tap on a byte stream: records every read and write with its time, so the handshake can be
+//! decoded afterwards exactly as it crossed the wire.
+
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+/// Which way bytes went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    ClientToServer,
+    ServerToClient,
+}
+
+/// Bytes seen at one moment.
+#[derive(Debug, Clone)]
+pub struct Chunk {
+    pub direction: Direction,
+    pub at: Duration,
+    pub bytes: Vec<u8>,
+}
+
+/// Most bytes a tap keeps in each direction (a handshake is a few kilobytes).
+pub const MAX_TAPPED: usize = 1 << 20;
+
+/// What a tap has seen, shared with whoever decodes it.
+#[derive(Debug, Clone, Default)]
+pub struct Recording(Arc<Mutex<Vec<Chunk>>>);
+
+impl Recording {
+    fn push(&self, direction: Direction, at: Duration, bytes: &[u8]) {
+        if let Ok(mut chunks) = self.0.lock() {
+            let seen: usize = chunks
+                .iter()
+                .filter(|c| c.direction == direction)
+                .map(|c| c.bytes.len())
+                .sum();
+            let room = MAX_TAPPED.saturating_sub(seen);
+            if room > 0 && !bytes.is_empty() {
+                chunks.push(Chunk {
+                    direction,
+                    at,
+                    bytes: bytes[..bytes.len().min(room)].to_vec(),
+                });
+            }
+        }
+    }
+
+    pub fn chunks(&self) -> Vec<Chunk> {
+        self.0.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+}
+
+/// A client-side stream whose writes go client-to-server and reads server-to-client.
+#[derive(Debug)]
+pub struct Tap<S> {
+    inner: S,
+    started: Instant,
+    recording: Recording,
+}
+
+impl<S> Tap<S> {
+    pub fn new(inner: S, started: Instant, recording: Recording) -> Self {
+        Tap {
+            inner,
+            started,
+            recording,
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let result = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = result {
+            let at = self.started.elapsed();
+            self.recording
+                .push(Direction::ServerToClient, at, &buf.filled()[before..]);
+        }
+        result
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<std::io::Result<usize>> {
+        let result = Pin::new(&mut self.inner).poll_write(cx, data);
+        if let Poll::Ready(Ok(n)) = result {
+            let at = self.started.elapsed();
+            self.recording.push(Direction::ClientToServer, at, &data[..n]);
+        }
+        result
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}

@@ -1,0 +1,169 @@
+//! `netlab tls` against the sandbox's TLS host: the handshake decrypted message by message, the
+//! Finished recomputed, key logs and secrets, certificate failures, and the offline guard.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn netlab() -> Command {
+    let mut cmd = Command::cargo_bin("netlab").unwrap();
+    cmd.env("NETLAB_OFFLINE", "1")
+        .env_remove("NO_COLOR")
+        .timeout(std::time::Duration::from_secs(30));
+    cmd
+}
+
+fn trace(args: &[&str]) -> (Value, i32) {
+    let out = netlab()
+        .args(["--json", "tls", "--sandbox"])
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr))),
+        out.status.code().unwrap(),
+    )
+}
+
+fn of_type<'a>(v: &'a Value, ty: &str) -> Vec<&'a Value> {
+    v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == ty)
+        .collect()
+}
+
+#[test]
+fn tls13_handshake_decrypted_and_finished_verified() {
+    let (v, code) = trace(&["www.example.com"]);
+    assert_eq!(code, 0);
+    assert_eq!(v["schema"], "netlab.tls/1");
+    let names: Vec<&str> = of_type(&v, "tls.message")
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names[..7],
+        [
+            "ClientHello",
+            "ServerHello",
+            "EncryptedExtensions",
+            "Certificate",
+            "CertificateVerify",
+            "Finished",
+            "Finished"
+        ]
+    );
+    assert!(names.contains(&"NewSessionTicket"), "{names:?}");
+    let messages = of_type(&v, "tls.message");
+    assert_eq!(messages[0]["direction"], "client_to_server");
+    assert_eq!(messages[1]["encrypted"], false);
+    assert_eq!(messages[2]["encrypted"], true);
+    let cert = messages[3]["details"][0].as_str().unwrap();
+    assert!(
+        cert.contains("issuer CN=netlab sandbox CA") && cert.contains("www.example.com"),
+        "{cert}"
+    );
+    let ch = &messages[0]["hello"];
+    assert!(ch["extensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["ext_type"]["name"] == "server_name" && e["decoded"][0] == "www.example.com"));
+    assert_eq!(of_type(&v, "tls.finished_check")[0]["verified"], true);
+    let s = of_type(&v, "tls.summary")[0];
+    assert_eq!(s["version"], "TLS 1.3");
+    assert_eq!(s["key_exchange_group"], "x25519");
+    assert_eq!(s["alpn"], "http/1.1");
+    assert_eq!(s["round_trips"], 1);
+    assert!(s["application_records"].as_u64().unwrap() >= 1);
+    assert!(
+        of_type(&v, "tls.record").iter().all(|r| r.get("undecrypted").is_none()),
+        "every record decrypted"
+    );
+    assert!(
+        of_type(&v, "tls.secret").is_empty(),
+        "no secrets without --show-secrets"
+    );
+    netlab()
+        .args(["tls", "www.example.com", "--sandbox"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("client <- server  ServerHello"))
+        .stdout(predicate::str::contains("Finished verified"))
+        .stdout(predicate::str::contains(";; TLS 1.3 handshake, Finished verified"));
+}
+
+#[test]
+fn secrets_and_keylog() {
+    let (v, _) = trace(&["www.example.com", "--show-secrets"]);
+    let labels: Vec<&str> = of_type(&v, "tls.secret")
+        .iter()
+        .map(|s| s["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+            "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+            "CLIENT_TRAFFIC_SECRET_0",
+            "SERVER_TRAFFIC_SECRET_0"
+        ]
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let keylog = dir.path().join("keys.txt");
+    netlab()
+        .args(["tls", "www.example.com", "--sandbox", "--keylog"])
+        .arg(&keylog)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&keylog).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("SERVER_HANDSHAKE_TRAFFIC_SECRET ") && l.split(' ').count() == 3),
+        "{text}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&keylog).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+}
+
+#[test]
+fn a_name_the_certificate_does_not_cover_fails_precisely() {
+    let (v, code) = trace(&["www.example.com", "--sni", "evil.example"]);
+    assert_eq!(code, 1);
+    let err = of_type(&v, "tls.summary")[0]["error"].as_str().unwrap().to_string();
+    assert!(
+        err.starts_with("certificate check failed: the certificate does not cover this name"),
+        "{err}"
+    );
+    assert!(
+        !of_type(&v, "tls.message").is_empty(),
+        "the handshake up to the failure is still shown"
+    );
+}
+
+#[test]
+fn offline_and_bad_targets() {
+    netlab()
+        .args(["tls", "www.example.com"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "resolving www.example.com: needs the DNS: offline mode",
+        ));
+    netlab()
+        .args(["tls", "203.0.113.7"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("refusing to contact 203.0.113.7:443"));
+    netlab()
+        .args(["tls", "host:port", "--sandbox"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is not HOST or HOST:PORT"));
+    netlab().args(["tls", "nope.example.com", "--sandbox"]).assert().code(2);
+}
