@@ -62,7 +62,7 @@ fn tls13_handshake_decrypted_and_finished_verified() {
     assert_eq!(messages[2]["encrypted"], true);
     let cert = messages[3]["details"][0].as_str().unwrap();
     assert!(
-        cert.contains("issuer CN=netlab sandbox CA") && cert.contains("www.example.com"),
+        cert.contains("issuer CN=netlab sandbox intermediate CA") && cert.contains("www.example.com"),
         "{cert}"
     );
     let ch = &messages[0]["hello"];
@@ -77,6 +77,19 @@ fn tls13_handshake_decrypted_and_finished_verified() {
     assert_eq!(s["key_exchange_group"], "x25519");
     assert_eq!(s["alpn"], "http/1.1");
     assert_eq!(s["round_trips"], 1);
+    let chain: Vec<(&str, &str)> = s["chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["subject"].as_str().unwrap(), c["issuer"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        chain,
+        [
+            ("CN=example.com", "CN=netlab sandbox intermediate CA"),
+            ("CN=netlab sandbox intermediate CA", "CN=netlab sandbox root CA")
+        ]
+    );
     assert!(s["application_records"].as_u64().unwrap() >= 1);
     assert!(
         of_type(&v, "tls.record").iter().all(|r| r.get("undecrypted").is_none()),
@@ -166,4 +179,82 @@ fn offline_and_bad_targets() {
         .code(2)
         .stderr(predicate::str::contains("is not HOST or HOST:PORT"));
     netlab().args(["tls", "nope.example.com", "--sandbox"]).assert().code(2);
+}
+
+#[test]
+fn every_broken_certificate_names_the_failed_check() {
+    let cases = [
+        ("expired.example.com", "certificate check failed: the certificate has expired"),
+        ("wrong-host.example.com", "certificate check failed: the certificate does not cover this name"),
+        ("self-signed.example.com", "certificate check failed: the certificate is self-signed (CN=self-signed.example.com)"),
+        ("untrusted.example.com", "certificate check failed: unknown issuer: the chain ends at CN=nobody trusts this root"),
+        ("no-intermediate.example.com", "certificate check failed: missing intermediate: the server sent only its own certificate, issued by CN=netlab sandbox intermediate CA"),
+    ];
+    for (host, want) in cases {
+        let (v, code) = trace(&[host]);
+        assert_eq!(code, 1, "{host}");
+        let s = of_type(&v, "tls.summary")[0];
+        assert!(s["error"].as_str().unwrap().starts_with(want), "{host}: {}", s["error"]);
+        let names: Vec<&str> = of_type(&v, "tls.message")
+            .iter()
+            .map(|m| m["name"].as_str().unwrap())
+            .collect();
+        assert!(
+            names.contains(&"Certificate"),
+            "{host}: the handshake up to the failure is shown: {names:?}"
+        );
+    }
+}
+
+#[test]
+fn hello_retry_request_costs_a_round_trip_and_the_transcript_still_verifies() {
+    let (v, code) = trace(&["hrr.example.com"]);
+    assert_eq!(code, 0);
+    let names: Vec<&str> = of_type(&v, "tls.message")
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names[..4],
+        ["ClientHello", "HelloRetryRequest", "ClientHello", "ServerHello"]
+    );
+    let s = of_type(&v, "tls.summary")[0];
+    assert_eq!(s["round_trips"], 2);
+    assert_eq!(s["key_exchange_group"], "secp256r1");
+    let check = of_type(&v, "tls.finished_check")[0];
+    assert_eq!(check["verified"], true);
+    assert!(check["detail"]
+        .as_str()
+        .unwrap()
+        .contains("the first ClientHello as a message_hash"));
+}
+
+#[test]
+fn a_tls12_only_server_is_shown_and_said_plainly() {
+    let (v, code) = trace(&["tls12.example.com"]);
+    assert_eq!(code, 1);
+    let s = of_type(&v, "tls.summary")[0];
+    assert_eq!(s["version"], "TLS 1.2");
+    assert_eq!(
+        s["error"],
+        "this server chose TLS 1.2: it does not speak TLS 1.3 (only the plaintext messages can be shown)"
+    );
+    let names: Vec<&str> = of_type(&v, "tls.message")
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names[..5],
+        [
+            "ClientHello",
+            "ServerHello",
+            "Certificate",
+            "ServerKeyExchange (TLS 1.2)",
+            "ServerHelloDone (TLS 1.2)"
+        ]
+    );
+    assert!(of_type(&v, "tls.message")[2]["details"][0]
+        .as_str()
+        .unwrap()
+        .contains("CN=tls12.example.com"));
 }

@@ -22,9 +22,9 @@ pub struct Sandbox {
     /// The recursive resolver, `resolver.sandbox.test.` (198.51.100.53).
     pub resolver: resolver::RunningResolver,
     pub book: AddressBook,
-    /// The TLS host (example.com, www.example.com, cdn.example.net on port 443).
-    pub web: web::RunningHost,
-    /// The sandbox CA's certificate: what clients of its TLS services trust.
+    /// The TLS hosts (port 443).
+    pub web: Vec<web::RunningHost>,
+    /// The sandbox's root CA certificate: what clients of its TLS services trust.
     pub ca_cert: rustls::pki_types::CertificateDer<'static>,
     /// The root zone's DNSKEY: the sandbox's DNSSEC trust anchor.
     pub trust_anchor: hickory_proto::dnssec::rdata::DNSKEY,
@@ -84,33 +84,36 @@ impl Sandbox {
             offline: true,
             book: (!bind_127).then(|| book.clone()),
         };
-        let ca = pki::Ca::generate()?;
+        let pki = pki::Pki::generate()?;
         let resolver_ip_virtual: IpAddr = resolver::ADDRESS.parse().expect("valid");
-        let cert = ca.issue(
-            resolver::NAME.trim_end_matches('.'),
+        let cert = pki.issue(
+            &[resolver::NAME.trim_end_matches('.')],
             &[resolver_ip_virtual, resolver_ip],
+            pki::Leaf::Good,
         )?;
         let resolver = resolver::start(binds, walk_net, roots, cert).await?;
         book.insert(SocketAddr::new(resolver_ip_virtual, 53), resolver.local);
         book.insert(SocketAddr::new(resolver_ip_virtual, 853), resolver.local_tls);
         book.insert(SocketAddr::new(resolver_ip_virtual, 443), resolver.local_https);
-        let web_ip = IpAddr::V4(if bind_127 {
-            loopback_for(world::SERVERS.len() + 1)
-        } else {
-            std::net::Ipv4Addr::LOCALHOST
-        });
-        let web_ips: Vec<IpAddr> = web::ADDRESSES.iter().map(|a| a.parse().expect("valid")).collect();
-        let web_cert = ca.issue_names(web::NAMES, &web_ips)?;
-        let web = web::start(SocketAddr::new(web_ip, port(443)), web_cert).await?;
-        for ip in &web_ips {
-            book.insert(SocketAddr::new(*ip, 443), web.local);
+        let mut web = Vec::new();
+        for (k, spec) in web::HOSTS.iter().enumerate() {
+            let ip = IpAddr::V4(if bind_127 {
+                loopback_for(world::SERVERS.len() + 1 + k)
+            } else {
+                std::net::Ipv4Addr::LOCALHOST
+            });
+            let host = web::start(*spec, SocketAddr::new(ip, port(443)), &pki).await?;
+            for a in spec.addresses {
+                book.insert(SocketAddr::new(a.parse().expect("valid"), 443), host.local);
+            }
+            web.push(host);
         }
         Ok(Sandbox {
             servers,
             resolver,
             web,
             book,
-            ca_cert: ca.cert.clone(),
+            ca_cert: pki.root.cert.clone(),
             trust_anchor: keys.root_anchor(),
         })
     }

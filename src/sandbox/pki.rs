@@ -1,6 +1,7 @@
-//! The sandbox's certificate authority (rcgen): a CA made fresh at start, and certificates it
-//! issues for the sandbox's TLS services, so clients verify them for real instead of skipping
-//! the check.
+//! The sandbox's certificate authority (rcgen), made fresh at start: a root, an intermediate
+//! that issues the hosts' certificates, and certificates broken on purpose (expired, for another
+//! name, self-signed, from a root nobody trusts, served without its intermediate), so clients
+//! meet every failure for real instead of skipping checks.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -16,37 +17,85 @@ fn pki_error(e: impl std::fmt::Display) -> Error {
     Error::usage("sandbox PKI", e.to_string(), "report this")
 }
 
-/// The sandbox CA: its certificate (what clients trust) and its issuer.
-pub struct Ca {
+/// A certificate authority: its certificate and the means to issue.
+pub struct Authority {
     pub cert: CertificateDer<'static>,
     issuer: Issuer<'static, KeyPair>,
 }
 
-impl Ca {
-    pub fn generate() -> Result<Ca> {
+fn ca_params(name: &str) -> Result<CertificateParams> {
+    let mut params = CertificateParams::new(Vec::<String>::new()).map_err(pki_error)?;
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.distinguished_name.push(DnType::CommonName, name);
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    Ok(params)
+}
+
+impl Authority {
+    /// A self-signed root.
+    pub fn root(name: &str) -> Result<Authority> {
         let key = KeyPair::generate().map_err(pki_error)?;
-        let mut params = CertificateParams::new(Vec::<String>::new()).map_err(pki_error)?;
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.distinguished_name.push(DnType::CommonName, "netlab sandbox CA");
-        params.key_usages = vec![
-            KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::CrlSign,
-            KeyUsagePurpose::DigitalSignature,
-        ];
+        let params = ca_params(name)?;
         let cert = params.self_signed(&key).map_err(pki_error)?;
-        Ok(Ca {
+        Ok(Authority {
             cert: cert.der().clone(),
             issuer: Issuer::new(params, key),
         })
     }
 
-    /// A server certificate for `name` (and the addresses in `ips`), with its chain and key.
-    pub fn issue(&self, name: &str, ips: &[IpAddr]) -> Result<Arc<CertifiedKey>> {
-        self.issue_names(&[name], ips)
+    /// An intermediate signed by `self`.
+    pub fn intermediate(&self, name: &str) -> Result<Authority> {
+        let key = KeyPair::generate().map_err(pki_error)?;
+        let params = ca_params(name)?;
+        let cert = params.signed_by(&key, &self.issuer).map_err(pki_error)?;
+        Ok(Authority {
+            cert: cert.der().clone(),
+            issuer: Issuer::new(params, key),
+        })
+    }
+}
+
+/// How a leaf certificate is made and served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leaf {
+    /// Issued by the intermediate, served with it.
+    Good,
+    /// Valid until 2020.
+    Expired,
+    /// Signed by itself.
+    SelfSigned,
+    /// Issued by a root that no client trusts.
+    Untrusted,
+    /// Issued by the intermediate, served without it.
+    MissingIntermediate,
+}
+
+/// The sandbox PKI: the trusted root, its intermediate, and an untrusted root.
+pub struct Pki {
+    pub root: Authority,
+    pub intermediate: Authority,
+    pub untrusted: Authority,
+}
+
+impl Pki {
+    pub fn generate() -> Result<Pki> {
+        let root = Authority::root("netlab sandbox root CA")?;
+        let intermediate = root.intermediate("netlab sandbox intermediate CA")?;
+        let untrusted = Authority::root("nobody trusts this root")?;
+        Ok(Pki {
+            root,
+            intermediate,
+            untrusted,
+        })
     }
 
-    /// A server certificate for several names (the first is its subject), and addresses.
-    pub fn issue_names(&self, names: &[&str], ips: &[IpAddr]) -> Result<Arc<CertifiedKey>> {
+    /// A server certificate for `names` (the first is its subject) and `ips`, made as `leaf`
+    /// says, with the chain a server would send.
+    pub fn issue(&self, names: &[&str], ips: &[IpAddr], leaf: Leaf) -> Result<Arc<CertifiedKey>> {
         let key = KeyPair::generate().map_err(pki_error)?;
         let mut params =
             CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).map_err(pki_error)?;
@@ -56,11 +105,27 @@ impl Ca {
         params
             .subject_alt_names
             .extend(ips.iter().map(|ip| SanType::IpAddress(*ip)));
-        let cert = params.signed_by(&key, &self.issuer).map_err(pki_error)?;
+        if leaf == Leaf::Expired {
+            params.not_before = rcgen::date_time_ymd(2019, 1, 1);
+            params.not_after = rcgen::date_time_ymd(2020, 1, 1);
+        }
+        let (cert, chain_rest) = match leaf {
+            Leaf::Good | Leaf::Expired => (
+                params.signed_by(&key, &self.intermediate.issuer),
+                vec![self.intermediate.cert.clone()],
+            ),
+            Leaf::MissingIntermediate => (params.signed_by(&key, &self.intermediate.issuer), Vec::new()),
+            Leaf::Untrusted => (
+                params.signed_by(&key, &self.untrusted.issuer),
+                vec![self.untrusted.cert.clone()],
+            ),
+            Leaf::SelfSigned => (params.self_signed(&key), Vec::new()),
+        };
+        let cert = cert.map_err(pki_error)?;
         let private = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
         let signer = rustls::crypto::ring::sign::any_supported_type(&private).map_err(pki_error)?;
         Ok(Arc::new(CertifiedKey::new(
-            vec![cert.der().clone(), self.cert.clone()],
+            [vec![cert.der().clone()], chain_rest].concat(),
             signer,
         )))
     }

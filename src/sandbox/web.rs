@@ -1,22 +1,92 @@
-//! The sandbox's TLS host: `example.com`, `www.example.com` and `cdn.example.net`
-//! (192.0.2.10 and 192.0.2.80, port 443), with a certificate from the sandbox CA. It completes
-//! TLS 1.3 (or 1.2) handshakes, sends session tickets, answers one HTTP/1.1 request, and closes.
+//! The sandbox's TLS hosts, each with a certificate from the sandbox PKI (or a broken one) and a
+//! behaviour: they complete TLS handshakes, send session tickets, answer one HTTP/1.1 request,
+//! and close. Their names are in the sandbox DNS (labs/sandbox/zones/example.com.zone).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
+use super::pki::{Leaf, Pki};
 use crate::error::{Error, Result};
 
-/// Names the host's certificate covers, and the virtual addresses it answers on.
-pub const NAMES: &[&str] = &["example.com", "www.example.com", "cdn.example.net"];
-pub const ADDRESSES: &[&str] = &["192.0.2.10", "192.0.2.80"];
+/// How a host speaks TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Behaviour {
+    /// TLS 1.3 and 1.2, X25519 and P-256.
+    Normal,
+    /// Only the P-256 group: a client that guessed X25519 gets a HelloRetryRequest.
+    P256Only,
+    /// TLS 1.2 only.
+    Tls12Only,
+}
+
+/// One TLS host of the sandbox.
+#[derive(Debug, Clone, Copy)]
+pub struct HostSpec {
+    pub names: &'static [&'static str],
+    pub addresses: &'static [&'static str],
+    pub leaf: Leaf,
+    pub behaviour: Behaviour,
+}
+
+/// Every TLS host (port 443).
+pub const HOSTS: &[HostSpec] = &[
+    HostSpec {
+        names: &["example.com", "www.example.com", "cdn.example.net"],
+        addresses: &["192.0.2.10", "192.0.2.80"],
+        leaf: Leaf::Good,
+        behaviour: Behaviour::Normal,
+    },
+    HostSpec {
+        names: &["expired.example.com"],
+        addresses: &["192.0.2.101"],
+        leaf: Leaf::Expired,
+        behaviour: Behaviour::Normal,
+    },
+    HostSpec {
+        names: &["someone-else.example.net"],
+        addresses: &["192.0.2.102"],
+        leaf: Leaf::Good,
+        behaviour: Behaviour::Normal,
+    },
+    HostSpec {
+        names: &["self-signed.example.com"],
+        addresses: &["192.0.2.103"],
+        leaf: Leaf::SelfSigned,
+        behaviour: Behaviour::Normal,
+    },
+    HostSpec {
+        names: &["untrusted.example.com"],
+        addresses: &["192.0.2.104"],
+        leaf: Leaf::Untrusted,
+        behaviour: Behaviour::Normal,
+    },
+    HostSpec {
+        names: &["no-intermediate.example.com"],
+        addresses: &["192.0.2.105"],
+        leaf: Leaf::MissingIntermediate,
+        behaviour: Behaviour::Normal,
+    },
+    HostSpec {
+        names: &["hrr.example.com"],
+        addresses: &["192.0.2.106"],
+        leaf: Leaf::Good,
+        behaviour: Behaviour::P256Only,
+    },
+    HostSpec {
+        names: &["tls12.example.com"],
+        addresses: &["192.0.2.107"],
+        leaf: Leaf::Good,
+        behaviour: Behaviour::Tls12Only,
+    },
+];
 
 /// A running TLS host.
 pub struct RunningHost {
+    pub spec: HostSpec,
     pub local: SocketAddr,
     task: tokio::task::JoinHandle<()>,
 }
@@ -27,16 +97,29 @@ impl Drop for RunningHost {
     }
 }
 
-/// Starts the host on `bind` with `cert`.
-pub async fn start(bind: SocketAddr, cert: Arc<rustls::sign::CertifiedKey>) -> Result<RunningHost> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+fn server_config(spec: &HostSpec, cert: Arc<rustls::sign::CertifiedKey>) -> Result<rustls::ServerConfig> {
+    let mut provider = rustls::crypto::ring::default_provider();
+    if spec.behaviour == Behaviour::P256Only {
+        provider.kx_groups = vec![rustls::crypto::ring::kx_group::SECP256R1];
+    }
+    let versions: &[&rustls::SupportedProtocolVersion] = match spec.behaviour {
+        Behaviour::Tls12Only => &[&rustls::version::TLS12],
+        _ => &[&rustls::version::TLS13, &rustls::version::TLS12],
+    };
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(provider))
+        .with_protocol_versions(versions)
         .map_err(|e| Error::usage("sandbox TLS host", e.to_string(), "report this"))?
         .with_no_client_auth()
         .with_cert_resolver(Arc::new(super::pki::OneCert(cert)));
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    Ok(config)
+}
+
+/// Starts `spec` on `bind` with a certificate from `pki`.
+pub async fn start(spec: HostSpec, bind: SocketAddr, pki: &Pki) -> Result<RunningHost> {
+    let ips: Vec<IpAddr> = spec.addresses.iter().map(|a| a.parse().expect("valid")).collect();
+    let cert = pki.issue(spec.names, &ips, spec.leaf)?;
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server_config(&spec, cert)?));
     let listener = TcpListener::bind(bind)
         .await
         .map_err(|e| Error::io(bind.to_string(), e))?;
@@ -59,5 +142,5 @@ pub async fn start(bind: SocketAddr, cert: Arc<rustls::sign::CertifiedKey>) -> R
             });
         }
     });
-    Ok(RunningHost { local, task })
+    Ok(RunningHost { spec, local, task })
 }

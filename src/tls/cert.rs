@@ -56,3 +56,9 @@ fn oid_name(oid: &x509_parser::der_parser::oid::Oid) -> String {
         other => other.to_string(),
     }
 }
+
+/// The certificate's subject and issuer, as text.
+pub fn subject_issuer(der: &[u8]) -> Option<(String, String)> {
+    let (_, cert) = X509Certificate::from_der(der).ok()?;
+    Some((cert.subject().to_string(), cert.issuer().to_string()))
+}

@@ -168,7 +168,7 @@ pub async fn trace(opts: &TlsOptions, net: &Network) -> Result<Trace> {
         let notes = notes_for(&e);
         trace.push(e, notes);
     }
-    summary.error = error.clone();
+    summary.error = error.map(|e| refine_error(e, &summary.chain));
     if summary.version.as_deref() == Some("TLS 1.2") {
         summary.error.get_or_insert_with(|| {
             "this server chose TLS 1.2: it does not speak TLS 1.3 (only the plaintext messages can be shown)"
@@ -210,6 +210,19 @@ fn explain_error(e: &std::io::Error) -> String {
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// An unknown-issuer failure said precisely, from the chain the server actually sent.
+fn refine_error(error: String, chain: &[super::events::ChainLink]) -> String {
+    if !error.contains("unknown issuer") {
+        return error;
+    }
+    match chain {
+        [only] if only.subject == only.issuer => format!("certificate check failed: the certificate is self-signed ({}): no trusted authority vouches for it", only.subject),
+        [only] => format!("certificate check failed: missing intermediate: the server sent only its own certificate, issued by {}, without that issuer's certificate, so no path leads to a trusted root", only.issuer),
+        [.., last] => format!("certificate check failed: unknown issuer: the chain ends at {}, which this client does not trust (give --cacert for a private CA)", last.issuer),
+        [] => error,
+    }
 }
 
 /// Teaching notes for the main messages.

@@ -64,6 +64,7 @@ struct Found {
     app_records: u32,
     app_bytes: usize,
     last_handshake_us: u64,
+    chain: Vec<super::events::ChainLink>,
 }
 
 /// Decodes a tapped connection. `secrets` maps key-log labels to secrets for this connection.
@@ -113,6 +114,7 @@ pub fn decode(chunks: &[Chunk], secrets: &HashMap<String, Vec<u8>>, show_secrets
         finished_verified,
         application_records: found.app_records,
         application_bytes: found.app_bytes,
+        chain: found.chain.clone(),
         error: None,
     };
     (out, summary)
@@ -121,17 +123,31 @@ pub fn decode(chunks: &[Chunk], secrets: &HashMap<String, Vec<u8>>, show_secrets
 /// Recomputes the server Finished: HMAC(finished_key, Transcript-Hash(ClientHello..CertificateVerify)).
 fn finished_check(found: &Found, suite: Option<&Suite>, secrets: &HashMap<String, Vec<u8>>) -> Option<(bool, String)> {
     let (suite, finished, secret) = (suite?, found.server_finished.as_ref()?, secrets.get(SERVER_HS)?);
-    if found.hrr {
-        return Some((false, "not checked: after a HelloRetryRequest the transcript starts with a message_hash (RFC 8446 §4.4.1), which netlab does not rebuild yet".to_string()));
-    }
-    let mut transcript = found.client_hellos.first()?.clone();
-    for m in &found.server_transcript {
-        transcript.extend_from_slice(m);
-    }
+    let transcript = if found.hrr {
+        // After a HelloRetryRequest the first ClientHello is replaced by a synthetic
+        // message_hash message: type 254, length HashLen, Hash(ClientHello1) (RFC 8446 §4.4.1).
+        let (first, second) = (found.client_hellos.first()?, found.client_hellos.get(1)?);
+        let digest = suite.hash.digest(first);
+        let mut t = vec![254, 0, 0, digest.len() as u8];
+        t.extend_from_slice(&digest);
+        let (hrr, rest) = found.server_transcript.split_first()?;
+        t.extend_from_slice(hrr);
+        t.extend_from_slice(second);
+        for m in rest {
+            t.extend_from_slice(m);
+        }
+        t
+    } else {
+        let mut t = found.client_hellos.first()?.clone();
+        for m in &found.server_transcript {
+            t.extend_from_slice(m);
+        }
+        t
+    };
     let expected = keys::finished_verify_data(suite.hash, secret, &suite.hash.digest(&transcript));
     let got = finished.get(4..)?;
     Some(if expected == got {
-        (true, format!("server Finished verified: HMAC over the hash of {} handshake messages with the server finished_key matches ({})", found.server_transcript.len() + 1, hex(got)))
+        (true, format!("server Finished verified: HMAC over the transcript hash ({} handshake messages{}) with the server finished_key matches ({})", found.server_transcript.len() + found.client_hellos.len(), if found.hrr { ", the first ClientHello as a message_hash" } else { "" }, hex(got)))
     } else {
         (
             false,
@@ -329,14 +345,24 @@ fn message(direction: Direction, at: u64, t: u8, bytes: &[u8], encrypted: bool, 
                 }
             }
             11 => {
+                // TLS 1.3 adds a request context and per-certificate extensions (RFC 8446 §4.4.2);
+                // TLS 1.2's list is bare (RFC 5246 §7.4.2).
+                let tls13 = found.version.as_deref() != Some("TLS 1.2");
                 let mut r = Reader::new(body);
-                let _context = r.vec8("certificate_request_context")?;
+                if tls13 {
+                    let _context = r.vec8("certificate_request_context")?;
+                }
                 let mut list = Reader::new(r.vec24("certificate_list")?);
                 let mut n = 0;
                 while list.left() > 0 {
                     let der = list.vec24("cert_data")?;
-                    let _exts = list.vec16("extensions")?;
+                    if tls13 {
+                        let _exts = list.vec16("extensions")?;
+                    }
                     m.details.push(format!("[{n}] {}", super::cert::describe(der)));
+                    if let Some((subject, issuer)) = super::cert::subject_issuer(der) {
+                        found.chain.push(super::events::ChainLink { subject, issuer });
+                    }
                     n += 1;
                 }
             }

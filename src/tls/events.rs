@@ -91,7 +91,17 @@ pub struct TlsSummary {
     pub finished_verified: bool,
     pub application_records: u32,
     pub application_bytes: usize,
+    /// The certificate chain the server sent, leaf first.
+    #[serde(default)]
+    pub chain: Vec<ChainLink>,
     /// Why the handshake failed, when it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// One certificate of a chain: who it names and who signed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainLink {
+    pub subject: String,
+    pub issuer: String,
 }
