@@ -40,6 +40,13 @@ impl CommandRunner for InProcess {
         let mut input = stdin.unwrap_or("").as_bytes();
         let trace = match &cli.command {
             Command::Cidr(cmd) => cidr_trace(cmd, &mut input)?,
+            Command::Tls(a) => {
+                let offline = crate::net::Network::offline_from_env(
+                    cli.global.offline,
+                    std::env::var("NETLAB_OFFLINE").ok().as_deref(),
+                );
+                super::tls::tls_trace(a, !self.internet, offline)?
+            }
             Command::Dns(a) => {
                 let offline = crate::net::Network::offline_from_env(
                     cli.global.offline,

@@ -61,9 +61,16 @@ fn read_cacert(path: &std::path::Path) -> Result<Vec<rustls::pki_types::Certific
 }
 
 pub(super) fn run_tls(a: &TlsArgs, global: &GlobalOpts, opts: &RenderOpts, io: &mut Io) -> Result<i32> {
-    let (host, port) = split_target(&a.target)?;
     let offline =
         crate::net::Network::offline_from_env(global.offline, std::env::var("NETLAB_OFFLINE").ok().as_deref());
+    let trace = tls_trace(a, global.sandbox, offline)?;
+    write_trace(&trace, global.json, opts, io)?;
+    Ok(trace.outcome.exit_code())
+}
+
+/// Runs `netlab tls` and returns its trace.
+pub(super) fn tls_trace(a: &TlsArgs, sandboxed: bool, offline: bool) -> Result<crate::trace::Trace> {
+    let (host, port) = split_target(&a.target)?;
     let extra = a.cacert.as_deref().map(read_cacert).transpose()?.unwrap_or_default();
     let timeout = Duration::from_millis(a.timeout.max(1));
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -72,7 +79,7 @@ pub(super) fn run_tls(a: &TlsArgs, global: &GlobalOpts, opts: &RenderOpts, io: &
         .build()
         .map_err(|e| Error::io("tokio runtime", e))?;
     let trace = runtime.block_on(async {
-        let sandbox = if global.sandbox {
+        let sandbox = if sandboxed {
             Some(crate::sandbox::Sandbox::start().await?)
         } else {
             None
@@ -97,8 +104,7 @@ pub(super) fn run_tls(a: &TlsArgs, global: &GlobalOpts, opts: &RenderOpts, io: &
         };
         crate::tls::client::trace(&options, &net).await
     })?;
-    write_trace(&trace, global.json, opts, io)?;
-    Ok(trace.outcome.exit_code())
+    Ok(trace)
 }
 
 /// The host's address: on the sandbox, by walking its DNS; otherwise the system's resolver,

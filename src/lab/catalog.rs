@@ -14,6 +14,11 @@ const EMBEDDED: &[(&str, &str, &str)] = &[
         include_str!("../../labs/01-dns/README.md"),
     ),
     (
+        "02-tls13",
+        include_str!("../../labs/02-tls13/lab.toml"),
+        include_str!("../../labs/02-tls13/README.md"),
+    ),
+    (
         "04-cidr",
         include_str!("../../labs/04-cidr/lab.toml"),
         include_str!("../../labs/04-cidr/README.md"),
@@ -158,7 +163,7 @@ mod tests {
             .get("99-nope")
             .unwrap_err()
             .one_line()
-            .contains("labs: 01-dns, 04-cidr"));
+            .contains("labs: 01-dns, 02-tls13, 04-cidr"));
     }
 
     #[test]

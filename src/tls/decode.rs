@@ -109,7 +109,12 @@ pub fn decode(chunks: &[Chunk], secrets: &HashMap<String, Vec<u8>>, show_secrets
         cipher_suite: found.suite.map(|s| named(s, handshake::cipher_suite_name).name),
         key_exchange_group: found.group.clone(),
         alpn: found.alpn.clone(),
-        round_trips: if found.hrr { 2 } else { 1 },
+        // TLS 1.3: one round trip, two after a HelloRetryRequest; TLS 1.2's full handshake: two.
+        round_trips: if found.hrr || found.version.as_deref() == Some("TLS 1.2") {
+            2
+        } else {
+            1
+        },
         handshake_us: found.last_handshake_us,
         finished_verified,
         application_records: found.app_records,
