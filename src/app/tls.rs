@@ -101,6 +101,7 @@ pub(super) fn tls_trace(a: &TlsArgs, sandboxed: bool, offline: bool) -> Result<c
             timeout,
             show_secrets: a.show_secrets,
             keylog: a.keylog.clone(),
+            request: true,
         };
         crate::tls::client::trace(&options, &net).await
     })?;

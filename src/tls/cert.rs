@@ -3,11 +3,13 @@
 
 use x509_parser::prelude::*;
 
-/// Describes a DER certificate in one line, or says why it does not parse.
-pub fn describe(der: &[u8]) -> String {
+/// Describes a DER certificate in one line (or says why it does not parse), with its subject
+/// and issuer when it parses.
+pub fn describe(der: &[u8]) -> (String, Option<(String, String)>) {
     let Ok((_, cert)) = X509Certificate::from_der(der) else {
-        return format!("{} octets that do not parse as a certificate", der.len());
+        return (format!("{} octets that do not parse as a certificate", der.len()), None);
     };
+    let parties = Some((cert.subject().to_string(), cert.issuer().to_string()));
     let names: Vec<String> = cert
         .subject_alternative_name()
         .ok()
@@ -35,14 +37,15 @@ pub fn describe(der: &[u8]) -> String {
         Err(_) => "unreadable key".to_string(),
     };
     let sig = oid_name(&cert.signature_algorithm.algorithm);
-    format!(
+    let line = format!(
         "subject {}; issuer {}; names [{}]; valid {} to {}; {key_desc}; signed with {sig}",
         cert.subject(),
         cert.issuer(),
         names.join(", "),
         cert.validity().not_before.to_rfc2822().unwrap_or_default(),
         cert.validity().not_after.to_rfc2822().unwrap_or_default(),
-    )
+    );
+    (line, parties)
 }
 
 fn oid_name(oid: &x509_parser::der_parser::oid::Oid) -> String {
@@ -55,10 +58,4 @@ fn oid_name(oid: &x509_parser::der_parser::oid::Oid) -> String {
         "1.3.101.112" => "Ed25519".into(),
         other => other.to_string(),
     }
-}
-
-/// The certificate's subject and issuer, as text.
-pub fn subject_issuer(der: &[u8]) -> Option<(String, String)> {
-    let (_, cert) = X509Certificate::from_der(der).ok()?;
-    Some((cert.subject().to_string(), cert.issuer().to_string()))
 }

@@ -42,6 +42,8 @@ pub struct TlsOptions {
     pub show_secrets: bool,
     /// Write an NSS key log here (0600), for Wireshark.
     pub keylog: Option<PathBuf>,
+    /// After the handshake, send one HTTP/1.1 request and read the answer.
+    pub request: bool,
 }
 
 /// One key-log line: label, client random, secret.
@@ -139,13 +141,15 @@ pub async fn trace(opts: &TlsOptions, net: &Network) -> Result<Trace> {
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     let error = match tokio::time::timeout(opts.timeout, connector.connect(server_name, tap)).await {
         Ok(Ok(mut tls)) => {
-            let request = format!(
-                "GET / HTTP/1.1\r\nhost: {}\r\nuser-agent: netlab\r\nconnection: close\r\n\r\n",
-                opts.host
-            );
-            let _ = tls.write_all(request.as_bytes()).await;
-            let mut body = Vec::new();
-            let _ = tokio::time::timeout(opts.timeout, (&mut tls).take(1 << 16).read_to_end(&mut body)).await;
+            if opts.request {
+                let request = format!(
+                    "GET / HTTP/1.1\r\nhost: {}\r\nuser-agent: netlab\r\nconnection: close\r\n\r\n",
+                    opts.host
+                );
+                let _ = tls.write_all(request.as_bytes()).await;
+                let mut body = Vec::new();
+                let _ = tokio::time::timeout(opts.timeout, (&mut tls).take(1 << 16).read_to_end(&mut body)).await;
+            }
             None
         }
         Ok(Err(e)) => Some(explain_error(&e)),

@@ -364,8 +364,9 @@ fn message(direction: Direction, at: u64, t: u8, bytes: &[u8], encrypted: bool, 
                     if tls13 {
                         let _exts = list.vec16("extensions")?;
                     }
-                    m.details.push(format!("[{n}] {}", super::cert::describe(der)));
-                    if let Some((subject, issuer)) = super::cert::subject_issuer(der) {
+                    let (line, parties) = super::cert::describe(der);
+                    m.details.push(format!("[{n}] {line}"));
+                    if let Some((subject, issuer)) = parties {
                         found.chain.push(super::events::ChainLink { subject, issuer });
                     }
                     n += 1;
