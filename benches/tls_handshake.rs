@@ -58,6 +58,8 @@ fn main() {
             show_secrets: false,
             keylog: None,
             request: false,
+            groups: Vec::new(),
+            ciphers: Vec::new(),
         };
         let start = Instant::now();
         let mut n_traced = 0u32;

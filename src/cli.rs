@@ -164,6 +164,13 @@ pub struct TlsArgs {
     /// Also trust the CA certificates in this PEM file (curl's spelling)
     #[arg(long, value_name = "FILE")]
     pub cacert: Option<PathBuf>,
+    /// Offer only these key-exchange groups, in order (x25519, secp256r1, secp384r1); the first
+    /// gets a key share, and a server that does not accept it answers with a HelloRetryRequest
+    #[arg(long, value_name = "GROUP", value_delimiter = ',')]
+    pub groups: Vec<String>,
+    /// Offer only these cipher suites, in order (IANA names, e.g. TLS13_CHACHA20_POLY1305_SHA256)
+    #[arg(long, value_name = "SUITE", value_delimiter = ',')]
+    pub ciphers: Vec<String>,
     /// Print this connection's secrets, keys and IVs
     #[arg(long)]
     pub show_secrets: bool,

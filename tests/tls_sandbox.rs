@@ -258,3 +258,30 @@ fn a_tls12_only_server_is_shown_and_said_plainly() {
         .unwrap()
         .contains("CN=tls12.example.com"));
 }
+
+#[test]
+fn groups_and_ciphers_choose_what_is_offered() {
+    let (v, code) = trace(&[
+        "www.example.com",
+        "--groups",
+        "secp384r1",
+        "--ciphers",
+        "TLS13_CHACHA20_POLY1305_SHA256",
+    ]);
+    assert_eq!(code, 0);
+    let s = of_type(&v, "tls.summary")[0];
+    assert_eq!(s["cipher_suite"], "TLS_CHACHA20_POLY1305_SHA256");
+    assert_eq!(s["key_exchange_group"], "secp384r1");
+    assert_eq!(
+        of_type(&v, "tls.finished_check")[0]["verified"],
+        true,
+        "ChaCha20-Poly1305 records decrypt too"
+    );
+    netlab()
+        .args(["tls", "www.example.com", "--sandbox", "--groups", "x448"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--groups x448: is not a group this client supports",
+        ));
+}

@@ -102,6 +102,8 @@ pub(super) fn tls_trace(a: &TlsArgs, sandboxed: bool, offline: bool) -> Result<c
             show_secrets: a.show_secrets,
             keylog: a.keylog.clone(),
             request: true,
+            groups: a.groups.clone(),
+            ciphers: a.ciphers.clone(),
         };
         crate::tls::client::trace(&options, &net).await
     })?;

@@ -44,6 +44,69 @@ pub struct TlsOptions {
     pub keylog: Option<PathBuf>,
     /// After the handshake, send one HTTP/1.1 request and read the answer.
     pub request: bool,
+    /// Key-exchange groups to offer, in order (empty: rustls's defaults).
+    pub groups: Vec<String>,
+    /// Cipher suites to offer, in order (empty: rustls's defaults).
+    pub ciphers: Vec<String>,
+}
+
+/// The key-exchange groups the client can offer, by their IANA names.
+fn group_by_name(name: &str) -> Option<&'static dyn rustls::crypto::SupportedKxGroup> {
+    use rustls::crypto::ring::kx_group;
+    Some(match name.to_ascii_lowercase().as_str() {
+        "x25519" => kx_group::X25519,
+        "secp256r1" | "p-256" | "p256" => kx_group::SECP256R1,
+        "secp384r1" | "p-384" | "p384" => kx_group::SECP384R1,
+        _ => return None,
+    })
+}
+
+/// The cipher suites the client can offer, by their IANA names.
+fn suite_by_name(name: &str) -> Option<rustls::SupportedCipherSuite> {
+    rustls::crypto::ring::ALL_CIPHER_SUITES
+        .iter()
+        .copied()
+        .find(|s| s.suite().as_str().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+}
+
+/// The provider with only the groups and suites asked for.
+fn provider(opts: &TlsOptions) -> Result<rustls::crypto::CryptoProvider> {
+    let mut p = rustls::crypto::ring::default_provider();
+    if !opts.groups.is_empty() {
+        p.kx_groups = opts
+            .groups
+            .iter()
+            .map(|g| {
+                group_by_name(g).ok_or_else(|| {
+                    Error::usage(
+                        format!("--groups {g}"),
+                        "is not a group this client supports",
+                        "use x25519, secp256r1 or secp384r1",
+                    )
+                })
+            })
+            .collect::<Result<_>>()?;
+    }
+    if !opts.ciphers.is_empty() {
+        let known: Vec<&str> = rustls::crypto::ring::ALL_CIPHER_SUITES
+            .iter()
+            .filter_map(|s| s.suite().as_str())
+            .collect();
+        p.cipher_suites = opts
+            .ciphers
+            .iter()
+            .map(|c| {
+                suite_by_name(c).ok_or_else(|| {
+                    Error::usage(
+                        format!("--ciphers {c}"),
+                        "is not a cipher suite this client supports",
+                        format!("use one of {}", known.join(", ")),
+                    )
+                })
+            })
+            .collect::<Result<_>>()?;
+    }
+    Ok(p)
 }
 
 /// One key-log line: label, client random, secret.
@@ -79,7 +142,7 @@ fn client_config(opts: &TlsOptions, keylog: Arc<Collector>) -> Result<rustls::Cl
             )
         })?;
     }
-    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(provider(opts)?))
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .map_err(|e| Error::usage("TLS", e.to_string(), "report this"))?
         .with_root_certificates(store)
