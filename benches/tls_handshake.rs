@@ -60,6 +60,7 @@ fn main() {
             request: false,
             groups: Vec::new(),
             ciphers: Vec::new(),
+            resume: false,
         };
         let start = Instant::now();
         let mut n_traced = 0u32;

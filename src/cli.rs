@@ -145,6 +145,7 @@ Examples:
   netlab tls www.example.com --sandbox                  the whole TLS 1.3 handshake, decrypted
   netlab tls www.example.com --sandbox --show-secrets   plus this connection's key schedule
   netlab tls www.example.com --sandbox --keylog keys.txt    NSS key log for Wireshark (0600)
+  netlab tls www.example.com --sandbox --resume         a second, resumed handshake (PSK)
   netlab tls example.org:443 --cacert my-ca.pem         trust a private CA too
 
 netlab records the bytes on the wire, takes the traffic secrets from rustls's key log, decrypts
@@ -171,6 +172,9 @@ pub struct TlsArgs {
     /// Offer only these cipher suites, in order (IANA names, e.g. TLS13_CHACHA20_POLY1305_SHA256)
     #[arg(long, value_name = "SUITE", value_delimiter = ',')]
     pub ciphers: Vec<String>,
+    /// Connect twice: the second connection resumes with the first one's session ticket (PSK)
+    #[arg(long)]
+    pub resume: bool,
     /// Print this connection's secrets, keys and IVs
     #[arg(long)]
     pub show_secrets: bool,

@@ -285,3 +285,28 @@ fn groups_and_ciphers_choose_what_is_offered() {
             "--groups x448: is not a group this client supports",
         ));
 }
+
+#[test]
+fn resume_makes_a_second_psk_handshake_without_a_certificate() {
+    let (v, code) = trace(&["www.example.com", "--resume"]);
+    assert_eq!(code, 0);
+    let summaries = of_type(&v, "tls.summary");
+    assert_eq!(summaries.len(), 2);
+    assert_eq!(summaries[0]["resumed"], false);
+    assert_eq!(summaries[1]["resumed"], true);
+    assert!(
+        summaries[1]["chain"].as_array().unwrap().is_empty(),
+        "no certificate on resumption"
+    );
+    let checks = of_type(&v, "tls.finished_check");
+    assert_eq!(checks.len(), 2);
+    assert!(
+        checks.iter().all(|c| c["verified"] == true),
+        "each connection's own secrets decrypt its records"
+    );
+    let connects: Vec<u64> = of_type(&v, "tls.connect")
+        .iter()
+        .map(|c| c["connection"].as_u64().unwrap())
+        .collect();
+    assert_eq!(connects, [1, 2]);
+}

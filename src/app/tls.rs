@@ -104,6 +104,7 @@ pub(super) fn tls_trace(a: &TlsArgs, sandboxed: bool, offline: bool) -> Result<c
             request: true,
             groups: a.groups.clone(),
             ciphers: a.ciphers.clone(),
+            resume: a.resume,
         };
         crate::tls::client::trace(&options, &net).await
     })?;

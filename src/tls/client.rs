@@ -44,6 +44,8 @@ pub struct TlsOptions {
     pub keylog: Option<PathBuf>,
     /// After the handshake, send one HTTP/1.1 request and read the answer.
     pub request: bool,
+    /// Connect twice: the second connection resumes with the first one's session ticket.
+    pub resume: bool,
     /// Key-exchange groups to offer, in order (empty: rustls's defaults).
     pub groups: Vec<String>,
     /// Cipher suites to offer, in order (empty: rustls's defaults).
@@ -152,7 +154,8 @@ fn client_config(opts: &TlsOptions, keylog: Arc<Collector>) -> Result<rustls::Cl
     Ok(config)
 }
 
-/// Connects, handshakes, sends one HTTP/1.1 request, and returns the decoded trace.
+/// Connects, handshakes (twice with `resume`: the second time with the first connection's
+/// session ticket), and returns the decoded trace.
 pub async fn trace(opts: &TlsOptions, net: &Network) -> Result<Trace> {
     let sni = opts.sni.clone().unwrap_or_else(|| opts.host.clone());
     let server_name = ServerName::try_from(sni.clone()).map_err(|_| {
@@ -164,8 +167,62 @@ pub async fn trace(opts: &TlsOptions, net: &Network) -> Result<Trace> {
     })?;
     let route = net.route(opts.address)?;
     let collector = Arc::new(Collector::default());
-    let config = client_config(opts, collector.clone())?;
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(client_config(opts, collector.clone())?));
     let mut trace = TraceBuilder::new("tls", "tls");
+    let mut outcome = Outcome::Ok;
+    for connection in 1..=if opts.resume { 2u8 } else { 1 } {
+        let summary = one_connection(
+            opts,
+            &connector,
+            &server_name,
+            &route,
+            &collector,
+            connection,
+            &mut trace,
+        )
+        .await?;
+        if let Some(e) = &summary.error {
+            outcome = Outcome::Negative { reason: e.clone() };
+        }
+        let failed = summary.error.is_some();
+        trace.push(TlsEvent::Summary(summary), Vec::new());
+        if failed {
+            break;
+        }
+    }
+    let logged = collector.0.lock().map(|v| v.clone()).unwrap_or_default();
+    if let Some(path) = &opts.keylog {
+        let text: String = logged
+            .iter()
+            .map(|(l, r, s)| format!("{l} {} {}\n", hex(r), hex(s)))
+            .collect();
+        crate::fsutil::write_atomic(path, text.as_bytes()).map_err(|e| Error::io(path, e))?;
+    }
+    Ok(trace.finish(outcome))
+}
+
+/// The client random of the first ClientHello in a recording: it names the connection's secrets
+/// in the key log (record header 5 octets, handshake header 4, legacy_version 2, then 32).
+fn client_random(chunks: &[super::tap::Chunk]) -> Option<Vec<u8>> {
+    let bytes: Vec<u8> = chunks
+        .iter()
+        .filter(|c| c.direction == super::tap::Direction::ClientToServer)
+        .flat_map(|c| c.bytes.iter().copied())
+        .take(43)
+        .collect();
+    bytes.get(11..43).map(<[u8]>::to_vec)
+}
+
+/// One TCP connection and TLS handshake, decoded into `trace`; returns its summary.
+async fn one_connection(
+    opts: &TlsOptions,
+    connector: &tokio_rustls::TlsConnector,
+    server_name: &ServerName<'static>,
+    route: &crate::net::Route,
+    collector: &Collector,
+    connection: u8,
+    trace: &mut TraceBuilder,
+) -> Result<super::events::TlsSummary> {
     let started = Instant::now();
     let tcp = match tokio::time::timeout(opts.timeout, TcpStream::connect(route.via)).await {
         Ok(Ok(s)) => s,
@@ -185,26 +242,32 @@ pub async fn trace(opts: &TlsOptions, net: &Network) -> Result<Trace> {
         }
     };
     let connect_us = started.elapsed().as_micros() as u64;
-    trace.push(
-        TlsEvent::Connect {
-            host: opts.host.clone(),
-            address: opts.address.to_string(),
-            via: (route.via != route.target).then(|| route.via.to_string()),
-            sni: sni.clone(),
-            connect_us,
-        },
-        vec![Note::new(
+    let note = if connection == 1 {
+        Note::new(
             "tls.tcp",
             "TLS runs over a TCP connection: one round trip (SYN, SYN-ACK) before the first TLS byte.",
             Some("RFC 9293 §3.5"),
-        )],
+        )
+    } else {
+        Note::new("tls.resume", "A second connection, offering the session ticket from the first (pre_shared_key): the server can skip the certificate and its signature.", Some("RFC 8446 §2.2"))
+    };
+    trace.push(
+        TlsEvent::Connect {
+            connection,
+            host: opts.host.clone(),
+            address: opts.address.to_string(),
+            via: (route.via != route.target).then(|| route.via.to_string()),
+            sni: server_name.to_str().into_owned(),
+            connect_us,
+        },
+        vec![note],
     );
     let recording = Recording::default();
     let tap = Tap::new(tcp, started, recording.clone());
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-    let error = match tokio::time::timeout(opts.timeout, connector.connect(server_name, tap)).await {
+    let error = match tokio::time::timeout(opts.timeout, connector.connect(server_name.clone(), tap)).await {
         Ok(Ok(mut tls)) => {
-            if opts.request {
+            if opts.request || opts.resume {
+                // Reading the answer also takes in the session tickets that resumption needs.
                 let request = format!(
                     "GET / HTTP/1.1\r\nhost: {}\r\nuser-agent: netlab\r\nconnection: close\r\n\r\n",
                     opts.host
@@ -221,16 +284,15 @@ pub async fn trace(opts: &TlsOptions, net: &Network) -> Result<Trace> {
             opts.timeout.as_millis()
         )),
     };
+    let chunks = recording.chunks();
+    let random = client_random(&chunks);
     let logged = collector.0.lock().map(|v| v.clone()).unwrap_or_default();
-    if let Some(path) = &opts.keylog {
-        let text: String = logged
-            .iter()
-            .map(|(l, r, s)| format!("{l} {} {}\n", hex(r), hex(s)))
-            .collect();
-        crate::fsutil::write_atomic(path, text.as_bytes()).map_err(|e| Error::io(path, e))?;
-    }
-    let secrets: HashMap<String, Vec<u8>> = logged.into_iter().map(|(l, _, s)| (l, s)).collect();
-    let (events, mut summary) = decode(&recording.chunks(), &secrets, opts.show_secrets);
+    let secrets: HashMap<String, Vec<u8>> = logged
+        .into_iter()
+        .filter(|(_, r, _)| Some(r) == random.as_ref())
+        .map(|(l, _, s)| (l, s))
+        .collect();
+    let (events, mut summary) = decode(&chunks, &secrets, opts.show_secrets);
     for e in events {
         let notes = notes_for(&e);
         trace.push(e, notes);
@@ -242,12 +304,7 @@ pub async fn trace(opts: &TlsOptions, net: &Network) -> Result<Trace> {
                 .to_string()
         });
     }
-    let outcome = match &summary.error {
-        Some(e) => Outcome::Negative { reason: e.clone() },
-        None => Outcome::Ok,
-    };
-    trace.push(TlsEvent::Summary(summary), Vec::new());
-    Ok(trace.finish(outcome))
+    Ok(summary)
 }
 
 /// rustls's error, said plainly, naming the failed check.

@@ -65,6 +65,7 @@ struct Found {
     app_bytes: usize,
     last_handshake_us: u64,
     chain: Vec<super::events::ChainLink>,
+    resumed: bool,
 }
 
 /// Decodes a tapped connection. `secrets` maps key-log labels to secrets for this connection.
@@ -120,6 +121,7 @@ pub fn decode(chunks: &[Chunk], secrets: &HashMap<String, Vec<u8>>, show_secrets
         application_records: found.app_records,
         application_bytes: found.app_bytes,
         chain: found.chain.clone(),
+        resumed: found.resumed,
         error: None,
     };
     (out, summary)
@@ -324,6 +326,7 @@ fn message(direction: Direction, at: u64, t: u8, bytes: &[u8], encrypted: bool, 
                         found.version =
                             Some(ext("supported_versions").unwrap_or_else(|| hello.legacy_version.name.clone()));
                         found.group = ext("key_share").map(|k| k.split(' ').next().unwrap_or_default().to_string());
+                        found.resumed = hello.extensions.iter().any(|e| e.ext_type.name == "pre_shared_key");
                     }
                 }
                 m.hello = Some(hello);

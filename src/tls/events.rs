@@ -13,6 +13,8 @@ pub enum TlsEvent {
     /// The TCP connection under TLS.
     #[serde(rename = "tls.connect")]
     Connect {
+        /// 1, or 2 for the resumed connection of `--resume`.
+        connection: u8,
         host: String,
         address: String,
         via: Option<String>,
@@ -91,6 +93,9 @@ pub struct TlsSummary {
     pub finished_verified: bool,
     pub application_records: u32,
     pub application_bytes: usize,
+    /// The server accepted a pre-shared key (a resumed session): no certificate this time.
+    #[serde(default)]
+    pub resumed: bool,
     /// The certificate chain the server sent, leaf first.
     #[serde(default)]
     pub chain: Vec<ChainLink>,

@@ -13,6 +13,7 @@ pub fn event(out: &mut String, e: &TlsEvent, notes: &[Note], opts: &RenderOpts) 
     let p = &opts.palette;
     match e {
         TlsEvent::Connect {
+            connection,
             host,
             address,
             via,
@@ -20,6 +21,13 @@ pub fn event(out: &mut String, e: &TlsEvent, notes: &[Note], opts: &RenderOpts) 
             connect_us,
         } => {
             let via = via.as_ref().map(|v| format!(" via {v}")).unwrap_or_default();
+            if *connection > 1 {
+                let _ = writeln!(
+                    out,
+                    "\n{}-- connection {connection}: resuming with the session ticket --{}",
+                    p.bold, p.reset
+                );
+            }
             let _ = writeln!(
                 out,
                 "{}client{}  <->  {}{host}{} {address}{via}  (SNI {sni}; TCP connected in {:.1} ms)",
@@ -87,8 +95,9 @@ fn summary(out: &mut String, s: &TlsSummary, opts: &RenderOpts) {
     let or = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
     let _ = writeln!(
         out,
-        "\n{};; {} {} with {} (key exchange {}), ALPN {}; {} round trip(s), handshake {:.1} ms; {} application record(s), {} B{}",
+        "\n{};; {}{} {} with {} (key exchange {}), ALPN {}; {} round trip(s), handshake {:.1} ms; {} application record(s), {} B{}",
         p.bold,
+        if s.resumed { "resumed (PSK) " } else { "" },
         or(&s.version),
         if s.finished_verified { "handshake, Finished verified," } else { "handshake," },
         or(&s.cipher_suite),
