@@ -91,17 +91,9 @@ pub(super) fn dns_trace(a: &crate::cli::DnsArgs, sandboxed: bool, offline: bool)
             "add @IP, --resolver IP or --system",
         ));
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Error::io("tokio runtime", e))?;
+    let runtime = super::runtime()?;
     let trace = runtime.block_on(async {
-        let sandbox = if sandboxed {
-            Some(crate::sandbox::Sandbox::start().await?)
-        } else {
-            None
-        };
+        let sandbox = super::sandbox_if(sandboxed).await?;
         let net = match &sandbox {
             Some(s) => s.network(),
             None => crate::net::Network { offline, book: None },
@@ -218,11 +210,7 @@ fn dns_options(a: &crate::cli::DnsArgs, words: &[String]) -> Result<crate::dns::
 
 /// `netlab sandbox up`: starts the servers, prints the address book and how to use it, waits.
 pub(super) fn run_sandbox_up(a: &crate::cli::SandboxUpArgs, io: &mut Io) -> Result<i32> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Error::io("tokio runtime", e))?;
+    let runtime = super::runtime()?;
     runtime.block_on(async {
         let sandbox = crate::sandbox::Sandbox::start_with(a.bind_127).await?;
         let mut text = String::from("netlab sandbox: name servers (virtual address -> the socket that serves it)\n");

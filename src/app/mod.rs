@@ -138,3 +138,21 @@ fn out(io: &mut Io, text: &str) -> Result<()> {
         .and_then(|()| io.stdout.flush())
         .map_err(|e| Error::io("-", e))
 }
+
+/// The async runtime the network commands run on: two workers, like the machine.
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("tokio runtime", e))
+}
+
+/// Starts the sandbox when the command runs against it.
+async fn sandbox_if(sandboxed: bool) -> Result<Option<crate::sandbox::Sandbox>> {
+    Ok(if sandboxed {
+        Some(crate::sandbox::Sandbox::start().await?)
+    } else {
+        None
+    })
+}

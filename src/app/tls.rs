@@ -73,17 +73,9 @@ pub(super) fn tls_trace(a: &TlsArgs, sandboxed: bool, offline: bool) -> Result<c
     let (host, port) = split_target(&a.target)?;
     let extra = a.cacert.as_deref().map(read_cacert).transpose()?.unwrap_or_default();
     let timeout = Duration::from_millis(a.timeout.max(1));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Error::io("tokio runtime", e))?;
+    let runtime = super::runtime()?;
     let trace = runtime.block_on(async {
-        let sandbox = if sandboxed {
-            Some(crate::sandbox::Sandbox::start().await?)
-        } else {
-            None
-        };
+        let sandbox = super::sandbox_if(sandboxed).await?;
         let (net, roots) = match &sandbox {
             Some(s) => (s.network(), Roots::Only([vec![s.ca_cert.clone()], extra].concat())),
             None => (crate::net::Network { offline, book: None }, Roots::Web(extra)),
