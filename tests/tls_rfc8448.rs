@@ -199,3 +199,18 @@ fn a_wrong_sequence_number_or_a_flipped_bit_fails_authentication() {
     flipped[10] ^= 1;
     assert!(keys::decrypt_record(&suite, &keys, 0, &r.header, &flipped).is_err());
 }
+
+/// JA3 and JA4 of RFC 8448's ClientHello, against values computed independently (Python's
+/// hashlib over the strings the JA3/JA4 specifications define).
+#[test]
+fn fingerprints_of_the_rfc8448_client_hello() {
+    use netlab::tls::fingerprint::{ja3, ja3_string, ja4, raw_hello};
+    let v = vectors();
+    let h = raw_hello(&v["client_hello.bytes"]).unwrap();
+    assert_eq!(
+        ja3_string(&h),
+        "771,4865-4867-4866,0-65281-10-35-51-43-13-45-28,29-23-24-25-256-257-258-259-260,"
+    );
+    assert_eq!(ja3(&h), "da4dea34fe6d4ce5f0725df3f2682fa0");
+    assert_eq!(ja4(&h), "t13d030900_55b375c5d22e_59cd3dafc54d");
+}

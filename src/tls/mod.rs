@@ -7,6 +7,7 @@ pub mod cert;
 pub mod client;
 pub mod decode;
 pub mod events;
+pub mod fingerprint;
 pub mod handshake;
 pub mod keys;
 pub mod record;
