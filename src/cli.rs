@@ -147,15 +147,19 @@ Examples:
   netlab tls www.example.com --sandbox --keylog keys.txt    NSS key log for Wireshark (0600)
   netlab tls www.example.com --sandbox --resume         a second, resumed handshake (PSK)
   netlab tls example.org:443 --cacert my-ca.pem         trust a private CA too
+  netlab tls serve                                      what do curl, openssl, browsers offer?
 
 netlab records the bytes on the wire, takes the traffic secrets from rustls's key log, decrypts
 every record itself, and recomputes the server's Finished to prove the transcript is intact.
 Certificate checks are never skipped. Exit status: 0 on a completed handshake, 1 if it failed.";
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct TlsArgs {
+    #[command(subcommand)]
+    pub action: Option<TlsAction>,
     /// HOST or HOST:PORT (default port 443)
-    pub target: String,
+    pub target: Option<String>,
     /// Server name to send (SNI) and check the certificate against (default: HOST)
     #[arg(long, value_name = "NAME")]
     pub sni: Option<String>,
@@ -184,6 +188,28 @@ pub struct TlsArgs {
     /// Timeout for the connection and the handshake, in milliseconds
     #[arg(long, value_name = "MS", default_value_t = 5000)]
     pub timeout: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TlsAction {
+    /// Accept TLS connections and show what each client offers: its ClientHello, JA3 and JA4
+    #[command(
+        after_help = "Example:\n  netlab tls serve --count 1 &\n  curl --cacert ~/.local/share/netlab/serve-root-ca.pem https://localhost:8443/\n\nThe certificate (for localhost) comes from a fresh CA made at start, whose root is written beside the\nprogress file and printed at start. Listens on loopback only."
+    )]
+    Serve(TlsServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TlsServeArgs {
+    /// Loopback address and port to listen on
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8443")]
+    pub listen: std::net::SocketAddr,
+    /// Stop after this many connections
+    #[arg(long, value_name = "N")]
+    pub count: Option<u32>,
+    /// Stop after this many seconds
+    #[arg(long = "for", value_name = "SECONDS")]
+    pub duration: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -310,3 +310,79 @@ fn resume_makes_a_second_psk_handshake_without_a_certificate() {
         .collect();
     assert_eq!(connects, [1, 2]);
 }
+
+#[test]
+fn serve_reports_what_a_client_offered() {
+    use std::io::{BufRead, BufReader};
+    let home = tempfile::tempdir().unwrap();
+    let mut server = std::process::Command::new(assert_cmd::cargo::cargo_bin("netlab"))
+        .args([
+            "--json",
+            "tls",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--count",
+            "1",
+            "--for",
+            "30",
+        ])
+        .env("NETLAB_OFFLINE", "1")
+        .env("NETLAB_HOME", home.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let listening: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert_eq!(listening["type"], "tls.listening");
+    let port = listening["address"]
+        .as_str()
+        .unwrap()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_string();
+    let ca = listening["ca"].as_str().unwrap().to_string();
+    assert!(std::path::Path::new(&ca).exists(), "the CA is written to {ca}");
+
+    let out = netlab()
+        .args(["--json", "tls", &format!("localhost:{port}"), "--cacert", &ca])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let seen: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert!(
+        server.wait().unwrap().success(),
+        "--count 1 ends the server after one client"
+    );
+    assert_eq!(seen["type"], "tls.client");
+    let client = &seen["client"];
+    assert_eq!(client["outcome"], "handshake completed");
+    let ja4 = client["ja4"].as_str().unwrap();
+    // JA4_a: TCP, TLS 1.3, SNI present ("d"), then the cipher and extension counts, then ALPN.
+    assert!(ja4.starts_with("t13d") && ja4.len() == 36, "{ja4}");
+    assert_eq!(&ja4[8..10], "h1", "the client offered http/1.1 first: {ja4}");
+    let ciphers = client["ja3_string"]
+        .as_str()
+        .unwrap()
+        .split(',')
+        .nth(1)
+        .unwrap()
+        .split('-')
+        .count();
+    assert_eq!(
+        ja4[4..6].parse::<usize>().unwrap(),
+        ciphers,
+        "JA4 and JA3 count the same cipher suites"
+    );
+}
+
+#[test]
+fn serve_refuses_anything_but_loopback() {
+    netlab()
+        .args(["tls", "serve", "--listen", "0.0.0.0:8443"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("loopback only"));
+}

@@ -231,7 +231,7 @@ pub(super) fn run_sandbox_up(a: &crate::cli::SandboxUpArgs, io: &mut Io) -> Resu
             ));
         }
         let ca_path = crate::lab::progress::default_path(|k| std::env::var(k).ok())?.with_file_name("sandbox-root-ca.pem");
-        crate::fsutil::write_atomic(&ca_path, pem_certificate(&sandbox.ca_cert).as_bytes()).map_err(|e| Error::io(&ca_path, e))?;
+        crate::fsutil::write_atomic(&ca_path, crate::sandbox::pki::pem_certificate(&sandbox.ca_cert).as_bytes()).map_err(|e| Error::io(&ca_path, e))?;
         text.push_str("\nTLS hosts (virtual address:443 -> the socket that serves it):\n");
         for h in &sandbox.web {
             text.push_str(&format!("  {:<28} {:<24} -> {}\n", h.spec.names[0], h.spec.addresses.join(","), h.local));
@@ -254,31 +254,4 @@ pub(super) fn run_sandbox_up(a: &crate::cli::SandboxUpArgs, io: &mut Io) -> Resu
         drop(sandbox);
         Ok(0)
     })
-}
-
-/// A certificate in PEM (RFC 7468): the DER in base64, 64 columns, between the markers.
-fn pem_certificate(der: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut b64 = String::new();
-    for chunk in der.chunks(3) {
-        let n = (u32::from(chunk[0]) << 16)
-            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*chunk.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                b64.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                b64.push('=');
-            }
-        }
-    }
-    let lines: Vec<&str> = b64
-        .as_bytes()
-        .chunks(64)
-        .map(|l| std::str::from_utf8(l).unwrap_or_default())
-        .collect();
-    format!(
-        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-        lines.join("\n")
-    )
 }

@@ -61,6 +61,9 @@ fn read_cacert(path: &std::path::Path) -> Result<Vec<rustls::pki_types::Certific
 }
 
 pub(super) fn run_tls(a: &TlsArgs, global: &GlobalOpts, opts: &RenderOpts, io: &mut Io) -> Result<i32> {
+    if let Some(crate::cli::TlsAction::Serve(s)) = &a.action {
+        return run_serve(s, global.json, opts, io);
+    }
     let offline =
         crate::net::Network::offline_from_env(global.offline, std::env::var("NETLAB_OFFLINE").ok().as_deref());
     let trace = tls_trace(a, global.sandbox, offline)?;
@@ -70,7 +73,11 @@ pub(super) fn run_tls(a: &TlsArgs, global: &GlobalOpts, opts: &RenderOpts, io: &
 
 /// Runs `netlab tls` and returns its trace.
 pub(super) fn tls_trace(a: &TlsArgs, sandboxed: bool, offline: bool) -> Result<crate::trace::Trace> {
-    let (host, port) = split_target(&a.target)?;
+    let target = a
+        .target
+        .as_deref()
+        .ok_or_else(|| Error::usage("tls", "needs a HOST[:PORT] (or 'serve')", "see 'netlab tls --help'"))?;
+    let (host, port) = split_target(target)?;
     let extra = a.cacert.as_deref().map(read_cacert).transpose()?.unwrap_or_default();
     let timeout = Duration::from_millis(a.timeout.max(1));
     let runtime = super::runtime()?;
@@ -106,6 +113,10 @@ pub(super) fn tls_trace(a: &TlsArgs, sandboxed: bool, offline: bool) -> Result<c
 /// The host's address: on the sandbox, by walking its DNS; otherwise the system's resolver,
 /// which the offline guard does not allow.
 async fn resolve(host: &str, sandboxed: bool, net: &crate::net::Network, offline: bool) -> Result<IpAddr> {
+    // RFC 6761 §6.3: "localhost" is the loopback host and never needs a DNS query.
+    if host.eq_ignore_ascii_case("localhost") {
+        return Ok(IpAddr::from([127, 0, 0, 1]));
+    }
     if sandboxed {
         let walk = crate::dns::walk::WalkOptions {
             name: host.to_string(),
@@ -142,6 +153,66 @@ async fn resolve(host: &str, sandboxed: bool, net: &crate::net::Network, offline
         .next()
         .map(|sa| sa.ip())
         .ok_or_else(|| Error::usage(format!("host '{host}'"), "has no address", "check the name"))
+}
+
+/// `netlab tls serve`: a TLS server on loopback that reports each client's offer.
+fn run_serve(a: &crate::cli::TlsServeArgs, json: bool, opts: &RenderOpts, io: &mut Io) -> Result<i32> {
+    if !crate::net::is_loopback(a.listen.ip()) {
+        return Err(Error::usage(
+            format!("--listen {}", a.listen),
+            "netlab serves on loopback only",
+            "use 127.0.0.1:PORT or [::1]:PORT",
+        ));
+    }
+    let pki = crate::sandbox::pki::Pki::generate()?;
+    let cert = pki.issue(&["localhost"], &[a.listen.ip()], crate::sandbox::pki::Leaf::Good)?;
+    let ca_path = crate::lab::progress::default_path(|k| std::env::var(k).ok())?.with_file_name("serve-root-ca.pem");
+    crate::fsutil::write_atomic(
+        &ca_path,
+        crate::sandbox::pki::pem_certificate(&pki.root.cert).as_bytes(),
+    )
+    .map_err(|e| Error::io(&ca_path, e))?;
+    let mut config =
+        rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+            .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+            .map_err(|e| Error::usage("tls serve", e.to_string(), "report this"))?
+            .with_no_client_auth()
+            .with_cert_resolver(std::sync::Arc::new(crate::sandbox::pki::OneCert(cert)));
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let runtime = super::runtime()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(a.listen).await.map_err(|e| Error::io(a.listen.to_string(), e))?;
+        let local = listener.local_addr().map_err(|e| Error::io(a.listen.to_string(), e))?;
+        if !json {
+            super::out(io, &format!(
+                "netlab tls serve: listening on {local} (certificate for localhost from a fresh CA: {ca})\n  curl --cacert {ca} https://localhost:{port}/\n  netlab tls localhost:{port} --cacert {ca}\n",
+                ca = ca_path.display(),
+                port = local.port()
+            ))?;
+        } else {
+            super::out(io, &format!("{}\n", serde_json::json!({"type": "tls.listening", "address": local.to_string(), "ca": ca_path.display().to_string()})))?;
+        }
+        let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+        let server = tokio::spawn(crate::tls::server::serve(listener, std::sync::Arc::new(config), a.count, tx));
+        let deadline = a.duration.map(|s| tokio::time::Instant::now() + Duration::from_secs(s));
+        loop {
+            let next = match deadline {
+                Some(d) => match tokio::time::timeout_at(d, rx.recv()).await {
+                    Ok(v) => v,
+                    Err(_) => break,
+                },
+                None => tokio::select! {
+                    v = rx.recv() => v,
+                    _ = tokio::signal::ctrl_c() => break,
+                },
+            };
+            let Some(seen) = next else { break };
+            let text = if json { format!("{}\n", serde_json::json!({"type": "tls.client", "schema": "netlab.tls.serve/1", "client": seen})) } else { crate::tls::render::client_seen(&seen, opts) };
+            super::out(io, &text)?;
+        }
+        server.abort();
+        Ok(0)
+    })
 }
 
 #[cfg(test)]

@@ -12,4 +12,5 @@ pub mod handshake;
 pub mod keys;
 pub mod record;
 pub mod render;
+pub mod server;
 pub mod tap;

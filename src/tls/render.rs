@@ -113,3 +113,25 @@ fn summary(out: &mut String, s: &TlsSummary, opts: &RenderOpts) {
         let _ = writeln!(out, "{}failed:{} {e}", p.red, p.reset);
     }
 }
+
+/// One client seen by `netlab tls serve`.
+pub fn client_seen(c: &super::server::ClientSeen, opts: &RenderOpts) -> String {
+    let p = &opts.palette;
+    let mut out = format!("\n{}client {}{}: {}\n", p.bold, c.peer, p.reset, c.outcome);
+    let _ = writeln!(out, "  JA4 {}{}{}", p.green, c.ja4, p.reset);
+    let _ = writeln!(out, "  JA3 {} ({})", c.ja3, c.ja3_string);
+    for r in &c.remarks {
+        let _ = writeln!(out, "  {r}");
+    }
+    let suites: Vec<&str> = c.hello.cipher_suites.iter().map(|s| s.name.as_str()).collect();
+    let _ = writeln!(out, "  cipher suites: {}", suites.join(", "));
+    for x in &c.hello.extensions {
+        let detail = if x.decoded.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", x.decoded.join(", "))
+        };
+        let _ = writeln!(out, "  {}{detail}", x.ext_type.name);
+    }
+    out
+}

@@ -55,20 +55,41 @@ impl Recording {
     }
 }
 
-/// A client-side stream whose writes go client-to-server and reads server-to-client.
+/// A stream that records what it reads and writes. On the client side writes go
+/// client-to-server and reads server-to-client; on the server side the other way round.
 #[derive(Debug)]
 pub struct Tap<S> {
     inner: S,
     started: Instant,
     recording: Recording,
+    reads: Direction,
 }
 
 impl<S> Tap<S> {
+    /// A tap on the client's side of a connection.
     pub fn new(inner: S, started: Instant, recording: Recording) -> Self {
         Tap {
             inner,
             started,
             recording,
+            reads: Direction::ServerToClient,
+        }
+    }
+
+    /// A tap on the server's side of a connection.
+    pub fn server_side(inner: S, started: Instant, recording: Recording) -> Self {
+        Tap {
+            inner,
+            started,
+            recording,
+            reads: Direction::ClientToServer,
+        }
+    }
+
+    fn writes(&self) -> Direction {
+        match self.reads {
+            Direction::ServerToClient => Direction::ClientToServer,
+            Direction::ClientToServer => Direction::ServerToClient,
         }
     }
 }
@@ -79,8 +100,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
         let result = Pin::new(&mut self.inner).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = result {
             let at = self.started.elapsed();
-            self.recording
-                .push(Direction::ServerToClient, at, &buf.filled()[before..]);
+            self.recording.push(self.reads, at, &buf.filled()[before..]);
         }
         result
     }
@@ -91,7 +111,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
         let result = Pin::new(&mut self.inner).poll_write(cx, data);
         if let Poll::Ready(Ok(n)) = result {
             let at = self.started.elapsed();
-            self.recording.push(Direction::ClientToServer, at, &data[..n]);
+            self.recording.push(self.writes(), at, &data[..n]);
         }
         result
     }
