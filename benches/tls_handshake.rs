@@ -61,6 +61,7 @@ fn main() {
             groups: Vec::new(),
             ciphers: Vec::new(),
             resume: false,
+            insecure: false,
         };
         let start = Instant::now();
         let mut n_traced = 0u32;

@@ -179,6 +179,10 @@ pub struct TlsArgs {
     /// Connect twice: the second connection resumes with the first one's session ticket (PSK)
     #[arg(long)]
     pub resume: bool,
+    /// Do not let a failed certificate check stop the connection (curl -k). The check still runs,
+    /// its failure is shown loudly, and the server's signature is still verified
+    #[arg(long, short = 'k')]
+    pub insecure: bool,
     /// Print this connection's secrets, keys and IVs
     #[arg(long)]
     pub show_secrets: bool,

@@ -386,3 +386,54 @@ fn serve_refuses_anything_but_loopback() {
         .code(2)
         .stderr(predicate::str::contains("loopback only"));
 }
+
+#[test]
+fn insecure_goes_on_but_says_loudly_which_check_failed() {
+    for (host, check) in [
+        ("expired.example.com", "expired"),
+        ("wrong-host.example.com", "does not cover this name"),
+        ("self-signed.example.com", "self-signed"),
+        ("untrusted.example.com", "unknown issuer"),
+    ] {
+        let out = netlab()
+            .args(["--json", "tls", "--sandbox", "--insecure", host])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{host}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("--insecure"),
+            "{host}: warned on stderr"
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let summary = of_type(&v, "tls.summary")[0];
+        assert_eq!(summary["insecure"], true);
+        assert!(
+            summary["finished_verified"].as_bool().unwrap(),
+            "{host}: the handshake itself is still checked"
+        );
+        let why = summary["unverified_because"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{host}: {summary}"));
+        assert!(why.contains(check), "{host}: {why}");
+    }
+    let text = netlab()
+        .args(["--color", "never", "tls", "--sandbox", "-k", "expired.example.com"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&text.stdout)
+        .contains("!! INSECURE: certificate check failed: the certificate has expired"));
+
+    let (v, code) = trace(&["--insecure", "www.example.com"]);
+    assert_eq!(code, 0);
+    let summary = of_type(&v, "tls.summary")[0];
+    assert_eq!(summary["insecure"], true);
+    assert!(
+        summary.get("unverified_because").is_none(),
+        "a good certificate passes: {summary}"
+    );
+}

@@ -14,6 +14,7 @@ use tokio::net::TcpStream;
 
 use super::decode::decode;
 use super::events::TlsEvent;
+use super::insecure::RecordingVerifier;
 use super::tap::{Recording, Tap};
 use crate::error::{Error, Result};
 use crate::net::Network;
@@ -50,6 +51,8 @@ pub struct TlsOptions {
     pub groups: Vec<String>,
     /// Cipher suites to offer, in order (empty: rustls's defaults).
     pub ciphers: Vec<String>,
+    /// Let a failed certificate check go on (recorded and shown loudly) instead of stopping.
+    pub insecure: bool,
 }
 
 /// The key-exchange groups the client can offer, by their IANA names.
@@ -126,7 +129,11 @@ impl rustls::KeyLog for Collector {
     }
 }
 
-fn client_config(opts: &TlsOptions, keylog: Arc<Collector>) -> Result<rustls::ClientConfig> {
+/// The client's configuration, and with `--insecure` the verifier that records what it let pass.
+fn client_config(
+    opts: &TlsOptions,
+    keylog: Arc<Collector>,
+) -> Result<(rustls::ClientConfig, Option<Arc<RecordingVerifier>>)> {
     let mut store = rustls::RootCertStore::empty();
     let extra = match &opts.roots {
         Roots::Web(extra) => {
@@ -144,14 +151,26 @@ fn client_config(opts: &TlsOptions, keylog: Arc<Collector>) -> Result<rustls::Cl
             )
         })?;
     }
-    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(provider(opts)?))
+    let provider = Arc::new(provider(opts)?);
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
-        .map_err(|e| Error::usage("TLS", e.to_string(), "report this"))?
-        .with_root_certificates(store)
-        .with_no_client_auth();
+        .map_err(|e| Error::usage("TLS", e.to_string(), "report this"))?;
+    let (mut config, recorder) = if opts.insecure {
+        let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider)
+            .build()
+            .map_err(|e| Error::usage("--cacert", e.to_string(), "give a PEM CA certificate"))?;
+        let recorder = Arc::new(RecordingVerifier::new(webpki));
+        let config = builder
+            .dangerous()
+            .with_custom_certificate_verifier(recorder.clone())
+            .with_no_client_auth();
+        (config, Some(recorder))
+    } else {
+        (builder.with_root_certificates(store).with_no_client_auth(), None)
+    };
     config.key_log = keylog;
     config.alpn_protocols = opts.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
-    Ok(config)
+    Ok((config, recorder))
 }
 
 /// Connects, handshakes (twice with `resume`: the second time with the first connection's
@@ -167,11 +186,12 @@ pub async fn trace(opts: &TlsOptions, net: &Network) -> Result<Trace> {
     })?;
     let route = net.route(opts.address)?;
     let collector = Arc::new(Collector::default());
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(client_config(opts, collector.clone())?));
+    let (config, recorder) = client_config(opts, collector.clone())?;
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     let mut trace = TraceBuilder::new("tls", "tls");
     let mut outcome = Outcome::Ok;
     for connection in 1..=if opts.resume { 2u8 } else { 1 } {
-        let summary = one_connection(
+        let mut summary = one_connection(
             opts,
             &connector,
             &server_name,
@@ -181,6 +201,12 @@ pub async fn trace(opts: &TlsOptions, net: &Network) -> Result<Trace> {
             &mut trace,
         )
         .await?;
+        if let Some(recorder) = &recorder {
+            summary.insecure = true;
+            summary.unverified_because = recorder
+                .take_failure()
+                .map(|e| refine_error(explain_text(&e), &summary.chain));
+        }
         if let Some(e) = &summary.error {
             outcome = Outcome::Negative { reason: e.clone() };
         }
@@ -309,7 +335,11 @@ async fn one_connection(
 
 /// rustls's error, said plainly, naming the failed check.
 fn explain_error(e: &std::io::Error) -> String {
-    let text = e.to_string();
+    explain_text(&e.to_string())
+}
+
+/// A rustls error message said plainly.
+fn explain_text(text: &str) -> String {
     // Match rustls's wording both as Display ("not valid for name") and as Debug (NotValidForName).
     let squashed: String = text.to_lowercase().chars().filter(|c| c.is_alphanumeric()).collect();
     let why = if squashed.contains("unknownissuer") {

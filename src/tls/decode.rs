@@ -123,6 +123,8 @@ pub fn decode(chunks: &[Chunk], secrets: &HashMap<String, Vec<u8>>, show_secrets
         chain: found.chain.clone(),
         resumed: found.resumed,
         error: None,
+        insecure: false,
+        unverified_because: None,
     };
     (out, summary)
 }

@@ -102,6 +102,12 @@ pub struct TlsSummary {
     /// Why the handshake failed, when it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// `--insecure` was given: a failed certificate check did not stop the connection.
+    #[serde(default)]
+    pub insecure: bool,
+    /// With `--insecure`, the certificate check that failed and was let pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unverified_because: Option<String>,
 }
 
 /// One certificate of a chain: who it names and who signed it.

@@ -112,6 +112,23 @@ fn summary(out: &mut String, s: &TlsSummary, opts: &RenderOpts) {
     if let Some(e) = &s.error {
         let _ = writeln!(out, "{}failed:{} {e}", p.red, p.reset);
     }
+    match (&s.unverified_because, s.insecure) {
+        (Some(why), _) => {
+            let _ = writeln!(
+                out,
+                "{}{}!! INSECURE: {why}. --insecure let the connection go on: nothing proves this server is who it claims to be.{}",
+                p.bold, p.red, p.reset
+            );
+        }
+        (None, true) => {
+            let _ = writeln!(
+                out,
+                "{}--insecure was given, but the certificate check passed: the flag changed nothing here.{}",
+                p.yellow, p.reset
+            );
+        }
+        (None, false) => {}
+    }
 }
 
 /// One client seen by `netlab tls serve`.
