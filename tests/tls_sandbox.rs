@@ -311,11 +311,19 @@ fn resume_makes_a_second_psk_handshake_without_a_certificate() {
     assert_eq!(connects, [1, 2]);
 }
 
-#[test]
-fn serve_reports_what_a_client_offered() {
-    use std::io::{BufRead, BufReader};
+/// `netlab tls serve --count 1` on an ephemeral loopback port: its JSON lines and the CA path.
+struct Served {
+    child: std::process::Child,
+    lines: std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+    port: String,
+    ca: String,
+    _home: tempfile::TempDir,
+}
+
+fn serve_once() -> Served {
+    use std::io::BufRead;
     let home = tempfile::tempdir().unwrap();
-    let mut server = std::process::Command::new(assert_cmd::cargo::cargo_bin("netlab"))
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("netlab"))
         .args([
             "--json",
             "tls",
@@ -332,7 +340,7 @@ fn serve_reports_what_a_client_offered() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
     let listening: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
     assert_eq!(listening["type"], "tls.listening");
     let port = listening["address"]
@@ -344,21 +352,51 @@ fn serve_reports_what_a_client_offered() {
         .to_string();
     let ca = listening["ca"].as_str().unwrap().to_string();
     assert!(std::path::Path::new(&ca).exists(), "the CA is written to {ca}");
+    Served {
+        child,
+        lines,
+        port,
+        ca,
+        _home: home,
+    }
+}
 
+impl Served {
+    /// The report on the one client, after which the server must have ended.
+    fn client(mut self) -> Value {
+        let seen: Value = serde_json::from_str(&self.lines.next().unwrap().unwrap()).unwrap();
+        assert!(
+            self.child.wait().unwrap().success(),
+            "--count 1 ends the server after one client"
+        );
+        assert_eq!(seen["type"], "tls.client");
+        seen["client"].clone()
+    }
+}
+
+#[test]
+fn serve_reports_what_a_client_offered() {
+    let served = serve_once();
     let out = netlab()
-        .args(["--json", "tls", &format!("localhost:{port}"), "--cacert", &ca])
+        .args([
+            "--json",
+            "tls",
+            &format!("localhost:{}", served.port),
+            "--cacert",
+            &served.ca,
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-
-    let seen: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
-    assert!(
-        server.wait().unwrap().success(),
-        "--count 1 ends the server after one client"
-    );
-    assert_eq!(seen["type"], "tls.client");
-    let client = &seen["client"];
+    let client = served.client();
     assert_eq!(client["outcome"], "handshake completed");
+    let sni = client["hello"]["extensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["ext_type"]["name"] == "server_name")
+        .map(|x| x["decoded"][0].clone());
+    assert_eq!(sni, Some(Value::from("localhost")), "{client}");
     let ja4 = client["ja4"].as_str().unwrap();
     // JA4_a: TCP, TLS 1.3, SNI present ("d"), then the cipher and extension counts, then ALPN.
     assert!(ja4.starts_with("t13d") && ja4.len() == 36, "{ja4}");
@@ -376,6 +414,28 @@ fn serve_reports_what_a_client_offered() {
         ciphers,
         "JA4 and JA3 count the same cipher suites"
     );
+}
+
+#[test]
+fn serve_logs_curls_handshake_and_tells_curl_its_ja4() {
+    let served = serve_once();
+    let out = std::process::Command::new("curl")
+        .args(["-sS", "--max-time", "20", "--cacert", &served.ca])
+        .arg(format!("https://localhost:{}/", served.port))
+        .output()
+        .expect("curl is installed by .ci/run");
+    assert!(out.status.success(), "curl: {}", String::from_utf8_lossy(&out.stderr));
+    let body = String::from_utf8_lossy(&out.stdout).to_string();
+    let client = served.client();
+    assert_eq!(client["outcome"], "handshake completed");
+    let ja4 = client["ja4"].as_str().unwrap();
+    assert_eq!(
+        body.trim(),
+        format!("your JA4 is {ja4}"),
+        "the server reports to curl what it logged"
+    );
+    // curl (OpenSSL) offers TLS 1.3 with SNI and ALPN h2 first.
+    assert!(ja4.starts_with("t13d") && &ja4[8..10] == "h2", "{ja4}");
 }
 
 #[test]
