@@ -497,3 +497,21 @@ fn insecure_goes_on_but_says_loudly_which_check_failed() {
         "a good certificate passes: {summary}"
     );
 }
+
+#[test]
+fn the_certificate_verify_signature_follows_the_servers_key() {
+    for (host, scheme) in [
+        ("www.example.com", "ecdsa_secp256r1_sha256"),
+        ("p384.example.com", "ecdsa_secp384r1_sha384"),
+        ("ed25519.example.com", "ed25519"),
+    ] {
+        let (v, code) = trace(&[host]);
+        assert_eq!(code, 0, "{host}");
+        let cv = of_type(&v, "tls.message")
+            .into_iter()
+            .find(|m| m["name"] == "CertificateVerify")
+            .unwrap_or_else(|| panic!("{host}: no CertificateVerify"));
+        let detail = cv["details"][0].as_str().unwrap();
+        assert!(detail.starts_with(&format!("{scheme} signature")), "{host}: {detail}");
+    }
+}

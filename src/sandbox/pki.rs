@@ -74,6 +74,25 @@ pub enum Leaf {
     MissingIntermediate,
 }
 
+/// The kind of key a server certificate carries, and so the signature its CertificateVerify
+/// uses (RFC 8446 §4.2.3: ecdsa_secp256r1_sha256, ecdsa_secp384r1_sha384, ed25519).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    P256,
+    P384,
+    Ed25519,
+}
+
+impl KeyKind {
+    fn algorithm(self) -> &'static rcgen::SignatureAlgorithm {
+        match self {
+            KeyKind::P256 => &rcgen::PKCS_ECDSA_P256_SHA256,
+            KeyKind::P384 => &rcgen::PKCS_ECDSA_P384_SHA384,
+            KeyKind::Ed25519 => &rcgen::PKCS_ED25519,
+        }
+    }
+}
+
 /// The sandbox PKI: the trusted root, its intermediate, and an untrusted root.
 pub struct Pki {
     pub root: Authority,
@@ -96,7 +115,18 @@ impl Pki {
     /// A server certificate for `names` (the first is its subject) and `ips`, made as `leaf`
     /// says, with the chain a server would send.
     pub fn issue(&self, names: &[&str], ips: &[IpAddr], leaf: Leaf) -> Result<Arc<CertifiedKey>> {
-        let key = KeyPair::generate().map_err(pki_error)?;
+        self.issue_with_key(names, ips, leaf, KeyKind::P256)
+    }
+
+    /// [`Pki::issue`] with a key of the given kind.
+    pub fn issue_with_key(
+        &self,
+        names: &[&str],
+        ips: &[IpAddr],
+        leaf: Leaf,
+        kind: KeyKind,
+    ) -> Result<Arc<CertifiedKey>> {
+        let key = KeyPair::generate_for(kind.algorithm()).map_err(pki_error)?;
         let mut params =
             CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).map_err(pki_error)?;
         params

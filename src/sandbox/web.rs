@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use super::pki::{Leaf, Pki};
+use super::pki::{KeyKind, Leaf, Pki};
 use crate::error::{Error, Result};
 
 /// How a host speaks TLS.
@@ -29,6 +29,7 @@ pub struct HostSpec {
     pub names: &'static [&'static str],
     pub addresses: &'static [&'static str],
     pub leaf: Leaf,
+    pub key: KeyKind,
     pub behaviour: Behaviour,
 }
 
@@ -38,49 +39,71 @@ pub const HOSTS: &[HostSpec] = &[
         names: &["example.com", "www.example.com", "cdn.example.net"],
         addresses: &["192.0.2.10", "192.0.2.80"],
         leaf: Leaf::Good,
+        key: KeyKind::P256,
         behaviour: Behaviour::Normal,
     },
     HostSpec {
         names: &["expired.example.com"],
         addresses: &["192.0.2.101"],
         leaf: Leaf::Expired,
+        key: KeyKind::P256,
         behaviour: Behaviour::Normal,
     },
     HostSpec {
         names: &["someone-else.example.net"],
         addresses: &["192.0.2.102"],
         leaf: Leaf::Good,
+        key: KeyKind::P256,
         behaviour: Behaviour::Normal,
     },
     HostSpec {
         names: &["self-signed.example.com"],
         addresses: &["192.0.2.103"],
         leaf: Leaf::SelfSigned,
+        key: KeyKind::P256,
         behaviour: Behaviour::Normal,
     },
     HostSpec {
         names: &["untrusted.example.com"],
         addresses: &["192.0.2.104"],
         leaf: Leaf::Untrusted,
+        key: KeyKind::P256,
         behaviour: Behaviour::Normal,
     },
     HostSpec {
         names: &["no-intermediate.example.com"],
         addresses: &["192.0.2.105"],
         leaf: Leaf::MissingIntermediate,
+        key: KeyKind::P256,
         behaviour: Behaviour::Normal,
     },
     HostSpec {
         names: &["hrr.example.com"],
         addresses: &["192.0.2.106"],
         leaf: Leaf::Good,
+        key: KeyKind::P256,
         behaviour: Behaviour::P256Only,
     },
     HostSpec {
         names: &["tls12.example.com"],
         addresses: &["192.0.2.107"],
         leaf: Leaf::Good,
+        key: KeyKind::P256,
         behaviour: Behaviour::Tls12Only,
+    },
+    HostSpec {
+        names: &["p384.example.com"],
+        addresses: &["192.0.2.108"],
+        leaf: Leaf::Good,
+        key: KeyKind::P384,
+        behaviour: Behaviour::Normal,
+    },
+    HostSpec {
+        names: &["ed25519.example.com"],
+        addresses: &["192.0.2.109"],
+        leaf: Leaf::Good,
+        key: KeyKind::Ed25519,
+        behaviour: Behaviour::Normal,
     },
 ];
 
@@ -118,7 +141,7 @@ fn server_config(spec: &HostSpec, cert: Arc<rustls::sign::CertifiedKey>) -> Resu
 /// Starts `spec` on `bind` with a certificate from `pki`.
 pub async fn start(spec: HostSpec, bind: SocketAddr, pki: &Pki) -> Result<RunningHost> {
     let ips: Vec<IpAddr> = spec.addresses.iter().map(|a| a.parse().expect("valid")).collect();
-    let cert = pki.issue(spec.names, &ips, spec.leaf)?;
+    let cert = pki.issue_with_key(spec.names, &ips, spec.leaf, spec.key)?;
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server_config(&spec, cert)?));
     let listener = TcpListener::bind(bind)
         .await
