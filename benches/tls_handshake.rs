@@ -62,6 +62,7 @@ fn main() {
             ciphers: Vec::new(),
             resume: false,
             insecure: false,
+            client_identity: None,
         };
         let start = Instant::now();
         let mut n_traced = 0u32;

@@ -183,6 +183,13 @@ pub struct TlsArgs {
     /// its failure is shown loudly, and the server's signature is still verified
     #[arg(long, short = 'k')]
     pub insecure: bool,
+    /// Client certificate (PEM chain) for mutual TLS, sent when the server sends a
+    /// CertificateRequest; 'sandbox' uses a certificate from the sandbox CA (with --sandbox)
+    #[arg(long, value_name = "FILE|sandbox")]
+    pub client_cert: Option<String>,
+    /// Private key (PEM) of --client-cert
+    #[arg(long, value_name = "FILE")]
+    pub client_key: Option<PathBuf>,
     /// Print this connection's secrets, keys and IVs
     #[arg(long)]
     pub show_secrets: bool,

@@ -515,3 +515,47 @@ fn the_certificate_verify_signature_follows_the_servers_key() {
         assert!(detail.starts_with(&format!("{scheme} signature")), "{host}: {detail}");
     }
 }
+
+#[test]
+fn mutual_tls_needs_a_client_certificate_and_says_so() {
+    let (v, code) = trace(&["mtls.example.com"]);
+    assert_eq!(code, 1, "refused without a client certificate");
+    let names: Vec<&str> = of_type(&v, "tls.message")
+        .iter()
+        .filter_map(|m| m["name"].as_str())
+        .collect();
+    assert!(names.contains(&"CertificateRequest"), "{names:?}");
+    let summary = of_type(&v, "tls.summary")[0];
+    let error = summary["error"].as_str().unwrap();
+    assert!(error.starts_with("the server requires a client certificate"), "{error}");
+
+    let (v, code) = trace(&["mtls.example.com", "--client-cert", "sandbox"]);
+    assert_eq!(code, 0, "{v}");
+    let sent: Vec<&str> = of_type(&v, "tls.message")
+        .iter()
+        .filter(|m| m["direction"] == "client_to_server")
+        .filter_map(|m| m["name"].as_str())
+        .collect();
+    assert!(
+        sent.windows(3)
+            .any(|w| w == ["Certificate", "CertificateVerify", "Finished"]),
+        "the client proves its key before its Finished: {sent:?}"
+    );
+
+    netlab()
+        .args([
+            "tls",
+            "--sandbox",
+            "mtls.example.com",
+            "--client-cert",
+            "nonexistent.pem",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--client-key"));
+    netlab()
+        .args(["tls", "127.0.0.1:1", "--client-cert", "sandbox"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--sandbox"));
+}

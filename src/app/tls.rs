@@ -78,6 +78,52 @@ pub(super) fn run_tls(a: &TlsArgs, global: &GlobalOpts, opts: &RenderOpts, io: &
     Ok(trace.outcome.exit_code())
 }
 
+/// The client certificate and key of `--client-cert`/`--client-key`.
+fn client_identity(
+    a: &TlsArgs,
+    sandbox: Option<&crate::sandbox::Sandbox>,
+) -> Result<Option<crate::sandbox::pki::ClientIdentity>> {
+    use rustls::pki_types::pem::PemObject;
+    let Some(cert) = &a.client_cert else {
+        return match a.client_key {
+            Some(_) => Err(Error::usage(
+                "--client-key",
+                "needs --client-cert",
+                "give both, or neither",
+            )),
+            None => Ok(None),
+        };
+    };
+    if cert == "sandbox" {
+        return match sandbox {
+            Some(s) => Ok(Some(s.client_identity.clone())),
+            None => Err(Error::usage(
+                "--client-cert sandbox",
+                "only exists on the sandbox",
+                "add --sandbox, or give a PEM file",
+            )),
+        };
+    }
+    let key_path = a.client_key.as_deref().ok_or_else(|| {
+        Error::usage(
+            "--client-cert",
+            "needs --client-key",
+            "give the certificate's private key in PEM",
+        )
+    })?;
+    let bad = |what: &str, e: &dyn std::fmt::Display| Error::usage(what.to_string(), e.to_string(), "give a PEM file");
+    let chain = rustls::pki_types::CertificateDer::pem_file_iter(cert)
+        .map_err(|e| bad(cert, &e))?
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| bad(cert, &e))?;
+    if chain.is_empty() {
+        return Err(bad(cert, &"holds no certificate"));
+    }
+    let key = rustls::pki_types::PrivateKeyDer::from_pem_file(key_path)
+        .map_err(|e| bad(&key_path.display().to_string(), &e))?;
+    Ok(Some(crate::sandbox::pki::ClientIdentity { chain, key }))
+}
+
 /// Runs `netlab tls` and returns its trace.
 pub(super) fn tls_trace(a: &TlsArgs, sandboxed: bool, offline: bool) -> Result<crate::trace::Trace> {
     let target = a
@@ -112,6 +158,7 @@ pub(super) fn tls_trace(a: &TlsArgs, sandboxed: bool, offline: bool) -> Result<c
             ciphers: a.ciphers.clone(),
             resume: a.resume,
             insecure: a.insecure,
+            client_identity: client_identity(a, sandbox.as_ref())?,
         };
         crate::tls::client::trace(&options, &net).await
     })?;

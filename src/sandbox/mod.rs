@@ -28,6 +28,8 @@ pub struct Sandbox {
     pub ca_cert: rustls::pki_types::CertificateDer<'static>,
     /// The root zone's DNSKEY: the sandbox's DNSSEC trust anchor.
     pub trust_anchor: hickory_proto::dnssec::rdata::DNSKEY,
+    /// A client certificate from the sandbox CA, which mtls.example.com accepts.
+    pub client_identity: pki::ClientIdentity,
 }
 
 impl Sandbox {
@@ -115,6 +117,7 @@ impl Sandbox {
             book,
             ca_cert: pki.root.cert.clone(),
             trust_anchor: keys.root_anchor(),
+            client_identity: pki.issue_client("netlab learner")?,
         })
     }
 

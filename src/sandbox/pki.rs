@@ -161,6 +161,43 @@ impl Pki {
     }
 }
 
+/// A client's certificate chain and private key, for mutual TLS (RFC 8446 §4.4.2).
+pub struct ClientIdentity {
+    pub chain: Vec<CertificateDer<'static>>,
+    pub key: PrivateKeyDer<'static>,
+}
+
+impl Clone for ClientIdentity {
+    fn clone(&self) -> Self {
+        ClientIdentity {
+            chain: self.chain.clone(),
+            key: self.key.clone_key(),
+        }
+    }
+}
+
+impl std::fmt::Debug for ClientIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ClientIdentity({} certificate(s), key hidden)", self.chain.len())
+    }
+}
+
+impl Pki {
+    /// A client certificate (extended key usage clientAuth) for `name`, issued by the
+    /// intermediate, with the chain a client sends.
+    pub fn issue_client(&self, name: &str) -> Result<ClientIdentity> {
+        let key = KeyPair::generate().map_err(pki_error)?;
+        let mut params = CertificateParams::new(Vec::<String>::new()).map_err(pki_error)?;
+        params.distinguished_name.push(DnType::CommonName, name);
+        params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+        let cert = params.signed_by(&key, &self.intermediate.issuer).map_err(pki_error)?;
+        Ok(ClientIdentity {
+            chain: vec![cert.der().clone(), self.intermediate.cert.clone()],
+            key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        })
+    }
+}
+
 /// Serves one certificate to every client.
 #[derive(Debug)]
 pub struct OneCert(pub Arc<CertifiedKey>);

@@ -21,6 +21,9 @@ pub enum Behaviour {
     P256Only,
     /// TLS 1.2 only.
     Tls12Only,
+    /// Mutual TLS: sends a CertificateRequest and refuses clients without a certificate from the
+    /// sandbox CA (RFC 8446 §4.3.2, alert certificate_required).
+    ClientCertRequired,
 }
 
 /// One TLS host of the sandbox.
@@ -92,6 +95,13 @@ pub const HOSTS: &[HostSpec] = &[
         behaviour: Behaviour::Tls12Only,
     },
     HostSpec {
+        names: &["mtls.example.com"],
+        addresses: &["192.0.2.110"],
+        leaf: Leaf::Good,
+        key: KeyKind::P256,
+        behaviour: Behaviour::ClientCertRequired,
+    },
+    HostSpec {
         names: &["p384.example.com"],
         addresses: &["192.0.2.108"],
         leaf: Leaf::Good,
@@ -120,7 +130,11 @@ impl Drop for RunningHost {
     }
 }
 
-fn server_config(spec: &HostSpec, cert: Arc<rustls::sign::CertifiedKey>) -> Result<rustls::ServerConfig> {
+fn server_config(
+    spec: &HostSpec,
+    cert: Arc<rustls::sign::CertifiedKey>,
+    client_roots: &rustls::pki_types::CertificateDer<'static>,
+) -> Result<rustls::ServerConfig> {
     let mut provider = rustls::crypto::ring::default_provider();
     if spec.behaviour == Behaviour::P256Only {
         provider.kx_groups = vec![rustls::crypto::ring::kx_group::SECP256R1];
@@ -129,11 +143,23 @@ fn server_config(spec: &HostSpec, cert: Arc<rustls::sign::CertifiedKey>) -> Resu
         Behaviour::Tls12Only => &[&rustls::version::TLS12],
         _ => &[&rustls::version::TLS13, &rustls::version::TLS12],
     };
-    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(provider))
+    let provider = Arc::new(provider);
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(versions)
-        .map_err(|e| Error::usage("sandbox TLS host", e.to_string(), "report this"))?
-        .with_no_client_auth()
-        .with_cert_resolver(Arc::new(super::pki::OneCert(cert)));
+        .map_err(|e| Error::usage("sandbox TLS host", e.to_string(), "report this"))?;
+    let builder = if spec.behaviour == Behaviour::ClientCertRequired {
+        let mut roots = rustls::RootCertStore::empty();
+        roots
+            .add(client_roots.clone())
+            .map_err(|e| Error::usage("sandbox TLS host", e.to_string(), "report this"))?;
+        let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+            .build()
+            .map_err(|e| Error::usage("sandbox TLS host", e.to_string(), "report this"))?;
+        builder.with_client_cert_verifier(verifier)
+    } else {
+        builder.with_no_client_auth()
+    };
+    let mut config = builder.with_cert_resolver(Arc::new(super::pki::OneCert(cert)));
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(config)
 }
@@ -142,7 +168,7 @@ fn server_config(spec: &HostSpec, cert: Arc<rustls::sign::CertifiedKey>) -> Resu
 pub async fn start(spec: HostSpec, bind: SocketAddr, pki: &Pki) -> Result<RunningHost> {
     let ips: Vec<IpAddr> = spec.addresses.iter().map(|a| a.parse().expect("valid")).collect();
     let cert = pki.issue_with_key(spec.names, &ips, spec.leaf, spec.key)?;
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server_config(&spec, cert)?));
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server_config(&spec, cert, &pki.root.cert)?));
     let listener = TcpListener::bind(bind)
         .await
         .map_err(|e| Error::io(bind.to_string(), e))?;

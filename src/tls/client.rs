@@ -53,6 +53,8 @@ pub struct TlsOptions {
     pub ciphers: Vec<String>,
     /// Let a failed certificate check go on (recorded and shown loudly) instead of stopping.
     pub insecure: bool,
+    /// The client's own certificate and key, sent when the server asks (mutual TLS).
+    pub client_identity: Option<crate::sandbox::pki::ClientIdentity>,
 }
 
 /// The key-exchange groups the client can offer, by their IANA names.
@@ -160,17 +162,33 @@ fn client_config(
             .build()
             .map_err(|e| Error::usage("--cacert", e.to_string(), "give a PEM CA certificate"))?;
         let recorder = Arc::new(RecordingVerifier::new(webpki));
-        let config = builder
-            .dangerous()
-            .with_custom_certificate_verifier(recorder.clone())
-            .with_no_client_auth();
-        (config, Some(recorder))
+        let builder = builder.dangerous().with_custom_certificate_verifier(recorder.clone());
+        (with_client_auth(builder, opts)?, Some(recorder))
     } else {
-        (builder.with_root_certificates(store).with_no_client_auth(), None)
+        (with_client_auth(builder.with_root_certificates(store), opts)?, None)
     };
     config.key_log = keylog;
     config.alpn_protocols = opts.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
     Ok((config, recorder))
+}
+
+/// Finishes the configuration with the client's certificate, if it has one.
+fn with_client_auth(
+    builder: rustls::ConfigBuilder<rustls::ClientConfig, rustls::client::WantsClientCert>,
+    opts: &TlsOptions,
+) -> Result<rustls::ClientConfig> {
+    match &opts.client_identity {
+        None => Ok(builder.with_no_client_auth()),
+        Some(id) => builder
+            .with_client_auth_cert(id.chain.clone(), id.key.clone_key())
+            .map_err(|e| {
+                Error::usage(
+                    "--client-key",
+                    format!("does not fit --client-cert: {e}"),
+                    "give the private key of the client certificate, in PEM",
+                )
+            }),
+    }
 }
 
 /// Connects, handshakes (twice with `resume`: the second time with the first connection's
@@ -300,9 +318,16 @@ async fn one_connection(
                 );
                 let _ = tls.write_all(request.as_bytes()).await;
                 let mut body = Vec::new();
-                let _ = tokio::time::timeout(opts.timeout, (&mut tls).take(1 << 16).read_to_end(&mut body)).await;
+                let read = tokio::time::timeout(opts.timeout, (&mut tls).take(1 << 16).read_to_end(&mut body)).await;
+                // A TLS 1.3 server judges the client's certificate after the client's Finished, so a
+                // refusal (an alert such as certificate_required) arrives only now.
+                match read {
+                    Ok(Err(e)) if e.to_string().contains("alert") => Some(explain_error(&e)),
+                    _ => None,
+                }
+            } else {
+                None
             }
-            None
         }
         Ok(Err(e)) => Some(explain_error(&e)),
         Err(_) => Some(format!(
@@ -342,7 +367,11 @@ fn explain_error(e: &std::io::Error) -> String {
 fn explain_text(text: &str) -> String {
     // Match rustls's wording both as Display ("not valid for name") and as Debug (NotValidForName).
     let squashed: String = text.to_lowercase().chars().filter(|c| c.is_alphanumeric()).collect();
-    let why = if squashed.contains("unknownissuer") {
+    let why = if squashed.contains("certificaterequired") {
+        "the server requires a client certificate (it sent CertificateRequest; mutual TLS): give --client-cert and --client-key (on the sandbox: --client-cert sandbox)"
+    } else if squashed.contains("unknownca") || squashed.contains("badcertificate") {
+        "the server refused the client certificate: it does not trust its issuer or cannot use it"
+    } else if squashed.contains("unknownissuer") {
         "the certificate is signed by an authority this client does not trust (unknown issuer; give --cacert for a private CA)"
     } else if squashed.contains("notvalidforname") {
         "the certificate does not cover this name (name mismatch; check --sni)"
@@ -357,6 +386,8 @@ fn explain_text(text: &str) -> String {
     };
     if why.is_empty() {
         format!("the handshake failed: {text}")
+    } else if why.starts_with("the server re") {
+        format!("{why} ({text})")
     } else {
         format!("certificate check failed: {why} ({text})")
     }
@@ -389,6 +420,7 @@ fn notes_for(e: &TlsEvent) -> Vec<Note> {
         "HelloRetryRequest" => note("tls.hrr", "The client's key share was for a group the server does not accept: the client must send a second ClientHello, costing a round trip.", "RFC 8446 §4.1.4"),
         "EncryptedExtensions" => note("tls.ee", "Extensions that need no key exchange (ALPN, ...) travel encrypted, unlike in TLS 1.2.", "RFC 8446 §4.3.1"),
         "Certificate" => note("tls.certificate", "The server's chain, leaf first; the client checks it up to a trusted root and against the name it asked for.", "RFC 8446 §4.4.2"),
+        "CertificateRequest" => note("tls.certificate_request", "The server asks the client for a certificate too (mutual TLS): the client answers with its Certificate and CertificateVerify before its Finished, or with an empty Certificate.", "RFC 8446 §4.3.2"),
         "CertificateVerify" => note("tls.cv", "A signature over the transcript so far, with the certificate's key: it binds this handshake to the certificate.", "RFC 8446 §4.4.3"),
         "Finished" => note("tls.finished", "An HMAC over the whole transcript: any tampering with an earlier message makes it fail.", "RFC 8446 §4.4.4"),
         "NewSessionTicket" => note("tls.ticket", "After the handshake, the server hands out tickets for resumption (and possibly 0-RTT) next time.", "RFC 8446 §4.6.1"),
