@@ -559,3 +559,72 @@ fn mutual_tls_needs_a_client_certificate_and_says_so() {
         .code(2)
         .stderr(predicate::str::contains("--sandbox"));
 }
+
+#[test]
+fn serve_with_the_users_own_certificate() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let cert = dir.path().join("cert.pem");
+    let key = dir.path().join("key.pem");
+    std::fs::write(&cert, made.cert.pem()).unwrap();
+    std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("netlab"))
+        .args([
+            "--json",
+            "tls",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--count",
+            "1",
+            "--for",
+            "30",
+        ])
+        .arg("--cert")
+        .arg(&cert)
+        .arg("--key")
+        .arg(&key)
+        .env("NETLAB_OFFLINE", "1")
+        .env("NETLAB_HOME", dir.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let listening: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert_eq!(listening["ca"], Value::Null, "no CA is made when --cert is given");
+    let port = listening["address"]
+        .as_str()
+        .unwrap()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_string();
+    let out = netlab()
+        .args(["--json", "tls", &format!("localhost:{port}"), "--cacert"])
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let chain = &of_type(&v, "tls.summary")[0]["chain"];
+    assert_eq!(
+        chain[0]["subject"], chain[0]["issuer"],
+        "the client saw the self-signed certificate given: {chain}"
+    );
+    let _ = lines.next();
+    assert!(child.wait().unwrap().success());
+
+    netlab()
+        .args(["tls", "serve", "--listen", "127.0.0.1:0", "--cert"])
+        .arg(&cert)
+        .assert()
+        .code(2);
+    netlab()
+        .args(["tls", "serve", "--listen", "127.0.0.1:0", "--cert"])
+        .arg(&key)
+        .arg("--key")
+        .arg(&cert)
+        .assert()
+        .code(2);
+}

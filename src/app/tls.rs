@@ -83,7 +83,6 @@ fn client_identity(
     a: &TlsArgs,
     sandbox: Option<&crate::sandbox::Sandbox>,
 ) -> Result<Option<crate::sandbox::pki::ClientIdentity>> {
-    use rustls::pki_types::pem::PemObject;
     let Some(cert) = &a.client_cert else {
         return match a.client_key {
             Some(_) => Err(Error::usage(
@@ -111,7 +110,15 @@ fn client_identity(
             "give the certificate's private key in PEM",
         )
     })?;
-    let bad = |what: &str, e: &dyn std::fmt::Display| Error::usage(what.to_string(), e.to_string(), "give a PEM file");
+    read_identity(std::path::Path::new(cert), key_path).map(Some)
+}
+
+/// A certificate chain and its private key from PEM files.
+fn read_identity(cert: &std::path::Path, key_path: &std::path::Path) -> Result<crate::sandbox::pki::ClientIdentity> {
+    use rustls::pki_types::pem::PemObject;
+    let bad = |what: &std::path::Path, e: &dyn std::fmt::Display| {
+        Error::usage(what.display().to_string(), e.to_string(), "give a PEM file")
+    };
     let chain = rustls::pki_types::CertificateDer::pem_file_iter(cert)
         .map_err(|e| bad(cert, &e))?
         .collect::<std::result::Result<Vec<_>, _>>()
@@ -119,9 +126,8 @@ fn client_identity(
     if chain.is_empty() {
         return Err(bad(cert, &"holds no certificate"));
     }
-    let key = rustls::pki_types::PrivateKeyDer::from_pem_file(key_path)
-        .map_err(|e| bad(&key_path.display().to_string(), &e))?;
-    Ok(Some(crate::sandbox::pki::ClientIdentity { chain, key }))
+    let key = rustls::pki_types::PrivateKeyDer::from_pem_file(key_path).map_err(|e| bad(key_path, &e))?;
+    Ok(crate::sandbox::pki::ClientIdentity { chain, key })
 }
 
 /// Runs `netlab tls` and returns its trace.
@@ -210,6 +216,46 @@ async fn resolve(host: &str, sandboxed: bool, net: &crate::net::Network, offline
         .ok_or_else(|| Error::usage(format!("host '{host}'"), "has no address", "check the name"))
 }
 
+/// The server's certificate: `--cert`/`--key`, or one for localhost from a fresh CA whose root
+/// is written beside the progress file (returned, for clients to trust).
+fn serve_certificate(
+    a: &crate::cli::TlsServeArgs,
+) -> Result<(std::sync::Arc<rustls::sign::CertifiedKey>, Option<std::path::PathBuf>)> {
+    match (&a.cert, &a.key) {
+        (Some(cert), Some(key)) => {
+            let id = read_identity(cert, key)?;
+            let signer = rustls::crypto::ring::sign::any_supported_type(&id.key).map_err(|e| {
+                Error::usage(
+                    key.display().to_string(),
+                    e.to_string(),
+                    "give an ECDSA, Ed25519 or RSA key in PEM",
+                )
+            })?;
+            Ok((
+                std::sync::Arc::new(rustls::sign::CertifiedKey::new(id.chain, signer)),
+                None,
+            ))
+        }
+        (None, None) => {
+            let pki = crate::sandbox::pki::Pki::generate()?;
+            let cert = pki.issue(&["localhost"], &[a.listen.ip()], crate::sandbox::pki::Leaf::Good)?;
+            let ca_path =
+                crate::lab::progress::default_path(|k| std::env::var(k).ok())?.with_file_name("serve-root-ca.pem");
+            crate::fsutil::write_atomic(
+                &ca_path,
+                crate::sandbox::pki::pem_certificate(&pki.root.cert).as_bytes(),
+            )
+            .map_err(|e| Error::io(&ca_path, e))?;
+            Ok((cert, Some(ca_path)))
+        }
+        _ => Err(Error::usage(
+            "--cert/--key",
+            "go together",
+            "give both, or neither for a fresh CA",
+        )),
+    }
+}
+
 /// `netlab tls serve`: a TLS server on loopback that reports each client's offer.
 fn run_serve(a: &crate::cli::TlsServeArgs, json: bool, opts: &RenderOpts, io: &mut Io) -> Result<i32> {
     if !crate::net::is_loopback(a.listen.ip()) {
@@ -219,14 +265,7 @@ fn run_serve(a: &crate::cli::TlsServeArgs, json: bool, opts: &RenderOpts, io: &m
             "use 127.0.0.1:PORT or [::1]:PORT",
         ));
     }
-    let pki = crate::sandbox::pki::Pki::generate()?;
-    let cert = pki.issue(&["localhost"], &[a.listen.ip()], crate::sandbox::pki::Leaf::Good)?;
-    let ca_path = crate::lab::progress::default_path(|k| std::env::var(k).ok())?.with_file_name("serve-root-ca.pem");
-    crate::fsutil::write_atomic(
-        &ca_path,
-        crate::sandbox::pki::pem_certificate(&pki.root.cert).as_bytes(),
-    )
-    .map_err(|e| Error::io(&ca_path, e))?;
+    let (cert, ca_path) = serve_certificate(a)?;
     let mut config =
         rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
             .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
@@ -238,14 +277,16 @@ fn run_serve(a: &crate::cli::TlsServeArgs, json: bool, opts: &RenderOpts, io: &m
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(a.listen).await.map_err(|e| Error::io(a.listen.to_string(), e))?;
         let local = listener.local_addr().map_err(|e| Error::io(a.listen.to_string(), e))?;
-        if !json {
+        let ca = ca_path.as_ref().map(|p| p.display().to_string());
+        if json {
+            super::out(io, &format!("{}\n", serde_json::json!({"type": "tls.listening", "address": local.to_string(), "ca": ca})))?;
+        } else if let Some(ca) = ca {
             super::out(io, &format!(
                 "netlab tls serve: listening on {local} (certificate for localhost from a fresh CA: {ca})\n  curl --cacert {ca} https://localhost:{port}/\n  netlab tls localhost:{port} --cacert {ca}\n",
-                ca = ca_path.display(),
                 port = local.port()
             ))?;
         } else {
-            super::out(io, &format!("{}\n", serde_json::json!({"type": "tls.listening", "address": local.to_string(), "ca": ca_path.display().to_string()})))?;
+            super::out(io, &format!("netlab tls serve: listening on {local} with the certificate of --cert\n"))?;
         }
         let (tx, mut rx) = tokio::sync::mpsc::channel(16);
         let server = tokio::spawn(crate::tls::server::serve(listener, std::sync::Arc::new(config), a.count, tx));
