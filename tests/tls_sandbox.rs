@@ -611,3 +611,76 @@ fn serve_with_the_users_own_certificate() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn sandbox_up_hands_out_a_client_certificate_that_curl_and_netlab_can_use() {
+    use std::io::BufRead;
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().unwrap();
+    let mut up = std::process::Command::new(assert_cmd::cargo::cargo_bin("netlab"))
+        .args(["sandbox", "up", "--for", "30"])
+        .env("NETLAB_OFFLINE", "1")
+        .env("NETLAB_HOME", home.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut banner = String::new();
+    for line in std::io::BufReader::new(up.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        banner.push_str(&line);
+        banner.push('\n');
+        if line.contains("Press Ctrl-C") {
+            break;
+        }
+    }
+    let local = banner
+        .lines()
+        .find(|l| l.trim_start().starts_with("mtls.example.com "))
+        .and_then(|l| l.rsplit("-> ").next())
+        .unwrap_or_else(|| panic!("{banner}"))
+        .trim()
+        .to_string();
+    let file = |name: &str| home.path().join(name).to_str().unwrap().to_string();
+    let (ca, cert, key) = (
+        file("sandbox-root-ca.pem"),
+        file("sandbox-client.pem"),
+        file("sandbox-client.key"),
+    );
+    let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the client key is private");
+
+    let out = netlab()
+        .args(["--json", "tls", &local, "--sni", "mtls.example.com", "--cacert", &ca])
+        .args(["--client-cert", &cert, "--client-key", &key])
+        .output()
+        .unwrap();
+    let port = local.rsplit(':').next().unwrap().to_string();
+    let curl = std::process::Command::new("curl")
+        .args([
+            "-sS",
+            "--max-time",
+            "20",
+            "--cacert",
+            &ca,
+            "--cert",
+            &cert,
+            "--key",
+            &key,
+        ])
+        .args(["--resolve", &format!("mtls.example.com:{port}:127.0.0.1")])
+        .arg(format!("https://mtls.example.com:{port}/"))
+        .output()
+        .expect("curl is installed by .ci/run");
+    let _ = up.kill();
+    let _ = up.wait();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(of_type(&v, "tls.message")
+        .iter()
+        .any(|m| m["direction"] == "client_to_server" && m["name"] == "CertificateVerify"));
+    assert!(
+        String::from_utf8_lossy(&curl.stdout).contains("hello from netlab"),
+        "curl: {}",
+        String::from_utf8_lossy(&curl.stderr)
+    );
+}

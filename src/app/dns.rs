@@ -243,6 +243,21 @@ pub(super) fn run_sandbox_up(a: &crate::cli::SandboxUpArgs, io: &mut Io) -> Resu
             ip = web.local.ip(),
             port = web.local.port()
         ));
+        let (client_pem, key_pem) = sandbox.client_identity.to_pem();
+        let client_path = ca_path.with_file_name("sandbox-client.pem");
+        let key_path = ca_path.with_file_name("sandbox-client.key");
+        crate::fsutil::write_atomic(&client_path, client_pem.as_bytes()).map_err(|e| Error::io(&client_path, e))?;
+        crate::fsutil::write_atomic(&key_path, key_pem.as_bytes()).map_err(|e| Error::io(&key_path, e))?;
+        if let Some(mtls) = sandbox.web.iter().find(|h| h.spec.names[0] == "mtls.example.com") {
+            text.push_str(&format!(
+                "mtls.example.com wants a client certificate; one from the sandbox CA is in {cert} (key {key}, 0600):\n  curl --cacert {ca} --cert {cert} --key {key} --resolve mtls.example.com:{port}:{ip} https://mtls.example.com:{port}/\n",
+                cert = client_path.display(),
+                key = key_path.display(),
+                ca = ca_path.display(),
+                ip = mtls.local.ip(),
+                port = mtls.local.port()
+            ));
+        }
         text.push_str("Zones: labs/sandbox/zones/. Press Ctrl-C to stop.\n");
         out(io, &text)?;
         match a.duration {

@@ -182,6 +182,14 @@ impl std::fmt::Debug for ClientIdentity {
     }
 }
 
+impl ClientIdentity {
+    /// The chain (leaf first) and the PKCS#8 private key in PEM, as curl's --cert and --key read them.
+    pub fn to_pem(&self) -> (String, String) {
+        let chain = self.chain.iter().map(|c| pem_certificate(c)).collect();
+        (chain, pem("PRIVATE KEY", self.key.secret_der()))
+    }
+}
+
 impl Pki {
     /// A client certificate (extended key usage clientAuth) for `name`, issued by the
     /// intermediate, with the chain a client sends.
@@ -208,8 +216,13 @@ impl ResolvesServerCert for OneCert {
     }
 }
 
-/// A certificate in PEM (RFC 7468): the DER in base64, 64 columns, between the markers.
+/// A certificate in PEM (RFC 7468).
 pub fn pem_certificate(der: &[u8]) -> String {
+    pem("CERTIFICATE", der)
+}
+
+/// DER in PEM (RFC 7468): base64, 64 columns, between `-----BEGIN label-----` and its END.
+fn pem(label: &str, der: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut b64 = String::new();
     for chunk in der.chunks(3) {
@@ -229,8 +242,5 @@ pub fn pem_certificate(der: &[u8]) -> String {
         .chunks(64)
         .map(|l| std::str::from_utf8(l).unwrap_or_default())
         .collect();
-    format!(
-        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-        lines.join("\n")
-    )
+    format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", lines.join("\n"))
 }
