@@ -314,7 +314,7 @@ fn resume_makes_a_second_psk_handshake_without_a_certificate() {
 /// `netlab tls serve --count 1` on an ephemeral loopback port: its JSON lines and the CA path.
 struct Served {
     child: std::process::Child,
-    lines: std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+    lines: OutputLines,
     port: String,
     ca: String,
     _home: tempfile::TempDir,
@@ -325,27 +325,35 @@ fn serve_once() -> Served {
 }
 
 /// [`serve_once`] with more flags, and `home` as NETLAB_HOME.
-fn serve_once_with(extra: &[&str], home: tempfile::TempDir) -> Served {
+/// A long-running netlab (a server) with `home` as NETLAB_HOME, and its output's lines.
+fn spawn_server(args: &[&str], home: &std::path::Path) -> (std::process::Child, OutputLines) {
     use std::io::BufRead;
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("netlab"))
-        .args([
-            "--json",
-            "tls",
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--count",
-            "1",
-            "--for",
-            "30",
-        ])
-        .args(extra)
+        .args(args)
         .env("NETLAB_OFFLINE", "1")
-        .env("NETLAB_HOME", home.path())
+        .env("NETLAB_HOME", home)
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    (child, lines)
+}
+
+type OutputLines = std::io::Lines<std::io::BufReader<std::process::ChildStdout>>;
+
+fn serve_once_with(extra: &[&str], home: tempfile::TempDir) -> Served {
+    let args = [
+        "--json",
+        "tls",
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--count",
+        "1",
+        "--for",
+        "30",
+    ];
+    let (child, mut lines) = spawn_server(&[&args[..], extra].concat(), home.path());
     let listening: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
     assert_eq!(listening["type"], "tls.listening");
     let port = listening["address"]
@@ -614,18 +622,11 @@ fn serve_with_the_users_own_certificate() {
 
 #[test]
 fn sandbox_up_hands_out_a_client_certificate_that_curl_and_netlab_can_use() {
-    use std::io::BufRead;
     use std::os::unix::fs::PermissionsExt;
     let home = tempfile::tempdir().unwrap();
-    let mut up = std::process::Command::new(assert_cmd::cargo::cargo_bin("netlab"))
-        .args(["sandbox", "up", "--for", "30"])
-        .env("NETLAB_OFFLINE", "1")
-        .env("NETLAB_HOME", home.path())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let (mut up, lines) = spawn_server(&["sandbox", "up", "--for", "30"], home.path());
     let mut banner = String::new();
-    for line in std::io::BufReader::new(up.stdout.take().unwrap()).lines() {
+    for line in lines {
         let line = line.unwrap();
         banner.push_str(&line);
         banner.push('\n');
