@@ -246,12 +246,6 @@ pub struct SandboxUpArgs {
     /// Stop after this many seconds instead of waiting for Ctrl-C
     #[arg(long = "for", value_name = "SECONDS")]
     pub duration: Option<u64>,
-    /// Serve this certificate chain (PEM) instead of one from a fresh CA
-    #[arg(long, value_name = "FILE", requires = "key")]
-    pub cert: Option<PathBuf>,
-    /// Private key (PEM) of --cert
-    #[arg(long, value_name = "FILE", requires = "cert")]
-    pub key: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
