@@ -367,11 +367,17 @@ fn explain_error(e: &std::io::Error) -> String {
 fn explain_text(text: &str) -> String {
     // Match rustls's wording both as Display ("not valid for name") and as Debug (NotValidForName).
     let squashed: String = text.to_lowercase().chars().filter(|c| c.is_alphanumeric()).collect();
-    let why = if squashed.contains("certificaterequired") {
-        "the server requires a client certificate (it sent CertificateRequest; mutual TLS): give --client-cert and --client-key (on the sandbox: --client-cert sandbox)"
-    } else if squashed.contains("unknownca") || squashed.contains("badcertificate") {
-        "the server refused the client certificate: it does not trust its issuer or cannot use it"
-    } else if squashed.contains("unknownissuer") {
+    // The server's verdict on the client's certificate (mutual TLS), said as it is.
+    if squashed.contains("certificaterequired") {
+        return format!("the server requires a client certificate (it sent CertificateRequest; mutual TLS): give --client-cert and --client-key (on the sandbox: --client-cert sandbox) ({text})");
+    }
+    if squashed.contains("unknownca") || squashed.contains("badcertificate") {
+        return format!(
+            "the server refused the client certificate: it does not trust its issuer or cannot use it ({text})"
+        );
+    }
+    // The client's own check of the server's certificate.
+    let why = if squashed.contains("unknownissuer") {
         "the certificate is signed by an authority this client does not trust (unknown issuer; give --cacert for a private CA)"
     } else if squashed.contains("notvalidforname") {
         "the certificate does not cover this name (name mismatch; check --sni)"
@@ -382,15 +388,9 @@ fn explain_text(text: &str) -> String {
     } else if squashed.contains("badsignature") {
         "a signature in the certificate chain does not verify"
     } else {
-        ""
+        return format!("the handshake failed: {text}");
     };
-    if why.is_empty() {
-        format!("the handshake failed: {text}")
-    } else if why.starts_with("the server re") {
-        format!("{why} ({text})")
-    } else {
-        format!("certificate check failed: {why} ({text})")
-    }
+    format!("certificate check failed: {why} ({text})")
 }
 
 fn hex(b: &[u8]) -> String {
