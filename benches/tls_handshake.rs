@@ -61,6 +61,7 @@ fn main() {
             groups: Vec::new(),
             ciphers: Vec::new(),
             resume: false,
+            early_data: false,
             insecure: false,
             client_identity: None,
         };

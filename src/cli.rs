@@ -146,6 +146,7 @@ Examples:
   netlab tls www.example.com --sandbox --show-secrets   plus this connection's key schedule
   netlab tls www.example.com --sandbox --keylog keys.txt    NSS key log for Wireshark (0600)
   netlab tls www.example.com --sandbox --resume         a second, resumed handshake (PSK)
+  netlab tls zero-rtt.example.com --sandbox --early-data    0-RTT: the request rides the ClientHello
   netlab tls example.org:443 --cacert my-ca.pem         trust a private CA too
   netlab tls serve                                      what do curl, openssl, browsers offer?
 
@@ -179,6 +180,10 @@ pub struct TlsArgs {
     /// Connect twice: the second connection resumes with the first one's session ticket (PSK)
     #[arg(long)]
     pub resume: bool,
+    /// With --resume: send the request as 0-RTT early data with the second ClientHello, before
+    /// any round trip, if the ticket allows it (try zero-rtt.example.com on the sandbox)
+    #[arg(long)]
+    pub early_data: bool,
     /// Do not let a failed certificate check stop the connection (curl -k). The check still runs,
     /// its failure is shown loudly, and the server's signature is still verified
     #[arg(long, short = 'k')]

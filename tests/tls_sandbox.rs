@@ -311,6 +311,92 @@ fn resume_makes_a_second_psk_handshake_without_a_certificate() {
     assert_eq!(connects, [1, 2]);
 }
 
+#[test]
+fn early_data_sends_the_request_with_the_resumed_client_hello() {
+    let (v, code) = trace(&["zero-rtt.example.com", "--early-data"]);
+    assert_eq!(code, 0, "{v}");
+    let summaries = of_type(&v, "tls.summary");
+    assert_eq!(summaries.len(), 2, "--early-data implies --resume");
+    assert!(
+        summaries[0].get("early_data").is_none(),
+        "no ticket yet, so no 0-RTT on the first connection"
+    );
+    let early = &summaries[1]["early_data"];
+    assert_eq!(early["offered"], true);
+    assert_eq!(early["accepted"], true);
+    let request = "GET / HTTP/1.1\r\nhost: zero-rtt.example.com\r\nuser-agent: netlab\r\nconnection: close\r\n\r\n";
+    assert_eq!(early["bytes"], request.len(), "the whole request went as early data");
+    assert_eq!(
+        summaries[1]["application_records"], 1,
+        "the answer to the early request"
+    );
+    // The second connection's records, in wire order: the 0-RTT record right after the ClientHello,
+    // decrypted with the early traffic key.
+    let messages = of_type(&v, "tls.message");
+    let second: Vec<&str> = messages
+        .iter()
+        .skip_while(|m| m["name"] != "Alert close_notify")
+        .skip(1)
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        second[..6],
+        [
+            "ClientHello",
+            "ServerHello",
+            "EncryptedExtensions",
+            "Finished",
+            "EndOfEarlyData",
+            "Finished"
+        ],
+        "{second:?}"
+    );
+    let ee = messages
+        .iter()
+        .filter(|m| m["name"] == "EncryptedExtensions")
+        .nth(1)
+        .unwrap();
+    assert!(
+        ee["details"].as_array().unwrap().iter().any(|d| d == "early_data"),
+        "{ee}"
+    );
+    let early_records: Vec<&Value> = of_type(&v, "tls.record")
+        .into_iter()
+        .filter(|r| r["early"] == true)
+        .collect();
+    assert!(early_records.iter().any(|r| r["inner_type"] == "application_data"));
+    assert!(
+        early_records.iter().any(|r| r["inner_type"] == "handshake"),
+        "EndOfEarlyData"
+    );
+    assert!(of_type(&v, "tls.finished_check").iter().all(|c| c["verified"] == true));
+    let ticket = messages.iter().find(|m| m["name"] == "NewSessionTicket").unwrap();
+    assert!(
+        ticket["details"].to_string().contains("max_early_data_size 16384"),
+        "{ticket}"
+    );
+}
+
+#[test]
+fn early_data_against_a_server_whose_tickets_forbid_it_says_so() {
+    let (v, code) = trace(&["www.example.com", "--early-data"]);
+    assert_eq!(code, 0);
+    let s = of_type(&v, "tls.summary")[1];
+    assert_eq!(s["resumed"], true);
+    assert_eq!(s["early_data"]["offered"], false);
+    assert!(of_type(&v, "tls.record").iter().all(|r| r.get("early").is_none()));
+    netlab()
+        .args(["tls", "--sandbox", "www.example.com", "--early-data"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("0-RTT not possible"));
+    netlab()
+        .args(["tls", "--sandbox", "zero-rtt.example.com", "--early-data"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("0-RTT application data").and(predicate::str::contains("0-RTT accepted")));
+}
+
 /// `netlab tls serve --count 1` on an ephemeral loopback port: its JSON lines and the CA path.
 struct Served {
     child: std::process::Child,
@@ -537,6 +623,8 @@ fn the_certificate_verify_signature_follows_the_servers_key() {
         ("www.example.com", "ecdsa_secp256r1_sha256"),
         ("p384.example.com", "ecdsa_secp384r1_sha384"),
         ("ed25519.example.com", "ed25519"),
+        // An RSA key signs TLS 1.3 handshakes with RSA-PSS, never PKCS#1 v1.5 (RFC 8446 §4.2.3).
+        ("rsa.example.com", "rsa_pss_rsae_sha512"),
     ] {
         let (v, code) = trace(&[host]);
         assert_eq!(code, 0, "{host}");

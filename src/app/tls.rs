@@ -162,7 +162,8 @@ pub(super) fn tls_trace(a: &TlsArgs, sandboxed: bool, offline: bool) -> Result<c
             request: true,
             groups: a.groups.clone(),
             ciphers: a.ciphers.clone(),
-            resume: a.resume,
+            resume: a.resume || a.early_data,
+            early_data: a.early_data,
             insecure: a.insecure,
             client_identity: client_identity(a, sandbox.as_ref())?,
         };

@@ -81,14 +81,22 @@ pub enum KeyKind {
     P256,
     P384,
     Ed25519,
+    /// RSA 2048 with PKCS#1 v1.5 signatures on the certificate (TLS 1.3 itself signs with
+    /// RSA-PSS, RFC 8446 §4.2.3). A fixed key: ring cannot generate RSA keys (labs/sandbox/keys).
+    Rsa2048,
 }
 
+/// The sandbox's one RSA private key (PKCS#8 PEM), see labs/sandbox/keys/README.md.
+const RSA_2048_KEY: &str = include_str!("../../labs/sandbox/keys/rsa-2048.pem");
+
 impl KeyKind {
-    fn algorithm(self) -> &'static rcgen::SignatureAlgorithm {
+    /// A key of this kind: fresh, or for RSA the fixed one.
+    fn key_pair(self) -> std::result::Result<KeyPair, rcgen::Error> {
         match self {
-            KeyKind::P256 => &rcgen::PKCS_ECDSA_P256_SHA256,
-            KeyKind::P384 => &rcgen::PKCS_ECDSA_P384_SHA384,
-            KeyKind::Ed25519 => &rcgen::PKCS_ED25519,
+            KeyKind::P256 => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256),
+            KeyKind::P384 => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384),
+            KeyKind::Ed25519 => KeyPair::generate_for(&rcgen::PKCS_ED25519),
+            KeyKind::Rsa2048 => KeyPair::from_pem_and_sign_algo(RSA_2048_KEY, &rcgen::PKCS_RSA_SHA256),
         }
     }
 }
@@ -126,7 +134,7 @@ impl Pki {
         leaf: Leaf,
         kind: KeyKind,
     ) -> Result<Arc<CertifiedKey>> {
-        let key = KeyPair::generate_for(kind.algorithm()).map_err(pki_error)?;
+        let key = kind.key_pair().map_err(pki_error)?;
         let mut params =
             CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).map_err(pki_error)?;
         params

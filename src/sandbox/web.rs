@@ -21,6 +21,9 @@ pub enum Behaviour {
     P256Only,
     /// TLS 1.2 only.
     Tls12Only,
+    /// Session tickets that allow 0-RTT early data (RFC 8446 §4.2.10); the early request is
+    /// answered like any other.
+    EarlyData,
     /// Mutual TLS: sends a CertificateRequest and refuses clients without a certificate from the
     /// sandbox CA (RFC 8446 §4.3.2, alert certificate_required).
     ClientCertRequired,
@@ -115,7 +118,24 @@ pub const HOSTS: &[HostSpec] = &[
         key: KeyKind::Ed25519,
         behaviour: Behaviour::Normal,
     },
+    HostSpec {
+        names: &["rsa.example.com"],
+        addresses: &["192.0.2.112"],
+        leaf: Leaf::Good,
+        key: KeyKind::Rsa2048,
+        behaviour: Behaviour::Normal,
+    },
+    HostSpec {
+        names: &["zero-rtt.example.com"],
+        addresses: &["192.0.2.111"],
+        leaf: Leaf::Good,
+        key: KeyKind::P256,
+        behaviour: Behaviour::EarlyData,
+    },
 ];
+
+/// How much 0-RTT data zero-rtt.example.com takes: its tickets say so (RFC 8446 §4.6.1).
+const MAX_EARLY_DATA: u32 = 16 * 1024;
 
 /// A running TLS host.
 pub struct RunningHost {
@@ -161,6 +181,9 @@ fn server_config(
     };
     let mut config = builder.with_cert_resolver(Arc::new(super::pki::OneCert(cert)));
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    if spec.behaviour == Behaviour::EarlyData {
+        config.max_early_data_size = MAX_EARLY_DATA;
+    }
     Ok(config)
 }
 
@@ -175,6 +198,8 @@ pub async fn start(spec: HostSpec, bind: SocketAddr, pki: &Pki) -> Result<Runnin
     let local = listener.local_addr().map_err(|e| Error::io("sandbox TLS host", e))?;
     let task = tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
+            // Small answers go out at once, not after the client's delayed ACK (Nagle, RFC 896).
+            let _ = stream.set_nodelay(true);
             let acceptor = acceptor.clone();
             tokio::spawn(async move {
                 let Ok(Ok(mut tls)) = tokio::time::timeout(Duration::from_secs(5), acceptor.accept(stream)).await
@@ -182,7 +207,19 @@ pub async fn start(spec: HostSpec, bind: SocketAddr, pki: &Pki) -> Result<Runnin
                     return;
                 };
                 let mut buf = [0u8; 4096];
-                if let Ok(Ok(n)) = tokio::time::timeout(Duration::from_secs(2), tls.read(&mut buf)).await {
+                // A request sent as 0-RTT data was read during the handshake: take it from there.
+                let early = tls
+                    .get_mut()
+                    .1
+                    .early_data()
+                    .and_then(|mut e| std::io::Read::read(&mut e, &mut buf).ok())
+                    .unwrap_or(0);
+                let read = if early > 0 {
+                    Ok(Ok(early))
+                } else {
+                    tokio::time::timeout(Duration::from_secs(2), tls.read(&mut buf)).await
+                };
+                if let Ok(Ok(n)) = read {
                     if n > 0 {
                         let _ = tls.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 20\r\nconnection: close\r\n\r\nhello from netlab!\r\n").await;
                     }

@@ -47,6 +47,8 @@ pub struct TlsOptions {
     pub request: bool,
     /// Connect twice: the second connection resumes with the first one's session ticket.
     pub resume: bool,
+    /// On the resumed connection, send the request as 0-RTT early data (RFC 8446 §2.3).
+    pub early_data: bool,
     /// Key-exchange groups to offer, in order (empty: rustls's defaults).
     pub groups: Vec<String>,
     /// Cipher suites to offer, in order (empty: rustls's defaults).
@@ -168,6 +170,7 @@ fn client_config(
         (with_client_auth(builder.with_root_certificates(store), opts)?, None)
     };
     config.key_log = keylog;
+    config.enable_early_data = opts.early_data;
     config.alpn_protocols = opts.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
     Ok((config, recorder))
 }
@@ -205,10 +208,12 @@ pub async fn trace(opts: &TlsOptions, net: &Network) -> Result<Trace> {
     let route = net.route(opts.address)?;
     let collector = Arc::new(Collector::default());
     let (config, recorder) = client_config(opts, collector.clone())?;
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let config = Arc::new(config);
     let mut trace = TraceBuilder::new("tls", "tls");
     let mut outcome = Outcome::Ok;
     for connection in 1..=if opts.resume { 2u8 } else { 1 } {
+        // Early data is only possible with a ticket, so only on the second connection.
+        let connector = tokio_rustls::TlsConnector::from(config.clone()).early_data(opts.early_data && connection > 1);
         let mut summary = one_connection(
             opts,
             &connector,
@@ -224,6 +229,14 @@ pub async fn trace(opts: &TlsOptions, net: &Network) -> Result<Trace> {
             summary.unverified_because = recorder
                 .take_failure()
                 .map(|e| refine_error(explain_text(&e), &summary.chain));
+        }
+        if opts.early_data && connection > 1 && summary.early_data.is_none() {
+            summary.early_data = Some(super::events::EarlyData {
+                offered: false,
+                accepted: false,
+                records: 0,
+                bytes: 0,
+            });
         }
         if let Some(e) = &summary.error {
             outcome = Outcome::Negative { reason: e.clone() };
@@ -286,6 +299,9 @@ async fn one_connection(
         }
     };
     let connect_us = started.elapsed().as_micros() as u64;
+    // Like curl: each flight leaves at once instead of waiting for the peer's delayed ACK of the
+    // last one (Nagle, RFC 896), which would add ~40 ms to every handshake.
+    let _ = tcp.set_nodelay(true);
     let note = if connection == 1 {
         Note::new(
             "tls.tcp",
@@ -316,14 +332,30 @@ async fn one_connection(
                     "GET / HTTP/1.1\r\nhost: {}\r\nuser-agent: netlab\r\nconnection: close\r\n\r\n",
                     opts.host
                 );
-                let _ = tls.write_all(request.as_bytes()).await;
+                // With early data the connector returned before the handshake: this write goes out
+                // as 0-RTT data with the ClientHello, and the flush completes the handshake.
+                let sent = tokio::time::timeout(opts.timeout, async {
+                    tls.write_all(request.as_bytes()).await?;
+                    tls.flush().await
+                })
+                .await;
                 let mut body = Vec::new();
-                let read = tokio::time::timeout(opts.timeout, (&mut tls).take(1 << 16).read_to_end(&mut body)).await;
-                // A TLS 1.3 server judges the client's certificate after the client's Finished, so a
-                // refusal (an alert such as certificate_required) arrives only now.
-                match read {
-                    Ok(Err(e)) if e.to_string().contains("alert") => Some(explain_error(&e)),
-                    _ => None,
+                match sent {
+                    Ok(Err(e)) => Some(explain_error(&e)),
+                    Err(_) => Some(format!(
+                        "the handshake did not finish in {} ms",
+                        opts.timeout.as_millis()
+                    )),
+                    Ok(Ok(())) => {
+                        let read =
+                            tokio::time::timeout(opts.timeout, (&mut tls).take(1 << 16).read_to_end(&mut body)).await;
+                        // A TLS 1.3 server judges the client's certificate after the client's
+                        // Finished, so a refusal (an alert such as certificate_required) arrives only now.
+                        match read {
+                            Ok(Err(e)) if e.to_string().contains("alert") => Some(explain_error(&e)),
+                            _ => None,
+                        }
+                    }
                 }
             } else {
                 None

@@ -15,6 +15,9 @@ const SERVER_HS: &str = "SERVER_HANDSHAKE_TRAFFIC_SECRET";
 const CLIENT_HS: &str = "CLIENT_HANDSHAKE_TRAFFIC_SECRET";
 const SERVER_AP: &str = "SERVER_TRAFFIC_SECRET_0";
 const CLIENT_AP: &str = "CLIENT_TRAFFIC_SECRET_0";
+/// The 0-RTT secret: early data is protected with keys from the resumption PSK alone, before the
+/// server has said anything (RFC 8446 §7.1, `client_early_traffic_secret`).
+const CLIENT_EARLY: &str = "CLIENT_EARLY_TRAFFIC_SECRET";
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
@@ -66,6 +69,12 @@ struct Found {
     last_handshake_us: u64,
     chain: Vec<super::events::ChainLink>,
     resumed: bool,
+    /// The ClientHello carried the early_data extension (the client is sending 0-RTT data).
+    early_offered: bool,
+    /// EncryptedExtensions carried early_data: the server accepted the 0-RTT data.
+    early_accepted: bool,
+    early_records: u32,
+    early_bytes: usize,
 }
 
 /// Decodes a tapped connection. `secrets` maps key-log labels to secrets for this connection.
@@ -87,7 +96,7 @@ pub fn decode(chunks: &[Chunk], secrets: &HashMap<String, Vec<u8>>, show_secrets
     let suite = found.suite.and_then(Suite::from_id);
     if show_secrets {
         if let Some(suite) = &suite {
-            for label in [CLIENT_HS, SERVER_HS, CLIENT_AP, SERVER_AP] {
+            for label in [CLIENT_EARLY, CLIENT_HS, SERVER_HS, CLIENT_AP, SERVER_AP] {
                 if let Some(secret) = secrets.get(label) {
                     let k = TrafficKeys::derive(suite, secret);
                     out.push(TlsEvent::Secret {
@@ -122,6 +131,12 @@ pub fn decode(chunks: &[Chunk], secrets: &HashMap<String, Vec<u8>>, show_secrets
         application_bytes: found.app_bytes,
         chain: found.chain.clone(),
         resumed: found.resumed,
+        early_data: found.early_offered.then_some(super::events::EarlyData {
+            offered: true,
+            accepted: found.early_accepted,
+            records: found.early_records,
+            bytes: found.early_bytes,
+        }),
         error: None,
         insecure: false,
         unverified_because: None,
@@ -182,6 +197,8 @@ fn decode_direction(
     };
     let mut keys: Option<TrafficKeys> = None;
     let mut seq = 0u64;
+    // Whether `keys` are the client's 0-RTT keys.
+    let mut early = false;
     let mut handshake_done = false;
     let mut pending: Vec<u8> = Vec::new();
     let mut offset = 0usize;
@@ -202,6 +219,7 @@ fn decode_direction(
                         length: rest.len(),
                         inner_type: None,
                         undecrypted: Some(e.to_string()),
+                        early: false,
                     }),
                 ));
                 break;
@@ -218,32 +236,50 @@ fn decode_direction(
             length: rec.fragment.len(),
             inner_type: None,
             undecrypted: None,
+            early: false,
         };
         // The record's content, and whether it was protected.
         let (content_type, content, encrypted) = match rec.content_type {
             ContentType::ApplicationData
                 if found.suite.is_some() && (keys.is_some() || secrets.contains_key(hs_label)) =>
             {
-                let suite = found.suite.and_then(Suite::from_id);
+                let Some(suite) = found.suite.and_then(Suite::from_id) else {
+                    break;
+                };
                 if keys.is_none() {
-                    if let (Some(suite), Some(secret)) = (&suite, secrets.get(hs_label)) {
-                        keys = Some(TrafficKeys::derive(suite, secret));
-                    }
+                    // A client that offered early_data sends its 0-RTT records first, under the
+                    // early traffic key; everything else starts under the handshake key.
+                    early = direction == Direction::ClientToServer
+                        && found.early_offered
+                        && secrets.contains_key(CLIENT_EARLY);
+                    let label = if early { CLIENT_EARLY } else { hs_label };
+                    keys = secrets.get(label).map(|secret| TrafficKeys::derive(&suite, secret));
                 }
-                match (&suite, &keys) {
-                    (Some(suite), Some(k)) => match keys::decrypt_record(suite, k, seq, &rec.header, rec.fragment) {
-                        Ok((t, plain)) => {
-                            seq += 1;
-                            seen.inner_type = Some(ContentType::from(t).to_string());
-                            (ContentType::from(t), plain, true)
-                        }
-                        Err(e) => {
-                            seen.undecrypted = Some(e.to_string());
-                            events.push((at, TlsEvent::Record(seen)));
-                            continue;
-                        }
-                    },
-                    _ => {
+                let mut opened = keys
+                    .as_ref()
+                    .map(|k| keys::decrypt_record(&suite, k, seq, &rec.header, rec.fragment));
+                if early && matches!(opened, Some(Err(_))) {
+                    // The server refused the 0-RTT data: the client sends no EndOfEarlyData and
+                    // goes straight on under the handshake key (RFC 8446 §4.2.10).
+                    (early, seq) = (false, 0);
+                    keys = secrets.get(hs_label).map(|secret| TrafficKeys::derive(&suite, secret));
+                    opened = keys
+                        .as_ref()
+                        .map(|k| keys::decrypt_record(&suite, k, seq, &rec.header, rec.fragment));
+                }
+                match opened {
+                    Some(Ok((t, plain))) => {
+                        seq += 1;
+                        seen.inner_type = Some(ContentType::from(t).to_string());
+                        seen.early = early;
+                        (ContentType::from(t), plain, true)
+                    }
+                    Some(Err(e)) => {
+                        seen.undecrypted = Some(e.to_string());
+                        events.push((at, TlsEvent::Record(seen)));
+                        continue;
+                    }
+                    None => {
                         seen.undecrypted = Some("no key for this record (not TLS 1.3, or no key log)".into());
                         events.push((at, TlsEvent::Record(seen)));
                         continue;
@@ -274,6 +310,16 @@ fn decode_direction(
                         _ => {}
                     }
                     events.push((at, TlsEvent::Message(msg)));
+                    if t == 5 && early {
+                        // EndOfEarlyData closes the 0-RTT data: the client switches to its
+                        // handshake key for its Finished (RFC 8446 §4.5).
+                        (early, seq) = (false, 0);
+                        keys = found
+                            .suite
+                            .and_then(Suite::from_id)
+                            .zip(secrets.get(hs_label))
+                            .map(|(s, secret)| TrafficKeys::derive(&s, secret));
+                    }
                     if t == 20 && !handshake_done {
                         // After its Finished, each side switches to its application traffic keys.
                         handshake_done = true;
@@ -288,6 +334,10 @@ fn decode_direction(
                 pending = tail;
             }
             ContentType::Alert => events.push((at, TlsEvent::Message(alert(direction, at, &content, encrypted)))),
+            ContentType::ApplicationData if early => {
+                found.early_records += 1;
+                found.early_bytes += content.len();
+            }
             ContentType::ApplicationData => {
                 found.app_records += 1;
                 found.app_bytes += content.len();
@@ -313,6 +363,9 @@ fn message(direction: Direction, at: u64, t: u8, bytes: &[u8], encrypted: bool, 
         match t {
             1 | 2 => {
                 let hello = decode_hello(bytes)?;
+                if t == 1 {
+                    found.early_offered = hello.extensions.iter().any(|e| e.ext_type.name == "early_data");
+                }
                 if t == 2 {
                     m.name = hello.kind.clone();
                     found.hrr |= hello.kind == "HelloRetryRequest";
@@ -343,6 +396,7 @@ fn message(direction: Direction, at: u64, t: u8, bytes: &[u8], encrypted: bool, 
                     if et == 16 {
                         found.alpn = decoded.first().cloned();
                     }
+                    found.early_accepted |= et == 42;
                     m.details.push(format!(
                         "{}{}",
                         named(et, handshake::extension_name).name,
@@ -384,6 +438,9 @@ fn message(direction: Direction, at: u64, t: u8, bytes: &[u8], encrypted: bool, 
                 m.details.push(format!("{} signature, {} octets, over the transcript hash: proves the server holds the certificate's private key", scheme.name, sig.len()));
             }
             20 => m.details.push(format!("verify_data {}", hex(body))),
+            5 => m
+                .details
+                .push("the end of the client's 0-RTT data: what follows is under the handshake key".into()),
             4 => {
                 let mut r = Reader::new(body);
                 let lifetime = r.u32("ticket_lifetime")?;
@@ -391,6 +448,16 @@ fn message(direction: Direction, at: u64, t: u8, bytes: &[u8], encrypted: bool, 
                 let _nonce = r.vec8("ticket_nonce")?;
                 let ticket = r.vec16("ticket")?;
                 m.details.push(format!("lifetime {lifetime} s, age_add {age_add}, ticket {} octets: a key to resume without a full handshake", ticket.len()));
+                // The only extension defined for tickets: early_data, the 0-RTT allowance (§4.6.1).
+                let mut exts = Reader::new(r.vec16("extensions")?);
+                while exts.left() > 0 {
+                    let et = exts.u16("extension_type")?;
+                    let mut data = Reader::new(exts.vec16("extension_data")?);
+                    if et == 42 {
+                        let max = data.u32("max_early_data_size")?;
+                        m.details.push(format!("early_data: max_early_data_size {max} B: the next connection may send this much as 0-RTT data"));
+                    }
+                }
             }
             _ => {}
         }

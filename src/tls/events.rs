@@ -62,6 +62,9 @@ pub struct RecordSeen {
     /// Why a protected record could not be read, when it could not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undecrypted: Option<String>,
+    /// Protected with the client's early traffic key: 0-RTT data (RFC 8446 §2.3).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub early: bool,
 }
 
 /// A handshake message or alert.
@@ -99,6 +102,9 @@ pub struct TlsSummary {
     /// The certificate chain the server sent, leaf first.
     #[serde(default)]
     pub chain: Vec<ChainLink>,
+    /// 0-RTT: what the client sent before the handshake finished, and whether the server took it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub early_data: Option<EarlyData>,
     /// Why the handshake failed, when it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -115,4 +121,18 @@ pub struct TlsSummary {
 pub struct ChainLink {
     pub subject: String,
     pub issuer: String,
+}
+
+/// The client's 0-RTT data on a resumed connection (RFC 8446 §2.3, §4.2.10).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EarlyData {
+    /// The client sent early data at all: it can only when its ticket carried an early_data
+    /// allowance (`--early-data` against a server that gives none shows `false`).
+    pub offered: bool,
+    /// The server's EncryptedExtensions said early_data: it read the data before the handshake
+    /// finished. Otherwise it skipped it and the client had to send it again.
+    pub accepted: bool,
+    /// Application-data records sent under the early traffic key, and their plaintext size.
+    pub records: u32,
+    pub bytes: usize,
 }

@@ -38,22 +38,18 @@ pub fn event(out: &mut String, e: &TlsEvent, notes: &[Note], opts: &RenderOpts) 
                 *connect_us as f64 / 1000.0
             );
         }
+        TlsEvent::Record(r) if r.early && r.inner_type.as_deref() == Some("application_data") => ladder_line(
+            out,
+            opts,
+            (r.at_us, r.direction),
+            "0-RTT application data",
+            r.length,
+            " [encrypted with the early traffic key]",
+        ),
         TlsEvent::Record(_) => return,
         TlsEvent::Message(m) => {
-            let arrow = match m.direction {
-                Direction::ClientToServer => format!("{}client -> server{}", p.cyan, p.reset),
-                Direction::ServerToClient => format!("{}client <- server{}", p.green, p.reset),
-            };
             let lock = if m.encrypted { " [encrypted]" } else { "" };
-            let _ = writeln!(
-                out,
-                "{:>8.1} ms  {arrow}  {}{}{} ({} B){lock}",
-                m.at_us as f64 / 1000.0,
-                p.bold,
-                m.name,
-                p.reset,
-                m.length
-            );
+            ladder_line(out, opts, (m.at_us, m.direction), &m.name, m.length, lock);
             if let Some(h) = &m.hello {
                 let suites: Vec<&str> = h.cipher_suites.iter().map(|s| s.name.as_str()).collect();
                 let _ = writeln!(out, "             cipher suites: {}", suites.join(", "));
@@ -90,6 +86,29 @@ pub fn event(out: &mut String, e: &TlsEvent, notes: &[Note], opts: &RenderOpts) 
     render::notes(out, notes, opts, "             ");
 }
 
+/// One rung of the ladder: time, direction, what crossed and its size.
+fn ladder_line(
+    out: &mut String,
+    opts: &RenderOpts,
+    (at_us, direction): (u64, Direction),
+    what: &str,
+    length: usize,
+    suffix: &str,
+) {
+    let p = &opts.palette;
+    let arrow = match direction {
+        Direction::ClientToServer => format!("{}client -> server{}", p.cyan, p.reset),
+        Direction::ServerToClient => format!("{}client <- server{}", p.green, p.reset),
+    };
+    let _ = writeln!(
+        out,
+        "{:>8.1} ms  {arrow}  {}{what}{} ({length} B){suffix}",
+        at_us as f64 / 1000.0,
+        p.bold,
+        p.reset
+    );
+}
+
 fn summary(out: &mut String, s: &TlsSummary, opts: &RenderOpts) {
     let p = &opts.palette;
     let or = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
@@ -109,6 +128,15 @@ fn summary(out: &mut String, s: &TlsSummary, opts: &RenderOpts) {
         s.application_bytes,
         p.reset
     );
+    if let Some(early) = &s.early_data {
+        let _ = if !early.offered {
+            writeln!(out, "{}0-RTT not possible:{} the server's tickets allow no early data (no early_data extension in its NewSessionTicket), so the request waited for the handshake", p.yellow, p.reset)
+        } else if early.accepted {
+            writeln!(out, "{}0-RTT accepted:{} {} B of early data in {} record(s) went with the ClientHello, before any round trip; the server may act on it before the handshake ends, and an attacker who replays the ClientHello can make it act twice (RFC 8446 §8)", p.yellow, p.reset, early.bytes, early.records)
+        } else {
+            writeln!(out, "{}0-RTT refused:{} the server skipped the {} B of early data; the client sent it again after the handshake", p.yellow, p.reset, early.bytes)
+        };
+    }
     if let Some(e) = &s.error {
         let _ = writeln!(out, "{}failed:{} {e}", p.red, p.reset);
     }
