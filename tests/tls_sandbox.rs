@@ -326,8 +326,8 @@ fn early_data_sends_the_request_with_the_resumed_client_hello() {
     assert_eq!(early["accepted"], true);
     let request = "GET / HTTP/1.1\r\nhost: zero-rtt.example.com\r\nuser-agent: netlab\r\nconnection: close\r\n\r\n";
     assert_eq!(early["bytes"], request.len(), "the whole request went as early data");
-    assert_eq!(
-        summaries[1]["application_records"], 1,
+    assert!(
+        summaries[1]["application_records"].as_u64().unwrap() >= 1,
         "the answer to the early request"
     );
     // The second connection's records, in wire order: the 0-RTT record right after the ClientHello,

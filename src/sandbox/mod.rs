@@ -5,6 +5,9 @@
 pub mod dns;
 pub mod dnssec;
 pub mod glue;
+pub mod http;
+pub mod http_quic;
+pub mod http_tcp;
 pub mod pki;
 pub mod resolver;
 pub mod web;

@@ -6,7 +6,6 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 use super::pki::{KeyKind, Leaf, Pki};
@@ -141,6 +140,8 @@ const MAX_EARLY_DATA: u32 = 16 * 1024;
 pub struct RunningHost {
     pub spec: HostSpec,
     pub local: SocketAddr,
+    /// Its HTTP/3 endpoint (UDP, same port number), if it has one.
+    pub quic: Option<super::http_quic::RunningQuic>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -180,22 +181,28 @@ fn server_config(
         builder.with_no_client_auth()
     };
     let mut config = builder.with_cert_resolver(Arc::new(super::pki::OneCert(cert)));
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     if spec.behaviour == Behaviour::EarlyData {
         config.max_early_data_size = MAX_EARLY_DATA;
     }
     Ok(config)
 }
 
-/// Starts `spec` on `bind` with a certificate from `pki`.
+/// Starts `spec` on `bind` with a certificate from `pki`: TLS on TCP, and for hosts whose
+/// behaviour QUIC can have, HTTP/3 on the UDP port of the same number.
 pub async fn start(spec: HostSpec, bind: SocketAddr, pki: &Pki) -> Result<RunningHost> {
     let ips: Vec<IpAddr> = spec.addresses.iter().map(|a| a.parse().expect("valid")).collect();
     let cert = pki.issue_with_key(spec.names, &ips, spec.leaf, spec.key)?;
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server_config(&spec, cert, &pki.root.cert)?));
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server_config(&spec, cert.clone(), &pki.root.cert)?));
     let listener = TcpListener::bind(bind)
         .await
         .map_err(|e| Error::io(bind.to_string(), e))?;
     let local = listener.local_addr().map_err(|e| Error::io("sandbox TLS host", e))?;
+    // QUIC is TLS 1.3 only and this sandbox asks no client certificates over it.
+    let quic = match spec.behaviour {
+        Behaviour::Tls12Only | Behaviour::ClientCertRequired => None,
+        _ => super::http_quic::start(local, cert).ok(),
+    };
     let task = tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
             // Small answers go out at once, not after the client's delayed ACK (Nagle, RFC 896).
@@ -206,27 +213,20 @@ pub async fn start(spec: HostSpec, bind: SocketAddr, pki: &Pki) -> Result<Runnin
                 else {
                     return;
                 };
-                let mut buf = [0u8; 4096];
                 // A request sent as 0-RTT data was read during the handshake: take it from there.
-                let early = tls
-                    .get_mut()
-                    .1
-                    .early_data()
-                    .and_then(|mut e| std::io::Read::read(&mut e, &mut buf).ok())
-                    .unwrap_or(0);
-                let read = if early > 0 {
-                    Ok(Ok(early))
-                } else {
-                    tokio::time::timeout(Duration::from_secs(2), tls.read(&mut buf)).await
-                };
-                if let Ok(Ok(n)) = read {
-                    if n > 0 {
-                        let _ = tls.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 20\r\nconnection: close\r\n\r\nhello from netlab!\r\n").await;
-                    }
+                let mut early = Vec::new();
+                if let Some(mut data) = tls.get_mut().1.early_data() {
+                    let _ = std::io::Read::read_to_end(&mut data, &mut early);
                 }
-                let _ = tls.shutdown().await;
+                let alpn = tls.get_ref().1.alpn_protocol().map(<[u8]>::to_vec);
+                super::http_tcp::serve(tls, alpn.as_deref(), early).await;
             });
         }
     });
-    Ok(RunningHost { spec, local, task })
+    Ok(RunningHost {
+        spec,
+        local,
+        quic,
+        task,
+    })
 }

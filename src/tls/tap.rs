@@ -29,19 +29,31 @@ pub const MAX_TAPPED: usize = 1 << 20;
 
 /// What a tap has seen, shared with whoever decodes it.
 #[derive(Debug, Clone, Default)]
-pub struct Recording(Arc<Mutex<Vec<Chunk>>>);
+pub struct Recording(Arc<Mutex<Seen>>);
+
+/// The kept chunks, and how many bytes went each way in all (kept or not).
+#[derive(Debug, Default)]
+struct Seen {
+    chunks: Vec<Chunk>,
+    /// Bytes client-to-server, server-to-client.
+    totals: [usize; 2],
+}
+
+fn slot(direction: Direction) -> usize {
+    match direction {
+        Direction::ClientToServer => 0,
+        Direction::ServerToClient => 1,
+    }
+}
 
 impl Recording {
     fn push(&self, direction: Direction, at: Duration, bytes: &[u8]) {
-        if let Ok(mut chunks) = self.0.lock() {
-            let seen: usize = chunks
-                .iter()
-                .filter(|c| c.direction == direction)
-                .map(|c| c.bytes.len())
-                .sum();
-            let room = MAX_TAPPED.saturating_sub(seen);
+        if let Ok(mut seen) = self.0.lock() {
+            let total = &mut seen.totals[slot(direction)];
+            let room = MAX_TAPPED.saturating_sub(*total);
+            *total += bytes.len();
             if room > 0 && !bytes.is_empty() {
-                chunks.push(Chunk {
+                seen.chunks.push(Chunk {
                     direction,
                     at,
                     bytes: bytes[..bytes.len().min(room)].to_vec(),
@@ -51,7 +63,12 @@ impl Recording {
     }
 
     pub fn chunks(&self) -> Vec<Chunk> {
-        self.0.lock().map(|c| c.clone()).unwrap_or_default()
+        self.0.lock().map(|s| s.chunks.clone()).unwrap_or_default()
+    }
+
+    /// Every byte that went `direction`, including those past [`MAX_TAPPED`] that were not kept.
+    pub fn total(&self, direction: Direction) -> usize {
+        self.0.lock().map(|s| s.totals[slot(direction)]).unwrap_or_default()
     }
 }
 

@@ -1,0 +1,144 @@
+//! The sandbox's web content, served over HTTP/1.1 and HTTP/2 (on the TLS hosts, chosen by ALPN)
+//! and HTTP/3 (over QUIC on the same port number, UDP). One set of routes for all three:
+//!
+//! - `/` a small page; `/bytes/N` N octets; `/delay/MS` answers after MS milliseconds;
+//! - `/headers` echoes the request's header fields; `/objects/K` a small object (for many
+//!   requests on one connection).
+//!
+//! Every answer carries `alt-svc: h3=":443"` (RFC 7838): the way a client that came over TCP
+//! learns that the same origin also speaks HTTP/3.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+
+/// The largest `/bytes/N` (1 GiB) and `/delay/MS` (10 s) served.
+pub const MAX_BYTES: u64 = 1 << 30;
+pub const MAX_DELAY_MS: u64 = 10_000;
+/// Bodies are sent in pieces of this size.
+pub const CHUNK: usize = 64 * 1024;
+/// Alt-Svc: HTTP/3 on UDP port 443 of the same host, remembered for an hour.
+pub const ALT_SVC: &str = "h3=\":443\"; ma=3600";
+
+/// What a route answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: &'static str,
+    /// Wait this long before answering (`/delay/MS`).
+    pub delay: Duration,
+    pub body: Body,
+}
+
+/// A body: given, or N generated octets (so that 100 MiB need not sit in memory).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    Text(String),
+    Generated(u64),
+}
+
+impl Body {
+    pub fn len(&self) -> u64 {
+        match self {
+            Body::Text(t) => t.len() as u64,
+            Body::Generated(n) => *n,
+        }
+    }
+
+    /// The body in pieces of at most [`CHUNK`] octets.
+    pub fn chunks(&self) -> impl Iterator<Item = Bytes> + Send + 'static {
+        let (text, total) = match self {
+            Body::Text(t) => (Some(Bytes::from(t.clone())), t.len() as u64),
+            Body::Generated(n) => (None, *n),
+        };
+        let filler = Bytes::from(vec![b'x'; CHUNK]);
+        (0..total.div_ceil(CHUNK as u64)).map(move |i| {
+            let start = i * CHUNK as u64;
+            let len = (total - start).min(CHUNK as u64) as usize;
+            match &text {
+                Some(t) => t.slice(start as usize..start as usize + len),
+                None => filler.slice(..len),
+            }
+        })
+    }
+}
+
+/// Answers one request. `protocol` names the HTTP version it came over ("HTTP/2", ...).
+pub fn answer(method: &str, path: &str, headers: &[(String, String)], protocol: &str) -> Answer {
+    let text = |status, body: String| Answer {
+        status,
+        content_type: "text/plain; charset=utf-8",
+        delay: Duration::ZERO,
+        body: Body::Text(body),
+    };
+    if method != "GET" && method != "HEAD" {
+        return text(405, format!("{method} is not served here: use GET or HEAD\n"));
+    }
+    let path = path.split('?').next().unwrap_or("/");
+    let number = |prefix: &str| path.strip_prefix(prefix).and_then(|n| n.parse::<u64>().ok());
+    match path {
+        "/" => Answer {
+            content_type: "text/html; charset=utf-8",
+            ..text(200, page(protocol))
+        },
+        "/headers" => text(
+            200,
+            headers.iter().map(|(n, v)| format!("{n}: {v}\n")).collect(),
+        ),
+        _ if path.starts_with("/bytes/") => match number("/bytes/") {
+            Some(n) if n <= MAX_BYTES => Answer {
+                content_type: "application/octet-stream",
+                ..text(200, String::new())
+            }
+            .with_body(Body::Generated(n)),
+            _ => text(400, format!("/bytes/N takes N from 0 to {MAX_BYTES}\n")),
+        },
+        _ if path.starts_with("/delay/") => match number("/delay/") {
+            Some(ms) if ms <= MAX_DELAY_MS => Answer {
+                delay: Duration::from_millis(ms),
+                ..text(200, format!("answered after {ms} ms\n"))
+            },
+            _ => text(400, format!("/delay/MS takes MS from 0 to {MAX_DELAY_MS}\n")),
+        },
+        _ if path.starts_with("/objects/") => match number("/objects/") {
+            Some(k) => text(200, format!("object {k}: {}\n", "o".repeat(200))),
+            None => text(400, "/objects/K takes a number\n".to_string()),
+        },
+        _ => text(404, format!("nothing at {path}: try /, /bytes/N, /delay/MS, /headers or /objects/K\n")),
+    }
+}
+
+impl Answer {
+    fn with_body(self, body: Body) -> Answer {
+        Answer { body, ..self }
+    }
+}
+
+fn page(protocol: &str) -> String {
+    format!(
+        "<!doctype html>\n<title>netlab sandbox</title>\n<p>hello from netlab! This page came over {protocol}.\n<p>Try /bytes/N, /delay/MS, /headers and /objects/K.\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes() {
+        let a = answer("GET", "/bytes/200000", &[], "HTTP/2");
+        assert_eq!((a.status, a.body.len()), (200, 200_000));
+        let sizes: Vec<usize> = a.body.chunks().map(|c| c.len()).collect();
+        assert_eq!(sizes, [CHUNK, CHUNK, CHUNK, 200_000 - 3 * CHUNK]);
+        assert_eq!(answer("GET", "/bytes/0", &[], "h").body.chunks().count(), 0);
+        assert_eq!(answer("GET", &format!("/bytes/{}", MAX_BYTES + 1), &[], "h").status, 400);
+        assert_eq!(answer("GET", "/delay/250", &[], "h").delay, Duration::from_millis(250));
+        assert_eq!(answer("GET", "/delay/99999999", &[], "h").status, 400);
+        assert_eq!(answer("POST", "/", &[], "h").status, 405);
+        assert_eq!(answer("GET", "/nope", &[], "h").status, 404);
+        let echo = answer("GET", "/headers", &[("user-agent".into(), "t".into())], "h");
+        assert_eq!(echo.body, Body::Text("user-agent: t\n".into()));
+        let text: Vec<u8> = answer("GET", "/", &[], "HTTP/3").body.chunks().flatten().collect();
+        assert!(String::from_utf8(text).unwrap().contains("came over HTTP/3"));
+    }
+}

@@ -1,0 +1,82 @@
+//! The sandbox's HTTP/3 (RFC 9114): a QUIC endpoint (quinn) on the UDP port with the same number
+//! as a TLS host's TCP port, so the address book reaches both; h3 on top. Content:
+//! [`super::http::answer`].
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use super::http::answer;
+use super::http_tcp::response;
+use crate::error::{Error, Result};
+
+/// A running HTTP/3 endpoint.
+pub struct RunningQuic {
+    pub local: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for RunningQuic {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Starts HTTP/3 on UDP `bind` with the host's certificate.
+pub fn start(bind: SocketAddr, cert: Arc<rustls::sign::CertifiedKey>) -> Result<RunningQuic> {
+    let problem = |e: String| Error::usage("sandbox HTTP/3", e, "report this");
+    let mut tls = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .map_err(|e| problem(e.to_string()))?
+        .with_no_client_auth()
+        .with_cert_resolver(Arc::new(super::pki::OneCert(cert)));
+    tls.alpn_protocols = vec![b"h3".to_vec()];
+    // 0-RTT over QUIC needs the server's consent too (RFC 9001 §4.6.1).
+    tls.max_early_data_size = u32::MAX;
+    let crypto = quinn::crypto::rustls::QuicServerConfig::try_from(tls).map_err(|e| problem(e.to_string()))?;
+    let config = quinn::ServerConfig::with_crypto(Arc::new(crypto));
+    let endpoint = quinn::Endpoint::server(config, bind).map_err(|e| Error::io(format!("UDP {bind}"), e))?;
+    let local = endpoint.local_addr().map_err(|e| Error::io("sandbox HTTP/3", e))?;
+    let task = tokio::spawn(async move {
+        while let Some(incoming) = endpoint.accept().await {
+            tokio::spawn(async move {
+                if let Ok(conn) = incoming.await {
+                    serve(conn).await;
+                }
+            });
+        }
+    });
+    Ok(RunningQuic { local, task })
+}
+
+async fn serve(conn: quinn::Connection) {
+    let Ok(mut h3) = h3::server::Connection::<_, Bytes>::new(h3_quinn::Connection::new(conn)).await else {
+        return;
+    };
+    while let Ok(Some(resolver)) = h3.accept().await {
+        tokio::spawn(async move {
+            let Ok((request, mut stream)) = resolver.resolve_request().await else {
+                return;
+            };
+            let headers: Vec<(String, String)> = request
+                .headers()
+                .iter()
+                .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .collect();
+            let a = answer(request.method().as_str(), request.uri().path(), &headers, "HTTP/3");
+            tokio::time::sleep(a.delay).await;
+            if stream.send_response(response(&a)).await.is_err() {
+                return;
+            }
+            if request.method() != http::Method::HEAD {
+                for chunk in a.body.chunks() {
+                    if stream.send_data(chunk).await.is_err() {
+                        return;
+                    }
+                }
+            }
+            let _ = stream.finish().await;
+        });
+    }
+}
