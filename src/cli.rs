@@ -59,6 +59,9 @@ pub enum Command {
     /// A TLS handshake, message by message, decrypted with its own keys (like openssl s_client -msg, explained)
     #[command(after_help = TLS_HELP)]
     Tls(TlsArgs),
+    /// Fetch a URL over HTTP/2 and HTTP/3, timed phase by phase, with the frames (like curl -v + httpstat, for both)
+    #[command(after_help = HTTP_HELP)]
+    Http(HttpArgs),
     /// The sandbox: a small internet on loopback, kept running for dig, curl and Wireshark
     #[command(subcommand)]
     Sandbox(SandboxCommand),
@@ -203,6 +206,62 @@ pub struct TlsArgs {
     pub keylog: Option<PathBuf>,
     /// Timeout for the connection and the handshake, in milliseconds
     #[arg(long, value_name = "MS", default_value_t = 5000)]
+    pub timeout: u64,
+}
+
+const HTTP_HELP: &str = "\
+Examples:
+  netlab http https://www.example.com/ --sandbox                 HTTP/2: phases, frames, HPACK
+  netlab http https://www.example.com/ --sandbox --compare       HTTP/2 and HTTP/3 side by side
+  netlab http https://www.example.com/ --sandbox --h3            HTTP/3 over QUIC, with quinn's stats
+  netlab http https://www.example.com/objects/1 --sandbox --requests 20 --concurrency 10
+                                                                 20 streams on one connection
+  netlab http https://www.example.com/bytes/1000000 --sandbox -o out.bin
+
+The sandbox serves /, /bytes/N, /delay/MS, /headers and /objects/K on every TLS host, over
+HTTP/1.1 and HTTP/2 (TCP 443) and HTTP/3 (UDP 443), with an Alt-Svc header. Certificate checks
+are never skipped. Exit status: 0 when every response arrived, 1 if a fetch failed.";
+
+#[derive(Debug, Args)]
+pub struct HttpArgs {
+    /// https://HOST[:PORT]/PATH
+    pub url: String,
+    /// HTTP/2 over TCP + TLS (ALPN h2): the default
+    #[arg(long, conflicts_with_all = ["h3", "compare"])]
+    pub h2: bool,
+    /// HTTP/3 over QUIC (UDP)
+    #[arg(long, conflicts_with = "compare")]
+    pub h3: bool,
+    /// Fetch over both, one after the other, and compare them phase by phase
+    #[arg(long)]
+    pub compare: bool,
+    /// Write the (first) body to FILE; '-' for standard output (otherwise bodies are only counted)
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Extra request header, 'Name: value' (repeatable)
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    pub headers: Vec<String>,
+    /// HEAD instead of GET: the response head only
+    #[arg(short = 'I', long = "head")]
+    pub head: bool,
+    /// Connect to another host and port than the URL's (curl's HOST1:PORT1:HOST2:PORT2; empty
+    /// HOST1 or PORT1 match any), keeping the URL's name for SNI and the certificate check
+    #[arg(long, value_name = "HOST1:PORT1:HOST2:PORT2")]
+    pub connect_to: Option<String>,
+    /// Also trust the CA certificates in this PEM file
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+    /// Do not let a failed certificate check stop the connection (shown loudly)
+    #[arg(short = 'k', long)]
+    pub insecure: bool,
+    /// Send this many requests over the one connection
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub requests: u32,
+    /// At most this many requests in flight at once (streams in parallel)
+    #[arg(long, value_name = "C", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub concurrency: u32,
+    /// Limit on each phase (connect, handshake, each response, each piece of body), in ms
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
     pub timeout: u64,
 }
 

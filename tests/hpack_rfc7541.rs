@@ -17,7 +17,10 @@ fn vectors() -> Vec<(String, String)> {
 }
 
 fn hex(s: &str) -> Vec<u8> {
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 #[test]
@@ -37,7 +40,11 @@ fn appendix_c_examples_decode_to_the_rfc_header_lists_and_tables() {
     ] {
         let mut decoder = Decoder::new(table_size);
         for step in 1..=steps {
-            let name = if steps == 1 { connection.to_string() } else { format!("{connection}_{step}") };
+            let name = if steps == 1 {
+                connection.to_string()
+            } else {
+                format!("{connection}_{step}")
+            };
             let block = hex(&get(&format!("{name}.header_block")).unwrap_or_else(|| panic!("{name}: no block")));
             let fields = decoder.decode(&block).unwrap_or_else(|e| panic!("{name}: {e}"));
             let got: Vec<String> = fields.iter().map(|f| format!("{}: {}", f.name, f.value)).collect();
@@ -50,8 +57,16 @@ fn appendix_c_examples_decode_to_the_rfc_header_lists_and_tables() {
                 .collect();
             let want_table: Vec<String> = (1..).map_while(|i| get(&format!("{name}.table.{i}"))).collect();
             assert_eq!(table, want_table, "{name}: dynamic table");
-            assert_eq!(decoder.size().to_string(), get(&format!("{name}.table_size")).unwrap(), "{name}: table size");
-            assert_eq!(fields.iter().map(|f| f.encoded_len).sum::<usize>(), block.len(), "{name}: every octet accounted for");
+            assert_eq!(
+                decoder.size().to_string(),
+                get(&format!("{name}.table_size")).unwrap(),
+                "{name}: table size"
+            );
+            assert_eq!(
+                fields.iter().map(|f| f.encoded_len).sum::<usize>(),
+                block.len(),
+                "{name}: every octet accounted for"
+            );
             checked += 1;
         }
     }
@@ -68,7 +83,10 @@ fn the_second_request_reuses_the_dynamic_table() {
     assert!(first[3].huffman, ":authority is Huffman-coded in C.4");
     let second = decoder.decode(&block("c4_2.header_block")).unwrap();
     let authority = second.iter().find(|f| f.name == ":authority").unwrap();
-    assert_eq!((authority.source, authority.index, authority.encoded_len), (Source::Dynamic, Some(62), 1));
+    assert_eq!(
+        (authority.source, authority.index, authority.encoded_len),
+        (Source::Dynamic, Some(62), 1)
+    );
     let method = &second[0];
     assert_eq!((method.source, method.index), (Source::Static, Some(2)));
 }
@@ -76,11 +94,27 @@ fn the_second_request_reuses_the_dynamic_table() {
 #[test]
 fn hostile_blocks_get_named_errors() {
     let mut d = Decoder::new(4096);
-    assert!(d.decode(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]).unwrap_err().to_string().contains("too large"));
+    assert!(d
+        .decode(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f])
+        .unwrap_err()
+        .to_string()
+        .contains("too large"));
     assert!(d.decode(&[0xff]).unwrap_err().to_string().contains("ends inside"));
     assert!(d.decode(&[0x80]).unwrap_err().to_string().contains("index 0"));
     assert!(d.decode(&[0xbe]).unwrap_err().to_string().contains("index 62"));
-    assert!(d.decode(&[0x40, 0x7f, 0x00]).unwrap_err().to_string().contains("ends inside"));
-    assert!(d.decode(&[0x3f, 0xe2, 0x1f]).unwrap_err().to_string().contains("above the allowed"));
-    assert!(d.decode(&[0x40, 0x81, 0xff, 0x01, b'v']).unwrap_err().to_string().contains("Huffman"));
+    assert!(d
+        .decode(&[0x40, 0x7f, 0x00])
+        .unwrap_err()
+        .to_string()
+        .contains("ends inside"));
+    assert!(d
+        .decode(&[0x3f, 0xe2, 0x1f])
+        .unwrap_err()
+        .to_string()
+        .contains("above the allowed"));
+    assert!(d
+        .decode(&[0x40, 0x81, 0xff, 0x01, b'v'])
+        .unwrap_err()
+        .to_string()
+        .contains("Huffman"));
 }

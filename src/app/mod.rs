@@ -4,6 +4,7 @@
 
 mod cidr;
 mod dns;
+mod http;
 mod lab;
 mod tls;
 
@@ -97,6 +98,7 @@ fn dispatch(cli: &Cli, io: &mut Io) -> Result<i32> {
         Command::Lab(cmd) => return lab::run_lab(cmd, cli.global.json, &opts, io),
         Command::Dns(a) => return dns::run_dns(a, &cli.global, &opts, io),
         Command::Tls(a) => return tls::run_tls(a, &cli.global, &opts, io),
+        Command::Http(a) => return http::run_http(a, &cli.global, &opts, io),
         Command::Sandbox(crate::cli::SandboxCommand::Up(a)) => return dns::run_sandbox_up(a, io),
     };
     let trace = cidr::cidr_trace(cmd, io.stdin)?;
@@ -130,6 +132,14 @@ fn open(path: &Path) -> Result<Box<dyn Read>> {
         ));
     }
     Ok(Box::new(file))
+}
+
+/// Writes raw bytes (a response body) to standard output.
+fn out_bytes(io: &mut Io, bytes: &[u8]) -> Result<()> {
+    io.stdout
+        .write_all(bytes)
+        .and_then(|()| io.stdout.flush())
+        .map_err(|e| Error::io("-", e))
 }
 
 fn out(io: &mut Io, text: &str) -> Result<()> {

@@ -10,7 +10,7 @@ use crate::render::RenderOpts;
 use crate::tls::client::{Roots, TlsOptions};
 
 /// Splits HOST[:PORT] (IPv6 as [ADDR]:PORT).
-fn split_target(target: &str) -> Result<(String, u16)> {
+pub(super) fn split_target(target: &str) -> Result<(String, u16)> {
     let bad = || {
         Error::usage(
             format!("target '{target}'"),
@@ -32,7 +32,7 @@ fn split_target(target: &str) -> Result<(String, u16)> {
 }
 
 /// Reads PEM certificates for --cacert.
-fn read_cacert(path: &std::path::Path) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>> {
+pub(super) fn read_cacert(path: &std::path::Path) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>> {
     use rustls::pki_types::pem::PemObject;
     let certs: Vec<_> = rustls::pki_types::CertificateDer::pem_file_iter(path)
         .map_err(|e| {
@@ -174,7 +174,7 @@ pub(super) fn tls_trace(a: &TlsArgs, sandboxed: bool, offline: bool) -> Result<c
 
 /// The host's address: on the sandbox, by walking its DNS; otherwise the system's resolver,
 /// which the offline guard does not allow.
-async fn resolve(host: &str, sandboxed: bool, net: &crate::net::Network, offline: bool) -> Result<IpAddr> {
+pub(super) async fn resolve(host: &str, sandboxed: bool, net: &crate::net::Network, offline: bool) -> Result<IpAddr> {
     // RFC 6761 §6.3: "localhost" is the loopback host and never needs a DNS query.
     if host.eq_ignore_ascii_case("localhost") {
         return Ok(IpAddr::from([127, 0, 0, 1]));

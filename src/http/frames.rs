@@ -91,7 +91,12 @@ pub fn error_name(code: u32) -> String {
 fn flag_names(t: u8, flags: u8) -> Vec<String> {
     let known: &[(u8, &str)] = match t {
         0 => &[(0x1, "END_STREAM"), (0x8, "PADDED")],
-        1 => &[(0x1, "END_STREAM"), (0x4, "END_HEADERS"), (0x8, "PADDED"), (0x20, "PRIORITY")],
+        1 => &[
+            (0x1, "END_STREAM"),
+            (0x4, "END_HEADERS"),
+            (0x8, "PADDED"),
+            (0x20, "PRIORITY"),
+        ],
         4 | 6 => &[(0x1, "ACK")],
         5 | 9 => &[(0x4, "END_HEADERS"), (0x8, "PADDED")],
         _ => &[],
@@ -130,7 +135,10 @@ pub fn parse(stream: &Timed<'_>, direction: Direction, decoder: &mut Decoder) ->
     let mut at = 0usize;
     if direction == Direction::ClientToServer {
         if !stream.bytes.starts_with(PREFACE) {
-            return (Vec::new(), Some("the client did not start with the HTTP/2 connection preface".into()));
+            return (
+                Vec::new(),
+                Some("the client did not start with the HTTP/2 connection preface".into()),
+            );
         }
         at = PREFACE.len();
     }
@@ -140,13 +148,22 @@ pub fn parse(stream: &Timed<'_>, direction: Direction, decoder: &mut Decoder) ->
     let mut block_frame: Option<usize> = None;
     while at < stream.bytes.len() {
         let Some(head) = stream.bytes.get(at..at + HEADER_LEN) else {
-            return (frames, Some(format!("{} octets left, less than a frame header", stream.bytes.len() - at)));
+            return (
+                frames,
+                Some(format!(
+                    "{} octets left, less than a frame header",
+                    stream.bytes.len() - at
+                )),
+            );
         };
         let length = (usize::from(head[0]) << 16) | (usize::from(head[1]) << 8) | usize::from(head[2]);
         let (t, flags) = (head[3], head[4]);
         let stream_id = be32(&head[5..9]) & 0x7fff_ffff;
         let Some(payload) = stream.bytes.get(at + HEADER_LEN..at + HEADER_LEN + length) else {
-            return (frames, Some(format!("{} frame of {length} octets is cut short", type_name(t))));
+            return (
+                frames,
+                Some(format!("{} frame of {length} octets is cut short", type_name(t))),
+            );
         };
         let mut frame = FrameSeen {
             direction,
@@ -222,7 +239,11 @@ fn details(t: u8, flags: u8, p: &[u8], out: &mut Vec<String>) {
         6 if p.len() == 8 => out.push(format!(
             "opaque data {}{}",
             p.iter().map(|b| format!("{b:02x}")).collect::<String>(),
-            if flags & 1 != 0 { " (the answer: one round trip measured)" } else { "" }
+            if flags & 1 != 0 {
+                " (the answer: one round trip measured)"
+            } else {
+                ""
+            }
         )),
         7 if p.len() >= 8 => {
             out.push(format!(
@@ -255,16 +276,29 @@ mod tests {
         let mut bytes = PREFACE.to_vec();
         bytes.extend(frame(4, 0, 0, &[0, 4, 0, 0x40, 0, 0, 0, 3, 0, 0, 0, 100]));
         // RFC 7541 C.3.1's block, split between HEADERS and CONTINUATION.
-        let block = [0x82, 0x86, 0x84, 0x41, 0x0f, b'w', b'w', b'w', b'.', b'e', b'x', b'a', b'm', b'p', b'l', b'e', b'.', b'c', b'o', b'm'];
+        let block = [
+            0x82, 0x86, 0x84, 0x41, 0x0f, b'w', b'w', b'w', b'.', b'e', b'x', b'a', b'm', b'p', b'l', b'e', b'.', b'c',
+            b'o', b'm',
+        ];
         bytes.extend(frame(1, 0x1, 1, &block[..5]));
         bytes.extend(frame(9, 0x4, 1, &block[5..]));
         bytes.extend(frame(8, 0, 0, &[0, 0x0f, 0, 1]));
         let times = [(0, 7)];
-        let (frames, stop) = parse(&Timed { bytes: &bytes, times: &times }, Direction::ClientToServer, &mut Decoder::default());
+        let (frames, stop) = parse(
+            &Timed {
+                bytes: &bytes,
+                times: &times,
+            },
+            Direction::ClientToServer,
+            &mut Decoder::default(),
+        );
         assert_eq!(stop, None);
         let types: Vec<&str> = frames.iter().map(|f| f.frame_type.as_str()).collect();
         assert_eq!(types, ["SETTINGS", "HEADERS", "CONTINUATION", "WINDOW_UPDATE"]);
-        assert_eq!(frames[0].details, ["INITIAL_WINDOW_SIZE = 4194304", "MAX_CONCURRENT_STREAMS = 100"]);
+        assert_eq!(
+            frames[0].details,
+            ["INITIAL_WINDOW_SIZE = 4194304", "MAX_CONCURRENT_STREAMS = 100"]
+        );
         assert_eq!(frames[1].flags, ["END_STREAM"]);
         let names: Vec<&str> = frames[1].fields.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(names, [":method", ":scheme", ":path", ":authority"]);
@@ -276,11 +310,25 @@ mod tests {
     #[test]
     fn cut_and_bad_streams_say_why() {
         let times = [(0, 0)];
-        let (_, stop) = parse(&Timed { bytes: b"GET / HTTP/1.1\r\n", times: &times }, Direction::ClientToServer, &mut Decoder::default());
+        let (_, stop) = parse(
+            &Timed {
+                bytes: b"GET / HTTP/1.1\r\n",
+                times: &times,
+            },
+            Direction::ClientToServer,
+            &mut Decoder::default(),
+        );
         assert!(stop.unwrap().contains("preface"));
         let mut bytes = frame(0, 0, 1, &[1, 2, 3]);
         bytes.truncate(10);
-        let (frames, stop) = parse(&Timed { bytes: &bytes, times: &times }, Direction::ServerToClient, &mut Decoder::default());
+        let (frames, stop) = parse(
+            &Timed {
+                bytes: &bytes,
+                times: &times,
+            },
+            Direction::ServerToClient,
+            &mut Decoder::default(),
+        );
         assert!(frames.is_empty());
         assert_eq!(stop.unwrap(), "DATA frame of 3 octets is cut short");
     }

@@ -179,11 +179,17 @@ impl Input<'_> {
         let first = self.byte(what)?;
         let huffman = first & 0x80 != 0;
         let len = self.integer(first, 7, what)?;
-        let end = self.at.checked_add(len).filter(|e| *e <= self.bytes.len()).ok_or(HpackError::Truncated(what))?;
+        let end = self
+            .at
+            .checked_add(len)
+            .filter(|e| *e <= self.bytes.len())
+            .ok_or(HpackError::Truncated(what))?;
         let raw = &self.bytes[self.at..end];
         self.at = end;
         let bytes = if huffman {
-            hpack::huffman::HuffmanDecoder::new().decode(raw).map_err(|_| HpackError::BadHuffman)?
+            hpack::huffman::HuffmanDecoder::new()
+                .decode(raw)
+                .map_err(|_| HpackError::BadHuffman)?
         } else {
             raw.to_vec()
         };
@@ -284,7 +290,14 @@ impl Decoder {
                     self.insert(&name, &value);
                 }
                 let index = (name_index > 0).then_some(name_index);
-                Field::new(name, value, representation, source, index, name_huffman || value_huffman)
+                Field::new(
+                    name,
+                    value,
+                    representation,
+                    source,
+                    index,
+                    name_huffman || value_huffman,
+                )
             };
             total += field.plain_len;
             if total > MAX_LIST {
@@ -300,7 +313,14 @@ impl Decoder {
 }
 
 impl Field {
-    fn new(name: String, value: String, representation: &str, source: Source, index: Option<usize>, huffman: bool) -> Field {
+    fn new(
+        name: String,
+        value: String,
+        representation: &str,
+        source: Source,
+        index: Option<usize>,
+        huffman: bool,
+    ) -> Field {
         Field {
             plain_len: name.len() + 2 + value.len(),
             name,

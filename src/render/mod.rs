@@ -39,6 +39,7 @@ pub fn text(trace: &Trace, opts: &RenderOpts) -> String {
             EventKind::Cidr(e) => crate::cidr::render::event(&mut out, e, &event.notes, opts),
             EventKind::Dns(e) => crate::dns::render::event(&mut out, e, &event.notes, opts),
             EventKind::Tls(e) => crate::tls::render::event(&mut out, e, &event.notes, opts),
+            EventKind::Http(e) => crate::http::render::event(&mut out, e, &event.notes, opts),
         }
     }
     out

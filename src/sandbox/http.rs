@@ -38,6 +38,10 @@ pub enum Body {
 }
 
 impl Body {
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     pub fn len(&self) -> u64 {
         match self {
             Body::Text(t) => t.len() as u64,
@@ -81,10 +85,7 @@ pub fn answer(method: &str, path: &str, headers: &[(String, String)], protocol: 
             content_type: "text/html; charset=utf-8",
             ..text(200, page(protocol))
         },
-        "/headers" => text(
-            200,
-            headers.iter().map(|(n, v)| format!("{n}: {v}\n")).collect(),
-        ),
+        "/headers" => text(200, headers.iter().map(|(n, v)| format!("{n}: {v}\n")).collect()),
         _ if path.starts_with("/bytes/") => match number("/bytes/") {
             Some(n) if n <= MAX_BYTES => Answer {
                 content_type: "application/octet-stream",
@@ -104,7 +105,10 @@ pub fn answer(method: &str, path: &str, headers: &[(String, String)], protocol: 
             Some(k) => text(200, format!("object {k}: {}\n", "o".repeat(200))),
             None => text(400, "/objects/K takes a number\n".to_string()),
         },
-        _ => text(404, format!("nothing at {path}: try /, /bytes/N, /delay/MS, /headers or /objects/K\n")),
+        _ => text(
+            404,
+            format!("nothing at {path}: try /, /bytes/N, /delay/MS, /headers or /objects/K\n"),
+        ),
     }
 }
 
@@ -131,7 +135,10 @@ mod tests {
         let sizes: Vec<usize> = a.body.chunks().map(|c| c.len()).collect();
         assert_eq!(sizes, [CHUNK, CHUNK, CHUNK, 200_000 - 3 * CHUNK]);
         assert_eq!(answer("GET", "/bytes/0", &[], "h").body.chunks().count(), 0);
-        assert_eq!(answer("GET", &format!("/bytes/{}", MAX_BYTES + 1), &[], "h").status, 400);
+        assert_eq!(
+            answer("GET", &format!("/bytes/{}", MAX_BYTES + 1), &[], "h").status,
+            400
+        );
         assert_eq!(answer("GET", "/delay/250", &[], "h").delay, Duration::from_millis(250));
         assert_eq!(answer("GET", "/delay/99999999", &[], "h").status, 400);
         assert_eq!(answer("POST", "/", &[], "h").status, 405);

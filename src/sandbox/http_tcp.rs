@@ -103,7 +103,7 @@ async fn answer_h2(request: http::Request<h2::RecvStream>, mut respond: h2::serv
     let head = request.method() == http::Method::HEAD;
     let a = answer(request.method().as_str(), request.uri().path(), &headers, "HTTP/2");
     tokio::time::sleep(a.delay).await;
-    let empty = head || a.body.len() == 0;
+    let empty = head || a.body.is_empty();
     let Ok(mut send) = respond.send_response(response(&a), empty) else {
         return;
     };

@@ -133,13 +133,10 @@ impl rustls::KeyLog for Collector {
     }
 }
 
-/// The client's configuration, and with `--insecure` the verifier that records what it let pass.
-fn client_config(
-    opts: &TlsOptions,
-    keylog: Arc<Collector>,
-) -> Result<(rustls::ClientConfig, Option<Arc<RecordingVerifier>>)> {
+/// The trust anchors `roots` names.
+fn root_store(roots: &Roots) -> Result<rustls::RootCertStore> {
     let mut store = rustls::RootCertStore::empty();
-    let extra = match &opts.roots {
+    let extra = match roots {
         Roots::Web(extra) => {
             store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
             extra
@@ -155,24 +152,47 @@ fn client_config(
             )
         })?;
     }
-    let provider = Arc::new(provider(opts)?);
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
-        .map_err(|e| Error::usage("TLS", e.to_string(), "report this"))?;
-    let (mut config, recorder) = if opts.insecure {
-        let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider)
-            .build()
-            .map_err(|e| Error::usage("--cacert", e.to_string(), "give a PEM CA certificate"))?;
-        let recorder = Arc::new(RecordingVerifier::new(webpki));
-        let builder = builder.dangerous().with_custom_certificate_verifier(recorder.clone());
-        (with_client_auth(builder, opts)?, Some(recorder))
-    } else {
-        (with_client_auth(builder.with_root_certificates(store), opts)?, None)
-    };
+    Ok(store)
+}
+
+/// The client's configuration, and with `--insecure` the verifier that records what it let pass.
+fn client_config(
+    opts: &TlsOptions,
+    keylog: Arc<Collector>,
+) -> Result<(rustls::ClientConfig, Option<Arc<RecordingVerifier>>)> {
+    let (builder, recorder) = verifying_builder(&opts.roots, Arc::new(provider(opts)?), opts.insecure)?;
+    let mut config = with_client_auth(builder, opts)?;
     config.key_log = keylog;
     config.enable_early_data = opts.early_data;
     config.alpn_protocols = opts.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
     Ok((config, recorder))
+}
+
+/// A client configuration that still needs its client-certificate choice.
+pub type WantsClientCert = rustls::ConfigBuilder<rustls::ClientConfig, rustls::client::WantsClientCert>;
+
+/// A TLS 1.3/1.2 client configuration that checks the server against `roots`; with `insecure`,
+/// through a verifier that records a failed check instead of stopping (shown loudly later).
+pub fn verifying_builder(
+    roots: &Roots,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+    insecure: bool,
+) -> Result<(WantsClientCert, Option<Arc<RecordingVerifier>>)> {
+    let store = root_store(roots)?;
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .map_err(|e| Error::usage("TLS", e.to_string(), "report this"))?;
+    if !insecure {
+        return Ok((builder.with_root_certificates(store), None));
+    }
+    let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider)
+        .build()
+        .map_err(|e| Error::usage("--cacert", e.to_string(), "give a PEM CA certificate"))?;
+    let recorder = Arc::new(RecordingVerifier::new(webpki));
+    Ok((
+        builder.dangerous().with_custom_certificate_verifier(recorder.clone()),
+        Some(recorder),
+    ))
 }
 
 /// Finishes the configuration with the client's certificate, if it has one.

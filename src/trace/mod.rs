@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cidr::events::CidrEvent;
 use crate::dns::events::DnsEvent;
+use crate::http::events::HttpEvent;
 use crate::tls::events::TlsEvent;
 
 /// One command's record of what it did and what came of it.
@@ -52,6 +53,7 @@ pub enum EventKind {
     Cidr(CidrEvent),
     Dns(DnsEvent),
     Tls(TlsEvent),
+    Http(HttpEvent),
 }
 
 /// A short explanation of what an event means, with the RFC that says so.

@@ -1,0 +1,230 @@
+//! What both fetchers share: the request to make, the TLS configuration (same trust rules as
+//! `netlab tls`: certificate checks never skipped, `--insecure` recorded), and the results.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::events::{HttpEvent, HttpSummary, Phase, ResponseSeen};
+use crate::error::{Error, Result};
+use crate::tls::client::Roots;
+use crate::tls::insecure::RecordingVerifier;
+
+/// Largest body kept for `-o` (bodies are otherwise only counted).
+pub const MAX_KEPT_BODY: usize = 256 << 20;
+
+/// One fetch: N requests for one URL over one connection.
+#[derive(Debug, Clone)]
+pub struct FetchOptions {
+    /// `https://host:port/path`, as given.
+    pub url: String,
+    pub host: String,
+    /// The path and query to request.
+    pub path: String,
+    /// `host[:port]` for :authority.
+    pub authority: String,
+    pub address: SocketAddr,
+    pub head: bool,
+    /// Extra request header fields (`-H`).
+    pub headers: Vec<(String, String)>,
+    pub requests: u32,
+    pub concurrency: u32,
+    pub roots: Roots,
+    pub insecure: bool,
+    /// Limit on each phase: connecting, the handshake, each response, each piece of body.
+    pub timeout: Duration,
+    /// Keep the first response's body (for `-o`).
+    pub keep_body: bool,
+    /// Name lookup already done by the caller: how long it took.
+    pub dns_us: u64,
+}
+
+/// What a fetch produced.
+#[derive(Debug, Default)]
+pub struct Fetched {
+    pub events: Vec<HttpEvent>,
+    pub body: Option<Vec<u8>>,
+}
+
+/// The rustls configuration for `alpn`, and with `--insecure` the verifier that records what
+/// it let pass.
+pub fn tls_config(o: &FetchOptions, alpn: &[u8]) -> Result<(rustls::ClientConfig, Option<Arc<RecordingVerifier>>)> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let (builder, recorder) = crate::tls::client::verifying_builder(&o.roots, provider, o.insecure)?;
+    let mut config = builder.with_no_client_auth();
+    config.alpn_protocols = vec![alpn.to_vec()];
+    Ok((config, recorder))
+}
+
+/// A summary with nothing done yet but the name lookup.
+pub fn new_summary(protocol: &str, o: &FetchOptions) -> HttpSummary {
+    HttpSummary {
+        protocol: protocol.into(),
+        url: o.url.clone(),
+        address: o.address.to_string(),
+        via: None,
+        tls_version: None,
+        phases: vec![phase("dns", 0, o.dns_us, None)],
+        total_us: 0,
+        requests: o.requests,
+        responses: 0,
+        body_bytes: 0,
+        request_headers: None,
+        alt_svc: None,
+        frames_note: None,
+        insecure: o.insecure,
+        unverified_because: None,
+        error: None,
+    }
+}
+
+/// What one request returns: its response and, for the first with `-o`, its body.
+pub type OneResult = Result<(ResponseSeen, Option<Vec<u8>>)>;
+
+/// Runs `o.requests` requests, at most `o.concurrency` at once; `one(keep)` makes one (keeping
+/// its body if `keep`). Fills in the summary's counts and Alt-Svc; returns the responses in
+/// stream order, and the first error.
+pub async fn run_requests<F, Fut>(
+    o: &FetchOptions,
+    summary: &mut HttpSummary,
+    fetched: &mut Fetched,
+    one: F,
+) -> (Vec<ResponseSeen>, Option<Error>)
+where
+    F: Fn(bool) -> Fut,
+    Fut: std::future::Future<Output = OneResult> + Send + 'static,
+{
+    let permits = Arc::new(tokio::sync::Semaphore::new(o.concurrency.max(1) as usize));
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..o.requests {
+        let Ok(permit) = permits.clone().acquire_owned().await else {
+            break;
+        };
+        let request = one(o.keep_body && i == 0);
+        tasks.spawn(async move {
+            let r = request.await;
+            drop(permit);
+            r
+        });
+    }
+    let mut first_error = None;
+    let mut responses = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        match done {
+            Ok(Ok((seen, body))) => {
+                summary.responses += 1;
+                summary.body_bytes += seen.body_bytes;
+                if body.is_some() {
+                    fetched.body = body;
+                }
+                responses.push(seen);
+            }
+            Ok(Err(e)) => {
+                first_error.get_or_insert(e);
+            }
+            Err(e) => {
+                first_error.get_or_insert(Error::usage("request", e.to_string(), "report this"));
+            }
+        }
+    }
+    responses.sort_by_key(|r| r.stream);
+    summary.alt_svc = responses
+        .iter()
+        .find_map(|r| r.headers.iter().find(|(n, _)| n == "alt-svc").map(|(_, v)| v.clone()));
+    (responses, first_error)
+}
+
+/// Appends a piece of body to what `-o` keeps, within [`MAX_KEPT_BODY`].
+pub fn keep_piece(kept: &mut Option<Vec<u8>>, piece: &[u8]) -> Result<()> {
+    if let Some(k) = kept.as_mut() {
+        if k.len() + piece.len() > MAX_KEPT_BODY {
+            return Err(Error::usage(
+                "-o",
+                format!("the body is over {} MiB", MAX_KEPT_BODY >> 20),
+                "netlab keeps -o bodies in memory; fetch less",
+            ));
+        }
+        k.extend_from_slice(piece);
+    }
+    Ok(())
+}
+
+/// The request for stream `i`.
+pub fn request(o: &FetchOptions, scheme_authority: bool) -> Result<http::Request<()>> {
+    let uri = if scheme_authority {
+        format!("https://{}{}", o.authority, o.path)
+    } else {
+        o.path.clone()
+    };
+    let mut b = http::Request::builder()
+        .method(if o.head { http::Method::HEAD } else { http::Method::GET })
+        .uri(uri)
+        .header("user-agent", concat!("netlab/", env!("CARGO_PKG_VERSION")))
+        .header("accept", "*/*");
+    for (n, v) in &o.headers {
+        b = b.header(n.as_str(), v.as_str());
+    }
+    b.body(())
+        .map_err(|e| Error::usage("-H", e.to_string(), "write headers as 'Name: value'"))
+}
+
+/// Microseconds since `t0`.
+pub fn us(t0: Instant) -> u64 {
+    t0.elapsed().as_micros() as u64
+}
+
+/// A phase from `start` to `end` (µs since the fetch began).
+pub fn phase(name: &str, start: u64, end: u64, round_trips: Option<u32>) -> Phase {
+    Phase {
+        name: name.to_string(),
+        start_us: start,
+        end_us: end,
+        round_trips,
+    }
+}
+
+/// The request, response and download phases from the responses seen (request_sent: the first
+/// request; first_byte: the first response head; download: until the last body ended).
+pub fn exchange_phases(responses: &[ResponseSeen], after: u64) -> Vec<Phase> {
+    let sent = responses.iter().map(|r| r.sent_us).min().unwrap_or(after);
+    let first = responses.iter().map(|r| r.first_byte_us).min().unwrap_or(sent);
+    let done = responses.iter().map(|r| r.done_us).max().unwrap_or(first);
+    vec![
+        phase("request_sent", after, sent, None),
+        phase("first_byte", sent, first, Some(1)),
+        phase("download", first, done, None),
+    ]
+}
+
+/// A timeout's error, naming the phase.
+pub fn too_slow(what: &str, limit: Duration) -> Error {
+    Error::usage(
+        what.to_string(),
+        format!("no progress in {} ms", limit.as_millis()),
+        "the server stalled; raise --timeout if it is just slow",
+    )
+}
+
+/// Runs `f` under the phase limit.
+pub async fn within<T, E: std::fmt::Display>(
+    limit: Duration,
+    what: &str,
+    f: impl std::future::Future<Output = std::result::Result<T, E>>,
+) -> Result<T> {
+    match tokio::time::timeout(limit, f).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(Error::usage(
+            what.to_string(),
+            e.to_string(),
+            "see the trace above for how far it got",
+        )),
+        Err(_) => Err(too_slow(what, limit)),
+    }
+}
+
+/// The header fields of a response, as text.
+pub fn header_list(h: &http::HeaderMap) -> Vec<(String, String)> {
+    h.iter()
+        .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect()
+}

@@ -1,0 +1,186 @@
+//! What an HTTP trace records: per protocol, the phases of the fetch with their times and round
+//! trips, the HTTP/2 frames, each response, QUIC's connection statistics, and a summary.
+
+use serde::{Deserialize, Serialize};
+
+use super::frames::FrameSeen;
+
+/// One step of an HTTP trace, tagged `"type": "http.<name>"` in JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum HttpEvent {
+    /// An HTTP/2 frame (from the plaintext side of the TLS connection).
+    #[serde(rename = "http.frame")]
+    Frame(FrameSeen),
+    /// One response.
+    #[serde(rename = "http.response")]
+    Response(ResponseSeen),
+    /// QUIC's view of an HTTP/3 connection (from quinn).
+    #[serde(rename = "http.quic")]
+    Quic(QuicStats),
+    /// How one protocol's fetch went, phase by phase.
+    #[serde(rename = "http.summary")]
+    Summary(HttpSummary),
+    /// `--compare`: the two protocols side by side.
+    #[serde(rename = "http.compare")]
+    Compare(Comparison),
+}
+
+impl From<HttpEvent> for crate::trace::EventKind {
+    fn from(e: HttpEvent) -> Self {
+        crate::trace::EventKind::Http(e)
+    }
+}
+
+/// A phase of a fetch, from the start of the fetch (µs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Phase {
+    /// `dns`, `tcp_connect`, `tls_handshake`, `quic_handshake_keys`, `quic_connected`,
+    /// `request_sent`, `first_byte`, `download`.
+    pub name: String,
+    pub start_us: u64,
+    pub end_us: u64,
+    /// Network round trips this phase needs at least, where the protocol fixes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub round_trips: Option<u32>,
+}
+
+/// One response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResponseSeen {
+    pub protocol: String,
+    /// The stream it came on (HTTP/2: odd client stream ids; HTTP/3: QUIC stream ids 0, 4, ...).
+    pub stream: u64,
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body_bytes: u64,
+    pub sent_us: u64,
+    pub first_byte_us: u64,
+    pub done_us: u64,
+}
+
+/// QUIC connection statistics (quinn's `ConnectionStats`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuicStats {
+    pub rtt_us: u64,
+    pub min_rtt_us: u64,
+    pub congestion_window: u64,
+    pub congestion_events: u64,
+    pub sent_packets: u64,
+    pub lost_packets: u64,
+    pub udp_datagrams_sent: u64,
+    pub udp_datagrams_received: u64,
+    pub current_mtu: u16,
+    /// Frames sent and received, by QUIC frame type (only those seen).
+    pub frames_sent: Vec<(String, u64)>,
+    pub frames_received: Vec<(String, u64)>,
+}
+
+/// How one protocol's fetch went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HttpSummary {
+    /// `h2` or `h3`.
+    pub protocol: String,
+    pub url: String,
+    /// The address connected to (and the loopback socket that plays it on the sandbox).
+    pub address: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    /// The TLS version under it (QUIC always uses TLS 1.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_version: Option<String>,
+    pub phases: Vec<Phase>,
+    pub total_us: u64,
+    pub requests: u32,
+    pub responses: u32,
+    pub body_bytes: u64,
+    /// HPACK: request header octets as sent vs as text (HTTP/2 only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_headers: Option<HeaderCompression>,
+    /// The response's Alt-Svc header: how a client learns the origin also speaks HTTP/3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alt_svc: Option<String>,
+    /// The frame log covers only the first part of a large transfer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frames_note: Option<String>,
+    #[serde(default)]
+    pub insecure: bool,
+    /// With `--insecure`, the certificate check that failed and was let pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unverified_because: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Header compression over a connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeaderCompression {
+    pub encoded: usize,
+    pub plain: usize,
+    /// Fields sent as one index (static or dynamic table hits).
+    pub indexed_fields: usize,
+    pub dynamic_hits: usize,
+    pub fields: usize,
+}
+
+/// HTTP/2 and HTTP/3 side by side, phase by phase (µs; `None` where a protocol has no such phase).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comparison {
+    pub rows: Vec<CompareRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompareRow {
+    pub what: String,
+    pub h2_us: Option<u64>,
+    pub h3_us: Option<u64>,
+    /// Round trips each needs, where the protocol fixes it.
+    pub h2_round_trips: Option<u32>,
+    pub h3_round_trips: Option<u32>,
+}
+
+impl Comparison {
+    /// Lines up the phases: connection set-up is TCP + TLS for HTTP/2 and QUIC's handshake for
+    /// HTTP/3 (transport and crypto handshakes in one, RFC 9001 §1).
+    pub fn of(h2: &HttpSummary, h3: &HttpSummary) -> Comparison {
+        let sum = |s: &HttpSummary, names: &[&str]| -> (Option<u64>, Option<u32>) {
+            let ps: Vec<&Phase> = s.phases.iter().filter(|p| names.contains(&p.name.as_str())).collect();
+            if ps.is_empty() {
+                return (None, None);
+            }
+            let us = ps.iter().map(|p| p.end_us.saturating_sub(p.start_us)).sum();
+            let rtts = ps.iter().map(|p| p.round_trips).sum::<Option<u32>>();
+            (Some(us), rtts)
+        };
+        let row = |what: &str, a: &[&str], b: &[&str]| {
+            let ((h2_us, h2_round_trips), (h3_us, h3_round_trips)) = (sum(h2, a), sum(h3, b));
+            CompareRow {
+                what: what.to_string(),
+                h2_us,
+                h3_us,
+                h2_round_trips,
+                h3_round_trips,
+            }
+        };
+        let setup = ["tcp_connect", "tls_handshake"];
+        let quic = ["quic_handshake_keys", "quic_connected"];
+        let mut rows = vec![
+            row("name lookup", &["dns"], &["dns"]),
+            row("connection set-up", &setup, &quic),
+            row(
+                "time to first byte",
+                &["request_sent", "first_byte"],
+                &["request_sent", "first_byte"],
+            ),
+            row("download", &["download"], &["download"]),
+        ];
+        rows.push(CompareRow {
+            what: "total".into(),
+            h2_us: Some(h2.total_us),
+            h3_us: Some(h3.total_us),
+            h2_round_trips: None,
+            h3_round_trips: None,
+        });
+        Comparison { rows }
+    }
+}

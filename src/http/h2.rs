@@ -1,0 +1,248 @@
+//! HTTP/2 over TCP + TLS (RFC 9113) with the h2 crate. The TLS stream's plaintext side is tapped,
+//! so every frame both sides sent can be parsed afterwards ([`super::frames`]).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use rustls::pki_types::ServerName;
+use tokio::net::TcpStream;
+
+use super::client::{
+    exchange_phases, header_list, keep_piece, new_summary, phase, request, run_requests, tls_config, us, within,
+    FetchOptions, Fetched, OneResult,
+};
+use super::events::{HeaderCompression, HttpEvent, HttpSummary, ResponseSeen};
+use super::frames::{self, FrameSeen, Timed};
+use super::hpack::{Decoder, Field, Source};
+use crate::error::{Error, Result};
+use crate::net::Network;
+use crate::tls::tap::{Chunk, Direction, Recording, Tap, MAX_TAPPED};
+
+/// Flow-control windows the client announces (RFC 9113 §6.9.2): large enough that a fast
+/// loopback transfer is not throttled by WINDOW_UPDATE round trips.
+const STREAM_WINDOW: u32 = 4 << 20;
+const CONNECTION_WINDOW: u32 = 16 << 20;
+/// Frames kept in the trace (a large download has thousands of DATA frames).
+const MAX_FRAMES_LOGGED: usize = 200;
+
+/// Fetches over HTTP/2; failures end up in the summary's `error`, with what was seen so far.
+pub async fn fetch(o: &FetchOptions, net: &Network) -> Fetched {
+    let t0 = Instant::now();
+    let mut summary = new_summary("h2", o);
+    let recording = Recording::default();
+    let mut fetched = Fetched::default();
+    let result = run(o, net, t0, &recording, &mut summary, &mut fetched).await;
+    if let Err(e) = result {
+        summary.error = Some(e.to_string());
+    }
+    let (frames, note, compression) = frame_log(&recording, o.dns_us);
+    summary.request_headers = compression;
+    summary.frames_note = note;
+    if summary.total_us == 0 {
+        summary.total_us = o.dns_us + us(t0);
+    }
+    let mut events: Vec<HttpEvent> = frames.into_iter().map(HttpEvent::Frame).collect();
+    events.append(&mut fetched.events);
+    events.push(HttpEvent::Summary(summary));
+    Fetched {
+        events,
+        body: fetched.body,
+    }
+}
+
+async fn run(
+    o: &FetchOptions,
+    net: &Network,
+    t0: Instant,
+    recording: &Recording,
+    summary: &mut HttpSummary,
+    fetched: &mut Fetched,
+) -> Result<()> {
+    let at = |t: Instant| o.dns_us + us(t);
+    let route = net.route(o.address)?;
+    summary.via = (route.via != route.target).then(|| route.via.to_string());
+    let tcp = within(
+        o.timeout,
+        &format!("TCP connect to {}", o.address),
+        TcpStream::connect(route.via),
+    )
+    .await?;
+    let _ = tcp.set_nodelay(true);
+    let connected = at(t0);
+    summary.phases.push(phase("tcp_connect", o.dns_us, connected, Some(1)));
+    let (config, recorder) = tls_config(o, b"h2")?;
+    let name = ServerName::try_from(o.host.clone()).map_err(|_| {
+        Error::usage(
+            format!("host '{}'", o.host),
+            "is not a valid server name",
+            "check the URL",
+        )
+    })?;
+    let tls = within(
+        o.timeout,
+        "TLS handshake",
+        tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp),
+    )
+    .await
+    .map_err(|e| Error::usage("TLS handshake", e.to_string(), "try netlab tls HOST for the details"))?;
+    let version = tls.get_ref().1.protocol_version();
+    let tls13 = version == Some(rustls::ProtocolVersion::TLSv1_3);
+    summary.tls_version = Some(if tls13 { "TLS 1.3" } else { "TLS 1.2" }.into());
+    let handshaken = at(t0);
+    summary.phases.push(phase(
+        "tls_handshake",
+        connected,
+        handshaken,
+        Some(if tls13 { 1 } else { 2 }),
+    ));
+    summary.unverified_because = recorder.and_then(|r| r.take_failure());
+    if tls.get_ref().1.alpn_protocol() != Some(b"h2") {
+        return Err(Error::usage(
+            "ALPN",
+            "the server did not agree to h2 (HTTP/2 needs ALPN h2 over TLS, RFC 9113 §3.2)",
+            "try --h3, or curl --http1.1",
+        ));
+    }
+    let tap = Tap::new(tls, t0, recording.clone());
+    let (client, connection) = within(
+        o.timeout,
+        "HTTP/2 connection preface",
+        h2::client::Builder::new()
+            .initial_window_size(STREAM_WINDOW)
+            .initial_connection_window_size(CONNECTION_WINDOW)
+            .handshake::<_, Bytes>(tap),
+    )
+    .await?;
+    let driver = tokio::spawn(connection);
+    let (responses, first_error) = run_requests(o, summary, fetched, |keep| {
+        let (client, o) = (client.clone(), o.clone());
+        async move { one_request(client, &o, t0, keep).await }
+    })
+    .await;
+    // The fetch ends with the last response; closing the connection is not part of it.
+    summary.total_us = at(t0);
+    drop(client);
+    driver.abort();
+    summary.phases.extend(exchange_phases(&responses, handshaken));
+    fetched.events.extend(responses.into_iter().map(HttpEvent::Response));
+    first_error.map_or(Ok(()), Err)
+}
+
+/// One request on its own stream; returns the response and, if asked, its body.
+async fn one_request(
+    mut client: h2::client::SendRequest<Bytes>,
+    o: &FetchOptions,
+    t0: Instant,
+    keep: bool,
+) -> OneResult {
+    let at = || o.dns_us + us(t0);
+    let req = request(o, true)?;
+    client = within(o.timeout, "HTTP/2 stream", client.ready()).await?;
+    let (response, _) = client
+        .send_request(req, true)
+        .map_err(|e| Error::usage("HTTP/2 request", e.to_string(), "see the frame log"))?;
+    let sent_us = at();
+    let response = within(o.timeout, "HTTP/2 response", response).await?;
+    let first_byte_us = at();
+    let stream = u64::from(u32::from(response.body().stream_id()));
+    let (parts, mut body) = response.into_parts();
+    let mut bytes = 0u64;
+    let mut kept = keep.then(Vec::new);
+    while let Some(chunk) = within(o.timeout, "HTTP/2 body", async {
+        Ok::<_, h2::Error>(body.data().await)
+    })
+    .await?
+    {
+        let chunk = chunk.map_err(|e| Error::usage("HTTP/2 body", e.to_string(), "the server reset the stream"))?;
+        bytes += chunk.len() as u64;
+        let _ = body.flow_control().release_capacity(chunk.len());
+        keep_piece(&mut kept, &chunk)?;
+    }
+    Ok((
+        ResponseSeen {
+            protocol: "h2".into(),
+            stream,
+            status: parts.status.as_u16(),
+            headers: header_list(&parts.headers),
+            body_bytes: bytes,
+            sent_us,
+            first_byte_us,
+            done_us: at(),
+        },
+        kept,
+    ))
+}
+
+/// The frames both sides sent, from the tap, with request-header compression figures.
+fn frame_log(recording: &Recording, offset_us: u64) -> (Vec<FrameSeen>, Option<String>, Option<HeaderCompression>) {
+    let chunks = recording.chunks();
+    let mut all = Vec::new();
+    let mut notes = Vec::new();
+    for direction in [Direction::ClientToServer, Direction::ServerToClient] {
+        let (bytes, times) = joined(&chunks, direction, offset_us);
+        if bytes.is_empty() {
+            continue;
+        }
+        // Each direction has its own HPACK context (RFC 7541 §2.2).
+        let (frames, stop) = frames::parse(
+            &Timed {
+                bytes: &bytes,
+                times: &times,
+            },
+            direction,
+            &mut Decoder::default(),
+        );
+        let total = recording.total(direction);
+        if total > MAX_TAPPED {
+            notes.push(format!(
+                "the frame log covers the first {} KiB of {} KiB sent {}",
+                MAX_TAPPED >> 10,
+                total >> 10,
+                label(direction)
+            ));
+        } else if let Some(stop) = stop {
+            notes.push(format!("{} frames stop early: {stop}", label(direction)));
+        }
+        all.extend(frames);
+    }
+    all.sort_by_key(|f| f.at_us);
+    if all.len() > MAX_FRAMES_LOGGED {
+        notes.push(format!(
+            "{} frames in all; the log keeps the first {MAX_FRAMES_LOGGED}",
+            all.len()
+        ));
+    }
+    let sent: Vec<&Field> = all
+        .iter()
+        .filter(|f| f.direction == Direction::ClientToServer)
+        .flat_map(|f| f.fields.iter())
+        .collect();
+    let compression = (!sent.is_empty()).then(|| HeaderCompression {
+        encoded: sent.iter().map(|f| f.encoded_len).sum(),
+        plain: sent.iter().map(|f| f.plain_len).sum(),
+        indexed_fields: sent.iter().filter(|f| f.representation == "indexed").count(),
+        dynamic_hits: sent.iter().filter(|f| f.source == Source::Dynamic).count(),
+        fields: sent.len(),
+    });
+    all.truncate(MAX_FRAMES_LOGGED);
+    (all, (!notes.is_empty()).then(|| notes.join("; ")), compression)
+}
+
+fn label(d: Direction) -> &'static str {
+    match d {
+        Direction::ClientToServer => "by the client",
+        Direction::ServerToClient => "by the server",
+    }
+}
+
+/// One direction's bytes and chunk times (µs since the fetch began).
+fn joined(chunks: &[Chunk], direction: Direction, offset_us: u64) -> (Vec<u8>, Vec<(usize, u64)>) {
+    let mut bytes = Vec::new();
+    let mut times = Vec::new();
+    for c in chunks.iter().filter(|c| c.direction == direction) {
+        times.push((bytes.len(), offset_us + c.at.as_micros() as u64));
+        bytes.extend_from_slice(&c.bytes);
+    }
+    (bytes, times)
+}

@@ -1,0 +1,172 @@
+//! HTTP/3 over QUIC (RFC 9114, RFC 9000) with quinn + h3. There is no TCP connect: QUIC's own
+//! handshake carries TLS 1.3 in CRYPTO frames (RFC 9001), so the phases are QUIC's: the first
+//! Initial sent, the handshake keys (the server's Initial and Handshake packets arrived and
+//! decrypted), and the connection established (the client's Finished sent).
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::{Buf, Bytes};
+
+use super::client::{
+    exchange_phases, header_list, keep_piece, new_summary, phase, request, run_requests, tls_config, us, within,
+    FetchOptions, Fetched, OneResult,
+};
+use super::events::{HttpEvent, HttpSummary, QuicStats, ResponseSeen};
+use crate::error::{Error, Result};
+use crate::net::Network;
+
+/// Fetches over HTTP/3; failures end up in the summary's `error`.
+pub async fn fetch(o: &FetchOptions, net: &Network) -> Fetched {
+    let t0 = Instant::now();
+    let mut summary = new_summary("h3", o);
+    summary.tls_version = Some("TLS 1.3".into());
+    let mut fetched = Fetched::default();
+    if let Err(e) = run(o, net, t0, &mut summary, &mut fetched).await {
+        summary.error = Some(e.to_string());
+    }
+    if summary.total_us == 0 {
+        summary.total_us = o.dns_us + us(t0);
+    }
+    fetched.events.push(HttpEvent::Summary(summary));
+    fetched
+}
+
+async fn run(
+    o: &FetchOptions,
+    net: &Network,
+    t0: Instant,
+    summary: &mut HttpSummary,
+    fetched: &mut Fetched,
+) -> Result<()> {
+    let at = |t: Instant| o.dns_us + us(t);
+    let route = net.route(o.address)?;
+    summary.via = (route.via != route.target).then(|| route.via.to_string());
+    let local: SocketAddr = match route.via.ip() {
+        IpAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
+        IpAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
+    };
+    let endpoint = quinn::Endpoint::client(local).map_err(|e| Error::io("UDP socket", e))?;
+    let (config, recorder) = tls_config(o, b"h3")?;
+    let crypto = quinn::crypto::rustls::QuicClientConfig::try_from(config)
+        .map_err(|e| Error::usage("QUIC", e.to_string(), "report this"))?;
+    let mut client_config = quinn::ClientConfig::new(Arc::new(crypto));
+    let mut transport = quinn::TransportConfig::default();
+    transport.max_idle_timeout(quinn::IdleTimeout::try_from(o.timeout).ok());
+    client_config.transport_config(Arc::new(transport));
+    let mut connecting = endpoint
+        .connect_with(client_config, route.via, &o.host)
+        .map_err(|e| Error::usage("QUIC connect", e.to_string(), "check the URL"))?;
+    let started = at(t0);
+    // The handshake data (ALPN, server name) is known once the server's first flight decrypted.
+    within(
+        o.timeout,
+        "QUIC handshake (no answer to the Initial packet)",
+        connecting.handshake_data(),
+    )
+    .await?;
+    let keys = at(t0);
+    let conn = within(o.timeout, "QUIC handshake", connecting).await?;
+    let connected = at(t0);
+    summary.unverified_because = recorder.and_then(|r| r.take_failure());
+    summary
+        .phases
+        .push(phase("quic_handshake_keys", started, keys, Some(1)));
+    summary.phases.push(phase("quic_connected", keys, connected, Some(0)));
+    let (mut driver, send_request) = within(
+        o.timeout,
+        "HTTP/3 connection set-up",
+        h3::client::new(h3_quinn::Connection::new(conn.clone())),
+    )
+    .await?;
+    let drive = tokio::spawn(async move { std::future::poll_fn(|cx| driver.poll_close(cx)).await });
+    let (responses, first_error) = run_requests(o, summary, fetched, |keep| {
+        let (send, o) = (send_request.clone(), o.clone());
+        async move { one_request(send, &o, t0, keep).await }
+    })
+    .await;
+    summary.phases.extend(exchange_phases(&responses, connected));
+    fetched.events.extend(responses.into_iter().map(HttpEvent::Response));
+    // The fetch ends with the last response; closing the connection is not part of it.
+    summary.total_us = at(t0);
+    fetched.events.push(HttpEvent::Quic(stats(&conn.stats())));
+    conn.close(0u32.into(), b"done");
+    drive.abort();
+    let _ = tokio::time::timeout(std::time::Duration::from_millis(200), endpoint.wait_idle()).await;
+    first_error.map_or(Ok(()), Err)
+}
+
+async fn one_request(
+    mut send: h3::client::SendRequest<h3_quinn::OpenStreams, Bytes>,
+    o: &FetchOptions,
+    t0: Instant,
+    keep: bool,
+) -> OneResult {
+    let at = || o.dns_us + us(t0);
+    let req = request(o, true)?;
+    let mut stream = within(o.timeout, "HTTP/3 request", send.send_request(req)).await?;
+    within(o.timeout, "HTTP/3 request", stream.finish()).await?;
+    let sent_us = at();
+    let response = within(o.timeout, "HTTP/3 response", stream.recv_response()).await?;
+    let first_byte_us = at();
+    let mut bytes = 0u64;
+    let mut kept = keep.then(Vec::new);
+    while let Some(mut chunk) = within(o.timeout, "HTTP/3 body", stream.recv_data()).await? {
+        let n = chunk.remaining();
+        bytes += n as u64;
+        let piece = chunk.copy_to_bytes(n);
+        keep_piece(&mut kept, &piece)?;
+    }
+    Ok((
+        ResponseSeen {
+            protocol: "h3".into(),
+            stream: stream.id().into_inner(),
+            status: response.status().as_u16(),
+            headers: header_list(response.headers()),
+            body_bytes: bytes,
+            sent_us,
+            first_byte_us,
+            done_us: at(),
+        },
+        kept,
+    ))
+}
+
+/// quinn's statistics, with the frame counts that are not zero.
+fn stats(s: &quinn::ConnectionStats) -> QuicStats {
+    let frames = |f: &quinn::FrameStats| -> Vec<(String, u64)> {
+        [
+            ("STREAM", f.stream),
+            ("ACK", f.acks),
+            ("CRYPTO", f.crypto),
+            ("MAX_DATA", f.max_data),
+            ("MAX_STREAM_DATA", f.max_stream_data),
+            ("MAX_STREAMS", f.max_streams_bidi + f.max_streams_uni),
+            ("NEW_CONNECTION_ID", f.new_connection_id),
+            ("NEW_TOKEN", f.new_token),
+            ("HANDSHAKE_DONE", u64::from(f.handshake_done)),
+            ("PING", f.ping),
+            ("CONNECTION_CLOSE", f.connection_close),
+            ("RESET_STREAM", f.reset_stream),
+            ("STOP_SENDING", f.stop_sending),
+        ]
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(name, n)| (name.to_string(), n))
+        .collect()
+    };
+    QuicStats {
+        rtt_us: s.path.rtt.as_micros() as u64,
+        min_rtt_us: s.path.min_rtt.as_micros() as u64,
+        congestion_window: s.path.cwnd,
+        congestion_events: s.path.congestion_events,
+        sent_packets: s.path.sent_packets,
+        lost_packets: s.path.lost_packets,
+        udp_datagrams_sent: s.udp_tx.datagrams,
+        udp_datagrams_received: s.udp_rx.datagrams,
+        current_mtu: s.path.current_mtu,
+        frames_sent: frames(&s.frame_tx),
+        frames_received: frames(&s.frame_rx),
+    }
+}

@@ -1,0 +1,212 @@
+//! Text view of an HTTP trace: the HTTP/2 frame ladder with HPACK details, each response, QUIC's
+//! statistics, a timing bar per phase (like httpstat), and with `--compare` a side-by-side table.
+
+use std::fmt::Write as _;
+
+use super::events::{Comparison, HttpEvent, HttpSummary, QuicStats, ResponseSeen};
+use super::frames::FrameSeen;
+use super::hpack::Source;
+use crate::render::{self, RenderOpts};
+use crate::tls::tap::Direction;
+use crate::trace::Note;
+
+/// Width of the longest timing bar.
+const BAR: usize = 40;
+
+fn ms(us: u64) -> String {
+    format!("{:.1} ms", us as f64 / 1000.0)
+}
+
+/// Appends one HTTP event and its notes.
+pub fn event(out: &mut String, e: &HttpEvent, notes: &[Note], opts: &RenderOpts) {
+    match e {
+        HttpEvent::Frame(f) => frame(out, f, opts),
+        HttpEvent::Response(r) => response(out, r, opts),
+        HttpEvent::Quic(q) => quic(out, q, opts),
+        HttpEvent::Summary(s) => summary(out, s, opts),
+        HttpEvent::Compare(c) => compare(out, c, opts),
+    }
+    render::notes(out, notes, opts, "             ");
+}
+
+fn frame(out: &mut String, f: &FrameSeen, opts: &RenderOpts) {
+    let p = &opts.palette;
+    let arrow = match f.direction {
+        Direction::ClientToServer => format!("{}client -> server{}", p.cyan, p.reset),
+        Direction::ServerToClient => format!("{}client <- server{}", p.green, p.reset),
+    };
+    let flags = if f.flags.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", f.flags.join(" "))
+    };
+    let _ = writeln!(
+        out,
+        "{:>10}  {arrow}  {}{}{} stream {}{flags} ({} B)",
+        ms(f.at_us),
+        p.bold,
+        f.frame_type,
+        p.reset,
+        f.stream,
+        f.length
+    );
+    for d in &f.details {
+        let _ = writeln!(out, "             {d}");
+    }
+    for field in &f.fields {
+        let how = match (field.representation.as_str(), field.source, field.index) {
+            ("indexed", Source::Static, Some(i)) => format!("static table #{i}"),
+            ("indexed", Source::Dynamic, Some(i)) => format!("dynamic table #{i}"),
+            (r, Source::Static, Some(i)) => format!("name from static #{i}, literal value, {}", r.replace('_', " ")),
+            (r, Source::Dynamic, Some(i)) => format!("name from dynamic #{i}, literal value, {}", r.replace('_', " ")),
+            (r, _, _) => format!("literal, {}", r.replace('_', " ")),
+        };
+        let huffman = if field.huffman { ", Huffman" } else { "" };
+        let _ = writeln!(
+            out,
+            "               {}: {}  {}({how}{huffman}: {} B for {} B){}",
+            field.name, field.value, p.dim, field.encoded_len, field.plain_len, p.reset
+        );
+    }
+}
+
+fn response(out: &mut String, r: &ResponseSeen, opts: &RenderOpts) {
+    let p = &opts.palette;
+    let _ = writeln!(
+        out,
+        "{}{} {}{} on stream {}: {} B of body; sent at {}, first byte at {}, done at {}",
+        p.bold,
+        r.protocol,
+        r.status,
+        p.reset,
+        r.stream,
+        r.body_bytes,
+        ms(r.sent_us),
+        ms(r.first_byte_us),
+        ms(r.done_us)
+    );
+    // The headers of the first response only: the others repeat them.
+    if r.stream <= 1 {
+        for (n, v) in &r.headers {
+            let _ = writeln!(out, "             {n}: {v}");
+        }
+    }
+}
+
+fn quic(out: &mut String, q: &QuicStats, opts: &RenderOpts) {
+    let p = &opts.palette;
+    let list = |v: &[(String, u64)]| v.iter().map(|(n, c)| format!("{n} {c}")).collect::<Vec<_>>().join(", ");
+    let _ = writeln!(
+        out,
+        "{}QUIC{}: RTT {} (min {}), congestion window {} B, {} congestion event(s); {} packets sent, {} lost; {} UDP datagrams out, {} in; path MTU {}",
+        p.bold,
+        p.reset,
+        ms(q.rtt_us),
+        ms(q.min_rtt_us),
+        q.congestion_window,
+        q.congestion_events,
+        q.sent_packets,
+        q.lost_packets,
+        q.udp_datagrams_sent,
+        q.udp_datagrams_received,
+        q.current_mtu
+    );
+    let _ = writeln!(out, "      frames sent: {}", list(&q.frames_sent));
+    let _ = writeln!(out, "      frames received: {}", list(&q.frames_received));
+}
+
+fn summary(out: &mut String, s: &HttpSummary, opts: &RenderOpts) {
+    let p = &opts.palette;
+    let via = s.via.as_ref().map(|v| format!(" via {v}")).unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "\n{};; {} {} ({}{via}, {}): {}/{} response(s), {} B of body, total {}{}",
+        p.bold,
+        s.protocol,
+        s.url,
+        s.address,
+        s.tls_version.as_deref().unwrap_or("no TLS"),
+        s.responses,
+        s.requests,
+        s.body_bytes,
+        ms(s.total_us),
+        p.reset
+    );
+    let longest = s.phases.iter().map(|ph| ph.end_us).max().unwrap_or(1).max(1);
+    for ph in &s.phases {
+        let from = (ph.start_us as usize * BAR) / longest as usize;
+        let to = ((ph.end_us as usize * BAR) / longest as usize).max(from + 1).min(BAR);
+        let bar = format!(
+            "{}{}{}",
+            " ".repeat(from),
+            "█".repeat(to.saturating_sub(from)),
+            " ".repeat(BAR - to.min(BAR))
+        );
+        let rtt = ph
+            .round_trips
+            .map(|n| format!("  {n} round trip{}", if n == 1 { "" } else { "s" }))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "   {:<20} {:>10}  {}{bar}{}{rtt}",
+            ph.name,
+            ms(ph.end_us.saturating_sub(ph.start_us)),
+            p.cyan,
+            p.reset
+        );
+    }
+    if let Some(c) = &s.request_headers {
+        let _ = writeln!(
+            out,
+            "   HPACK: request headers took {} B on the wire for {} B of text ({:.0}%): {} of {} fields were one table index, {} from the dynamic table",
+            c.encoded,
+            c.plain,
+            100.0 * c.encoded as f64 / c.plain.max(1) as f64,
+            c.indexed_fields,
+            c.fields,
+            c.dynamic_hits
+        );
+    }
+    if let Some(a) = &s.alt_svc {
+        let _ = writeln!(
+            out,
+            "   alt-svc: {a}  (this origin also speaks HTTP/3 on that UDP port, RFC 7838)"
+        );
+    }
+    if let Some(n) = &s.frames_note {
+        let _ = writeln!(out, "   {}note:{} {n}", p.yellow, p.reset);
+    }
+    if let Some(why) = &s.unverified_because {
+        let _ = writeln!(
+            out,
+            "{}{}!! INSECURE: {why}. --insecure let the connection go on: nothing proves this server is who it claims to be.{}",
+            p.bold, p.red, p.reset
+        );
+    }
+    if let Some(e) = &s.error {
+        let _ = writeln!(out, "{}failed:{} {e}", p.red, p.reset);
+    }
+}
+
+fn compare(out: &mut String, c: &Comparison, opts: &RenderOpts) {
+    let p = &opts.palette;
+    let cell = |us: Option<u64>, rtt: Option<u32>| match (us, rtt) {
+        (Some(us), Some(n)) => format!("{} ({n} RTT)", ms(us)),
+        (Some(us), None) => ms(us),
+        (None, _) => "-".into(),
+    };
+    let _ = writeln!(
+        out,
+        "\n{}{:<22} {:>20} {:>20}{}",
+        p.bold, "HTTP/2 vs HTTP/3", "h2 (TCP+TLS)", "h3 (QUIC)", p.reset
+    );
+    for r in &c.rows {
+        let _ = writeln!(
+            out,
+            "{:<22} {:>20} {:>20}",
+            r.what,
+            cell(r.h2_us, r.h2_round_trips),
+            cell(r.h3_us, r.h3_round_trips)
+        );
+    }
+}
