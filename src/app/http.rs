@@ -155,6 +155,7 @@ pub(super) fn run_http(a: &HttpArgs, global: &GlobalOpts, opts: &RenderOpts, io:
             roots,
             insecure: a.insecure,
             timeout: Duration::from_millis(a.timeout.max(1)),
+            max_time: Duration::from_secs(a.max_time.max(1)),
             keep_body: a.output.is_some(),
             dns_us,
         };

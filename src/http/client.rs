@@ -10,6 +10,10 @@ use crate::error::{Error, Result};
 use crate::tls::client::Roots;
 use crate::tls::insecure::RecordingVerifier;
 
+/// Largest response header section accepted (HTTP/2 SETTINGS_MAX_HEADER_LIST_SIZE, HTTP/3
+/// SETTINGS_MAX_FIELD_SECTION_SIZE): a hostile server cannot make the client buffer more.
+pub const MAX_HEADER_SECTION: u32 = 64 * 1024;
+
 /// Largest body kept for `-o` (bodies are otherwise only counted).
 pub const MAX_KEPT_BODY: usize = 256 << 20;
 
@@ -33,6 +37,8 @@ pub struct FetchOptions {
     pub insecure: bool,
     /// Limit on each phase: connecting, the handshake, each response, each piece of body.
     pub timeout: Duration,
+    /// Limit on the whole fetch (a body that never ends is cut here).
+    pub max_time: Duration,
     /// Keep the first response's body (for `-o`).
     pub keep_body: bool,
     /// Name lookup already done by the caller: how long it took.
@@ -227,4 +233,15 @@ pub fn header_list(h: &http::HeaderMap) -> Vec<(String, String)> {
     h.iter()
         .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect()
+}
+
+/// Runs a whole fetch under `o.max_time`.
+pub async fn bounded(o: &FetchOptions, f: impl std::future::Future<Output = Result<()>>) -> Result<()> {
+    tokio::time::timeout(o.max_time, f).await.unwrap_or_else(|_| {
+        Err(Error::usage(
+            "the fetch",
+            format!("did not finish in {} s", o.max_time.as_secs()),
+            "raise --max-time for a long download",
+        ))
+    })
 }

@@ -9,8 +9,8 @@ use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 
 use super::client::{
-    exchange_phases, header_list, keep_piece, new_summary, phase, request, run_requests, tls_config, us, within,
-    FetchOptions, Fetched, OneResult,
+    bounded, exchange_phases, header_list, keep_piece, new_summary, phase, request, run_requests, tls_config, us,
+    within, FetchOptions, Fetched, OneResult, MAX_HEADER_SECTION,
 };
 use super::events::{HeaderCompression, HttpEvent, HttpSummary, ResponseSeen};
 use super::frames::{self, FrameSeen, Timed};
@@ -32,7 +32,7 @@ pub async fn fetch(o: &FetchOptions, net: &Network) -> Fetched {
     let mut summary = new_summary("h2", o);
     let recording = Recording::default();
     let mut fetched = Fetched::default();
-    let result = run(o, net, t0, &recording, &mut summary, &mut fetched).await;
+    let result = bounded(o, run(o, net, t0, &recording, &mut summary, &mut fetched)).await;
     if let Err(e) = result {
         summary.error = Some(e.to_string());
     }
@@ -111,6 +111,7 @@ async fn run(
         h2::client::Builder::new()
             .initial_window_size(STREAM_WINDOW)
             .initial_connection_window_size(CONNECTION_WINDOW)
+            .max_header_list_size(MAX_HEADER_SECTION)
             .handshake::<_, Bytes>(tap),
     )
     .await?;

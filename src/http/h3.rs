@@ -10,8 +10,8 @@ use std::time::Instant;
 use bytes::{Buf, Bytes};
 
 use super::client::{
-    exchange_phases, header_list, keep_piece, new_summary, phase, request, run_requests, tls_config, us, within,
-    FetchOptions, Fetched, OneResult,
+    bounded, exchange_phases, header_list, keep_piece, new_summary, phase, request, run_requests, tls_config, us,
+    within, FetchOptions, Fetched, OneResult, MAX_HEADER_SECTION,
 };
 use super::events::{HttpEvent, HttpSummary, QuicStats, ResponseSeen};
 use crate::error::{Error, Result};
@@ -23,7 +23,7 @@ pub async fn fetch(o: &FetchOptions, net: &Network) -> Fetched {
     let mut summary = new_summary("h3", o);
     summary.tls_version = Some("TLS 1.3".into());
     let mut fetched = Fetched::default();
-    if let Err(e) = run(o, net, t0, &mut summary, &mut fetched).await {
+    if let Err(e) = bounded(o, run(o, net, t0, &mut summary, &mut fetched)).await {
         summary.error = Some(e.to_string());
     }
     if summary.total_us == 0 {
@@ -77,7 +77,9 @@ async fn run(
     let (mut driver, send_request) = within(
         o.timeout,
         "HTTP/3 connection set-up",
-        h3::client::new(h3_quinn::Connection::new(conn.clone())),
+        h3::client::builder()
+            .max_field_section_size(u64::from(MAX_HEADER_SECTION))
+            .build(h3_quinn::Connection::new(conn.clone())),
     )
     .await?;
     let drive = tokio::spawn(async move { std::future::poll_fn(|cx| driver.poll_close(cx)).await });

@@ -1,0 +1,285 @@
+//! `netlab http` against the sandbox: HTTP/2 frames and HPACK, HTTP/3 over QUIC, the comparison,
+//! multiplexing, curl-style options, and clear failures.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn netlab() -> Command {
+    let mut cmd = Command::cargo_bin("netlab").unwrap();
+    cmd.env("NETLAB_OFFLINE", "1")
+        .env_remove("NO_COLOR")
+        .timeout(std::time::Duration::from_secs(60));
+    cmd
+}
+
+fn trace(args: &[&str]) -> (Value, i32) {
+    let out = netlab()
+        .args(["--json", "http", "--sandbox"])
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr))),
+        out.status.code().unwrap(),
+    )
+}
+
+fn of_type<'a>(v: &'a Value, ty: &str) -> Vec<&'a Value> {
+    v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == ty)
+        .collect()
+}
+
+fn phase_names(summary: &Value) -> Vec<&str> {
+    summary["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn h2_fetch_logs_frames_with_hpack_and_times_every_phase() {
+    let (v, code) = trace(&["https://www.example.com/"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["schema"], "netlab.http/1");
+    let frames = of_type(&v, "http.frame");
+    let first_settings = frames
+        .iter()
+        .find(|f| f["frame_type"] == "SETTINGS" && f["direction"] == "client_to_server")
+        .unwrap();
+    assert!(
+        first_settings["details"]
+            .to_string()
+            .contains("INITIAL_WINDOW_SIZE = 4194304"),
+        "{first_settings}"
+    );
+    let request = frames
+        .iter()
+        .find(|f| f["frame_type"] == "HEADERS" && f["direction"] == "client_to_server")
+        .unwrap();
+    assert_eq!(request["stream"], 1);
+    let method = &request["fields"][0];
+    assert_eq!(
+        (method["name"].as_str(), method["value"].as_str()),
+        (Some(":method"), Some("GET"))
+    );
+    assert_eq!(
+        (method["source"].as_str(), method["index"].as_u64()),
+        (Some("static"), Some(2))
+    );
+    assert!(frames
+        .iter()
+        .any(|f| f["frame_type"] == "DATA" && f["direction"] == "server_to_client"));
+    let response = of_type(&v, "http.response")[0];
+    assert_eq!(response["status"], 200);
+    assert!(response["body_bytes"].as_u64().unwrap() > 0);
+    let s = of_type(&v, "http.summary")[0];
+    assert_eq!(s["protocol"], "h2");
+    assert_eq!(s["tls_version"], "TLS 1.3");
+    assert_eq!(
+        phase_names(s),
+        [
+            "dns",
+            "tcp_connect",
+            "tls_handshake",
+            "request_sent",
+            "first_byte",
+            "download"
+        ]
+    );
+    // Phases follow one another and end by the total.
+    let phases = s["phases"].as_array().unwrap();
+    for pair in phases.windows(2) {
+        assert!(pair[0]["end_us"].as_u64() <= pair[1]["end_us"].as_u64(), "{pair:?}");
+    }
+    assert!(phases.last().unwrap()["end_us"].as_u64().unwrap() <= s["total_us"].as_u64().unwrap());
+    assert_eq!(s["alt_svc"], "h3=\":443\"; ma=3600");
+    let c = &s["request_headers"];
+    assert!(
+        c["encoded"].as_u64().unwrap() < c["plain"].as_u64().unwrap(),
+        "HPACK compresses: {c}"
+    );
+}
+
+#[test]
+fn h3_fetch_reports_quic_phases_and_quinn_stats() {
+    let (v, code) = trace(&["https://www.example.com/", "--h3"]);
+    assert_eq!(code, 0, "{v}");
+    let s = of_type(&v, "http.summary")[0];
+    assert_eq!(s["protocol"], "h3");
+    assert_eq!(
+        phase_names(s),
+        [
+            "dns",
+            "quic_handshake_keys",
+            "quic_connected",
+            "request_sent",
+            "first_byte",
+            "download"
+        ],
+        "no TCP connect for QUIC"
+    );
+    assert!(of_type(&v, "http.frame").is_empty(), "no TCP frame log for HTTP/3");
+    let q = of_type(&v, "http.quic")[0];
+    assert!(q["sent_packets"].as_u64().unwrap() > 0);
+    assert!(q["rtt_us"].as_u64().unwrap() > 0);
+    let received: Vec<&str> = q["frames_received"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f[0].as_str().unwrap())
+        .collect();
+    assert!(
+        received.contains(&"CRYPTO") && received.contains(&"HANDSHAKE_DONE"),
+        "{received:?}"
+    );
+    let r = of_type(&v, "http.response")[0];
+    assert_eq!((r["status"].as_u64(), r["stream"].as_u64()), (Some(200), Some(0)));
+}
+
+#[test]
+fn compare_puts_both_side_by_side_with_their_round_trips() {
+    let (v, code) = trace(&["https://www.example.com/", "--compare"]);
+    assert_eq!(code, 0, "{v}");
+    let protocols: Vec<&str> = of_type(&v, "http.summary")
+        .iter()
+        .map(|s| s["protocol"].as_str().unwrap())
+        .collect();
+    assert_eq!(protocols, ["h2", "h3"]);
+    let rows = of_type(&v, "http.compare")[0]["rows"].as_array().unwrap().clone();
+    let setup = rows.iter().find(|r| r["what"] == "connection set-up").unwrap();
+    assert_eq!(
+        (setup["h2_round_trips"].as_u64(), setup["h3_round_trips"].as_u64()),
+        (Some(2), Some(1))
+    );
+    netlab()
+        .args(["http", "--sandbox", "https://www.example.com/", "--compare"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("HTTP/2 vs HTTP/3").and(predicate::str::contains("(2 RTT)")));
+}
+
+#[test]
+fn many_requests_share_one_connection_and_the_dynamic_table() {
+    let (v, code) = trace(&[
+        "https://www.example.com/objects/1",
+        "--requests",
+        "12",
+        "--concurrency",
+        "4",
+    ]);
+    assert_eq!(code, 0, "{v}");
+    let streams: Vec<u64> = of_type(&v, "http.response")
+        .iter()
+        .map(|r| r["stream"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        streams,
+        (0..12).map(|i| 2 * i + 1).collect::<Vec<u64>>(),
+        "odd client streams 1..23 on one connection"
+    );
+    let s = of_type(&v, "http.summary")[0];
+    assert_eq!((s["responses"].as_u64(), s["requests"].as_u64()), (Some(12), Some(12)));
+    assert!(
+        s["request_headers"]["dynamic_hits"].as_u64().unwrap() >= 11 * 3,
+        "repeated fields come from the dynamic table: {}",
+        s["request_headers"]
+    );
+    let (v3, _) = trace(&[
+        "https://www.example.com/objects/1",
+        "--requests",
+        "6",
+        "--concurrency",
+        "3",
+        "--h3",
+    ]);
+    let streams: Vec<u64> = of_type(&v3, "http.response")
+        .iter()
+        .map(|r| r["stream"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        streams,
+        [0, 4, 8, 12, 16, 20],
+        "client-initiated bidirectional QUIC streams"
+    );
+}
+
+#[test]
+fn output_head_and_extra_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("body.bin");
+    netlab()
+        .args(["http", "--sandbox", "https://www.example.com/bytes/100000", "-o"])
+        .arg(&file)
+        .assert()
+        .success();
+    assert_eq!(std::fs::read(&file).unwrap().len(), 100_000);
+    let echoed = netlab()
+        .args([
+            "http",
+            "--sandbox",
+            "https://www.example.com/headers",
+            "-H",
+            "X-Netlab-Test: yes",
+            "-o",
+            "-",
+            "--h3",
+        ])
+        .output()
+        .unwrap();
+    assert!(echoed.status.success());
+    let body = String::from_utf8_lossy(&echoed.stdout);
+    assert!(
+        body.contains("x-netlab-test: yes"),
+        "the body, and only the body, on stdout: {body}"
+    );
+    assert!(!body.contains(";;"), "{body}");
+    assert!(String::from_utf8_lossy(&echoed.stderr).contains(";; h3"));
+    let (v, code) = trace(&["https://www.example.com/bytes/5000", "-I"]);
+    assert_eq!(code, 0);
+    let r = of_type(&v, "http.response")[0];
+    assert_eq!(r["body_bytes"], 0);
+    assert!(
+        r["headers"].to_string().contains("5000"),
+        "content-length of the GET it describes"
+    );
+}
+
+#[test]
+fn failures_are_named() {
+    netlab()
+        .args(["http", "--sandbox", "http://www.example.com/"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("plain http"));
+    netlab()
+        .args(["http", "https://www.example.com/"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("offline"));
+    netlab()
+        .args(["http", "--sandbox", "https://www.example.com/", "-H", "nocolon"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("-H 'nocolon'"));
+    let (v, code) = trace(&["https://expired.example.com/", "--compare"]);
+    assert_eq!(code, 1);
+    for s in of_type(&v, "http.summary") {
+        assert!(s["error"].as_str().unwrap().contains("expired"), "{s}");
+    }
+    netlab()
+        .args(["http", "--sandbox", "https://expired.example.com/", "-k"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("!! INSECURE"))
+        .stderr(predicate::str::contains("--insecure"));
+    let (v, code) = trace(&["https://www.example.com/nothing-here"]);
+    assert_eq!(code, 0, "a 404 is an answer");
+    assert_eq!(of_type(&v, "http.response")[0]["status"], 404);
+}
