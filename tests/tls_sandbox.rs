@@ -732,23 +732,8 @@ fn sandbox_up_hands_out_a_client_certificate_that_curl_and_netlab_can_use() {
     }
     use std::os::unix::fs::PermissionsExt;
     let home = tempfile::tempdir().unwrap();
-    let (mut up, lines) = spawn_server(&["sandbox", "up", "--for", "30"], home.path());
-    let mut banner = String::new();
-    for line in lines {
-        let line = line.unwrap();
-        banner.push_str(&line);
-        banner.push('\n');
-        if line.contains("Press Ctrl-C") {
-            break;
-        }
-    }
-    let local = banner
-        .lines()
-        .find(|l| l.trim_start().starts_with("mtls.example.com "))
-        .and_then(|l| l.rsplit("-> ").next())
-        .unwrap_or_else(|| panic!("{banner}"))
-        .trim()
-        .to_string();
+    let (mut up, banner) = sandbox_up(home.path());
+    let local = served_at(&banner, "mtls.example.com");
     let file = |name: &str| home.path().join(name).to_str().unwrap().to_string();
     let (ca, cert, key) = (
         file("sandbox-root-ca.pem"),
@@ -792,4 +777,81 @@ fn sandbox_up_hands_out_a_client_certificate_that_curl_and_netlab_can_use() {
         "curl: {}",
         String::from_utf8_lossy(&curl.stderr)
     );
+}
+
+#[test]
+fn sandbox_up_serves_http2_to_curl_and_http3_to_netlab() {
+    if !curl_available() {
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let (mut up, banner) = sandbox_up(home.path());
+    let local = served_at(&banner, "example.com");
+    let (ip, port) = local.rsplit_once(':').unwrap();
+    let ca = home.path().join("sandbox-root-ca.pem").to_str().unwrap().to_string();
+    let url = format!("https://www.example.com:{port}/");
+    let curl = std::process::Command::new("curl")
+        .args([
+            "-sS",
+            "--http2",
+            "--max-time",
+            "20",
+            "--cacert",
+            &ca,
+            "-w",
+            "\n%{http_version}",
+        ])
+        .args(["--resolve", &format!("www.example.com:{port}:{ip}"), &url])
+        .output()
+        .unwrap();
+    let body = String::from_utf8_lossy(&curl.stdout);
+    assert!(
+        body.contains("This page came over HTTP/2") && body.ends_with("\n2"),
+        "{body} {}",
+        String::from_utf8_lossy(&curl.stderr)
+    );
+    let out = netlab()
+        .args([
+            "--json",
+            "http",
+            &url,
+            "--connect-to",
+            &format!("::{ip}:{port}"),
+            "--cacert",
+            &ca,
+            "--compare",
+        ])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let statuses: Vec<&Value> = of_type(&v, "http.response").iter().map(|r| &r["status"]).collect();
+    assert_eq!(statuses, [200, 200], "h2 and h3 from the running sandbox: {v}");
+    assert!(banner.contains("curl --http2"), "{banner}");
+    let _ = up.kill();
+}
+
+/// `netlab sandbox up --for 30` with its home in `home`: the process and its banner.
+fn sandbox_up(home: &std::path::Path) -> (std::process::Child, String) {
+    let (up, lines) = spawn_server(&["sandbox", "up", "--for", "30"], home);
+    let mut banner = String::new();
+    for line in lines {
+        let line = line.unwrap();
+        banner.push_str(&line);
+        banner.push('\n');
+        if line.contains("Press Ctrl-C") {
+            break;
+        }
+    }
+    (up, banner)
+}
+
+/// The loopback socket the banner says serves the TLS host `name`.
+fn served_at(banner: &str, name: &str) -> String {
+    banner
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("{name} ")))
+        .and_then(|l| l.rsplit("-> ").next())
+        .unwrap_or_else(|| panic!("{banner}"))
+        .trim()
+        .to_string()
 }

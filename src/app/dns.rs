@@ -243,6 +243,12 @@ pub(super) fn run_sandbox_up(a: &crate::cli::SandboxUpArgs, io: &mut Io) -> Resu
             ip = web.local.ip(),
             port = web.local.port()
         ));
+        text.push_str(&format!(
+            "Every TLS host serves /, /bytes/N, /delay/MS, /headers and /objects/K over HTTP/1.1 and HTTP/2 (TCP) and HTTP/3 (UDP, the same port):\n  curl --http2 --cacert {ca} --resolve www.example.com:{port}:{ip} https://www.example.com:{port}/\n  netlab http https://www.example.com:{port}/ --connect-to ::{ip}:{port} --cacert {ca} --compare\n",
+            ca = ca_path.display(),
+            ip = web.local.ip(),
+            port = web.local.port()
+        ));
         let (client_pem, key_pem) = sandbox.client_identity.to_pem();
         let client_path = ca_path.with_file_name("sandbox-client.pem");
         let key_path = ca_path.with_file_name("sandbox-client.key");

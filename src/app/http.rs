@@ -12,7 +12,7 @@ use crate::http::client::FetchOptions;
 use crate::http::events::{Comparison, HttpEvent};
 use crate::render::RenderOpts;
 use crate::tls::client::Roots;
-use crate::trace::{Note, Outcome, TraceBuilder};
+use crate::trace::{Note, Outcome, Trace, TraceBuilder};
 
 /// The parts of an https URL: host, port, authority and path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,6 +108,34 @@ fn connect_to(spec: &str, url: &Url) -> Result<Option<(String, u16)>> {
 pub(super) fn run_http(a: &HttpArgs, global: &GlobalOpts, opts: &RenderOpts, io: &mut Io) -> Result<i32> {
     let offline =
         crate::net::Network::offline_from_env(global.offline, std::env::var("NETLAB_OFFLINE").ok().as_deref());
+    if a.insecure {
+        let _ = writeln!(
+            io.stderr,
+            "netlab: warning: --insecure: a failed certificate check will not stop this connection"
+        );
+    }
+    let (trace, body) = http_trace(a, global.sandbox, offline)?;
+    match (a.output.as_deref(), body) {
+        (Some(p), Some(body)) if p == std::path::Path::new("-") => {
+            // The body owns standard output; the trace goes to standard error.
+            super::out_bytes(io, &body)?;
+            let text = if global.json {
+                crate::render::json(&trace)
+            } else {
+                crate::render::text(&trace, opts)
+            };
+            let _ = io.stderr.write_all(text.as_bytes());
+            return Ok(trace.outcome.exit_code());
+        }
+        (Some(p), Some(body)) => crate::fsutil::write_atomic(p, &body).map_err(|e| Error::io(p, e))?,
+        _ => {}
+    }
+    write_trace(&trace, global.json, opts, io)?;
+    Ok(trace.outcome.exit_code())
+}
+
+/// Fetches as `a` says and returns the trace, and the first body when `-o` asked for it.
+pub(super) fn http_trace(a: &HttpArgs, sandboxed: bool, offline: bool) -> Result<(Trace, Option<Vec<u8>>)> {
     let url = parse_url(&a.url)?;
     let headers = a.headers.iter().map(|h| parse_header(h)).collect::<Result<Vec<_>>>()?;
     let redirect = a
@@ -117,20 +145,14 @@ pub(super) fn run_http(a: &HttpArgs, global: &GlobalOpts, opts: &RenderOpts, io:
         .transpose()?
         .flatten();
     let extra = a.cacert.as_deref().map(read_cacert).transpose()?.unwrap_or_default();
-    if a.insecure {
-        let _ = writeln!(
-            io.stderr,
-            "netlab: warning: --insecure: a failed certificate check will not stop this connection"
-        );
-    }
     let protocols: &[&str] = match (a.h3, a.compare) {
         (_, true) => &["h2", "h3"],
         (true, false) => &["h3"],
         _ => &["h2"],
     };
     let runtime = super::runtime()?;
-    let (trace, body) = runtime.block_on(async {
-        let sandbox = super::sandbox_if(global.sandbox).await?;
+    runtime.block_on(async {
+        let sandbox = super::sandbox_if(sandboxed).await?;
         let (net, roots) = match &sandbox {
             Some(s) => (s.network(), Roots::Only([vec![s.ca_cert.clone()], extra].concat())),
             None => (crate::net::Network { offline, book: None }, Roots::Web(extra)),
@@ -189,24 +211,7 @@ pub(super) fn run_http(a: &HttpArgs, global: &GlobalOpts, opts: &RenderOpts, io:
             None => Outcome::Ok,
         };
         Ok::<_, Error>((trace.finish(outcome), body))
-    })?;
-    match (a.output.as_deref(), body) {
-        (Some(p), Some(body)) if p == std::path::Path::new("-") => {
-            // The body owns standard output; the trace goes to standard error.
-            super::out_bytes(io, &body)?;
-            let text = if global.json {
-                crate::render::json(&trace)
-            } else {
-                crate::render::text(&trace, opts)
-            };
-            let _ = io.stderr.write_all(text.as_bytes());
-            return Ok(trace.outcome.exit_code());
-        }
-        (Some(p), Some(body)) => crate::fsutil::write_atomic(p, &body).map_err(|e| Error::io(p, e))?,
-        _ => {}
-    }
-    write_trace(&trace, global.json, opts, io)?;
-    Ok(trace.outcome.exit_code())
+    })
 }
 
 /// Teaching notes on the summaries and QUIC statistics.

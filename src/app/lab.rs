@@ -47,6 +47,13 @@ impl CommandRunner for InProcess {
                 );
                 super::tls::tls_trace(a, !self.internet, offline)?
             }
+            Command::Http(a) => {
+                let offline = crate::net::Network::offline_from_env(
+                    cli.global.offline,
+                    std::env::var("NETLAB_OFFLINE").ok().as_deref(),
+                );
+                super::http::http_trace(a, !self.internet, offline)?.0
+            }
             Command::Dns(a) => {
                 let offline = crate::net::Network::offline_from_env(
                     cli.global.offline,

@@ -19,6 +19,11 @@ const EMBEDDED: &[(&str, &str, &str)] = &[
         include_str!("../../labs/02-tls13/README.md"),
     ),
     (
+        "03-http2-vs-http3",
+        include_str!("../../labs/03-http2-vs-http3/lab.toml"),
+        include_str!("../../labs/03-http2-vs-http3/README.md"),
+    ),
+    (
         "04-cidr",
         include_str!("../../labs/04-cidr/lab.toml"),
         include_str!("../../labs/04-cidr/README.md"),
@@ -163,7 +168,7 @@ mod tests {
             .get("99-nope")
             .unwrap_err()
             .one_line()
-            .contains("labs: 01-dns, 02-tls13, 04-cidr"));
+            .contains("labs: 01-dns, 02-tls13, 03-http2-vs-http3, 04-cidr"));
     }
 
     #[test]
