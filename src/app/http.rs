@@ -4,7 +4,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use super::tls::{read_cacert, resolve, split_target};
+use super::tls::{https_record, read_cacert, resolve, split_target};
 use super::{write_trace, Io};
 use crate::cli::{GlobalOpts, HttpArgs};
 use crate::error::{Error, Result};
@@ -164,6 +164,10 @@ pub(super) fn http_trace(a: &HttpArgs, sandboxed: bool, offline: bool) -> Result
             Err(_) => resolve(&connect_host, sandbox.is_some(), &net, offline).await?,
         };
         let dns_us = looked_up.elapsed().as_micros() as u64;
+        let https = match &sandbox {
+            Some(_) => https_record(&url.host, &net).await,
+            None => None,
+        };
         let options = FetchOptions {
             url: a.url.clone(),
             host: url.host.clone(),
@@ -192,8 +196,9 @@ pub(super) fn http_trace(a: &HttpArgs, sandboxed: bool, offline: bool) -> Result
                 crate::http::h3::fetch(&options, &net).await
             };
             body = body.or(fetched.body);
-            for e in fetched.events {
-                if let HttpEvent::Summary(s) = &e {
+            for mut e in fetched.events {
+                if let HttpEvent::Summary(s) = &mut e {
+                    s.https_record = https.clone();
                     if let Some(err) = &s.error {
                         failed.get_or_insert_with(|| format!("{}: {err}", s.protocol));
                     }

@@ -217,6 +217,27 @@ pub(super) async fn resolve(host: &str, sandboxed: bool, net: &crate::net::Netwo
         .ok_or_else(|| Error::usage(format!("host '{host}'"), "has no address", "check the name"))
 }
 
+/// The name's HTTPS record (RFC 9460) on the sandbox, by walking its DNS; `None` when it has
+/// none. (The system resolver cannot ask for this type, so off the sandbox it is not looked up.)
+pub(super) async fn https_record(host: &str, net: &crate::net::Network) -> Option<String> {
+    let walk = crate::dns::walk::WalkOptions {
+        name: host.to_string(),
+        rtype: hickory_proto::rr::RecordType::HTTPS,
+        roots: crate::sandbox::Sandbox::root_hints(),
+        timeout: Duration::from_secs(2),
+        max_queries: 32,
+        max_time: Duration::from_secs(5),
+        anchors: None,
+    };
+    let walked = crate::dns::walk::walk_records(&walk, net).await.ok()?;
+    walked
+        .records
+        .iter()
+        .find(|r| r.record_type() == hickory_proto::rr::RecordType::HTTPS)
+        // hickory prints a trailing comma after the last value of a parameter list.
+        .map(|r| format!("{} HTTPS {}", r.name, r.data.to_string().trim_end_matches(',')))
+}
+
 /// The server's certificate: `--cert`/`--key`, or one for localhost from a fresh CA whose root
 /// is written beside the progress file (returned, for clients to trust).
 fn serve_certificate(

@@ -77,6 +77,7 @@ pub fn new_summary(protocol: &str, o: &FetchOptions) -> HttpSummary {
         body_bytes: 0,
         request_headers: None,
         alt_svc: None,
+        https_record: None,
         frames_note: None,
         insecure: o.insecure,
         unverified_because: None,

@@ -100,6 +100,10 @@ pub struct HttpSummary {
     /// The response's Alt-Svc header: how a client learns the origin also speaks HTTP/3.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alt_svc: Option<String>,
+    /// The host's HTTPS DNS record (RFC 9460): how a client can learn about HTTP/3 before it
+    /// connects. Looked up on the sandbox only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub https_record: Option<String>,
     /// The frame log covers only the first part of a large transfer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frames_note: Option<String>,

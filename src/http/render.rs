@@ -173,6 +173,12 @@ fn summary(out: &mut String, s: &HttpSummary, opts: &RenderOpts) {
             "   alt-svc: {a}  (this origin also speaks HTTP/3 on that UDP port, RFC 7838)"
         );
     }
+    if let Some(r) = &s.https_record {
+        let _ = writeln!(
+            out,
+            "   DNS: {r}  (an HTTPS record, RFC 9460: the protocols are known before connecting)"
+        );
+    }
     if let Some(n) = &s.frames_note {
         let _ = writeln!(out, "   {}note:{} {n}", p.yellow, p.reset);
     }
