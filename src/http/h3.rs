@@ -54,6 +54,9 @@ async fn run(
     let mut client_config = quinn::ClientConfig::new(Arc::new(crypto));
     let mut transport = quinn::TransportConfig::default();
     transport.max_idle_timeout(quinn::IdleTimeout::try_from(o.timeout).ok());
+    // Flow-control windows like HTTP/2's (RFC 9000 §4): a fast path is not held back by them.
+    transport.stream_receive_window(quinn::VarInt::from_u32(16 << 20));
+    transport.receive_window(quinn::VarInt::from_u32(32 << 20));
     client_config.transport_config(Arc::new(transport));
     let mut connecting = endpoint
         .connect_with(client_config, route.via, &o.host)
