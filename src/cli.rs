@@ -263,6 +263,10 @@ pub struct HttpArgs {
     /// Limit on each phase (connect, handshake, each response, each piece of body), in ms
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
     pub timeout: u64,
+    /// Connect a second time, resuming the TLS session with the first connection's ticket; over
+    /// HTTP/3 the request then goes as 0-RTT data when the server's ticket allows
+    #[arg(long)]
+    pub resume: bool,
     /// Limit on the whole fetch, per protocol, in seconds (curl's --max-time)
     #[arg(long, value_name = "SECONDS", default_value_t = 120)]
     pub max_time: u64,

@@ -287,3 +287,34 @@ fn failures_are_named() {
     assert_eq!(code, 0, "a 404 is an answer");
     assert_eq!(of_type(&v, "http.response")[0]["status"], 404);
 }
+
+#[test]
+fn resume_reuses_the_session_and_h3_sends_the_request_in_0rtt() {
+    let (v, code) = trace(&["https://www.example.com/", "--compare", "--resume"]);
+    assert_eq!(code, 0, "{v}");
+    let summaries = of_type(&v, "http.summary");
+    let seen: Vec<(&str, u64, bool)> = summaries
+        .iter()
+        .map(|s| {
+            (
+                s["protocol"].as_str().unwrap(),
+                s["connection"].as_u64().unwrap(),
+                s["resumed"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [("h2", 1, false), ("h2", 2, true), ("h3", 1, false), ("h3", 2, true)]
+    );
+    assert_eq!(summaries[3]["zero_rtt"], true, "the sandbox accepts 0-RTT over QUIC");
+    assert_eq!(phase_names(summaries[3])[1], "quic_0rtt");
+    assert_eq!(summaries[3]["responses"], 1);
+    let rows = of_type(&v, "http.compare")[0]["rows"].as_array().unwrap().clone();
+    let setup = rows.iter().find(|r| r["what"] == "connection set-up").unwrap();
+    assert_eq!(
+        (setup["h2_round_trips"].as_u64(), setup["h3_round_trips"].as_u64()),
+        (Some(2), Some(0)),
+        "resumed TCP + TLS still costs two round trips; 0-RTT QUIC none"
+    );
+}

@@ -183,6 +183,7 @@ pub(super) fn http_trace(a: &HttpArgs, sandboxed: bool, offline: bool) -> Result
             timeout: Duration::from_millis(a.timeout.max(1)),
             max_time: Duration::from_secs(a.max_time.max(1)),
             keep_body: a.output.is_some(),
+            resume: a.resume,
             dns_us,
         };
         let mut trace = TraceBuilder::new("http", "http");
@@ -208,7 +209,9 @@ pub(super) fn http_trace(a: &HttpArgs, sandboxed: bool, offline: bool) -> Result
                 trace.push(e, notes);
             }
         }
-        if let [h2, h3] = &summaries[..] {
+        // With --resume, the resumed connections are compared.
+        let last = |p: &str| summaries.iter().rev().find(|s| s.protocol == p);
+        if let (true, Some(h2), Some(h3)) = (a.compare, last("h2"), last("h3")) {
             trace.push(HttpEvent::Compare(Comparison::of(h2, h3)), compare_notes());
         }
         let outcome = match failed {

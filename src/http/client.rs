@@ -39,6 +39,9 @@ pub struct FetchOptions {
     pub timeout: Duration,
     /// Limit on the whole fetch (a body that never ends is cut here).
     pub max_time: Duration,
+    /// Connect a second time, resuming the TLS session (and on HTTP/3 sending the request as
+    /// 0-RTT data where the server's ticket allows).
+    pub resume: bool,
     /// Keep the first response's body (for `-o`).
     pub keep_body: bool,
     /// Name lookup already done by the caller: how long it took.
@@ -52,6 +55,10 @@ pub struct Fetched {
     pub body: Option<Vec<u8>>,
 }
 
+/// A client configuration shared by a fetch's connections (so the second can resume), and the
+/// `--insecure` recorder.
+pub type TlsConfig = (Arc<rustls::ClientConfig>, Option<Arc<RecordingVerifier>>);
+
 /// The rustls configuration for `alpn`, and with `--insecure` the verifier that records what
 /// it let pass.
 pub fn tls_config(o: &FetchOptions, alpn: &[u8]) -> Result<(rustls::ClientConfig, Option<Arc<RecordingVerifier>>)> {
@@ -59,13 +66,17 @@ pub fn tls_config(o: &FetchOptions, alpn: &[u8]) -> Result<(rustls::ClientConfig
     let (builder, recorder) = crate::tls::client::verifying_builder(&o.roots, provider, o.insecure)?;
     let mut config = builder.with_no_client_auth();
     config.alpn_protocols = vec![alpn.to_vec()];
+    config.enable_early_data = o.resume;
     Ok((config, recorder))
 }
 
 /// A summary with nothing done yet but the name lookup.
-pub fn new_summary(protocol: &str, o: &FetchOptions) -> HttpSummary {
+pub fn new_summary(protocol: &str, o: &FetchOptions, connection: u8) -> HttpSummary {
     HttpSummary {
         protocol: protocol.into(),
+        connection,
+        resumed: false,
+        zero_rtt: None,
         url: o.url.clone(),
         address: o.address.to_string(),
         via: None,
@@ -245,4 +256,9 @@ pub async fn bounded(o: &FetchOptions, f: impl std::future::Future<Output = Resu
             "raise --max-time for a long download",
         ))
     })
+}
+
+/// The connections a fetch makes: one, or two with `--resume`.
+pub fn connections(o: &FetchOptions) -> std::ops::RangeInclusive<u8> {
+    1..=if o.resume { 2 } else { 1 }
 }

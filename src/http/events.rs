@@ -20,7 +20,7 @@ pub enum HttpEvent {
     Quic(QuicStats),
     /// How one protocol's fetch went, phase by phase.
     #[serde(rename = "http.summary")]
-    Summary(HttpSummary),
+    Summary(Box<HttpSummary>),
     /// `--compare`: the two protocols side by side.
     #[serde(rename = "http.compare")]
     Compare(Comparison),
@@ -81,6 +81,14 @@ pub struct QuicStats {
 pub struct HttpSummary {
     /// `h2` or `h3`.
     pub protocol: String,
+    /// 1, or 2 for the second connection of `--resume`.
+    pub connection: u8,
+    /// The TLS session was resumed with a ticket from the first connection (a PSK handshake).
+    #[serde(default)]
+    pub resumed: bool,
+    /// HTTP/3 with `--resume`: the request went as 0-RTT data; whether the server accepted it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zero_rtt: Option<bool>,
     pub url: String,
     /// The address connected to (and the loopback socket that plays it on the sandbox).
     pub address: String,
@@ -167,7 +175,7 @@ impl Comparison {
             }
         };
         let setup = ["tcp_connect", "tls_handshake"];
-        let quic = ["quic_handshake_keys", "quic_connected"];
+        let quic = ["quic_0rtt", "quic_handshake_keys", "quic_connected"];
         let mut rows = vec![
             row("name lookup", &["dns"], &["dns"]),
             row("connection set-up", &setup, &quic),

@@ -9,8 +9,8 @@ use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 
 use super::client::{
-    bounded, exchange_phases, header_list, keep_piece, new_summary, phase, request, run_requests, tls_config, us,
-    within, FetchOptions, Fetched, OneResult, MAX_HEADER_SECTION,
+    bounded, connections, exchange_phases, header_list, keep_piece, new_summary, phase, request, run_requests,
+    tls_config, us, within, FetchOptions, Fetched, OneResult, TlsConfig, MAX_HEADER_SECTION,
 };
 use super::events::{HeaderCompression, HttpEvent, HttpSummary, ResponseSeen};
 use super::frames::{self, FrameSeen, Timed};
@@ -26,13 +26,38 @@ const CONNECTION_WINDOW: u32 = 16 << 20;
 /// Frames kept in the trace (a large download has thousands of DATA frames).
 const MAX_FRAMES_LOGGED: usize = 200;
 
-/// Fetches over HTTP/2; failures end up in the summary's `error`, with what was seen so far.
+/// Fetches over HTTP/2 (twice with `--resume`); failures end up in the summary's `error`, with
+/// what was seen so far.
 pub async fn fetch(o: &FetchOptions, net: &Network) -> Fetched {
+    let mut all = Fetched::default();
+    let config = match tls_config(o, b"h2") {
+        Ok((config, recorder)) => (Arc::new(config), recorder),
+        Err(e) => {
+            let mut summary = new_summary("h2", o, 1);
+            summary.error = Some(e.to_string());
+            all.events.push(HttpEvent::Summary(Box::new(summary)));
+            return all;
+        }
+    };
+    for connection in connections(o) {
+        let one = fetch_once(o, net, &config, connection).await;
+        let failed = matches!(one.events.last(), Some(HttpEvent::Summary(s)) if s.error.is_some());
+        all.events.extend(one.events);
+        all.body = all.body.or(one.body);
+        if failed {
+            break;
+        }
+    }
+    all
+}
+
+/// One connection's fetch.
+async fn fetch_once(o: &FetchOptions, net: &Network, config: &TlsConfig, connection: u8) -> Fetched {
     let t0 = Instant::now();
-    let mut summary = new_summary("h2", o);
+    let mut summary = new_summary("h2", o, connection);
     let recording = Recording::default();
     let mut fetched = Fetched::default();
-    let result = bounded(o, run(o, net, t0, &recording, &mut summary, &mut fetched)).await;
+    let result = bounded(o, run(o, net, config, t0, &recording, &mut summary, &mut fetched)).await;
     if let Err(e) = result {
         summary.error = Some(e.to_string());
     }
@@ -44,7 +69,7 @@ pub async fn fetch(o: &FetchOptions, net: &Network) -> Fetched {
     }
     let mut events: Vec<HttpEvent> = frames.into_iter().map(HttpEvent::Frame).collect();
     events.append(&mut fetched.events);
-    events.push(HttpEvent::Summary(summary));
+    events.push(HttpEvent::Summary(Box::new(summary)));
     Fetched {
         events,
         body: fetched.body,
@@ -54,6 +79,7 @@ pub async fn fetch(o: &FetchOptions, net: &Network) -> Fetched {
 async fn run(
     o: &FetchOptions,
     net: &Network,
+    (config, recorder): &TlsConfig,
     t0: Instant,
     recording: &Recording,
     summary: &mut HttpSummary,
@@ -71,7 +97,6 @@ async fn run(
     let _ = tcp.set_nodelay(true);
     let connected = at(t0);
     summary.phases.push(phase("tcp_connect", o.dns_us, connected, Some(1)));
-    let (config, recorder) = tls_config(o, b"h2")?;
     let name = ServerName::try_from(o.host.clone()).map_err(|_| {
         Error::usage(
             format!("host '{}'", o.host),
@@ -82,7 +107,7 @@ async fn run(
     let tls = within(
         o.timeout,
         "TLS handshake",
-        tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp),
+        tokio_rustls::TlsConnector::from(config.clone()).connect(name, tcp),
     )
     .await
     .map_err(|e| Error::usage("TLS handshake", e.to_string(), "try netlab tls HOST for the details"))?;
@@ -96,7 +121,8 @@ async fn run(
         handshaken,
         Some(if tls13 { 1 } else { 2 }),
     ));
-    summary.unverified_because = recorder.and_then(|r| r.take_failure());
+    summary.unverified_because = recorder.as_ref().and_then(|r| r.take_failure());
+    summary.resumed = tls.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
     if tls.get_ref().1.alpn_protocol() != Some(b"h2") {
         return Err(Error::usage(
             "ALPN",

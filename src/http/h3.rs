@@ -10,73 +10,123 @@ use std::time::Instant;
 use bytes::{Buf, Bytes};
 
 use super::client::{
-    bounded, exchange_phases, header_list, keep_piece, new_summary, phase, request, run_requests, tls_config, us,
-    within, FetchOptions, Fetched, OneResult, MAX_HEADER_SECTION,
+    bounded, connections, exchange_phases, header_list, keep_piece, new_summary, phase, request, run_requests,
+    tls_config, us, within, FetchOptions, Fetched, OneResult, MAX_HEADER_SECTION,
 };
 use super::events::{HttpEvent, HttpSummary, QuicStats, ResponseSeen};
 use crate::error::{Error, Result};
 use crate::net::Network;
 
-/// Fetches over HTTP/3; failures end up in the summary's `error`.
+/// Fetches over HTTP/3 (twice with `--resume`, the second time in 0-RTT where the ticket
+/// allows); failures end up in the summary's `error`.
 pub async fn fetch(o: &FetchOptions, net: &Network) -> Fetched {
-    let t0 = Instant::now();
-    let mut summary = new_summary("h3", o);
-    summary.tls_version = Some("TLS 1.3".into());
-    let mut fetched = Fetched::default();
-    if let Err(e) = bounded(o, run(o, net, t0, &mut summary, &mut fetched)).await {
-        summary.error = Some(e.to_string());
+    let mut all = Fetched::default();
+    let setup = match client_setup(o, net) {
+        Ok(setup) => setup,
+        Err(e) => {
+            let mut summary = new_summary("h3", o, 1);
+            summary.error = Some(e.to_string());
+            all.events.push(HttpEvent::Summary(Box::new(summary)));
+            return all;
+        }
+    };
+    for connection in connections(o) {
+        let t0 = Instant::now();
+        let mut summary = new_summary("h3", o, connection);
+        summary.tls_version = Some("TLS 1.3".into());
+        let mut fetched = Fetched::default();
+        if let Err(e) = bounded(o, run(o, &setup, t0, &mut summary, &mut fetched)).await {
+            summary.error = Some(e.to_string());
+        }
+        if summary.total_us == 0 {
+            summary.total_us = o.dns_us + us(t0);
+        }
+        let failed = summary.error.is_some();
+        fetched.events.push(HttpEvent::Summary(Box::new(summary)));
+        all.events.extend(fetched.events);
+        all.body = all.body.or(fetched.body);
+        if failed {
+            break;
+        }
     }
-    if summary.total_us == 0 {
-        summary.total_us = o.dns_us + us(t0);
-    }
-    fetched.events.push(HttpEvent::Summary(summary));
-    fetched
+    let _ = tokio::time::timeout(std::time::Duration::from_millis(200), setup.endpoint.wait_idle()).await;
+    all
 }
 
-async fn run(
-    o: &FetchOptions,
-    net: &Network,
-    t0: Instant,
-    summary: &mut HttpSummary,
-    fetched: &mut Fetched,
-) -> Result<()> {
-    let at = |t: Instant| o.dns_us + us(t);
+/// What the connections of one fetch share: the UDP endpoint and the client configuration,
+/// whose session store keeps the tickets that resumption and 0-RTT use.
+struct Setup {
+    endpoint: quinn::Endpoint,
+    config: quinn::ClientConfig,
+    recorder: Option<Arc<crate::tls::insecure::RecordingVerifier>>,
+    route: crate::net::Route,
+}
+
+fn client_setup(o: &FetchOptions, net: &Network) -> Result<Setup> {
     let route = net.route(o.address)?;
-    summary.via = (route.via != route.target).then(|| route.via.to_string());
     let local: SocketAddr = match route.via.ip() {
         IpAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
         IpAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
     };
     let endpoint = quinn::Endpoint::client(local).map_err(|e| Error::io("UDP socket", e))?;
-    let (config, recorder) = tls_config(o, b"h3")?;
-    let crypto = quinn::crypto::rustls::QuicClientConfig::try_from(config)
+    let (tls, recorder) = tls_config(o, b"h3")?;
+    let crypto = quinn::crypto::rustls::QuicClientConfig::try_from(tls)
         .map_err(|e| Error::usage("QUIC", e.to_string(), "report this"))?;
-    let mut client_config = quinn::ClientConfig::new(Arc::new(crypto));
+    let mut config = quinn::ClientConfig::new(Arc::new(crypto));
     let mut transport = quinn::TransportConfig::default();
     transport.max_idle_timeout(quinn::IdleTimeout::try_from(o.timeout).ok());
     // Flow-control windows like HTTP/2's (RFC 9000 §4): a fast path is not held back by them.
     transport.stream_receive_window(quinn::VarInt::from_u32(16 << 20));
     transport.receive_window(quinn::VarInt::from_u32(32 << 20));
-    client_config.transport_config(Arc::new(transport));
-    let mut connecting = endpoint
-        .connect_with(client_config, route.via, &o.host)
+    config.transport_config(Arc::new(transport));
+    Ok(Setup {
+        endpoint,
+        config,
+        recorder,
+        route,
+    })
+}
+
+async fn run(
+    o: &FetchOptions,
+    setup: &Setup,
+    t0: Instant,
+    summary: &mut HttpSummary,
+    fetched: &mut Fetched,
+) -> Result<()> {
+    let at = |t: Instant| o.dns_us + us(t);
+    let route = setup.route;
+    summary.via = (route.via != route.target).then(|| route.via.to_string());
+    let connecting = setup
+        .endpoint
+        .connect_with(setup.config.clone(), route.via, &o.host)
         .map_err(|e| Error::usage("QUIC connect", e.to_string(), "check the URL"))?;
     let started = at(t0);
-    // The handshake data (ALPN, server name) is known once the server's first flight decrypted.
-    within(
-        o.timeout,
-        "QUIC handshake (no answer to the Initial packet)",
-        connecting.handshake_data(),
-    )
-    .await?;
-    let keys = at(t0);
-    let conn = within(o.timeout, "QUIC handshake", connecting).await?;
-    let connected = at(t0);
-    summary.unverified_because = recorder.and_then(|r| r.take_failure());
-    summary
-        .phases
-        .push(phase("quic_handshake_keys", started, keys, Some(1)));
-    summary.phases.push(phase("quic_connected", keys, connected, Some(0)));
+    // With a ticket that allows early data, the request can leave with the first Initial
+    // (0-RTT, RFC 9001 §4.6); otherwise wait for the handshake.
+    let (conn, zero_rtt, ready) = match connecting.into_0rtt() {
+        Ok((conn, accepted)) => {
+            summary.phases.push(phase("quic_0rtt", started, started, Some(0)));
+            (conn, Some(accepted), started)
+        }
+        Err(mut connecting) => {
+            // The handshake data (ALPN, name) is known once the server's first flight decrypted.
+            within(
+                o.timeout,
+                "QUIC handshake (no answer to the Initial packet)",
+                connecting.handshake_data(),
+            )
+            .await?;
+            let keys = at(t0);
+            let conn = within(o.timeout, "QUIC handshake", connecting).await?;
+            let connected = at(t0);
+            summary
+                .phases
+                .push(phase("quic_handshake_keys", started, keys, Some(1)));
+            summary.phases.push(phase("quic_connected", keys, connected, Some(0)));
+            (conn, None, connected)
+        }
+    };
     let (mut driver, send_request) = within(
         o.timeout,
         "HTTP/3 connection set-up",
@@ -91,14 +141,20 @@ async fn run(
         async move { one_request(send, &o, t0, keep).await }
     })
     .await;
-    summary.phases.extend(exchange_phases(&responses, connected));
-    fetched.events.extend(responses.into_iter().map(HttpEvent::Response));
     // The fetch ends with the last response; closing the connection is not part of it.
     summary.total_us = at(t0);
+    // 0-RTT is only possible with a resumed session (quinn does not say otherwise whether the
+    // ticket was used, so `resumed` here means "resumed with 0-RTT").
+    summary.resumed = zero_rtt.is_some();
+    if let Some(accepted) = zero_rtt {
+        summary.zero_rtt = Some(within(o.timeout, "QUIC 0-RTT", async { Ok::<_, Error>(accepted.await) }).await?);
+    }
+    summary.unverified_because = setup.recorder.as_ref().and_then(|r| r.take_failure());
+    summary.phases.extend(exchange_phases(&responses, ready));
+    fetched.events.extend(responses.into_iter().map(HttpEvent::Response));
     fetched.events.push(HttpEvent::Quic(stats(&conn.stats())));
     conn.close(0u32.into(), b"done");
     drive.abort();
-    let _ = tokio::time::timeout(std::time::Duration::from_millis(200), endpoint.wait_idle()).await;
     first_error.map_or(Ok(()), Err)
 }
 

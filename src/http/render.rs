@@ -132,6 +132,15 @@ fn summary(out: &mut String, s: &HttpSummary, opts: &RenderOpts) {
         ms(s.total_us),
         p.reset
     );
+    if s.connection > 1 {
+        let how = match (s.resumed, s.zero_rtt) {
+            (_, Some(true)) => "resumed with the first connection's ticket, and the request went as 0-RTT data in the first flight: the server accepted it",
+            (_, Some(false)) => "resumed, the request sent as 0-RTT data, but the server refused it: it was sent again after the handshake",
+            (true, None) => "the TLS session resumed with the first connection's ticket (a PSK handshake: no certificate), still one round trip for TLS",
+            (false, None) => "the server did not resume the session: a full handshake again",
+        };
+        let _ = writeln!(out, "   {}connection {}:{} {how}", p.yellow, s.connection, p.reset);
+    }
     let longest = s.phases.iter().map(|ph| ph.end_us).max().unwrap_or(1).max(1);
     for ph in &s.phases {
         let from = (ph.start_us as usize * BAR) / longest as usize;
