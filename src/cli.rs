@@ -267,6 +267,9 @@ pub struct HttpArgs {
     /// HTTP/3 the request then goes as 0-RTT data when the server's ticket allows
     #[arg(long)]
     pub resume: bool,
+    /// Write a qlog of the (first) HTTP/3 connection to FILE (JSON-SEQ, open it in qvis), 0600
+    #[arg(long, value_name = "FILE")]
+    pub qlog: Option<PathBuf>,
     /// Limit on the whole fetch, per protocol, in seconds (curl's --max-time)
     #[arg(long, value_name = "SECONDS", default_value_t = 120)]
     pub max_time: u64,

@@ -318,3 +318,31 @@ fn resume_reuses_the_session_and_h3_sends_the_request_in_0rtt() {
         "resumed TCP + TLS still costs two round trips; 0-RTT QUIC none"
     );
 }
+
+#[test]
+fn qlog_records_the_quic_connection_for_qvis() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fetch.sqlog");
+    netlab()
+        .args(["http", "--sandbox", "https://www.example.com/", "--h3", "--qlog"])
+        .arg(&file)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.starts_with('\u{1e}'),
+        "JSON text sequences (RFC 7464) begin with RS"
+    );
+    let first: Value = serde_json::from_str(text.trim_start_matches('\u{1e}').lines().next().unwrap()).unwrap();
+    assert_eq!(first["qlog_format"], "JSON-SEQ");
+    assert!(
+        text.contains("packet_sent") && text.contains("packet_received"),
+        "{text}"
+    );
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    assert!(
+        !dir.path().join("fetch.sqlog.part").exists(),
+        "written beside, then renamed"
+    );
+}

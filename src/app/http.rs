@@ -184,6 +184,7 @@ pub(super) fn http_trace(a: &HttpArgs, sandboxed: bool, offline: bool) -> Result
             max_time: Duration::from_secs(a.max_time.max(1)),
             keep_body: a.output.is_some(),
             resume: a.resume,
+            qlog: a.qlog.clone(),
             dns_us,
         };
         let mut trace = TraceBuilder::new("http", "http");

@@ -42,6 +42,8 @@ pub struct FetchOptions {
     /// Connect a second time, resuming the TLS session (and on HTTP/3 sending the request as
     /// 0-RTT data where the server's ticket allows).
     pub resume: bool,
+    /// Write a qlog of the (first) HTTP/3 connection here, for qvis.
+    pub qlog: Option<std::path::PathBuf>,
     /// Keep the first response's body (for `-o`).
     pub keep_body: bool,
     /// Name lookup already done by the caller: how long it took.

@@ -73,18 +73,43 @@ fn client_setup(o: &FetchOptions, net: &Network) -> Result<Setup> {
     let crypto = quinn::crypto::rustls::QuicClientConfig::try_from(tls)
         .map_err(|e| Error::usage("QUIC", e.to_string(), "report this"))?;
     let mut config = quinn::ClientConfig::new(Arc::new(crypto));
-    let mut transport = quinn::TransportConfig::default();
-    transport.max_idle_timeout(quinn::IdleTimeout::try_from(o.timeout).ok());
-    // Flow-control windows like HTTP/2's (RFC 9000 §4): a fast path is not held back by them.
-    transport.stream_receive_window(quinn::VarInt::from_u32(16 << 20));
-    transport.receive_window(quinn::VarInt::from_u32(32 << 20));
-    config.transport_config(Arc::new(transport));
+    config.transport_config(Arc::new(transport(o, None)));
     Ok(Setup {
         endpoint,
         config,
         recorder,
         route,
     })
+}
+
+/// QUIC transport settings; `qlog` records the connection for qvis.
+fn transport(o: &FetchOptions, qlog: Option<quinn::QlogStream>) -> quinn::TransportConfig {
+    let mut transport = quinn::TransportConfig::default();
+    transport.max_idle_timeout(quinn::IdleTimeout::try_from(o.timeout).ok());
+    // Flow-control windows like HTTP/2's (RFC 9000 §4): a fast path is not held back by them.
+    transport.stream_receive_window(quinn::VarInt::from_u32(16 << 20));
+    transport.receive_window(quinn::VarInt::from_u32(32 << 20));
+    transport.qlog_stream(qlog);
+    transport
+}
+
+/// A qlog stream (JSON text sequences, the `.sqlog` form qvis reads) writing to `tmp`, 0600.
+fn qlog_stream(tmp: &std::path::Path) -> Result<quinn::QlogStream> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(tmp)
+        .map_err(|e| Error::io(tmp, e))?;
+    let mut config = quinn::QlogConfig::default();
+    config
+        .writer(Box::new(std::io::BufWriter::new(file)))
+        .title(Some("netlab http --h3".into()));
+    config
+        .into_stream()
+        .ok_or_else(|| Error::usage("--qlog", "quinn could not start the qlog stream", "try another file"))
 }
 
 async fn run(
@@ -97,9 +122,19 @@ async fn run(
     let at = |t: Instant| o.dns_us + us(t);
     let route = setup.route;
     summary.via = (route.via != route.target).then(|| route.via.to_string());
+    let mut config = setup.config.clone();
+    // --qlog records the first connection (written beside, then renamed into place).
+    let qlog_tmp = o
+        .qlog
+        .as_ref()
+        .filter(|_| summary.connection == 1)
+        .map(|p| p.with_extension("sqlog.part"));
+    if let Some(tmp) = &qlog_tmp {
+        config.transport_config(Arc::new(transport(o, Some(qlog_stream(tmp)?))));
+    }
     let connecting = setup
         .endpoint
-        .connect_with(setup.config.clone(), route.via, &o.host)
+        .connect_with(config, route.via, &o.host)
         .map_err(|e| Error::usage("QUIC connect", e.to_string(), "check the URL"))?;
     let started = at(t0);
     // With a ticket that allows early data, the request can leave with the first Initial
@@ -155,6 +190,12 @@ async fn run(
     fetched.events.push(HttpEvent::Quic(stats(&conn.stats())));
     conn.close(0u32.into(), b"done");
     drive.abort();
+    if let (Some(tmp), Some(path)) = (&qlog_tmp, &o.qlog) {
+        // The qlog stream is flushed when quinn drops the connection's state.
+        drop(conn);
+        let _ = tokio::time::timeout(std::time::Duration::from_millis(200), setup.endpoint.wait_idle()).await;
+        std::fs::rename(tmp, path).map_err(|e| Error::io(path, e))?;
+    }
     first_error.map_or(Ok(()), Err)
 }
 
