@@ -129,7 +129,41 @@ fn h3_fetch_reports_quic_phases_and_quinn_stats() {
         ],
         "no TCP connect for QUIC"
     );
-    assert!(of_type(&v, "http.frame").is_empty(), "no TCP frame log for HTTP/3");
+    // HTTP/3 frames, per QUIC stream: each side's control stream opens with SETTINGS, the
+    // request and response travel as HEADERS (QPACK) and DATA on stream 0.
+    let frames = of_type(&v, "http.frame");
+    let settings = frames
+        .iter()
+        .find(|f| f["frame_type"] == "SETTINGS" && f["direction"] == "client_to_server")
+        .unwrap();
+    assert_eq!(settings["stream"], 2, "the client's first unidirectional stream");
+    assert!(
+        settings["details"]
+            .to_string()
+            .contains("MAX_FIELD_SECTION_SIZE = 65536"),
+        "{settings}"
+    );
+    let on_stream_0: Vec<(&str, &str)> = frames
+        .iter()
+        .filter(|f| f["stream"] == 0 && !f["frame_type"].as_str().unwrap().contains("GREASE"))
+        .map(|f| (f["direction"].as_str().unwrap(), f["frame_type"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        on_stream_0,
+        [
+            ("client_to_server", "HEADERS"),
+            ("server_to_client", "HEADERS"),
+            ("server_to_client", "DATA")
+        ]
+    );
+    let qpack = frames.iter().find(|f| f["frame_type"] == "HEADERS").unwrap();
+    assert!(
+        qpack["details"][0].as_str().unwrap().starts_with("QPACK field section"),
+        "{qpack}"
+    );
+    assert!(frames
+        .iter()
+        .any(|f| f["details"].to_string().contains("QPACK encoder stream")));
     let q = of_type(&v, "http.quic")[0];
     assert!(q["sent_packets"].as_u64().unwrap() > 0);
     assert!(q["rtt_us"].as_u64().unwrap() > 0);

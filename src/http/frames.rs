@@ -21,7 +21,7 @@ pub struct FrameSeen {
     pub at_us: u64,
     pub frame_type: String,
     pub flags: Vec<String>,
-    pub stream: u32,
+    pub stream: u64,
     pub length: usize,
     /// Decoded contents (settings, increments, error codes, ...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -170,7 +170,7 @@ pub fn parse(stream: &Timed<'_>, direction: Direction, decoder: &mut Decoder) ->
             at_us: stream.time_at(at),
             frame_type: type_name(t),
             flags: flag_names(t, flags),
-            stream: stream_id,
+            stream: u64::from(stream_id),
             length,
             details: Vec::new(),
             fields: Vec::new(),

@@ -14,6 +14,7 @@ use super::client::{
     tls_config, us, within, FetchOptions, Fetched, OneResult, MAX_HEADER_SECTION,
 };
 use super::events::{HttpEvent, HttpSummary, QuicStats, ResponseSeen};
+use super::h3tap::{H3Recording, Tapped};
 use crate::error::{Error, Result};
 use crate::net::Network;
 
@@ -162,12 +163,13 @@ async fn run(
             (conn, None, connected)
         }
     };
+    let recording = H3Recording::new(t0, o.dns_us);
     let (mut driver, send_request) = within(
         o.timeout,
         "HTTP/3 connection set-up",
         h3::client::builder()
             .max_field_section_size(u64::from(MAX_HEADER_SECTION))
-            .build(h3_quinn::Connection::new(conn.clone())),
+            .build(Tapped::new(h3_quinn::Connection::new(conn.clone()), recording.clone())),
     )
     .await?;
     let drive = tokio::spawn(async move { std::future::poll_fn(|cx| driver.poll_close(cx)).await });
@@ -186,6 +188,9 @@ async fn run(
     }
     summary.unverified_because = setup.recorder.as_ref().and_then(|r| r.take_failure());
     summary.phases.extend(exchange_phases(&responses, ready));
+    let (frames, note) = recording.frames();
+    summary.frames_note = note;
+    fetched.events.extend(frames.into_iter().map(HttpEvent::Frame));
     fetched.events.extend(responses.into_iter().map(HttpEvent::Response));
     fetched.events.push(HttpEvent::Quic(stats(&conn.stats())));
     conn.close(0u32.into(), b"done");
@@ -200,7 +205,7 @@ async fn run(
 }
 
 async fn one_request(
-    mut send: h3::client::SendRequest<h3_quinn::OpenStreams, Bytes>,
+    mut send: h3::client::SendRequest<Tapped<h3_quinn::OpenStreams>, Bytes>,
     o: &FetchOptions,
     t0: Instant,
     keep: bool,

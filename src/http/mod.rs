@@ -6,5 +6,6 @@ pub mod events;
 pub mod frames;
 pub mod h2;
 pub mod h3;
+pub mod h3tap;
 pub mod hpack;
 pub mod render;
