@@ -20,6 +20,7 @@ pub mod fsutil;
 pub mod http;
 pub mod lab;
 pub mod net;
+pub mod packet;
 pub mod render;
 pub mod sandbox;
 pub mod tls;
