@@ -62,6 +62,12 @@ pub enum Command {
     /// Fetch a URL over HTTP/2 and HTTP/3, timed phase by phase, with the frames (like curl -v + httpstat, for both)
     #[command(after_help = HTTP_HELP)]
     Http(HttpArgs),
+    /// Decode a pcap or pcapng capture, layer by layer, explained (like tcpdump -nn / tshark)
+    #[command(after_help = PCAP_HELP)]
+    Pcap(PcapArgs),
+    /// Capture live from an interface (pnet), decoding as it goes; -w keeps a pcap
+    #[command(after_help = CAPTURE_HELP)]
+    Capture(CaptureArgs),
     /// The sandbox: a small internet on loopback, kept running for dig, curl and Wireshark
     #[command(subcommand)]
     Sandbox(SandboxCommand),
@@ -273,6 +279,72 @@ pub struct HttpArgs {
     /// Limit on the whole fetch, per protocol, in seconds (curl's --max-time)
     #[arg(long, value_name = "SECONDS", default_value_t = 120)]
     pub max_time: u64,
+}
+
+const PCAP_HELP: &str = "\
+Examples:
+  netlab pcap captures/dns-walk.pcap                  one line per packet
+  netlab pcap captures/tcp-handshake.pcap --streams   each TCP connection: handshake, RTT, teardown, TIME_WAIT
+  netlab pcap captures/quic-initial.pcap -v           every layer; a QUIC Initial decrypted step by step
+  netlab pcap big.pcapng --port 53 -c 20              filters: --host, --port, --proto
+  tcpdump -w - ... | netlab pcap -                    read standard input
+
+Link types: Ethernet, Linux cooked (SLL, SLL2), BSD loopback (NULL), raw IP. TCP sequence numbers
+are shown relative to each side's first, as Wireshark does. A frame cut by the snap length is
+decoded as far as it goes and marked. Exit status: 0, 1 if the file ended in the middle of a
+record, 2 if it is not a capture.";
+
+#[derive(Debug, Args)]
+pub struct PcapArgs {
+    /// A pcap or pcapng file ('-' for standard input)
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub show: PacketShow,
+}
+
+/// Which frames to show, and how: shared by `pcap` and `capture`.
+#[derive(Debug, Args)]
+pub struct PacketShow {
+    /// Stop after showing N frames
+    #[arg(short = 'c', long = "count", value_name = "N")]
+    pub count: Option<u64>,
+    /// Only frames from or to this address
+    #[arg(long, value_name = "IP")]
+    pub host: Option<std::net::IpAddr>,
+    /// Only frames from or to this port
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+    /// Only this protocol: tcp, udp, icmp, icmpv6, dns, tls, quic, http
+    #[arg(long, value_name = "PROTO")]
+    pub proto: Option<String>,
+    /// Every layer's fields under each frame (and QUIC Initial decryption step by step)
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+    /// After the frames, each TCP connection: handshake and RTT, data, retransmissions, teardown
+    #[arg(long)]
+    pub streams: bool,
+}
+
+const CAPTURE_HELP: &str = "\
+Examples:
+  sudo netlab capture -i lo --port 53 -c 10            ten DNS packets on loopback, decoded live
+  sudo netlab capture -i lo -w out.pcap --for 5        and keep them (pcap, 0600, written as it goes)
+
+Live capture needs root or CAP_NET_RAW: sudo setcap cap_net_raw+ep $(which netlab)";
+
+#[derive(Debug, Args)]
+pub struct CaptureArgs {
+    /// The interface to capture on
+    #[arg(short = 'i', long = "interface", value_name = "IFACE", default_value = "lo")]
+    pub interface: String,
+    /// Also write the frames to this pcap file (0600), as they arrive
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    pub write: Option<PathBuf>,
+    /// Stop after this many seconds
+    #[arg(long = "for", value_name = "SECONDS")]
+    pub duration: Option<f64>,
+    #[command(flatten)]
+    pub show: PacketShow,
 }
 
 #[derive(Debug, Subcommand)]

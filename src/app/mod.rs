@@ -2,10 +2,12 @@
 //! This and `main.rs` are the only places that write to the terminal; one module per command
 //! family.
 
+mod capture;
 mod cidr;
 mod dns;
 mod http;
 mod lab;
+mod pcap;
 mod tls;
 
 use std::ffi::OsString;
@@ -99,6 +101,8 @@ fn dispatch(cli: &Cli, io: &mut Io) -> Result<i32> {
         Command::Dns(a) => return dns::run_dns(a, &cli.global, &opts, io),
         Command::Tls(a) => return tls::run_tls(a, &cli.global, &opts, io),
         Command::Http(a) => return http::run_http(a, &cli.global, &opts, io),
+        Command::Pcap(a) => return pcap::run_pcap(a, cli.global.json, &opts, io),
+        Command::Capture(a) => return capture::run_capture(a, cli.global.json, &opts, io),
         Command::Sandbox(crate::cli::SandboxCommand::Up(a)) => return dns::run_sandbox_up(a, io),
     };
     let trace = cidr::cidr_trace(cmd, io.stdin)?;

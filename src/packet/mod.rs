@@ -2,3 +2,9 @@
 //! the rest of netlab (DNS with hickory-proto, TLS records and hellos, QUIC Initials) on top.
 
 pub mod quic;
+pub mod apps;
+pub mod layers;
+pub mod reader;
+pub mod events;
+pub mod streams;
+pub mod render;

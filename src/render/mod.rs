@@ -40,6 +40,7 @@ pub fn text(trace: &Trace, opts: &RenderOpts) -> String {
             EventKind::Dns(e) => crate::dns::render::event(&mut out, e, &event.notes, opts),
             EventKind::Tls(e) => crate::tls::render::event(&mut out, e, &event.notes, opts),
             EventKind::Http(e) => crate::http::render::event(&mut out, e, &event.notes, opts),
+            EventKind::Packet(e) => crate::packet::render::event(&mut out, e, &event.notes, opts, false),
         }
     }
     out

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::cidr::events::CidrEvent;
 use crate::dns::events::DnsEvent;
 use crate::http::events::HttpEvent;
+use crate::packet::events::PacketEvent;
 use crate::tls::events::TlsEvent;
 
 /// One command's record of what it did and what came of it.
@@ -54,6 +55,7 @@ pub enum EventKind {
     Dns(DnsEvent),
     Tls(TlsEvent),
     Http(HttpEvent),
+    Packet(PacketEvent),
 }
 
 /// A short explanation of what an event means, with the RFC that says so.

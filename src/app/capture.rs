@@ -1,0 +1,103 @@
+//! `netlab capture`: live frames from an interface through pnet's datalink channel, decoded as
+//! they arrive by the same code as `netlab pcap`, and with `-w` written to a pcap file (0600) as
+//! they go. Capturing needs root or CAP_NET_RAW; without it, one error names the fix.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use pnet_datalink::Channel;
+
+use super::pcap::Run;
+use super::Io;
+use crate::cli::CaptureArgs;
+use crate::error::{Error, Result};
+use crate::packet::layers::Link;
+use crate::packet::reader::Frame;
+use crate::render::RenderOpts;
+
+/// How often the capture loop looks at the clock when no frame arrives.
+const POLL: Duration = Duration::from_millis(100);
+
+pub(super) fn run_capture(a: &CaptureArgs, json: bool, opts: &RenderOpts, io: &mut Io) -> Result<i32> {
+    let interface = pnet_datalink::interfaces()
+        .into_iter()
+        .find(|i| i.name == a.interface)
+        .ok_or_else(|| {
+            let names: Vec<String> = pnet_datalink::interfaces().into_iter().map(|i| i.name).collect();
+            Error::usage(
+                format!("interface '{}'", a.interface),
+                "does not exist",
+                format!("use one of: {}", names.join(", ")),
+            )
+        })?;
+    let config = pnet_datalink::Config {
+        read_timeout: Some(POLL),
+        read_buffer_size: 1 << 16,
+        ..Default::default()
+    };
+    let mut rx = match pnet_datalink::channel(&interface, config) {
+        Ok(Channel::Ethernet(_, rx)) => rx,
+        Ok(_) => return Err(Error::usage("capture", "not an Ethernet-like channel", "capture on another interface")),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            return Err(Error::usage(
+                format!("capturing on {}", a.interface),
+                "needs root or CAP_NET_RAW",
+                "run it with sudo, or once: sudo setcap cap_net_raw+ep $(which netlab)",
+            ))
+        }
+        Err(e) => return Err(Error::io(format!("capture on {}", a.interface), e)),
+    };
+    let mut writer = a.write.as_deref().map(open_pcap).transpose()?;
+    let deadline = a.duration.map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)));
+    let mut run = Run::start(&a.show, json, opts, io, "capture");
+    let mut number = 0u64;
+    let loopback = interface.is_loopback();
+    let mut previous: Option<Vec<u8>> = None;
+    while deadline.is_none_or(|d| Instant::now() < d) {
+        let data = match rx.next() {
+            Ok(d) => d.to_vec(),
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) => continue,
+            Err(e) => {
+                run.summary.error = Some(format!("reading from {}: {e}", a.interface));
+                break;
+            }
+        };
+        // On loopback the kernel hands every frame over twice, as sent and as received; keep
+        // one (libpcap does the same).
+        if loopback && previous.as_deref() == Some(data.as_slice()) {
+            previous = None;
+            continue;
+        }
+        previous = loopback.then(|| data.clone());
+        let ts = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+        if let Some(w) = writer.as_mut() {
+            w.write_packet(&pcap_file::pcap::PcapPacket::new(ts, data.len() as u32, &data))
+                .map_err(|e| Error::io(a.write.clone().unwrap_or_default(), std::io::Error::other(e)))?;
+        }
+        number += 1;
+        // Linux hands loopback frames over with a zeroed Ethernet header.
+        let frame = Frame {
+            number,
+            ts,
+            orig_len: data.len() as u32,
+            data,
+            link: Ok(Link::Ethernet),
+        };
+        if run.take(frame)? {
+            break;
+        }
+    }
+    run.finish()
+}
+
+/// A pcap file for `-w`, created 0600 (captures can hold secrets: cookies, tokens).
+fn open_pcap(path: &std::path::Path) -> Result<pcap_file::pcap::PcapWriter<std::fs::File>> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| Error::io(path, e))?;
+    pcap_file::pcap::PcapWriter::new(file).map_err(|e| Error::io(path, std::io::Error::other(e)))
+}

@@ -1,0 +1,114 @@
+//! Text view of a packet trace: one line per frame (like tcpdump -nn, with relative TCP
+//! numbers), each layer's fields with `-V`, each TCP connection's story with `--streams`.
+
+use std::fmt::Write as _;
+
+use super::events::{CaptureSummary, FrameSeen, PacketEvent};
+use super::streams::StreamSeen;
+use crate::render::{self, RenderOpts};
+use crate::trace::Note;
+
+/// Appends one packet event. `verbose` adds every layer's fields under each frame.
+pub fn event(out: &mut String, e: &PacketEvent, notes: &[Note], opts: &RenderOpts, verbose: bool) {
+    match e {
+        PacketEvent::Frame(f) => frame(out, f, opts, verbose),
+        PacketEvent::Stream(s) => stream(out, s, opts),
+        PacketEvent::Summary(s) => summary(out, s, opts),
+    }
+    render::notes(out, notes, opts, "        ");
+}
+
+fn endpoint(ip: Option<std::net::IpAddr>, port: Option<u16>) -> String {
+    match (ip, port) {
+        (Some(std::net::IpAddr::V6(ip)), Some(p)) => format!("[{ip}]:{p}"),
+        (Some(ip), Some(p)) => format!("{ip}:{p}"),
+        (Some(ip), None) => ip.to_string(),
+        (None, _) => "?".into(),
+    }
+}
+
+fn frame(out: &mut String, f: &FrameSeen, opts: &RenderOpts, verbose: bool) {
+    let p = &opts.palette;
+    let d = &f.decoded;
+    let _ = write!(
+        out,
+        "{:>6} {:>11.6}  {} -> {}  {}{}{}",
+        f.number,
+        f.time,
+        endpoint(d.src, d.sport),
+        endpoint(d.dst, d.dport),
+        p.bold,
+        d.proto.to_uppercase(),
+        p.reset
+    );
+    if let Some(t) = &d.tcp {
+        let (seq, ack) = f.relative.unwrap_or((t.seq, t.ack));
+        let _ = write!(
+            out,
+            " [{}] seq {seq} ack {ack} win {} len {}",
+            super::layers::flag_names(t.flags),
+            t.window,
+            t.payload_len
+        );
+        if let Some(opts) = d.layers.iter().find(|l| l.name == "TCP").and_then(|l| l.fields.iter().find(|(k, _)| k == "options")) {
+            if !opts.1.is_empty() {
+                let _ = write!(out, " <{}>", opts.1);
+            }
+        }
+    }
+    if !d.info.is_empty() {
+        let _ = write!(out, "  {}", d.info);
+    }
+    if let Some(problem) = &d.problem {
+        let _ = write!(out, "  {}[{problem}]{}", p.yellow, p.reset);
+    } else if f.captured < f.length as usize {
+        let _ = write!(out, "  {}[cut by the snap length: {} of {} octets]{}", p.yellow, f.captured, f.length, p.reset);
+    }
+    out.push('\n');
+    if verbose {
+        for l in &d.layers {
+            let (steps, fields): (Vec<_>, Vec<_>) = l.fields.iter().filter(|(_, v)| !v.is_empty()).partition(|(k, _)| k == "decryption");
+            let fields: Vec<String> = fields.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            let _ = writeln!(out, "         {}{}{}: {}", p.dim, l.name, p.reset, fields.join(", "));
+            for (i, (_, step)) in steps.iter().enumerate() {
+                let _ = writeln!(out, "           {}. {step}", i + 1);
+            }
+        }
+    }
+}
+
+fn stream(out: &mut String, s: &StreamSeen, opts: &RenderOpts) {
+    let p = &opts.palette;
+    let _ = writeln!(out, "\n{}TCP {} -> {}{} (frames {}..{}, {} packets)", p.bold, s.client, s.server, p.reset, s.first_frame, s.last_frame, s.packets);
+    match (s.handshake, s.rtt_us) {
+        (Some([a, b, c]), Some(rtt)) => {
+            let _ = writeln!(out, "   client  --SYN-->      server   frame {a}");
+            let _ = writeln!(out, "   client  <--SYN,ACK--  server   frame {b}   RTT {:.3} ms (SYN to SYN-ACK, seen here)", rtt as f64 / 1000.0);
+            let _ = writeln!(out, "   client  --ACK-->      server   frame {c}   established");
+        }
+        _ => {
+            let _ = writeln!(out, "   (no complete three-way handshake in the capture)");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "   data: {} B client -> server, {} B server -> client; {} retransmission(s), {} duplicate ACK(s)",
+        s.bytes_client_to_server, s.bytes_server_to_client, s.retransmissions, s.duplicate_acks
+    );
+    let _ = writeln!(out, "   end: {}", s.ending);
+    if let Some(tw) = &s.time_wait {
+        let _ = writeln!(out, "   TIME_WAIT: {tw}; it waits 2*MSL before the address pair can be reused (RFC 9293 §3.6.1)");
+    }
+}
+
+fn summary(out: &mut String, s: &CaptureSummary, opts: &RenderOpts) {
+    let p = &opts.palette;
+    let _ = writeln!(
+        out,
+        "\n{};; {} frame(s) read, {} shown, {} cut or malformed{}",
+        p.bold, s.frames_read, s.frames_shown, s.frames_with_problems, p.reset
+    );
+    if let Some(e) = &s.error {
+        let _ = writeln!(out, "{}failed:{} {e}", p.red, p.reset);
+    }
+}

@@ -1,0 +1,206 @@
+//! TCP connections in a capture, followed from the packets alone (RFC 9293): the three-way
+//! handshake and the RTT it measures, data each way, retransmissions and duplicate ACKs, and how
+//! it ended: FIN each way (and who waits in TIME_WAIT: the side that sent the first FIN, §3.6) or
+//! a RST. Relative sequence numbers are counted from each side's initial sequence number.
+//!
+//! Bounded: at most [`MAX_CONNECTIONS`] connections are followed, and each keeps counters only.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use serde::{Deserialize, Serialize};
+
+use super::layers::{Decoded, TcpFacts};
+
+/// Most connections followed at once; later ones are counted but not followed.
+pub const MAX_CONNECTIONS: usize = 100_000;
+
+const FIN: u8 = 0x01;
+const SYN: u8 = 0x02;
+const RST: u8 = 0x04;
+const ACK: u8 = 0x10;
+
+/// One connection's story.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StreamSeen {
+    /// The side that sent the SYN (or, if the capture began later, the first packet seen).
+    pub client: String,
+    pub server: String,
+    /// Frame numbers of SYN, SYN-ACK and the ACK that completes the handshake.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handshake: Option<[u64; 3]>,
+    /// SYN to SYN-ACK, as seen where the capture was taken (µs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rtt_us: Option<u64>,
+    pub packets: u64,
+    pub bytes_client_to_server: u64,
+    pub bytes_server_to_client: u64,
+    pub retransmissions: u64,
+    pub duplicate_acks: u64,
+    /// `FIN/ACK both ways`, `reset by the client`, `open at the end of the capture`, ...
+    pub ending: String,
+    /// Who ends in TIME_WAIT (the side that closed first), when the close was graceful.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_wait: Option<String>,
+    pub first_frame: u64,
+    pub last_frame: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Side {
+    isn: Option<u32>,
+    /// Highest sequence number sent so far (end of data), relative.
+    next: u32,
+    last_ack: Option<u32>,
+    same_ack: u32,
+    fin: Option<u64>,
+    bytes: u64,
+}
+
+#[derive(Debug, Clone)]
+struct Conn {
+    client: SocketAddr,
+    server: SocketAddr,
+    sides: [Side; 2],
+    syn: Option<(u64, u64)>,
+    synack: Option<(u64, u64)>,
+    handshake_ack: Option<u64>,
+    packets: u64,
+    retransmissions: u64,
+    dup_acks: u64,
+    reset_by: Option<usize>,
+    first_fin: Option<usize>,
+    first_frame: u64,
+    last_frame: u64,
+}
+
+/// Follows every TCP connection in a capture.
+#[derive(Debug, Default)]
+pub struct Tracker {
+    conns: HashMap<(SocketAddr, SocketAddr), Conn>,
+    order: Vec<(SocketAddr, SocketAddr)>,
+    pub untracked: u64,
+}
+
+impl Tracker {
+    /// Takes one decoded frame (µs since the first); returns the relative seq and ack.
+    pub fn see(&mut self, frame: u64, at_us: u64, d: &Decoded) -> Option<(u32, u32)> {
+        let (Some(t), Some(src), Some(dst), Some(sp), Some(dp)) = (d.tcp, d.src, d.dst, d.sport, d.dport) else {
+            return None;
+        };
+        let (a, b) = (SocketAddr::new(src, sp), SocketAddr::new(dst, dp));
+        let key = if (src, sp) <= (dst, dp) { (a, b) } else { (b, a) };
+        if !self.conns.contains_key(&key) {
+            if self.conns.len() >= MAX_CONNECTIONS {
+                self.untracked += 1;
+                return None;
+            }
+            // The client is the SYN's sender (a SYN-ACK's receiver), else the first sender seen.
+            let (client, server) = if t.flags & (SYN | ACK) == SYN | ACK { (b, a) } else { (a, b) };
+            self.order.push(key);
+            self.conns.insert(
+                key,
+                Conn {
+                    client,
+                    server,
+                    sides: Default::default(),
+                    syn: None,
+                    synack: None,
+                    handshake_ack: None,
+                    packets: 0,
+                    retransmissions: 0,
+                    dup_acks: 0,
+                    reset_by: None,
+                    first_fin: None,
+                    first_frame: frame,
+                    last_frame: frame,
+                },
+            );
+        }
+        let c = self.conns.get_mut(&key)?;
+        Some(c.see(frame, at_us, a == c.client, t))
+    }
+
+    /// Every connection's story, in order of first appearance.
+    pub fn finish(&self) -> Vec<StreamSeen> {
+        self.order.iter().filter_map(|k| self.conns.get(k)).map(Conn::story).collect()
+    }
+}
+
+impl Conn {
+    fn see(&mut self, frame: u64, at_us: u64, from_client: bool, t: TcpFacts) -> (u32, u32) {
+        let (me, peer) = if from_client { (0, 1) } else { (1, 0) };
+        self.packets += 1;
+        self.last_frame = frame;
+        if t.flags & SYN != 0 {
+            if t.flags & ACK == 0 {
+                self.syn.get_or_insert((frame, at_us));
+            } else {
+                self.synack.get_or_insert((frame, at_us));
+            }
+        } else if t.flags & ACK != 0 && from_client && self.synack.is_some() && self.handshake_ack.is_none() {
+            self.handshake_ack = Some(frame);
+        }
+        let isn = *self.sides[me].isn.get_or_insert(t.seq);
+        let rel_seq = t.seq.wrapping_sub(isn);
+        let rel_ack = self.sides[peer].isn.map_or(t.ack, |i| t.ack.wrapping_sub(i));
+        // Sequence space used: data, plus one each for SYN and FIN (RFC 9293 §3.4).
+        let used = t.payload_len as u32 + u32::from(t.flags & SYN != 0) + u32::from(t.flags & FIN != 0);
+        let side = &mut self.sides[me];
+        if used > 0 && rel_seq.wrapping_add(used) <= side.next && side.next > 0 && t.flags & SYN == 0 {
+            self.retransmissions += 1;
+        } else if t.payload_len > 0 || t.flags & FIN != 0 {
+            side.bytes += t.payload_len as u64;
+        }
+        side.next = side.next.max(rel_seq.wrapping_add(used));
+        // A duplicate ACK: the same ACK again, carrying no data and no window change of note.
+        if t.flags & ACK != 0 && t.payload_len == 0 && t.flags & (SYN | FIN | RST) == 0 {
+            if side.last_ack == Some(t.ack) {
+                side.same_ack += 1;
+                self.dup_acks += 1;
+            } else {
+                side.same_ack = 0;
+            }
+        }
+        side.last_ack = Some(t.ack);
+        if t.flags & FIN != 0 && side.fin.is_none() {
+            side.fin = Some(frame);
+            self.first_fin.get_or_insert(me);
+        }
+        if t.flags & RST != 0 {
+            self.reset_by.get_or_insert(me);
+        }
+        (rel_seq, rel_ack)
+    }
+
+    fn story(&self) -> StreamSeen {
+        let who = |i: usize| if i == 0 { "the client" } else { "the server" };
+        let (ending, time_wait) = match (self.reset_by, self.sides[0].fin, self.sides[1].fin) {
+            (Some(i), _, _) => (format!("reset (RST) by {}", who(i)), None),
+            (None, Some(_), Some(_)) => (
+                "closed: FIN and ACK each way".to_string(),
+                self.first_fin.map(|i| format!("{} ({}), which closed first", who(i), if i == 0 { self.client } else { self.server })),
+            ),
+            (None, Some(_), None) | (None, None, Some(_)) => ("half-closed: a FIN one way only".to_string(), None),
+            (None, None, None) => ("open at the end of the capture".to_string(), None),
+        };
+        StreamSeen {
+            client: self.client.to_string(),
+            server: self.server.to_string(),
+            handshake: match (self.syn, self.synack, self.handshake_ack) {
+                (Some((a, _)), Some((b, _)), Some(c)) => Some([a, b, c]),
+                _ => None,
+            },
+            rtt_us: self.syn.zip(self.synack).map(|((_, s), (_, sa))| sa.saturating_sub(s)),
+            packets: self.packets,
+            bytes_client_to_server: self.sides[0].bytes,
+            bytes_server_to_client: self.sides[1].bytes,
+            retransmissions: self.retransmissions,
+            duplicate_acks: self.dup_acks,
+            ending,
+            time_wait,
+            first_frame: self.first_frame,
+            last_frame: self.last_frame,
+        }
+    }
+}
