@@ -36,7 +36,13 @@ pub(super) fn run_capture(a: &CaptureArgs, json: bool, opts: &RenderOpts, io: &m
     };
     let mut rx = match pnet_datalink::channel(&interface, config) {
         Ok(Channel::Ethernet(_, rx)) => rx,
-        Ok(_) => return Err(Error::usage("capture", "not an Ethernet-like channel", "capture on another interface")),
+        Ok(_) => {
+            return Err(Error::usage(
+                "capture",
+                "not an Ethernet-like channel",
+                "capture on another interface",
+            ))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
             return Err(Error::usage(
                 format!("capturing on {}", a.interface),
@@ -48,7 +54,7 @@ pub(super) fn run_capture(a: &CaptureArgs, json: bool, opts: &RenderOpts, io: &m
     };
     let mut writer = a.write.as_deref().map(open_pcap).transpose()?;
     let deadline = a.duration.map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)));
-    let mut run = Run::start(&a.show, json, opts, io, "capture");
+    let mut run = Run::start(&a.show, json, opts, &mut *io.stdout, "capture");
     let mut number = 0u64;
     let loopback = interface.is_loopback();
     let mut previous: Option<Vec<u8>> = None;

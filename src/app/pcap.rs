@@ -23,8 +23,8 @@ fn keeps(a: &PacketShow, d: &Decoded) -> bool {
 }
 
 /// Writes events as text or as the elements of a JSON `events` array.
-struct Sink<'a, 'b> {
-    io: &'a mut Io<'b>,
+struct Sink<'a> {
+    out: &'a mut dyn std::io::Write,
     json: bool,
     opts: &'a RenderOpts,
     verbose: bool,
@@ -32,7 +32,7 @@ struct Sink<'a, 'b> {
     buf: String,
 }
 
-impl Sink<'_, '_> {
+impl Sink<'_> {
     fn emit(&mut self, e: PacketEvent) -> Result<()> {
         if self.json {
             let event = Event {
@@ -43,7 +43,8 @@ impl Sink<'_, '_> {
             if !self.first {
                 self.buf.push(',');
             }
-            self.buf.push_str(&serde_json::to_string(&event).map_err(|e| Error::io("-", std::io::Error::other(e)))?);
+            self.buf
+                .push_str(&serde_json::to_string(&event).map_err(|e| Error::io("-", std::io::Error::other(e)))?);
         } else {
             crate::packet::render::event(&mut self.buf, &e, &[], self.opts, self.verbose);
         }
@@ -55,18 +56,27 @@ impl Sink<'_, '_> {
     }
 
     fn flush(&mut self) -> Result<()> {
-        self.io.stdout.write_all(self.buf.as_bytes()).map_err(|e| Error::io("-", e))?;
+        self.out.write_all(self.buf.as_bytes()).map_err(|e| Error::io("-", e))?;
         self.buf.clear();
         Ok(())
     }
 }
 
 pub(super) fn run_pcap(a: &PcapArgs, json: bool, opts: &RenderOpts, io: &mut Io) -> Result<i32> {
-    let input = super::open(&a.file)?;
+    // Standard input is the one main() holds, not a second handle to it.
+    let input: Box<dyn std::io::Read + '_> = if a.file == std::path::Path::new("-") {
+        Box::new(&mut *io.stdin)
+    } else {
+        super::open(&a.file)?
+    };
     let capture = crate::packet::reader::open(input).map_err(|e| {
-        Error::usage(a.file.display().to_string(), e.to_string(), "give a pcap or pcapng file (tcpdump -w, Wireshark)")
+        Error::usage(
+            a.file.display().to_string(),
+            e.to_string(),
+            "give a pcap or pcapng file (tcpdump -w, Wireshark)",
+        )
     })?;
-    let mut run = Run::start(&a.show, json, opts, io, "pcap");
+    let mut run = Run::start(&a.show, json, opts, &mut *io.stdout, "pcap");
     for frame in capture {
         match frame {
             Ok(f) => {
@@ -84,18 +94,24 @@ pub(super) fn run_pcap(a: &PcapArgs, json: bool, opts: &RenderOpts, io: &mut Io)
 }
 
 /// Frames going through the decoders to the output, with the state they share.
-pub(super) struct Run<'a, 'b> {
+pub(super) struct Run<'a> {
     show: &'a PacketShow,
-    sink: Sink<'a, 'b>,
+    sink: Sink<'a>,
     tracker: Tracker,
     pub summary: CaptureSummary,
     start: Option<std::time::Duration>,
 }
 
-impl<'a, 'b> Run<'a, 'b> {
-    pub fn start(show: &'a PacketShow, json: bool, opts: &'a RenderOpts, io: &'a mut Io<'b>, command: &str) -> Self {
+impl<'a> Run<'a> {
+    pub fn start(
+        show: &'a PacketShow,
+        json: bool,
+        opts: &'a RenderOpts,
+        out: &'a mut dyn std::io::Write,
+        command: &str,
+    ) -> Self {
         let mut sink = Sink {
-            io,
+            out,
             json,
             opts,
             verbose: show.verbose,
@@ -103,7 +119,9 @@ impl<'a, 'b> Run<'a, 'b> {
             buf: String::new(),
         };
         if json {
-            sink.buf.push_str(&format!("{{\"schema\":\"netlab.packet/1\",\"command\":\"{command}\",\"events\":["));
+            sink.buf.push_str(&format!(
+                "{{\"schema\":\"netlab.packet/1\",\"command\":\"{command}\",\"events\":["
+            ));
         }
         Run {
             show,
@@ -127,7 +145,11 @@ impl<'a, 'b> Run<'a, 'b> {
             },
         };
         if frame.data.len() < frame.orig_len as usize && decoded.problem.is_none() {
-            decoded.problem = Some(format!("cut by the snap length: {} of {} octets", frame.data.len(), frame.orig_len));
+            decoded.problem = Some(format!(
+                "cut by the snap length: {} of {} octets",
+                frame.data.len(),
+                frame.orig_len
+            ));
         }
         if decoded.problem.is_some() {
             self.summary.frames_with_problems += 1;
@@ -166,6 +188,10 @@ impl<'a, 'b> Run<'a, 'b> {
             self.sink.buf.push_str(&format!("],\"outcome\":{outcome}}}\n"));
         }
         self.sink.flush()?;
-        Ok(if failed.is_some() { crate::error::EXIT_NEGATIVE } else { 0 })
+        Ok(if failed.is_some() {
+            crate::error::EXIT_NEGATIVE
+        } else {
+            0
+        })
     }
 }

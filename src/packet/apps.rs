@@ -23,7 +23,12 @@ pub fn dns(payload: &[u8], layers: &mut Vec<Layer>) -> String {
         .map(|q| format!("{} {}", q.query_type(), q.name()))
         .unwrap_or_default();
     let response = m.metadata.message_type == hickory_proto::op::MessageType::Response;
-    let answers: Vec<String> = m.answers.iter().take(5).map(|r| format!("{} {}", r.record_type(), r.data)).collect();
+    let answers: Vec<String> = m
+        .answers
+        .iter()
+        .take(5)
+        .map(|r| format!("{} {}", r.record_type(), r.data))
+        .collect();
     push(
         layers,
         "DNS",
@@ -50,7 +55,10 @@ pub fn dns(payload: &[u8], layers: &mut Vec<Layer>) -> String {
             (true, false) => format!("referral to {}", referral.join(", ")),
             (true, true) => "no answer (see the SOA in authority)".into(),
         };
-        format!("DNS response {:#06x} {} {}: {what}", m.metadata.id, m.metadata.response_code, q)
+        format!(
+            "DNS response {:#06x} {} {}: {what}",
+            m.metadata.id, m.metadata.response_code, q
+        )
     } else {
         format!("DNS query {:#06x} {q}", m.metadata.id)
     }
@@ -109,11 +117,25 @@ pub fn over_tcp(payload: &[u8], layers: &mut Vec<Layer>) -> String {
 }
 
 fn http1_line(p: &[u8]) -> Option<String> {
-    const STARTS: [&[u8]; 9] = [b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE ", b"OPTIONS ", b"PATCH ", b"CONNECT ", b"HTTP/1."];
+    const STARTS: [&[u8]; 9] = [
+        b"GET ",
+        b"POST ",
+        b"HEAD ",
+        b"PUT ",
+        b"DELETE ",
+        b"OPTIONS ",
+        b"PATCH ",
+        b"CONNECT ",
+        b"HTTP/1.",
+    ];
     if !STARTS.iter().any(|s| p.starts_with(s)) {
         return None;
     }
-    let end = p.iter().take(512).position(|b| *b == b'\r' || *b == b'\n').unwrap_or(p.len().min(512));
+    let end = p
+        .iter()
+        .take(512)
+        .position(|b| *b == b'\r' || *b == b'\n')
+        .unwrap_or(p.len().min(512));
     Some(String::from_utf8_lossy(&p[..end]).into_owned())
 }
 
@@ -144,7 +166,12 @@ fn tls(_first: u8, payload: &[u8], layers: &mut Vec<Layer>) -> String {
     let mut fields = vec![("records", kinds.join(", "))];
     let mut info = format!("TLS {}", kinds.join(", "));
     if let Some(h) = hello {
-        let ext = |n: &str| h.extensions.iter().find(|e| e.ext_type.name == n).map(|e| e.decoded.join(","));
+        let ext = |n: &str| {
+            h.extensions
+                .iter()
+                .find(|e| e.ext_type.name == n)
+                .map(|e| e.decoded.join(","))
+        };
         if let Some(sni) = ext("server_name") {
             info.push_str(&format!(" SNI {sni}"));
             fields.push(("sni", sni));

@@ -115,9 +115,12 @@ pub fn decode(link: Link, frame: &[u8]) -> Decoded {
             None => return cut(d, "Ethernet header"),
         },
         Link::Null => {
-            let Some(family) = frame.get(..4) else { return cut(d, "loopback header") };
+            let Some(family) = frame.get(..4) else {
+                return cut(d, "loopback header");
+            };
             // Written in the capturing host's byte order: try both.
-            let f = u32::from_le_bytes(family.try_into().expect("4")).min(u32::from_be_bytes(family.try_into().expect("4")));
+            let f = u32::from_le_bytes(family.try_into().expect("4"))
+                .min(u32::from_be_bytes(family.try_into().expect("4")));
             d.layers.push(layer("Loopback", vec![("family", f.to_string())]));
             let ethertype = match f {
                 2 => 0x0800,
@@ -133,9 +136,15 @@ pub fn decode(link: Link, frame: &[u8]) -> Decoded {
         },
         Link::Sll | Link::Sll2 => {
             let (len, proto_at) = if link == Link::Sll { (16, 14) } else { (20, 0) };
-            let Some(h) = frame.get(..len) else { return cut(d, "Linux cooked header") };
+            let Some(h) = frame.get(..len) else {
+                return cut(d, "Linux cooked header");
+            };
             let ethertype = u16::from_be_bytes([h[proto_at], h[proto_at + 1]]);
-            let pkttype = if link == Link::Sll { u16::from_be_bytes([h[0], h[1]]) } else { u16::from(h[10]) };
+            let pkttype = if link == Link::Sll {
+                u16::from_be_bytes([h[0], h[1]])
+            } else {
+                u16::from(h[10])
+            };
             let direction = match pkttype {
                 0 => "to us",
                 1 => "broadcast",
@@ -145,8 +154,15 @@ pub fn decode(link: Link, frame: &[u8]) -> Decoded {
                 _ => "?",
             };
             d.layers.push(layer(
-                if link == Link::Sll { "Linux cooked (SLL)" } else { "Linux cooked (SLL2)" },
-                vec![("packet type", direction.to_string()), ("protocol", format!("{ethertype:#06x}"))],
+                if link == Link::Sll {
+                    "Linux cooked (SLL)"
+                } else {
+                    "Linux cooked (SLL2)"
+                },
+                vec![
+                    ("packet type", direction.to_string()),
+                    ("protocol", format!("{ethertype:#06x}")),
+                ],
             ));
             (ethertype, &frame[len..])
         }
@@ -172,7 +188,9 @@ fn cut(mut d: Decoded, what: &str) -> Decoded {
 }
 
 fn ipv4(b: &[u8], mut d: Decoded) -> Decoded {
-    let Some(ip) = Ipv4Packet::new(b) else { return cut(d, "IPv4 header") };
+    let Some(ip) = Ipv4Packet::new(b) else {
+        return cut(d, "IPv4 header");
+    };
     let ihl = usize::from(ip.get_header_length()) * 4;
     if ihl < 20 || b.len() < ihl {
         return cut(d, "IPv4 header");
@@ -191,7 +209,16 @@ fn ipv4(b: &[u8], mut d: Decoded) -> Decoded {
             ("protocol", ip.get_next_level_protocol().to_string()),
             ("total length", total.to_string()),
             ("id", format!("{:#06x}", ip.get_identification())),
-            ("flags", format!("{}{}", if flags & 2 != 0 { "DF " } else { "" }, if flags & 1 != 0 { "MF" } else { "" }).trim().to_string()),
+            (
+                "flags",
+                format!(
+                    "{}{}",
+                    if flags & 2 != 0 { "DF " } else { "" },
+                    if flags & 1 != 0 { "MF" } else { "" }
+                )
+                .trim()
+                .to_string(),
+            ),
             ("fragment offset", (usize::from(frag) * 8).to_string()),
         ],
     ));
@@ -209,7 +236,9 @@ fn ipv4(b: &[u8], mut d: Decoded) -> Decoded {
 }
 
 fn ipv6(b: &[u8], mut d: Decoded) -> Decoded {
-    let Some(ip) = Ipv6Packet::new(b) else { return cut(d, "IPv6 header") };
+    let Some(ip) = Ipv6Packet::new(b) else {
+        return cut(d, "IPv6 header");
+    };
     let payload_len = usize::from(ip.get_payload_length());
     d.src = Some(IpAddr::V6(ip.get_source()));
     d.dst = Some(IpAddr::V6(ip.get_destination()));
@@ -222,7 +251,10 @@ fn ipv6(b: &[u8], mut d: Decoded) -> Decoded {
     let mut next = ip.get_next_header();
     let mut rest = &b[40.min(b.len())..];
     if payload_len > rest.len() {
-        d.problem = Some(format!("truncated: IPv6 says {payload_len} octets of payload, {} captured", rest.len()));
+        d.problem = Some(format!(
+            "truncated: IPv6 says {payload_len} octets of payload, {} captured",
+            rest.len()
+        ));
     }
     rest = &rest[..payload_len.min(rest.len())];
     // Extension headers (RFC 8200 §4): next header, length in 8-octet units (fragment: fixed 8).
@@ -236,7 +268,9 @@ fn ipv6(b: &[u8], mut d: Decoded) -> Decoded {
             51 => "authentication",
             _ => break,
         };
-        let (Some(&nh), Some(&len)) = (rest.first(), rest.get(1)) else { return cut(d, "IPv6 extension header") };
+        let (Some(&nh), Some(&len)) = (rest.first(), rest.get(1)) else {
+            return cut(d, "IPv6 extension header");
+        };
         let size = match next.0 {
             44 => 8,
             51 => (usize::from(len) + 2) * 4,
@@ -268,22 +302,42 @@ fn transport(proto: IpNextHeaderProtocol, b: &[u8], mut d: Decoded) -> Decoded {
         IpNextHeaderProtocols::Tcp => tcp(b, d),
         IpNextHeaderProtocols::Udp => udp(b, d),
         IpNextHeaderProtocols::Icmp => {
-            let Some(icmp) = IcmpPacket::new(b) else { return cut(d, "ICMP header") };
+            let Some(icmp) = IcmpPacket::new(b) else {
+                return cut(d, "ICMP header");
+            };
             let (t, c) = (icmp.get_icmp_type().0, icmp.get_icmp_code().0);
             let what = match t {
                 0 => "echo reply".to_string(),
-                3 => format!("destination unreachable ({})", match c { 0 => "net", 1 => "host", 3 => "port", 4 => "fragmentation needed", _ => "other" }),
+                3 => format!(
+                    "destination unreachable ({})",
+                    match c {
+                        0 => "net",
+                        1 => "host",
+                        3 => "port",
+                        4 => "fragmentation needed",
+                        _ => "other",
+                    }
+                ),
                 8 => "echo request".to_string(),
                 11 => "time exceeded".to_string(),
                 _ => format!("type {t} code {c}"),
             };
-            d.layers.push(layer("ICMP", vec![("type", t.to_string()), ("code", c.to_string()), ("meaning", what.clone())]));
+            d.layers.push(layer(
+                "ICMP",
+                vec![
+                    ("type", t.to_string()),
+                    ("code", c.to_string()),
+                    ("meaning", what.clone()),
+                ],
+            ));
             d.proto = "icmp".into();
             d.info = what;
             d
         }
         IpNextHeaderProtocols::Icmpv6 => {
-            let Some(icmp) = Icmpv6Packet::new(b) else { return cut(d, "ICMPv6 header") };
+            let Some(icmp) = Icmpv6Packet::new(b) else {
+                return cut(d, "ICMPv6 header");
+            };
             let t = icmp.get_icmpv6_type().0;
             let what = match t {
                 1 => "destination unreachable",
@@ -296,7 +350,10 @@ fn transport(proto: IpNextHeaderProtocol, b: &[u8], mut d: Decoded) -> Decoded {
                 136 => "neighbor advertisement",
                 _ => "other",
             };
-            d.layers.push(layer("ICMPv6", vec![("type", t.to_string()), ("meaning", what.to_string())]));
+            d.layers.push(layer(
+                "ICMPv6",
+                vec![("type", t.to_string()), ("meaning", what.to_string())],
+            ));
             d.proto = "icmpv6".into();
             d.info = what.into();
             d
@@ -309,7 +366,9 @@ fn transport(proto: IpNextHeaderProtocol, b: &[u8], mut d: Decoded) -> Decoded {
 }
 
 fn udp(b: &[u8], mut d: Decoded) -> Decoded {
-    let Some(u) = UdpPacket::new(b) else { return cut(d, "UDP header") };
+    let Some(u) = UdpPacket::new(b) else {
+        return cut(d, "UDP header");
+    };
     let (sport, dport) = (u.get_source(), u.get_destination());
     d.sport = Some(sport);
     d.dport = Some(dport);
@@ -317,7 +376,11 @@ fn udp(b: &[u8], mut d: Decoded) -> Decoded {
     let payload = u.payload();
     d.layers.push(layer(
         "UDP",
-        vec![("src port", sport.to_string()), ("dst port", dport.to_string()), ("length", u.get_length().to_string())],
+        vec![
+            ("src port", sport.to_string()),
+            ("dst port", dport.to_string()),
+            ("length", u.get_length().to_string()),
+        ],
     ));
     let ports = [sport, dport];
     // By port, or by looks on other ports (the sandbox's servers use ephemeral ones): a QUIC v1
@@ -326,7 +389,9 @@ fn udp(b: &[u8], mut d: Decoded) -> Decoded {
     let dns_like = payload.len() >= 17 && payload[4..6] == [0, 1] && payload[2] & 0x78 == 0;
     if ports.contains(&53) || ports.contains(&5353) {
         d.info = super::apps::dns(payload, &mut d.layers);
-    } else if quic_v1 || (payload.first().is_some_and(|b| b & 0x80 != 0) && (ports.contains(&443) || ports.contains(&4433))) {
+    } else if quic_v1
+        || (payload.first().is_some_and(|b| b & 0x80 != 0) && (ports.contains(&443) || ports.contains(&4433)))
+    {
         d.info = super::apps::quic(payload, &mut d.layers);
     } else if dns_like && super::apps::looks_like_dns(payload) {
         d.info = super::apps::dns(payload, &mut d.layers);
@@ -337,7 +402,9 @@ fn udp(b: &[u8], mut d: Decoded) -> Decoded {
 }
 
 fn tcp(b: &[u8], mut d: Decoded) -> Decoded {
-    let Some(t) = TcpPacket::new(b) else { return cut(d, "TCP header") };
+    let Some(t) = TcpPacket::new(b) else {
+        return cut(d, "TCP header");
+    };
     let offset = usize::from(t.get_data_offset()) * 4;
     if offset < 20 || b.len() < offset {
         return cut(d, "TCP header");
@@ -358,7 +425,13 @@ fn tcp(b: &[u8], mut d: Decoded) -> Decoded {
             TcpOptionNumbers::SACK => {
                 let blocks: Vec<String> = p
                     .chunks_exact(8)
-                    .map(|c| format!("{}-{}", u32::from_be_bytes([c[0], c[1], c[2], c[3]]), u32::from_be_bytes([c[4], c[5], c[6], c[7]])))
+                    .map(|c| {
+                        format!(
+                            "{}-{}",
+                            u32::from_be_bytes([c[0], c[1], c[2], c[3]]),
+                            u32::from_be_bytes([c[4], c[5], c[6], c[7]])
+                        )
+                    })
                     .collect();
                 format!("sack {}", blocks.join(","))
             }
@@ -402,7 +475,16 @@ fn tcp(b: &[u8], mut d: Decoded) -> Decoded {
 
 /// TCP flags as names, e.g. `SYN ACK`.
 pub fn flag_names(f: u8) -> String {
-    let names = [(0x02, "SYN"), (0x10, "ACK"), (0x08, "PSH"), (0x01, "FIN"), (0x04, "RST"), (0x20, "URG"), (0x40, "ECE"), (0x80, "CWR")];
+    let names = [
+        (0x02, "SYN"),
+        (0x10, "ACK"),
+        (0x08, "PSH"),
+        (0x01, "FIN"),
+        (0x04, "RST"),
+        (0x20, "URG"),
+        (0x40, "ECE"),
+        (0x80, "CWR"),
+    ];
     let v: Vec<&str> = names.iter().filter(|(b, _)| f & b != 0).map(|(_, n)| *n).collect();
     if v.is_empty() {
         "none".into()

@@ -1,10 +1,10 @@
 //! Packets: captures read with pcap-file, layers decoded with pnet, and the protocol decoders of
 //! the rest of netlab (DNS with hickory-proto, TLS records and hellos, QUIC Initials) on top.
 
-pub mod quic;
 pub mod apps;
-pub mod layers;
-pub mod reader;
 pub mod events;
-pub mod streams;
+pub mod layers;
+pub mod quic;
+pub mod reader;
 pub mod render;
+pub mod streams;

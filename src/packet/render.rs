@@ -50,7 +50,12 @@ fn frame(out: &mut String, f: &FrameSeen, opts: &RenderOpts, verbose: bool) {
             t.window,
             t.payload_len
         );
-        if let Some(opts) = d.layers.iter().find(|l| l.name == "TCP").and_then(|l| l.fields.iter().find(|(k, _)| k == "options")) {
+        if let Some(opts) = d
+            .layers
+            .iter()
+            .find(|l| l.name == "TCP")
+            .and_then(|l| l.fields.iter().find(|(k, _)| k == "options"))
+        {
             if !opts.1.is_empty() {
                 let _ = write!(out, " <{}>", opts.1);
             }
@@ -62,12 +67,20 @@ fn frame(out: &mut String, f: &FrameSeen, opts: &RenderOpts, verbose: bool) {
     if let Some(problem) = &d.problem {
         let _ = write!(out, "  {}[{problem}]{}", p.yellow, p.reset);
     } else if f.captured < f.length as usize {
-        let _ = write!(out, "  {}[cut by the snap length: {} of {} octets]{}", p.yellow, f.captured, f.length, p.reset);
+        let _ = write!(
+            out,
+            "  {}[cut by the snap length: {} of {} octets]{}",
+            p.yellow, f.captured, f.length, p.reset
+        );
     }
     out.push('\n');
     if verbose {
         for l in &d.layers {
-            let (steps, fields): (Vec<_>, Vec<_>) = l.fields.iter().filter(|(_, v)| !v.is_empty()).partition(|(k, _)| k == "decryption");
+            let (steps, fields): (Vec<_>, Vec<_>) = l
+                .fields
+                .iter()
+                .filter(|(_, v)| !v.is_empty())
+                .partition(|(k, _)| k == "decryption");
             let fields: Vec<String> = fields.iter().map(|(k, v)| format!("{k} {v}")).collect();
             let _ = writeln!(out, "         {}{}{}: {}", p.dim, l.name, p.reset, fields.join(", "));
             for (i, (_, step)) in steps.iter().enumerate() {
@@ -79,11 +92,19 @@ fn frame(out: &mut String, f: &FrameSeen, opts: &RenderOpts, verbose: bool) {
 
 fn stream(out: &mut String, s: &StreamSeen, opts: &RenderOpts) {
     let p = &opts.palette;
-    let _ = writeln!(out, "\n{}TCP {} -> {}{} (frames {}..{}, {} packets)", p.bold, s.client, s.server, p.reset, s.first_frame, s.last_frame, s.packets);
+    let _ = writeln!(
+        out,
+        "\n{}TCP {} -> {}{} (frames {}..{}, {} packets)",
+        p.bold, s.client, s.server, p.reset, s.first_frame, s.last_frame, s.packets
+    );
     match (s.handshake, s.rtt_us) {
         (Some([a, b, c]), Some(rtt)) => {
             let _ = writeln!(out, "   client  --SYN-->      server   frame {a}");
-            let _ = writeln!(out, "   client  <--SYN,ACK--  server   frame {b}   RTT {:.3} ms (SYN to SYN-ACK, seen here)", rtt as f64 / 1000.0);
+            let _ = writeln!(
+                out,
+                "   client  <--SYN,ACK--  server   frame {b}   RTT {:.3} ms (SYN to SYN-ACK, seen here)",
+                rtt as f64 / 1000.0
+            );
             let _ = writeln!(out, "   client  --ACK-->      server   frame {c}   established");
         }
         _ => {
@@ -97,7 +118,10 @@ fn stream(out: &mut String, s: &StreamSeen, opts: &RenderOpts) {
     );
     let _ = writeln!(out, "   end: {}", s.ending);
     if let Some(tw) = &s.time_wait {
-        let _ = writeln!(out, "   TIME_WAIT: {tw}; it waits 2*MSL before the address pair can be reused (RFC 9293 §3.6.1)");
+        let _ = writeln!(
+            out,
+            "   TIME_WAIT: {tw}; it waits 2*MSL before the address pair can be reused (RFC 9293 §3.6.1)"
+        );
     }
 }
 

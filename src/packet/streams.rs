@@ -96,7 +96,11 @@ impl Tracker {
                 return None;
             }
             // The client is the SYN's sender (a SYN-ACK's receiver), else the first sender seen.
-            let (client, server) = if t.flags & (SYN | ACK) == SYN | ACK { (b, a) } else { (a, b) };
+            let (client, server) = if t.flags & (SYN | ACK) == SYN | ACK {
+                (b, a)
+            } else {
+                (a, b)
+            };
             self.order.push(key);
             self.conns.insert(
                 key,
@@ -123,7 +127,11 @@ impl Tracker {
 
     /// Every connection's story, in order of first appearance.
     pub fn finish(&self) -> Vec<StreamSeen> {
-        self.order.iter().filter_map(|k| self.conns.get(k)).map(Conn::story).collect()
+        self.order
+            .iter()
+            .filter_map(|k| self.conns.get(k))
+            .map(Conn::story)
+            .collect()
     }
 }
 
@@ -179,7 +187,13 @@ impl Conn {
             (Some(i), _, _) => (format!("reset (RST) by {}", who(i)), None),
             (None, Some(_), Some(_)) => (
                 "closed: FIN and ACK each way".to_string(),
-                self.first_fin.map(|i| format!("{} ({}), which closed first", who(i), if i == 0 { self.client } else { self.server })),
+                self.first_fin.map(|i| {
+                    format!(
+                        "{} ({}), which closed first",
+                        who(i),
+                        if i == 0 { self.client } else { self.server }
+                    )
+                }),
             ),
             (None, Some(_), None) | (None, None, Some(_)) => ("half-closed: a FIN one way only".to_string(), None),
             (None, None, None) => ("open at the end of the capture".to_string(), None),

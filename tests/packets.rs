@@ -1,0 +1,268 @@
+//! `netlab pcap` on the captures in captures/ and on bad files, and `netlab capture` live on
+//! loopback (as root; elsewhere, the error that names the fix).
+
+use std::io::Write;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn netlab() -> Command {
+    let mut cmd = Command::cargo_bin("netlab").unwrap();
+    cmd.env("NETLAB_OFFLINE", "1")
+        .env("NO_COLOR", "1")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .timeout(std::time::Duration::from_secs(60));
+    cmd
+}
+
+fn pcap_json(args: &[&str]) -> Value {
+    let out = netlab().args(["--json", "pcap"]).args(args).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn of_type<'a>(v: &'a Value, ty: &str) -> Vec<&'a Value> {
+    v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == ty)
+        .collect()
+}
+
+#[test]
+fn every_capture_decodes_with_annotations() {
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/captures")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("pcap") {
+            continue;
+        }
+        let v = pcap_json(&[path.to_str().unwrap()]);
+        let frames = of_type(&v, "packet.frame");
+        assert!(!frames.is_empty(), "{}", path.display());
+        assert!(
+            frames.iter().all(|f| f.get("problem").is_none()),
+            "{}: {frames:?}",
+            path.display()
+        );
+        assert_eq!(v["outcome"]["status"], "ok");
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/captures/README.md")).unwrap();
+        assert!(
+            readme.contains(path.file_name().unwrap().to_str().unwrap()),
+            "captures/README.md says what {} shows",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn dns_tls_and_quic_are_recognised() {
+    let dns = pcap_json(&["captures/dns-walk.pcap"]);
+    let infos: Vec<&str> = of_type(&dns, "packet.frame")
+        .iter()
+        .map(|f| f["info"].as_str().unwrap())
+        .collect();
+    assert!(
+        infos
+            .iter()
+            .any(|i| i.starts_with("DNS query") && i.ends_with("A www.example.com.")),
+        "{infos:?}"
+    );
+    assert!(infos.iter().any(|i| i.contains("referral to")), "{infos:?}");
+    assert!(infos.iter().any(|i| i.contains("A 192.0.2.80")), "{infos:?}");
+    let tls = pcap_json(&["captures/tls13-handshake.pcap", "--proto", "tls"]);
+    let hello = of_type(&tls, "packet.frame")[0];
+    assert!(
+        hello["info"]
+            .as_str()
+            .unwrap()
+            .contains("ClientHello SNI www.example.com"),
+        "{hello}"
+    );
+    let quic = pcap_json(&["captures/quic-initial.pcap", "--proto", "quic", "-c", "1"]);
+    let initial = of_type(&quic, "packet.frame")[0];
+    assert!(
+        initial["info"]
+            .as_str()
+            .unwrap()
+            .contains("SNI www.example.com (decrypted with the Initial keys)"),
+        "{initial}"
+    );
+    let frames = of_type(&quic, "packet.frame");
+    assert_eq!(frames.len(), 1, "-c 1");
+    netlab()
+        .args(["pcap", "captures/quic-initial.pcap", "--proto", "quic", "-c", "1", "-v"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("initial_secret = HKDF-Extract(salt, DCID)")
+                .and(predicate::str::contains("no confidentiality")),
+        );
+}
+
+#[test]
+fn tcp_numbers_are_relative_and_streams_tell_the_story() {
+    let v = pcap_json(&["captures/tcp-handshake.pcap", "--proto", "tcp", "--streams"]);
+    let frames = of_type(&v, "packet.frame");
+    let syn = frames[0];
+    assert_eq!(syn["tcp"]["flags"], 0x02);
+    assert_eq!(syn["relative"], serde_json::json!([0, 0]));
+    let options = syn["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["name"] == "TCP")
+        .unwrap()["fields"]
+        .to_string();
+    assert!(
+        options.contains("mss") && options.contains("wscale") && options.contains("sack_perm"),
+        "{options}"
+    );
+    assert_eq!(
+        frames[1]["relative"],
+        serde_json::json!([0, 1]),
+        "the SYN-ACK acknowledges the SYN's one sequence number"
+    );
+    let s = of_type(&v, "packet.stream")[0];
+    let [a, b, c] = [0, 1, 2].map(|i| s["handshake"][i].as_u64().unwrap());
+    assert!(a < b && b < c, "{s}");
+    assert!(s["rtt_us"].as_u64().is_some());
+    assert_eq!(s["ending"], "closed: FIN and ACK each way");
+    assert!(s["time_wait"].as_str().unwrap().contains("closed first"));
+    assert!(
+        s["bytes_server_to_client"].as_u64().unwrap() > 1000,
+        "the certificate and the answer"
+    );
+}
+
+#[test]
+fn bad_files_get_one_clear_line_and_cut_files_keep_what_they_have() {
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = dir.path().join("garbage.pcap");
+    std::fs::write(&garbage, b"this is not a capture at all").unwrap();
+    netlab()
+        .arg("pcap")
+        .arg(&garbage)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a pcap or pcapng file").and(predicate::str::contains("\n").count(1)));
+    let empty = dir.path().join("empty.pcap");
+    std::fs::write(&empty, b"").unwrap();
+    netlab()
+        .arg("pcap")
+        .arg(&empty)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("empty"));
+    netlab().args(["pcap", "/nonexistent.pcap"]).assert().code(3);
+    // Cut in the middle of a record: the frames before are shown, then the failure, exit 1.
+    let whole = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/captures/dns-walk.pcap")).unwrap();
+    let cut = dir.path().join("cut.pcap");
+    std::fs::write(&cut, &whole[..whole.len() - 30]).unwrap();
+    let out = netlab().args(["pcap"]).arg(&cut).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("DNS query") && text.contains("failed: frame"), "{text}");
+    // Standard input works too.
+    netlab()
+        .args(["pcap", "-", "-c", "2"])
+        .write_stdin(whole)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("2 shown"));
+}
+
+/// A UDP datagram to `port` on loopback every 50 ms for a while.
+fn send_udp(port: u16) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        for i in 0..60 {
+            let _ = socket.send_to(format!("netlab test datagram {i}").as_bytes(), ("127.0.0.1", port));
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    })
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+#[test]
+fn live_capture_on_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("live.pcap");
+    let port = 40_000 + (std::process::id() % 20_000) as u16;
+    if !is_root() {
+        netlab()
+            .args(["capture", "-i", "lo", "-c", "1"])
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains("setcap cap_net_raw+ep"));
+        return;
+    }
+    let sender = send_udp(port);
+    let out = netlab()
+        .args([
+            "capture",
+            "-i",
+            "lo",
+            "--port",
+            &port.to_string(),
+            "-c",
+            "3",
+            "--for",
+            "20",
+            "-w",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    sender.join().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(text.matches(&format!("-> 127.0.0.1:{port}  UDP")).count(), 3, "{text}");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    // What was written reads back.
+    let v = pcap_json(&[file.to_str().unwrap(), "--port", &port.to_string()]);
+    assert!(of_type(&v, "packet.frame").len() >= 3);
+    netlab()
+        .args(["capture", "-i", "no-such-interface0", "-c", "1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("does not exist"));
+}
+
+#[test]
+fn decoding_never_panics_on_any_bytes() {
+    use netlab::packet::layers::{decode, Link};
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    for round in 0..20_000 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let len = (seed % 200) as usize;
+        let mut bytes: Vec<u8> = (0..len).map(|i| (seed >> (i % 56)) as u8 ^ i as u8).collect();
+        // Make some of them look like IPv4/UDP or TCP so the deeper layers get garbage too.
+        if round % 3 == 0 && bytes.len() > 24 {
+            bytes[0] = 0x45;
+            bytes[9] = if round % 2 == 0 { 17 } else { 6 };
+        }
+        for link in [Link::Ethernet, Link::Raw, Link::Null, Link::Sll, Link::Sll2] {
+            let _ = decode(link, &bytes);
+        }
+    }
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(&[0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0]).unwrap();
+    f.write_all(&[0u8; 16]).unwrap();
+    f.write_all(&[1, 0, 0, 0]).unwrap();
+    f.write_all(&[0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff, 0x7f])
+        .unwrap();
+    let out = netlab().arg("pcap").arg(f.path()).output().unwrap();
+    assert!(
+        out.status.code().unwrap() > 0,
+        "a record claiming 2 GiB is refused, not allocated"
+    );
+}
