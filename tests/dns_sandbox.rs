@@ -1,7 +1,9 @@
 //! `netlab dns` against the sandbox, through the CLI: every case of the sandbox world, the
 //! output forms, bad input, and the offline guard.
 
+mod common;
 use assert_cmd::Command;
+use common::of_type;
 use predicates::prelude::*;
 use serde_json::Value;
 
@@ -25,21 +27,12 @@ fn walk(args: &[&str]) -> (Value, i32) {
     (v, out.status.code().unwrap())
 }
 
-fn events<'a>(v: &'a Value, ty: &str) -> Vec<&'a Value> {
-    v["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["type"] == ty)
-        .collect()
-}
-
 fn summary(v: &Value) -> &Value {
-    events(v, "dns.summary")[0]
+    of_type(v, "dns.summary")[0]
 }
 
 fn meanings(v: &Value) -> Vec<String> {
-    events(v, "dns.response")
+    of_type(v, "dns.response")
         .iter()
         .map(|r| r["meaning"]["kind"].as_str().unwrap().to_string())
         .collect()
@@ -64,17 +57,17 @@ fn www_example_com_walks_three_zones_and_a_cross_zone_cname() {
         meanings(&v),
         ["referral", "referral", "cname", "referral", "referral", "answer"]
     );
-    let first = events(&v, "dns.query")[0];
+    let first = of_type(&v, "dns.query")[0];
     assert_eq!(first["server"]["address"], "198.51.100.1");
     assert!(first["server"]["via"].as_str().unwrap().starts_with("127.0.0.1:"));
     assert_eq!(first["recursion_desired"], false);
     assert_eq!(first["edns_buffer"], 1232);
-    let glue = &events(&v, "dns.response")[1]["meaning"]["glue"];
+    let glue = &of_type(&v, "dns.response")[1]["meaning"]["glue"];
     assert_eq!(
         glue,
         &serde_json::json!(["ns1.example.com. 203.0.113.53", "ns2.example.com. 203.0.113.54"])
     );
-    let ids: std::collections::HashSet<u64> = events(&v, "dns.query")
+    let ids: std::collections::HashSet<u64> = of_type(&v, "dns.query")
         .iter()
         .map(|q| q["id"].as_u64().unwrap())
         .collect();
@@ -112,7 +105,7 @@ fn truncation_retries_over_tcp() {
     let (v, code) = walk(&["big.example.com", "TXT"]);
     assert_eq!(code, 0);
     assert_eq!(meanings(&v), ["referral", "referral", "truncated", "answer"]);
-    let transports: Vec<&str> = events(&v, "dns.query")
+    let transports: Vec<&str> = of_type(&v, "dns.query")
         .iter()
         .map(|q| q["transport"].as_str().unwrap())
         .collect();
@@ -124,23 +117,23 @@ fn truncation_retries_over_tcp() {
 fn negative_answers_nxdomain_and_nodata() {
     let (v, code) = walk(&["nope.example.com"]);
     assert_eq!(code, 1);
-    let last = *events(&v, "dns.response").last().unwrap();
+    let last = *of_type(&v, "dns.response").last().unwrap();
     assert_eq!(last["rcode"], "NXDOMAIN");
     assert_eq!(last["meaning"]["negative_ttl"], 300);
     assert_eq!(summary(&v)["result"], "nxdomain");
     let (v, code) = walk(&["mail.example.com", "AAAA"]);
     assert_eq!(code, 1);
     assert_eq!(summary(&v)["result"], "nodata");
-    assert_eq!(events(&v, "dns.response").last().unwrap()["rcode"], "NOERROR");
+    assert_eq!(of_type(&v, "dns.response").last().unwrap()["rcode"], "NOERROR");
 }
 
 #[test]
 fn glueless_delegation_has_a_sub_walk() {
     let (v, code) = walk(&["www.example.org"]);
     assert_eq!(code, 0);
-    let sub = events(&v, "dns.subwalk");
+    let sub = of_type(&v, "dns.subwalk");
     assert_eq!(sub[0]["ns"], "ns.example.net.");
-    assert!(events(&v, "dns.query")
+    assert!(of_type(&v, "dns.query")
         .iter()
         .any(|q| q["depth"] == 1 && q["qname"] == "ns.example.net."));
     assert_eq!(summary(&v)["answers"][0]["data"], "192.0.2.30");
@@ -150,11 +143,11 @@ fn glueless_delegation_has_a_sub_walk() {
 fn dead_and_lame_servers_are_skipped_visibly() {
     let (v, code) = walk(&["www.flaky.test"]);
     assert_eq!(code, 0);
-    assert_eq!(events(&v, "dns.timeout")[0]["server"]["name"], "ns1.flaky.test.");
+    assert_eq!(of_type(&v, "dns.timeout")[0]["server"]["name"], "ns1.flaky.test.");
     assert_eq!(summary(&v)["answers"][0]["data"], "192.0.2.40");
     let (v, code) = walk(&["www.lame.test"]);
     assert_eq!(code, 0);
-    let refused: Vec<_> = events(&v, "dns.response")
+    let refused: Vec<_> = of_type(&v, "dns.response")
         .into_iter()
         .filter(|r| r["rcode"] == "REFUSED")
         .collect();
@@ -173,8 +166,8 @@ fn cname_loop_wildcard_reverse_idn_and_types() {
     assert_eq!(summary(&v)["qname"], "10.2.0.192.in-addr.arpa.");
     assert_eq!(summary(&v)["answers"][0]["data"], "example.com.");
     let (v, _) = walk(&["bücher.example.com"]);
-    assert_eq!(events(&v, "dns.idn")[0]["ascii"], "xn--bcher-kva.example.com.");
-    assert_eq!(events(&v, "dns.query")[0]["qname"], "xn--bcher-kva.example.com.");
+    assert_eq!(of_type(&v, "dns.idn")[0]["ascii"], "xn--bcher-kva.example.com.");
+    assert_eq!(of_type(&v, "dns.query")[0]["qname"], "xn--bcher-kva.example.com.");
     for (t, want) in [
         ("HTTPS", "alpn"),
         ("CAA", "issue"),
@@ -294,7 +287,7 @@ fn sandbox_up_bind_127_serves_real_sockets_on_port_53() {
     let _ = up.wait();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary(&v)["answers"][1]["data"], "192.0.2.80", "{v}");
-    assert_eq!(events(&v, "dns.query")[1]["server"]["address"], "127.0.53.3");
+    assert_eq!(of_type(&v, "dns.query")[1]["server"]["address"], "127.0.53.3");
 }
 
 fn nix_is_root() -> bool {
@@ -313,11 +306,11 @@ fn stub_mode_asks_a_resolver_once() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let stub = events(&v, "dns.stub")[0];
+    let stub = of_type(&v, "dns.stub")[0];
     assert_eq!(stub["server"]["address"], "198.51.100.53");
     assert!(stub["flags"].as_array().unwrap().contains(&Value::from("RA")));
     assert_eq!(stub["answers"][1]["data"], "192.0.2.80");
-    assert!(events(&v, "dns.query").is_empty(), "no walk of our own in stub mode");
+    assert!(of_type(&v, "dns.query").is_empty(), "no walk of our own in stub mode");
     netlab()
         .args(["dns", "www.example.com", "@198.51.100.53", "--sandbox", "--short"])
         .assert()
@@ -361,7 +354,7 @@ fn dnssec_secure_chain_from_the_sandbox_root() {
     let (v, code) = walk(&["www.example.com", "--dnssec"]);
     assert_eq!(code, 0);
     assert_eq!(summary(&v)["dnssec"], "secure");
-    let checks: Vec<(String, String, String)> = events(&v, "dns.dnssec")
+    let checks: Vec<(String, String, String)> = of_type(&v, "dns.dnssec")
         .iter()
         .map(|e| {
             (
@@ -380,7 +373,7 @@ fn dnssec_secure_chain_from_the_sandbox_root() {
     assert!(checks.contains(&("example.com.".into(), "ds".into(), "secure".into())));
     assert!(checks.contains(&("example.net.".into(), "answer".into(), "secure".into())));
     assert!(
-        events(&v, "dns.query").iter().all(|q| q["dnssec_ok"] == true),
+        of_type(&v, "dns.query").iter().all(|q| q["dnssec_ok"] == true),
         "every query asks with DO=1"
     );
     // Signed denial of existence.
@@ -411,7 +404,7 @@ fn dnssec_bogus_names_the_broken_link_and_insecure_is_not_bogus() {
     let (v, code) = walk(&["www.example.org", "--dnssec"]);
     assert_eq!(code, 0);
     assert_eq!(summary(&v)["dnssec"], "insecure");
-    let ds = events(&v, "dns.dnssec")
+    let ds = of_type(&v, "dns.dnssec")
         .into_iter()
         .find(|e| e["zone"] == "example.org." && e["check"] == "ds")
         .unwrap()
@@ -420,7 +413,7 @@ fn dnssec_bogus_names_the_broken_link_and_insecure_is_not_bogus() {
     assert_eq!(ds["detail"], "org. proves there is no DS for example.org.");
     let (v, _) = walk(&["www.example.com"]);
     assert!(summary(&v).get("dnssec").is_none(), "no verdict without --dnssec");
-    assert!(events(&v, "dns.query").iter().all(|q| q["dnssec_ok"] == false));
+    assert!(of_type(&v, "dns.query").iter().all(|q| q["dnssec_ok"] == false));
 }
 
 #[test]
@@ -437,7 +430,7 @@ fn stub_mode_over_dns_over_tls_and_https_verifies_the_certificate() {
             String::from_utf8_lossy(&out.stderr)
         );
         let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-        let stub = events(&v, "dns.stub")[0];
+        let stub = of_type(&v, "dns.stub")[0];
         assert_eq!(stub["transport"], transport);
         assert_eq!(stub["answers"][1]["data"], "192.0.2.80");
         assert!(stub["server"]["via"].as_str().unwrap().starts_with("127.0.0.1:"));

@@ -1,7 +1,9 @@
 //! `netlab http` against the sandbox: HTTP/2 frames and HPACK, HTTP/3 over QUIC, the comparison,
 //! multiplexing, curl-style options, and clear failures.
 
+mod common;
 use assert_cmd::Command;
+use common::of_type;
 use predicates::prelude::*;
 use serde_json::Value;
 
@@ -23,15 +25,6 @@ fn trace(args: &[&str]) -> (Value, i32) {
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr))),
         out.status.code().unwrap(),
     )
-}
-
-fn of_type<'a>(v: &'a Value, ty: &str) -> Vec<&'a Value> {
-    v["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["type"] == ty)
-        .collect()
 }
 
 fn phase_names(summary: &Value) -> Vec<&str> {

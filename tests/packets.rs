@@ -1,6 +1,8 @@
 //! `netlab pcap` on the captures in captures/ and on bad files, and `netlab capture` live on
 //! loopback (as root; elsewhere, the error that names the fix).
 
+mod common;
+use common::of_type;
 use std::io::Write;
 
 use assert_cmd::Command;
@@ -20,15 +22,6 @@ fn pcap_json(args: &[&str]) -> Value {
     let out = netlab().args(["--json", "pcap"]).args(args).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn of_type<'a>(v: &'a Value, ty: &str) -> Vec<&'a Value> {
-    v["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["type"] == ty)
-        .collect()
 }
 
 #[test]
