@@ -68,6 +68,9 @@ pub enum Command {
     /// Capture live from an interface (pnet), decoding as it goes; -w keeps a pcap
     #[command(after_help = CAPTURE_HELP)]
     Capture(CaptureArgs),
+    /// Open a TCP connection while capturing it: handshake, TCP_INFO during a transfer, teardown, TIME_WAIT
+    #[command(after_help = TCP_HELP)]
+    Tcp(TcpArgs),
     /// The sandbox: a small internet on loopback, kept running for dig, curl and Wireshark
     #[command(subcommand)]
     Sandbox(SandboxCommand),
@@ -345,6 +348,28 @@ pub struct CaptureArgs {
     pub duration: Option<f64>,
     #[command(flatten)]
     pub show: PacketShow,
+}
+
+const TCP_HELP: &str = "\
+Examples:
+  sudo netlab tcp www.example.com:9 --sandbox          4 MiB to the sandbox's discard service (RFC 863)
+  netlab tcp 127.0.0.1:8080 --send 0                   just the handshake and the close
+
+netlab connects, sends --send octets (read TCP_INFO every 64 KiB: the congestion window grows in
+slow start), closes first (so the client ends in TIME_WAIT), and shows the socket's state after.
+As root on loopback it also captures the connection and shows every segment and the story of the
+connection (as netlab pcap --streams does).";
+
+#[derive(Debug, Args)]
+pub struct TcpArgs {
+    /// HOST:PORT
+    pub target: String,
+    /// Octets to send (default: 4 MiB to the sandbox's discard port 9, else 0)
+    #[arg(long, value_name = "BYTES")]
+    pub send: Option<u64>,
+    /// Timeout for connecting and for the peer's close, in milliseconds
+    #[arg(long, value_name = "MS", default_value_t = 5000)]
+    pub timeout: u64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -31,7 +31,7 @@ pub(super) fn run_capture(a: &CaptureArgs, json: bool, opts: &RenderOpts, io: &m
         })?;
     let config = pnet_datalink::Config {
         read_timeout: Some(POLL),
-        read_buffer_size: 1 << 16,
+        read_buffer_size: 1 << 17,
         ..Default::default()
     };
     let mut rx = match pnet_datalink::channel(&interface, config) {

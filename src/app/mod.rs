@@ -8,6 +8,7 @@ mod dns;
 mod http;
 mod lab;
 mod pcap;
+mod tcp;
 mod tls;
 
 use std::ffi::OsString;
@@ -103,6 +104,7 @@ fn dispatch(cli: &Cli, io: &mut Io) -> Result<i32> {
         Command::Http(a) => return http::run_http(a, &cli.global, &opts, io),
         Command::Pcap(a) => return pcap::run_pcap(a, cli.global.json, &opts, io),
         Command::Capture(a) => return capture::run_capture(a, cli.global.json, &opts, io),
+        Command::Tcp(a) => return tcp::run_tcp(a, &cli.global, &opts, io),
         Command::Sandbox(crate::cli::SandboxCommand::Up(a)) => return dns::run_sandbox_up(a, io),
     };
     let trace = cidr::cidr_trace(cmd, io.stdin)?;

@@ -16,6 +16,38 @@ pub enum PacketEvent {
     Stream(Box<StreamSeen>),
     #[serde(rename = "packet.summary")]
     Summary(CaptureSummary),
+    /// `netlab tcp`: the connection as the client's socket saw it.
+    #[serde(rename = "packet.tcp_connect")]
+    Connect(TcpConnect),
+    /// `netlab tcp`: TCP_INFO during the transfer.
+    #[serde(rename = "packet.tcp_info")]
+    TcpInfo(super::tcpinfo::TcpInfoSample),
+    /// `netlab tcp`: the socket's state after the close (TIME_WAIT for the side that closed first).
+    #[serde(rename = "packet.tcp_closed")]
+    Closed(TcpClosed),
+}
+
+/// The client's side of a connection made by `netlab tcp`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TcpConnect {
+    pub local: String,
+    pub remote: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    /// connect() took this long: one round trip (SYN, SYN-ACK), the ACK leaves right after.
+    pub connect_us: u64,
+    /// Why there is no packet capture, when there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capture: Option<String>,
+}
+
+/// How the connection ended, from the client socket's point of view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TcpClosed {
+    pub sent_bytes: u64,
+    /// The kernel's state for the socket after both FINs (`TIME_WAIT`, or none left).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_after_close: Option<String>,
 }
 
 impl From<PacketEvent> for crate::trace::EventKind {

@@ -232,7 +232,7 @@ fn ipv4(b: &[u8], mut d: Decoded) -> Decoded {
         d.info = format!("fragment at offset {}", usize::from(frag) * 8);
         return d;
     }
-    transport(ip.get_next_level_protocol(), &b[ihl..end], d)
+    transport(ip.get_next_level_protocol(), &b[ihl..end], total.saturating_sub(ihl), d)
 }
 
 fn ipv6(b: &[u8], mut d: Decoded) -> Decoded {
@@ -294,12 +294,16 @@ fn ipv6(b: &[u8], mut d: Decoded) -> Decoded {
     }
     fields.push(("next header", next.to_string()));
     d.layers.push(layer("IPv6", fields));
-    transport(next, rest, d)
+    // What IPv6 declares for the upper layer: its payload length less the extension headers.
+    let declared = rest.len() + payload_len.saturating_sub(b.len().saturating_sub(40));
+    transport(next, rest, declared, d)
 }
 
-fn transport(proto: IpNextHeaderProtocol, b: &[u8], mut d: Decoded) -> Decoded {
+/// The transport layer in `b` (what was captured of it); `declared` is its length as the IP
+/// header says, which is more when the snap length cut the frame.
+fn transport(proto: IpNextHeaderProtocol, b: &[u8], declared: usize, mut d: Decoded) -> Decoded {
     match proto {
-        IpNextHeaderProtocols::Tcp => tcp(b, d),
+        IpNextHeaderProtocols::Tcp => tcp(b, declared, d),
         IpNextHeaderProtocols::Udp => udp(b, d),
         IpNextHeaderProtocols::Icmp => {
             let Some(icmp) = IcmpPacket::new(b) else {
@@ -401,7 +405,7 @@ fn udp(b: &[u8], mut d: Decoded) -> Decoded {
     d
 }
 
-fn tcp(b: &[u8], mut d: Decoded) -> Decoded {
+fn tcp(b: &[u8], declared: usize, mut d: Decoded) -> Decoded {
     let Some(t) = TcpPacket::new(b) else {
         return cut(d, "TCP header");
     };
@@ -450,7 +454,8 @@ fn tcp(b: &[u8], mut d: Decoded) -> Decoded {
         seq: t.get_sequence(),
         ack: t.get_acknowledgement(),
         window: t.get_window(),
-        payload_len: payload.len(),
+        // The segment's real length, even when the capture kept less of it.
+        payload_len: declared.saturating_sub(offset).max(payload.len()),
     });
     d.layers.push(layer(
         "TCP",

@@ -8,3 +8,4 @@ pub mod quic;
 pub mod reader;
 pub mod render;
 pub mod streams;
+pub mod tcpinfo;

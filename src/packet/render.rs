@@ -14,6 +14,44 @@ pub fn event(out: &mut String, e: &PacketEvent, notes: &[Note], opts: &RenderOpt
         PacketEvent::Frame(f) => frame(out, f, opts, verbose),
         PacketEvent::Stream(s) => stream(out, s, opts),
         PacketEvent::Summary(s) => summary(out, s, opts),
+        PacketEvent::Connect(c) => {
+            let via = c.via.as_ref().map(|v| format!(" via {v}")).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "{}TCP{} {} -> {}{via}: connected in {:.3} ms (SYN, SYN-ACK: one round trip; the ACK follows at once)",
+                opts.palette.bold,
+                opts.palette.reset,
+                c.local,
+                c.remote,
+                c.connect_us as f64 / 1000.0
+            );
+            if let Some(why) = &c.capture {
+                let _ = writeln!(out, "   (no packet capture: {why})");
+            }
+        }
+        PacketEvent::TcpInfo(t) => {
+            let _ = writeln!(
+                out,
+                "   TCP_INFO after {:>9} B: cwnd {:>4} x {} B, ssthresh {}, rtt {:.3} ms (var {:.3}), {} retransmit(s), {}{}",
+                t.sent_bytes,
+                t.cwnd,
+                t.mss,
+                if t.ssthresh >= 0x7fff_ffff { "(none yet)".to_string() } else { t.ssthresh.to_string() },
+                f64::from(t.rtt_us) / 1000.0,
+                f64::from(t.rttvar_us) / 1000.0,
+                t.total_retransmits,
+                t.algorithm,
+                if t.slow_start() { ", slow start" } else { ", congestion avoidance" }
+            );
+        }
+        PacketEvent::Closed(c) => {
+            let _ = writeln!(
+                out,
+                "   closed after sending {} B; the client socket is now {}",
+                c.sent_bytes,
+                c.state_after_close.as_deref().unwrap_or("gone (no state left)")
+            );
+        }
     }
     render::notes(out, notes, opts, "        ");
 }

@@ -2,6 +2,7 @@
 //! from the documentation ranges and really listens on a loopback socket; the address book in
 //! [`crate::net::Network`] connects the two, and nothing ever leaves the machine.
 
+pub mod discard;
 pub mod dns;
 pub mod dnssec;
 pub mod glue;
@@ -31,6 +32,8 @@ pub struct Sandbox {
     pub ca_cert: rustls::pki_types::CertificateDer<'static>,
     /// The root zone's DNSKEY: the sandbox's DNSSEC trust anchor.
     pub trust_anchor: hickory_proto::dnssec::rdata::DNSKEY,
+    /// The discard service (RFC 863) on www.example.com port 9, for `netlab tcp`.
+    pub discard: discard::RunningDiscard,
     /// A client certificate from the sandbox CA, which mtls.example.com accepts.
     pub client_identity: pki::ClientIdentity,
 }
@@ -113,7 +116,12 @@ impl Sandbox {
             }
             web.push(host);
         }
+        let discard = discard::start(SocketAddr::new(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0)).await?;
+        for a in web::HOSTS[0].addresses {
+            book.insert(SocketAddr::new(a.parse().expect("valid"), discard::PORT), discard.local);
+        }
         Ok(Sandbox {
+            discard,
             servers,
             resolver,
             web,
