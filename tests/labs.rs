@@ -207,7 +207,9 @@ fn bad_lab_files_ids_and_answers() {
         .args(["lab", "start", "99-nope"])
         .assert()
         .code(2)
-        .stderr("netlab: lab '99-nope': there is no such lab (labs: 01-dns, 02-tls13, 03-http2-vs-http3, 04-cidr)\n");
+        .stderr(
+        "netlab: lab '99-nope': there is no such lab (labs: 01-dns, 02-tls13, 03-http2-vs-http3, 04-cidr, 05-tcp)\n",
+    );
 
     let labs = tempfile::tempdir().unwrap();
     let broken = labs.path().join("01-broken");

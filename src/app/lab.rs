@@ -54,6 +54,13 @@ impl CommandRunner for InProcess {
                 );
                 super::http::http_trace(a, !self.internet, offline)?.0
             }
+            Command::Tcp(a) => {
+                let offline = crate::net::Network::offline_from_env(
+                    cli.global.offline,
+                    std::env::var("NETLAB_OFFLINE").ok().as_deref(),
+                );
+                super::tcp::tcp_trace(a, !self.internet, offline)?
+            }
             Command::Dns(a) => {
                 let offline = crate::net::Network::offline_from_env(
                     cli.global.offline,

@@ -26,11 +26,18 @@ const MAX_FRAMES: usize = 20_000;
 pub(super) fn run_tcp(a: &TcpArgs, global: &GlobalOpts, opts: &RenderOpts, io: &mut Io) -> Result<i32> {
     let offline =
         crate::net::Network::offline_from_env(global.offline, std::env::var("NETLAB_OFFLINE").ok().as_deref());
+    let trace = tcp_trace(a, global.sandbox, offline)?;
+    write_trace(&trace, global.json, opts, io)?;
+    Ok(trace.outcome.exit_code())
+}
+
+/// Connects, transfers, closes; the trace of it.
+pub(super) fn tcp_trace(a: &TcpArgs, sandboxed: bool, offline: bool) -> Result<crate::trace::Trace> {
     let (host, port) = super::tls::split_target(&a.target)?;
     let timeout = Duration::from_millis(a.timeout.max(1));
     let runtime = super::runtime()?;
     // The sandbox runs on the runtime's threads while this thread drives a plain socket.
-    let sandbox = runtime.block_on(super::sandbox_if(global.sandbox))?;
+    let sandbox = runtime.block_on(super::sandbox_if(sandboxed))?;
     let net = match &sandbox {
         Some(s) => s.network(),
         None => crate::net::Network { offline, book: None },
@@ -105,13 +112,6 @@ pub(super) fn run_tcp(a: &TcpArgs, global: &GlobalOpts, opts: &RenderOpts, io: &
     while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
     drop(stream);
     std::thread::sleep(Duration::from_millis(50));
-    trace.push(
-        PacketEvent::Closed(TcpClosed {
-            sent_bytes: sent,
-            state_after_close: tcpinfo::socket_state(local, route.via),
-        }),
-        vec![Note::new("tcp.time_wait", "The side that closes first waits in TIME_WAIT for 2*MSL (60 s on Linux) so late segments of this connection cannot be taken for a new one's; a server that closes first keeps thousands of these.", Some("RFC 9293 §3.6.1"))],
-    );
     if let Ok(capture) = capture {
         let frames = capture.stop();
         let mut tracker = Tracker::default();
@@ -140,10 +140,16 @@ pub(super) fn run_tcp(a: &TcpArgs, global: &GlobalOpts, opts: &RenderOpts, io: &
             trace.push(PacketEvent::Stream(Box::new(s)), Vec::new());
         }
     }
+    // Last, so labs find it at /events/-1 with or without a capture.
+    trace.push(
+        PacketEvent::Closed(TcpClosed {
+            sent_bytes: sent,
+            state_after_close: tcpinfo::socket_state(local, route.via),
+        }),
+        vec![Note::new("tcp.time_wait", "The side that closes first waits in TIME_WAIT for 2*MSL (60 s on Linux) so late segments of this connection cannot be taken for a new one's; a server that closes first keeps thousands of these.", Some("RFC 9293 §3.6.1"))],
+    );
     drop(sandbox);
-    let trace = trace.finish(Outcome::Ok);
-    write_trace(&trace, global.json, opts, io)?;
-    Ok(0)
+    Ok(trace.finish(Outcome::Ok))
 }
 
 /// A loopback capture running in a thread until stopped.

@@ -28,6 +28,11 @@ const EMBEDDED: &[(&str, &str, &str)] = &[
         include_str!("../../labs/04-cidr/lab.toml"),
         include_str!("../../labs/04-cidr/README.md"),
     ),
+    (
+        "05-tcp",
+        include_str!("../../labs/05-tcp/lab.toml"),
+        include_str!("../../labs/05-tcp/README.md"),
+    ),
 ];
 
 /// A lab with its write-up.
@@ -168,7 +173,7 @@ mod tests {
             .get("99-nope")
             .unwrap_err()
             .one_line()
-            .contains("labs: 01-dns, 02-tls13, 03-http2-vs-http3, 04-cidr"));
+            .contains("labs: 01-dns, 02-tls13, 03-http2-vs-http3, 04-cidr, 05-tcp"));
     }
 
     #[test]
