@@ -289,6 +289,8 @@ Examples:
   netlab pcap captures/dns-walk.pcap                  one line per packet
   netlab pcap captures/tcp-handshake.pcap --streams   each TCP connection: handshake, RTT, teardown, TIME_WAIT
   netlab pcap captures/quic-initial.pcap -v           every layer; a QUIC Initial decrypted step by step
+  netlab pcap captures/tls13-handshake.pcap --keylog captures/tls13-handshake.keylog
+                                                      the TLS 1.3 handshake decrypted, as netlab tls shows it
   netlab pcap big.pcapng --port 53 -c 20              filters: --host, --port, --proto
   tcpdump -w - ... | netlab pcap -                    read standard input
 
@@ -301,6 +303,10 @@ record, 2 if it is not a capture.";
 pub struct PcapArgs {
     /// A pcap or pcapng file ('-' for standard input)
     pub file: PathBuf,
+    /// Decrypt the TLS 1.3 handshakes in the capture with this NSS key log (netlab tls --keylog,
+    /// SSLKEYLOGFILE of curl and browsers)
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<PathBuf>,
     #[command(flatten)]
     pub show: PacketShow,
 }

@@ -259,3 +259,58 @@ fn decoding_never_panics_on_any_bytes() {
         "a record claiming 2 GiB is refused, not allocated"
     );
 }
+
+#[test]
+fn keylog_decrypts_the_tls_handshake_in_a_capture() {
+    let v = pcap_json(&[
+        "captures/tls13-handshake.pcap",
+        "--keylog",
+        "captures/tls13-handshake.keylog",
+    ]);
+    let tls = of_type(&v, "packet.tls");
+    assert_eq!(tls.len(), 1, "one TLS connection in the capture");
+    assert_eq!(tls[0]["keys_found"], true);
+    let events = tls[0]["events"].as_array().unwrap();
+    let names: Vec<&str> = events
+        .iter()
+        .filter(|e| e["type"] == "tls.message")
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names[..7],
+        [
+            "ClientHello",
+            "ServerHello",
+            "EncryptedExtensions",
+            "Certificate",
+            "CertificateVerify",
+            "Finished",
+            "Finished"
+        ]
+    );
+    let check = events.iter().find(|e| e["type"] == "tls.finished_check").unwrap();
+    assert_eq!(check["verified"], true, "the transcript from the capture proves itself");
+    // A key log without this connection: the plaintext hellos only, said so.
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("other.keylog");
+    std::fs::write(
+        &other,
+        format!(
+            "# another connection\nCLIENT_HANDSHAKE_TRAFFIC_SECRET {} {}\n",
+            "00".repeat(32),
+            "11".repeat(48)
+        ),
+    )
+    .unwrap();
+    let v = pcap_json(&["captures/tls13-handshake.pcap", "--keylog", other.to_str().unwrap()]);
+    let tls = of_type(&v, "packet.tls");
+    assert_eq!(tls[0]["keys_found"], false);
+    let bad = dir.path().join("bad.keylog");
+    std::fs::write(&bad, "CLIENT_RANDOM zz\n").unwrap();
+    netlab()
+        .args(["pcap", "captures/tls13-handshake.pcap", "--keylog"])
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("line 1: expected LABEL CLIENT_RANDOM SECRET"));
+}

@@ -76,7 +76,22 @@ pub(super) fn run_pcap(a: &PcapArgs, json: bool, opts: &RenderOpts, io: &mut Io)
             "give a pcap or pcapng file (tcpdump -w, Wireshark)",
         )
     })?;
+    let keylog = match &a.keylog {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+            let log = crate::packet::tlsflows::parse_keylog(&text).map_err(|why| {
+                Error::usage(
+                    path.display().to_string(),
+                    why,
+                    "give an NSS key log (SSLKEYLOGFILE format)",
+                )
+            })?;
+            Some(log)
+        }
+        None => None,
+    };
     let mut run = Run::start(&a.show, json, opts, &mut *io.stdout, "pcap");
+    run.tls = keylog.map(|k| (k, Default::default()));
     for frame in capture {
         match frame {
             Ok(f) => {
@@ -98,6 +113,8 @@ pub(super) struct Run<'a> {
     show: &'a PacketShow,
     sink: Sink<'a>,
     tracker: Tracker,
+    /// With `--keylog`: the key log, and the TLS connections being reassembled.
+    pub tls: Option<(crate::packet::tlsflows::KeyLog, crate::packet::tlsflows::TlsFlows)>,
     pub summary: CaptureSummary,
     start: Option<std::time::Duration>,
 }
@@ -127,6 +144,7 @@ impl<'a> Run<'a> {
             show,
             sink,
             tracker: Tracker::default(),
+            tls: None,
             summary: CaptureSummary::default(),
             start: None,
         }
@@ -155,6 +173,9 @@ impl<'a> Run<'a> {
             self.summary.frames_with_problems += 1;
         }
         let relative = self.tracker.see(frame.number, at.as_micros() as u64, &decoded);
+        if let Some((_, flows)) = self.tls.as_mut() {
+            flows.see(at, &decoded, &frame.data, relative);
+        }
         if !keeps(self.show, &decoded) {
             return Ok(false);
         }
@@ -175,6 +196,11 @@ impl<'a> Run<'a> {
         if self.show.streams {
             for s in self.tracker.finish() {
                 self.sink.emit(PacketEvent::Stream(Box::new(s)))?;
+            }
+        }
+        if let Some((keylog, flows)) = &self.tls {
+            for flow in flows.finish(keylog) {
+                self.sink.emit(PacketEvent::Tls(Box::new(flow)))?;
             }
         }
         let failed = self.summary.error.clone();

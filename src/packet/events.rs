@@ -16,6 +16,9 @@ pub enum PacketEvent {
     Stream(Box<StreamSeen>),
     #[serde(rename = "packet.summary")]
     Summary(CaptureSummary),
+    /// `--keylog`: a TLS connection in the capture, decrypted and explained.
+    #[serde(rename = "packet.tls")]
+    Tls(Box<super::tlsflows::TlsFlowSeen>),
     /// `netlab tcp`: the connection as the client's socket saw it.
     #[serde(rename = "packet.tcp_connect")]
     Connect(TcpConnect),

@@ -80,6 +80,9 @@ pub struct Decoded {
     /// Why decoding stopped early: a truncated frame, or a malformed layer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
+    /// Where the TCP payload sits in the frame (start, captured length), for reassembly.
+    #[serde(skip)]
+    pub tcp_payload: Option<(usize, usize)>,
 }
 
 fn layer(name: &str, fields: Vec<(&str, String)>) -> Layer {
@@ -91,6 +94,15 @@ fn layer(name: &str, fields: Vec<(&str, String)>) -> Layer {
 
 /// Decodes one frame of link type `link`.
 pub fn decode(link: Link, frame: &[u8]) -> Decoded {
+    let mut d = decode_layers(link, frame);
+    // The TCP payload's place in the frame (the parsers work on sub-slices of `frame`).
+    if let Some((ptr, len)) = d.tcp_payload {
+        d.tcp_payload = Some((ptr - frame.as_ptr() as usize, len));
+    }
+    d
+}
+
+fn decode_layers(link: Link, frame: &[u8]) -> Decoded {
     let mut d = Decoded::default();
     let (ethertype, rest) = match link {
         Link::Ethernet => match EthernetPacket::new(frame) {
@@ -415,6 +427,8 @@ fn tcp(b: &[u8], declared: usize, mut d: Decoded) -> Decoded {
     }
     let flags = t.get_flags();
     let payload = &b[offset..];
+    // Its address for now; `decode` turns it into an offset in the frame.
+    d.tcp_payload = Some((payload.as_ptr() as usize, payload.len()));
     d.sport = Some(t.get_source());
     d.dport = Some(t.get_destination());
     d.proto = "tcp".into();

@@ -9,3 +9,4 @@ pub mod reader;
 pub mod render;
 pub mod streams;
 pub mod tcpinfo;
+pub mod tlsflows;

@@ -14,6 +14,24 @@ pub fn event(out: &mut String, e: &PacketEvent, notes: &[Note], opts: &RenderOpt
         PacketEvent::Frame(f) => frame(out, f, opts, verbose),
         PacketEvent::Stream(s) => stream(out, s, opts),
         PacketEvent::Summary(s) => summary(out, s, opts),
+        PacketEvent::Tls(t) => {
+            let _ = writeln!(
+                out,
+                "\n{}TLS {} -> {}{}: {}",
+                opts.palette.bold,
+                t.client,
+                t.server,
+                opts.palette.reset,
+                if t.keys_found {
+                    "decrypted with the key log"
+                } else {
+                    "no secrets for it in the key log: plaintext messages only"
+                }
+            );
+            for e in &t.events {
+                crate::tls::render::event(out, e, &[], opts);
+            }
+        }
         PacketEvent::Connect(c) => {
             let via = c.via.as_ref().map(|v| format!(" via {v}")).unwrap_or_default();
             let _ = writeln!(

@@ -280,7 +280,7 @@ pub async fn trace(opts: &TlsOptions, net: &Network) -> Result<Trace> {
 
 /// The client random of the first ClientHello in a recording: it names the connection's secrets
 /// in the key log (record header 5 octets, handshake header 4, legacy_version 2, then 32).
-fn client_random(chunks: &[super::tap::Chunk]) -> Option<Vec<u8>> {
+pub fn client_random(chunks: &[super::tap::Chunk]) -> Option<Vec<u8>> {
     let bytes: Vec<u8> = chunks
         .iter()
         .filter(|c| c.direction == super::tap::Direction::ClientToServer)
