@@ -3,7 +3,7 @@
 
 mod common;
 use assert_cmd::Command;
-use common::of_type;
+use common::{of_type, FULL_HANDSHAKE};
 use predicates::prelude::*;
 use serde_json::Value;
 
@@ -36,18 +36,7 @@ fn tls13_handshake_decrypted_and_finished_verified() {
         .iter()
         .map(|m| m["name"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        names[..7],
-        [
-            "ClientHello",
-            "ServerHello",
-            "EncryptedExtensions",
-            "Certificate",
-            "CertificateVerify",
-            "Finished",
-            "Finished"
-        ]
-    );
+    assert_eq!(names[..7], FULL_HANDSHAKE);
     assert!(names.contains(&"NewSessionTicket"), "{names:?}");
     let messages = of_type(&v, "tls.message");
     assert_eq!(messages[0]["direction"], "client_to_server");
