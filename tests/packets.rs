@@ -303,3 +303,84 @@ fn keylog_decrypts_the_tls_handshake_in_a_capture() {
         .code(2)
         .stderr(predicate::str::contains("line 1: expected LABEL CLIENT_RANDOM SECRET"));
 }
+
+/// The frames of a capture in captures/, read with pcap-file.
+fn frames_of(name: &str) -> Vec<(std::time::Duration, Vec<u8>)> {
+    let file = std::fs::File::open(format!("{}/captures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let mut reader = pcap_file::pcap::PcapReader::new(file).unwrap();
+    let mut out = Vec::new();
+    while let Some(p) = reader.next_packet() {
+        let p = p.unwrap();
+        out.push((p.timestamp, p.data.into_owned()));
+    }
+    out
+}
+
+#[test]
+fn pcapng_and_snaplen_cut_frames() {
+    use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketBlock;
+    use pcap_file::pcapng::blocks::interface_description::InterfaceDescriptionBlock;
+    let frames = frames_of("dns-walk.pcap");
+    let dir = tempfile::tempdir().unwrap();
+    // The same frames as pcapng.
+    let ng = dir.path().join("dns-walk.pcapng");
+    let mut writer = pcap_file::pcapng::PcapNgWriter::new(std::fs::File::create(&ng).unwrap()).unwrap();
+    writer
+        .write_pcapng_block(InterfaceDescriptionBlock {
+            linktype: pcap_file::DataLink::ETHERNET,
+            snaplen: 65535,
+            options: vec![],
+        })
+        .unwrap();
+    for (ts, data) in &frames {
+        writer
+            .write_pcapng_block(EnhancedPacketBlock {
+                interface_id: 0,
+                timestamp: *ts,
+                original_len: data.len() as u32,
+                data: std::borrow::Cow::Borrowed(data),
+                options: vec![],
+            })
+            .unwrap();
+    }
+    drop(writer);
+    let from_pcap = pcap_json(&["captures/dns-walk.pcap"]);
+    let from_ng = pcap_json(&[ng.to_str().unwrap()]);
+    let infos = |v: &Value| -> Vec<String> {
+        of_type(v, "packet.frame")
+            .iter()
+            .map(|f| f["info"].to_string())
+            .collect()
+    };
+    assert_eq!(infos(&from_ng), infos(&from_pcap), "pcapng decodes like pcap");
+    // Every frame cut to 60 octets, as a small snap length would.
+    let cut = dir.path().join("cut.pcap");
+    let mut writer = pcap_file::pcap::PcapWriter::new(std::fs::File::create(&cut).unwrap()).unwrap();
+    for (ts, data) in &frames {
+        let kept = &data[..data.len().min(60)];
+        writer
+            .write_packet(&pcap_file::pcap::PcapPacket::new(*ts, data.len() as u32, kept))
+            .unwrap();
+    }
+    drop(writer);
+    let v = pcap_json(&[cut.to_str().unwrap()]);
+    let marked = of_type(&v, "packet.frame")
+        .iter()
+        .filter(|f| {
+            f["problem"]
+                .as_str()
+                .is_some_and(|p| p.contains("truncated") || p.contains("cut"))
+        })
+        .count();
+    assert_eq!(
+        marked,
+        frames.iter().filter(|(_, d)| d.len() > 60).count(),
+        "every cut frame is marked"
+    );
+    assert!(
+        of_type(&v, "packet.summary")[0]["frames_with_problems"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+}

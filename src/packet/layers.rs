@@ -511,3 +511,136 @@ pub fn flag_names(f: u8) -> String {
         v.join(" ")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An IPv4 header (no options) around `payload` of protocol `proto`.
+    fn ipv4(proto: u8, payload: &[u8]) -> Vec<u8> {
+        let total = (20 + payload.len()) as u16;
+        let mut v = vec![
+            0x45,
+            0,
+            (total >> 8) as u8,
+            total as u8,
+            0,
+            1,
+            0x40,
+            0,
+            64,
+            proto,
+            0,
+            0,
+            10,
+            0,
+            0,
+            1,
+            192,
+            0,
+            2,
+            53,
+        ];
+        v.extend_from_slice(payload);
+        v
+    }
+
+    fn udp(sport: u16, dport: u16, data: &[u8]) -> Vec<u8> {
+        let len = (8 + data.len()) as u16;
+        let mut v = [sport.to_be_bytes(), dport.to_be_bytes(), len.to_be_bytes(), [0, 0]].concat();
+        v.extend_from_slice(data);
+        v
+    }
+
+    /// A DNS query for `A example.com` with id 0x1234.
+    fn query() -> Vec<u8> {
+        let mut v = vec![0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
+        v.extend_from_slice(b"\x07example\x03com\x00\x00\x01\x00\x01");
+        v
+    }
+
+    #[test]
+    fn every_link_type_leads_to_the_same_dns_query() {
+        let ip = ipv4(17, &udp(40000, 53, &query()));
+        let mut ethernet = vec![0u8; 12];
+        ethernet.extend_from_slice(&[0x08, 0x00]);
+        ethernet.extend_from_slice(&ip);
+        let mut vlan = vec![0u8; 12];
+        vlan.extend_from_slice(&[0x81, 0x00, 0x00, 0x05, 0x08, 0x00]);
+        vlan.extend_from_slice(&ip);
+        let mut null = 2u32.to_le_bytes().to_vec();
+        null.extend_from_slice(&ip);
+        let mut sll = vec![0, 4, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x00];
+        sll.extend_from_slice(&ip);
+        let mut sll2 = vec![0x08, 0x00, 0, 0, 0, 0, 0, 1, 0, 1, 4, 6, 0, 0, 0, 0, 0, 0, 0, 0];
+        sll2.extend_from_slice(&ip);
+        for (link, frame) in [
+            (Link::Ethernet, ethernet),
+            (Link::Ethernet, vlan),
+            (Link::Null, null),
+            (Link::Raw, ip.clone()),
+            (Link::Sll, sll),
+            (Link::Sll2, sll2),
+        ] {
+            let d = decode(link, &frame);
+            assert_eq!(d.info, "DNS query 0x1234 A example.com.", "{link:?}: {d:?}");
+            assert_eq!((d.sport, d.dport), (Some(40000), Some(53)));
+            assert_eq!(d.problem, None);
+        }
+        assert_eq!(Link::from_linktype(276), Some(Link::Sll2));
+        assert_eq!(Link::from_linktype(147), None);
+    }
+
+    #[test]
+    fn ipv6_extension_headers_icmp_and_cut_frames() {
+        // IPv6 with a hop-by-hop options header (8 octets) before UDP.
+        let inner = udp(5353, 5353, &query());
+        let mut v6 = vec![0x60, 0, 0, 0];
+        v6.extend_from_slice(&((8 + inner.len()) as u16).to_be_bytes());
+        v6.extend_from_slice(&[0, 64]);
+        v6.extend_from_slice(&[0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        v6.extend_from_slice(&[0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xfb]);
+        v6.extend_from_slice(&[17, 0, 1, 4, 0, 0, 0, 0]);
+        v6.extend_from_slice(&inner);
+        let d = decode(Link::Raw, &v6);
+        let fields = &d.layers[0].fields;
+        assert!(
+            fields.contains(&("extension headers".into(), "hop-by-hop options".into())),
+            "{fields:?}"
+        );
+        assert!(d.info.starts_with("DNS query"), "{d:?}");
+        // ICMP echo request.
+        let d = decode(Link::Raw, &ipv4(1, &[8, 0, 0, 0, 0, 1, 0, 1]));
+        assert_eq!((d.proto.as_str(), d.info.as_str()), ("icmp", "echo request"));
+        // Cut by the snap length: decoded as far as it goes, and said so.
+        let whole = ipv4(17, &udp(40000, 53, &query()));
+        let d = decode(Link::Raw, &whole[..30]);
+        assert!(
+            d.problem.unwrap().contains("truncated"),
+            "IPv4 says more than was captured"
+        );
+        for cut in 0..whole.len() {
+            let _ = decode(Link::Raw, &whole[..cut]);
+        }
+    }
+
+    #[test]
+    fn tcp_options_and_http_lines() {
+        let mut seg = vec![
+            0x9c, 0x40, 0x00, 0x50, 0, 0, 0, 1, 0, 0, 0, 0, 0xa0, 0x02, 0xff, 0xff, 0, 0, 0, 0,
+        ];
+        seg.extend_from_slice(&[2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 9, 0, 0, 0, 0, 1, 3, 3, 7]);
+        let d = decode(Link::Raw, &ipv4(6, &seg));
+        let tcp = d.layers.iter().find(|l| l.name == "TCP").unwrap();
+        let options = &tcp.fields.iter().find(|(k, _)| k == "options").unwrap().1;
+        assert_eq!(options, "mss 1460, sack_perm, ts 9 ecr 0, wscale 7");
+        assert_eq!(flag_names(d.tcp.unwrap().flags), "SYN");
+        let mut get = vec![
+            0x9c, 0x40, 0x00, 0x50, 0, 0, 0, 2, 0, 0, 0, 1, 0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0,
+        ];
+        get.extend_from_slice(b"GET /index.html HTTP/1.1\r\nhost: x\r\n\r\n");
+        let d = decode(Link::Raw, &ipv4(6, &get));
+        assert_eq!(d.info, "GET /index.html HTTP/1.1");
+        assert_eq!(d.tcp.unwrap().payload_len, 37);
+    }
+}

@@ -218,3 +218,62 @@ impl Conn {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seg(from_client: bool, flags: u8, seq: u32, ack: u32, len: usize) -> Decoded {
+        let (c, s): (std::net::IpAddr, std::net::IpAddr) = ("10.0.0.1".parse().unwrap(), "192.0.2.10".parse().unwrap());
+        let (src, dst, sport, dport) = if from_client {
+            (c, s, 40000, 443)
+        } else {
+            (s, c, 443, 40000)
+        };
+        Decoded {
+            src: Some(src),
+            dst: Some(dst),
+            sport: Some(sport),
+            dport: Some(dport),
+            tcp: Some(TcpFacts {
+                flags,
+                seq,
+                ack,
+                window: 1000,
+                payload_len: len,
+            }),
+            ..Decoded::default()
+        }
+    }
+
+    #[test]
+    fn retransmissions_duplicate_acks_and_a_reset() {
+        let mut t = Tracker::default();
+        let script = [
+            seg(true, SYN, 1000, 0, 0),
+            seg(false, SYN | ACK, 5000, 1001, 0),
+            seg(true, ACK, 1001, 5001, 0),
+            seg(true, ACK, 1001, 5001, 100),
+            seg(true, ACK, 1101, 5001, 100),
+            seg(false, ACK, 5001, 1101, 0),
+            seg(false, ACK, 5001, 1101, 0),
+            seg(false, ACK, 5001, 1101, 0),
+            seg(true, ACK, 1101, 5001, 100),
+            seg(false, RST | ACK, 5001, 1201, 0),
+        ];
+        let mut rel = Vec::new();
+        for (i, d) in script.iter().enumerate() {
+            rel.push(t.see(i as u64 + 1, i as u64 * 10, d));
+        }
+        assert_eq!(rel[1], Some((0, 1)));
+        assert_eq!(rel[4], Some((101, 1)));
+        let s = &t.finish()[0];
+        assert_eq!(s.handshake, Some([1, 2, 3]));
+        assert_eq!(s.rtt_us, Some(10));
+        assert_eq!(s.retransmissions, 1, "{s:?}");
+        assert_eq!(s.duplicate_acks, 2);
+        assert_eq!(s.bytes_client_to_server, 200);
+        assert_eq!(s.ending, "reset (RST) by the server");
+        assert_eq!(s.time_wait, None, "a reset leaves no TIME_WAIT");
+    }
+}
