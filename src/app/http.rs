@@ -109,10 +109,7 @@ pub(super) fn run_http(a: &HttpArgs, global: &GlobalOpts, opts: &RenderOpts, io:
     let offline =
         crate::net::Network::offline_from_env(global.offline, std::env::var("NETLAB_OFFLINE").ok().as_deref());
     if a.insecure {
-        let _ = writeln!(
-            io.stderr,
-            "netlab: warning: --insecure: a failed certificate check will not stop this connection"
-        );
+        super::warn_insecure(io);
     }
     let (trace, body) = http_trace(a, global.sandbox, offline)?;
     match (a.output.as_deref(), body) {

@@ -140,6 +140,14 @@ fn open(path: &Path) -> Result<Box<dyn Read>> {
     Ok(Box::new(file))
 }
 
+/// `--insecure` is said on stderr too, so it is seen even when stdout goes to a file or to jq.
+fn warn_insecure(io: &mut Io) {
+    let _ = writeln!(
+        io.stderr,
+        "netlab: warning: --insecure: a failed certificate check will not stop this connection"
+    );
+}
+
 /// Writes raw bytes (a response body) to standard output.
 fn out_bytes(io: &mut Io, bytes: &[u8]) -> Result<()> {
     io.stdout

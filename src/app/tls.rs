@@ -67,11 +67,7 @@ pub(super) fn run_tls(a: &TlsArgs, global: &GlobalOpts, opts: &RenderOpts, io: &
     let offline =
         crate::net::Network::offline_from_env(global.offline, std::env::var("NETLAB_OFFLINE").ok().as_deref());
     if a.insecure {
-        // Said on stderr too, so it is seen even when stdout goes to a file or to jq.
-        let _ = writeln!(
-            io.stderr,
-            "netlab: warning: --insecure: a failed certificate check will not stop this connection"
-        );
+        super::warn_insecure(io);
     }
     let trace = tls_trace(a, global.sandbox, offline)?;
     write_trace(&trace, global.json, opts, io)?;

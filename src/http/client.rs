@@ -264,3 +264,13 @@ pub async fn bounded(o: &FetchOptions, f: impl std::future::Future<Output = Resu
 pub fn connections(o: &FetchOptions) -> std::ops::RangeInclusive<u8> {
     1..=if o.resume { 2 } else { 1 }
 }
+
+/// A fetch that failed before its first connection: its summary says why.
+pub fn failed_before_connecting(protocol: &str, o: &FetchOptions, e: &Error) -> Fetched {
+    let mut summary = new_summary(protocol, o, 1);
+    summary.error = Some(e.to_string());
+    Fetched {
+        events: vec![HttpEvent::Summary(Box::new(summary))],
+        body: None,
+    }
+}

@@ -121,11 +121,7 @@ pub struct Timed<'a> {
 
 impl Timed<'_> {
     fn time_at(&self, offset: usize) -> u64 {
-        self.times
-            .iter()
-            .take_while(|(o, _)| *o <= offset)
-            .last()
-            .map_or(0, |(_, t)| *t)
+        crate::tls::tap::time_at(self.times, offset)
     }
 }
 

@@ -9,15 +9,15 @@ use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 
 use super::client::{
-    bounded, connections, exchange_phases, header_list, keep_piece, new_summary, phase, request, run_requests,
-    tls_config, us, within, FetchOptions, Fetched, OneResult, TlsConfig, MAX_HEADER_SECTION,
+    bounded, connections, exchange_phases, failed_before_connecting, header_list, keep_piece, new_summary, phase,
+    request, run_requests, tls_config, us, within, FetchOptions, Fetched, OneResult, TlsConfig, MAX_HEADER_SECTION,
 };
 use super::events::{HeaderCompression, HttpEvent, HttpSummary, ResponseSeen};
 use super::frames::{self, FrameSeen, Timed};
 use super::hpack::{Decoder, Field, Source};
 use crate::error::{Error, Result};
 use crate::net::Network;
-use crate::tls::tap::{Chunk, Direction, Recording, Tap, MAX_TAPPED};
+use crate::tls::tap::{Direction, Recording, Tap, MAX_TAPPED};
 
 /// Flow-control windows the client announces (RFC 9113 §6.9.2): large enough that a fast
 /// loopback transfer is not throttled by WINDOW_UPDATE round trips.
@@ -29,16 +29,11 @@ const MAX_FRAMES_LOGGED: usize = 200;
 /// Fetches over HTTP/2 (twice with `--resume`); failures end up in the summary's `error`, with
 /// what was seen so far.
 pub async fn fetch(o: &FetchOptions, net: &Network) -> Fetched {
-    let mut all = Fetched::default();
     let config = match tls_config(o, b"h2") {
         Ok((config, recorder)) => (Arc::new(config), recorder),
-        Err(e) => {
-            let mut summary = new_summary("h2", o, 1);
-            summary.error = Some(e.to_string());
-            all.events.push(HttpEvent::Summary(Box::new(summary)));
-            return all;
-        }
+        Err(e) => return failed_before_connecting("h2", o, &e),
     };
+    let mut all = Fetched::default();
     for connection in connections(o) {
         let one = fetch_once(o, net, &config, connection).await;
         let failed = matches!(one.events.last(), Some(HttpEvent::Summary(s)) if s.error.is_some());
@@ -207,7 +202,7 @@ fn frame_log(recording: &Recording, offset_us: u64) -> (Vec<FrameSeen>, Option<S
     let mut all = Vec::new();
     let mut notes = Vec::new();
     for direction in [Direction::ClientToServer, Direction::ServerToClient] {
-        let (bytes, times) = joined(&chunks, direction, offset_us);
+        let (bytes, times) = crate::tls::tap::joined(&chunks, direction, offset_us);
         if bytes.is_empty() {
             continue;
         }
@@ -261,15 +256,4 @@ fn label(d: Direction) -> &'static str {
         Direction::ClientToServer => "by the client",
         Direction::ServerToClient => "by the server",
     }
-}
-
-/// One direction's bytes and chunk times (µs since the fetch began).
-fn joined(chunks: &[Chunk], direction: Direction, offset_us: u64) -> (Vec<u8>, Vec<(usize, u64)>) {
-    let mut bytes = Vec::new();
-    let mut times = Vec::new();
-    for c in chunks.iter().filter(|c| c.direction == direction) {
-        times.push((bytes.len(), offset_us + c.at.as_micros() as u64));
-        bytes.extend_from_slice(&c.bytes);
-    }
-    (bytes, times)
 }

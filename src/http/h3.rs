@@ -10,8 +10,8 @@ use std::time::Instant;
 use bytes::{Buf, Bytes};
 
 use super::client::{
-    bounded, connections, exchange_phases, header_list, keep_piece, new_summary, phase, request, run_requests,
-    tls_config, us, within, FetchOptions, Fetched, OneResult, MAX_HEADER_SECTION,
+    bounded, connections, exchange_phases, failed_before_connecting, header_list, keep_piece, new_summary, phase,
+    request, run_requests, tls_config, us, within, FetchOptions, Fetched, OneResult, MAX_HEADER_SECTION,
 };
 use super::events::{HttpEvent, HttpSummary, QuicStats, ResponseSeen};
 use super::h3tap::{H3Recording, Tapped};
@@ -21,16 +21,11 @@ use crate::net::Network;
 /// Fetches over HTTP/3 (twice with `--resume`, the second time in 0-RTT where the ticket
 /// allows); failures end up in the summary's `error`.
 pub async fn fetch(o: &FetchOptions, net: &Network) -> Fetched {
-    let mut all = Fetched::default();
     let setup = match client_setup(o, net) {
         Ok(setup) => setup,
-        Err(e) => {
-            let mut summary = new_summary("h3", o, 1);
-            summary.error = Some(e.to_string());
-            all.events.push(HttpEvent::Summary(Box::new(summary)));
-            return all;
-        }
+        Err(e) => return failed_before_connecting("h3", o, &e),
     };
+    let mut all = Fetched::default();
     for connection in connections(o) {
         let t0 = Instant::now();
         let mut summary = new_summary("h3", o, connection);

@@ -15,6 +15,7 @@ use bytes::Buf;
 use h3::quic::{self, ConnectionErrorIncoming, StreamErrorIncoming, StreamId, WriteBuf};
 
 use super::frames::FrameSeen;
+use crate::packet::quic::varint;
 use crate::tls::tap::Direction;
 
 /// Most octets recorded per connection (a large download is summarised, not kept).
@@ -95,18 +96,6 @@ impl H3Recording {
     }
 }
 
-/// A QUIC variable-length integer (RFC 9000 §16): the top two bits give its length.
-fn varint(b: &[u8]) -> Option<(u64, usize)> {
-    let first = *b.first()?;
-    let len = 1usize << (first >> 6);
-    let bytes = b.get(..len)?;
-    let mut v = u64::from(first & 0x3f);
-    for x in &bytes[1..] {
-        v = (v << 8) | u64::from(*x);
-    }
-    Some((v, len))
-}
-
 /// Reserved ("GREASE") values are 0x1f * N + 0x21 (RFC 9114 §7.2.8, §6.2.3).
 fn is_grease(v: u64) -> bool {
     v >= 0x21 && (v - 0x21) % 0x1f == 0
@@ -152,7 +141,7 @@ fn parse_stream(stream: u64, direction: Direction, parts: &[&Piece]) -> Vec<Fram
             hidden.push((bytes.len(), p.hidden));
         }
     }
-    let time_at = |o: usize| times.iter().take_while(|(s, _)| *s <= o).last().map_or(0, |(_, t)| *t);
+    let time_at = |o: usize| crate::tls::tap::time_at(&times, o);
     let mut frames = Vec::new();
     let mut at = 0usize;
     // Unidirectional streams (bit 1 of the id) begin with a stream type (RFC 9114 §6.2).

@@ -32,23 +32,12 @@ struct Stream {
 
 impl Stream {
     fn of(chunks: &[Chunk], direction: Direction) -> Stream {
-        let mut s = Stream {
-            bytes: Vec::new(),
-            times: Vec::new(),
-        };
-        for c in chunks.iter().filter(|c| c.direction == direction) {
-            s.times.push((s.bytes.len(), c.at.as_micros() as u64));
-            s.bytes.extend_from_slice(&c.bytes);
-        }
-        s
+        let (bytes, times) = super::tap::joined(chunks, direction, 0);
+        Stream { bytes, times }
     }
 
     fn time_at(&self, offset: usize) -> u64 {
-        self.times
-            .iter()
-            .take_while(|(o, _)| *o <= offset)
-            .last()
-            .map_or(0, |(_, t)| *t)
+        super::tap::time_at(&self.times, offset)
     }
 }
 

@@ -24,6 +24,27 @@ pub struct Chunk {
     pub bytes: Vec<u8>,
 }
 
+/// One direction's bytes joined in order, with each chunk's (start offset, time in µs plus
+/// `offset_us`).
+pub fn joined(chunks: &[Chunk], direction: Direction, offset_us: u64) -> (Vec<u8>, Vec<(usize, u64)>) {
+    let mut bytes = Vec::new();
+    let mut times = Vec::new();
+    for c in chunks.iter().filter(|c| c.direction == direction) {
+        times.push((bytes.len(), offset_us + c.at.as_micros() as u64));
+        bytes.extend_from_slice(&c.bytes);
+    }
+    (bytes, times)
+}
+
+/// The time of the chunk that holds `offset`, from each chunk's (start offset, time), in order.
+pub fn time_at(times: &[(usize, u64)], offset: usize) -> u64 {
+    times
+        .iter()
+        .take_while(|(o, _)| *o <= offset)
+        .last()
+        .map_or(0, |(_, t)| *t)
+}
+
 /// Most bytes a tap keeps in each direction (a handshake is a few kilobytes).
 pub const MAX_TAPPED: usize = 1 << 20;
 
