@@ -217,65 +217,95 @@ fn with_client_auth(
 /// Connects, handshakes (twice with `resume`: the second time with the first connection's
 /// session ticket), and returns the decoded trace.
 pub async fn trace(opts: &TlsOptions, net: &Network) -> Result<Trace> {
-    let sni = opts.sni.clone().unwrap_or_else(|| opts.host.clone());
-    let server_name = ServerName::try_from(sni.clone()).map_err(|_| {
-        Error::usage(
-            format!("--sni '{sni}'"),
-            "is not a valid server name",
-            "give a DNS name or an IP address",
-        )
-    })?;
-    let route = net.route(opts.address)?;
-    let collector = Arc::new(Collector::default());
-    let (config, recorder) = client_config(opts, collector.clone())?;
-    let config = Arc::new(config);
-    let mut trace = TraceBuilder::new("tls", "tls");
-    let mut outcome = Outcome::Ok;
-    for connection in 1..=if opts.resume { 2u8 } else { 1 } {
-        // Early data is only possible with a ticket, so only on the second connection.
-        let connector = tokio_rustls::TlsConnector::from(config.clone()).early_data(opts.early_data && connection > 1);
-        let mut summary = one_connection(
+    Tracer::new(opts.clone())?.trace(net).await
+}
+
+/// A client set up once (name, configuration, key-log collector) that can trace connection
+/// after connection with the same configuration (as the handshake benchmark does).
+pub struct Tracer {
+    opts: TlsOptions,
+    server_name: ServerName<'static>,
+    config: Arc<rustls::ClientConfig>,
+    recorder: Option<Arc<RecordingVerifier>>,
+    collector: Arc<Collector>,
+}
+
+impl Tracer {
+    pub fn new(opts: TlsOptions) -> Result<Tracer> {
+        let sni = opts.sni.clone().unwrap_or_else(|| opts.host.clone());
+        let server_name = ServerName::try_from(sni.clone()).map_err(|_| {
+            Error::usage(
+                format!("--sni '{sni}'"),
+                "is not a valid server name",
+                "give a DNS name or an IP address",
+            )
+        })?;
+        let collector = Arc::new(Collector::default());
+        let (config, recorder) = client_config(&opts, collector.clone())?;
+        Ok(Tracer {
             opts,
-            &connector,
-            &server_name,
-            &route,
-            &collector,
-            connection,
-            &mut trace,
-        )
-        .await?;
-        if let Some(recorder) = &recorder {
-            summary.insecure = true;
-            summary.unverified_because = recorder
-                .take_failure()
-                .map(|e| refine_error(explain_text(&e), &summary.chain));
-        }
-        if opts.early_data && connection > 1 && summary.early_data.is_none() {
-            summary.early_data = Some(super::events::EarlyData {
-                offered: false,
-                accepted: false,
-                records: 0,
-                bytes: 0,
-            });
-        }
-        if let Some(e) = &summary.error {
-            outcome = Outcome::Negative { reason: e.clone() };
-        }
-        let failed = summary.error.is_some();
-        trace.push(TlsEvent::Summary(summary), Vec::new());
-        if failed {
-            break;
-        }
+            server_name,
+            config: Arc::new(config),
+            recorder,
+            collector,
+        })
     }
-    let logged = collector.0.lock().map(|v| v.clone()).unwrap_or_default();
-    if let Some(path) = &opts.keylog {
-        let text: String = logged
-            .iter()
-            .map(|(l, r, s)| format!("{l} {} {}\n", hex(r), hex(s)))
-            .collect();
-        crate::fsutil::write_atomic(path, text.as_bytes()).map_err(|e| Error::io(path, e))?;
+
+    /// Traces one connection (two with `resume`).
+    pub async fn trace(&self, net: &Network) -> Result<Trace> {
+        let (opts, server_name, config, recorder, collector) = (
+            &self.opts,
+            &self.server_name,
+            &self.config,
+            &self.recorder,
+            &self.collector,
+        );
+        // The key log of earlier traces is not this one's.
+        if let Ok(mut logged) = collector.0.lock() {
+            logged.clear();
+        }
+        let route = net.route(opts.address)?;
+        let mut trace = TraceBuilder::new("tls", "tls");
+        let mut outcome = Outcome::Ok;
+        for connection in 1..=if opts.resume { 2u8 } else { 1 } {
+            // Early data is only possible with a ticket, so only on the second connection.
+            let connector =
+                tokio_rustls::TlsConnector::from(config.clone()).early_data(opts.early_data && connection > 1);
+            let mut summary =
+                one_connection(opts, &connector, server_name, &route, collector, connection, &mut trace).await?;
+            if let Some(recorder) = &recorder {
+                summary.insecure = true;
+                summary.unverified_because = recorder
+                    .take_failure()
+                    .map(|e| refine_error(explain_text(&e), &summary.chain));
+            }
+            if opts.early_data && connection > 1 && summary.early_data.is_none() {
+                summary.early_data = Some(super::events::EarlyData {
+                    offered: false,
+                    accepted: false,
+                    records: 0,
+                    bytes: 0,
+                });
+            }
+            if let Some(e) = &summary.error {
+                outcome = Outcome::Negative { reason: e.clone() };
+            }
+            let failed = summary.error.is_some();
+            trace.push(TlsEvent::Summary(summary), Vec::new());
+            if failed {
+                break;
+            }
+        }
+        let logged = collector.0.lock().map(|v| v.clone()).unwrap_or_default();
+        if let Some(path) = &opts.keylog {
+            let text: String = logged
+                .iter()
+                .map(|(l, r, s)| format!("{l} {} {}\n", hex(r), hex(s)))
+                .collect();
+            crate::fsutil::write_atomic(path, text.as_bytes()).map_err(|e| Error::io(path, e))?;
+        }
+        Ok(trace.finish(outcome))
     }
-    Ok(trace.finish(outcome))
 }
 
 /// The client random of the first ClientHello in a recording: it names the connection's secrets
