@@ -25,6 +25,14 @@ pub fn question_count(lab: &LoadedLab) -> usize {
 /// `lab list` / `lab progress`: one line per lab with the learner's progress.
 pub fn list(catalog: &Catalog, progress: &Progress) -> String {
     let mut out = String::new();
+    // Columns as wide as the longest id and title, so every row lines up.
+    let id_width = catalog.labs.iter().map(|l| l.lab.id.len()).max().unwrap_or(0);
+    let title_width = catalog
+        .labs
+        .iter()
+        .map(|l| l.lab.title.chars().count())
+        .max()
+        .unwrap_or(0);
     for l in &catalog.labs {
         let total = question_count(l);
         let state = progress.labs.get(&l.lab.id);
@@ -37,7 +45,7 @@ pub fn list(catalog: &Catalog, progress: &Progress) -> String {
         };
         let _ = writeln!(
             out,
-            "{:<10} {:<58} {:>3} min  {status}",
+            "{:<id_width$} {:<title_width$} {:>3} min  {status}",
             l.lab.id, l.lab.title, l.lab.minutes
         );
     }
