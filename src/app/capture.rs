@@ -4,13 +4,12 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use pnet_datalink::Channel;
-
 use super::pcap::Run;
 use super::Io;
 use crate::cli::CaptureArgs;
 use crate::error::{Error, Result};
 use crate::packet::layers::Link;
+use crate::packet::live::{Live, LiveError};
 use crate::packet::reader::Frame;
 use crate::render::RenderOpts;
 
@@ -18,62 +17,32 @@ use crate::render::RenderOpts;
 const POLL: Duration = Duration::from_millis(100);
 
 pub(super) fn run_capture(a: &CaptureArgs, json: bool, opts: &RenderOpts, io: &mut Io) -> Result<i32> {
-    let interface = pnet_datalink::interfaces()
-        .into_iter()
-        .find(|i| i.name == a.interface)
-        .ok_or_else(|| {
-            let names: Vec<String> = pnet_datalink::interfaces().into_iter().map(|i| i.name).collect();
-            Error::usage(
-                format!("interface '{}'", a.interface),
-                "does not exist",
-                format!("use one of: {}", names.join(", ")),
-            )
-        })?;
-    let config = pnet_datalink::Config {
-        read_timeout: Some(POLL),
-        read_buffer_size: 1 << 17,
-        ..Default::default()
-    };
-    let mut rx = match pnet_datalink::channel(&interface, config) {
-        Ok(Channel::Ethernet(_, rx)) => rx,
-        Ok(_) => {
-            return Err(Error::usage(
-                "capture",
-                "not an Ethernet-like channel",
-                "capture on another interface",
-            ))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-            return Err(Error::usage(
-                format!("capturing on {}", a.interface),
-                "needs root or CAP_NET_RAW",
-                "run it with sudo, or once: sudo setcap cap_net_raw+ep $(which netlab)",
-            ))
-        }
-        Err(e) => return Err(Error::io(format!("capture on {}", a.interface), e)),
-    };
+    let mut live = Live::open(Some(&a.interface), POLL).map_err(|e| match e {
+        LiveError::NoInterface(name, names) => Error::usage(
+            format!("interface '{name}'"),
+            "does not exist",
+            format!("use one of: {names}"),
+        ),
+        LiveError::Permission(name) => Error::usage(
+            format!("capturing on {name}"),
+            "needs root or CAP_NET_RAW",
+            "run it with sudo, or once: sudo setcap cap_net_raw+ep $(which netlab)",
+        ),
+        other => Error::usage("capture", other.to_string(), "capture on another interface"),
+    })?;
     let mut writer = a.write.as_deref().map(open_pcap).transpose()?;
     let deadline = a.duration.map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)));
     let mut run = Run::start(&a.show, json, opts, &mut *io.stdout, "capture");
     let mut number = 0u64;
-    let loopback = interface.is_loopback();
-    let mut previous: Option<Vec<u8>> = None;
     while deadline.is_none_or(|d| Instant::now() < d) {
-        let data = match rx.next() {
-            Ok(d) => d.to_vec(),
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) => continue,
+        let data = match live.next_frame() {
+            Ok(Some(d)) => d,
+            Ok(None) => continue,
             Err(e) => {
                 run.summary.error = Some(format!("reading from {}: {e}", a.interface));
                 break;
             }
         };
-        // On loopback the kernel hands every frame over twice, as sent and as received; keep
-        // one (libpcap does the same).
-        if loopback && previous.as_deref() == Some(data.as_slice()) {
-            previous = None;
-            continue;
-        }
-        previous = loopback.then(|| data.clone());
         let ts = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
         if let Some(w) = writer.as_mut() {
             w.write_packet(&pcap_file::pcap::PcapPacket::new(ts, data.len() as u32, &data))

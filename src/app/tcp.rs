@@ -13,6 +13,7 @@ use crate::cli::{GlobalOpts, TcpArgs};
 use crate::error::{Error, Result};
 use crate::packet::events::{FrameSeen, PacketEvent, TcpClosed, TcpConnect};
 use crate::packet::layers::{self, Link};
+use crate::packet::live::Live;
 use crate::packet::streams::Tracker;
 use crate::packet::tcpinfo;
 use crate::render::RenderOpts;
@@ -170,36 +171,15 @@ fn start_capture(via: SocketAddr) -> std::result::Result<Capture, String> {
     if !via.ip().is_loopback() {
         return Err("netlab captures on loopback only; use tcpdump or netlab capture for other interfaces".into());
     }
-    let interface = pnet_datalink::interfaces()
-        .into_iter()
-        .find(|i| i.is_loopback())
-        .ok_or("no loopback interface")?;
-    let config = pnet_datalink::Config {
-        read_timeout: Some(Duration::from_millis(20)),
-        // Loopback frames are up to 64 KiB plus the link header.
-        read_buffer_size: 1 << 17,
-        ..Default::default()
-    };
-    let mut rx = match pnet_datalink::channel(&interface, config) {
-        Ok(pnet_datalink::Channel::Ethernet(_, rx)) => rx,
-        Ok(_) => return Err("unexpected channel type".into()),
-        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-            return Err("capturing needs root or CAP_NET_RAW (sudo setcap cap_net_raw+ep $(which netlab))".into())
-        }
-        Err(e) => return Err(e.to_string()),
-    };
+    let mut live = Live::open(None, Duration::from_millis(20)).map_err(|e| e.to_string())?;
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     let thread = std::thread::spawn(move || {
         let mut frames: Vec<(Duration, Vec<u8>)> = Vec::new();
         while !flag.load(Ordering::Relaxed) && frames.len() < MAX_FRAMES {
-            if let Ok(data) = rx.next() {
-                // Loopback frames come twice (as sent and as received): keep one.
-                if frames.last().is_some_and(|(_, last)| last.as_slice() == data) {
-                    continue;
-                }
+            if let Ok(Some(data)) = live.next_frame() {
                 let ts = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-                frames.push((ts, data.to_vec()));
+                frames.push((ts, data));
             }
         }
         frames

@@ -4,6 +4,7 @@
 pub mod apps;
 pub mod events;
 pub mod layers;
+pub mod live;
 pub mod quic;
 pub mod reader;
 pub mod render;
