@@ -12,11 +12,21 @@ fn push(layers: &mut Vec<Layer>, name: &str, fields: Vec<(&str, String)>) {
     });
 }
 
-/// A DNS message: query or response, the question, the answers.
+/// A DNS message on a DNS port: query or response, the question, the answers.
 pub fn dns(payload: &[u8], layers: &mut Vec<Layer>) -> String {
-    let Ok(m) = Message::from_vec(payload) else {
-        return format!("DNS? {} octets that do not parse as a DNS message", payload.len());
-    };
+    match Message::from_vec(payload) {
+        Ok(m) => describe_dns(&m, layers),
+        Err(_) => format!("DNS? {} octets that do not parse as a DNS message", payload.len()),
+    }
+}
+
+/// A UDP payload on another port, described as DNS if it parses as a message with one question.
+pub fn dns_by_looks(payload: &[u8], layers: &mut Vec<Layer>) -> Option<String> {
+    let m = Message::from_vec(payload).ok().filter(|m| m.queries.len() == 1)?;
+    Some(describe_dns(&m, layers))
+}
+
+fn describe_dns(m: &Message, layers: &mut Vec<Layer>) -> String {
     let q = m
         .queries
         .first()
@@ -62,11 +72,6 @@ pub fn dns(payload: &[u8], layers: &mut Vec<Layer>) -> String {
     } else {
         format!("DNS query {:#06x} {q}", m.metadata.id)
     }
-}
-
-/// Whether a UDP payload on an unusual port parses as a DNS message.
-pub fn looks_like_dns(payload: &[u8]) -> bool {
-    Message::from_vec(payload).is_ok_and(|m| m.queries.len() == 1)
 }
 
 /// A QUIC long header, and for a client Initial the SNI of the ClientHello inside.

@@ -409,8 +409,11 @@ fn udp(b: &[u8], mut d: Decoded) -> Decoded {
         || (payload.first().is_some_and(|b| b & 0x80 != 0) && (ports.contains(&443) || ports.contains(&4433)))
     {
         d.info = super::apps::quic(payload, &mut d.layers);
-    } else if dns_like && super::apps::looks_like_dns(payload) {
-        d.info = super::apps::dns(payload, &mut d.layers);
+    } else if let Some(info) = dns_like
+        .then(|| super::apps::dns_by_looks(payload, &mut d.layers))
+        .flatten()
+    {
+        d.info = info;
     } else {
         d.info = format!("UDP, length {}", payload.len());
     }
