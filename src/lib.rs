@@ -19,6 +19,7 @@ pub mod error;
 pub mod fsutil;
 pub mod http;
 pub mod lab;
+pub mod link;
 pub mod net;
 pub mod packet;
 pub mod render;
