@@ -17,7 +17,7 @@ fn main() {
         .expect("runtime");
     rt.block_on(async {
         let sandbox = Sandbox::start().await.expect("sandbox");
-        let net = sandbox.network();
+        let net = sandbox.into_network();
         let opts = WalkOptions {
             name: "www.example.com".into(),
             rtype: RecordType::A,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use netlab::sandbox::Sandbox;
-use netlab::tls::client::{Roots, TlsOptions, Tracer};
+use netlab::tls::client::{TlsOptions, Tracer};
 use rustls::pki_types::ServerName;
 
 /// Alternating rounds of each mode.
@@ -23,11 +23,12 @@ fn main() {
         .expect("runtime");
     rt.block_on(async {
         let sandbox = Sandbox::start().await.expect("sandbox");
-        let net = sandbox.network();
+        let ca = sandbox.ca_cert.clone();
+        let net = sandbox.into_network();
         let target: SocketAddr = "192.0.2.80:443".parse().unwrap();
-        let local = net.route(target).expect("in the sandbox").via;
+        let local = net.route(target).expect("in the sandbox").via();
         let mut roots = rustls::RootCertStore::empty();
-        roots.add(sandbox.ca_cert.clone()).unwrap();
+        roots.add(ca).unwrap();
         let config = Arc::new(
             rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
                 .with_safe_default_protocol_versions()
@@ -47,7 +48,6 @@ fn main() {
             address: target,
             sni: None,
             alpn: vec!["http/1.1".into()],
-            roots: Roots::Only(vec![sandbox.ca_cert.clone()]),
             timeout: Duration::from_secs(5),
             show_secrets: false,
             keylog: None,
@@ -61,7 +61,7 @@ fn main() {
         };
         // Both set up once, like the plain connector; then rounds that alternate, so the
         // machine's other load falls on both alike.
-        let tracer = Tracer::new(opts).expect("tracer");
+        let tracer = Tracer::new(opts, &net).expect("tracer");
         let (mut n_plain, mut t_plain, mut n_traced, mut t_traced) = (0u32, Duration::ZERO, 0u32, Duration::ZERO);
         for _ in 0..ROUNDS {
             let start = Instant::now();

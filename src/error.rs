@@ -12,6 +12,9 @@ pub const EXIT_NEGATIVE: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
 /// Exit code for failures of the environment: files that cannot be read or written.
 pub const EXIT_IO: i32 = 3;
+/// Exit code for a network or protocol failure: a refused connection, a timeout, a TLS alert,
+/// a malformed reply ([`crate::trace::Failure`]).
+pub const EXIT_FAILED: i32 = 4;
 
 /// Everything that can go wrong in netlab, each variant naming what was expected and what arrived.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +33,10 @@ pub enum Error {
     /// Several problems found at once (every error in a lab file, say); one line each.
     #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
     Many(Vec<Error>),
+    /// The network or a peer failed before the command had a trace to show (the failure, with
+    /// its phase; engines that have a trace record it there instead).
+    #[error("{0}")]
+    Failed(crate::trace::Failure),
     /// A file or stream that could not be read or written.
     #[error("{}: {source} ({hint})", path.display())]
     Io {
@@ -70,6 +77,7 @@ impl Error {
         match self {
             Error::Usage { .. } | Error::Input { .. } => EXIT_USAGE,
             Error::Io { .. } => EXIT_IO,
+            Error::Failed(_) => EXIT_FAILED,
             Error::Many(errors) => errors.iter().map(Error::exit_code).max().unwrap_or(EXIT_USAGE),
         }
     }
@@ -78,6 +86,7 @@ impl Error {
     pub fn one_line(&self) -> String {
         match self {
             Error::Many(errors) => errors.iter().map(Error::one_line).collect::<Vec<_>>().join("\n"),
+            Error::Failed(f) => format!("netlab: {f} ({})", f.kind.hint()).replace(['\n', '\r'], " "),
             _ => format!("netlab: {self}").replace(['\n', '\r'], " "),
         }
     }

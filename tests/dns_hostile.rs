@@ -204,13 +204,7 @@ fn run(mode: Misbehaviour) -> (Trace, Duration) {
     book.insert("192.0.2.53:53".parse().unwrap(), addr);
     book.insert(addr, addr);
     let trace = rt
-        .block_on(walk(
-            &opts,
-            &Network {
-                offline: true,
-                book: Some(book),
-            },
-        ))
+        .block_on(walk(&opts, &Network::with_address_book(book)))
         .expect("the walk runs");
     (trace, start.elapsed())
 }

@@ -1,6 +1,7 @@
 //! A hostile HTTP/2 server in the test (TLS with a CA made here, ALPN h2): silence, garbage
 //! instead of frames, a stream reset mid-body, a body that never ends, an oversized header
-//! section. `netlab http` ends each with a named failure, exit status 1, within its limits.
+//! section. `netlab http` ends each with a named failure, exit status 4 (a network or protocol failure),
+//! within its limits.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -135,7 +136,7 @@ fn fetch(mode: Hostile, extra: &[&str]) -> (i32, String, f64) {
 #[test]
 fn a_silent_server_is_cut_at_the_phase_limit() {
     let (code, text, secs) = fetch(Hostile::Silence, &["--timeout", "500"]);
-    assert_eq!(code, 1, "{text}");
+    assert_eq!(code, 4, "{text}");
     assert!(text.contains("no progress in 500 ms"), "{text}");
     assert!(secs < 5.0, "{secs}");
 }
@@ -143,7 +144,7 @@ fn a_silent_server_is_cut_at_the_phase_limit() {
 #[test]
 fn garbage_instead_of_frames_is_named() {
     let (code, text, secs) = fetch(Hostile::Garbage, &["--timeout", "2000"]);
-    assert_eq!(code, 1, "{text}");
+    assert_eq!(code, 4, "{text}");
     assert!(text.contains("failed: HTTP/2"), "{text}");
     assert!(!text.contains("panicked"), "{text}");
     assert!(secs < 5.0, "{secs}");
@@ -152,7 +153,7 @@ fn garbage_instead_of_frames_is_named() {
 #[test]
 fn a_stream_reset_mid_body_is_named() {
     let (code, text, _) = fetch(Hostile::ResetMidBody, &[]);
-    assert_eq!(code, 1, "{text}");
+    assert_eq!(code, 4, "{text}");
     assert!(text.contains("INTERNAL_ERROR") || text.contains("reset"), "{text}");
     assert!(text.contains("RST_STREAM"), "the frame log shows the reset: {text}");
 }
@@ -160,7 +161,7 @@ fn a_stream_reset_mid_body_is_named() {
 #[test]
 fn a_body_that_never_ends_is_cut_at_max_time() {
     let (code, text, secs) = fetch(Hostile::EndlessBody, &["--max-time", "1"]);
-    assert_eq!(code, 1, "{text}");
+    assert_eq!(code, 4, "{text}");
     assert!(text.contains("did not finish in 1 s"), "{text}");
     assert!(secs < 6.0, "{secs}");
 }
@@ -168,7 +169,7 @@ fn a_body_that_never_ends_is_cut_at_max_time() {
 #[test]
 fn an_oversized_header_section_is_refused() {
     let (code, text, secs) = fetch(Hostile::HugeHeaders, &["--timeout", "3000"]);
-    assert_eq!(code, 1, "{text}");
+    assert_eq!(code, 4, "{text}");
     assert!(text.contains("failed: HTTP/2 response"), "{text}");
     assert!(!text.contains("hhhhhhhhhh"), "the huge value is not echoed");
     assert!(secs < 6.0, "{secs}");

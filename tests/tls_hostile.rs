@@ -87,11 +87,19 @@ fn every_hostile_server_ends_in_a_clear_bounded_failure() {
         );
         assert_eq!(
             out.status.code(),
-            Some(1),
+            Some(4),
             "{mode:?}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["outcome"]["status"], "failed", "{mode:?}");
+        assert_eq!(v["outcome"]["failure"]["phase"], "tls", "{mode:?}");
+        let kind = if want.contains("did not finish") {
+            "timeout"
+        } else {
+            "malformed"
+        };
+        assert_eq!(v["outcome"]["failure"]["kind"], kind, "{mode:?}: {}", v["outcome"]);
         let summary = v["events"]
             .as_array()
             .unwrap()
@@ -101,4 +109,37 @@ fn every_hostile_server_ends_in_a_clear_bounded_failure() {
         let err = summary["error"].as_str().unwrap();
         assert!(err.starts_with(want), "{mode:?}: {err}");
     }
+}
+
+#[test]
+fn a_refused_connect_is_a_failure_with_its_phase_in_the_trace() {
+    // Port 1 on loopback: nothing listens there, so the kernel answers the SYN with RST.
+    let out = Command::cargo_bin("netlab")
+        .unwrap()
+        .env("NETLAB_OFFLINE", "1")
+        .args(["--json", "tls", "127.0.0.1:1"])
+        .timeout(Duration::from_secs(15))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let failure = &v["outcome"]["failure"];
+    assert_eq!(v["outcome"]["status"], "failed");
+    assert_eq!(failure["phase"], "connect");
+    assert_eq!(failure["kind"], "refused");
+    assert_eq!(failure["what"], "TCP connect to 127.0.0.1:1");
+    let text = Command::cargo_bin("netlab")
+        .unwrap()
+        .env("NETLAB_OFFLINE", "1")
+        .env("NO_COLOR", "1")
+        .args(["tls", "127.0.0.1:1"])
+        .timeout(Duration::from_secs(15))
+        .output()
+        .unwrap();
+    assert_eq!(text.status.code(), Some(4));
+    let shown = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        shown.contains("failed (connect phase): TCP connect to 127.0.0.1:1: connection refused"),
+        "{shown}"
+    );
 }

@@ -1,7 +1,9 @@
-//! `netlab dns` and `netlab sandbox up`.
+//! `netlab dns`: turns the arguments into walk or stub options and runs them on the command's
+//! network.
 
 use super::{out, write_trace, Io};
 use crate::error::{Error, Result};
+use crate::net::Place;
 use crate::render::RenderOpts;
 use crate::trace::Trace;
 
@@ -9,14 +11,13 @@ use crate::trace::Trace;
 /// resolver), renders.
 pub(super) fn run_dns(
     a: &crate::cli::DnsArgs,
-    global: &crate::cli::GlobalOpts,
+    place: &Place,
+    json: bool,
     opts: &RenderOpts,
     io: &mut Io,
 ) -> Result<i32> {
-    let offline =
-        crate::net::Network::offline_from_env(global.offline, std::env::var("NETLAB_OFFLINE").ok().as_deref());
-    let trace = dns_trace(a, global.sandbox, offline)?;
-    if a.short && !global.json {
+    let trace = dns_trace(a, place)?;
+    if a.short && !json {
         let lines: Vec<String> = trace
             .events
             .iter()
@@ -33,13 +34,13 @@ pub(super) fn run_dns(
             .collect();
         out(io, &lines.iter().map(|l| format!("{l}\n")).collect::<String>())?;
     } else {
-        write_trace(&trace, global.json, opts, io)?;
+        write_trace(&trace, json, opts, io)?;
     }
     Ok(trace.outcome.exit_code())
 }
 
 /// Runs `netlab dns` (a walk, or a stub query) and returns its trace.
-pub(super) fn dns_trace(a: &crate::cli::DnsArgs, sandboxed: bool, offline: bool) -> Result<Trace> {
+pub(super) fn dns_trace(a: &crate::cli::DnsArgs, place: &Place) -> Result<Trace> {
     let (words, at_server): (Vec<String>, Vec<String>) = a.words.iter().cloned().partition(|w| !w.starts_with('@'));
     let resolver = match (at_server.as_slice(), &a.resolver, a.system) {
         ([], None, false) => None,
@@ -80,7 +81,6 @@ pub(super) fn dns_trace(a: &crate::cli::DnsArgs, sandboxed: bool, offline: bool)
                 }
             },
             transport: crate::dns::stub::Transport::Plain,
-            extra_roots: Vec::new(),
             timeout: walk.timeout,
         }),
     };
@@ -91,50 +91,49 @@ pub(super) fn dns_trace(a: &crate::cli::DnsArgs, sandboxed: bool, offline: bool)
             "add @IP, --resolver IP or --system",
         ));
     }
-    let runtime = super::runtime()?;
-    let trace = runtime.block_on(async {
-        let sandbox = super::sandbox_if(sandboxed).await?;
-        let net = match &sandbox {
-            Some(s) => s.network(),
-            None => crate::net::Network { offline, book: None },
-        };
-        if let Some(stub) = &stub {
-            let mut stub = stub.clone();
-            if sandbox.is_some() && matches!(stub.resolver, crate::dns::stub::ResolverChoice::System) {
-                // In the sandbox, "the system's resolver" is the sandbox's own.
-                let addr = std::net::SocketAddr::new(crate::sandbox::resolver::ADDRESS.parse().expect("valid"), default_port);
-                stub.resolver = crate::dns::stub::ResolverChoice::Address(addr);
+    let explicit_roots = !a.root.is_empty() || a.root_hints.is_some();
+    super::network::on_network(place, |net| async move {
+        if let Some(mut stub) = stub {
+            let local = net.local_resolver().cloned();
+            if let (Some(r), crate::dns::stub::ResolverChoice::System) = (&local, &stub.resolver) {
+                // Where the network has its own resolver (the sandbox's), that is "the system's".
+                stub.resolver =
+                    crate::dns::stub::ResolverChoice::Address(std::net::SocketAddr::new(r.address, default_port));
             }
             if a.tls || a.https {
-                let sandbox_resolver = matches!(&stub.resolver, crate::dns::stub::ResolverChoice::Address(t) if sandbox.is_some() && t.ip().to_string() == crate::sandbox::resolver::ADDRESS);
+                let theirs = matches!((&local, &stub.resolver), (Some(r), crate::dns::stub::ResolverChoice::Address(t)) if t.ip() == r.address);
                 let name = match (&a.tls_name, &stub.resolver) {
                     (Some(n), _) => n.clone(),
-                    (None, _) if sandbox_resolver => crate::sandbox::resolver::NAME.trim_end_matches('.').to_string(),
+                    (None, _) if theirs => local.as_ref().map(|r| r.name.clone()).unwrap_or_default(),
                     (None, crate::dns::stub::ResolverChoice::Address(t)) => t.ip().to_string(),
                     (None, crate::dns::stub::ResolverChoice::System) => {
-                        return Err(Error::usage("--system with --tls/--https", "the system's resolvers have no certificate name", "give --tls-name NAME"));
+                        return Err(Error::usage(
+                            "--system with --tls/--https",
+                            "the system's resolvers have no certificate name",
+                            "give --tls-name NAME",
+                        ));
                     }
                 };
-                stub.transport = if a.tls { crate::dns::stub::Transport::Tls { name } } else { crate::dns::stub::Transport::Https { name } };
-                if let Some(s) = &sandbox {
-                    stub.extra_roots = vec![s.ca_cert.clone()];
-                }
+                stub.transport = if a.tls {
+                    crate::dns::stub::Transport::Tls { name }
+                } else {
+                    crate::dns::stub::Transport::Https { name }
+                };
             }
             return crate::dns::stub::stub(&stub, &net).await;
         }
         let mut walk = walk;
-        if sandbox.is_some() && a.root.is_empty() && a.root_hints.is_none() {
-            walk.roots = crate::sandbox::Sandbox::root_hints();
+        if let (Some(hints), false) = (net.root_hints(), explicit_roots) {
+            walk.roots = hints.to_vec();
         }
         if a.dnssec {
-            walk.anchors = Some(match &sandbox {
-                Some(s) => crate::dns::dnssec::Anchors::root_key(&s.trust_anchor),
+            walk.anchors = Some(match net.trust_anchor() {
+                Some(key) => crate::dns::dnssec::Anchors::root_key(key),
                 None => crate::dns::dnssec::Anchors::iana(),
             });
         }
         crate::dns::walk::walk(&walk, &net).await
-    })?;
-    Ok(trace)
+    })
 }
 
 /// Turns `netlab dns` arguments into walk options.
@@ -205,74 +204,5 @@ fn dns_options(a: &crate::cli::DnsArgs, words: &[String]) -> Result<crate::dns::
         max_queries: a.max_queries,
         max_time: std::time::Duration::from_millis(a.max_time),
         anchors: None,
-    })
-}
-
-/// `netlab sandbox up`: starts the servers, prints the address book and how to use it, waits.
-pub(super) fn run_sandbox_up(a: &crate::cli::SandboxUpArgs, io: &mut Io) -> Result<i32> {
-    let runtime = super::runtime()?;
-    runtime.block_on(async {
-        let sandbox = crate::sandbox::Sandbox::start_with(a.bind_127).await?;
-        let mut text = String::from("netlab sandbox: name servers (virtual address -> the socket that serves it)\n");
-        for s in &sandbox.servers {
-            text.push_str(&format!("  {:<24} {:<15} -> {}\n", s.spec.name, s.spec.address, s.local));
-        }
-        let root = &sandbox.servers[0];
-        if a.bind_127 {
-            text.push_str(&format!(
-                "\nThe zones' addresses are rewritten to the 127.0.53.x ones, so real tools can walk it:\n  netlab dns www.example.com --root {ip}\n  dig @{ip} +norecurse www.example.com     (then follow each referral by hand)\n  dig +trace @{ip} www.example.com\ndig +trace looks up every name server's address with the system resolver, not from glue;\nfor it, add these lines to /etc/hosts while the sandbox runs:\n{hosts}",
-                ip = root.local.ip(),
-                hosts = sandbox.servers.iter().map(|s| format!("  {} {}\n", s.local.ip(), s.spec.name.trim_end_matches('.'))).collect::<String>()
-            ));
-        } else {
-            text.push_str(&format!(
-                "\nAsk one server directly (the zones name the virtual addresses, so follow referrals by hand):\n  dig @127.0.0.1 -p {} +norecurse www.example.com\nFor dig +trace, run 'netlab sandbox up --bind-127' as root. 'netlab dns NAME --sandbox' walks it in-process.\n",
-                root.local.port()
-            ));
-        }
-        let ca_path = crate::lab::progress::default_path(|k| std::env::var(k).ok())?.with_file_name("sandbox-root-ca.pem");
-        crate::fsutil::write_atomic(&ca_path, crate::sandbox::pki::pem_certificate(&sandbox.ca_cert).as_bytes()).map_err(|e| Error::io(&ca_path, e))?;
-        text.push_str("\nTLS hosts (virtual address:443 -> the socket that serves it):\n");
-        for h in &sandbox.web {
-            text.push_str(&format!("  {:<28} {:<24} -> {}\n", h.spec.names[0], h.spec.addresses.join(","), h.local));
-        }
-        let web = &sandbox.web[0];
-        text.push_str(&format!(
-            "The sandbox root CA is in {ca}; point curl and openssl at it:\n  curl --cacert {ca} --resolve www.example.com:{port}:{ip} https://www.example.com:{port}/\n  openssl s_client -connect {ip}:{port} -servername www.example.com -CAfile {ca}\n",
-            ca = ca_path.display(),
-            ip = web.local.ip(),
-            port = web.local.port()
-        ));
-        text.push_str(&format!(
-            "Every TLS host serves /, /bytes/N, /delay/MS, /headers and /objects/K over HTTP/1.1 and HTTP/2 (TCP) and HTTP/3 (UDP, the same port):\n  curl --http2 --cacert {ca} --resolve www.example.com:{port}:{ip} https://www.example.com:{port}/\n  netlab http https://www.example.com:{port}/ --connect-to ::{ip}:{port} --cacert {ca} --compare\n",
-            ca = ca_path.display(),
-            ip = web.local.ip(),
-            port = web.local.port()
-        ));
-        let (client_pem, key_pem) = sandbox.client_identity.to_pem();
-        let client_path = ca_path.with_file_name("sandbox-client.pem");
-        let key_path = ca_path.with_file_name("sandbox-client.key");
-        crate::fsutil::write_atomic(&client_path, client_pem.as_bytes()).map_err(|e| Error::io(&client_path, e))?;
-        crate::fsutil::write_atomic(&key_path, key_pem.as_bytes()).map_err(|e| Error::io(&key_path, e))?;
-        if let Some(mtls) = sandbox.web.iter().find(|h| h.spec.names[0] == "mtls.example.com") {
-            text.push_str(&format!(
-                "mtls.example.com wants a client certificate; one from the sandbox CA is in {cert} (key {key}, 0600):\n  curl --cacert {ca} --cert {cert} --key {key} --resolve mtls.example.com:{port}:{ip} https://mtls.example.com:{port}/\n",
-                cert = client_path.display(),
-                key = key_path.display(),
-                ca = ca_path.display(),
-                ip = mtls.local.ip(),
-                port = mtls.local.port()
-            ));
-        }
-        text.push_str("Zones: labs/sandbox/zones/. Press Ctrl-C to stop.\n");
-        out(io, &text)?;
-        match a.duration {
-            Some(secs) => tokio::time::sleep(std::time::Duration::from_secs(secs)).await,
-            None => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-        drop(sandbox);
-        Ok(0)
     })
 }

@@ -1,18 +1,19 @@
-//! `netlab http`: parses the URL and curl-style options, resolves the host (on the sandbox, with
-//! its DNS), fetches over HTTP/2, HTTP/3 or both, and writes the trace (and the body with `-o`).
+//! `netlab http`: parses the URL and curl-style options, runs the fetch engine on the
+//! command's network, and writes the trace (and the body with `-o`).
 
-use std::net::{IpAddr, SocketAddr};
-use std::time::{Duration, Instant};
+use std::net::SocketAddr;
+use std::time::Duration;
 
-use super::tls::{https_record, read_cacert, resolve, split_target};
+use super::tls::split_target;
 use super::{write_trace, Io};
-use crate::cli::{GlobalOpts, HttpArgs};
+use crate::cli::HttpArgs;
 use crate::error::{Error, Result};
 use crate::http::client::FetchOptions;
-use crate::http::events::{Comparison, HttpEvent};
+use crate::http::fetch::Protocols;
+use crate::net::trust::read_cacert;
+use crate::net::Place;
 use crate::render::RenderOpts;
-use crate::tls::client::Roots;
-use crate::trace::{Note, Outcome, Trace, TraceBuilder};
+use crate::trace::Trace;
 
 /// The parts of an https URL: host, port, authority and path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,18 +106,16 @@ fn connect_to(spec: &str, url: &Url) -> Result<Option<(String, u16)>> {
     }))
 }
 
-pub(super) fn run_http(a: &HttpArgs, global: &GlobalOpts, opts: &RenderOpts, io: &mut Io) -> Result<i32> {
-    let offline =
-        crate::net::Network::offline_from_env(global.offline, std::env::var("NETLAB_OFFLINE").ok().as_deref());
+pub(super) fn run_http(a: &HttpArgs, place: &Place, json: bool, opts: &RenderOpts, io: &mut Io) -> Result<i32> {
     if a.insecure {
         super::warn_insecure(io);
     }
-    let (trace, body) = http_trace(a, global.sandbox, offline)?;
+    let (trace, body) = http_trace(a, place)?;
     match (a.output.as_deref(), body) {
         (Some(p), Some(body)) if p == std::path::Path::new("-") => {
             // The body owns standard output; the trace goes to standard error.
             super::out_bytes(io, &body)?;
-            let text = if global.json {
+            let text = if json {
                 crate::render::json(&trace)
             } else {
                 crate::render::text(&trace, opts)
@@ -127,12 +126,12 @@ pub(super) fn run_http(a: &HttpArgs, global: &GlobalOpts, opts: &RenderOpts, io:
         (Some(p), Some(body)) => crate::fsutil::write_atomic(p, &body).map_err(|e| Error::io(p, e))?,
         _ => {}
     }
-    write_trace(&trace, global.json, opts, io)?;
+    write_trace(&trace, json, opts, io)?;
     Ok(trace.outcome.exit_code())
 }
 
 /// Fetches as `a` says and returns the trace, and the first body when `-o` asked for it.
-pub(super) fn http_trace(a: &HttpArgs, sandboxed: bool, offline: bool) -> Result<(Trace, Option<Vec<u8>>)> {
+pub(super) fn http_trace(a: &HttpArgs, place: &Place) -> Result<(Trace, Option<Vec<u8>>)> {
     let url = parse_url(&a.url)?;
     let headers = a.headers.iter().map(|h| parse_header(h)).collect::<Result<Vec<_>>>()?;
     let redirect = a
@@ -142,107 +141,34 @@ pub(super) fn http_trace(a: &HttpArgs, sandboxed: bool, offline: bool) -> Result
         .transpose()?
         .flatten();
     let extra = a.cacert.as_deref().map(read_cacert).transpose()?.unwrap_or_default();
-    let protocols: &[&str] = match (a.h3, a.compare) {
-        (_, true) => &["h2", "h3"],
-        (true, false) => &["h3"],
-        _ => &["h2"],
+    let protocols = match (a.h3, a.compare) {
+        (_, true) => Protocols::Compare,
+        (true, false) => Protocols::H3,
+        _ => Protocols::H2,
     };
-    let runtime = super::runtime()?;
-    runtime.block_on(async {
-        let sandbox = super::sandbox_if(sandboxed).await?;
-        let (net, roots) = match &sandbox {
-            Some(s) => (s.network(), Roots::Only([vec![s.ca_cert.clone()], extra].concat())),
-            None => (crate::net::Network { offline, book: None }, Roots::Web(extra)),
-        };
-        let (connect_host, port) = redirect.clone().unwrap_or((url.host.clone(), url.port));
-        let looked_up = Instant::now();
-        let ip = match connect_host.parse::<IpAddr>() {
-            Ok(ip) => ip,
-            Err(_) => resolve(&connect_host, sandbox.is_some(), &net, offline).await?,
-        };
-        let dns_us = looked_up.elapsed().as_micros() as u64;
-        let https = match &sandbox {
-            Some(_) => https_record(&url.host, &net).await,
-            None => None,
-        };
-        let options = FetchOptions {
-            url: a.url.clone(),
-            host: url.host.clone(),
-            path: url.path.clone(),
-            authority: url.authority.clone(),
-            address: SocketAddr::new(ip, port),
-            head: a.head,
-            headers,
-            requests: a.requests,
-            concurrency: a.concurrency,
-            roots,
-            insecure: a.insecure,
-            timeout: Duration::from_millis(a.timeout.max(1)),
-            max_time: Duration::from_secs(a.max_time.max(1)),
-            keep_body: a.output.is_some(),
-            resume: a.resume,
-            qlog: a.qlog.clone(),
-            dns_us,
-        };
-        let mut trace = TraceBuilder::new("http", "http");
-        let mut summaries = Vec::new();
-        let mut body = None;
-        let mut failed = None;
-        for protocol in protocols {
-            let fetched = if *protocol == "h2" {
-                crate::http::h2::fetch(&options, &net).await
-            } else {
-                crate::http::h3::fetch(&options, &net).await
-            };
-            body = body.or(fetched.body);
-            for mut e in fetched.events {
-                if let HttpEvent::Summary(s) = &mut e {
-                    s.https_record = https.clone();
-                    if let Some(err) = &s.error {
-                        failed.get_or_insert_with(|| format!("{}: {err}", s.protocol));
-                    }
-                    summaries.push(s.clone());
-                }
-                let notes = notes_for(&e);
-                trace.push(e, notes);
-            }
-        }
-        // With --resume, the resumed connections are compared.
-        let last = |p: &str| summaries.iter().rev().find(|s| s.protocol == p);
-        if let (true, Some(h2), Some(h3)) = (a.compare, last("h2"), last("h3")) {
-            trace.push(HttpEvent::Compare(Comparison::of(h2, h3)), compare_notes());
-        }
-        let outcome = match failed {
-            Some(reason) => Outcome::Negative { reason },
-            None => Outcome::Ok,
-        };
-        Ok::<_, Error>((trace.finish(outcome), body))
+    let connect = redirect.unwrap_or((url.host.clone(), url.port));
+    let options = FetchOptions {
+        url: a.url.clone(),
+        host: url.host.clone(),
+        path: url.path.clone(),
+        authority: url.authority.clone(),
+        address: SocketAddr::from(([0, 0, 0, 0], url.port)),
+        head: a.head,
+        headers,
+        requests: a.requests,
+        concurrency: a.concurrency,
+        insecure: a.insecure,
+        timeout: Duration::from_millis(a.timeout.max(1)),
+        max_time: Duration::from_secs(a.max_time.max(1)),
+        keep_body: a.output.is_some(),
+        resume: a.resume,
+        qlog: a.qlog.clone(),
+        dns_us: 0,
+    };
+    super::network::on_network(place, |net| async move {
+        let net = net.trusting(extra);
+        crate::http::fetch::fetch(options, connect, protocols, &net).await
     })
-}
-
-/// Teaching notes on the summaries and QUIC statistics.
-fn notes_for(e: &HttpEvent) -> Vec<Note> {
-    match e {
-        HttpEvent::Summary(s) if s.protocol == "h2" && s.error.is_none() => vec![
-            Note::new("http.h2.setup", "HTTP/2 pays for two handshakes before the request: TCP's (SYN, SYN-ACK) and then TLS's, each at least one round trip.", Some("RFC 9113 §3")),
-            Note::new("http.h2.hol", "All streams share one TCP byte stream: one lost segment stalls every stream behind it until it is retransmitted (head-of-line blocking).", Some("RFC 9000 §2, RFC 9113 §5")),
-        ],
-        HttpEvent::Summary(s) if s.protocol == "h3" && s.error.is_none() => vec![
-            Note::new("http.h3.setup", "QUIC runs its transport and TLS 1.3 handshakes together in one round trip over UDP; no TCP connection first.", Some("RFC 9001 §4")),
-            Note::new("http.h3.streams", "QUIC streams are independent: a lost packet delays only the streams whose data it carried.", Some("RFC 9000 §2.2")),
-        ],
-        HttpEvent::Frame(f) if f.frame_type == "SETTINGS" && f.flags.is_empty() => vec![Note::new("http.h2.settings", "Each side opens with SETTINGS: its limits (streams in parallel, flow-control window, header table size), acknowledged by the peer.", Some("RFC 9113 §6.5"))],
-        HttpEvent::Frame(f) if f.frame_type == "WINDOW_UPDATE" => vec![Note::new("http.h2.flow", "Flow control: the receiver grants more window as it consumes data; a sender may not exceed it.", Some("RFC 9113 §5.2"))],
-        _ => Vec::new(),
-    }
-}
-
-fn compare_notes() -> Vec<Note> {
-    vec![Note::new(
-        "http.compare",
-        "Connection set-up is where they differ most: TCP + TLS 1.3 costs two round trips before the request can leave, QUIC one. On loopback a round trip is microseconds; on a 50 ms path that is 50 ms saved per new connection.",
-        Some("RFC 9114 §1"),
-    )]
 }
 
 #[cfg(test)]

@@ -13,11 +13,14 @@ use crate::lab::{
     catalog::Catalog,
     check::{CommandRunner, Ran},
 };
+use crate::net::Place;
 use crate::render::{self, RenderOpts};
 
 /// Runs netlab commands in-process for the lab engine: against the sandbox unless `internet`.
 struct InProcess {
     internet: bool,
+    /// The offline guard of the `netlab lab` command itself.
+    offline: bool,
 }
 
 impl CommandRunner for InProcess {
@@ -38,36 +41,16 @@ impl CommandRunner for InProcess {
             ));
         }
         let mut input = stdin.unwrap_or("").as_bytes();
+        let place = Place {
+            sandbox: !self.internet,
+            offline: self.offline || cli.global.offline,
+        };
         let trace = match &cli.command {
             Command::Cidr(cmd) => cidr_trace(cmd, &mut input)?,
-            Command::Tls(a) => {
-                let offline = crate::net::Network::offline_from_env(
-                    cli.global.offline,
-                    std::env::var("NETLAB_OFFLINE").ok().as_deref(),
-                );
-                super::tls::tls_trace(a, !self.internet, offline)?
-            }
-            Command::Http(a) => {
-                let offline = crate::net::Network::offline_from_env(
-                    cli.global.offline,
-                    std::env::var("NETLAB_OFFLINE").ok().as_deref(),
-                );
-                super::http::http_trace(a, !self.internet, offline)?.0
-            }
-            Command::Tcp(a) => {
-                let offline = crate::net::Network::offline_from_env(
-                    cli.global.offline,
-                    std::env::var("NETLAB_OFFLINE").ok().as_deref(),
-                );
-                super::tcp::tcp_trace(a, !self.internet, offline)?
-            }
-            Command::Dns(a) => {
-                let offline = crate::net::Network::offline_from_env(
-                    cli.global.offline,
-                    std::env::var("NETLAB_OFFLINE").ok().as_deref(),
-                );
-                dns_trace(a, !self.internet, offline)?
-            }
+            Command::Tls(a) => super::tls::tls_trace(a, &place)?,
+            Command::Http(a) => super::http::http_trace(a, &place)?.0,
+            Command::Tcp(a) => super::tcp::tcp_trace(a, &place)?,
+            Command::Dns(a) => dns_trace(a, &place)?,
             _ => {
                 return Err(Error::usage(
                     format!("lab command '{command}'"),
@@ -93,7 +76,7 @@ fn catalog() -> Result<Catalog> {
     Catalog::load(dir.as_deref())
 }
 
-pub(super) fn run_lab(cmd: &LabCommand, json: bool, opts: &RenderOpts, io: &mut Io) -> Result<i32> {
+pub(super) fn run_lab(cmd: &LabCommand, place: &Place, json: bool, opts: &RenderOpts, io: &mut Io) -> Result<i32> {
     let catalog = catalog()?;
     let path = progress_path()?;
     match cmd {
@@ -128,13 +111,27 @@ pub(super) fn run_lab(cmd: &LabCommand, json: bool, opts: &RenderOpts, io: &mut 
                 palette: opts.palette,
                 progress_path: &path,
             };
-            lab::runner::start(l, &InProcess { internet: *internet }, &mut console)?;
+            lab::runner::start(
+                l,
+                &InProcess {
+                    internet: *internet,
+                    offline: place.offline,
+                },
+                &mut console,
+            )?;
         }
         LabCommand::Check(a) => {
             let l = catalog.get(&a.id)?;
             let text = std::fs::read_to_string(&a.answers).map_err(|e| Error::io(&a.answers, e))?;
             let answers = lab::read_answers(l, &a.answers.display().to_string(), &text)?;
-            let graded = lab::grade_all(l, &answers, &InProcess { internet: a.internet })?;
+            let graded = lab::grade_all(
+                l,
+                &answers,
+                &InProcess {
+                    internet: a.internet,
+                    offline: place.offline,
+                },
+            )?;
             let all_right = graded.iter().all(|g| g.verdict == "right");
             if json {
                 out(

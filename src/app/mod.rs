@@ -7,7 +7,9 @@ mod cidr;
 mod dns;
 mod http;
 mod lab;
+mod network;
 mod pcap;
+mod sandbox;
 mod tcp;
 mod tls;
 
@@ -20,6 +22,7 @@ use clap::Parser;
 
 use crate::cli::{CidrCommand, Cli, Command};
 use crate::error::{Error, Result, EXIT_USAGE};
+use crate::net::Place;
 use crate::render::{self, style, RenderOpts};
 use crate::trace::Trace;
 
@@ -95,20 +98,51 @@ fn dispatch(cli: &Cli, io: &mut Io) -> Result<i32> {
         notes: !cli.global.no_notes,
         palette: style::decide(cli.global.color, io.stdout_is_terminal, io.no_color.as_deref()),
     };
+    // Where the command runs, read once from the flags and the environment.
+    let offline_env = std::env::var("NETLAB_OFFLINE").ok();
+    let place = Place::new(cli.global.sandbox, cli.global.offline, offline_env.as_deref());
+    let json = cli.global.json;
+    let offline_only = "it works on its input alone and never touches the network";
     let cmd = match &cli.command {
-        Command::Cidr(CidrCommand::Match(a)) => return cidr::run_match(a, cli.global.json, io),
-        Command::Cidr(cmd) => cmd,
-        Command::Lab(cmd) => return lab::run_lab(cmd, cli.global.json, &opts, io),
-        Command::Dns(a) => return dns::run_dns(a, &cli.global, &opts, io),
-        Command::Tls(a) => return tls::run_tls(a, &cli.global, &opts, io),
-        Command::Http(a) => return http::run_http(a, &cli.global, &opts, io),
-        Command::Pcap(a) => return pcap::run_pcap(a, cli.global.json, &opts, io),
-        Command::Capture(a) => return capture::run_capture(a, cli.global.json, &opts, io),
-        Command::Tcp(a) => return tcp::run_tcp(a, &cli.global, &opts, io),
-        Command::Sandbox(crate::cli::SandboxCommand::Up(a)) => return dns::run_sandbox_up(a, io),
+        Command::Cidr(CidrCommand::Match(a)) => {
+            network::refuse_sandbox(&place, "cidr match", offline_only)?;
+            return cidr::run_match(a, json, io);
+        }
+        Command::Cidr(cmd) => {
+            network::refuse_sandbox(&place, "cidr", offline_only)?;
+            cmd
+        }
+        Command::Lab(cmd) => {
+            network::refuse_sandbox(
+                &place,
+                "lab",
+                "labs run against the sandbox already (--internet to leave it)",
+            )?;
+            return lab::run_lab(cmd, &place, json, &opts, io);
+        }
+        Command::Dns(a) => return dns::run_dns(a, &place, json, &opts, io),
+        Command::Tls(a) => return tls::run_tls(a, &place, json, &opts, io),
+        Command::Http(a) => return http::run_http(a, &place, json, &opts, io),
+        Command::Pcap(a) => {
+            network::refuse_sandbox(&place, "pcap", "it reads a capture file and never touches the network")?;
+            return pcap::run_pcap(a, json, &opts, io);
+        }
+        Command::Capture(a) => {
+            network::refuse_sandbox(
+                &place,
+                "capture",
+                "it captures on this machine's interfaces; the sandbox runs inside other commands",
+            )?;
+            return capture::run_capture(a, json, &opts, io);
+        }
+        Command::Tcp(a) => return tcp::run_tcp(a, &place, json, &opts, io),
+        Command::Sandbox(crate::cli::SandboxCommand::Up(a)) => {
+            network::refuse_sandbox(&place, "sandbox up", "it is the sandbox")?;
+            return sandbox::run_sandbox_up(a, io);
+        }
     };
     let trace = cidr::cidr_trace(cmd, io.stdin)?;
-    write_trace(&trace, cli.global.json, &opts, io)?;
+    write_trace(&trace, json, &opts, io)?;
     Ok(trace.outcome.exit_code())
 }
 
@@ -170,13 +204,4 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .map_err(|e| Error::io("tokio runtime", e))
-}
-
-/// Starts the sandbox when the command runs against it.
-async fn sandbox_if(sandboxed: bool) -> Result<Option<crate::sandbox::Sandbox>> {
-    Ok(if sandboxed {
-        Some(crate::sandbox::Sandbox::start().await?)
-    } else {
-        None
-    })
 }

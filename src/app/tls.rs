@@ -1,13 +1,18 @@
-//! `netlab tls`: resolves the host (on the sandbox, with the sandbox's DNS), connects, traces.
+//! `netlab tls`: turns the arguments into options, resolves the host on the command's network,
+//! traces; and `netlab tls serve`.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use super::{write_trace, Io};
-use crate::cli::{GlobalOpts, TlsArgs};
+use crate::cli::{TlsArgs, TlsServeArgs};
 use crate::error::{Error, Result};
+use crate::net::trust::read_cacert;
+use crate::net::{Network, Place};
 use crate::render::RenderOpts;
-use crate::tls::client::{Roots, TlsOptions};
+use crate::tls::client::TlsOptions;
+use crate::tls::identity::ClientIdentity;
+use crate::trace::Trace;
 
 /// Splits HOST[:PORT] (IPv6 as [ADDR]:PORT).
 pub(super) fn split_target(target: &str) -> Result<(String, u16)> {
@@ -31,54 +36,25 @@ pub(super) fn split_target(target: &str) -> Result<(String, u16)> {
     }
 }
 
-/// Reads PEM certificates for --cacert.
-pub(super) fn read_cacert(path: &std::path::Path) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>> {
-    use rustls::pki_types::pem::PemObject;
-    let certs: Vec<_> = rustls::pki_types::CertificateDer::pem_file_iter(path)
-        .map_err(|e| {
-            Error::usage(
-                path.display().to_string(),
-                e.to_string(),
-                "give a PEM file of CA certificates",
-            )
-        })?
-        .collect::<std::result::Result<_, _>>()
-        .map_err(|e| {
-            Error::usage(
-                path.display().to_string(),
-                e.to_string(),
-                "give a PEM file of CA certificates",
-            )
-        })?;
-    if certs.is_empty() {
-        return Err(Error::usage(
-            path.display().to_string(),
-            "holds no certificate",
-            "give a PEM file of CA certificates",
-        ));
-    }
-    Ok(certs)
-}
-
-pub(super) fn run_tls(a: &TlsArgs, global: &GlobalOpts, opts: &RenderOpts, io: &mut Io) -> Result<i32> {
+pub(super) fn run_tls(a: &TlsArgs, place: &Place, json: bool, opts: &RenderOpts, io: &mut Io) -> Result<i32> {
     if let Some(crate::cli::TlsAction::Serve(s)) = &a.action {
-        return run_serve(s, global.json, opts, io);
+        super::network::refuse_sandbox(
+            place,
+            "tls serve",
+            "it serves on this machine's loopback, for real clients",
+        )?;
+        return run_serve(s, json, opts, io);
     }
-    let offline =
-        crate::net::Network::offline_from_env(global.offline, std::env::var("NETLAB_OFFLINE").ok().as_deref());
     if a.insecure {
         super::warn_insecure(io);
     }
-    let trace = tls_trace(a, global.sandbox, offline)?;
-    write_trace(&trace, global.json, opts, io)?;
+    let trace = tls_trace(a, place)?;
+    write_trace(&trace, json, opts, io)?;
     Ok(trace.outcome.exit_code())
 }
 
-/// The client certificate and key of `--client-cert`/`--client-key`.
-fn client_identity(
-    a: &TlsArgs,
-    sandbox: Option<&crate::sandbox::Sandbox>,
-) -> Result<Option<crate::sandbox::pki::ClientIdentity>> {
+/// The client certificate and key of `--client-cert`/`--client-key` (`sandbox`: the network's).
+fn client_identity(a: &TlsArgs, net: &Network) -> Result<Option<ClientIdentity>> {
     let Some(cert) = &a.client_cert else {
         return match a.client_key {
             Some(_) => Err(Error::usage(
@@ -90,8 +66,8 @@ fn client_identity(
         };
     };
     if cert == "sandbox" {
-        return match sandbox {
-            Some(s) => Ok(Some(s.client_identity.clone())),
+        return match net.sandbox_client_identity() {
+            Some(id) => Ok(Some(id.clone())),
             None => Err(Error::usage(
                 "--client-cert sandbox",
                 "only exists on the sandbox",
@@ -106,28 +82,11 @@ fn client_identity(
             "give the certificate's private key in PEM",
         )
     })?;
-    read_identity(std::path::Path::new(cert), key_path).map(Some)
-}
-
-/// A certificate chain and its private key from PEM files.
-fn read_identity(cert: &std::path::Path, key_path: &std::path::Path) -> Result<crate::sandbox::pki::ClientIdentity> {
-    use rustls::pki_types::pem::PemObject;
-    let bad = |what: &std::path::Path, e: &dyn std::fmt::Display| {
-        Error::usage(what.display().to_string(), e.to_string(), "give a PEM file")
-    };
-    let chain = rustls::pki_types::CertificateDer::pem_file_iter(cert)
-        .map_err(|e| bad(cert, &e))?
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| bad(cert, &e))?;
-    if chain.is_empty() {
-        return Err(bad(cert, &"holds no certificate"));
-    }
-    let key = rustls::pki_types::PrivateKeyDer::from_pem_file(key_path).map_err(|e| bad(key_path, &e))?;
-    Ok(crate::sandbox::pki::ClientIdentity { chain, key })
+    ClientIdentity::read_pem(std::path::Path::new(cert), key_path).map(Some)
 }
 
 /// Runs `netlab tls` and returns its trace.
-pub(super) fn tls_trace(a: &TlsArgs, sandboxed: bool, offline: bool) -> Result<crate::trace::Trace> {
+pub(super) fn tls_trace(a: &TlsArgs, place: &Place) -> Result<Trace> {
     let target = a
         .target
         .as_deref()
@@ -135,23 +94,14 @@ pub(super) fn tls_trace(a: &TlsArgs, sandboxed: bool, offline: bool) -> Result<c
     let (host, port) = split_target(target)?;
     let extra = a.cacert.as_deref().map(read_cacert).transpose()?.unwrap_or_default();
     let timeout = Duration::from_millis(a.timeout.max(1));
-    let runtime = super::runtime()?;
-    let trace = runtime.block_on(async {
-        let sandbox = super::sandbox_if(sandboxed).await?;
-        let (net, roots) = match &sandbox {
-            Some(s) => (s.network(), Roots::Only([vec![s.ca_cert.clone()], extra].concat())),
-            None => (crate::net::Network { offline, book: None }, Roots::Web(extra)),
-        };
-        let ip = match host.parse::<IpAddr>() {
-            Ok(ip) => ip,
-            Err(_) => resolve(&host, sandbox.is_some(), &net, offline).await?,
-        };
+    super::network::on_network(place, |net| async move {
+        let net = net.trusting(extra);
+        let ip = net.resolve_host(&host).await?;
         let options = TlsOptions {
             host: host.clone(),
             address: SocketAddr::new(ip, port),
             sni: a.sni.clone(),
             alpn: a.alpn.clone(),
-            roots,
             timeout,
             show_secrets: a.show_secrets,
             keylog: a.keylog.clone(),
@@ -161,87 +111,20 @@ pub(super) fn tls_trace(a: &TlsArgs, sandboxed: bool, offline: bool) -> Result<c
             resume: a.resume || a.early_data,
             early_data: a.early_data,
             insecure: a.insecure,
-            client_identity: client_identity(a, sandbox.as_ref())?,
+            client_identity: client_identity(a, &net)?,
         };
         crate::tls::client::trace(&options, &net).await
-    })?;
-    Ok(trace)
-}
-
-/// The host's address: on the sandbox, by walking its DNS; otherwise the system's resolver,
-/// which the offline guard does not allow.
-pub(super) async fn resolve(host: &str, sandboxed: bool, net: &crate::net::Network, offline: bool) -> Result<IpAddr> {
-    // RFC 6761 §6.3: "localhost" is the loopback host and never needs a DNS query.
-    if host.eq_ignore_ascii_case("localhost") {
-        return Ok(IpAddr::from([127, 0, 0, 1]));
-    }
-    if sandboxed {
-        let walk = crate::dns::walk::WalkOptions {
-            name: host.to_string(),
-            rtype: hickory_proto::rr::RecordType::A,
-            roots: crate::sandbox::Sandbox::root_hints(),
-            timeout: Duration::from_secs(2),
-            max_queries: 32,
-            max_time: Duration::from_secs(5),
-            anchors: None,
-        };
-        let walked = crate::dns::walk::walk_records(&walk, net).await?;
-        return walked
-            .records
-            .iter()
-            .find_map(crate::dns::wire::address_of)
-            .ok_or_else(|| {
-                Error::usage(
-                    format!("host '{host}'"),
-                    "has no address in the sandbox",
-                    "try www.example.com",
-                )
-            });
-    }
-    if offline {
-        return Err(Error::usage(
-            format!("resolving {host}"),
-            "needs the DNS: offline mode",
-            "use --sandbox or give an IP address",
-        ));
-    }
-    tokio::net::lookup_host((host, 443))
-        .await
-        .map_err(|e| Error::usage(format!("host '{host}'"), e.to_string(), "check the name"))?
-        .next()
-        .map(|sa| sa.ip())
-        .ok_or_else(|| Error::usage(format!("host '{host}'"), "has no address", "check the name"))
-}
-
-/// The name's HTTPS record (RFC 9460) on the sandbox, by walking its DNS; `None` when it has
-/// none. (The system resolver cannot ask for this type, so off the sandbox it is not looked up.)
-pub(super) async fn https_record(host: &str, net: &crate::net::Network) -> Option<String> {
-    let walk = crate::dns::walk::WalkOptions {
-        name: host.to_string(),
-        rtype: hickory_proto::rr::RecordType::HTTPS,
-        roots: crate::sandbox::Sandbox::root_hints(),
-        timeout: Duration::from_secs(2),
-        max_queries: 32,
-        max_time: Duration::from_secs(5),
-        anchors: None,
-    };
-    let walked = crate::dns::walk::walk_records(&walk, net).await.ok()?;
-    walked
-        .records
-        .iter()
-        .find(|r| r.record_type() == hickory_proto::rr::RecordType::HTTPS)
-        // hickory prints a trailing comma after the last value of a parameter list.
-        .map(|r| format!("{} HTTPS {}", r.name, r.data.to_string().trim_end_matches(',')))
+    })
 }
 
 /// The server's certificate: `--cert`/`--key`, or one for localhost from a fresh CA whose root
 /// is written beside the progress file (returned, for clients to trust).
 fn serve_certificate(
-    a: &crate::cli::TlsServeArgs,
+    a: &TlsServeArgs,
 ) -> Result<(std::sync::Arc<rustls::sign::CertifiedKey>, Option<std::path::PathBuf>)> {
     match (&a.cert, &a.key) {
         (Some(cert), Some(key)) => {
-            let id = read_identity(cert, key)?;
+            let id = ClientIdentity::read_pem(cert, key)?;
             let signer = rustls::crypto::ring::sign::any_supported_type(&id.key).map_err(|e| {
                 Error::usage(
                     key.display().to_string(),
@@ -275,7 +158,7 @@ fn serve_certificate(
 }
 
 /// `netlab tls serve`: a TLS server on loopback that reports each client's offer.
-fn run_serve(a: &crate::cli::TlsServeArgs, json: bool, opts: &RenderOpts, io: &mut Io) -> Result<i32> {
+fn run_serve(a: &TlsServeArgs, json: bool, opts: &RenderOpts, io: &mut Io) -> Result<i32> {
     if !crate::net::is_loopback(a.listen.ip()) {
         return Err(Error::usage(
             format!("--listen {}", a.listen),
@@ -293,7 +176,7 @@ fn run_serve(a: &crate::cli::TlsServeArgs, json: bool, opts: &RenderOpts, io: &m
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     let runtime = super::runtime()?;
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(a.listen).await.map_err(|e| Error::io(a.listen.to_string(), e))?;
+        let listener = crate::net::socket::tcp_listener(a.listen).await.map_err(|e| Error::io(a.listen.to_string(), e))?;
         let local = listener.local_addr().map_err(|e| Error::io(a.listen.to_string(), e))?;
         let ca = ca_path.as_ref().map(|p| p.display().to_string());
         if json {

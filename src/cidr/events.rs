@@ -22,12 +22,6 @@ pub enum CidrEvent {
     Exclude(Exclude),
 }
 
-impl From<CidrEvent> for crate::trace::EventKind {
-    fn from(e: CidrEvent) -> Self {
-        crate::trace::EventKind::Cidr(e)
-    }
-}
-
 /// Is `candidate` inside `network`? The AND of the candidate's address with the network's mask,
 /// compared with the network address (RFC 4632 §3.1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -67,12 +67,6 @@ pub enum DnsEvent {
     Summary(Summary),
 }
 
-impl From<DnsEvent> for crate::trace::EventKind {
-    fn from(e: DnsEvent) -> Self {
-        crate::trace::EventKind::Dns(e)
-    }
-}
-
 /// A name server as the walk knows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Server {

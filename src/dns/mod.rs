@@ -3,6 +3,7 @@
 pub mod dnssec;
 pub mod events;
 pub mod hints;
+pub mod lookup;
 pub mod render;
 pub mod stub;
 pub mod transport;

@@ -55,8 +55,6 @@ pub struct StubOptions {
     pub rtype: RecordType,
     pub resolver: ResolverChoice,
     pub transport: Transport,
-    /// Extra certificate authorities to trust for TLS (the sandbox's); otherwise the web PKI's.
-    pub extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
     pub timeout: Duration,
 }
 
@@ -126,11 +124,11 @@ pub async fn stub(opts: &StubOptions, net: &Network) -> Result<Trace, Error> {
             let connections = connections
                 .into_iter()
                 .map(|mut c| {
-                    c.port = r.via.port();
+                    c.port = r.via().port();
                     c
                 })
                 .collect();
-            NameServerConfig::new(r.via.ip(), true, connections)
+            NameServerConfig::new(r.via().ip(), true, connections)
         })
         .collect();
     let mut options = ResolverOpts::default();
@@ -144,8 +142,9 @@ pub async fn stub(opts: &StubOptions, net: &Network) -> Result<Trace, Error> {
         TokioRuntimeProvider::default(),
     )
     .with_options(options);
-    if !opts.extra_roots.is_empty() {
-        builder = builder.with_tls_config(client_config(&opts.extra_roots)?);
+    // On the sandbox only its own CA is trusted; on the internet hickory's webpki roots.
+    if let crate::net::trust::Roots::Only(only) = net.roots() {
+        builder = builder.with_tls_config(client_config(only)?);
     }
     let resolver = builder
         .build()
@@ -156,9 +155,9 @@ pub async fn stub(opts: &StubOptions, net: &Network) -> Result<Trace, Error> {
     let rtt_us = started.elapsed().as_micros() as u64;
     let route = routes[0];
     let server = Server {
-        name: route.target.ip().to_string(),
-        address: route.target.ip().to_string(),
-        via: (route.via != route.target).then(|| route.via.to_string()),
+        name: route.target().ip().to_string(),
+        address: route.target().ip().to_string(),
+        via: route.shown_via(),
     };
     let mut exchange = StubExchange {
         server,

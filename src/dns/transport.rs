@@ -40,7 +40,7 @@ pub struct UdpQuery {
 
 impl UdpQuery {
     pub async fn open(route: &Route) -> std::io::Result<UdpQuery> {
-        let local: SocketAddr = if route.via.is_ipv4() {
+        let local: SocketAddr = if route.via().is_ipv4() {
             ([0, 0, 0, 0], 0).into()
         } else {
             ([0u16; 8], 0).into()
@@ -50,11 +50,11 @@ impl UdpQuery {
         Ok(UdpQuery { socket, source_port })
     }
 
-    /// Sends `query` and waits up to `timeout` for a response from `route.via` that matches.
+    /// Sends `query` and waits up to `timeout` for a response from `route.via()` that matches.
     pub async fn exchange(self, route: &Route, query: &[u8], id: u16, q: &Question, timeout: Duration) -> Attempt {
         let start = Instant::now();
         let mut ignored = Vec::new();
-        if let Err(e) = self.socket.send_to(query, route.via).await {
+        if let Err(e) = self.socket.send_to(query, route.via()).await {
             return Attempt {
                 outcome: Outcome::Unreachable(e.to_string()),
                 ignored,
@@ -76,8 +76,8 @@ impl UdpQuery {
                 }
                 Ok(Ok(got)) => got,
             };
-            if from != route.via {
-                ignored.push((format!("from {from}, not {}", route.via), n));
+            if from != route.via() {
+                ignored.push((format!("from {from}, not {}", route.via()), n));
                 continue;
             }
             match check_response(&buf[..n], id, q) {
@@ -110,7 +110,7 @@ pub struct TcpQuery {
 
 impl TcpQuery {
     pub async fn connect(route: &Route, timeout: Duration) -> std::io::Result<TcpQuery> {
-        let stream = tokio::time::timeout(timeout, TcpStream::connect(route.via))
+        let stream = tokio::time::timeout(timeout, TcpStream::connect(route.via()))
             .await
             .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "connect timed out"))??;
         let source_port = stream.local_addr()?.port();

@@ -393,7 +393,7 @@ impl<'a> Walker<'a> {
                 let server = Server {
                     name: target.name.clone(),
                     address: addr.ip().to_string(),
-                    via: (route.via != route.target).then(|| route.via.to_string()),
+                    via: route.shown_via(),
                 };
                 if let Some(reply) = self.ask_server(&server, &route, zone, &q, depth).await? {
                     return Ok(reply);

@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 
 use super::events::{HttpEvent, HttpSummary, Phase, ResponseSeen};
 use crate::error::{Error, Result};
-use crate::tls::client::Roots;
+use crate::net::trust::Roots;
 use crate::tls::insecure::RecordingVerifier;
+use crate::trace::{Failure, FailureKind};
 
 /// Largest response header section accepted (HTTP/2 SETTINGS_MAX_HEADER_LIST_SIZE, HTTP/3
 /// SETTINGS_MAX_FIELD_SECTION_SIZE): a hostile server cannot make the client buffer more.
@@ -33,7 +34,6 @@ pub struct FetchOptions {
     pub headers: Vec<(String, String)>,
     pub requests: u32,
     pub concurrency: u32,
-    pub roots: Roots,
     pub insecure: bool,
     /// Limit on each phase: connecting, the handshake, each response, each piece of body.
     pub timeout: Duration,
@@ -63,9 +63,13 @@ pub type TlsConfig = (Arc<rustls::ClientConfig>, Option<Arc<RecordingVerifier>>)
 
 /// The rustls configuration for `alpn`, and with `--insecure` the verifier that records what
 /// it let pass.
-pub fn tls_config(o: &FetchOptions, alpn: &[u8]) -> Result<(rustls::ClientConfig, Option<Arc<RecordingVerifier>>)> {
+pub fn tls_config(
+    o: &FetchOptions,
+    roots: &Roots,
+    alpn: &[u8],
+) -> Result<(rustls::ClientConfig, Option<Arc<RecordingVerifier>>)> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let (builder, recorder) = crate::tls::client::verifying_builder(&o.roots, provider, o.insecure)?;
+    let (builder, recorder) = crate::tls::client::verifying_builder(roots, provider, o.insecure)?;
     let mut config = builder.with_no_client_auth();
     config.alpn_protocols = vec![alpn.to_vec()];
     config.enable_early_data = o.resume;
@@ -95,6 +99,7 @@ pub fn new_summary(protocol: &str, o: &FetchOptions, connection: u8) -> HttpSumm
         insecure: o.insecure,
         unverified_because: None,
         error: None,
+        failure: None,
     }
 }
 
@@ -216,29 +221,72 @@ pub fn exchange_phases(responses: &[ResponseSeen], after: u64) -> Vec<Phase> {
     ]
 }
 
-/// A timeout's error, naming the phase.
-pub fn too_slow(what: &str, limit: Duration) -> Error {
-    Error::usage(
-        what.to_string(),
+/// A timeout's failure, naming what stalled.
+pub fn too_slow(phase: crate::trace::Phase, what: &str, limit: Duration) -> Error {
+    Error::Failed(Failure::new(
+        phase,
+        FailureKind::Timeout,
+        what,
         format!("no progress in {} ms", limit.as_millis()),
-        "the server stalled; raise --timeout if it is just slow",
-    )
+    ))
 }
 
-/// Runs `f` under the phase limit.
-pub async fn within<T, E: std::fmt::Display>(
+/// What kind of failure an error of the HTTP stack is, by its type: the transport's I/O error
+/// (or TLS's, classified by rustls's variant), an HTTP/2 reset or GOAWAY, a QUIC connection
+/// error; anything else a peer did not do by the protocol.
+fn failure_kind<E: 'static>(e: &E) -> FailureKind {
+    let any = e as &dyn std::any::Any;
+    if let Some(Error::Failed(f)) = any.downcast_ref::<Error>() {
+        return f.kind;
+    }
+    if let Some(io) = any.downcast_ref::<std::io::Error>() {
+        return crate::tls::client::failure_kind(io);
+    }
+    if let Some(h2) = any.downcast_ref::<h2::Error>() {
+        return match h2.get_io() {
+            Some(io) => crate::tls::client::failure_kind(io),
+            // The peer's RST_STREAM or GOAWAY; one this side sent is its verdict on bad frames.
+            None if h2.is_remote() && (h2.is_reset() || h2.is_go_away()) => FailureKind::Alert,
+            None => FailureKind::Malformed,
+        };
+    }
+    if let Some(quic) = any.downcast_ref::<quinn::ConnectionError>() {
+        use quinn::ConnectionError as C;
+        return match quic {
+            C::TimedOut => FailureKind::Timeout,
+            C::Reset => FailureKind::Reset,
+            // A TLS alert about a certificate, sent or received as a QUIC CRYPTO_ERROR
+            // (0x100 + the alert, RFC 9001 §4.8): bad_certificate (42) to unknown_ca (48).
+            C::TransportError(t) if (42..=48).any(|a| t.code == quinn::TransportErrorCode::crypto(a)) => {
+                FailureKind::Certificate
+            }
+            C::ConnectionClosed(c) if (42..=48).any(|a| c.error_code == quinn::TransportErrorCode::crypto(a)) => {
+                FailureKind::Certificate
+            }
+            C::ConnectionClosed(_) | C::ApplicationClosed(_) => FailureKind::Alert,
+            C::LocallyClosed => FailureKind::Closed,
+            _ => FailureKind::Malformed,
+        };
+    }
+    FailureKind::Malformed
+}
+
+/// Runs `f` (a step of `phase`) under the phase limit; its error becomes a typed failure.
+pub async fn within<T, E: std::fmt::Display + 'static>(
     limit: Duration,
+    phase: crate::trace::Phase,
     what: &str,
     f: impl std::future::Future<Output = std::result::Result<T, E>>,
 ) -> Result<T> {
     match tokio::time::timeout(limit, f).await {
         Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(Error::usage(
-            what.to_string(),
+        Ok(Err(e)) => Err(Error::Failed(Failure::new(
+            phase,
+            failure_kind(&e),
+            what,
             e.to_string(),
-            "see the trace above for how far it got",
-        )),
-        Err(_) => Err(too_slow(what, limit)),
+        ))),
+        Err(_) => Err(too_slow(phase, what, limit)),
     }
 }
 
@@ -252,11 +300,15 @@ pub fn header_list(h: &http::HeaderMap) -> Vec<(String, String)> {
 /// Runs a whole fetch under `o.max_time`.
 pub async fn bounded(o: &FetchOptions, f: impl std::future::Future<Output = Result<()>>) -> Result<()> {
     tokio::time::timeout(o.max_time, f).await.unwrap_or_else(|_| {
-        Err(Error::usage(
+        Err(Error::Failed(Failure::new(
+            crate::trace::Phase::Request,
+            FailureKind::Timeout,
             "the fetch",
-            format!("did not finish in {} s", o.max_time.as_secs()),
-            "raise --max-time for a long download",
-        ))
+            format!(
+                "did not finish in {} s (raise --max-time for a long download)",
+                o.max_time.as_secs()
+            ),
+        )))
     })
 }
 
@@ -269,6 +321,9 @@ pub fn connections(o: &FetchOptions) -> std::ops::RangeInclusive<u8> {
 pub fn failed_before_connecting(protocol: &str, o: &FetchOptions, e: &Error) -> Fetched {
     let mut summary = new_summary(protocol, o, 1);
     summary.error = Some(e.to_string());
+    if let Error::Failed(f) = e {
+        summary.failure = Some(f.clone());
+    }
     Fetched {
         events: vec![HttpEvent::Summary(Box::new(summary))],
         body: None,

@@ -26,12 +26,6 @@ pub enum HttpEvent {
     Compare(Comparison),
 }
 
-impl From<HttpEvent> for crate::trace::EventKind {
-    fn from(e: HttpEvent) -> Self {
-        crate::trace::EventKind::Http(e)
-    }
-}
-
 /// A phase of a fetch, from the start of the fetch (µs).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Phase {
@@ -122,6 +116,19 @@ pub struct HttpSummary {
     pub unverified_because: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The error as a typed failure (phase and kind), when it is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<crate::trace::Failure>,
+}
+
+impl HttpSummary {
+    /// Records how the fetch failed: the text, and the typed failure when it is one.
+    pub fn fail(&mut self, e: crate::error::Error) {
+        self.error = Some(e.to_string());
+        if let crate::error::Error::Failed(f) = e {
+            self.failure = Some(f);
+        }
+    }
 }
 
 /// Header compression over a connection.

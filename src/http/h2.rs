@@ -6,7 +6,6 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use rustls::pki_types::ServerName;
-use tokio::net::TcpStream;
 
 use super::client::{
     bounded, connections, exchange_phases, failed_before_connecting, header_list, keep_piece, new_summary, phase,
@@ -18,6 +17,7 @@ use super::hpack::{Decoder, Field, Source};
 use crate::error::{Error, Result};
 use crate::net::Network;
 use crate::tls::tap::{Direction, Recording, Tap, MAX_TAPPED};
+use crate::trace::{Failure, FailureKind, Phase};
 
 /// Flow-control windows the client announces (RFC 9113 §6.9.2): large enough that a fast
 /// loopback transfer is not throttled by WINDOW_UPDATE round trips.
@@ -29,7 +29,7 @@ const MAX_FRAMES_LOGGED: usize = 200;
 /// Fetches over HTTP/2 (twice with `--resume`); failures end up in the summary's `error`, with
 /// what was seen so far.
 pub async fn fetch(o: &FetchOptions, net: &Network) -> Fetched {
-    let config = match tls_config(o, b"h2") {
+    let config = match tls_config(o, net.roots(), b"h2") {
         Ok((config, recorder)) => (Arc::new(config), recorder),
         Err(e) => return failed_before_connecting("h2", o, &e),
     };
@@ -54,7 +54,7 @@ async fn fetch_once(o: &FetchOptions, net: &Network, config: &TlsConfig, connect
     let mut fetched = Fetched::default();
     let result = bounded(o, run(o, net, config, t0, &recording, &mut summary, &mut fetched)).await;
     if let Err(e) = result {
-        summary.error = Some(e.to_string());
+        summary.fail(e);
     }
     let (frames, note, compression) = frame_log(&recording, o.dns_us);
     summary.request_headers = compression;
@@ -82,11 +82,12 @@ async fn run(
 ) -> Result<()> {
     let at = |t: Instant| o.dns_us + us(t);
     let route = net.route(o.address)?;
-    summary.via = (route.via != route.target).then(|| route.via.to_string());
+    summary.via = route.shown_via();
     let tcp = within(
         o.timeout,
+        Phase::Connect,
         &format!("TCP connect to {}", o.address),
-        TcpStream::connect(route.via),
+        crate::net::socket::tcp_connect(&route),
     )
     .await?;
     let _ = tcp.set_nodelay(true);
@@ -101,11 +102,11 @@ async fn run(
     })?;
     let tls = within(
         o.timeout,
+        Phase::Tls,
         "TLS handshake",
         tokio_rustls::TlsConnector::from(config.clone()).connect(name, tcp),
     )
-    .await
-    .map_err(|e| Error::usage("TLS handshake", e.to_string(), "try netlab tls HOST for the details"))?;
+    .await?;
     let version = tls.get_ref().1.protocol_version();
     let tls13 = version == Some(rustls::ProtocolVersion::TLSv1_3);
     summary.tls_version = Some(if tls13 { "TLS 1.3" } else { "TLS 1.2" }.into());
@@ -116,7 +117,7 @@ async fn run(
         handshaken,
         Some(if tls13 { 1 } else { 2 }),
     ));
-    summary.unverified_because = recorder.as_ref().and_then(|r| r.take_failure());
+    summary.unverified_because = recorder.as_ref().and_then(|r| r.take_failure()).map(|e| e.to_string());
     summary.resumed = tls.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
     if tls.get_ref().1.alpn_protocol() != Some(b"h2") {
         return Err(Error::usage(
@@ -128,6 +129,7 @@ async fn run(
     let tap = Tap::new(tls, t0, recording.clone());
     let (client, connection) = within(
         o.timeout,
+        Phase::Request,
         "HTTP/2 connection preface",
         h2::client::Builder::new()
             .initial_window_size(STREAM_WINDOW)
@@ -160,23 +162,27 @@ async fn one_request(
 ) -> OneResult {
     let at = || o.dns_us + us(t0);
     let req = request(o, true)?;
-    client = within(o.timeout, "HTTP/2 stream", client.ready()).await?;
-    let (response, _) = client
-        .send_request(req, true)
-        .map_err(|e| Error::usage("HTTP/2 request", e.to_string(), "see the frame log"))?;
+    client = within(o.timeout, Phase::Request, "HTTP/2 stream", client.ready()).await?;
+    let (response, _) = client.send_request(req, true).map_err(|e| {
+        Error::Failed(Failure::new(
+            Phase::Request,
+            FailureKind::Alert,
+            "HTTP/2 request",
+            e.to_string(),
+        ))
+    })?;
     let sent_us = at();
-    let response = within(o.timeout, "HTTP/2 response", response).await?;
+    let response = within(o.timeout, Phase::Request, "HTTP/2 response", response).await?;
     let first_byte_us = at();
     let stream = u64::from(u32::from(response.body().stream_id()));
     let (parts, mut body) = response.into_parts();
     let mut bytes = 0u64;
     let mut kept = keep.then(Vec::new);
-    while let Some(chunk) = within(o.timeout, "HTTP/2 body", async {
-        Ok::<_, h2::Error>(body.data().await)
+    while let Some(chunk) = within(o.timeout, Phase::Request, "HTTP/2 body", async {
+        body.data().await.transpose()
     })
     .await?
     {
-        let chunk = chunk.map_err(|e| Error::usage("HTTP/2 body", e.to_string(), "the server reset the stream"))?;
         bytes += chunk.len() as u64;
         let _ = body.flow_control().release_capacity(chunk.len());
         keep_piece(&mut kept, &chunk)?;

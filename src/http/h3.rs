@@ -3,7 +3,6 @@
 //! Initial sent, the handshake keys (the server's Initial and Handshake packets arrived and
 //! decrypted), and the connection established (the client's Finished sent).
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -17,6 +16,7 @@ use super::events::{HttpEvent, HttpSummary, QuicStats, ResponseSeen};
 use super::h3tap::{H3Recording, Tapped};
 use crate::error::{Error, Result};
 use crate::net::Network;
+use crate::trace::Phase;
 
 /// Fetches over HTTP/3 (twice with `--resume`, the second time in 0-RTT where the ticket
 /// allows); failures end up in the summary's `error`.
@@ -32,7 +32,7 @@ pub async fn fetch(o: &FetchOptions, net: &Network) -> Fetched {
         summary.tls_version = Some("TLS 1.3".into());
         let mut fetched = Fetched::default();
         if let Err(e) = bounded(o, run(o, &setup, t0, &mut summary, &mut fetched)).await {
-            summary.error = Some(e.to_string());
+            summary.fail(e);
         }
         if summary.total_us == 0 {
             summary.total_us = o.dns_us + us(t0);
@@ -60,12 +60,8 @@ struct Setup {
 
 fn client_setup(o: &FetchOptions, net: &Network) -> Result<Setup> {
     let route = net.route(o.address)?;
-    let local: SocketAddr = match route.via.ip() {
-        IpAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
-        IpAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
-    };
-    let endpoint = quinn::Endpoint::client(local).map_err(|e| Error::io("UDP socket", e))?;
-    let (tls, recorder) = tls_config(o, b"h3")?;
+    let endpoint = crate::net::socket::quic_client_for(&route).map_err(|e| Error::io("UDP socket", e))?;
+    let (tls, recorder) = tls_config(o, net.roots(), b"h3")?;
     let crypto = quinn::crypto::rustls::QuicClientConfig::try_from(tls)
         .map_err(|e| Error::usage("QUIC", e.to_string(), "report this"))?;
     let mut config = quinn::ClientConfig::new(Arc::new(crypto));
@@ -117,7 +113,7 @@ async fn run(
 ) -> Result<()> {
     let at = |t: Instant| o.dns_us + us(t);
     let route = setup.route;
-    summary.via = (route.via != route.target).then(|| route.via.to_string());
+    summary.via = route.shown_via();
     let mut config = setup.config.clone();
     // --qlog records the first connection (written beside, then renamed into place).
     let qlog_tmp = o
@@ -130,7 +126,7 @@ async fn run(
     }
     let connecting = setup
         .endpoint
-        .connect_with(config, route.via, &o.host)
+        .connect_with(config, route.via(), &o.host)
         .map_err(|e| Error::usage("QUIC connect", e.to_string(), "check the URL"))?;
     let started = at(t0);
     // With a ticket that allows early data, the request can leave with the first Initial
@@ -144,12 +140,13 @@ async fn run(
             // The handshake data (ALPN, name) is known once the server's first flight decrypted.
             within(
                 o.timeout,
+                Phase::Quic,
                 "QUIC handshake (no answer to the Initial packet)",
                 connecting.handshake_data(),
             )
             .await?;
             let keys = at(t0);
-            let conn = within(o.timeout, "QUIC handshake", connecting).await?;
+            let conn = within(o.timeout, Phase::Quic, "QUIC handshake", connecting).await?;
             let connected = at(t0);
             summary
                 .phases
@@ -161,6 +158,7 @@ async fn run(
     let recording = H3Recording::new(t0, o.dns_us);
     let (mut driver, send_request) = within(
         o.timeout,
+        Phase::Request,
         "HTTP/3 connection set-up",
         h3::client::builder()
             .max_field_section_size(u64::from(MAX_HEADER_SECTION))
@@ -179,9 +177,18 @@ async fn run(
     // ticket was used, so `resumed` here means "resumed with 0-RTT").
     summary.resumed = zero_rtt.is_some();
     if let Some(accepted) = zero_rtt {
-        summary.zero_rtt = Some(within(o.timeout, "QUIC 0-RTT", async { Ok::<_, Error>(accepted.await) }).await?);
+        summary.zero_rtt = Some(
+            within(o.timeout, Phase::Quic, "QUIC 0-RTT", async {
+                Ok::<_, Error>(accepted.await)
+            })
+            .await?,
+        );
     }
-    summary.unverified_because = setup.recorder.as_ref().and_then(|r| r.take_failure());
+    summary.unverified_because = setup
+        .recorder
+        .as_ref()
+        .and_then(|r| r.take_failure())
+        .map(|e| e.to_string());
     summary.phases.extend(exchange_phases(&responses, ready));
     let (frames, note) = recording.frames();
     summary.frames_note = note;
@@ -207,14 +214,14 @@ async fn one_request(
 ) -> OneResult {
     let at = || o.dns_us + us(t0);
     let req = request(o, true)?;
-    let mut stream = within(o.timeout, "HTTP/3 request", send.send_request(req)).await?;
-    within(o.timeout, "HTTP/3 request", stream.finish()).await?;
+    let mut stream = within(o.timeout, Phase::Request, "HTTP/3 request", send.send_request(req)).await?;
+    within(o.timeout, Phase::Request, "HTTP/3 request", stream.finish()).await?;
     let sent_us = at();
-    let response = within(o.timeout, "HTTP/3 response", stream.recv_response()).await?;
+    let response = within(o.timeout, Phase::Request, "HTTP/3 response", stream.recv_response()).await?;
     let first_byte_us = at();
     let mut bytes = 0u64;
     let mut kept = keep.then(Vec::new);
-    while let Some(mut chunk) = within(o.timeout, "HTTP/3 body", stream.recv_data()).await? {
+    while let Some(mut chunk) = within(o.timeout, Phase::Request, "HTTP/3 body", stream.recv_data()).await? {
         let n = chunk.remaining();
         bytes += n as u64;
         let piece = chunk.copy_to_bytes(n);

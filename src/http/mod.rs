@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod events;
+pub mod fetch;
 pub mod frames;
 pub mod h2;
 pub mod h3;

@@ -51,6 +51,8 @@ pub enum DropReason {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     /// Leaves the far end at `depart` (virtual time since the link started).
-    Forward { depart: std::time::Duration },
+    Forward {
+        depart: std::time::Duration,
+    },
     Drop(DropReason),
 }

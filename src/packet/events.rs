@@ -53,12 +53,6 @@ pub struct TcpClosed {
     pub state_after_close: Option<String>,
 }
 
-impl From<PacketEvent> for crate::trace::EventKind {
-    fn from(e: PacketEvent) -> Self {
-        crate::trace::EventKind::Packet(e)
-    }
-}
-
 /// One frame.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FrameSeen {

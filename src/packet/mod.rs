@@ -3,6 +3,7 @@
 
 pub mod apps;
 pub mod events;
+pub mod experiment;
 pub mod layers;
 pub mod live;
 pub mod quic;

@@ -43,7 +43,25 @@ pub fn text(trace: &Trace, opts: &RenderOpts) -> String {
             EventKind::Packet(e) => crate::packet::render::event(&mut out, e, &event.notes, opts, false),
         }
     }
+    if let crate::trace::Outcome::Failed { failure } = &trace.outcome {
+        failed(&mut out, failure, opts);
+    }
     out
+}
+
+/// The line a trace that ends in a failure ends with: what failed, in which phase, and what
+/// to do about it.
+fn failed(out: &mut String, f: &crate::trace::Failure, opts: &RenderOpts) {
+    let p = &opts.palette;
+    out.push_str(&format!(
+        "{}failed{} ({} phase): {f}\n  {}{}{}\n",
+        p.red,
+        p.reset,
+        f.phase.label(),
+        p.dim,
+        f.kind.hint(),
+        p.reset
+    ));
 }
 
 /// Appends teaching notes, one per line, each starting with `prefix`.

@@ -5,7 +5,6 @@
 use std::net::SocketAddr;
 
 use tokio::io::AsyncReadExt;
-use tokio::net::TcpListener;
 
 use crate::error::{Error, Result};
 
@@ -26,7 +25,7 @@ impl Drop for RunningDiscard {
 
 /// Starts the service on `bind`.
 pub async fn start(bind: SocketAddr) -> Result<RunningDiscard> {
-    let listener = TcpListener::bind(bind)
+    let listener = crate::net::socket::tcp_listener(bind)
         .await
         .map_err(|e| Error::io(bind.to_string(), e))?;
     let local = listener.local_addr().map_err(|e| Error::io("sandbox discard", e))?;

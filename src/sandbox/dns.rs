@@ -107,8 +107,8 @@ pub async fn bind_pair_at(addr: SocketAddr) -> Result<(UdpSocket, TcpListener)> 
         ),
         _ => Error::io(addr.to_string(), e),
     };
-    let udp = UdpSocket::bind(addr).await.map_err(failed)?;
-    let tcp = TcpListener::bind(addr).await.map_err(failed)?;
+    let udp = crate::net::socket::udp_server(addr).await.map_err(failed)?;
+    let tcp = crate::net::socket::tcp_listener(addr).await.map_err(failed)?;
     Ok((udp, tcp))
 }
 
@@ -116,11 +116,11 @@ pub async fn bind_pair_at(addr: SocketAddr) -> Result<(UdpSocket, TcpListener)> 
 async fn bind_pair(ip: IpAddr) -> Result<(UdpSocket, TcpListener)> {
     let mut last = None;
     for _ in 0..16 {
-        let udp = UdpSocket::bind(SocketAddr::new(ip, 0))
+        let udp = crate::net::socket::udp_server(SocketAddr::new(ip, 0))
             .await
             .map_err(|e| Error::io("sandbox UDP socket", e))?;
         let port = udp.local_addr().map_err(|e| Error::io("sandbox UDP socket", e))?.port();
-        match TcpListener::bind(SocketAddr::new(ip, port)).await {
+        match crate::net::socket::tcp_listener(SocketAddr::new(ip, port)).await {
             Ok(tcp) => return Ok((udp, tcp)),
             Err(e) => last = Some(e),
         }

@@ -36,7 +36,7 @@ pub fn start(bind: SocketAddr, cert: Arc<rustls::sign::CertifiedKey>) -> Result<
     tls.max_early_data_size = u32::MAX;
     let crypto = quinn::crypto::rustls::QuicServerConfig::try_from(tls).map_err(|e| problem(e.to_string()))?;
     let config = quinn::ServerConfig::with_crypto(Arc::new(crypto));
-    let endpoint = quinn::Endpoint::server(config, bind).map_err(|e| Error::io(format!("UDP {bind}"), e))?;
+    let endpoint = crate::net::socket::quic_server(config, bind).map_err(|e| Error::io(format!("UDP {bind}"), e))?;
     let local = endpoint.local_addr().map_err(|e| Error::io("sandbox HTTP/3", e))?;
     let task = tokio::spawn(async move {
         while let Some(incoming) = endpoint.accept().await {

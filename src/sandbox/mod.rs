@@ -18,7 +18,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use crate::dns::hints::Hint;
 use crate::error::Result;
-use crate::net::{AddressBook, Network};
+use crate::net::{AddressBook, LocalResolver, Network, SandboxFacts};
 
 /// A running sandbox.
 pub struct Sandbox {
@@ -35,7 +35,7 @@ pub struct Sandbox {
     /// The discard service (RFC 863) on www.example.com port 9, for `netlab tcp`.
     pub discard: discard::RunningDiscard,
     /// A client certificate from the sandbox CA, which mtls.example.com accepts.
-    pub client_identity: pki::ClientIdentity,
+    pub client_identity: crate::tls::identity::ClientIdentity,
 }
 
 impl Sandbox {
@@ -88,9 +88,10 @@ impl Sandbox {
         } else {
             Self::root_hints()
         };
-        let walk_net = Network {
-            offline: true,
-            book: (!bind_127).then(|| book.clone()),
+        let walk_net = if bind_127 {
+            Network::internet(true)
+        } else {
+            Network::with_address_book(book.clone())
         };
         let pki = pki::Pki::generate()?;
         let resolver_ip_virtual: IpAddr = resolver::ADDRESS.parse().expect("valid");
@@ -137,12 +138,21 @@ impl Sandbox {
         loopback_for(index)
     }
 
-    /// The network a command uses against this sandbox.
-    pub fn network(&self) -> Network {
-        Network {
-            offline: true,
-            book: Some(self.book.clone()),
-        }
+    /// The network a command uses against this sandbox; it keeps the servers running.
+    pub fn into_network(self) -> Network {
+        Network::sandbox(SandboxFacts {
+            book: self.book.clone(),
+            ca: self.ca_cert.clone(),
+            client_identity: self.client_identity.clone(),
+            root_hints: Self::root_hints(),
+            trust_anchor: self.trust_anchor.clone(),
+            resolver: LocalResolver {
+                address: resolver::ADDRESS.parse().expect("valid"),
+                name: resolver::NAME.trim_end_matches('.').to_string(),
+            },
+            lookup: std::sync::Arc::new(crate::dns::lookup::WalkLookup),
+            servers: std::sync::Arc::new(self),
+        })
     }
 
     /// The sandbox's root hints.

@@ -12,6 +12,7 @@ use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 
 use crate::error::{Error, Result};
+use crate::tls::identity::ClientIdentity;
 
 fn pki_error(e: impl std::fmt::Display) -> Error {
     Error::usage("sandbox PKI", e.to_string(), "report this")
@@ -169,33 +170,10 @@ impl Pki {
     }
 }
 
-/// A client's certificate chain and private key, for mutual TLS (RFC 8446 §4.4.2).
-pub struct ClientIdentity {
-    pub chain: Vec<CertificateDer<'static>>,
-    pub key: PrivateKeyDer<'static>,
-}
-
-impl Clone for ClientIdentity {
-    fn clone(&self) -> Self {
-        ClientIdentity {
-            chain: self.chain.clone(),
-            key: self.key.clone_key(),
-        }
-    }
-}
-
-impl std::fmt::Debug for ClientIdentity {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ClientIdentity({} certificate(s), key hidden)", self.chain.len())
-    }
-}
-
-impl ClientIdentity {
-    /// The chain (leaf first) and the PKCS#8 private key in PEM, as curl's --cert and --key read them.
-    pub fn to_pem(&self) -> (String, String) {
-        let chain = self.chain.iter().map(|c| pem_certificate(c)).collect();
-        (chain, pem("PRIVATE KEY", self.key.secret_der()))
-    }
+/// The chain (leaf first) and the PKCS#8 private key in PEM, as curl's --cert and --key read them.
+pub fn identity_pem(id: &ClientIdentity) -> (String, String) {
+    let chain = id.chain.iter().map(|c| pem_certificate(c)).collect();
+    (chain, pem("PRIVATE KEY", id.key.secret_der()))
 }
 
 impl Pki {

@@ -16,7 +16,6 @@ use hickory_server::net::runtime::Time;
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
 use hickory_server::zone_handler::MessageResponseBuilder;
 use hickory_server::Server;
-use tokio::net::TcpListener;
 use tokio::sync::Mutex;
 
 use crate::dns::walk::{walk_records, WalkOptions};
@@ -112,10 +111,10 @@ pub async fn start(
     cert: Arc<rustls::sign::CertifiedKey>,
 ) -> Result<RunningResolver> {
     let (udp, tcp) = super::dns::bind_pair_at(binds.dns).await?;
-    let tls = TcpListener::bind(binds.tls)
+    let tls = crate::net::socket::tcp_listener(binds.tls)
         .await
         .map_err(|e| Error::io(binds.tls.to_string(), e))?;
-    let https = TcpListener::bind(binds.https)
+    let https = crate::net::socket::tcp_listener(binds.https)
         .await
         .map_err(|e| Error::io(binds.https.to_string(), e))?;
     let addr = |r: std::io::Result<SocketAddr>| r.map_err(|e| Error::io("resolver socket", e));

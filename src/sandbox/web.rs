@@ -6,8 +6,6 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::TcpListener;
-
 use super::pki::{KeyKind, Leaf, Pki};
 use crate::error::{Error, Result};
 
@@ -194,7 +192,7 @@ pub async fn start(spec: HostSpec, bind: SocketAddr, pki: &Pki) -> Result<Runnin
     let ips: Vec<IpAddr> = spec.addresses.iter().map(|a| a.parse().expect("valid")).collect();
     let cert = pki.issue_with_key(spec.names, &ips, spec.leaf, spec.key)?;
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server_config(&spec, cert.clone(), &pki.root.cert)?));
-    let listener = TcpListener::bind(bind)
+    let listener = crate::net::socket::tcp_listener(bind)
         .await
         .map_err(|e| Error::io(bind.to_string(), e))?;
     let local = listener.local_addr().map_err(|e| Error::io("sandbox TLS host", e))?;

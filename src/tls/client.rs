@@ -8,26 +8,18 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::ServerName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 use super::decode::decode;
 use super::events::TlsEvent;
+use super::identity::ClientIdentity;
 use super::insecure::RecordingVerifier;
 use super::tap::{Recording, Tap};
 use crate::error::{Error, Result};
+use crate::net::trust::Roots;
 use crate::net::Network;
-use crate::trace::{Note, Outcome, Trace, TraceBuilder};
-
-/// Which certificate authorities to trust.
-#[derive(Debug, Clone)]
-pub enum Roots {
-    /// Mozilla's roots (webpki-roots), plus any extra.
-    Web(Vec<CertificateDer<'static>>),
-    /// Only these (the sandbox CA, or --cacert alone).
-    Only(Vec<CertificateDer<'static>>),
-}
+use crate::trace::{Failure, FailureKind, Note, Outcome, Phase, Trace, TraceBuilder};
 
 /// One traced connection.
 #[derive(Debug, Clone)]
@@ -38,7 +30,6 @@ pub struct TlsOptions {
     pub address: SocketAddr,
     pub sni: Option<String>,
     pub alpn: Vec<String>,
-    pub roots: Roots,
     pub timeout: Duration,
     pub show_secrets: bool,
     /// Write an NSS key log here (0600), for Wireshark.
@@ -56,7 +47,7 @@ pub struct TlsOptions {
     /// Let a failed certificate check go on (recorded and shown loudly) instead of stopping.
     pub insecure: bool,
     /// The client's own certificate and key, sent when the server asks (mutual TLS).
-    pub client_identity: Option<crate::sandbox::pki::ClientIdentity>,
+    pub client_identity: Option<ClientIdentity>,
 }
 
 /// The key-exchange groups the client can offer, by their IANA names.
@@ -158,9 +149,10 @@ fn root_store(roots: &Roots) -> Result<rustls::RootCertStore> {
 /// The client's configuration, and with `--insecure` the verifier that records what it let pass.
 fn client_config(
     opts: &TlsOptions,
+    roots: &Roots,
     keylog: Arc<Collector>,
 ) -> Result<(rustls::ClientConfig, Option<Arc<RecordingVerifier>>)> {
-    let (builder, recorder) = verifying_builder(&opts.roots, Arc::new(provider(opts)?), opts.insecure)?;
+    let (builder, recorder) = verifying_builder(roots, Arc::new(provider(opts)?), opts.insecure)?;
     let mut config = with_client_auth(builder, opts)?;
     config.key_log = keylog;
     config.enable_early_data = opts.early_data;
@@ -217,7 +209,7 @@ fn with_client_auth(
 /// Connects, handshakes (twice with `resume`: the second time with the first connection's
 /// session ticket), and returns the decoded trace.
 pub async fn trace(opts: &TlsOptions, net: &Network) -> Result<Trace> {
-    Tracer::new(opts.clone())?.trace(net).await
+    Tracer::new(opts.clone(), net)?.trace(net).await
 }
 
 /// A client set up once (name, configuration, key-log collector) that can trace connection
@@ -231,7 +223,8 @@ pub struct Tracer {
 }
 
 impl Tracer {
-    pub fn new(opts: TlsOptions) -> Result<Tracer> {
+    /// A client for `opts` that trusts what `net` trusts.
+    pub fn new(opts: TlsOptions, net: &Network) -> Result<Tracer> {
         let sni = opts.sni.clone().unwrap_or_else(|| opts.host.clone());
         let server_name = ServerName::try_from(sni.clone()).map_err(|_| {
             Error::usage(
@@ -241,7 +234,7 @@ impl Tracer {
             )
         })?;
         let collector = Arc::new(Collector::default());
-        let (config, recorder) = client_config(&opts, collector.clone())?;
+        let (config, recorder) = client_config(&opts, net.roots(), collector.clone())?;
         Ok(Tracer {
             opts,
             server_name,
@@ -267,17 +260,30 @@ impl Tracer {
         let route = net.route(opts.address)?;
         let mut trace = TraceBuilder::new("tls", "tls");
         let mut outcome = Outcome::Ok;
+        let mut failed_with = None;
         for connection in 1..=if opts.resume { 2u8 } else { 1 } {
             // Early data is only possible with a ticket, so only on the second connection.
             let connector =
                 tokio_rustls::TlsConnector::from(config.clone()).early_data(opts.early_data && connection > 1);
             let mut summary =
-                one_connection(opts, &connector, server_name, &route, collector, connection, &mut trace).await?;
+                match one_connection(opts, &connector, server_name, &route, collector, connection, &mut trace).await {
+                    Ok((summary, failure)) => {
+                        if let Some(failure) = failure {
+                            failed_with = Some(failure);
+                        }
+                        summary
+                    }
+                    Err(Error::Failed(failure)) => {
+                        outcome = failure.outcome();
+                        break;
+                    }
+                    Err(e) => return Err(e),
+                };
             if let Some(recorder) = &recorder {
                 summary.insecure = true;
                 summary.unverified_because = recorder
                     .take_failure()
-                    .map(|e| refine_error(explain_text(&e), &summary.chain));
+                    .map(|e| refine_error(explain_rustls(&e), &summary.chain));
             }
             if opts.early_data && connection > 1 && summary.early_data.is_none() {
                 summary.early_data = Some(super::events::EarlyData {
@@ -287,7 +293,9 @@ impl Tracer {
                     bytes: 0,
                 });
             }
-            if let Some(e) = &summary.error {
+            if let Some(failure) = failed_with.take() {
+                outcome = Outcome::Failed { failure };
+            } else if let Some(e) = &summary.error {
                 outcome = Outcome::Negative { reason: e.clone() };
             }
             let failed = summary.error.is_some();
@@ -329,24 +337,13 @@ async fn one_connection(
     collector: &Collector,
     connection: u8,
     trace: &mut TraceBuilder,
-) -> Result<super::events::TlsSummary> {
+) -> Result<(super::events::TlsSummary, Option<Failure>)> {
     let started = Instant::now();
-    let tcp = match tokio::time::timeout(opts.timeout, TcpStream::connect(route.via)).await {
+    let target = format!("TCP connect to {}", opts.address);
+    let tcp = match tokio::time::timeout(opts.timeout, crate::net::socket::tcp_connect(route)).await {
         Ok(Ok(s)) => s,
-        Ok(Err(e)) => {
-            return Err(Error::usage(
-                format!("connect {}", opts.address),
-                e.to_string(),
-                "check the host and port",
-            ))
-        }
-        Err(_) => {
-            return Err(Error::usage(
-                format!("connect {}", opts.address),
-                format!("no answer in {} ms", opts.timeout.as_millis()),
-                "check the host and port, or raise --timeout",
-            ))
-        }
+        Ok(Err(e)) => return Err(Error::Failed(Failure::io(Phase::Connect, target, &e))),
+        Err(_) => return Err(Error::Failed(Failure::timeout(Phase::Connect, target, opts.timeout))),
     };
     let connect_us = started.elapsed().as_micros() as u64;
     // Like curl: each flight leaves at once instead of waiting for the peer's delayed ACK of the
@@ -366,7 +363,7 @@ async fn one_connection(
             connection,
             host: opts.host.clone(),
             address: opts.address.to_string(),
-            via: (route.via != route.target).then(|| route.via.to_string()),
+            via: route.shown_via(),
             sni: server_name.to_str().into_owned(),
             connect_us,
         },
@@ -391,18 +388,17 @@ async fn one_connection(
                 .await;
                 let mut body = Vec::new();
                 match sent {
-                    Ok(Err(e)) => Some(explain_error(&e)),
-                    Err(_) => Some(format!(
-                        "the handshake did not finish in {} ms",
-                        opts.timeout.as_millis()
-                    )),
+                    Ok(Err(e)) => Some(handshake_error(&e)),
+                    Err(_) => Some(handshake_timeout(opts.timeout)),
                     Ok(Ok(())) => {
                         let read =
                             tokio::time::timeout(opts.timeout, (&mut tls).take(1 << 16).read_to_end(&mut body)).await;
                         // A TLS 1.3 server judges the client's certificate after the client's
                         // Finished, so a refusal (an alert such as certificate_required) arrives only now.
                         match read {
-                            Ok(Err(e)) if e.to_string().contains("alert") => Some(explain_error(&e)),
+                            Ok(Err(e)) if matches!(rustls_error(&e), Some(rustls::Error::AlertReceived(_))) => {
+                                Some(handshake_error(&e))
+                            }
                             _ => None,
                         }
                     }
@@ -411,11 +407,8 @@ async fn one_connection(
                 None
             }
         }
-        Ok(Err(e)) => Some(explain_error(&e)),
-        Err(_) => Some(format!(
-            "the handshake did not finish in {} ms",
-            opts.timeout.as_millis()
-        )),
+        Ok(Err(e)) => Some(handshake_error(&e)),
+        Err(_) => Some(handshake_timeout(opts.timeout)),
     };
     let chunks = recording.chunks();
     let random = client_random(&chunks);
@@ -430,47 +423,92 @@ async fn one_connection(
         let notes = notes_for(&e);
         trace.push(e, notes);
     }
-    summary.error = error.map(|e| refine_error(e, &summary.chain));
+    let failure = error.as_ref().and_then(|(_, kind)| *kind).map(|kind| {
+        let detail = error.as_ref().map(|(text, _)| text.clone()).unwrap_or_default();
+        Failure::new(Phase::Tls, kind, format!("TLS handshake with {}", opts.address), detail)
+    });
+    summary.error = error.map(|(text, _)| refine_error(text, &summary.chain));
     if summary.version.as_deref() == Some("TLS 1.2") {
         summary.error.get_or_insert_with(|| {
             "this server chose TLS 1.2: it does not speak TLS 1.3 (only the plaintext messages can be shown)"
                 .to_string()
         });
     }
-    Ok(summary)
+    Ok((summary, failure))
 }
 
-/// rustls's error, said plainly, naming the failed check.
+/// A failed handshake: what to say, and the failure it is, if it is one (a certificate that
+/// fails its check, or a server refusing the client's, is a verdict: `None`).
+type HandshakeError = (String, Option<FailureKind>);
+
+fn handshake_timeout(limit: Duration) -> HandshakeError {
+    (
+        format!("the handshake did not finish in {} ms", limit.as_millis()),
+        Some(FailureKind::Timeout),
+    )
+}
+
+fn handshake_error(e: &std::io::Error) -> HandshakeError {
+    let kind = Some(failure_kind(e)).filter(|k| *k != FailureKind::Certificate);
+    (explain_error(e), kind)
+}
+
+/// What kind of failure an I/O error of a TLS connection is, by rustls's error variant: a
+/// failed certificate check (the server's, or the server refusing the client's), an alert,
+/// a message that does not parse, or the transport's own error.
+pub fn failure_kind(e: &std::io::Error) -> FailureKind {
+    use rustls::{AlertDescription as Alert, Error as E};
+    match rustls_error(e) {
+        Some(E::InvalidCertificate(_))
+        | Some(E::AlertReceived(Alert::CertificateRequired | Alert::UnknownCA | Alert::BadCertificate)) => {
+            FailureKind::Certificate
+        }
+        Some(E::AlertReceived(_)) => FailureKind::Alert,
+        Some(_) => FailureKind::Malformed,
+        None => FailureKind::of_io(e),
+    }
+}
+
+/// The rustls error inside an I/O error from tokio-rustls, if that is what it is.
+fn rustls_error(e: &std::io::Error) -> Option<&rustls::Error> {
+    e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>())
+}
+
+/// An I/O error of the handshake, said plainly: rustls's own error when it is one.
 fn explain_error(e: &std::io::Error) -> String {
-    explain_text(&e.to_string())
+    match rustls_error(e) {
+        Some(r) => explain_rustls(r),
+        None => format!("the handshake failed: {e}"),
+    }
 }
 
-/// A rustls error message said plainly.
-fn explain_text(text: &str) -> String {
-    // Match rustls's wording both as Display ("not valid for name") and as Debug (NotValidForName).
-    let squashed: String = text.to_lowercase().chars().filter(|c| c.is_alphanumeric()).collect();
-    // The server's verdict on the client's certificate (mutual TLS), said as it is.
-    if squashed.contains("certificaterequired") {
-        return format!("the server requires a client certificate (it sent CertificateRequest; mutual TLS): give --client-cert and --client-key (on the sandbox: --client-cert sandbox) ({text})");
-    }
-    if squashed.contains("unknownca") || squashed.contains("badcertificate") {
-        return format!(
-            "the server refused the client certificate: it does not trust its issuer or cannot use it ({text})"
-        );
-    }
-    // The client's own check of the server's certificate.
-    let why = if squashed.contains("unknownissuer") {
-        "the certificate is signed by an authority this client does not trust (unknown issuer; give --cacert for a private CA)"
-    } else if squashed.contains("notvalidforname") {
-        "the certificate does not cover this name (name mismatch; check --sni)"
-    } else if squashed.contains("expired") {
-        "the certificate has expired"
-    } else if squashed.contains("notvalidyet") {
-        "the certificate is not valid yet"
-    } else if squashed.contains("badsignature") {
-        "a signature in the certificate chain does not verify"
-    } else {
-        return format!("the handshake failed: {text}");
+/// A rustls error said plainly, naming the failed check (classified by its variant).
+fn explain_rustls(e: &rustls::Error) -> String {
+    use rustls::{AlertDescription as Alert, CertificateError as Cert, Error as E};
+    let text = e.to_string();
+    let why = match e {
+        // The server's verdict on the client's certificate (mutual TLS), said as it is.
+        E::AlertReceived(Alert::CertificateRequired) => {
+            return format!("the server requires a client certificate (it sent CertificateRequest; mutual TLS): give --client-cert and --client-key (on the sandbox: --client-cert sandbox) ({text})");
+        }
+        E::AlertReceived(Alert::UnknownCA | Alert::BadCertificate) => {
+            return format!(
+                "the server refused the client certificate: it does not trust its issuer or cannot use it ({text})"
+            );
+        }
+        // The client's own check of the server's certificate.
+        E::InvalidCertificate(Cert::UnknownIssuer) => {
+            "the certificate is signed by an authority this client does not trust (unknown issuer; give --cacert for a private CA)"
+        }
+        E::InvalidCertificate(Cert::NotValidForName | Cert::NotValidForNameContext { .. }) => {
+            "the certificate does not cover this name (name mismatch; check --sni)"
+        }
+        E::InvalidCertificate(Cert::Expired | Cert::ExpiredContext { .. }) => "the certificate has expired",
+        E::InvalidCertificate(Cert::NotValidYet | Cert::NotValidYetContext { .. }) => {
+            "the certificate is not valid yet"
+        }
+        E::InvalidCertificate(Cert::BadSignature) => "a signature in the certificate chain does not verify",
+        _ => return format!("the handshake failed: {text}"),
     };
     format!("certificate check failed: {why} ({text})")
 }

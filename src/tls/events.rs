@@ -42,12 +42,6 @@ pub enum TlsEvent {
     Summary(TlsSummary),
 }
 
-impl From<TlsEvent> for crate::trace::EventKind {
-    fn from(e: TlsEvent) -> Self {
-        crate::trace::EventKind::Tls(e)
-    }
-}
-
 /// A record: direction, time, header fields, and for encrypted records what was inside.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordSeen {

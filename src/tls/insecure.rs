@@ -14,7 +14,7 @@ use rustls::{DigitallySignedStruct, SignatureScheme};
 #[derive(Debug)]
 pub struct RecordingVerifier {
     inner: Arc<WebPkiServerVerifier>,
-    failure: Mutex<Option<String>>,
+    failure: Mutex<Option<rustls::Error>>,
 }
 
 impl RecordingVerifier {
@@ -26,7 +26,7 @@ impl RecordingVerifier {
     }
 
     /// The failure the last certificate check recorded (and forgets it, for the next connection).
-    pub fn take_failure(&self) -> Option<String> {
+    pub fn take_failure(&self) -> Option<rustls::Error> {
         self.failure.lock().ok().and_then(|mut f| f.take())
     }
 }
@@ -45,7 +45,7 @@ impl ServerCertVerifier for RecordingVerifier {
             .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
         {
             if let Ok(mut f) = self.failure.lock() {
-                *f = Some(e.to_string());
+                *f = Some(e);
             }
         }
         Ok(ServerCertVerified::assertion())

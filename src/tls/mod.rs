@@ -9,6 +9,7 @@ pub mod decode;
 pub mod events;
 pub mod fingerprint;
 pub mod handshake;
+pub mod identity;
 pub mod insecure;
 pub mod keys;
 pub mod record;

@@ -15,6 +15,9 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+mod failure;
+pub use failure::{Failure, FailureKind, Phase};
+
 use crate::cidr::events::CidrEvent;
 use crate::dns::events::DnsEvent;
 use crate::http::events::HttpEvent;
@@ -58,6 +61,26 @@ pub enum EventKind {
     Packet(PacketEvent),
 }
 
+/// Each domain's events become an [`EventKind`] (here, beside the type, so the domains need
+/// not know the trace).
+macro_rules! event_kind_from {
+    ($($variant:ident($event:ty)),* $(,)?) => {$(
+        impl From<$event> for EventKind {
+            fn from(e: $event) -> Self {
+                EventKind::$variant(e)
+            }
+        }
+    )*};
+}
+
+event_kind_from!(
+    Cidr(CidrEvent),
+    Dns(DnsEvent),
+    Tls(TlsEvent),
+    Http(HttpEvent),
+    Packet(PacketEvent),
+);
+
 /// A short explanation of what an event means, with the RFC that says so.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Note {
@@ -88,14 +111,17 @@ pub enum Outcome {
     Ok,
     /// The command ran, and the answer is "no": an address outside, nothing matched.
     Negative { reason: String },
+    /// The network or a peer failed part-way; the events before it are what happened.
+    Failed { failure: Failure },
 }
 
 impl Outcome {
-    /// The process exit code for this outcome (0, or 1 for a negative answer).
+    /// The process exit code for this outcome (0, 1 for a negative answer, 4 for a failure).
     pub fn exit_code(&self) -> i32 {
         match self {
             Outcome::Ok => 0,
             Outcome::Negative { .. } => crate::error::EXIT_NEGATIVE,
+            Outcome::Failed { .. } => crate::error::EXIT_FAILED,
         }
     }
 }

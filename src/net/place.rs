@@ -1,0 +1,36 @@
+//! Where a command runs, as the global options and the environment say, read once.
+
+/// The facts `--sandbox`, `--offline` and `NETLAB_OFFLINE` give, decided in one place
+/// (`app::dispatch`) before any engine runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Place {
+    /// Run against the sandbox (`--sandbox`).
+    pub sandbox: bool,
+    /// Refuse every destination that is not loopback (`--offline`, `NETLAB_OFFLINE=1`).
+    pub offline: bool,
+}
+
+impl Place {
+    /// From the flags and the value of `NETLAB_OFFLINE` (any value but empty or `0` turns the
+    /// guard on).
+    pub fn new(sandbox: bool, offline_flag: bool, offline_env: Option<&str>) -> Place {
+        Place {
+            sandbox,
+            offline: offline_flag || offline_env.is_some_and(|v| !v.is_empty() && v != "0"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_values() {
+        assert!(Place::new(false, false, Some("1")).offline);
+        assert!(!Place::new(false, false, Some("0")).offline);
+        assert!(!Place::new(false, false, Some("")).offline);
+        assert!(Place::new(false, true, None).offline);
+        assert!(Place::new(true, false, None).sandbox);
+    }
+}

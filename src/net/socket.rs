@@ -1,0 +1,69 @@
+//! Every socket netlab opens is made here. Outgoing sockets take a [`Route`], which only
+//! [`super::Network::route`] can make, so none can reach an address the guard refused;
+//! listening sockets are for loopback only (the sandbox's servers, `tls serve`).
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
+
+use super::{is_loopback, Route};
+
+/// The unspecified address of the route's family, any port: the OS picks a random source port
+/// (RFC 5452 §9.2 wants that for DNS).
+fn any_local(route: &Route) -> SocketAddr {
+    match route.via().ip() {
+        IpAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
+        IpAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
+    }
+}
+
+/// A TCP connection along `route` (the caller bounds the wait).
+pub async fn tcp_connect(route: &Route) -> io::Result<tokio::net::TcpStream> {
+    tokio::net::TcpStream::connect(route.via()).await
+}
+
+/// A blocking TCP connection along `route`, for engines that drive a plain socket (`netlab tcp`
+/// reads TCP_INFO between writes).
+pub fn tcp_connect_blocking(route: &Route, timeout: Duration) -> io::Result<std::net::TcpStream> {
+    std::net::TcpStream::connect_timeout(&route.via(), timeout)
+}
+
+/// A UDP socket for datagrams along `route`.
+pub async fn udp_for(route: &Route) -> io::Result<tokio::net::UdpSocket> {
+    tokio::net::UdpSocket::bind(any_local(route)).await
+}
+
+/// A QUIC client endpoint (one UDP socket) for connections along `route`.
+pub fn quic_client_for(route: &Route) -> io::Result<quinn::Endpoint> {
+    quinn::Endpoint::client(any_local(route))
+}
+
+/// Refuses to listen anywhere but on loopback: netlab's servers are for this machine only.
+fn loopback_only(addr: SocketAddr) -> io::Result<()> {
+    if is_loopback(addr.ip()) {
+        Ok(())
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!("{addr} is not loopback: netlab serves on loopback only"),
+        ))
+    }
+}
+
+/// A TCP listener on a loopback address.
+pub async fn tcp_listener(addr: SocketAddr) -> io::Result<tokio::net::TcpListener> {
+    loopback_only(addr)?;
+    tokio::net::TcpListener::bind(addr).await
+}
+
+/// A UDP socket serving on a loopback address.
+pub async fn udp_server(addr: SocketAddr) -> io::Result<tokio::net::UdpSocket> {
+    loopback_only(addr)?;
+    tokio::net::UdpSocket::bind(addr).await
+}
+
+/// A QUIC server endpoint on a loopback address.
+pub fn quic_server(config: quinn::ServerConfig, addr: SocketAddr) -> io::Result<quinn::Endpoint> {
+    loopback_only(addr)?;
+    quinn::Endpoint::server(config, addr)
+}

@@ -1,0 +1,169 @@
+//! The TCP experiment behind `netlab tcp HOST:PORT`: connects while capturing on loopback (as
+//! root), sends a stream while reading TCP_INFO, closes first, and looks for the socket in
+//! TIME_WAIT. A plain blocking socket, so TCP_INFO can be read between writes.
+
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use super::events::{FrameSeen, PacketEvent, TcpClosed, TcpConnect};
+use super::layers::{self, Link};
+use super::live::Live;
+use super::streams::Tracker;
+use super::tcpinfo;
+use crate::error::{Error, Result};
+use crate::net::Network;
+use crate::trace::{Failure, Note, Phase, Trace, TraceBuilder};
+
+/// Write size, and how often TCP_INFO is read.
+const CHUNK: usize = 64 * 1024;
+/// Most frames a capture keeps.
+const MAX_FRAMES: usize = 20_000;
+
+/// One experiment: where to connect, how much to send, how long to wait at most.
+#[derive(Debug, Clone)]
+pub struct TcpOptions {
+    pub address: SocketAddr,
+    /// Bytes to send before closing.
+    pub send: u64,
+    pub timeout: Duration,
+}
+
+/// Connects, transfers, closes; the trace of it.
+pub fn run(o: &TcpOptions, net: &Network) -> Result<Trace> {
+    let (target, send, timeout) = (o.address, o.send, o.timeout);
+    let route = net.route(target)?;
+
+    let capture = start_capture(route.via());
+    let started = Instant::now();
+    let mut trace = TraceBuilder::new("packet", "tcp");
+    let mut stream = match crate::net::socket::tcp_connect_blocking(&route, timeout) {
+        Ok(stream) => stream,
+        Err(e) => {
+            let failure = Failure::io(Phase::Connect, format!("TCP connect to {target}"), &e);
+            return Ok(trace.finish(failure.outcome()));
+        }
+    };
+    let connect_us = started.elapsed().as_micros() as u64;
+    let local = stream.local_addr().map_err(|e| Error::io("socket", e))?;
+    trace.push(
+        PacketEvent::Connect(TcpConnect {
+            local: local.to_string(),
+            remote: target.to_string(),
+            via: (route.via() != target).then(|| route.via().to_string()),
+            connect_us,
+            capture: capture.as_ref().err().cloned(),
+        }),
+        vec![Note::new("tcp.handshake", "connect() returns when the SYN-ACK arrives: the three-way handshake costs the client one round trip before it may send.", Some("RFC 9293 §3.5"))],
+    );
+    let fd = stream.as_raw_fd();
+    let sample = |sent: u64| tcpinfo::sample(fd, sent, started.elapsed().as_micros() as u64);
+    let mut last_cwnd = None;
+    if let Ok(s) = sample(0) {
+        last_cwnd = Some(s.cwnd);
+        trace.push(PacketEvent::TcpInfo(s), vec![Note::new("tcp.slow_start", "A new connection starts with a small congestion window (10 segments, RFC 6928) and doubles it every round trip while ACKs come back: slow start, until loss or ssthresh.", Some("RFC 5681 §3.1"))]);
+    }
+    let _ = stream.set_write_timeout(Some(timeout));
+    let chunk = vec![0x6e_u8; CHUNK];
+    let mut sent = 0u64;
+    while sent < send {
+        let n = (send - sent).min(CHUNK as u64) as usize;
+        if let Err(e) = stream.write_all(&chunk[..n]) {
+            let failure = Failure::io(Phase::Request, format!("sending to {target}"), &e);
+            return Ok(trace.finish(failure.outcome()));
+        }
+        sent += n as u64;
+        // Loopback is faster than a capture socket drains: pace the writes so no frame is lost.
+        if capture.is_ok() {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // Shown when the window changes, and at the end.
+        if let Ok(s) = sample(sent) {
+            if Some(s.cwnd) != last_cwnd || sent >= send {
+                last_cwnd = Some(s.cwnd);
+                trace.push(PacketEvent::TcpInfo(s), Vec::new());
+            }
+        }
+    }
+    // Close first: our FIN, then wait for the peer's (read returns 0), so this side ends in TIME_WAIT.
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    let _ = stream.set_read_timeout(Some(timeout));
+    let mut sink = [0u8; 4096];
+    while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
+    drop(stream);
+    std::thread::sleep(Duration::from_millis(50));
+    if let Ok(capture) = capture {
+        let frames = capture.stop();
+        let mut tracker = Tracker::default();
+        let t0 = frames.first().map(|(t, _)| *t).unwrap_or_default();
+        for (i, (ts, data)) in frames.iter().enumerate() {
+            let decoded = layers::decode(Link::Ethernet, data);
+            let ports = [decoded.sport, decoded.dport];
+            if !ports.contains(&Some(local.port())) || decoded.tcp.is_none() {
+                continue;
+            }
+            let at = ts.saturating_sub(t0);
+            let relative = tracker.see(i as u64 + 1, at.as_micros() as u64, &decoded);
+            trace.push(
+                PacketEvent::Frame(Box::new(FrameSeen {
+                    number: i as u64 + 1,
+                    time: at.as_secs_f64(),
+                    length: data.len() as u32,
+                    captured: data.len(),
+                    decoded,
+                    relative,
+                })),
+                Vec::new(),
+            );
+        }
+        for s in tracker.finish() {
+            trace.push(PacketEvent::Stream(Box::new(s)), Vec::new());
+        }
+    }
+    // Last, so labs find it at /events/-1 with or without a capture.
+    trace.push(
+        PacketEvent::Closed(TcpClosed {
+            sent_bytes: sent,
+            state_after_close: tcpinfo::socket_state(local, route.via()),
+        }),
+        vec![Note::new("tcp.time_wait", "The side that closes first waits in TIME_WAIT for 2*MSL (60 s on Linux) so late segments of this connection cannot be taken for a new one's; a server that closes first keeps thousands of these.", Some("RFC 9293 §3.6.1"))],
+    );
+    Ok(trace.finish(crate::trace::Outcome::Ok))
+}
+
+/// A loopback capture running in a thread until stopped.
+struct Capture {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<Vec<(Duration, Vec<u8>)>>,
+}
+
+impl Capture {
+    fn stop(self) -> Vec<(Duration, Vec<u8>)> {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.join().unwrap_or_default()
+    }
+}
+
+/// Starts capturing on `lo` when the connection goes over loopback and we may; otherwise why not.
+fn start_capture(via: SocketAddr) -> std::result::Result<Capture, String> {
+    if !via.ip().is_loopback() {
+        return Err("netlab captures on loopback only; use tcpdump or netlab capture for other interfaces".into());
+    }
+    let mut live = Live::open(None, Duration::from_millis(20)).map_err(|e| e.to_string())?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let thread = std::thread::spawn(move || {
+        let mut frames: Vec<(Duration, Vec<u8>)> = Vec::new();
+        while !flag.load(Ordering::Relaxed) && frames.len() < MAX_FRAMES {
+            if let Ok(Some(data)) = live.next_frame() {
+                let ts = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+                frames.push((ts, data));
+            }
+        }
+        frames
+    });
+    Ok(Capture { stop, thread })
+}
