@@ -15,8 +15,10 @@ Examples:
   netlab cidr match -f ranges.txt access.log    grep a log for addresses in ranges
   netlab --json cidr info 2001:db8::/48         the same facts as JSON (schema netlab.cidr/1)
 
-Exit status: 0 yes/ok, 1 a negative answer (address outside, no line matched), 2 bad usage or
-input, 3 a file that cannot be read or written.";
+Exit status: 0 yes/ok, 1 a negative answer (address outside, no line matched, a certificate
+that fails its check), 2 bad usage or input, 3 a file that cannot be read or written, 4 a
+network or protocol failure (refused, timed out, reset, a malformed reply, an alert), recorded
+with its phase in the trace.";
 
 /// netlab: networking fundamentals, hands on.
 #[derive(Debug, Parser)]
@@ -164,7 +166,9 @@ Examples:
 
 netlab records the bytes on the wire, takes the traffic secrets from rustls's key log, decrypts
 every record itself, and recomputes the server's Finished to prove the transcript is intact.
-Certificate checks are never skipped. Exit status: 0 on a completed handshake, 1 if it failed.";
+Certificate checks are never skipped. Exit status: 0 on a completed handshake, 1 if a
+certificate check failed or the server chose TLS 1.2, 4 if the connection or the handshake failed
+(refused, timed out, reset, malformed, an alert: the trace's outcome names the phase).";
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -229,7 +233,8 @@ Examples:
 
 The sandbox serves /, /bytes/N, /delay/MS, /headers and /objects/K on every TLS host, over
 HTTP/1.1 and HTTP/2 (TCP 443) and HTTP/3 (UDP 443), with an Alt-Svc header. Certificate checks
-are never skipped. Exit status: 0 when every response arrived, 1 if a fetch failed.";
+are never skipped. Exit status: 0 when every response arrived, 1 if a certificate check failed,
+4 if a fetch failed (refused, timed out, reset, malformed: the trace's outcome names the phase).";
 
 #[derive(Debug, Args)]
 pub struct HttpArgs {
