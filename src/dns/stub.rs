@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use hickory_proto::rr::RecordType;
 use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts};
-use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::Resolver;
 
@@ -139,7 +138,7 @@ pub async fn stub(opts: &StubOptions, net: &Network) -> Result<Trace, Error> {
     options.ndots = 0;
     let mut builder = Resolver::builder_with_config(
         ResolverConfig::from_parts(None, vec![], name_servers),
-        TokioRuntimeProvider::default(),
+        crate::net::hickory::GuardedRuntime::new(net),
     )
     .with_options(options);
     // On the sandbox only its own CA is trusted; on the internet hickory's webpki roots.

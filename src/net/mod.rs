@@ -13,6 +13,7 @@
 //! - Host resolution ([`Network::resolve_host`]): the sandbox's DNS, or the system's resolver.
 
 mod book;
+pub mod hickory;
 pub mod lookup;
 mod place;
 pub mod socket;
