@@ -2,7 +2,6 @@
 //! with its two-octet length prefix (RFC 1035 §4.2.2, RFC 7766). Every wait has a deadline and
 //! every loop a bound; packets that do not match are recorded and ignored, never believed.
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use hickory_proto::op::Message;
@@ -40,12 +39,7 @@ pub struct UdpQuery {
 
 impl UdpQuery {
     pub async fn open(route: &Route) -> std::io::Result<UdpQuery> {
-        let local: SocketAddr = if route.via().is_ipv4() {
-            ([0, 0, 0, 0], 0).into()
-        } else {
-            ([0u16; 8], 0).into()
-        };
-        let socket = UdpSocket::bind(local).await?;
+        let socket = crate::net::socket::udp_for(route).await?;
         let source_port = socket.local_addr()?.port();
         Ok(UdpQuery { socket, source_port })
     }
@@ -110,7 +104,7 @@ pub struct TcpQuery {
 
 impl TcpQuery {
     pub async fn connect(route: &Route, timeout: Duration) -> std::io::Result<TcpQuery> {
-        let stream = tokio::time::timeout(timeout, TcpStream::connect(route.via()))
+        let stream = tokio::time::timeout(timeout, crate::net::socket::tcp_connect(route))
             .await
             .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "connect timed out"))??;
         let source_port = stream.local_addr()?.port();
