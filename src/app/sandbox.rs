@@ -8,7 +8,12 @@ use crate::error::{Error, Result};
 pub(super) fn run_sandbox_up(a: &crate::cli::SandboxUpArgs, io: &mut Io) -> Result<i32> {
     let runtime = super::runtime()?;
     runtime.block_on(async {
-        let sandbox = crate::sandbox::Sandbox::start_with(a.bind_127).await?;
+        let sandbox = crate::sandbox::Sandbox::start_with(if a.bind_127 {
+            crate::sandbox::Addressing::Bind127
+        } else {
+            crate::sandbox::Addressing::Loopback
+        })
+        .await?;
         let mut text = String::from("netlab sandbox: name servers (virtual address -> the socket that serves it)\n");
         for s in &sandbox.servers {
             text.push_str(&format!("  {:<24} {:<15} -> {}\n", s.spec.name, s.spec.address, s.local));

@@ -32,22 +32,36 @@ pub struct Sandbox {
     pub ca_cert: rustls::pki_types::CertificateDer<'static>,
     /// The root zone's DNSKEY: the sandbox's DNSSEC trust anchor.
     pub trust_anchor: hickory_proto::dnssec::rdata::DNSKEY,
-    /// The discard service (RFC 863) on www.example.com port 9, for `netlab tcp`.
-    pub discard: discard::RunningDiscard,
+    /// The discard service (RFC 863) on www.example.com port 9, for `netlab tcp` (one socket
+    /// per address with [`Addressing::Own`]).
+    pub discard: Vec<discard::RunningDiscard>,
     /// A client certificate from the sandbox CA, which mtls.example.com accepts.
     pub client_identity: crate::tls::identity::ClientIdentity,
+}
+
+/// Where the sandbox's servers listen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Addressing {
+    /// Each on an ephemeral loopback port; the address book maps the virtual addresses to them.
+    Loopback,
+    /// Each name server on its own 127.0.53.x, port 53 (and the zones rewritten to match), so
+    /// dig +trace and real resolvers can walk it (`sandbox up --bind-127`).
+    Bind127,
+    /// Each on its own virtual address (192.0.2.80:443 really is 192.0.2.80:443): inside the
+    /// servers' network namespace of an emulated link, where those addresses are local.
+    Own,
 }
 
 impl Sandbox {
     /// Starts every server on ephemeral loopback ports.
     pub async fn start() -> Result<Sandbox> {
-        Self::start_with(false).await
+        Self::start_with(Addressing::Loopback).await
     }
 
-    /// Starts every server; with `bind_127`, each on its own 127.0.53.x address, port 53, with
-    /// the zones' server addresses rewritten to match, so dig +trace and real resolvers can walk
-    /// it unmodified.
-    pub async fn start_with(bind_127: bool) -> Result<Sandbox> {
+    /// Starts every server, listening as `addressing` says.
+    pub async fn start_with(addressing: Addressing) -> Result<Sandbox> {
+        let bind_127 = addressing == Addressing::Bind127;
+        let own = addressing == Addressing::Own;
         let mut servers = Vec::new();
         let mut book = AddressBook::default();
         let rewrite: dns::Rewrite = if bind_127 {
@@ -61,18 +75,23 @@ impl Sandbox {
         };
         let keys = dnssec::Keys::generate()?;
         for (i, spec) in world::SERVERS.iter().enumerate() {
-            let bind = bind_127.then(|| SocketAddr::new(IpAddr::V4(loopback_for(i)), 53));
-            let running = dns::start(*spec, bind, &rewrite, &keys).await?;
             let ip: IpAddr = spec.address.parse().expect("world addresses are valid");
+            let bind = match addressing {
+                Addressing::Loopback => None,
+                Addressing::Bind127 => Some(SocketAddr::new(IpAddr::V4(loopback_for(i)), 53)),
+                Addressing::Own => Some(SocketAddr::new(ip, 53)),
+            };
+            let running = dns::start(*spec, bind, &rewrite, &keys).await?;
             book.insert(SocketAddr::new(ip, 53), running.local);
             servers.push(running);
         }
-        let resolver_ip = IpAddr::V4(if bind_127 {
-            loopback_for(world::SERVERS.len())
-        } else {
-            std::net::Ipv4Addr::LOCALHOST
-        });
-        let port = |p: u16| if bind_127 { p } else { 0 };
+        let resolver_ip_virtual: IpAddr = resolver::ADDRESS.parse().expect("valid");
+        let resolver_ip = match addressing {
+            Addressing::Loopback => IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+            Addressing::Bind127 => IpAddr::V4(loopback_for(world::SERVERS.len())),
+            Addressing::Own => resolver_ip_virtual,
+        };
+        let port = |p: u16| if addressing == Addressing::Loopback { 0 } else { p };
         let binds = resolver::Binds {
             dns: SocketAddr::new(resolver_ip, port(53)),
             tls: SocketAddr::new(resolver_ip, port(853)),
@@ -94,7 +113,6 @@ impl Sandbox {
             Network::with_address_book(book.clone())
         };
         let pki = pki::Pki::generate()?;
-        let resolver_ip_virtual: IpAddr = resolver::ADDRESS.parse().expect("valid");
         let cert = pki.issue(
             &[resolver::NAME.trim_end_matches('.')],
             &[resolver_ip_virtual, resolver_ip],
@@ -106,20 +124,39 @@ impl Sandbox {
         book.insert(SocketAddr::new(resolver_ip_virtual, 443), resolver.local_https);
         let mut web = Vec::new();
         for (k, spec) in web::HOSTS.iter().enumerate() {
-            let ip = IpAddr::V4(if bind_127 {
-                loopback_for(world::SERVERS.len() + 1 + k)
-            } else {
-                std::net::Ipv4Addr::LOCALHOST
-            });
-            let host = web::start(*spec, SocketAddr::new(ip, port(443)), &pki).await?;
-            for a in spec.addresses {
-                book.insert(SocketAddr::new(a.parse().expect("valid"), 443), host.local);
+            let addresses: Vec<IpAddr> = spec.addresses.iter().map(|a| a.parse().expect("valid")).collect();
+            // On its own addresses a host listens on each; elsewhere one socket plays them all.
+            let binds = match addressing {
+                Addressing::Loopback => vec![SocketAddr::new(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0)],
+                Addressing::Bind127 => vec![SocketAddr::new(
+                    IpAddr::V4(loopback_for(world::SERVERS.len() + 1 + k)),
+                    443,
+                )],
+                Addressing::Own => addresses.iter().map(|ip| SocketAddr::new(*ip, 443)).collect(),
+            };
+            for bind in binds {
+                let host = web::start(*spec, bind, &pki).await?;
+                for ip in &addresses {
+                    if !own || *ip == bind.ip() {
+                        book.insert(SocketAddr::new(*ip, 443), host.local);
+                    }
+                }
+                web.push(host);
             }
-            web.push(host);
         }
-        let discard = discard::start(SocketAddr::new(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0)).await?;
-        for a in web::HOSTS[0].addresses {
-            book.insert(SocketAddr::new(a.parse().expect("valid"), discard::PORT), discard.local);
+        let www: Vec<IpAddr> = web::HOSTS[0].addresses.iter().map(|a| a.parse().expect("valid")).collect();
+        let discard_binds: Vec<SocketAddr> = if own {
+            www.iter().map(|ip| SocketAddr::new(*ip, discard::PORT)).collect()
+        } else {
+            vec![SocketAddr::new(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0)]
+        };
+        let mut discard = Vec::new();
+        for bind in discard_binds {
+            discard.push(discard::start(bind).await?);
+        }
+        for (i, ip) in www.iter().enumerate() {
+            let serving = if own { &discard[i] } else { &discard[0] };
+            book.insert(SocketAddr::new(*ip, discard::PORT), serving.local);
         }
         Ok(Sandbox {
             discard,
