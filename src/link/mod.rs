@@ -11,8 +11,9 @@ pub mod spec;
 
 use serde::{Deserialize, Serialize};
 
-/// Which way a packet crosses the link.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Which way a packet crosses the link. Ordered `Up` before `Down`, the order `--link` prints
+/// its `drop=` list in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// From the client towards the sandbox's servers.
