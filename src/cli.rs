@@ -48,6 +48,13 @@ pub struct GlobalOpts {
     /// Refuse every destination that is not loopback (also NETLAB_OFFLINE=1)
     #[arg(long, global = true)]
     pub offline: bool,
+    /// Put an emulated link between the client and the sandbox (implies --sandbox; needs root
+    /// or user namespaces): a preset (lan, dsl, cable, 3g, 4g, transatlantic, wifi-lossy,
+    /// satellite), KEY=VALUE,... (rtt=50ms, delay, jitter, loss=1%, burst=N, reorder=1%,
+    /// rate=20mbit, queue=N, mtu=1500, seed=N, drop=down:7; up./down. for one direction), or a
+    /// preset with overrides (4g,loss=5%)
+    #[arg(long, global = true, value_name = "CONDITIONS", value_parser = crate::link::spec::LinkSpec::parse)]
+    pub link: Option<crate::link::spec::LinkSpec>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -44,6 +44,7 @@ impl CommandRunner for InProcess {
         let place = Place {
             sandbox: !self.internet,
             offline: self.offline || cli.global.offline,
+            link: cli.global.link.clone(),
         };
         let trace = match &cli.command {
             Command::Cidr(cmd) => cidr_trace(cmd, &mut input)?,

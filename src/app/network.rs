@@ -4,8 +4,12 @@
 use std::future::Future;
 
 use crate::error::{Error, Result};
+use crate::link::events::LinkEvent;
 use crate::net::{Network, Place};
+use crate::netns::Namespace;
+use crate::sandbox::linked::Linked;
 use crate::sandbox::Sandbox;
+use crate::trace::{EventKind, Trace};
 
 /// The network for `place`: the sandbox (started now, stopped when the network is dropped), or
 /// the internet behind the offline guard.
@@ -17,16 +21,50 @@ pub(super) async fn open(place: &Place) -> Result<Network> {
     }
 }
 
-/// Runs `engine` on the network for `place`, on the async runtime network commands share.
+/// What a command produced on the network, to which the emulated link's log is added.
+pub(super) trait WithLinkLog {
+    fn add_link_log(&mut self, events: Vec<LinkEvent>);
+}
+
+impl WithLinkLog for Trace {
+    fn add_link_log(&mut self, events: Vec<LinkEvent>) {
+        self.append(events.into_iter().map(EventKind::Link));
+    }
+}
+
+impl<B> WithLinkLog for (Trace, B) {
+    fn add_link_log(&mut self, events: Vec<LinkEvent>) {
+        self.0.add_link_log(events);
+    }
+}
+
+/// Runs `engine` on the network for `place`, on the async runtime network commands share;
+/// behind an emulated link, on threads inside the client's namespace, with the link's log
+/// added to what the engine returns.
 pub(super) fn on_network<T, F, Fut>(place: &Place, engine: F) -> Result<T>
 where
+    T: WithLinkLog,
     F: FnOnce(Network) -> Fut,
     Fut: Future<Output = Result<T>>,
 {
-    super::runtime()?.block_on(async {
-        let net = open(place).await?;
-        engine(net).await
-    })
+    let Some(spec) = &place.link else {
+        return super::runtime()?.block_on(async {
+            let net = open(place).await?;
+            engine(net).await
+        });
+    };
+    let (linked, net) = Linked::start(spec)?;
+    let home = Namespace::current()?;
+    linked.client().enter()?;
+    // From here on, this thread and the runtime's (they inherit it) open sockets only in the
+    // client's namespace, whose one way out is the link.
+    let result = super::runtime().and_then(|runtime| {
+        let mut out = runtime.block_on(engine(net))?;
+        out.add_link_log(linked.finish());
+        Ok(out)
+    });
+    home.enter()?;
+    result
 }
 
 /// Commands the sandbox means nothing to refuse `--sandbox` instead of ignoring it.

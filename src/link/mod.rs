@@ -6,7 +6,9 @@
 //! [`spec`] parses `--link` and its presets. The I/O shell that feeds it packets from TUN
 //! devices lives with the namespaces that hold them.
 
+pub mod events;
 pub mod model;
+pub mod render;
 pub mod spec;
 
 use serde::{Deserialize, Serialize};

@@ -1,13 +1,17 @@
 //! Where a command runs, as the global options and the environment say, read once.
 
-/// The facts `--sandbox`, `--offline` and `NETLAB_OFFLINE` give, decided in one place
-/// (`app::dispatch`) before any engine runs.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+use crate::link::spec::LinkSpec;
+
+/// The facts `--sandbox`, `--link`, `--offline` and `NETLAB_OFFLINE` give, decided in one
+/// place (`app::dispatch`) before any engine runs.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Place {
-    /// Run against the sandbox (`--sandbox`).
+    /// Run against the sandbox (`--sandbox`, or `--link`).
     pub sandbox: bool,
     /// Refuse every destination that is not loopback (`--offline`, `NETLAB_OFFLINE=1`).
     pub offline: bool,
+    /// With an emulated link between the client and the sandbox (`--link`).
+    pub link: Option<LinkSpec>,
 }
 
 impl Place {
@@ -17,6 +21,16 @@ impl Place {
         Place {
             sandbox,
             offline: offline_flag || offline_env.is_some_and(|v| !v.is_empty() && v != "0"),
+            link: None,
+        }
+    }
+
+    /// The same place behind an emulated link (which means the sandbox).
+    pub fn with_link(self, link: Option<LinkSpec>) -> Place {
+        Place {
+            sandbox: self.sandbox || link.is_some(),
+            link,
+            ..self
         }
     }
 }

@@ -38,9 +38,22 @@ pub fn quic_client_for(route: &Route) -> io::Result<quinn::Endpoint> {
     quinn::Endpoint::client(any_local(route))
 }
 
-/// Refuses to listen anywhere but on loopback: netlab's servers are for this machine only.
+thread_local! {
+    /// Set on the threads that serve inside netlab's own servers namespace (an emulated link),
+    /// where the sandbox's addresses are local and reachable only through netlab's link.
+    static IN_SERVERS_NAMESPACE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Marks the calling thread as one living in netlab's servers namespace, so it may listen on
+/// the sandbox's own addresses there.
+pub fn serving_in_netlab_namespace() {
+    IN_SERVERS_NAMESPACE.set(true);
+}
+
+/// Refuses to listen anywhere but on loopback (or, inside netlab's servers namespace, on the
+/// addresses that exist only there): netlab's servers are for this machine only.
 fn loopback_only(addr: SocketAddr) -> io::Result<()> {
-    if is_loopback(addr.ip()) {
+    if is_loopback(addr.ip()) || IN_SERVERS_NAMESPACE.get() {
         Ok(())
     } else {
         Err(io::Error::new(

@@ -49,6 +49,24 @@ impl Namespace {
         Ok(Namespace { fd: Arc::new(fd) })
     }
 
+    /// The namespace the calling thread is in now, to come back to after [`Namespace::enter`].
+    pub fn current() -> Result<Namespace, Error> {
+        let ns = File::open("/proc/thread-self/ns/net").map_err(|e| sys_error("open(/proc/thread-self/ns/net)", e))?;
+        Ok(Namespace {
+            fd: Arc::new(OwnedFd::from(ns)),
+        })
+    }
+
+    /// Moves the calling thread into the namespace: the sockets it creates from now on belong
+    /// here, and so do the threads it spawns (a runtime's workers, for instance).
+    pub fn enter(&self) -> Result<(), Error> {
+        // SAFETY: the descriptor is a namespace kept open by `self`; setns only changes this thread.
+        if unsafe { libc::setns(self.fd.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
+            return Err(last_sys_error("setns(CLONE_NEWNET)"));
+        }
+        Ok(())
+    }
+
     /// Runs `f` on a thread inside the namespace and returns its result. Sockets, TUN devices
     /// and `/proc/sys/net` files opened by `f` belong to this namespace. A panic in `f` is
     /// resumed in the caller.

@@ -9,6 +9,7 @@ pub mod glue;
 pub mod http;
 pub mod http_quic;
 pub mod http_tcp;
+pub mod linked;
 pub mod pki;
 pub mod resolver;
 pub mod web;
@@ -177,6 +178,12 @@ impl Sandbox {
 
     /// The network a command uses against this sandbox; it keeps the servers running.
     pub fn into_network(self) -> Network {
+        let sandbox = std::sync::Arc::new(self);
+        sandbox.network_facts(sandbox.clone())
+    }
+
+    /// The network a command uses against this sandbox, kept alive by `servers`.
+    pub fn network_facts(&self, servers: std::sync::Arc<dyn std::any::Any + Send + Sync>) -> Network {
         Network::sandbox(SandboxFacts {
             book: self.book.clone(),
             ca: self.ca_cert.clone(),
@@ -188,7 +195,7 @@ impl Sandbox {
                 name: resolver::NAME.trim_end_matches('.').to_string(),
             },
             lookup: std::sync::Arc::new(crate::dns::lookup::WalkLookup),
-            servers: std::sync::Arc::new(self),
+            servers,
         })
     }
 

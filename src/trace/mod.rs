@@ -21,6 +21,7 @@ pub use failure::{Failure, FailureKind, Phase};
 use crate::cidr::events::CidrEvent;
 use crate::dns::events::DnsEvent;
 use crate::http::events::HttpEvent;
+use crate::link::events::LinkEvent;
 use crate::packet::events::PacketEvent;
 use crate::tls::events::TlsEvent;
 
@@ -59,6 +60,7 @@ pub enum EventKind {
     Tls(TlsEvent),
     Http(HttpEvent),
     Packet(PacketEvent),
+    Link(LinkEvent),
 }
 
 /// Each domain's events become an [`EventKind`] (here, beside the type, so the domains need
@@ -79,6 +81,7 @@ event_kind_from!(
     Tls(TlsEvent),
     Http(HttpEvent),
     Packet(PacketEvent),
+    Link(LinkEvent),
 );
 
 /// A short explanation of what an event means, with the RFC that says so.
@@ -123,6 +126,19 @@ impl Outcome {
             Outcome::Negative { .. } => crate::error::EXIT_NEGATIVE,
             Outcome::Failed { .. } => crate::error::EXIT_FAILED,
         }
+    }
+}
+
+impl Trace {
+    /// Appends events that were recorded beside the command (the emulated link's log), stamped
+    /// with the time of the trace's last event.
+    pub fn append(&mut self, kinds: impl IntoIterator<Item = EventKind>) {
+        let at_us = self.events.last().map_or(0, |e| e.at_us);
+        self.events.extend(kinds.into_iter().map(|kind| Event {
+            at_us,
+            kind,
+            notes: Vec::new(),
+        }));
     }
 }
 

@@ -1,0 +1,185 @@
+//! The sandbox behind an emulated link: its servers in one network namespace on their own
+//! addresses, the command's client in another, and netlab's link model between the two TUN
+//! devices (DESIGN.md §3b). Each side runs on threads that live in its namespace: the servers on
+//! a runtime of their own, the client on the command's runtime and the calling thread, so every
+//! socket either side opens is made where it belongs, and the client's can reach nothing but
+//! the link.
+
+use std::sync::{Arc, Mutex};
+
+use super::{Addressing, Sandbox};
+use crate::error::{Error, Result};
+use crate::link::events::{DirectionCounts, LinkEvent, LinkPacket, LinkSummary, PacketFate};
+use crate::link::model::Link;
+use crate::link::spec::LinkSpec;
+use crate::link::{Direction, Offer, Verdict};
+use crate::net::Network;
+use crate::netns::record::{DirectionStats, ForwardLog, RecordVerdict};
+use crate::netns::{Forwarder, Namespace, Shaper, Topology};
+use crate::packet::layers::{self, Link as LinkType};
+
+/// Most packets the link logs one by one (the rest are counted).
+const LOG_LIMIT: usize = 50_000;
+
+impl Shaper for Link {
+    fn offer(&mut self, dir: Direction, now: std::time::Duration, offer: Offer) -> Verdict {
+        Link::offer(self, dir, now, offer)
+    }
+}
+
+/// What keeps the emulated network alive: the servers' runtime and sandbox, the link, and the
+/// namespaces. Dropping it stops the link and the servers; the namespaces go with it.
+pub struct Linked {
+    spec: LinkSpec,
+    forwarder: Mutex<Option<Forwarder>>,
+    sandbox: Mutex<Option<Sandbox>>,
+    runtime: Mutex<Option<tokio::runtime::Runtime>>,
+    client: Namespace,
+    _servers: Arc<Namespace>,
+}
+
+impl Linked {
+    /// Creates the namespaces and the link, starts the sandbox's servers on their own
+    /// addresses, and returns the network the client uses and the handle that stops it all.
+    pub fn start(spec: &LinkSpec) -> Result<(Arc<Linked>, Network)> {
+        crate::netns::require_privileges()?;
+        let mtu = u32::try_from(spec.mtu).unwrap_or(u32::MAX);
+        let Topology {
+            client,
+            servers,
+            client_tun,
+            server_tun,
+            ..
+        } = Topology::create(Some(mtu))?;
+        let server_ns = Arc::new(servers);
+        let on_start = {
+            let ns = Arc::clone(&server_ns);
+            move || {
+                // A thread of the servers' runtime: everything it opens lives in their namespace.
+                if ns.enter().is_ok() {
+                    crate::net::socket::serving_in_netlab_namespace();
+                }
+            }
+        };
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .thread_name("nl-sandbox")
+            .on_thread_start(on_start)
+            .build()
+            .map_err(|e| Error::io("tokio runtime (sandbox)", e))?;
+        let handle = runtime.handle().clone();
+        let sandbox = server_ns.run(move || {
+            crate::net::socket::serving_in_netlab_namespace();
+            handle.block_on(Sandbox::start_with(Addressing::Own))
+        })??;
+        let forwarder = Forwarder::start(client_tun, server_tun, Link::new(spec), LOG_LIMIT)?;
+        let linked = Arc::new(Linked {
+            spec: spec.clone(),
+            forwarder: Mutex::new(Some(forwarder)),
+            sandbox: Mutex::new(None),
+            runtime: Mutex::new(Some(runtime)),
+            client,
+            _servers: server_ns,
+        });
+        let network = sandbox.network_facts(Arc::clone(&linked) as Arc<dyn std::any::Any + Send + Sync>);
+        if let Ok(mut slot) = linked.sandbox.lock() {
+            *slot = Some(sandbox);
+        }
+        Ok((linked, network))
+    }
+
+    /// The client's namespace, which the command's threads enter.
+    pub fn client(&self) -> &Namespace {
+        &self.client
+    }
+
+    /// Stops the link and returns what it recorded, as trace events (empty if already stopped).
+    pub fn finish(&self) -> Vec<LinkEvent> {
+        let forwarder = self.forwarder.lock().ok().and_then(|mut f| f.take());
+        match forwarder {
+            Some(f) => events(&f.stop(), &self.spec),
+            None => Vec::new(),
+        }
+    }
+}
+
+impl Drop for Linked {
+    fn drop(&mut self) {
+        if let Ok(mut f) = self.forwarder.lock() {
+            drop(f.take());
+        }
+        if let Ok(mut s) = self.sandbox.lock() {
+            drop(s.take());
+        }
+        // Dropped from inside the command's runtime: let the servers' threads end on their own.
+        if let Some(rt) = self.runtime.lock().ok().and_then(|mut r| r.take()) {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// The forwarder's log as trace events: each logged packet decoded, then the counts.
+pub fn events(log: &ForwardLog, spec: &LinkSpec) -> Vec<LinkEvent> {
+    let mut out: Vec<LinkEvent> = log
+        .records
+        .iter()
+        .map(|r| {
+            let d = layers::decode(LinkType::Raw, &r.bytes);
+            let endpoint = |ip: Option<std::net::IpAddr>, port: Option<u16>| match (ip, port) {
+                (Some(ip), Some(port)) => std::net::SocketAddr::new(ip, port).to_string(),
+                (Some(ip), None) => ip.to_string(),
+                _ => "?".into(),
+            };
+            LinkEvent::Packet(Box::new(LinkPacket {
+                arrived_us: r.at_us,
+                direction: r.dir,
+                len: r.len,
+                carries_data: r.carries_data,
+                fate: match r.verdict {
+                    RecordVerdict::Forwarded { after_us } => PacketFate::Forwarded { after_us },
+                    RecordVerdict::Dropped(reason) => PacketFate::Dropped { reason },
+                    RecordVerdict::Overflow => PacketFate::Overflow,
+                },
+                proto: d.proto.clone(),
+                src: endpoint(d.src, d.sport),
+                dst: endpoint(d.dst, d.dport),
+                info: describe(&d),
+            }))
+        })
+        .collect();
+    let counts = |s: &DirectionStats| DirectionCounts {
+        packets: s.packets,
+        bytes: s.bytes,
+        forwarded: s.forwarded,
+        dropped: s.dropped,
+        overflowed: s.overflowed,
+    };
+    out.push(LinkEvent::Summary(Box::new(LinkSummary {
+        spec: spec.to_string(),
+        up: counts(&log.up),
+        down: counts(&log.down),
+        omitted: log.omitted,
+        failures: log.failures.clone(),
+    })));
+    out
+}
+
+/// One line for a packet: TCP's flags, sequence numbers and payload, then what the
+/// application decoders saw in it (a DNS question, a TLS record, a QUIC header).
+fn describe(d: &layers::Decoded) -> String {
+    let tcp = d.tcp.as_ref().map(|t| {
+        format!(
+            "[{}] seq {} ack {} len {}",
+            layers::flag_names(t.flags),
+            t.seq,
+            t.ack,
+            t.payload_len
+        )
+    });
+    [tcp.unwrap_or_default(), d.info.clone()]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("  ")
+}
