@@ -424,6 +424,7 @@ fn serve_once_with(extra: &[&str], home: tempfile::TempDir) -> Served {
     let (child, mut lines) = spawn_server(&[&args[..], extra].concat(), home.path());
     let listening: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
     assert_eq!(listening["type"], "tls.listening");
+    assert_eq!(listening["schema"], "netlab.tls.serve/1");
     let port = listening["address"]
         .as_str()
         .unwrap()
@@ -454,6 +455,7 @@ impl Served {
             "--count 1 ends the server after one client"
         );
         assert_eq!(seen["type"], "tls.client");
+        assert_eq!(seen["schema"], "netlab.tls.serve/1");
         seen["client"].clone()
     }
 }

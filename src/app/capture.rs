@@ -1,22 +1,23 @@
-//! `netlab capture`: live frames from an interface through pnet's datalink channel, decoded as
-//! they arrive by the same code as `netlab pcap`, and with `-w` written to a pcap file (0600) as
-//! they go. Capturing needs root or CAP_NET_RAW; without it, one error names the fix.
+//! `netlab capture`: live frames from an interface through pnet's datalink channel, through the
+//! same pipeline as `netlab pcap` ([`crate::packet::pipeline`]) to the printer as they arrive,
+//! and with `-w` written to a pcap file (0600) as they go. Capturing needs root or CAP_NET_RAW;
+//! without it, one error names the fix.
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::pcap::Run;
+use super::output::{to_stdout, PacketItem, Printer};
 use super::Io;
 use crate::cli::CaptureArgs;
 use crate::error::{Error, Result};
 use crate::packet::layers::Link;
 use crate::packet::live::{Live, LiveError};
+use crate::packet::pipeline::{self, Pipeline};
 use crate::packet::reader::Frame;
-use crate::render::RenderOpts;
 
 /// How often the capture loop looks at the clock when no frame arrives.
 const POLL: Duration = Duration::from_millis(100);
 
-pub(super) fn run_capture(a: &CaptureArgs, json: bool, opts: &RenderOpts, io: &mut Io) -> Result<i32> {
+pub(super) fn run_capture(a: &CaptureArgs, printer: &Printer, io: &mut Io) -> Result<i32> {
     let mut live = Live::open(Some(&a.interface), POLL).map_err(|e| match e {
         LiveError::NoInterface(name, names) => Error::usage(
             format!("interface '{name}'"),
@@ -32,14 +33,24 @@ pub(super) fn run_capture(a: &CaptureArgs, json: bool, opts: &RenderOpts, io: &m
     })?;
     let mut writer = a.write.as_deref().map(open_pcap).transpose()?;
     let deadline = a.duration.map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)));
-    let mut run = Run::start(&a.show, json, opts, &mut *io.stdout, "capture");
+    let verbose = a.show.verbose;
+    let mut stream = printer
+        .trace_stream(&mut *io.stdout, pipeline::SCHEMA, "capture")
+        .map_err(to_stdout)?;
+    // Each frame is written as it comes: a live capture is watched.
+    let mut run = Pipeline::new(super::pcap::pipeline_options(&a.show), |e| {
+        stream
+            .item(&PacketItem::new(e, verbose))
+            .and_then(|()| stream.flush())
+            .map_err(to_stdout)
+    });
     let mut number = 0u64;
     while deadline.is_none_or(|d| Instant::now() < d) {
         let data = match live.next_frame() {
             Ok(Some(d)) => d,
             Ok(None) => continue,
             Err(e) => {
-                run.summary.error = Some(format!("reading from {}: {e}", a.interface));
+                run.stopped(format!("reading from {}: {e}", a.interface));
                 break;
             }
         };
@@ -61,7 +72,9 @@ pub(super) fn run_capture(a: &CaptureArgs, json: bool, opts: &RenderOpts, io: &m
             break;
         }
     }
-    run.finish()
+    let outcome = run.finish()?;
+    stream.end(&outcome).map_err(to_stdout)?;
+    Ok(outcome.exit_code())
 }
 
 /// A pcap file for `-w`, created 0600 (captures can hold secrets: cookies, tokens).

@@ -1,9 +1,11 @@
 //! `netlab cidr`: the trace-producing subcommands, and `match`, which streams.
 
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
+use super::output::{to_stdout, Lines, Printer, Stream};
 use super::{open, Io};
+use crate::cidr::matches::{MatchEvent, MatchSummary, MatchedLine};
 use crate::cidr::{self, grep, list, ops::SplitBy, rangeset::RangeSet, scan::Found};
 use crate::cli::{CidrCommand, ListArgs, MatchArgs};
 use crate::error::{Error, Result, EXIT_NEGATIVE};
@@ -76,55 +78,36 @@ fn load_ranges(a: &MatchArgs) -> Result<RangeSet> {
     Ok(RangeSet::new(&entries))
 }
 
-/// Writes selected lines as they are, prefixed by the file name when there are several files.
-struct TextSink<'a> {
-    out: io::BufWriter<&'a mut dyn Write>,
-    with_names: bool,
-    count_only: bool,
+/// Hands each selected line to the printer's stream.
+struct Selected<'s, 'w> {
+    stream: &'s mut Stream<'w, Lines>,
+    with_source: bool,
+    /// `--count`: only the summary.
+    count: bool,
 }
 
-impl grep::MatchSink for TextSink<'_> {
-    fn selected(&mut self, source: Option<&str>, _: u64, line: &[u8], _: Option<Found>) -> io::Result<()> {
-        if self.count_only {
+impl grep::MatchSink for Selected<'_, '_> {
+    fn selected(
+        &mut self,
+        source: Option<&str>,
+        line_number: u64,
+        line: &[u8],
+        address: Option<Found>,
+    ) -> io::Result<()> {
+        if self.count {
             return Ok(());
         }
-        if self.with_names {
-            self.out.write_all(source.unwrap_or("(standard input)").as_bytes())?;
-            self.out.write_all(b":")?;
-        }
-        self.out.write_all(line)
+        self.stream.item(&MatchEvent::Line(MatchedLine {
+            source: source.unwrap_or("-"),
+            line_number,
+            line,
+            address,
+            with_source: self.with_source,
+        }))
     }
 }
 
-/// Writes one JSON object per selected line (JSON Lines), then a summary object.
-struct JsonSink<'a> {
-    out: io::BufWriter<&'a mut dyn Write>,
-    count_only: bool,
-}
-
-impl grep::MatchSink for JsonSink<'_> {
-    fn selected(&mut self, source: Option<&str>, line_no: u64, line: &[u8], address: Option<Found>) -> io::Result<()> {
-        if self.count_only {
-            return Ok(());
-        }
-        let body = line.strip_suffix(b"\n").unwrap_or(line);
-        let address = address.map(|a| match a {
-            Found::V4(v) => std::net::Ipv4Addr::from(v).to_string(),
-            Found::V6(v) => std::net::Ipv6Addr::from(v).to_string(),
-        });
-        let record = serde_json::json!({
-            "type": "cidr.match.line",
-            "source": source.unwrap_or("-"),
-            "line_number": line_no,
-            "line": String::from_utf8_lossy(body),
-            "address": address,
-        });
-        serde_json::to_writer(&mut self.out, &record)?;
-        self.out.write_all(b"\n")
-    }
-}
-
-pub(super) fn run_match(a: &MatchArgs, json: bool, io: &mut Io) -> Result<i32> {
+pub(super) fn run_match(a: &MatchArgs, printer: &Printer, io: &mut Io) -> Result<i32> {
     let set = load_ranges(a)?;
     let opts = grep::MatchOptions {
         mode: if a.first {
@@ -141,38 +124,18 @@ pub(super) fn run_match(a: &MatchArgs, json: bool, io: &mut Io) -> Result<i32> {
     } else {
         a.inputs.clone()
     };
-    let with_names = inputs.len() > 1;
     let mut stats = grep::MatchStats::default();
-    let out_err = |e| Error::io("-", e);
-    if json {
-        let mut sink = JsonSink {
-            out: io::BufWriter::with_capacity(1 << 18, &mut *io.stdout),
-            count_only: a.count,
-        };
-        search_inputs(&matcher, &inputs, &mut *io.stdin, &mut sink, &mut stats)?;
-        let summary = serde_json::json!({
-            "type": "cidr.match.summary",
-            "schema": "netlab.cidr.match/1",
-            "stats": stats,
-        });
-        sink.out
-            .write_all(format!("{summary}\n").as_bytes())
-            .and_then(|()| sink.out.flush())
-            .map_err(out_err)?;
-    } else {
-        let mut sink = TextSink {
-            out: io::BufWriter::with_capacity(1 << 18, &mut *io.stdout),
-            with_names,
-            count_only: a.count,
-        };
-        search_inputs(&matcher, &inputs, &mut *io.stdin, &mut sink, &mut stats)?;
-        if a.count {
-            sink.out
-                .write_all(format!("{}\n", stats.selected).as_bytes())
-                .map_err(out_err)?;
-        }
-        sink.out.flush().map_err(out_err)?;
-    }
+    let mut stream = printer.lines(&mut *io.stdout);
+    let mut sink = Selected {
+        stream: &mut stream,
+        with_source: inputs.len() > 1,
+        count: a.count,
+    };
+    search_inputs(&matcher, &inputs, &mut *io.stdin, &mut sink, &mut stats)?;
+    stream
+        .item(&MatchEvent::Summary(MatchSummary::new(stats, a.count)))
+        .and_then(|()| stream.end())
+        .map_err(to_stdout)?;
     if a.stats {
         let _ = writeln!(
             io.stderr,

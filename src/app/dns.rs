@@ -1,42 +1,48 @@
 //! `netlab dns`: turns the arguments into walk or stub options and runs them on the command's
 //! network.
 
-use super::{out, write_trace, Io};
+use super::output::{Document, Printer};
+use super::Io;
+use crate::dns::events::DnsEvent;
+use crate::dns::walk::short_answers;
 use crate::error::{Error, Result};
 use crate::net::Place;
 use crate::render::RenderOpts;
-use crate::trace::Trace;
+use crate::trace::{EventKind, Trace};
 
 /// `netlab dns`: validates the arguments, starts the sandbox if asked, walks (or asks a
-/// resolver), renders.
-pub(super) fn run_dns(
-    a: &crate::cli::DnsArgs,
-    place: &Place,
-    json: bool,
-    opts: &RenderOpts,
-    io: &mut Io,
-) -> Result<i32> {
+/// resolver), writes the trace. `--short` is a text view: with `--json` the trace is written
+/// whole, as without it.
+pub(super) fn run_dns(a: &crate::cli::DnsArgs, place: &Place, printer: &Printer, io: &mut Io) -> Result<i32> {
     let trace = dns_trace(a, place)?;
-    if a.short && !json {
-        let lines: Vec<String> = trace
+    if a.short {
+        printer.document(io.stdout, &Short(&trace))?;
+    } else {
+        printer.document(io.stdout, &trace)?;
+    }
+    Ok(trace.outcome.exit_code())
+}
+
+/// A DNS trace shown as `--short` shows it: the answers only, one per line, like dig +short.
+/// Its JSON is the trace.
+#[derive(serde::Serialize)]
+#[serde(transparent)]
+struct Short<'a>(&'a Trace);
+
+impl Document for Short<'_> {
+    fn text(&self, _opts: &RenderOpts) -> String {
+        self.0
             .events
             .iter()
             .filter_map(|e| match &e.kind {
-                crate::trace::EventKind::Dns(crate::dns::events::DnsEvent::Summary(s)) if s.result == "answer" => {
-                    Some(crate::dns::walk::short_answers(&s.answers))
-                }
-                crate::trace::EventKind::Dns(crate::dns::events::DnsEvent::Stub(x)) => {
-                    Some(crate::dns::walk::short_answers(&x.answers))
-                }
+                EventKind::Dns(DnsEvent::Summary(s)) if s.result == "answer" => Some(short_answers(&s.answers)),
+                EventKind::Dns(DnsEvent::Stub(x)) => Some(short_answers(&x.answers)),
                 _ => None,
             })
             .flatten()
-            .collect();
-        out(io, &lines.iter().map(|l| format!("{l}\n")).collect::<String>())?;
-    } else {
-        write_trace(&trace, json, opts, io)?;
+            .map(|l| l + "\n")
+            .collect()
     }
-    Ok(trace.outcome.exit_code())
 }
 
 /// Runs `netlab dns` (a walk, or a stub query) and returns its trace.

@@ -4,15 +4,15 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use super::output::{self, Printer};
 use super::tls::split_target;
-use super::{write_trace, Io};
+use super::Io;
 use crate::cli::HttpArgs;
 use crate::error::{Error, Result};
 use crate::http::client::FetchOptions;
 use crate::http::fetch::Protocols;
 use crate::net::trust::read_cacert;
 use crate::net::Place;
-use crate::render::RenderOpts;
 use crate::trace::Trace;
 
 /// The parts of an https URL: host, port, authority and path.
@@ -106,27 +106,22 @@ fn connect_to(spec: &str, url: &Url) -> Result<Option<(String, u16)>> {
     }))
 }
 
-pub(super) fn run_http(a: &HttpArgs, place: &Place, json: bool, opts: &RenderOpts, io: &mut Io) -> Result<i32> {
+pub(super) fn run_http(a: &HttpArgs, place: &Place, printer: &Printer, io: &mut Io) -> Result<i32> {
     if a.insecure {
         super::warn_insecure(io);
     }
     let (trace, body) = http_trace(a, place)?;
     match (a.output.as_deref(), body) {
         (Some(p), Some(body)) if p == std::path::Path::new("-") => {
-            // The body owns standard output; the trace goes to standard error.
-            super::out_bytes(io, &body)?;
-            let text = if json {
-                crate::render::json(&trace)
-            } else {
-                crate::render::text(&trace, opts)
-            };
-            let _ = io.stderr.write_all(text.as_bytes());
+            // The body owns standard output; the trace (text or JSON) goes to standard error.
+            output::raw(io.stdout, &body)?;
+            printer.document(io.stderr, &trace)?;
             return Ok(trace.outcome.exit_code());
         }
         (Some(p), Some(body)) => crate::fsutil::write_atomic(p, &body).map_err(|e| Error::io(p, e))?,
         _ => {}
     }
-    write_trace(&trace, json, opts, io)?;
+    printer.document(io.stdout, &trace)?;
     Ok(trace.outcome.exit_code())
 }
 

@@ -5,13 +5,15 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use super::{cidr::cidr_trace, dns::dns_trace, out, Io};
+use super::output::Printer;
+use super::{cidr::cidr_trace, dns::dns_trace, Io};
 use crate::cli::{Cli, Command, LabCommand};
 use crate::error::{Error, Result, EXIT_NEGATIVE};
 use crate::lab::{
     self,
     catalog::Catalog,
     check::{CommandRunner, Ran},
+    progress::ProgressReport,
 };
 use crate::net::Place;
 use crate::render::{self, RenderOpts};
@@ -77,35 +79,34 @@ fn catalog() -> Result<Catalog> {
     Catalog::load(dir.as_deref())
 }
 
-pub(super) fn run_lab(cmd: &LabCommand, place: &Place, json: bool, opts: &RenderOpts, io: &mut Io) -> Result<i32> {
+pub(super) fn run_lab(cmd: &LabCommand, place: &Place, printer: &Printer, io: &mut Io) -> Result<i32> {
     let catalog = catalog()?;
     let path = progress_path()?;
     match cmd {
         LabCommand::List | LabCommand::Progress => {
             let progress = lab::progress::load(&path)?;
-            if json {
-                out(
-                    io,
-                    &format!(
-                        "{}\n",
-                        serde_json::json!({"schema": "netlab.lab.progress/1", "progress": progress})
-                    ),
-                )?;
-            } else {
-                out(io, &lab::list(&catalog, &progress))?;
-            }
+            printer.document(io.stdout, &ProgressReport::new(&catalog, &progress))?;
         }
         LabCommand::Show(a) => {
-            let l = catalog.get(&a.id)?;
-            let text = lab::markdown::render(&l.readme, &opts.palette);
-            if io.stdout_is_terminal && text.lines().count() > 40 && page(&text).is_ok() {
-                return Ok(0);
+            let view = catalog.get(&a.id)?.view();
+            // A long write-up goes to the pager on a terminal.
+            if let (Printer::Text(opts), true) = (printer, io.stdout_is_terminal) {
+                let text = lab::markdown::render(&view.readme, &opts.palette);
+                if text.lines().count() > 40 && page(&text).is_ok() {
+                    return Ok(0);
+                }
             }
-            out(io, &text)?;
+            printer.document(io.stdout, &view)?;
         }
         LabCommand::Start(crate::cli::LabStartArgs { id, internet }) => {
-            let a = crate::cli::LabId { id: id.clone() };
-            let l = catalog.get(&a.id)?;
+            let Printer::Text(opts) = printer else {
+                return Err(Error::usage(
+                    "--json",
+                    "lab start is a conversation, not a result to print",
+                    format!("run 'netlab lab start {id}' without --json, or grade a file: netlab --json lab check {id} --answers FILE"),
+                ));
+            };
+            let l = catalog.get(id)?;
             let mut console = lab::runner::Console {
                 input: io.stdin,
                 out: io.stdout,
@@ -133,47 +134,17 @@ pub(super) fn run_lab(cmd: &LabCommand, place: &Place, json: bool, opts: &Render
                     offline: place.offline,
                 },
             )?;
-            let all_right = graded.iter().all(|g| g.verdict == "right");
-            if json {
-                out(
-                    io,
-                    &format!(
-                        "{}\n",
-                        serde_json::json!({"schema": "netlab.lab.check/1", "lab": l.lab.id, "results": graded})
-                    ),
-                )?;
-            } else {
-                out(io, &lab::render_grades(l, &graded, &opts.palette))?;
-            }
-            return Ok(if all_right { 0 } else { EXIT_NEGATIVE });
+            let report = lab::CheckReport::new(l, graded);
+            printer.document(io.stdout, &report)?;
+            return Ok(if report.all_right() { 0 } else { EXIT_NEGATIVE });
         }
         LabCommand::Hint(a) => {
-            let l = catalog.get(&a.id)?;
-            let mut progress = lab::progress::load(&path)?;
-            let state = progress.labs.entry(l.lab.id.clone()).or_default();
-            let current = l
-                .lab
-                .steps
-                .iter()
-                .flat_map(|s| &s.questions)
-                .find(|q| !state.answers.get(&q.id).is_some_and(|r| r.done()));
-            let Some(q) = current else {
-                out(io, &format!("Every question of {} is done.\n", l.lab.id))?;
-                return Ok(0);
-            };
-            let hint = lab::runner::next_hint(state, q);
-            lab::progress::save(&path, &progress)?;
-            out(io, &format!("{}: {}\nhint: {hint}\n", q.id, q.prompt))?;
+            let report = lab::hint(catalog.get(&a.id)?, &path)?;
+            printer.document(io.stdout, &report)?;
         }
         LabCommand::Reset(a) => {
-            let l = catalog.get(&a.id)?;
-            let mut progress = lab::progress::load(&path)?;
-            let had = progress.labs.remove(&l.lab.id).is_some();
-            lab::progress::save(&path, &progress)?;
-            out(
-                io,
-                &format!("{} {}.\n", l.lab.id, if had { "reset" } else { "had no progress" }),
-            )?;
+            let report = lab::reset(catalog.get(&a.id)?, &path)?;
+            printer.document(io.stdout, &report)?;
         }
     }
     Ok(0)

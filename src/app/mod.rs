@@ -1,6 +1,7 @@
-//! From parsed arguments to output: validates options, runs the engine, renders, writes.
-//! This and `main.rs` are the only places that write to the terminal; one module per command
-//! family.
+//! From parsed arguments to output: validates options, runs the engine, hands its result to
+//! [`output`], the one place that writes results (as text, or as JSON with `--json`, chosen
+//! once here as an [`output::Printer`]). Besides `main.rs`, only this module writes to the
+//! terminal; one module per command family.
 
 mod capture;
 mod cidr;
@@ -8,6 +9,7 @@ mod dns;
 mod http;
 mod lab;
 mod network;
+mod output;
 mod pcap;
 mod sandbox;
 mod tcp;
@@ -23,8 +25,8 @@ use clap::Parser;
 use crate::cli::{CidrCommand, Cli, Command};
 use crate::error::{Error, Result, EXIT_USAGE};
 use crate::net::Place;
-use crate::render::{self, style, RenderOpts};
-use crate::trace::Trace;
+use crate::render::{style, RenderOpts};
+use output::Printer;
 
 /// What the process was given besides its arguments.
 pub struct Io<'a> {
@@ -102,12 +104,12 @@ fn dispatch(cli: &Cli, io: &mut Io) -> Result<i32> {
     let offline_env = std::env::var("NETLAB_OFFLINE").ok();
     let place =
         Place::new(cli.global.sandbox, cli.global.offline, offline_env.as_deref()).with_link(cli.global.link.clone());
-    let json = cli.global.json;
+    let printer = Printer::new(cli.global.json, opts);
     let offline_only = "it works on its input alone and never touches the network";
     let cmd = match &cli.command {
         Command::Cidr(CidrCommand::Match(a)) => {
             network::refuse_sandbox(&place, "cidr match", offline_only)?;
-            return cidr::run_match(a, json, io);
+            return cidr::run_match(a, &printer, io);
         }
         Command::Cidr(cmd) => {
             network::refuse_sandbox(&place, "cidr", offline_only)?;
@@ -119,14 +121,14 @@ fn dispatch(cli: &Cli, io: &mut Io) -> Result<i32> {
                 "lab",
                 "labs run against the sandbox already (--internet to leave it)",
             )?;
-            return lab::run_lab(cmd, &place, json, &opts, io);
+            return lab::run_lab(cmd, &place, &printer, io);
         }
-        Command::Dns(a) => return dns::run_dns(a, &place, json, &opts, io),
-        Command::Tls(a) => return tls::run_tls(a, &place, json, &opts, io),
-        Command::Http(a) => return http::run_http(a, &place, json, &opts, io),
+        Command::Dns(a) => return dns::run_dns(a, &place, &printer, io),
+        Command::Tls(a) => return tls::run_tls(a, &place, &printer, io),
+        Command::Http(a) => return http::run_http(a, &place, &printer, io),
         Command::Pcap(a) => {
             network::refuse_sandbox(&place, "pcap", "it reads a capture file and never touches the network")?;
-            return pcap::run_pcap(a, json, &opts, io);
+            return pcap::run_pcap(a, &printer, io);
         }
         Command::Capture(a) => {
             network::refuse_sandbox(
@@ -134,29 +136,17 @@ fn dispatch(cli: &Cli, io: &mut Io) -> Result<i32> {
                 "capture",
                 "it captures on this machine's interfaces; the sandbox runs inside other commands",
             )?;
-            return capture::run_capture(a, json, &opts, io);
+            return capture::run_capture(a, &printer, io);
         }
-        Command::Tcp(a) => return tcp::run_tcp(a, &place, json, &opts, io),
+        Command::Tcp(a) => return tcp::run_tcp(a, &place, &printer, io),
         Command::Sandbox(crate::cli::SandboxCommand::Up(a)) => {
             network::refuse_sandbox(&place, "sandbox up", "it is the sandbox")?;
-            return sandbox::run_sandbox_up(a, io);
+            return sandbox::run_sandbox_up(a, &printer, io);
         }
     };
     let trace = cidr::cidr_trace(cmd, io.stdin)?;
-    write_trace(&trace, json, &opts, io)?;
+    printer.document(io.stdout, &trace)?;
     Ok(trace.outcome.exit_code())
-}
-
-fn write_trace(trace: &Trace, json: bool, opts: &RenderOpts, io: &mut Io) -> Result<()> {
-    let text = if json {
-        render::json(trace)
-    } else {
-        render::text(trace, opts)
-    };
-    io.stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| io.stdout.flush())
-        .map_err(|e| Error::io("-", e))
 }
 
 /// Opens `path` for reading, or standard input for `-`.
@@ -181,21 +171,6 @@ fn warn_insecure(io: &mut Io) {
         io.stderr,
         "netlab: warning: --insecure: a failed certificate check will not stop this connection"
     );
-}
-
-/// Writes raw bytes (a response body) to standard output.
-fn out_bytes(io: &mut Io, bytes: &[u8]) -> Result<()> {
-    io.stdout
-        .write_all(bytes)
-        .and_then(|()| io.stdout.flush())
-        .map_err(|e| Error::io("-", e))
-}
-
-fn out(io: &mut Io, text: &str) -> Result<()> {
-    io.stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| io.stdout.flush())
-        .map_err(|e| Error::io("-", e))
 }
 
 /// The async runtime the network commands run on: two workers, like the machine.

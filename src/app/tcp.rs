@@ -4,17 +4,17 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::{write_trace, Io};
+use super::output::Printer;
+use super::Io;
 use crate::cli::TcpArgs;
 use crate::error::Result;
 use crate::net::Place;
 use crate::packet::experiment::TcpOptions;
-use crate::render::RenderOpts;
 use crate::trace::Trace;
 
-pub(super) fn run_tcp(a: &TcpArgs, place: &Place, json: bool, opts: &RenderOpts, io: &mut Io) -> Result<i32> {
+pub(super) fn run_tcp(a: &TcpArgs, place: &Place, printer: &Printer, io: &mut Io) -> Result<i32> {
     let trace = tcp_trace(a, place)?;
-    write_trace(&trace, json, opts, io)?;
+    printer.document(io.stdout, &trace)?;
     Ok(trace.outcome.exit_code())
 }
 

@@ -4,14 +4,15 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use super::{write_trace, Io};
+use super::output::{to_stdout, Printer};
+use super::Io;
 use crate::cli::{TlsArgs, TlsServeArgs};
 use crate::error::{Error, Result};
 use crate::net::trust::read_cacert;
 use crate::net::{Network, Place};
-use crate::render::RenderOpts;
 use crate::tls::client::TlsOptions;
 use crate::tls::identity::ClientIdentity;
+use crate::tls::serve::{Certificate, ServeOptions};
 use crate::trace::Trace;
 
 /// Splits HOST[:PORT] (IPv6 as [ADDR]:PORT).
@@ -36,20 +37,20 @@ pub(super) fn split_target(target: &str) -> Result<(String, u16)> {
     }
 }
 
-pub(super) fn run_tls(a: &TlsArgs, place: &Place, json: bool, opts: &RenderOpts, io: &mut Io) -> Result<i32> {
+pub(super) fn run_tls(a: &TlsArgs, place: &Place, printer: &Printer, io: &mut Io) -> Result<i32> {
     if let Some(crate::cli::TlsAction::Serve(s)) = &a.action {
         super::network::refuse_sandbox(
             place,
             "tls serve",
             "it serves on this machine's loopback, for real clients",
         )?;
-        return run_serve(s, json, opts, io);
+        return run_serve(s, printer, io);
     }
     if a.insecure {
         super::warn_insecure(io);
     }
     let trace = tls_trace(a, place)?;
-    write_trace(&trace, json, opts, io)?;
+    printer.document(io.stdout, &trace)?;
     Ok(trace.outcome.exit_code())
 }
 
@@ -117,48 +118,8 @@ pub(super) fn tls_trace(a: &TlsArgs, place: &Place) -> Result<Trace> {
     })
 }
 
-/// The server's certificate: `--cert`/`--key`, or one for localhost from a fresh CA whose root
-/// is written beside the progress file (returned, for clients to trust).
-fn serve_certificate(
-    a: &TlsServeArgs,
-) -> Result<(std::sync::Arc<rustls::sign::CertifiedKey>, Option<std::path::PathBuf>)> {
-    match (&a.cert, &a.key) {
-        (Some(cert), Some(key)) => {
-            let id = ClientIdentity::read_pem(cert, key)?;
-            let signer = rustls::crypto::ring::sign::any_supported_type(&id.key).map_err(|e| {
-                Error::usage(
-                    key.display().to_string(),
-                    e.to_string(),
-                    "give an ECDSA, Ed25519 or RSA key in PEM",
-                )
-            })?;
-            Ok((
-                std::sync::Arc::new(rustls::sign::CertifiedKey::new(id.chain, signer)),
-                None,
-            ))
-        }
-        (None, None) => {
-            let pki = crate::sandbox::pki::Pki::generate()?;
-            let cert = pki.issue(&["localhost"], &[a.listen.ip()], crate::sandbox::pki::Leaf::Good)?;
-            let ca_path =
-                crate::lab::progress::default_path(|k| std::env::var(k).ok())?.with_file_name("serve-root-ca.pem");
-            crate::fsutil::write_atomic(
-                &ca_path,
-                crate::sandbox::pki::pem_certificate(&pki.root.cert).as_bytes(),
-            )
-            .map_err(|e| Error::io(&ca_path, e))?;
-            Ok((cert, Some(ca_path)))
-        }
-        _ => Err(Error::usage(
-            "--cert/--key",
-            "go together",
-            "give both, or neither for a fresh CA",
-        )),
-    }
-}
-
 /// `netlab tls serve`: a TLS server on loopback that reports each client's offer.
-fn run_serve(a: &TlsServeArgs, json: bool, opts: &RenderOpts, io: &mut Io) -> Result<i32> {
+fn run_serve(a: &TlsServeArgs, printer: &Printer, io: &mut Io) -> Result<i32> {
     if !crate::net::is_loopback(a.listen.ip()) {
         return Err(Error::usage(
             format!("--listen {}", a.listen),
@@ -166,50 +127,36 @@ fn run_serve(a: &TlsServeArgs, json: bool, opts: &RenderOpts, io: &mut Io) -> Re
             "use 127.0.0.1:PORT or [::1]:PORT",
         ));
     }
-    let (cert, ca_path) = serve_certificate(a)?;
-    let mut config =
-        rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
-            .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
-            .map_err(|e| Error::usage("tls serve", e.to_string(), "report this"))?
-            .with_no_client_auth()
-            .with_cert_resolver(std::sync::Arc::new(crate::sandbox::pki::OneCert(cert)));
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let runtime = super::runtime()?;
-    runtime.block_on(async {
-        let listener = crate::net::socket::tcp_listener(a.listen).await.map_err(|e| Error::io(a.listen.to_string(), e))?;
-        let local = listener.local_addr().map_err(|e| Error::io(a.listen.to_string(), e))?;
-        let ca = ca_path.as_ref().map(|p| p.display().to_string());
-        if json {
-            super::out(io, &format!("{}\n", serde_json::json!({"type": "tls.listening", "address": local.to_string(), "ca": ca})))?;
-        } else if let Some(ca) = ca {
-            super::out(io, &format!(
-                "netlab tls serve: listening on {local} (certificate for localhost from a fresh CA: {ca})\n  curl --cacert {ca} https://localhost:{port}/\n  netlab tls localhost:{port} --cacert {ca}\n",
-                port = local.port()
-            ))?;
-        } else {
-            super::out(io, &format!("netlab tls serve: listening on {local} with the certificate of --cert\n"))?;
+    let certificate = match (&a.cert, &a.key) {
+        (Some(cert), Some(key)) => Certificate::Given {
+            cert: cert.clone(),
+            key: key.clone(),
+        },
+        // The fresh CA's root goes beside the progress file.
+        (None, None) => Certificate::Fresh {
+            ca_path: crate::lab::progress::default_path(|k| std::env::var(k).ok())?.with_file_name("serve-root-ca.pem"),
+        },
+        _ => {
+            return Err(Error::usage(
+                "--cert/--key",
+                "go together",
+                "give both, or neither for a fresh CA",
+            ))
         }
-        let (tx, mut rx) = tokio::sync::mpsc::channel(16);
-        let server = tokio::spawn(crate::tls::server::serve(listener, std::sync::Arc::new(config), a.count, tx));
-        let deadline = a.duration.map(|s| tokio::time::Instant::now() + Duration::from_secs(s));
-        loop {
-            let next = match deadline {
-                Some(d) => match tokio::time::timeout_at(d, rx.recv()).await {
-                    Ok(v) => v,
-                    Err(_) => break,
-                },
-                None => tokio::select! {
-                    v = rx.recv() => v,
-                    _ = tokio::signal::ctrl_c() => break,
-                },
-            };
-            let Some(seen) = next else { break };
-            let text = if json { format!("{}\n", serde_json::json!({"type": "tls.client", "schema": "netlab.tls.serve/1", "client": seen})) } else { crate::tls::render::client_seen(&seen, opts) };
-            super::out(io, &text)?;
-        }
-        server.abort();
-        Ok(0)
-    })
+    };
+    let options = ServeOptions {
+        listen: a.listen,
+        certificate,
+        count: a.count,
+        duration: a.duration.map(Duration::from_secs),
+    };
+    let mut stream = printer.lines(&mut *io.stdout);
+    super::runtime()?.block_on(crate::tls::serve::run(&options, |event| {
+        // Each event is written as it happens: someone is watching.
+        stream.item(&event).and_then(|()| stream.flush()).map_err(to_stdout)
+    }))?;
+    stream.end().map_err(to_stdout)?;
+    Ok(0)
 }
 
 #[cfg(test)]

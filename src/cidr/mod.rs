@@ -8,6 +8,7 @@ pub mod events;
 pub mod grep;
 pub mod list;
 pub mod mapped;
+pub mod matches;
 pub mod ops;
 pub mod parse;
 pub mod rangeset;

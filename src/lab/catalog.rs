@@ -120,6 +120,97 @@ impl Catalog {
     }
 }
 
+/// The schema of `netlab lab show --json`.
+pub const SHOW_SCHEMA: &str = "netlab.lab/1";
+
+/// `lab show`: a lab as a learner sees it, for another front end to present: its write-up (the
+/// Markdown source), steps, commands and questions. Not the answers, hints or explanations:
+/// those come one at a time from `lab start`, `lab hint` and `lab check`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LabView {
+    pub schema: &'static str,
+    pub id: String,
+    pub title: String,
+    pub minutes: u32,
+    pub goals: Vec<String>,
+    pub prerequisites: Vec<String>,
+    /// README.md as written (Markdown).
+    pub readme: String,
+    pub steps: Vec<StepView>,
+}
+
+/// One step: what to read, the netlab command to run (without `netlab`), what to answer.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StepView {
+    pub id: String,
+    pub title: String,
+    pub text: String,
+    pub command: Option<String>,
+    pub stdin: Option<String>,
+    pub questions: Vec<QuestionView>,
+}
+
+/// A question: its prompt, and how an answer is read (`kind`, and `choices` for `choice`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct QuestionView {
+    pub id: String,
+    pub prompt: String,
+    /// `number`, `text`, `choice`, `yesno`, `cidr`, `ip` or `duration`, as in lab.toml.
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<String>,
+}
+
+/// A question kind as lab.toml spells it.
+fn kind_name(kind: model::Kind) -> &'static str {
+    match kind {
+        model::Kind::Number => "number",
+        model::Kind::Text => "text",
+        model::Kind::Choice => "choice",
+        model::Kind::Yesno => "yesno",
+        model::Kind::Cidr => "cidr",
+        model::Kind::Ip => "ip",
+        model::Kind::Duration => "duration",
+    }
+}
+
+impl LoadedLab {
+    /// What `lab show --json` says of this lab.
+    pub fn view(&self) -> LabView {
+        let lab = &self.lab;
+        LabView {
+            schema: SHOW_SCHEMA,
+            id: lab.id.clone(),
+            title: lab.title.clone(),
+            minutes: lab.minutes,
+            goals: lab.goals.clone(),
+            prerequisites: lab.prerequisites.clone(),
+            readme: self.readme.clone(),
+            steps: lab
+                .steps
+                .iter()
+                .map(|s| StepView {
+                    id: s.id.clone(),
+                    title: s.title.clone(),
+                    text: s.text.clone(),
+                    command: s.command.clone(),
+                    stdin: s.stdin.clone(),
+                    questions: s
+                        .questions
+                        .iter()
+                        .map(|q| QuestionView {
+                            id: q.id.clone(),
+                            prompt: q.prompt.clone(),
+                            kind: kind_name(q.kind),
+                            choices: q.choices.clone(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// Parses and validates one lab file; every problem is an error naming the file and line.
 pub fn parse_lab(source: &str, text: &str, dir_name: &str) -> std::result::Result<Lab, Vec<Error>> {
     let at = |line: u64, why: String, hint: &str| Error::Input {

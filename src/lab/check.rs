@@ -100,7 +100,9 @@ mod tests {
 
     #[test]
     fn trace_paths() {
-        let t = serde_json::json!({"events": [{"inside": true, "n": 3, "list": [1, 2], "s": "x", "none": null}]});
+        let t: serde_json::Value =
+            serde_json::from_str(r#"{"events": [{"inside": true, "n": 3, "list": [1, 2], "s": "x", "none": null}]}"#)
+                .unwrap();
         assert_eq!(read_path(&t, "/events/0/inside").as_deref(), Some("yes"));
         assert_eq!(read_path(&t, "/events/0/n").as_deref(), Some("3"));
         assert_eq!(read_path(&t, "len(/events/0/list)").as_deref(), Some("2"));

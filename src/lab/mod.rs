@@ -11,45 +11,14 @@ pub mod runner;
 
 use std::fmt::Write as _;
 
-use catalog::{Catalog, LoadedLab};
+use catalog::LoadedLab;
 use check::{CommandRunner, Verdict};
-use progress::Progress;
 
 use crate::error::{Error, Result};
 
 /// Questions in a lab.
 pub fn question_count(lab: &LoadedLab) -> usize {
     lab.lab.steps.iter().map(|s| s.questions.len()).sum()
-}
-
-/// `lab list` / `lab progress`: one line per lab with the learner's progress.
-pub fn list(catalog: &Catalog, progress: &Progress) -> String {
-    let mut out = String::new();
-    // Columns as wide as the longest id and title, so every row lines up.
-    let id_width = catalog.labs.iter().map(|l| l.lab.id.len()).max().unwrap_or(0);
-    let title_width = catalog
-        .labs
-        .iter()
-        .map(|l| l.lab.title.chars().count())
-        .max()
-        .unwrap_or(0);
-    for l in &catalog.labs {
-        let total = question_count(l);
-        let state = progress.labs.get(&l.lab.id);
-        let right = state.map_or(0, |s| s.answers.values().filter(|a| a.correct).count());
-        let done = state.map_or(0, |s| s.answers.values().filter(|a| a.done()).count());
-        let status = match (done, total) {
-            (0, _) => "not started".to_string(),
-            (d, t) if d >= t => format!("complete, {right}/{t} right"),
-            (d, t) => format!("{d}/{t} done, {right} right"),
-        };
-        let _ = writeln!(
-            out,
-            "{:<id_width$} {:<title_width$} {:>3} min  {status}",
-            l.lab.id, l.lab.title, l.lab.minutes
-        );
-    }
-    out
 }
 
 /// Reads an answers file: `question-id = "answer"` (numbers and booleans are accepted too).
@@ -160,23 +129,134 @@ pub fn grade_all(lab: &LoadedLab, answers: &[(String, String)], runner: &dyn Com
     Ok(out)
 }
 
-/// Text of a `lab check` report, ending with the score.
-pub fn render_grades(lab: &LoadedLab, graded: &[Graded], p: &crate::render::Palette) -> String {
-    let mut out = format!("{}{}{}\n", p.bold, lab.lab.title, p.reset);
-    for g in graded {
-        let (mark, colour) = if g.verdict == "right" {
-            ("right", p.green)
-        } else {
-            (g.verdict.as_str(), p.red)
-        };
-        let given = g.given.as_deref().unwrap_or("-");
-        let _ = write!(out, "  {colour}{mark:<10}{} {:<22} {given}", p.reset, g.question);
-        if let Some(n) = &g.note {
-            let _ = write!(out, "  ({}{n})", if g.verdict == "wrong" { "hint: " } else { "" });
+/// The schema of `netlab lab check --json`.
+pub const CHECK_SCHEMA: &str = "netlab.lab.check/1";
+
+/// `lab check`: every question's grade, and the score.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckReport {
+    pub schema: &'static str,
+    pub lab: String,
+    pub title: String,
+    pub results: Vec<Graded>,
+    /// How many are right, of how many questions.
+    pub right: usize,
+    pub total: usize,
+}
+
+impl CheckReport {
+    pub fn new(lab: &LoadedLab, results: Vec<Graded>) -> Self {
+        CheckReport {
+            schema: CHECK_SCHEMA,
+            lab: lab.lab.id.clone(),
+            title: lab.lab.title.clone(),
+            right: results.iter().filter(|g| g.verdict == "right").count(),
+            total: results.len(),
+            results,
         }
-        out.push('\n');
     }
-    let right = graded.iter().filter(|g| g.verdict == "right").count();
-    let _ = writeln!(out, "score: {right}/{}", graded.len());
-    out
+
+    /// Every answer is right.
+    pub fn all_right(&self) -> bool {
+        self.right == self.total
+    }
+
+    /// The report for a person, ending with the score.
+    pub fn text(&self, p: &crate::render::Palette) -> String {
+        let mut out = format!("{}{}{}\n", p.bold, self.title, p.reset);
+        for g in &self.results {
+            let (mark, colour) = if g.verdict == "right" {
+                ("right", p.green)
+            } else {
+                (g.verdict.as_str(), p.red)
+            };
+            let given = g.given.as_deref().unwrap_or("-");
+            let _ = write!(out, "  {colour}{mark:<10}{} {:<22} {given}", p.reset, g.question);
+            if let Some(n) = &g.note {
+                let _ = write!(out, "  ({}{n})", if g.verdict == "wrong" { "hint: " } else { "" });
+            }
+            out.push('\n');
+        }
+        let _ = writeln!(out, "score: {}/{}", self.right, self.total);
+        out
+    }
+}
+
+/// The schema of `netlab lab hint --json`.
+pub const HINT_SCHEMA: &str = "netlab.lab.hint/1";
+
+/// `lab hint`: the question the learner is on and its next hint; neither when every question
+/// is done.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct HintReport {
+    pub schema: &'static str,
+    pub lab: String,
+    pub question: Option<String>,
+    pub prompt: Option<String>,
+    pub hint: Option<String>,
+}
+
+impl HintReport {
+    pub fn text(&self) -> String {
+        match (&self.question, &self.prompt, &self.hint) {
+            (Some(q), Some(prompt), Some(hint)) => format!("{q}: {prompt}\nhint: {hint}\n"),
+            _ => format!("Every question of {} is done.\n", self.lab),
+        }
+    }
+}
+
+/// `lab hint`: the next hint for the first question not done, counted in the progress file.
+pub fn hint(lab: &LoadedLab, progress_path: &std::path::Path) -> Result<HintReport> {
+    let mut progress = progress::load(progress_path)?;
+    let state = progress.labs.entry(lab.lab.id.clone()).or_default();
+    let current = lab
+        .lab
+        .steps
+        .iter()
+        .flat_map(|s| &s.questions)
+        .find(|q| !state.answers.get(&q.id).is_some_and(|r| r.done()));
+    let mut report = HintReport {
+        schema: HINT_SCHEMA,
+        lab: lab.lab.id.clone(),
+        question: None,
+        prompt: None,
+        hint: None,
+    };
+    if let Some(q) = current {
+        report.hint = Some(runner::next_hint(state, q));
+        report.question = Some(q.id.clone());
+        report.prompt = Some(q.prompt.clone());
+        progress::save(progress_path, &progress)?;
+    }
+    Ok(report)
+}
+
+/// The schema of `netlab lab reset --json`.
+pub const RESET_SCHEMA: &str = "netlab.lab.reset/1";
+
+/// `lab reset`: whether there was progress to forget.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ResetReport {
+    pub schema: &'static str,
+    pub lab: String,
+    pub had_progress: bool,
+}
+
+impl ResetReport {
+    pub fn text(&self) -> String {
+        let what = if self.had_progress { "reset" } else { "had no progress" };
+        format!("{} {what}.\n", self.lab)
+    }
+}
+
+/// `lab reset`: forgets the lab's answers, hints and traces.
+pub fn reset(lab: &LoadedLab, progress_path: &std::path::Path) -> Result<ResetReport> {
+    let mut progress = progress::load(progress_path)?;
+    let had_progress = progress.labs.remove(&lab.lab.id).is_some();
+    progress::save(progress_path, &progress)?;
+    Ok(ResetReport {
+        schema: RESET_SCHEMA,
+        lab: lab.lab.id.clone(),
+        had_progress,
+    })
 }

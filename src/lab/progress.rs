@@ -59,6 +59,74 @@ impl AnswerRecord {
     }
 }
 
+/// The schema of `netlab lab list --json` and `netlab lab progress --json`.
+pub const REPORT_SCHEMA: &str = "netlab.lab.progress/1";
+
+/// `lab list` and `lab progress`: every lab with how far the learner is, and the progress file
+/// as it is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProgressReport<'a> {
+    pub schema: &'static str,
+    pub labs: Vec<LabStatus>,
+    pub progress: &'a Progress,
+}
+
+/// One lab, and how far the learner is in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LabStatus {
+    pub id: String,
+    pub title: String,
+    pub minutes: u32,
+    pub questions: usize,
+    /// Answered right or revealed.
+    pub done: usize,
+    pub right: usize,
+}
+
+impl<'a> ProgressReport<'a> {
+    pub fn new(catalog: &super::catalog::Catalog, progress: &'a Progress) -> Self {
+        let labs = catalog
+            .labs
+            .iter()
+            .map(|l| {
+                let state = progress.labs.get(&l.lab.id);
+                LabStatus {
+                    id: l.lab.id.clone(),
+                    title: l.lab.title.clone(),
+                    minutes: l.lab.minutes,
+                    questions: super::question_count(l),
+                    done: state.map_or(0, |s| s.answers.values().filter(|a| a.done()).count()),
+                    right: state.map_or(0, |s| s.answers.values().filter(|a| a.correct).count()),
+                }
+            })
+            .collect();
+        ProgressReport {
+            schema: REPORT_SCHEMA,
+            labs,
+            progress,
+        }
+    }
+
+    /// One line per lab, in columns as wide as the longest id and title, so every row lines up.
+    pub fn text(&self) -> String {
+        let id_width = self.labs.iter().map(|l| l.id.len()).max().unwrap_or(0);
+        let title_width = self.labs.iter().map(|l| l.title.chars().count()).max().unwrap_or(0);
+        let mut out = String::new();
+        for l in &self.labs {
+            let status = match (l.done, l.questions) {
+                (0, _) => "not started".to_string(),
+                (d, t) if d >= t => format!("complete, {}/{t} right", l.right),
+                (d, t) => format!("{d}/{t} done, {} right", l.right),
+            };
+            out.push_str(&format!(
+                "{:<id_width$} {:<title_width$} {:>3} min  {status}\n",
+                l.id, l.title, l.minutes
+            ));
+        }
+        out
+    }
+}
+
 /// Where progress lives, from the environment: `NETLAB_HOME`, `XDG_DATA_HOME`, `HOME`.
 pub fn default_path(env: impl Fn(&str) -> Option<String>) -> Result<PathBuf> {
     let nonempty = |k: &str| env(k).filter(|v| !v.is_empty());
@@ -88,9 +156,9 @@ pub fn load(path: &Path) -> Result<Progress> {
     };
     match serde_json::from_slice::<Progress>(&bytes) {
         Ok(p) if p.schema == SCHEMA => Ok(p),
-        Ok(p) => Err(Error::usage(
+        Ok(Progress { schema: found, .. }) => Err(Error::usage(
             path.display().to_string(),
-            format!("progress schema '{}' is not {SCHEMA}", p.schema),
+            format!("is written as '{found}'; this netlab reads {SCHEMA}"),
             "use the netlab that wrote it, or move the file away to start over",
         )),
         Err(e) => {

@@ -6,6 +6,7 @@ pub mod events;
 pub mod experiment;
 pub mod layers;
 pub mod live;
+pub mod pipeline;
 pub mod quic;
 pub mod reader;
 pub mod render;

@@ -2,6 +2,7 @@
 //! from the documentation ranges and really listens on a loopback socket; the address book in
 //! [`crate::net::Network`] connects the two, and nothing ever leaves the machine.
 
+pub mod directory;
 pub mod discard;
 pub mod dns;
 pub mod dnssec;

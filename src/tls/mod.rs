@@ -14,5 +14,6 @@ pub mod insecure;
 pub mod keys;
 pub mod record;
 pub mod render;
+pub mod serve;
 pub mod server;
 pub mod tap;
