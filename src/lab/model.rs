@@ -160,7 +160,7 @@ pub fn validate(lab: &Lab, dir_name: &str) -> Vec<(String, String)> {
                 }
             }
             if let Some(f) = &c.fixed {
-                if super::answer::normalize(q.kind, f, &q.choices).is_err() {
+                if super::answer::read_answer(q.kind, f, &q.choices).is_err() {
                     say(&q.id, format!("fixed answer '{f}' is not a valid {:?} answer", q.kind));
                 }
             }
