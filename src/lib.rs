@@ -24,5 +24,6 @@ pub mod net;
 pub mod packet;
 pub mod render;
 pub mod sandbox;
+pub mod style;
 pub mod tls;
 pub mod trace;

@@ -408,7 +408,7 @@ fn extended_dns_errors_are_shown() {
         response.extended_errors,
         ["22 (No Reachable Authority): all upstreams are down"]
     );
-    let text = netlab::render::text(&t, &netlab::render::RenderOpts::plain());
+    let text = netlab::render::text(&t, &netlab::style::RenderOpts::plain());
     assert!(
         text.contains("extended error 22 (No Reachable Authority): all upstreams are down"),
         "{text}"

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::dnssec::Status;
 use super::events::{DnsEvent, Meaning, QuerySent, RecordView, ResponseSeen, Server, StubExchange, Summary};
-use crate::render::{self, Palette, RenderOpts};
+use crate::style::{self, Palette, RenderOpts};
 use crate::trace::Note;
 
 /// Appends the text of one DNS event and its notes, the notes under the event's indentation.
@@ -48,7 +48,7 @@ pub fn event(out: &mut String, e: &DnsEvent, notes: &[Note], opts: &RenderOpts) 
             String::new()
         }
     };
-    render::notes(out, notes, opts, &format!("{pad}     "));
+    style::notes(out, notes, opts, &format!("{pad}     "));
 }
 
 /// The indentation of an event at sub-walk `depth`: four spaces a level.
