@@ -1,7 +1,30 @@
 //! Reading answers by kind, so that equal answers compare equal however they are written.
+//! The lab file format (`model.rs`) names a question's [`Kind`]; this module does not depend on
+//! it.
 
-use super::model::Kind;
+use serde::Deserialize;
+
 use crate::cidr::parse::{parse_addr, parse_prefix, ParseError};
+
+/// How an answer is read and compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A number; `1,022` and `1022` are equal.
+    Number,
+    /// Free text, compared case-insensitively with white space folded.
+    Text,
+    /// One of `choices`, case-insensitive, or its 1-based position.
+    Choice,
+    /// yes or no (also y/n, true/false).
+    Yesno,
+    /// A prefix: `10.0.0.0/08` equals `10.0.0.0/8`.
+    Cidr,
+    /// An address: `2001:DB8::1` equals `2001:db8:0::1`.
+    Ip,
+    /// A duration: `1.5s` equals `1500ms`.
+    Duration,
+}
 
 /// An answer in canonical form, comparable with `==` (numbers compare with a tolerance).
 #[derive(Debug, Clone, PartialEq)]
