@@ -17,6 +17,7 @@ pub mod cli;
 pub mod dns;
 pub mod error;
 pub mod fsutil;
+pub mod hex;
 pub mod http;
 pub mod lab;
 pub mod link;

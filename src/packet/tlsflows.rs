@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::layers::Decoded;
+use crate::hex;
 use crate::tls::events::TlsEvent;
 use crate::tls::tap::{Chunk, Direction};
 
@@ -42,22 +43,12 @@ pub fn parse_keylog(text: &str) -> Result<KeyLog, KeylogError> {
         let [label, random, secret] = parts[..] else {
             return Err(KeylogError::Fields(n + 1));
         };
-        let (Some(random), Some(secret)) = (unhex(random), unhex(secret)) else {
+        let (Some(random), Some(secret)) = (hex::decode(random), hex::decode(secret)) else {
             return Err(KeylogError::NotHex(n + 1));
         };
         log.entry(random).or_default().insert(label.to_string(), secret);
     }
     Ok(log)
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    (s.len() % 2 == 0)
-        .then(|| {
-            (0..s.len() / 2)
-                .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok())
-                .collect()
-        })
-        .flatten()
 }
 
 /// One TLS connection, decrypted.

@@ -9,6 +9,7 @@ use super::handshake::{self, decode_hello, named, Reader};
 use super::keys::{self, Suite, TrafficKeys};
 use super::record::{self, ContentType};
 use super::tap::{Chunk, Direction};
+use crate::hex;
 
 /// Key-log labels (NSS format) of the TLS 1.3 traffic secrets.
 const SERVER_HS: &str = "SERVER_HANDSHAKE_TRAFFIC_SECRET";
@@ -18,10 +19,6 @@ const CLIENT_AP: &str = "CLIENT_TRAFFIC_SECRET_0";
 /// The 0-RTT secret: early data is protected with keys from the resumption PSK alone, before the
 /// server has said anything (RFC 8446 §7.1, `client_early_traffic_secret`).
 const CLIENT_EARLY: &str = "CLIENT_EARLY_TRAFFIC_SECRET";
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
 
 /// One direction's bytes, and when each offset arrived.
 struct Stream {
@@ -90,9 +87,9 @@ pub fn decode(chunks: &[Chunk], secrets: &HashMap<String, Vec<u8>>, show_secrets
                     let k = TrafficKeys::derive(suite, secret);
                     out.push(TlsEvent::Secret {
                         label: label.to_string(),
-                        secret: hex(secret),
-                        key: hex(&k.key),
-                        iv: hex(&k.iv),
+                        secret: hex::encode(secret),
+                        key: hex::encode(&k.key),
+                        iv: hex::encode(&k.iv),
                     });
                 }
             }
@@ -160,14 +157,14 @@ fn finished_check(found: &Found, suite: Option<&Suite>, secrets: &HashMap<String
     let expected = keys::finished_verify_data(suite.hash, secret, &suite.hash.digest(&transcript));
     let got = finished.get(4..)?;
     Some(if expected == got {
-        (true, format!("server Finished verified: HMAC over the transcript hash ({} handshake messages{}) with the server finished_key matches ({})", found.server_transcript.len() + found.client_hellos.len(), if found.hrr { ", the first ClientHello as a message_hash" } else { "" }, hex(got)))
+        (true, format!("server Finished verified: HMAC over the transcript hash ({} handshake messages{}) with the server finished_key matches ({})", found.server_transcript.len() + found.client_hellos.len(), if found.hrr { ", the first ClientHello as a message_hash" } else { "" }, hex::encode(got)))
     } else {
         (
             false,
             format!(
                 "server Finished does not match the transcript: expected {}, got {}",
-                hex(&expected),
-                hex(got)
+                hex::encode(&expected),
+                hex::encode(got)
             ),
         )
     })
@@ -512,7 +509,7 @@ fn message(direction: Direction, at: u64, t: u8, bytes: &[u8], encrypted: bool, 
                 let sig = r.vec16("signature")?;
                 m.details.push(format!("{} signature, {} octets, over the transcript hash: proves the server holds the certificate's private key", scheme.name, sig.len()));
             }
-            20 => m.details.push(format!("verify_data {}", hex(body))),
+            20 => m.details.push(format!("verify_data {}", hex::encode(body))),
             5 => m
                 .details
                 .push("the end of the client's 0-RTT data: what follows is under the handshake key".into()),
