@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::render::style::ColorChoice;
+use crate::style::ColorChoice;
 
 const ABOUT: &str = "A lab toolkit for networking fundamentals: every command shows what happened and why.";
 

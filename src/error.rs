@@ -48,12 +48,12 @@ pub enum Error {
 }
 
 impl Error {
-    /// A usage error: `what` is the offending token or flag, `why` what is wrong with it,
-    /// `hint` what to do instead.
-    pub fn usage(what: impl Into<String>, why: impl Into<String>, hint: impl Into<String>) -> Self {
+    /// A usage error: `what` is the offending token or flag, `why` what is wrong with it (text,
+    /// or a typed error such as [`crate::dns::wire::NameError`]), `hint` what to do instead.
+    pub fn usage(what: impl Into<String>, why: impl std::fmt::Display, hint: impl Into<String>) -> Self {
         Error::Usage {
             what: what.into(),
-            why: why.into(),
+            why: why.to_string(),
             hint: hint.into(),
         }
     }

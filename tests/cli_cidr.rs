@@ -1,19 +1,13 @@
 //! Every `netlab cidr` subcommand through the real binary: output, exit codes, errors.
 
-use assert_cmd::Command;
+mod common;
+use common::{netlab, trace};
 use predicates::prelude::*;
 use std::io::Write;
 
-fn netlab() -> Command {
-    let mut cmd = Command::cargo_bin("netlab").unwrap();
-    cmd.env("NETLAB_OFFLINE", "1").env_remove("NO_COLOR");
-    cmd
-}
-
+/// `netlab --json ARGS`: its trace, whatever the exit code.
 fn json(args: &[&str]) -> serde_json::Value {
-    let out = netlab().arg("--json").args(args).output().unwrap();
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stdout)))
+    trace(args).0
 }
 
 #[test]
@@ -384,11 +378,14 @@ fn help_teaches_with_examples() {
 
 #[test]
 fn color_only_when_asked_or_on_a_terminal() {
+    // Without NO_COLOR: the pipe alone must turn colour off.
     netlab()
+        .env_remove("NO_COLOR")
         .args(["cidr", "contains", "10.0.0.0/8", "10.0.0.1"])
         .assert()
         .stdout(predicate::str::contains("\x1b[").not());
     netlab()
+        .env_remove("NO_COLOR")
         .args(["--color", "always", "cidr", "contains", "10.0.0.0/8", "10.0.0.1"])
         .assert()
         .stdout(predicate::str::contains("\x1b[32minside"));

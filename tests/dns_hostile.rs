@@ -2,6 +2,9 @@
 //! library: every case ends with a named outcome within the time bound; nothing panics, hangs or
 //! is believed that should not be.
 
+mod common;
+use common::netlab;
+
 use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
@@ -408,7 +411,7 @@ fn extended_dns_errors_are_shown() {
         response.extended_errors,
         ["22 (No Reachable Authority): all upstreams are down"]
     );
-    let text = netlab::render::text(&t, &netlab::render::RenderOpts::plain());
+    let text = netlab::render::text(&t, &netlab::style::RenderOpts::plain());
     assert!(
         text.contains("extended error 22 (No Reachable Authority): all upstreams are down"),
         "{text}"
@@ -458,9 +461,7 @@ fn every_hostile_case_through_the_cli() {
     ];
     for (mode, want) in cases {
         let addr = hostile(mode);
-        let out = assert_cmd::Command::cargo_bin("netlab")
-            .unwrap()
-            .env("NETLAB_OFFLINE", "1")
+        let out = netlab()
             .args([
                 "--no-notes",
                 "dns",
@@ -481,9 +482,7 @@ fn every_hostile_case_through_the_cli() {
         assert!(stdout.contains("failed: "), "{mode:?}: {stdout}");
     }
     let addr = hostile(Misbehaviour::FiveHundredRecords);
-    let out = assert_cmd::Command::cargo_bin("netlab")
-        .unwrap()
-        .env("NETLAB_OFFLINE", "1")
+    let out = netlab()
         .args(["dns", "www.victim.test", "--root", &addr.to_string(), "--short"])
         .output()
         .unwrap();

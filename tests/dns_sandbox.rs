@@ -2,29 +2,13 @@
 //! output forms, bad input, and the offline guard.
 
 mod common;
-use assert_cmd::Command;
-use common::of_type;
+use common::{netlab, of_type, trace};
 use predicates::prelude::*;
 use serde_json::Value;
 
-fn netlab() -> Command {
-    let mut cmd = Command::cargo_bin("netlab").unwrap();
-    cmd.env("NETLAB_OFFLINE", "1")
-        .env_remove("NO_COLOR")
-        .timeout(std::time::Duration::from_secs(30));
-    cmd
-}
-
-/// The walk's trace as JSON, and the exit code.
+/// The walk's trace as JSON, and the exit code: `netlab --json dns --sandbox --timeout 1000 ARGS`.
 fn walk(args: &[&str]) -> (Value, i32) {
-    let out = netlab()
-        .args(["--json", "dns", "--sandbox", "--timeout", "1000"])
-        .args(args)
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
-    (v, out.status.code().unwrap())
+    trace(&[&["dns", "--sandbox", "--timeout", "1000"], args].concat())
 }
 
 fn summary(v: &Value) -> &Value {

@@ -17,10 +17,7 @@ fn vectors() -> Vec<(String, String)> {
 }
 
 fn hex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
+    netlab::hex::decode(s).unwrap_or_else(|| panic!("not hex: {s}"))
 }
 
 #[test]

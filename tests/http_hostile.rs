@@ -3,10 +3,12 @@
 //! section. `netlab http` ends each with a named failure, exit status 4 (a network or protocol failure),
 //! within its limits.
 
+mod common;
+use common::netlab;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use bytes::Bytes;
 use tokio::io::AsyncWriteExt;
 
@@ -115,10 +117,7 @@ async fn misbehave(mode: Hostile, mut tls: tokio_rustls::server::TlsStream<tokio
 fn fetch(mode: Hostile, extra: &[&str]) -> (i32, String, f64) {
     let (port, dir) = serve(mode);
     let started = Instant::now();
-    let out = Command::cargo_bin("netlab")
-        .unwrap()
-        .env("NETLAB_OFFLINE", "1")
-        .env("NO_COLOR", "1")
+    let out = netlab()
         .timeout(Duration::from_secs(30))
         .args(["http", &format!("https://localhost:{port}/"), "--cacert"])
         .arg(dir.path().join("ca.pem"))

@@ -2,29 +2,13 @@
 //! multiplexing, curl-style options, and clear failures.
 
 mod common;
-use assert_cmd::Command;
-use common::of_type;
+use common::{netlab, of_type, trace};
 use predicates::prelude::*;
 use serde_json::Value;
 
-fn netlab() -> Command {
-    let mut cmd = Command::cargo_bin("netlab").unwrap();
-    cmd.env("NETLAB_OFFLINE", "1")
-        .env_remove("NO_COLOR")
-        .timeout(std::time::Duration::from_secs(60));
-    cmd
-}
-
-fn trace(args: &[&str]) -> (Value, i32) {
-    let out = netlab()
-        .args(["--json", "http", "--sandbox"])
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr))),
-        out.status.code().unwrap(),
-    )
+/// `netlab --json http --sandbox ARGS`: the trace and the exit code.
+fn fetch(args: &[&str]) -> (Value, i32) {
+    trace(&[&["http", "--sandbox"], args].concat())
 }
 
 fn phase_names(summary: &Value) -> Vec<&str> {
@@ -38,7 +22,7 @@ fn phase_names(summary: &Value) -> Vec<&str> {
 
 #[test]
 fn h2_fetch_logs_frames_with_hpack_and_times_every_phase() {
-    let (v, code) = trace(&["https://www.example.com/"]);
+    let (v, code) = fetch(&["https://www.example.com/"]);
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["schema"], "netlab.http/1");
     let frames = of_type(&v, "http.frame");
@@ -106,7 +90,7 @@ fn h2_fetch_logs_frames_with_hpack_and_times_every_phase() {
 
 #[test]
 fn h3_fetch_reports_quic_phases_and_quinn_stats() {
-    let (v, code) = trace(&["https://www.example.com/", "--h3"]);
+    let (v, code) = fetch(&["https://www.example.com/", "--h3"]);
     assert_eq!(code, 0, "{v}");
     let s = of_type(&v, "http.summary")[0];
     assert_eq!(s["protocol"], "h3");
@@ -176,7 +160,7 @@ fn h3_fetch_reports_quic_phases_and_quinn_stats() {
 
 #[test]
 fn compare_puts_both_side_by_side_with_their_round_trips() {
-    let (v, code) = trace(&["https://www.example.com/", "--compare"]);
+    let (v, code) = fetch(&["https://www.example.com/", "--compare"]);
     assert_eq!(code, 0, "{v}");
     let protocols: Vec<&str> = of_type(&v, "http.summary")
         .iter()
@@ -198,7 +182,7 @@ fn compare_puts_both_side_by_side_with_their_round_trips() {
 
 #[test]
 fn many_requests_share_one_connection_and_the_dynamic_table() {
-    let (v, code) = trace(&[
+    let (v, code) = fetch(&[
         "https://www.example.com/objects/1",
         "--requests",
         "12",
@@ -222,7 +206,7 @@ fn many_requests_share_one_connection_and_the_dynamic_table() {
         "repeated fields come from the dynamic table: {}",
         s["request_headers"]
     );
-    let (v3, _) = trace(&[
+    let (v3, _) = fetch(&[
         "https://www.example.com/objects/1",
         "--requests",
         "6",
@@ -272,7 +256,7 @@ fn output_head_and_extra_headers() {
     );
     assert!(!body.contains(";;"), "{body}");
     assert!(String::from_utf8_lossy(&echoed.stderr).contains(";; h3"));
-    let (v, code) = trace(&["https://www.example.com/bytes/5000", "-I"]);
+    let (v, code) = fetch(&["https://www.example.com/bytes/5000", "-I"]);
     assert_eq!(code, 0);
     let r = of_type(&v, "http.response")[0];
     assert_eq!(r["body_bytes"], 0);
@@ -299,7 +283,7 @@ fn failures_are_named() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("-H 'nocolon'"));
-    let (v, code) = trace(&["https://expired.example.com/", "--compare"]);
+    let (v, code) = fetch(&["https://expired.example.com/", "--compare"]);
     assert_eq!(code, 1);
     for s in of_type(&v, "http.summary") {
         assert!(s["error"].as_str().unwrap().contains("expired"), "{s}");
@@ -310,14 +294,14 @@ fn failures_are_named() {
         .success()
         .stdout(predicate::str::contains("!! INSECURE"))
         .stderr(predicate::str::contains("--insecure"));
-    let (v, code) = trace(&["https://www.example.com/nothing-here"]);
+    let (v, code) = fetch(&["https://www.example.com/nothing-here"]);
     assert_eq!(code, 0, "a 404 is an answer");
     assert_eq!(of_type(&v, "http.response")[0]["status"], 404);
 }
 
 #[test]
 fn resume_reuses_the_session_and_h3_sends_the_request_in_0rtt() {
-    let (v, code) = trace(&["https://www.example.com/", "--compare", "--resume"]);
+    let (v, code) = fetch(&["https://www.example.com/", "--compare", "--resume"]);
     assert_eq!(code, 0, "{v}");
     let summaries = of_type(&v, "http.summary");
     let seen: Vec<(&str, u64, bool)> = summaries

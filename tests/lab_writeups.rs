@@ -1,22 +1,9 @@
 //! The labs' write-ups stay true: every `$ netlab ...` block in a lab README prints exactly what
 //! netlab prints. (Exercises are checked by tests/labs.rs through `netlab lab check`.)
 
+mod common;
+use common::{netlab, repo};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn netlab(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_netlab"))
-        .current_dir(repo())
-        .env("NETLAB_OFFLINE", "1")
-        .env_remove("NO_COLOR")
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 fn lab_readmes() -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(repo().join("labs"))
@@ -66,7 +53,7 @@ fn every_console_block_prints_what_netlab_prints() {
     for readme in readmes {
         for (line, words, expected) in console_blocks(&readme) {
             let args: Vec<&str> = words.iter().map(String::as_str).collect();
-            let out = netlab(&args);
+            let out = netlab().args(&args).output().unwrap();
             let got = String::from_utf8_lossy(&out.stdout);
             assert_eq!(
                 got,

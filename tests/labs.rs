@@ -2,25 +2,9 @@
 //! fail where they should, the interactive runner works over a pipe and resumes, and bad lab
 //! files, ids and answers files get clear errors.
 
-use std::path::{Path, PathBuf};
-
-use assert_cmd::Command;
+mod common;
+use common::{netlab_home, repo};
 use predicates::prelude::*;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// netlab with its progress in `home`.
-fn netlab(home: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("netlab").unwrap();
-    cmd.env("NETLAB_OFFLINE", "1")
-        .env("NETLAB_HOME", home)
-        .env_remove("NETLAB_LABS")
-        .env_remove("NO_COLOR")
-        .current_dir(repo());
-    cmd
-}
 
 fn lab_dirs() -> Vec<String> {
     let mut ids: Vec<String> = std::fs::read_dir(repo().join("labs"))
@@ -38,7 +22,7 @@ fn every_lab_loads_is_built_in_and_passes_its_reference_answers() {
     let home = tempfile::tempdir().unwrap();
     let ids = lab_dirs();
     assert!(!ids.is_empty());
-    let listed = netlab(home.path()).args(["lab", "list"]).output().unwrap();
+    let listed = netlab_home(home.path()).args(["lab", "list"]).output().unwrap();
     assert!(listed.status.success());
     let listed = String::from_utf8(listed.stdout).unwrap();
     for id in &ids {
@@ -47,7 +31,7 @@ fn every_lab_loads_is_built_in_and_passes_its_reference_answers() {
             "lab {id} is in labs/ but not built into netlab (src/lab/catalog.rs EMBEDDED)"
         );
         // The same lab, loaded from the folder, is valid too.
-        netlab(home.path())
+        netlab_home(home.path())
             .env("NETLAB_LABS", repo().join("labs"))
             .args(["lab", "list"])
             .assert()
@@ -59,7 +43,7 @@ fn every_lab_loads_is_built_in_and_passes_its_reference_answers() {
             "lab {id} needs reference answers in {}",
             answers.display()
         );
-        netlab(home.path())
+        netlab_home(home.path())
             .args(["lab", "check", id, "--answers"])
             .arg(&answers)
             .assert()
@@ -84,7 +68,7 @@ fn wrong_answers_fail_on_exactly_the_wrong_questions() {
             .map(str::to_string)
             .collect();
         expected.sort();
-        let out = netlab(home.path())
+        let out = netlab_home(home.path())
             .args(["--json", "lab", "check", &id, "--answers"])
             .arg(&wrong)
             .output()
@@ -101,7 +85,7 @@ fn wrong_answers_fail_on_exactly_the_wrong_questions() {
         not_right.sort();
         assert_eq!(not_right, expected, "lab {id}");
     }
-    netlab(home.path())
+    netlab_home(home.path())
         .args(["lab", "check", "04-cidr", "--answers", "tests/labs/04-cidr.wrong.toml"])
         .assert()
         .code(1)
@@ -114,7 +98,7 @@ fn wrong_answers_fail_on_exactly_the_wrong_questions() {
 fn interactive_over_a_pipe_right_wrong_hint_and_resume() {
     let home = tempfile::tempdir().unwrap();
     // Right, then wrong (a hint follows), then right, then input ends mid-lab.
-    netlab(home.path())
+    netlab_home(home.path())
         .args(["lab", "start", "04-cidr"])
         .write_stdin("yes\n17\n18\n")
         .assert()
@@ -151,7 +135,7 @@ fn interactive_over_a_pipe_right_wrong_hint_and_resume() {
         );
     }
     // Resume: step 1 is done, so the session starts at step 2's question.
-    netlab(home.path())
+    netlab_home(home.path())
         .args(["lab", "start", "04-cidr"])
         .write_stdin("1022\nquit\n")
         .assert()
@@ -159,18 +143,18 @@ fn interactive_over_a_pipe_right_wrong_hint_and_resume() {
         .stdout(predicate::str::contains("Step 1/").not())
         .stdout(predicate::str::contains("Step 2/8: Counting hosts"))
         .stdout(predicate::str::contains("right. 2^10 - 2 = 1022."));
-    netlab(home.path()).args(["lab", "hint", "04-cidr"]).assert().success().stdout("broadcast-22: What is its broadcast address?\nhint: The network is 172.16.4.0/22: the low two bits of the third number are host bits.\n");
-    netlab(home.path())
+    netlab_home(home.path()).args(["lab", "hint", "04-cidr"]).assert().success().stdout("broadcast-22: What is its broadcast address?\nhint: The network is 172.16.4.0/22: the low two bits of the third number are host bits.\n");
+    netlab_home(home.path())
         .args(["lab", "progress"])
         .assert()
         .success()
         .stdout(predicate::str::contains("3/14 done, 3 right"));
-    netlab(home.path())
+    netlab_home(home.path())
         .args(["lab", "reset", "04-cidr"])
         .assert()
         .success()
         .stdout("04-cidr reset.\n");
-    netlab(home.path())
+    netlab_home(home.path())
         .args(["lab", "list"])
         .assert()
         .success()
@@ -181,7 +165,7 @@ fn interactive_over_a_pipe_right_wrong_hint_and_resume() {
 fn finishing_the_lab_over_a_pipe() {
     let home = tempfile::tempdir().unwrap();
     let all = "yes\n18\n1022\n172.16.7.255\n30\n192.0.2.192/27\n25\n16\n2\n198.51.100.0/24\n8\n100.64.0.0/10\nno\n1\n";
-    netlab(home.path())
+    netlab_home(home.path())
         .args(["lab", "start", "04-cidr"])
         .write_stdin(all)
         .assert()
@@ -191,7 +175,7 @@ fn finishing_the_lab_over_a_pipe() {
         ));
     // Unreadable answers are not counted; 'answer' reveals.
     let home = tempfile::tempdir().unwrap();
-    netlab(home.path())
+    netlab_home(home.path())
         .args(["lab", "start", "04-cidr"])
         .write_stdin("maybe\nanswer\n")
         .assert()
@@ -203,7 +187,7 @@ fn finishing_the_lab_over_a_pipe() {
 #[test]
 fn bad_lab_files_ids_and_answers() {
     let home = tempfile::tempdir().unwrap();
-    netlab(home.path())
+    netlab_home(home.path())
         .args(["lab", "start", "99-nope"])
         .assert()
         .code(2)
@@ -215,7 +199,7 @@ fn bad_lab_files_ids_and_answers() {
     let broken = labs.path().join("01-broken");
     std::fs::create_dir(&broken).unwrap();
     std::fs::write(broken.join("lab.toml"), "format_version = 1\nid = \"01-other\"\ntitle = \"t\"\nminutes = 5\ngoals = []\n\n[[step]]\nid = \"s\"\ntitle = \"s\"\ntext = \"t\"\n\n[[step.question]]\nid = \"q\"\nprompt = \"p\"\nkind = \"colour\"\nexplanation = \"e\"\ncheck = { fixed = \"x\" }\n").unwrap();
-    netlab(home.path())
+    netlab_home(home.path())
         .env("NETLAB_LABS", labs.path())
         .args(["lab", "list"])
         .assert()
@@ -224,7 +208,7 @@ fn bad_lab_files_ids_and_answers() {
             "01-broken/lab.toml:15: unknown variant `colour`",
         ));
     std::fs::write(broken.join("lab.toml"), "format_version = 1\nid = \"01-other\"\ntitle = \"t\"\nminutes = 5\ngoals = []\n\n[[step]]\nid = \"s\"\ntitle = \"s\"\ntext = \"t\"\n\n[[step.question]]\nid = \"q\"\nprompt = \"p\"\nkind = \"number\"\nexplanation = \"e\"\ncheck = { trace = \"events\" }\n").unwrap();
-    let out = netlab(home.path())
+    let out = netlab_home(home.path())
         .env("NETLAB_LABS", labs.path())
         .args(["lab", "list"])
         .output()
@@ -244,7 +228,7 @@ fn bad_lab_files_ids_and_answers() {
 
     let answers = home.path().join("answers.toml");
     std::fs::write(&answers, "inside-20 = \"yes\"\nnot-a-question = 3\nsplit-six = [25]\n").unwrap();
-    let out = netlab(home.path())
+    let out = netlab_home(home.path())
         .args(["lab", "check", "04-cidr", "--answers"])
         .arg(&answers)
         .output()
@@ -260,13 +244,13 @@ fn bad_lab_files_ids_and_answers() {
         "{err}"
     );
     std::fs::write(&answers, "inside-20 = \n").unwrap();
-    netlab(home.path())
+    netlab_home(home.path())
         .args(["lab", "check", "04-cidr", "--answers"])
         .arg(&answers)
         .assert()
         .code(2)
         .stderr(predicate::str::contains("answers.toml:1:"));
-    netlab(home.path())
+    netlab_home(home.path())
         .args(["lab", "check", "04-cidr", "--answers", "/nonexistent.toml"])
         .assert()
         .code(3);
@@ -277,7 +261,7 @@ fn corrupt_progress_is_reported_and_kept() {
     let home = tempfile::tempdir().unwrap();
     let path = home.path().join("progress.json");
     std::fs::write(&path, "{ not json").unwrap();
-    netlab(home.path())
+    netlab_home(home.path())
         .args(["lab", "start", "04-cidr"])
         .write_stdin("yes\n")
         .assert()
@@ -294,7 +278,7 @@ fn corrupt_progress_is_reported_and_kept() {
 #[test]
 fn show_renders_the_write_up() {
     let home = tempfile::tempdir().unwrap();
-    netlab(home.path())
+    netlab_home(home.path())
         .args(["lab", "show", "04-cidr"])
         .assert()
         .success()

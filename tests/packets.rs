@@ -2,26 +2,17 @@
 //! loopback (as root; elsewhere, the error that names the fix).
 
 mod common;
-use common::{of_type, FULL_HANDSHAKE};
+use common::{netlab, of_type, trace, FULL_HANDSHAKE};
 use std::io::Write;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
-fn netlab() -> Command {
-    let mut cmd = Command::cargo_bin("netlab").unwrap();
-    cmd.env("NETLAB_OFFLINE", "1")
-        .env("NO_COLOR", "1")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .timeout(std::time::Duration::from_secs(60));
-    cmd
-}
-
+/// `netlab --json pcap ARGS`, which must succeed: its trace.
 fn pcap_json(args: &[&str]) -> Value {
-    let out = netlab().args(["--json", "pcap"]).args(args).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
+    let (v, code) = trace(&[&["pcap"], args].concat());
+    assert_eq!(code, 0, "netlab pcap {args:?}");
+    v
 }
 
 #[test]

@@ -12,10 +12,7 @@ fn vector(name: &str) -> Vec<u8> {
         .find(|l| l.split(' ').next() == Some(name))
         .unwrap_or_else(|| panic!("no vector {name}"));
     let hex = line.rsplit(" = ").next().unwrap();
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-        .collect()
+    netlab::hex::decode(hex).unwrap_or_else(|| panic!("{name} is not hex"))
 }
 
 #[test]
@@ -52,7 +49,7 @@ fn the_client_initial_decrypts_to_the_rfc_payload_and_its_client_hello() {
     assert_eq!(opened.payload.len(), 1162);
     let mask = vector("client_initial_packet.mask");
     let sample = vector("client_initial_packet.sample");
-    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let hex = netlab::hex::encode;
     assert!(
         opened
             .steps

@@ -2,14 +2,11 @@
 //! in TIME_WAIT after closing first, and as root the captured connection's story.
 
 mod common;
-use assert_cmd::Command;
-use common::of_type;
+use common::{netlab, of_type};
 use serde_json::Value;
 
 fn tcp(args: &[&str]) -> Value {
-    let out = Command::cargo_bin("netlab")
-        .unwrap()
-        .env("NETLAB_OFFLINE", "1")
+    let out = netlab()
         .timeout(std::time::Duration::from_secs(60))
         .args(["--json", "tcp"])
         .args(args)

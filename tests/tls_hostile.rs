@@ -2,11 +2,12 @@
 //! handshake that never ends. `netlab tls` ends each with a clear failure within its timeout,
 //! and never panics.
 
+mod common;
+use common::netlab;
+
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
-
-use assert_cmd::Command;
 
 #[derive(Clone, Copy, Debug)]
 enum Hostile {
@@ -73,9 +74,7 @@ fn every_hostile_server_ends_in_a_clear_bounded_failure() {
     ] {
         let addr = serve(mode);
         let start = Instant::now();
-        let out = Command::cargo_bin("netlab")
-            .unwrap()
-            .env("NETLAB_OFFLINE", "1")
+        let out = netlab()
             .args(["--json", "tls", &addr, "--sni", "hostile.test", "--timeout", "1500"])
             .timeout(Duration::from_secs(15))
             .output()
@@ -114,9 +113,7 @@ fn every_hostile_server_ends_in_a_clear_bounded_failure() {
 #[test]
 fn a_refused_connect_is_a_failure_with_its_phase_in_the_trace() {
     // Port 1 on loopback: nothing listens there, so the kernel answers the SYN with RST.
-    let out = Command::cargo_bin("netlab")
-        .unwrap()
-        .env("NETLAB_OFFLINE", "1")
+    let out = netlab()
         .args(["--json", "tls", "127.0.0.1:1"])
         .timeout(Duration::from_secs(15))
         .output()
@@ -128,10 +125,7 @@ fn a_refused_connect_is_a_failure_with_its_phase_in_the_trace() {
     assert_eq!(failure["phase"], "connect");
     assert_eq!(failure["kind"], "refused");
     assert_eq!(failure["what"], "TCP connect to 127.0.0.1:1");
-    let text = Command::cargo_bin("netlab")
-        .unwrap()
-        .env("NETLAB_OFFLINE", "1")
-        .env("NO_COLOR", "1")
+    let text = netlab()
         .args(["tls", "127.0.0.1:1"])
         .timeout(Duration::from_secs(15))
         .output()

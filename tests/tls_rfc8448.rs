@@ -28,10 +28,7 @@ fn vectors() -> HashMap<String, Vec<u8>> {
             .parse()
             .unwrap();
         let hex = hex.trim();
-        let bytes: Vec<u8> = (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-            .collect();
+        let bytes = netlab::hex::decode(hex).unwrap_or_else(|| panic!("{name} is not hex"));
         assert_eq!(bytes.len(), len, "{name}");
         out.insert(name, bytes);
     }

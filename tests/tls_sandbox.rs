@@ -2,34 +2,18 @@
 //! Finished recomputed, key logs and secrets, certificate failures, and the offline guard.
 
 mod common;
-use assert_cmd::Command;
-use common::{of_type, FULL_HANDSHAKE};
+use common::{netlab, of_type, trace, FULL_HANDSHAKE};
 use predicates::prelude::*;
 use serde_json::Value;
 
-fn netlab() -> Command {
-    let mut cmd = Command::cargo_bin("netlab").unwrap();
-    cmd.env("NETLAB_OFFLINE", "1")
-        .env_remove("NO_COLOR")
-        .timeout(std::time::Duration::from_secs(30));
-    cmd
-}
-
-fn trace(args: &[&str]) -> (Value, i32) {
-    let out = netlab()
-        .args(["--json", "tls", "--sandbox"])
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr))),
-        out.status.code().unwrap(),
-    )
+/// `netlab --json tls --sandbox ARGS`: the trace and the exit code.
+fn handshake(args: &[&str]) -> (Value, i32) {
+    trace(&[&["tls", "--sandbox"], args].concat())
 }
 
 #[test]
 fn tls13_handshake_decrypted_and_finished_verified() {
-    let (v, code) = trace(&["www.example.com"]);
+    let (v, code) = handshake(&["www.example.com"]);
     assert_eq!(code, 0);
     assert_eq!(v["schema"], "netlab.tls/1");
     let names: Vec<&str> = of_type(&v, "tls.message")
@@ -92,7 +76,7 @@ fn tls13_handshake_decrypted_and_finished_verified() {
 
 #[test]
 fn secrets_and_keylog() {
-    let (v, _) = trace(&["www.example.com", "--show-secrets"]);
+    let (v, _) = handshake(&["www.example.com", "--show-secrets"]);
     let labels: Vec<&str> = of_type(&v, "tls.secret")
         .iter()
         .map(|s| s["label"].as_str().unwrap())
@@ -128,7 +112,7 @@ fn secrets_and_keylog() {
 
 #[test]
 fn a_name_the_certificate_does_not_cover_fails_precisely() {
-    let (v, code) = trace(&["www.example.com", "--sni", "evil.example"]);
+    let (v, code) = handshake(&["www.example.com", "--sni", "evil.example"]);
     assert_eq!(code, 1);
     let err = of_type(&v, "tls.summary")[0]["error"].as_str().unwrap().to_string();
     assert!(
@@ -173,7 +157,7 @@ fn every_broken_certificate_names_the_failed_check() {
         ("no-intermediate.example.com", "certificate check failed: missing intermediate: the server sent only its own certificate, issued by CN=netlab sandbox intermediate CA"),
     ];
     for (host, want) in cases {
-        let (v, code) = trace(&[host]);
+        let (v, code) = handshake(&[host]);
         assert_eq!(code, 1, "{host}");
         let s = of_type(&v, "tls.summary")[0];
         assert!(s["error"].as_str().unwrap().starts_with(want), "{host}: {}", s["error"]);
@@ -190,7 +174,7 @@ fn every_broken_certificate_names_the_failed_check() {
 
 #[test]
 fn hello_retry_request_costs_a_round_trip_and_the_transcript_still_verifies() {
-    let (v, code) = trace(&["hrr.example.com"]);
+    let (v, code) = handshake(&["hrr.example.com"]);
     assert_eq!(code, 0);
     let names: Vec<&str> = of_type(&v, "tls.message")
         .iter()
@@ -213,7 +197,7 @@ fn hello_retry_request_costs_a_round_trip_and_the_transcript_still_verifies() {
 
 #[test]
 fn a_tls12_only_server_is_shown_and_said_plainly() {
-    let (v, code) = trace(&["tls12.example.com"]);
+    let (v, code) = handshake(&["tls12.example.com"]);
     assert_eq!(code, 1);
     let s = of_type(&v, "tls.summary")[0];
     assert_eq!(s["version"], "TLS 1.2");
@@ -243,7 +227,7 @@ fn a_tls12_only_server_is_shown_and_said_plainly() {
 
 #[test]
 fn groups_and_ciphers_choose_what_is_offered() {
-    let (v, code) = trace(&[
+    let (v, code) = handshake(&[
         "www.example.com",
         "--groups",
         "secp384r1",
@@ -270,7 +254,7 @@ fn groups_and_ciphers_choose_what_is_offered() {
 
 #[test]
 fn resume_makes_a_second_psk_handshake_without_a_certificate() {
-    let (v, code) = trace(&["www.example.com", "--resume"]);
+    let (v, code) = handshake(&["www.example.com", "--resume"]);
     assert_eq!(code, 0);
     let summaries = of_type(&v, "tls.summary");
     assert_eq!(summaries.len(), 2);
@@ -295,7 +279,7 @@ fn resume_makes_a_second_psk_handshake_without_a_certificate() {
 
 #[test]
 fn early_data_sends_the_request_with_the_resumed_client_hello() {
-    let (v, code) = trace(&["zero-rtt.example.com", "--early-data"]);
+    let (v, code) = handshake(&["zero-rtt.example.com", "--early-data"]);
     assert_eq!(code, 0, "{v}");
     let summaries = of_type(&v, "tls.summary");
     assert_eq!(summaries.len(), 2, "--early-data implies --resume");
@@ -361,7 +345,7 @@ fn early_data_sends_the_request_with_the_resumed_client_hello() {
 
 #[test]
 fn early_data_against_a_server_whose_tickets_forbid_it_says_so() {
-    let (v, code) = trace(&["www.example.com", "--early-data"]);
+    let (v, code) = handshake(&["www.example.com", "--early-data"]);
     assert_eq!(code, 0);
     let s = of_type(&v, "tls.summary")[1];
     assert_eq!(s["resumed"], true);
@@ -591,7 +575,7 @@ fn insecure_goes_on_but_says_loudly_which_check_failed() {
     assert!(String::from_utf8_lossy(&text.stdout)
         .contains("!! INSECURE: certificate check failed: the certificate has expired"));
 
-    let (v, code) = trace(&["--insecure", "www.example.com"]);
+    let (v, code) = handshake(&["--insecure", "www.example.com"]);
     assert_eq!(code, 0);
     let summary = of_type(&v, "tls.summary")[0];
     assert_eq!(summary["insecure"], true);
@@ -610,7 +594,7 @@ fn the_certificate_verify_signature_follows_the_servers_key() {
         // An RSA key signs TLS 1.3 handshakes with RSA-PSS, never PKCS#1 v1.5 (RFC 8446 §4.2.3).
         ("rsa.example.com", "rsa_pss_rsae_sha512"),
     ] {
-        let (v, code) = trace(&[host]);
+        let (v, code) = handshake(&[host]);
         assert_eq!(code, 0, "{host}");
         let cv = of_type(&v, "tls.message")
             .into_iter()
@@ -623,7 +607,7 @@ fn the_certificate_verify_signature_follows_the_servers_key() {
 
 #[test]
 fn mutual_tls_needs_a_client_certificate_and_says_so() {
-    let (v, code) = trace(&["mtls.example.com"]);
+    let (v, code) = handshake(&["mtls.example.com"]);
     assert_eq!(code, 1, "refused without a client certificate");
     let names: Vec<&str> = of_type(&v, "tls.message")
         .iter()
@@ -634,7 +618,7 @@ fn mutual_tls_needs_a_client_certificate_and_says_so() {
     let error = summary["error"].as_str().unwrap();
     assert!(error.starts_with("the server requires a client certificate"), "{error}");
 
-    let (v, code) = trace(&["mtls.example.com", "--client-cert", "sandbox"]);
+    let (v, code) = handshake(&["mtls.example.com", "--client-cert", "sandbox"]);
     assert_eq!(code, 0, "{v}");
     let sent: Vec<&str> = of_type(&v, "tls.message")
         .iter()

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::events::{CidrEvent, Exclude, Info, Membership, Overlap};
-use crate::render::{self, RenderOpts};
+use crate::style::{self, RenderOpts};
 use crate::trace::Note;
 
 /// Appends the text of one CIDR event and its teaching notes. Lists (split, aggregate,
@@ -26,7 +26,7 @@ pub fn event(out: &mut String, e: &CidrEvent, notes: &[Note], opts: &RenderOpts)
         CidrEvent::Exclude(x) => exclude_header(x),
     };
     let _ = writeln!(out, "# {header}");
-    render::notes(out, notes, opts, "# ");
+    style::notes(out, notes, opts, "# ");
     let lines: Vec<String> = match e {
         CidrEvent::Split(s) => s.subnets.clone(),
         CidrEvent::Aggregate(a) => a.prefixes.clone(),
@@ -42,7 +42,7 @@ pub fn event(out: &mut String, e: &CidrEvent, notes: &[Note], opts: &RenderOpts)
 /// The event's own text, then its notes.
 fn with_notes(out: &mut String, notes: &[Note], opts: &RenderOpts, body: impl FnOnce(&mut String)) {
     body(out);
-    render::notes(out, notes, opts, "");
+    style::notes(out, notes, opts, "");
 }
 
 /// IPv4 as 32 bits in dotted groups of 8.

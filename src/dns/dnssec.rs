@@ -66,6 +66,57 @@ impl fmt::Display for Status {
     }
 }
 
+/// Why a DNSSEC check failed: the broken link, in the words the trace records.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValidationError {
+    /// The section holds no records of the set to check.
+    #[error("no {rtype} records for {name} to check")]
+    NoRrset { name: String, rtype: RecordType },
+    /// The set is there, unsigned (RFC 4035 §3.1.1: an RRSIG must cover it).
+    #[error("{name} {rtype} has no RRSIG")]
+    NoRrsig { name: String, rtype: RecordType },
+    /// Now is past the signature's expiration (RFC 4034 §3.1.5).
+    #[error("the RRSIG over {name} {rtype} expired")]
+    Expired { name: String, rtype: RecordType },
+    /// Now is before the signature's inception (RFC 4034 §3.1.5).
+    #[error("the RRSIG over {name} {rtype} is not valid yet")]
+    NotYetValid { name: String, rtype: RecordType },
+    /// The key named by the signature is trusted, and the signature does not verify with it.
+    #[error("the RRSIG over {name} {rtype} by key {key_tag} does not verify: {why}")]
+    BadSignature {
+        name: String,
+        rtype: RecordType,
+        key_tag: u16,
+        why: String,
+    },
+    /// The signature is by a key the zone's trusted set does not hold.
+    #[error("the RRSIG over {name} {rtype} is by key {key_tag}, which is not among the zone's trusted keys")]
+    UntrustedKey {
+        name: String,
+        rtype: RecordType,
+        key_tag: u16,
+    },
+    #[error("{zone} has no DNSKEY records")]
+    NoDnskey { zone: String },
+    /// No key of the zone is the one vouched for from above (`vouched_by`: the trust anchor, or
+    /// the parent's DS records).
+    #[error("no DNSKEY of {zone} (key tags {}) matches {vouched_by}", .tags.iter().map(u16::to_string).collect::<Vec<_>>().join(", "))]
+    NoVouchedKey {
+        zone: String,
+        tags: Vec<u16>,
+        vouched_by: &'static str,
+    },
+    /// A NODATA answer without the NSEC that would prove it (RFC 4035 §5.4).
+    #[error("no NSEC record for {name} proves that it has no {rtype}")]
+    NoNsec { name: String, rtype: RecordType },
+    /// The NSEC's type bitmap has the type whose absence it should prove.
+    #[error("the NSEC for {name} lists {rtype}, so it does not prove its absence")]
+    NsecListsType { name: String, rtype: RecordType },
+    /// An NXDOMAIN answer with no NSEC whose span covers the name (RFC 4035 §5.4).
+    #[error("no NSEC record covers {name}, so its non-existence is not proven")]
+    NotCovered { name: String },
+}
+
 fn rrsigs<'a>(records: &'a [Record], name: &Name, covered: RecordType) -> Vec<&'a RRSIG> {
     records
         .iter()
@@ -85,27 +136,38 @@ pub fn verify_rrset(
     rtype: RecordType,
     section: &[Record],
     now: u32,
-) -> Result<u16, String> {
+) -> Result<u16, ValidationError> {
     let rrset: Vec<&Record> = section
         .iter()
         .filter(|r| &r.name == name && r.record_type() == rtype)
         .collect();
+    let name_type = || (name.to_string(), rtype);
     if rrset.is_empty() {
-        return Err(format!("no {rtype} records for {name} to check"));
+        return Err(ValidationError::NoRrset {
+            name: name.to_string(),
+            rtype,
+        });
     }
     let sigs = rrsigs(section, name, rtype);
     if sigs.is_empty() {
-        return Err(format!("{name} {rtype} has no RRSIG"));
+        return Err(ValidationError::NoRrsig {
+            name: name.to_string(),
+            rtype,
+        });
     }
-    let mut last = String::new();
+    // Why the last signature looked at fails; the first reason found is kept over "not among
+    // the trusted keys".
+    let mut last = None;
     for sig in sigs {
         let input = sig.input();
         if now > input.sig_expiration.get() {
-            last = format!("the RRSIG over {name} {rtype} expired");
+            let (name, rtype) = name_type();
+            last = Some(ValidationError::Expired { name, rtype });
             continue;
         }
         if now < input.sig_inception.get() {
-            last = format!("the RRSIG over {name} {rtype} is not valid yet");
+            let (name, rtype) = name_type();
+            last = Some(ValidationError::NotYetValid { name, rtype });
             continue;
         }
         for key in keys {
@@ -115,21 +177,30 @@ pub fn verify_rrset(
             match key.verify_rrsig(name, DNSClass::IN, sig, rrset.iter().copied()) {
                 Ok(()) => return Ok(input.key_tag),
                 Err(e) => {
-                    last = format!(
-                        "the RRSIG over {name} {rtype} by key {} does not verify: {e}",
-                        input.key_tag
-                    )
+                    let (name, rtype) = name_type();
+                    last = Some(ValidationError::BadSignature {
+                        name,
+                        rtype,
+                        key_tag: input.key_tag,
+                        why: e.to_string(),
+                    })
                 }
             }
         }
-        if last.is_empty() {
-            last = format!(
-                "the RRSIG over {name} {rtype} is by key {}, which is not among the zone's trusted keys",
-                input.key_tag
-            );
+        if last.is_none() {
+            let (name, rtype) = name_type();
+            last = Some(ValidationError::UntrustedKey {
+                name,
+                rtype,
+                key_tag: input.key_tag,
+            });
         }
     }
-    Err(last)
+    // `sigs` is not empty, so `last` is set.
+    Err(last.unwrap_or(ValidationError::NoRrsig {
+        name: name.to_string(),
+        rtype,
+    }))
 }
 
 fn dnskeys(section: &[Record], zone: &Name) -> Vec<DNSKEY> {
@@ -149,29 +220,25 @@ fn trust_dnskeys(
     zone: &Name,
     now: u32,
     vouched: impl Fn(&DNSKEY) -> bool,
-    what: &str,
-) -> Result<Vec<DNSKEY>, String> {
+    vouched_by: &'static str,
+) -> Result<Vec<DNSKEY>, ValidationError> {
     let keys = dnskeys(section, zone);
     if keys.is_empty() {
-        return Err(format!("{zone} has no DNSKEY records"));
+        return Err(ValidationError::NoDnskey { zone: zone.to_string() });
     }
     let entry: Vec<DNSKEY> = keys.iter().filter(|k| vouched(k)).cloned().collect();
     if entry.is_empty() {
-        let tags: Vec<String> = keys
-            .iter()
-            .filter_map(|k| k.calculate_key_tag().ok())
-            .map(|t| t.to_string())
-            .collect();
-        return Err(format!(
-            "no DNSKEY of {zone} (key tags {}) matches {what}",
-            tags.join(", ")
-        ));
+        return Err(ValidationError::NoVouchedKey {
+            zone: zone.to_string(),
+            tags: keys.iter().filter_map(|k| k.calculate_key_tag().ok()).collect(),
+            vouched_by,
+        });
     }
     verify_rrset(&entry, zone, RecordType::DNSKEY, section, now).map(|_| keys)
 }
 
 /// The root's DNSKEY set against the trust anchors.
-pub fn trust_root(section: &[Record], anchors: &Anchors, now: u32) -> Result<Vec<DNSKEY>, String> {
+pub fn trust_root(section: &[Record], anchors: &Anchors, now: u32) -> Result<Vec<DNSKEY>, ValidationError> {
     trust_dnskeys(
         section,
         &Name::root(),
@@ -182,7 +249,7 @@ pub fn trust_root(section: &[Record], anchors: &Anchors, now: u32) -> Result<Vec
 }
 
 /// A child zone's DNSKEY set against the DS records its parent signed.
-pub fn trust_child(section: &[Record], zone: &Name, ds: &[DS], now: u32) -> Result<Vec<DNSKEY>, String> {
+pub fn trust_child(section: &[Record], zone: &Name, ds: &[DS], now: u32) -> Result<Vec<DNSKEY>, ValidationError> {
     trust_dnskeys(
         section,
         zone,
@@ -212,7 +279,7 @@ pub fn nsec_proves_nodata(
     rtype: RecordType,
     keys: &[DNSKEY],
     now: u32,
-) -> Result<(), String> {
+) -> Result<(), ValidationError> {
     let nsec: Option<&NSEC> = authority
         .iter()
         .filter(|r| &r.name == name)
@@ -220,18 +287,27 @@ pub fn nsec_proves_nodata(
             RData::DNSSEC(DNSSECRData::NSEC(n)) => Some(n),
             _ => None,
         });
-    let nsec = nsec.ok_or_else(|| format!("no NSEC record for {name} proves that it has no {rtype}"))?;
+    let nsec = nsec.ok_or_else(|| ValidationError::NoNsec {
+        name: name.to_string(),
+        rtype,
+    })?;
     if nsec.type_bit_maps().any(|t| t == rtype) {
-        return Err(format!(
-            "the NSEC for {name} lists {rtype}, so it does not prove its absence"
-        ));
+        return Err(ValidationError::NsecListsType {
+            name: name.to_string(),
+            rtype,
+        });
     }
     verify_rrset(keys, name, RecordType::NSEC, authority, now).map(|_| ())
 }
 
 /// A signed NSEC whose span covers `name` (owner < name < next, canonical order; RFC 4034 §6.1):
 /// proof that `name` does not exist.
-pub fn nsec_proves_nxdomain(authority: &[Record], name: &Name, keys: &[DNSKEY], now: u32) -> Result<(), String> {
+pub fn nsec_proves_nxdomain(
+    authority: &[Record],
+    name: &Name,
+    keys: &[DNSKEY],
+    now: u32,
+) -> Result<(), ValidationError> {
     for r in authority {
         if let RData::DNSSEC(DNSSECRData::NSEC(n)) = &r.data {
             let next = n.next_domain_name();
@@ -245,9 +321,7 @@ pub fn nsec_proves_nxdomain(authority: &[Record], name: &Name, keys: &[DNSKEY], 
             }
         }
     }
-    Err(format!(
-        "no NSEC record covers {name}, so its non-existence is not proven"
-    ))
+    Err(ValidationError::NotCovered { name: name.to_string() })
 }
 
 /// Seconds since the Unix epoch, as RRSIG times count them.

@@ -13,9 +13,35 @@ pub struct Hint {
 /// The built-in IANA root hints.
 pub const IANA_ROOT_HINTS: &str = include_str!("named.root");
 
+/// Why root hints do not read: a line of a hints file, or a `--root` argument.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HintError {
+    /// An A or AAAA line whose value is not an address.
+    #[error("{source_name}:{line}: '{addr}' is not an address")]
+    BadAddress {
+        source_name: String,
+        line: usize,
+        addr: String,
+    },
+    /// A line that is not `NAME TTL [IN] A|AAAA|NS VALUE`.
+    #[error("{source_name}:{line}: expected 'NAME TTL A|AAAA|NS VALUE', got '{text}'")]
+    BadLine {
+        source_name: String,
+        line: usize,
+        text: String,
+    },
+    /// A file with no A or AAAA line at all.
+    #[error("{source_name}: no root server addresses (A or AAAA lines)")]
+    NoAddresses { source_name: String },
+    /// A `--root` value that is neither `IP` nor `IP:PORT`.
+    #[error("'{0}' is not IP or IP:PORT (IPv6 with a port: [::1]:5353)")]
+    NotAnAddress(String),
+}
+
 /// Reads named.root format: `NAME TTL [IN] A|AAAA ADDRESS` lines (NS lines and `;` comments are
-/// skipped). IPv4 addresses come first, in file order, then IPv6.
-pub fn parse_root_hints(text: &str, source: &str) -> Result<Vec<Hint>, String> {
+/// skipped). IPv4 addresses come first, in file order, then IPv6. `source` names the file in
+/// errors.
+pub fn read_root_hints(text: &str, source: &str) -> Result<Vec<Hint>, HintError> {
     let mut v4 = Vec::new();
     let mut v6 = Vec::new();
     for (n, raw) in text.lines().enumerate() {
@@ -30,9 +56,11 @@ pub fn parse_root_hints(text: &str, source: &str) -> Result<Vec<Hint>, String> {
         match fields.as_slice() {
             [_, _, t, _] if t.eq_ignore_ascii_case("NS") => {}
             [name, _, t, addr] if t.eq_ignore_ascii_case("A") || t.eq_ignore_ascii_case("AAAA") => {
-                let ip: IpAddr = addr
-                    .parse()
-                    .map_err(|_| format!("{source}:{}: '{addr}' is not an address", n + 1))?;
+                let ip: IpAddr = addr.parse().map_err(|_| HintError::BadAddress {
+                    source_name: source.into(),
+                    line: n + 1,
+                    addr: addr.to_string(),
+                })?;
                 let hint = Hint {
                     name: name.to_ascii_lowercase(),
                     addr: SocketAddr::new(ip, 53),
@@ -44,30 +72,45 @@ pub fn parse_root_hints(text: &str, source: &str) -> Result<Vec<Hint>, String> {
                 }
             }
             _ => {
-                return Err(format!(
-                    "{source}:{}: expected 'NAME TTL A|AAAA|NS VALUE', got '{line}'",
-                    n + 1
-                ))
+                return Err(HintError::BadLine {
+                    source_name: source.into(),
+                    line: n + 1,
+                    text: line.into(),
+                })
             }
         }
     }
     v4.extend(v6);
     if v4.is_empty() {
-        return Err(format!("{source}: no root server addresses (A or AAAA lines)"));
+        return Err(HintError::NoAddresses {
+            source_name: source.into(),
+        });
     }
     Ok(v4)
 }
 
 /// Reads `--root IP[:PORT]` (IPv6 with a port as `[::1]:5353`).
-pub fn parse_root_arg(arg: &str) -> Result<Hint, String> {
+pub fn read_root_arg(arg: &str) -> Result<Hint, HintError> {
     let addr = arg
         .parse::<SocketAddr>()
         .or_else(|_| arg.parse::<IpAddr>().map(|ip| SocketAddr::new(ip, 53)))
-        .map_err(|_| format!("'{arg}' is not IP or IP:PORT (IPv6 with a port: [::1]:5353)"))?;
+        .map_err(|_| HintError::NotAnAddress(arg.into()))?;
     Ok(Hint {
         name: addr.ip().to_string(),
         addr,
     })
+}
+
+/// [`read_root_hints`] with its error as text, for the callers in `src/app/dns.rs` that still
+/// take a `String`; new code calls [`read_root_hints`].
+pub fn parse_root_hints(text: &str, source: &str) -> Result<Vec<Hint>, String> {
+    read_root_hints(text, source).map_err(|e| e.to_string())
+}
+
+/// [`read_root_arg`] with its error as text, for the callers in `src/app/dns.rs` that still take
+/// a `String`; new code calls [`read_root_arg`].
+pub fn parse_root_arg(arg: &str) -> Result<Hint, String> {
+    read_root_arg(arg).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -76,7 +119,7 @@ mod tests {
 
     #[test]
     fn iana_hints_have_13_servers_v4_first() {
-        let hints = parse_root_hints(IANA_ROOT_HINTS, "named.root").unwrap();
+        let hints = read_root_hints(IANA_ROOT_HINTS, "named.root").unwrap();
         assert_eq!(hints.len(), 26);
         assert_eq!(
             hints[0],
@@ -90,14 +133,21 @@ mod tests {
 
     #[test]
     fn bad_hints_and_args() {
-        assert!(parse_root_hints("x. 1 A 300.1.1.1\n", "f")
+        assert!(read_root_hints("x. 1 A 300.1.1.1\n", "f")
             .unwrap_err()
+            .to_string()
             .starts_with("f:1:"));
-        assert!(parse_root_hints("; nothing\n", "f")
+        assert!(read_root_hints("; nothing\n", "f")
             .unwrap_err()
+            .to_string()
             .contains("no root server"));
-        assert_eq!(parse_root_arg("127.0.0.1:5300").unwrap().addr.port(), 5300);
-        assert_eq!(parse_root_arg("::1").unwrap().addr, "[::1]:53".parse().unwrap());
+        assert_eq!(read_root_arg("127.0.0.1:5300").unwrap().addr.port(), 5300);
+        assert_eq!(read_root_arg("::1").unwrap().addr, "[::1]:53".parse().unwrap());
+        assert!(read_root_arg("localhost").is_err());
+        assert_eq!(
+            parse_root_hints("x. 1 A 300.1.1.1\n", "f").unwrap_err(),
+            "f:1: '300.1.1.1' is not an address"
+        );
         assert!(parse_root_arg("localhost").is_err());
     }
 }

@@ -3,214 +3,250 @@
 
 use std::fmt::Write as _;
 
-use super::events::{DnsEvent, Meaning, RecordView, Server, Summary};
-use crate::render::{self, RenderOpts};
+use super::dnssec::Status;
+use super::events::{DnsEvent, Meaning, QuerySent, RecordView, ResponseSeen, Server, StubExchange, Summary};
+use crate::style::{self, Palette, RenderOpts};
 use crate::trace::Note;
 
-/// Appends the text of one DNS event and its notes.
+/// Appends the text of one DNS event and its notes, the notes under the event's indentation.
 pub fn event(out: &mut String, e: &DnsEvent, notes: &[Note], opts: &RenderOpts) {
     let p = &opts.palette;
-    let indent = |depth: u8| "    ".repeat(usize::from(depth));
     let pad = match e {
-        DnsEvent::Idn { input, ascii } => {
-            let _ = writeln!(out, "{input} -> {ascii} (IDNA)");
-            String::new()
-        }
-        DnsEvent::Query(q) => {
-            let i = indent(q.depth);
-            let edns = q.edns_buffer.map_or("no EDNS".to_string(), |b| {
-                format!("EDNS {b}{}", if q.dnssec_ok { " DO" } else { "" })
-            });
-            let port = if q.source_port == 0 {
-                String::new()
-            } else {
-                format!(" from port {}", q.source_port)
-            };
-            let _ = writeln!(
-                out,
-                "{i}{}{} {}?{}  ->  {}  [{} zone {}, id {:#06x}{port}, {edns}, {} bytes]",
-                p.bold,
-                q.qname,
-                q.qtype,
-                p.reset,
-                server(&q.server),
-                q.transport,
-                q.zone,
-                q.id,
-                q.size
-            );
-            i
-        }
-        DnsEvent::Response(r) => {
-            let i = indent(r.depth);
-            let flags = if r.flags.is_empty() {
-                "-".to_string()
-            } else {
-                r.flags.join(" ")
-            };
-            let what = meaning(&r.meaning);
-            let colour = match r.meaning {
-                Meaning::Answer | Meaning::Cname { .. } => p.green,
-                Meaning::Referral { .. } => p.cyan,
-                Meaning::Unusable { .. } => p.red,
-                _ => p.yellow,
-            };
-            let _ = writeln!(
-                out,
-                "{i}  <- {} flags {flags}, {} bytes, {:.1} ms: {colour}{what}{}",
-                r.rcode,
-                r.size,
-                r.rtt_us as f64 / 1000.0,
-                p.reset
-            );
-            if matches!(
-                r.meaning,
-                Meaning::Answer | Meaning::Cname { .. } | Meaning::Nxdomain { .. } | Meaning::Nodata { .. }
-            ) {
-                for rec in r.answers.iter().chain(if r.answers.is_empty() {
-                    r.authority.iter()
-                } else {
-                    [].iter()
-                }) {
-                    let _ = writeln!(out, "{i}       {}", record(rec));
-                }
-            }
-            if r.unlisted_records > 0 {
-                let _ = writeln!(out, "{i}       ... {} more records not listed", r.unlisted_records);
-            }
-            for ede in &r.extended_errors {
-                let _ = writeln!(out, "{i}       extended error {ede}");
-            }
-            i
-        }
+        DnsEvent::Idn { input, ascii } => idn(out, input, ascii),
+        DnsEvent::Query(q) => query(out, q, p),
+        DnsEvent::Response(r) => response(out, r, p),
         DnsEvent::Ignored {
             depth,
             server: s,
             reason,
             size,
-        } => {
-            let i = indent(*depth);
-            let _ = writeln!(
-                out,
-                "{i}  {}ignored{} {size} bytes from {}: {reason}",
-                p.yellow,
-                p.reset,
-                server(s)
-            );
-            i
-        }
+        } => ignored(out, *depth, s, reason, *size, p),
         DnsEvent::Timeout {
             depth,
             server: s,
             transport,
             timeout_ms,
-        } => {
-            let i = indent(*depth);
-            let _ = writeln!(
-                out,
-                "{i}  {}timeout{}: no answer from {} over {transport} in {timeout_ms} ms",
-                p.red,
-                p.reset,
-                server(s)
-            );
-            i
-        }
+        } => timeout(out, *depth, s, transport, *timeout_ms, p),
         DnsEvent::Unreachable {
             depth,
             server: s,
             transport,
             error,
-        } => {
-            let i = indent(*depth);
-            let _ = writeln!(
-                out,
-                "{i}  {}unreachable{}: {} over {transport}: {error}",
-                p.red,
-                p.reset,
-                server(s)
-            );
-            i
-        }
-        DnsEvent::SubWalk { depth, ns, for_zone } => {
-            let i = indent(*depth);
-            let _ = writeln!(
-                out,
-                "{i}{}sub-walk:{} address of {ns} (name server of {for_zone}, no glue)",
-                p.cyan, p.reset
-            );
-            i
-        }
-        DnsEvent::Cname { depth, from, to, hop } => {
-            let i = indent(*depth);
-            let _ = writeln!(
-                out,
-                "{i}{}CNAME {hop}:{} {from} is an alias of {to}; following it",
-                p.cyan, p.reset
-            );
-            i
-        }
+        } => unreachable(out, *depth, s, transport, error, p),
+        DnsEvent::SubWalk { depth, ns, for_zone } => sub_walk(out, *depth, ns, for_zone, p),
+        DnsEvent::Cname { depth, from, to, hop } => cname(out, *depth, from, to, *hop, p),
         DnsEvent::Dnssec {
             depth,
             zone,
             check,
             status,
             detail,
-        } => {
-            let i = indent(*depth);
-            let colour = match status {
-                crate::dns::dnssec::Status::Secure => p.green,
-                crate::dns::dnssec::Status::Insecure => p.yellow,
-                crate::dns::dnssec::Status::Bogus => p.red,
-            };
-            let _ = writeln!(out, "{i}  {colour}DNSSEC {status}{}: {zone} {check}: {detail}", p.reset);
-            i
-        }
-        DnsEvent::Stub(x) => {
-            let _ = writeln!(
-                out,
-                "{}{} {}?{}  ->  {} (recursive resolver, RD=1, over {})",
-                p.bold,
-                x.qname,
-                x.qtype,
-                p.reset,
-                server(&x.server),
-                x.transport
-            );
-            let flags = if x.flags.is_empty() {
-                "-".to_string()
-            } else {
-                x.flags.join(" ")
-            };
-            match &x.error {
-                Some(e) => {
-                    let _ = writeln!(
-                        out,
-                        "  <- {}no answer{} after {:.1} ms: {e}",
-                        p.red,
-                        p.reset,
-                        x.rtt_us as f64 / 1000.0
-                    );
-                }
-                None => {
-                    let _ = writeln!(
-                        out,
-                        "  <- {} flags {flags}, {:.1} ms",
-                        x.rcode,
-                        x.rtt_us as f64 / 1000.0
-                    );
-                }
-            }
-            for rec in &x.answers {
-                let _ = writeln!(out, "       {}", record(rec));
-            }
-            "  ".to_string()
-        }
+        } => dnssec(out, *depth, zone, check, *status, detail, p),
+        DnsEvent::Stub(x) => stub(out, x, p),
         DnsEvent::Summary(s) => {
             summary(out, s, opts);
             String::new()
         }
     };
-    render::notes(out, notes, opts, &format!("{pad}     "));
+    style::notes(out, notes, opts, &format!("{pad}     "));
+}
+
+/// The indentation of an event at sub-walk `depth`: four spaces a level.
+fn indent(depth: u8) -> String {
+    "    ".repeat(usize::from(depth))
+}
+
+/// `dns.idn`: the name as typed and the punycode sent. Each of these functions appends its
+/// event's lines and returns the indentation its notes go under.
+fn idn(out: &mut String, input: &str, ascii: &str) -> String {
+    let _ = writeln!(out, "{input} -> {ascii} (IDNA)");
+    String::new()
+}
+
+/// `dns.query`: the question, the server, and how it was asked.
+fn query(out: &mut String, q: &QuerySent, p: &Palette) -> String {
+    let i = indent(q.depth);
+    let edns = q.edns_buffer.map_or("no EDNS".to_string(), |b| {
+        format!("EDNS {b}{}", if q.dnssec_ok { " DO" } else { "" })
+    });
+    let port = if q.source_port == 0 {
+        String::new()
+    } else {
+        format!(" from port {}", q.source_port)
+    };
+    let _ = writeln!(
+        out,
+        "{i}{}{} {}?{}  ->  {}  [{} zone {}, id {:#06x}{port}, {edns}, {} bytes]",
+        p.bold,
+        q.qname,
+        q.qtype,
+        p.reset,
+        server(&q.server),
+        q.transport,
+        q.zone,
+        q.id,
+        q.size
+    );
+    i
+}
+
+/// `dns.response`: the header, what it means (coloured), and for a final reply its records.
+fn response(out: &mut String, r: &ResponseSeen, p: &Palette) -> String {
+    let i = indent(r.depth);
+    let flags = if r.flags.is_empty() {
+        "-".to_string()
+    } else {
+        r.flags.join(" ")
+    };
+    let what = meaning(&r.meaning);
+    let colour = match r.meaning {
+        Meaning::Answer | Meaning::Cname { .. } => p.green,
+        Meaning::Referral { .. } => p.cyan,
+        Meaning::Unusable { .. } => p.red,
+        _ => p.yellow,
+    };
+    let _ = writeln!(
+        out,
+        "{i}  <- {} flags {flags}, {} bytes, {:.1} ms: {colour}{what}{}",
+        r.rcode,
+        r.size,
+        r.rtt_us as f64 / 1000.0,
+        p.reset
+    );
+    if matches!(
+        r.meaning,
+        Meaning::Answer | Meaning::Cname { .. } | Meaning::Nxdomain { .. } | Meaning::Nodata { .. }
+    ) {
+        for rec in r.answers.iter().chain(if r.answers.is_empty() {
+            r.authority.iter()
+        } else {
+            [].iter()
+        }) {
+            let _ = writeln!(out, "{i}       {}", record(rec));
+        }
+    }
+    if r.unlisted_records > 0 {
+        let _ = writeln!(out, "{i}       ... {} more records not listed", r.unlisted_records);
+    }
+    for ede in &r.extended_errors {
+        let _ = writeln!(out, "{i}       extended error {ede}");
+    }
+    i
+}
+
+/// `dns.ignored`: a packet not believed, and why.
+fn ignored(out: &mut String, depth: u8, s: &Server, reason: &str, size: usize, p: &Palette) -> String {
+    let i = indent(depth);
+    let _ = writeln!(
+        out,
+        "{i}  {}ignored{} {size} bytes from {}: {reason}",
+        p.yellow,
+        p.reset,
+        server(s)
+    );
+    i
+}
+
+/// `dns.timeout`: no answer from this server in time.
+fn timeout(out: &mut String, depth: u8, s: &Server, transport: &str, timeout_ms: u64, p: &Palette) -> String {
+    let i = indent(depth);
+    let _ = writeln!(
+        out,
+        "{i}  {}timeout{}: no answer from {} over {transport} in {timeout_ms} ms",
+        p.red,
+        p.reset,
+        server(s)
+    );
+    i
+}
+
+/// `dns.unreachable`: the server could not be reached at all.
+fn unreachable(out: &mut String, depth: u8, s: &Server, transport: &str, error: &str, p: &Palette) -> String {
+    let i = indent(depth);
+    let _ = writeln!(
+        out,
+        "{i}  {}unreachable{}: {} over {transport}: {error}",
+        p.red,
+        p.reset,
+        server(s)
+    );
+    i
+}
+
+/// `dns.subwalk`: a glueless name server's address looked up in a walk of its own.
+fn sub_walk(out: &mut String, depth: u8, ns: &str, for_zone: &str, p: &Palette) -> String {
+    let i = indent(depth);
+    let _ = writeln!(
+        out,
+        "{i}{}sub-walk:{} address of {ns} (name server of {for_zone}, no glue)",
+        p.cyan, p.reset
+    );
+    i
+}
+
+/// `dns.cname`: an alias followed.
+fn cname(out: &mut String, depth: u8, from: &str, to: &str, hop: u8, p: &Palette) -> String {
+    let i = indent(depth);
+    let _ = writeln!(
+        out,
+        "{i}{}CNAME {hop}:{} {from} is an alias of {to}; following it",
+        p.cyan, p.reset
+    );
+    i
+}
+
+/// `dns.dnssec`: one finding of the chain of trust: which check, on which zone, and its verdict.
+fn dnssec(out: &mut String, depth: u8, zone: &str, check: &str, status: Status, detail: &str, p: &Palette) -> String {
+    let i = indent(depth);
+    let colour = match status {
+        Status::Secure => p.green,
+        Status::Insecure => p.yellow,
+        Status::Bogus => p.red,
+    };
+    let _ = writeln!(out, "{i}  {colour}DNSSEC {status}{}: {zone} {check}: {detail}", p.reset);
+    i
+}
+
+/// `dns.stub`: one question to a recursive resolver, and its answer or why there was none.
+fn stub(out: &mut String, x: &StubExchange, p: &Palette) -> String {
+    let _ = writeln!(
+        out,
+        "{}{} {}?{}  ->  {} (recursive resolver, RD=1, over {})",
+        p.bold,
+        x.qname,
+        x.qtype,
+        p.reset,
+        server(&x.server),
+        x.transport
+    );
+    let flags = if x.flags.is_empty() {
+        "-".to_string()
+    } else {
+        x.flags.join(" ")
+    };
+    match &x.error {
+        Some(e) => {
+            let _ = writeln!(
+                out,
+                "  <- {}no answer{} after {:.1} ms: {e}",
+                p.red,
+                p.reset,
+                x.rtt_us as f64 / 1000.0
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "  <- {} flags {flags}, {:.1} ms",
+                x.rcode,
+                x.rtt_us as f64 / 1000.0
+            );
+        }
+    }
+    for rec in &x.answers {
+        let _ = writeln!(out, "       {}", record(rec));
+    }
+    "  ".to_string()
 }
 
 fn server(s: &Server) -> String {

@@ -8,7 +8,7 @@ use hickory_proto::op::Message;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 
-use super::wire::{check_response, Question};
+use super::wire::{check_response, Question, Unbelieved};
 use crate::net::Route;
 
 /// Most packets ignored while waiting for one answer before the attempt gives up.
@@ -22,12 +22,23 @@ pub enum Outcome {
     Unreachable(String),
 }
 
+/// Why a packet that arrived while waiting was not believed (RFC 5452 §4.1: it must come from
+/// the address asked, and match the query's ID and question).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Ignored {
+    /// A UDP datagram from another address than the server's.
+    #[error("from {from}, not {expected}")]
+    WrongSource { from: SocketAddr, expected: SocketAddr },
+    #[error(transparent)]
+    Unbelieved(#[from] Unbelieved),
+}
+
 /// One attempt: its outcome, what was ignored on the way, and the round-trip time.
 #[derive(Debug)]
 pub struct Attempt {
     pub outcome: Outcome,
     /// (why, size) of each packet not believed.
-    pub ignored: Vec<(String, usize)>,
+    pub ignored: Vec<(Ignored, usize)>,
     pub rtt: Duration,
 }
 
@@ -71,7 +82,13 @@ impl UdpQuery {
                 Ok(Ok(got)) => got,
             };
             if from != route.via() {
-                ignored.push((format!("from {from}, not {}", route.via()), n));
+                ignored.push((
+                    Ignored::WrongSource {
+                        from,
+                        expected: route.via(),
+                    },
+                    n,
+                ));
                 continue;
             }
             match check_response(&buf[..n], id, q) {
@@ -85,7 +102,7 @@ impl UdpQuery {
                         rtt: start.elapsed(),
                     }
                 }
-                Err(why) => ignored.push((why, n)),
+                Err(why) => ignored.push((why.into(), n)),
             }
         }
         Attempt {
@@ -132,7 +149,7 @@ impl TcpQuery {
                             size: len,
                         })
                     }
-                    Err(why) => ignored.push((why, len)),
+                    Err(why) => ignored.push((why.into(), len)),
                 }
             }
             Ok(Outcome::Timeout)

@@ -21,50 +21,73 @@ pub struct Question {
     pub rtype: RecordType,
 }
 
+/// Why a name typed by a person is not a domain name (RFC 1035 §2.3.4 limits).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    #[error("the name is empty")]
+    Empty,
+    /// Two dots in a row, or a leading dot.
+    #[error("'{name}' has an empty label (two dots in a row, or a leading dot)")]
+    EmptyLabel { name: String },
+    /// A label as typed is longer than [`MAX_LABEL`].
+    #[error("the label '{label}' is {len} octets long; the limit is {MAX_LABEL}")]
+    LongLabel { label: String, len: usize },
+    /// A label is longer than [`MAX_LABEL`] once converted to punycode.
+    #[error("a label of '{name}' is {len} octets long; the limit is {MAX_LABEL}")]
+    LongAsciiLabel { name: String, len: usize },
+    /// The whole name is longer than [`MAX_NAME`].
+    #[error("'{name}' is {len} characters long; the limit is {MAX_NAME}")]
+    Long { name: String, len: usize },
+    /// hickory's IDNA conversion refused it.
+    #[error("'{name}' is not a valid name: {why}")]
+    Invalid { name: String, why: String },
+}
+
 /// Reads a name typed by a person; internationalised labels become punycode (RFC 5891).
 /// Returns the name and, when it changed, the ASCII form.
-pub fn parse_name(input: &str) -> Result<(Name, Option<String>), String> {
+pub fn parse_name(input: &str) -> Result<(Name, Option<String>), NameError> {
     let trimmed = input.trim();
     if trimmed.is_empty() {
-        return Err("the name is empty".into());
+        return Err(NameError::Empty);
     }
     let body = trimmed.strip_suffix('.').unwrap_or(trimmed);
     if !body.is_empty() {
         for label in body.split('.') {
             if label.is_empty() {
-                return Err(format!(
-                    "'{trimmed}' has an empty label (two dots in a row, or a leading dot)"
-                ));
+                return Err(NameError::EmptyLabel { name: trimmed.into() });
             }
             if label.is_ascii() && label.len() > MAX_LABEL {
-                return Err(format!(
-                    "the label '{label}' is {} octets long; the limit is {MAX_LABEL}",
-                    label.len()
-                ));
+                return Err(NameError::LongLabel {
+                    label: label.into(),
+                    len: label.len(),
+                });
             }
         }
     }
     if body.is_ascii() && body.len() > MAX_NAME {
-        return Err(format!(
-            "'{trimmed}' is {} characters long; the limit is {MAX_NAME}",
-            body.len()
-        ));
+        return Err(NameError::Long {
+            name: trimmed.into(),
+            len: body.len(),
+        });
     }
-    let name = Name::from_utf8(trimmed).map_err(|e| format!("'{trimmed}' is not a valid name: {e}"))?;
+    let name = Name::from_utf8(trimmed).map_err(|e| NameError::Invalid {
+        name: trimmed.into(),
+        why: e.to_string(),
+    })?;
     let ascii = name.to_ascii();
     for label in ascii.trim_end_matches('.').split('.') {
         if label.len() > MAX_LABEL {
-            return Err(format!(
-                "a label of '{trimmed}' is {} octets long; the limit is {MAX_LABEL}",
-                label.len()
-            ));
+            return Err(NameError::LongAsciiLabel {
+                name: trimmed.into(),
+                len: label.len(),
+            });
         }
     }
     if ascii.trim_end_matches('.').len() > MAX_NAME {
-        return Err(format!(
-            "'{trimmed}' is {} characters long; the limit is {MAX_NAME}",
-            ascii.len()
-        ));
+        return Err(NameError::Long {
+            name: trimmed.into(),
+            len: ascii.len(),
+        });
     }
     let mut name = name;
     name.set_fqdn(true);
@@ -72,13 +95,24 @@ pub fn parse_name(input: &str) -> Result<(Name, Option<String>), String> {
     Ok((name, converted))
 }
 
+/// A record type name that is neither a known mnemonic nor `TYPEnn` (RFC 3597 §5).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a record type (A, AAAA, CNAME, NS, MX, TXT, SOA, CAA, SRV, PTR, HTTPS, SVCB, DS, DNSKEY, ...)")]
+pub struct UnknownType(pub String);
+
 /// Reads a record type name (`A`, `aaaa`, `HTTPS`, `TYPE65`).
-pub fn parse_type(input: &str) -> Result<RecordType, String> {
+pub fn read_type(input: &str) -> Result<RecordType, UnknownType> {
     let upper = input.trim().to_ascii_uppercase();
     if let Some(n) = upper.strip_prefix("TYPE").and_then(|n| n.parse::<u16>().ok()) {
         return Ok(RecordType::from(n));
     }
-    upper.parse::<RecordType>().map_err(|_| format!("'{input}' is not a record type (A, AAAA, CNAME, NS, MX, TXT, SOA, CAA, SRV, PTR, HTTPS, SVCB, DS, DNSKEY, ...)"))
+    upper.parse::<RecordType>().map_err(|_| UnknownType(input.into()))
+}
+
+/// [`read_type`] with its error as text, for the callers in `src/app/dns.rs` that still take a
+/// `String`; new code calls [`read_type`].
+pub fn parse_type(input: &str) -> Result<RecordType, String> {
+    read_type(input).map_err(|e| e.to_string())
 }
 
 /// The reverse-lookup name of an address (RFC 1035 §3.5, RFC 3596 §2.5).
@@ -102,29 +136,56 @@ pub fn build_query(id: u16, q: &Question, recursion_desired: bool, edns: Option<
     m.to_vec().unwrap_or_default()
 }
 
+/// Why a response is not believed as the answer to a query (RFC 5452 §4.1: the ID and the
+/// question must match; RFC 1035 §4.1.1: QR=1).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unbelieved {
+    /// The bytes do not decode as a DNS message.
+    #[error("malformed message: {0}")]
+    Malformed(String),
+    /// QR=0: a query, not a response.
+    #[error("not a response (QR=0)")]
+    NotResponse,
+    #[error("ID {got:#06x} does not match the query's {want:#06x}")]
+    Id { got: u16, want: u16 },
+    #[error("question type {got} is not {want}")]
+    QuestionType { got: RecordType, want: RecordType },
+    #[error("question {got} does not match {want}")]
+    Question { got: String, want: String },
+    /// Not exactly one question (and not an error response without one).
+    #[error("{0} questions instead of one")]
+    QuestionCount(usize),
+}
+
 /// Decodes `bytes` and checks that it answers query `id` for `q`; the error is why it is not
 /// believed.
-pub fn check_response(bytes: &[u8], id: u16, q: &Question) -> Result<Message, String> {
-    let m = Message::from_vec(bytes).map_err(|e| format!("malformed message: {e}"))?;
+pub fn check_response(bytes: &[u8], id: u16, q: &Question) -> Result<Message, Unbelieved> {
+    let m = Message::from_vec(bytes).map_err(|e| Unbelieved::Malformed(e.to_string()))?;
     if m.metadata.message_type != MessageType::Response {
-        return Err("not a response (QR=0)".into());
+        return Err(Unbelieved::NotResponse);
     }
     if m.metadata.id != id {
-        return Err(format!(
-            "ID {:#06x} does not match the query's {id:#06x}",
-            m.metadata.id
-        ));
+        return Err(Unbelieved::Id {
+            got: m.metadata.id,
+            want: id,
+        });
     }
     match m.queries.as_slice() {
         [query] if query.name().eq_case(&q.name) || query.name() == &q.name => {
             if query.query_type() != q.rtype {
-                return Err(format!("question type {} is not {}", query.query_type(), q.rtype));
+                return Err(Unbelieved::QuestionType {
+                    got: query.query_type(),
+                    want: q.rtype,
+                });
             }
             Ok(m)
         }
-        [query] => Err(format!("question {} does not match {}", query.name(), q.name)),
+        [query] => Err(Unbelieved::Question {
+            got: query.name().to_string(),
+            want: q.name.to_string(),
+        }),
         _ if m.metadata.response_code != hickory_proto::op::ResponseCode::NoError && m.queries.is_empty() => Ok(m),
-        other => Err(format!("{} questions instead of one", other.len())),
+        other => Err(Unbelieved::QuestionCount(other.len())),
     }
 }
 
@@ -257,21 +318,29 @@ mod tests {
             parse_name("bücher.example").unwrap().1.as_deref(),
             Some("xn--bcher-kva.example.")
         );
-        assert!(parse_name("a..b").unwrap_err().contains("empty label"));
+        assert!(parse_name("a..b").unwrap_err().to_string().contains("empty label"));
         assert!(parse_name(&format!("{}.com", "a".repeat(64)))
             .unwrap_err()
+            .to_string()
             .contains("the limit is 63"));
         let long = vec!["abcdefghij"; 26].join(".");
-        assert!(parse_name(&long).unwrap_err().contains("the limit is 253"));
+        assert!(parse_name(&long).unwrap_err().to_string().contains("the limit is 253"));
         assert!(parse_name("").is_err());
     }
 
     #[test]
     fn types() {
-        assert_eq!(parse_type("aaaa").unwrap(), RecordType::AAAA);
-        assert_eq!(parse_type("HTTPS").unwrap(), RecordType::HTTPS);
-        assert_eq!(parse_type("TYPE65").unwrap(), RecordType::HTTPS);
-        assert!(parse_type("BOGUS").unwrap_err().contains("not a record type"));
+        assert_eq!(read_type("aaaa").unwrap(), RecordType::AAAA);
+        assert_eq!(read_type("HTTPS").unwrap(), RecordType::HTTPS);
+        assert_eq!(read_type("TYPE65").unwrap(), RecordType::HTTPS);
+        assert!(read_type("BOGUS")
+            .unwrap_err()
+            .to_string()
+            .contains("not a record type"));
+        assert_eq!(
+            parse_type("BOGUS").unwrap_err(),
+            read_type("BOGUS").unwrap_err().to_string()
+        );
     }
 
     #[test]
@@ -286,6 +355,7 @@ mod tests {
         assert!(check_response(&ok, 7, &q).is_ok());
         assert!(check_response(&ok, 8, &q)
             .unwrap_err()
+            .to_string()
             .contains("does not match the query's"));
         let other = Question {
             name: Name::from_ascii("example.net.").unwrap(),
@@ -293,11 +363,16 @@ mod tests {
         };
         assert!(check_response(&ok, 7, &other)
             .unwrap_err()
+            .to_string()
             .contains("question example.com."));
         assert!(check_response(b"\x00\x07garbage", 7, &q)
             .unwrap_err()
+            .to_string()
             .starts_with("malformed"));
         let query_bytes = build_query(7, &q, false, Some(1232), false);
-        assert!(check_response(&query_bytes, 7, &q).unwrap_err().contains("QR=0"));
+        assert!(check_response(&query_bytes, 7, &q)
+            .unwrap_err()
+            .to_string()
+            .contains("QR=0"));
     }
 }

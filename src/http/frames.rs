@@ -234,7 +234,7 @@ fn details(t: u8, flags: u8, p: &[u8], out: &mut Vec<String>) {
         }
         6 if p.len() == 8 => out.push(format!(
             "opaque data {}{}",
-            p.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+            crate::hex::encode(p),
             if flags & 1 != 0 {
                 " (the answer: one round trip measured)"
             } else {

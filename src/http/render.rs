@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use super::events::{Comparison, HttpEvent, HttpSummary, QuicStats, ResponseSeen};
 use super::frames::FrameSeen;
 use super::hpack::Source;
-use crate::render::{self, RenderOpts};
+use crate::style::{self, RenderOpts};
 use crate::tls::tap::Direction;
 use crate::trace::Note;
 
@@ -26,7 +26,7 @@ pub fn event(out: &mut String, e: &HttpEvent, notes: &[Note], opts: &RenderOpts)
         HttpEvent::Summary(s) => summary(out, s, opts),
         HttpEvent::Compare(c) => compare(out, c, opts),
     }
-    render::notes(out, notes, opts, "             ");
+    style::notes(out, notes, opts, "             ");
 }
 
 fn frame(out: &mut String, f: &FrameSeen, opts: &RenderOpts) {

@@ -1,7 +1,7 @@
 //! Markdown for the terminal: headings stand out, code blocks are indented, `code`, **bold**
 //! and *emphasis* are coloured when colour is on (and left as written when it is off).
 
-use crate::render::Palette;
+use crate::style::Palette;
 
 /// Renders the subset of Markdown the write-ups use.
 pub fn render(md: &str, p: &Palette) -> String {

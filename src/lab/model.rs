@@ -2,6 +2,8 @@
 
 use serde::Deserialize;
 
+use super::answer::{read_answer, Kind};
+
 /// The format version this netlab reads.
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -53,26 +55,6 @@ pub struct Question {
     /// For `number` and `duration`: accepted relative error (0.05 = 5%). Exact when absent.
     #[serde(default)]
     pub tolerance: Option<f64>,
-}
-
-/// How an answer is read and compared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    /// A number; `1,022` and `1022` are equal.
-    Number,
-    /// Free text, compared case-insensitively with white space folded.
-    Text,
-    /// One of `choices`, case-insensitive, or its 1-based position.
-    Choice,
-    /// yes or no (also y/n, true/false).
-    Yesno,
-    /// A prefix: `10.0.0.0/08` equals `10.0.0.0/8`.
-    Cidr,
-    /// An address: `2001:DB8::1` equals `2001:db8:0::1`.
-    Ip,
-    /// A duration: `1.5s` equals `1500ms`.
-    Duration,
 }
 
 /// Where the right answer comes from: exactly one of the three.
@@ -160,7 +142,7 @@ pub fn validate(lab: &Lab, dir_name: &str) -> Vec<(String, String)> {
                 }
             }
             if let Some(f) = &c.fixed {
-                if super::answer::normalize(q.kind, f, &q.choices).is_err() {
+                if read_answer(q.kind, f, &q.choices).is_err() {
                     say(&q.id, format!("fixed answer '{f}' is not a valid {:?} answer", q.kind));
                 }
             }

@@ -11,7 +11,7 @@ use super::check::{self, CommandRunner, Verdict};
 use super::markdown;
 use super::progress::{self, AnswerRecord, LabProgress, Progress};
 use crate::error::{Error, Result};
-use crate::render::Palette;
+use crate::style::Palette;
 
 /// How a session ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,13 +3,10 @@
 
 use hickory_proto::op::Message;
 
-use super::layers::Layer;
+use super::layer::Layer;
 
 fn push(layers: &mut Vec<Layer>, name: &str, fields: Vec<(&str, String)>) {
-    layers.push(Layer {
-        name: name.to_string(),
-        fields: fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
-    });
+    layers.push(Layer::new(name, fields));
 }
 
 /// A DNS message on a DNS port: query or response, the question, the answers.

@@ -19,6 +19,8 @@ use pnet_packet::udp::UdpPacket;
 use pnet_packet::Packet;
 use serde::{Deserialize, Serialize};
 
+use super::layer::Layer;
+
 /// The link types netlab reads (pcap LINKTYPE_ values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Link {
@@ -44,13 +46,6 @@ impl Link {
             _ => return None,
         })
     }
-}
-
-/// One decoded layer: its name and its fields, in wire order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Layer {
-    pub name: String,
-    pub fields: Vec<(String, String)>,
 }
 
 /// TCP header facts a stream tracker needs.
@@ -85,13 +80,6 @@ pub struct Decoded {
     pub tcp_payload: Option<(usize, usize)>,
 }
 
-fn layer(name: &str, fields: Vec<(&str, String)>) -> Layer {
-    Layer {
-        name: name.to_string(),
-        fields: fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
-    }
-}
-
 /// Decodes one frame of link type `link`.
 pub fn decode(link: Link, frame: &[u8]) -> Decoded {
     let mut d = decode_layers(link, frame);
@@ -114,7 +102,7 @@ fn decode_layers(link: Link, frame: &[u8]) -> Decoded {
                     ethertype = u16::from_be_bytes([frame[at + 2], frame[at + 3]]);
                     at += 4;
                 }
-                d.layers.push(layer(
+                d.layers.push(Layer::new(
                     "Ethernet",
                     vec![
                         ("src", e.get_source().to_string()),
@@ -133,7 +121,7 @@ fn decode_layers(link: Link, frame: &[u8]) -> Decoded {
             // Written in the capturing host's byte order: try both.
             let f = u32::from_le_bytes(family.try_into().expect("4"))
                 .min(u32::from_be_bytes(family.try_into().expect("4")));
-            d.layers.push(layer("Loopback", vec![("family", f.to_string())]));
+            d.layers.push(Layer::new("Loopback", vec![("family", f.to_string())]));
             let ethertype = match f {
                 2 => 0x0800,
                 24 | 28 | 30 => 0x86dd,
@@ -165,7 +153,7 @@ fn decode_layers(link: Link, frame: &[u8]) -> Decoded {
                 4 => "sent by us",
                 _ => "?",
             };
-            d.layers.push(layer(
+            d.layers.push(Layer::new(
                 if link == Link::Sll {
                     "Linux cooked (SLL)"
                 } else {
@@ -212,7 +200,7 @@ fn ipv4(b: &[u8], mut d: Decoded) -> Decoded {
     let frag = ip.get_fragment_offset();
     d.src = Some(IpAddr::V4(ip.get_source()));
     d.dst = Some(IpAddr::V4(ip.get_destination()));
-    d.layers.push(layer(
+    d.layers.push(Layer::new(
         "IPv4",
         vec![
             ("src", ip.get_source().to_string()),
@@ -292,7 +280,7 @@ fn ipv6(b: &[u8], mut d: Decoded) -> Decoded {
             return cut(d, "IPv6 extension header");
         }
         if next.0 == 44 && u16::from_be_bytes([rest[2], rest[3]]) >> 3 != 0 {
-            d.layers.push(layer("IPv6", fields));
+            d.layers.push(Layer::new("IPv6", fields));
             d.proto = "ipv6 fragment".into();
             d.info = "non-first fragment".into();
             return d;
@@ -305,7 +293,7 @@ fn ipv6(b: &[u8], mut d: Decoded) -> Decoded {
         fields.push(("extension headers", chain.join(", ")));
     }
     fields.push(("next header", next.to_string()));
-    d.layers.push(layer("IPv6", fields));
+    d.layers.push(Layer::new("IPv6", fields));
     // What IPv6 declares for the upper layer: its payload length less the extension headers.
     let declared = rest.len() + payload_len.saturating_sub(b.len().saturating_sub(40));
     transport(next, rest, declared, d)
@@ -338,7 +326,7 @@ fn transport(proto: IpNextHeaderProtocol, b: &[u8], declared: usize, mut d: Deco
                 11 => "time exceeded".to_string(),
                 _ => format!("type {t} code {c}"),
             };
-            d.layers.push(layer(
+            d.layers.push(Layer::new(
                 "ICMP",
                 vec![
                     ("type", t.to_string()),
@@ -366,7 +354,7 @@ fn transport(proto: IpNextHeaderProtocol, b: &[u8], declared: usize, mut d: Deco
                 136 => "neighbor advertisement",
                 _ => "other",
             };
-            d.layers.push(layer(
+            d.layers.push(Layer::new(
                 "ICMPv6",
                 vec![("type", t.to_string()), ("meaning", what.to_string())],
             ));
@@ -390,7 +378,7 @@ fn udp(b: &[u8], mut d: Decoded) -> Decoded {
     d.dport = Some(dport);
     d.proto = "udp".into();
     let payload = u.payload();
-    d.layers.push(layer(
+    d.layers.push(Layer::new(
         "UDP",
         vec![
             ("src port", sport.to_string()),
@@ -474,7 +462,7 @@ fn tcp(b: &[u8], declared: usize, mut d: Decoded) -> Decoded {
         // The segment's real length, even when the capture kept less of it.
         payload_len: declared.saturating_sub(offset).max(payload.len()),
     });
-    d.layers.push(layer(
+    d.layers.push(Layer::new(
         "TCP",
         vec![
             ("src port", t.get_source().to_string()),

@@ -4,6 +4,7 @@
 pub mod apps;
 pub mod events;
 pub mod experiment;
+pub mod layer;
 pub mod layers;
 pub mod live;
 pub mod pipeline;

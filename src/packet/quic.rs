@@ -9,6 +9,7 @@
 use ring::aead::{self, quic as hp};
 use serde::{Deserialize, Serialize};
 
+use crate::hex;
 use crate::tls::handshake::{decode_hello, Hello};
 use crate::tls::keys::{expand_label, hkdf_extract, Hash};
 
@@ -57,10 +58,6 @@ pub struct LongHeader {
     pub packet_len: usize,
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
 /// A QUIC variable-length integer (RFC 9000 §16) and its length.
 pub fn varint(b: &[u8]) -> Option<(u64, usize)> {
     let first = *b.first()?;
@@ -100,8 +97,8 @@ pub fn parse_long_header(b: &[u8]) -> Result<LongHeader, QuicError> {
     let mut h = LongHeader {
         version,
         packet_type: String::new(),
-        dcid: hex(&dcid),
-        scid: hex(&scid),
+        dcid: hex::encode(&dcid),
+        scid: hex::encode(&scid),
         token_len: None,
         length: None,
         pn_offset: 0,
@@ -197,30 +194,34 @@ pub fn open_initial(packet: &[u8], dcid_for_keys: Option<&[u8]>, client: bool) -
     if h.packet_type != "Initial" {
         return Err(QuicError::NotInitial);
     }
-    let own_dcid = unhex(&h.dcid);
+    // `dcid` is this decoder's own hex, so it always decodes.
+    let own_dcid = crate::hex::decode(&h.dcid).unwrap_or_default();
     let dcid = dcid_for_keys.unwrap_or(&own_dcid);
     let keys = initial_keys(dcid, client);
     let mut steps = vec![
         format!(
             "DCID {} (chosen by the client; both sides derive the Initial keys from it)",
-            hex(dcid)
+            hex::encode(dcid)
         ),
-        format!("initial_salt {} (RFC 9001 §5.2, QUIC version 1)", hex(&INITIAL_SALT_V1)),
+        format!(
+            "initial_salt {} (RFC 9001 §5.2, QUIC version 1)",
+            hex::encode(&INITIAL_SALT_V1)
+        ),
         format!(
             "initial_secret = HKDF-Extract(salt, DCID) = {}",
-            hex(&keys.initial_secret)
+            hex::encode(&keys.initial_secret)
         ),
         format!(
             "{}_initial_secret = HKDF-Expand-Label(initial_secret, \"{} in\", \"\", 32) = {}",
             if client { "client" } else { "server" },
             if client { "client" } else { "server" },
-            hex(&keys.secret)
+            hex::encode(&keys.secret)
         ),
         format!(
             "key = {} (\"quic key\"), iv = {} (\"quic iv\"), hp = {} (\"quic hp\")",
-            hex(&keys.key),
-            hex(&keys.iv),
-            hex(&keys.hp)
+            hex::encode(&keys.key),
+            hex::encode(&keys.iv),
+            hex::encode(&keys.hp)
         ),
     ];
     // Header protection (RFC 9001 §5.4): the sample is 16 octets starting 4 after the packet
@@ -241,13 +242,13 @@ pub fn open_initial(packet: &[u8], dcid_for_keys: Option<&[u8]>, client: bool) -
     }
     steps.push(format!(
         "sample {} -> mask = AES-ECB(hp, sample)[..5] = {}",
-        hex(sample),
-        hex(&mask)
+        hex::encode(sample),
+        hex::encode(&mask)
     ));
     steps.push(format!(
         "first octet {:02x} -> {first:02x} (low 4 bits unmasked): packet number length {pn_len}; packet number {} -> {pn}",
         packet[0],
-        hex(pn_bytes)
+        hex::encode(pn_bytes)
     ));
     // AEAD (RFC 9001 §5.3): nonce = iv XOR packet number; the unprotected header is the AAD.
     let payload_start = h.pn_offset + pn_len;
@@ -279,7 +280,7 @@ pub fn open_initial(packet: &[u8], dcid_for_keys: Option<&[u8]>, client: bool) -
     payload.truncate(plain_len);
     steps.push(format!(
         "AES-128-GCM open: nonce = iv XOR packet number = {}, AAD = the {}-octet unprotected header: {} octets of plaintext",
-        hex(&nonce),
+        hex::encode(&nonce),
         aad.len(),
         plain_len
     ));
@@ -303,12 +304,6 @@ pub fn open_initial(packet: &[u8], dcid_for_keys: Option<&[u8]>, client: bool) -
         client_hello,
         payload,
     })
-}
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .filter_map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok())
-        .collect()
 }
 
 /// Frame types of a decrypted payload, and the CRYPTO data from offset 0 joined in order.

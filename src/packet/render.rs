@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::events::{CaptureSummary, FrameSeen, PacketEvent};
 use super::streams::StreamSeen;
-use crate::render::{self, RenderOpts};
+use crate::style::{self, RenderOpts};
 use crate::trace::Note;
 
 /// Appends one packet event. `verbose` adds every layer's fields under each frame.
@@ -71,7 +71,7 @@ pub fn event(out: &mut String, e: &PacketEvent, notes: &[Note], opts: &RenderOpt
             );
         }
     }
-    render::notes(out, notes, opts, "        ");
+    style::notes(out, notes, opts, "        ");
 }
 
 fn endpoint(ip: Option<std::net::IpAddr>, port: Option<u16>) -> String {

@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::layers::Decoded;
+use crate::hex;
 use crate::tls::events::TlsEvent;
 use crate::tls::tap::{Chunk, Direction};
 
@@ -21,8 +22,17 @@ pub const MAX_BYTES: usize = 1 << 20;
 /// Secrets by client random, then by key-log label.
 pub type KeyLog = HashMap<Vec<u8>, HashMap<String, Vec<u8>>>;
 
+/// Why a key log line does not read (numbered from 1).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeylogError {
+    #[error("line {0}: expected LABEL CLIENT_RANDOM SECRET")]
+    Fields(usize),
+    #[error("line {0}: the client random and secret must be hex")]
+    NotHex(usize),
+}
+
 /// Reads an NSS key log: `LABEL CLIENT_RANDOM SECRET` per line, hex; `#` lines are comments.
-pub fn parse_keylog(text: &str) -> Result<KeyLog, String> {
+pub fn parse_keylog(text: &str) -> Result<KeyLog, KeylogError> {
     let mut log = KeyLog::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -31,24 +41,14 @@ pub fn parse_keylog(text: &str) -> Result<KeyLog, String> {
         }
         let parts: Vec<&str> = line.split_whitespace().collect();
         let [label, random, secret] = parts[..] else {
-            return Err(format!("line {}: expected LABEL CLIENT_RANDOM SECRET", n + 1));
+            return Err(KeylogError::Fields(n + 1));
         };
-        let (Some(random), Some(secret)) = (unhex(random), unhex(secret)) else {
-            return Err(format!("line {}: the client random and secret must be hex", n + 1));
+        let (Some(random), Some(secret)) = (hex::decode(random), hex::decode(secret)) else {
+            return Err(KeylogError::NotHex(n + 1));
         };
         log.entry(random).or_default().insert(label.to_string(), secret);
     }
     Ok(log)
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    (s.len() % 2 == 0)
-        .then(|| {
-            (0..s.len() / 2)
-                .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok())
-                .collect()
-        })
-        .flatten()
 }
 
 /// One TLS connection, decrypted.

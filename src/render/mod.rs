@@ -1,28 +1,12 @@
 //! Renderers: pure functions from a [`Trace`] to text. They never touch the network or a
-//! terminal; `app.rs` decides where the text goes.
+//! terminal; `app.rs` decides where the text goes. This module only dispatches each event to
+//! its domain's renderer (`dns::render`, `tls::render`, ...); how text looks (colours, notes)
+//! is [`crate::style`], which those renderers import instead of this module.
 
-pub mod style;
+use crate::trace::{EventKind, Trace};
 
-use crate::trace::{EventKind, Note, Trace};
-pub use style::Palette;
-
-/// How to render text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RenderOpts {
-    /// Show the teaching notes ("why: ...").
-    pub notes: bool,
-    pub palette: Palette,
-}
-
-impl RenderOpts {
-    /// No colour, with notes: what tests and pipes get.
-    pub fn plain() -> Self {
-        RenderOpts {
-            notes: true,
-            palette: Palette::plain(),
-        }
-    }
-}
+// Re-exported for src/app/ and src/lab/mod.rs, which still name them through this module.
+pub use crate::style::{self, Palette, RenderOpts};
 
 /// The trace as pretty-printed JSON (the `--json` output), with a trailing newline.
 pub fn json(trace: &Trace) -> String {
@@ -63,19 +47,4 @@ fn failed(out: &mut String, f: &crate::trace::Failure, opts: &RenderOpts) {
         f.kind.hint(),
         p.reset
     ));
-}
-
-/// Appends teaching notes, one per line, each starting with `prefix`.
-pub fn notes(out: &mut String, notes: &[Note], opts: &RenderOpts, prefix: &str) {
-    if !opts.notes {
-        return;
-    }
-    for Note { text, reference, .. } in notes {
-        let p = &opts.palette;
-        let reference = reference.as_deref().map(|r| format!(" [{r}]")).unwrap_or_default();
-        out.push_str(&format!(
-            "{prefix}{}why:{} {text}{}{reference}{}\n",
-            p.cyan, p.reset, p.dim, p.reset
-        ));
-    }
 }

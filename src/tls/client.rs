@@ -17,6 +17,7 @@ use super::identity::ClientIdentity;
 use super::insecure::RecordingVerifier;
 use super::tap::{Recording, Tap};
 use crate::error::{Error, Result};
+use crate::hex;
 use crate::net::trust::Roots;
 use crate::net::Network;
 use crate::trace::{Failure, FailureKind, Note, Outcome, Phase, Trace, TraceBuilder};
@@ -308,7 +309,7 @@ impl Tracer {
         if let Some(path) = &opts.keylog {
             let text: String = logged
                 .iter()
-                .map(|(l, r, s)| format!("{l} {} {}\n", hex(r), hex(s)))
+                .map(|(l, r, s)| format!("{l} {} {}\n", hex::encode(r), hex::encode(s)))
                 .collect();
             crate::fsutil::write_atomic(path, text.as_bytes()).map_err(|e| Error::io(path, e))?;
         }
@@ -511,10 +512,6 @@ fn explain_rustls(e: &rustls::Error) -> String {
         _ => return format!("the handshake failed: {text}"),
     };
     format!("certificate check failed: {why} ({text})")
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// An unknown-issuer failure said precisely, from the chain the server actually sent.

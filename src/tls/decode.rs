@@ -9,6 +9,7 @@ use super::handshake::{self, decode_hello, named, Reader};
 use super::keys::{self, Suite, TrafficKeys};
 use super::record::{self, ContentType};
 use super::tap::{Chunk, Direction};
+use crate::hex;
 
 /// Key-log labels (NSS format) of the TLS 1.3 traffic secrets.
 const SERVER_HS: &str = "SERVER_HANDSHAKE_TRAFFIC_SECRET";
@@ -18,10 +19,6 @@ const CLIENT_AP: &str = "CLIENT_TRAFFIC_SECRET_0";
 /// The 0-RTT secret: early data is protected with keys from the resumption PSK alone, before the
 /// server has said anything (RFC 8446 §7.1, `client_early_traffic_secret`).
 const CLIENT_EARLY: &str = "CLIENT_EARLY_TRAFFIC_SECRET";
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
 
 /// One direction's bytes, and when each offset arrived.
 struct Stream {
@@ -90,9 +87,9 @@ pub fn decode(chunks: &[Chunk], secrets: &HashMap<String, Vec<u8>>, show_secrets
                     let k = TrafficKeys::derive(suite, secret);
                     out.push(TlsEvent::Secret {
                         label: label.to_string(),
-                        secret: hex(secret),
-                        key: hex(&k.key),
-                        iv: hex(&k.iv),
+                        secret: hex::encode(secret),
+                        key: hex::encode(&k.key),
+                        iv: hex::encode(&k.iv),
                     });
                 }
             }
@@ -160,19 +157,21 @@ fn finished_check(found: &Found, suite: Option<&Suite>, secrets: &HashMap<String
     let expected = keys::finished_verify_data(suite.hash, secret, &suite.hash.digest(&transcript));
     let got = finished.get(4..)?;
     Some(if expected == got {
-        (true, format!("server Finished verified: HMAC over the transcript hash ({} handshake messages{}) with the server finished_key matches ({})", found.server_transcript.len() + found.client_hellos.len(), if found.hrr { ", the first ClientHello as a message_hash" } else { "" }, hex(got)))
+        (true, format!("server Finished verified: HMAC over the transcript hash ({} handshake messages{}) with the server finished_key matches ({})", found.server_transcript.len() + found.client_hellos.len(), if found.hrr { ", the first ClientHello as a message_hash" } else { "" }, hex::encode(got)))
     } else {
         (
             false,
             format!(
                 "server Finished does not match the transcript: expected {}, got {}",
-                hex(&expected),
-                hex(got)
+                hex::encode(&expected),
+                hex::encode(got)
             ),
         )
     })
 }
 
+/// Decodes one direction: its records in order (framing), each opened with the keys of its
+/// stage (decryption), and the handshake messages they carry (which also move the keys on).
 fn decode_direction(
     stream: &Stream,
     direction: Direction,
@@ -180,43 +179,9 @@ fn decode_direction(
     found: &mut Found,
     events: &mut Vec<(u64, TlsEvent)>,
 ) {
-    let (hs_label, ap_label) = match direction {
-        Direction::ServerToClient => (SERVER_HS, SERVER_AP),
-        Direction::ClientToServer => (CLIENT_HS, CLIENT_AP),
-    };
-    let mut keys: Option<TrafficKeys> = None;
-    let mut seq = 0u64;
-    // Whether `keys` are the client's 0-RTT keys.
-    let mut early = false;
-    let mut handshake_done = false;
-    let mut pending: Vec<u8> = Vec::new();
+    let mut layer = RecordLayer::new(direction, secrets);
     let mut offset = 0usize;
-    let mut rest = stream.bytes.as_slice();
-    loop {
-        let (rec, used) = match record::parse(rest) {
-            Ok(Some(r)) => r,
-            Ok(None) => break,
-            Err(e) => {
-                let at = stream.time_at(offset);
-                events.push((
-                    at,
-                    TlsEvent::Record(RecordSeen {
-                        direction,
-                        at_us: at,
-                        content_type: "invalid".into(),
-                        version: String::new(),
-                        length: rest.len(),
-                        inner_type: None,
-                        undecrypted: Some(e.to_string()),
-                        early: false,
-                    }),
-                ));
-                break;
-            }
-        };
-        let at = stream.time_at(offset);
-        offset += used;
-        rest = &rest[used..];
+    while let Some((rec, at)) = next_record(stream, &mut offset, direction, events) {
         let mut seen = RecordSeen {
             direction,
             at_us: at,
@@ -227,103 +192,30 @@ fn decode_direction(
             undecrypted: None,
             early: false,
         };
-        // The record's content, and whether it was protected.
-        let (content_type, content, encrypted) = match rec.content_type {
-            ContentType::ApplicationData
-                if found.suite.is_some() && (keys.is_some() || secrets.contains_key(hs_label)) =>
-            {
-                let Some(suite) = found.suite.and_then(Suite::from_id) else {
-                    break;
-                };
-                if keys.is_none() {
-                    // A client that offered early_data sends its 0-RTT records first, under the
-                    // early traffic key; everything else starts under the handshake key.
-                    early = direction == Direction::ClientToServer
-                        && found.early_offered
-                        && secrets.contains_key(CLIENT_EARLY);
-                    let label = if early { CLIENT_EARLY } else { hs_label };
-                    keys = secrets.get(label).map(|secret| TrafficKeys::derive(&suite, secret));
-                }
-                let mut opened = keys
-                    .as_ref()
-                    .map(|k| keys::decrypt_record(&suite, k, seq, &rec.header, rec.fragment));
-                if early && matches!(opened, Some(Err(_))) {
-                    // The server refused the 0-RTT data: the client sends no EndOfEarlyData and
-                    // goes straight on under the handshake key (RFC 8446 §4.2.10).
-                    (early, seq) = (false, 0);
-                    keys = secrets.get(hs_label).map(|secret| TrafficKeys::derive(&suite, secret));
-                    opened = keys
-                        .as_ref()
-                        .map(|k| keys::decrypt_record(&suite, k, seq, &rec.header, rec.fragment));
-                }
-                match opened {
-                    Some(Ok((t, plain))) => {
-                        seq += 1;
-                        seen.inner_type = Some(ContentType::from(t).to_string());
-                        seen.early = early;
-                        (ContentType::from(t), plain, true)
-                    }
-                    Some(Err(e)) => {
-                        seen.undecrypted = Some(e.to_string());
-                        events.push((at, TlsEvent::Record(seen)));
-                        continue;
-                    }
-                    None => {
-                        seen.undecrypted = Some("no key for this record (not TLS 1.3, or no key log)".into());
-                        events.push((at, TlsEvent::Record(seen)));
-                        continue;
-                    }
-                }
+        let (content_type, content, encrypted) = match layer.open(&rec, found) {
+            Opened::Plain(t, content) => (t, content, false),
+            Opened::Decrypted(t, content) => {
+                seen.inner_type = Some(t.to_string());
+                seen.early = layer.early;
+                (t, content, true)
             }
-            other => (other, rec.fragment.to_vec(), false),
+            Opened::Undecrypted(why) => {
+                seen.undecrypted = Some(why);
+                events.push((at, TlsEvent::Record(seen)));
+                continue;
+            }
+            Opened::UnknownSuite => break,
         };
         events.push((at, TlsEvent::Record(seen)));
         match content_type {
             ContentType::Handshake => {
-                pending.extend_from_slice(&content);
-                let Ok((messages, tail)) = handshake::split(&pending) else {
+                // A message too long to be one: the rest of this direction cannot be framed.
+                let Ok(()) = layer.handshake(&content, at, encrypted, found, events) else {
                     break;
                 };
-                let tail = tail.to_vec();
-                for (t, bytes) in messages {
-                    let msg = message(direction, at, t, bytes, encrypted, found);
-                    if t != 4 {
-                        found.last_handshake_us = found.last_handshake_us.max(at);
-                    }
-                    match (direction, t) {
-                        (Direction::ClientToServer, 1) => found.client_hellos.push(bytes.to_vec()),
-                        (Direction::ServerToClient, 20) => found.server_finished = Some(bytes.to_vec()),
-                        (Direction::ServerToClient, 2 | 8 | 11 | 13 | 15) if found.server_finished.is_none() => {
-                            found.server_transcript.push(bytes.to_vec())
-                        }
-                        _ => {}
-                    }
-                    events.push((at, TlsEvent::Message(msg)));
-                    if t == 5 && early {
-                        // EndOfEarlyData closes the 0-RTT data: the client switches to its
-                        // handshake key for its Finished (RFC 8446 §4.5).
-                        (early, seq) = (false, 0);
-                        keys = found
-                            .suite
-                            .and_then(Suite::from_id)
-                            .zip(secrets.get(hs_label))
-                            .map(|(s, secret)| TrafficKeys::derive(&s, secret));
-                    }
-                    if t == 20 && !handshake_done {
-                        // After its Finished, each side switches to its application traffic keys.
-                        handshake_done = true;
-                        seq = 0;
-                        keys = found
-                            .suite
-                            .and_then(Suite::from_id)
-                            .zip(secrets.get(ap_label))
-                            .map(|(s, secret)| TrafficKeys::derive(&s, secret));
-                    }
-                }
-                pending = tail;
             }
             ContentType::Alert => events.push((at, TlsEvent::Message(alert(direction, at, &content, encrypted)))),
-            ContentType::ApplicationData if early => {
+            ContentType::ApplicationData if layer.early => {
                 found.early_records += 1;
                 found.early_bytes += content.len();
             }
@@ -333,6 +225,197 @@ fn decode_direction(
             }
             _ => {}
         }
+    }
+}
+
+/// Record framing (RFC 8446 §5.1): the next whole record at `offset`, and when its first byte
+/// arrived; `offset` moves past it. `None` at the end of the bytes, at an incomplete record, or
+/// at bytes that are not a record (recorded as an `invalid` record, and the direction ends).
+fn next_record<'s>(
+    stream: &'s Stream,
+    offset: &mut usize,
+    direction: Direction,
+    events: &mut Vec<(u64, TlsEvent)>,
+) -> Option<(record::Record<'s>, u64)> {
+    let rest = stream.bytes.get(*offset..).unwrap_or_default();
+    let at = stream.time_at(*offset);
+    match record::parse(rest) {
+        Ok(Some((rec, used))) => {
+            *offset += used;
+            Some((rec, at))
+        }
+        Ok(None) => None,
+        Err(e) => {
+            events.push((
+                at,
+                TlsEvent::Record(RecordSeen {
+                    direction,
+                    at_us: at,
+                    content_type: "invalid".into(),
+                    version: String::new(),
+                    length: rest.len(),
+                    inner_type: None,
+                    undecrypted: Some(e.to_string()),
+                    early: false,
+                }),
+            ));
+            None
+        }
+    }
+}
+
+/// What opening one record gave.
+enum Opened {
+    /// Not protected (or no keys to try): its content type and fragment as they are.
+    Plain(ContentType, Vec<u8>),
+    /// Decrypted: the inner content type and the content (RFC 8446 §5.2).
+    Decrypted(ContentType, Vec<u8>),
+    /// Protected, and not opened: why.
+    Undecrypted(String),
+    /// The ServerHello named a suite this decoder has no AEAD for: the direction ends.
+    UnknownSuite,
+}
+
+/// One direction's record protection, the way TLS 1.3 moves it on (RFC 8446 §7.3): the 0-RTT
+/// keys first when the client sends early data, the handshake keys, then after each side's
+/// Finished its application keys. Each new key restarts the record sequence number (§5.3).
+/// Handshake bytes wait in `pending` until their message is whole.
+struct RecordLayer<'s> {
+    direction: Direction,
+    secrets: &'s HashMap<String, Vec<u8>>,
+    /// Key-log labels of this direction's handshake and application traffic secrets.
+    hs_label: &'static str,
+    ap_label: &'static str,
+    keys: Option<TrafficKeys>,
+    seq: u64,
+    /// Whether `keys` are the client's 0-RTT keys.
+    early: bool,
+    handshake_done: bool,
+    pending: Vec<u8>,
+}
+
+impl<'s> RecordLayer<'s> {
+    fn new(direction: Direction, secrets: &'s HashMap<String, Vec<u8>>) -> Self {
+        let (hs_label, ap_label) = match direction {
+            Direction::ServerToClient => (SERVER_HS, SERVER_AP),
+            Direction::ClientToServer => (CLIENT_HS, CLIENT_AP),
+        };
+        RecordLayer {
+            direction,
+            secrets,
+            hs_label,
+            ap_label,
+            keys: None,
+            seq: 0,
+            early: false,
+            handshake_done: false,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Keys for `label` under the negotiated suite, if both are known.
+    fn keys_for(&self, found: &Found, label: &str) -> Option<TrafficKeys> {
+        found
+            .suite
+            .and_then(Suite::from_id)
+            .zip(self.secrets.get(label))
+            .map(|(s, secret)| TrafficKeys::derive(&s, secret))
+    }
+
+    /// Decryption: application_data records are opened once the suite is known and there are
+    /// keys for this stage; everything else is plaintext.
+    fn open(&mut self, rec: &record::Record<'_>, found: &Found) -> Opened {
+        let protected = rec.content_type == ContentType::ApplicationData
+            && found.suite.is_some()
+            && (self.keys.is_some() || self.secrets.contains_key(self.hs_label));
+        if !protected {
+            return Opened::Plain(rec.content_type, rec.fragment.to_vec());
+        }
+        let Some(suite) = found.suite.and_then(Suite::from_id) else {
+            return Opened::UnknownSuite;
+        };
+        if self.keys.is_none() {
+            // A client that offered early_data sends its 0-RTT records first, under the
+            // early traffic key; everything else starts under the handshake key.
+            self.early = self.direction == Direction::ClientToServer
+                && found.early_offered
+                && self.secrets.contains_key(CLIENT_EARLY);
+            let label = if self.early { CLIENT_EARLY } else { self.hs_label };
+            self.keys = self
+                .secrets
+                .get(label)
+                .map(|secret| TrafficKeys::derive(&suite, secret));
+        }
+        let mut opened = self.decrypt(&suite, rec);
+        if self.early && matches!(opened, Some(Err(_))) {
+            // The server refused the 0-RTT data: the client sends no EndOfEarlyData and
+            // goes straight on under the handshake key (RFC 8446 §4.2.10).
+            (self.early, self.seq) = (false, 0);
+            self.keys = self
+                .secrets
+                .get(self.hs_label)
+                .map(|secret| TrafficKeys::derive(&suite, secret));
+            opened = self.decrypt(&suite, rec);
+        }
+        match opened {
+            Some(Ok((t, plain))) => {
+                self.seq += 1;
+                Opened::Decrypted(ContentType::from(t), plain)
+            }
+            Some(Err(e)) => Opened::Undecrypted(e.to_string()),
+            None => Opened::Undecrypted("no key for this record (not TLS 1.3, or no key log)".into()),
+        }
+    }
+
+    fn decrypt(&self, suite: &Suite, rec: &record::Record<'_>) -> Option<Result<(u8, Vec<u8>), keys::DecryptError>> {
+        self.keys
+            .as_ref()
+            .map(|k| keys::decrypt_record(suite, k, self.seq, &rec.header, rec.fragment))
+    }
+
+    /// Handshake messages (RFC 8446 §4): `content` joins the bytes waiting, and each whole
+    /// message is decoded, kept for the transcript, and recorded. EndOfEarlyData and Finished
+    /// move this direction on to its next keys. An error: a message too long to be one.
+    fn handshake(
+        &mut self,
+        content: &[u8],
+        at: u64,
+        encrypted: bool,
+        found: &mut Found,
+        events: &mut Vec<(u64, TlsEvent)>,
+    ) -> Result<(), handshake::HandshakeError> {
+        self.pending.extend_from_slice(content);
+        let pending = std::mem::take(&mut self.pending);
+        let (messages, tail) = handshake::split(&pending)?;
+        for (t, bytes) in messages {
+            let msg = message(self.direction, at, t, bytes, encrypted, found);
+            if t != 4 {
+                found.last_handshake_us = found.last_handshake_us.max(at);
+            }
+            match (self.direction, t) {
+                (Direction::ClientToServer, 1) => found.client_hellos.push(bytes.to_vec()),
+                (Direction::ServerToClient, 20) => found.server_finished = Some(bytes.to_vec()),
+                (Direction::ServerToClient, 2 | 8 | 11 | 13 | 15) if found.server_finished.is_none() => {
+                    found.server_transcript.push(bytes.to_vec())
+                }
+                _ => {}
+            }
+            events.push((at, TlsEvent::Message(msg)));
+            if t == 5 && self.early {
+                // EndOfEarlyData closes the 0-RTT data: the client switches to its
+                // handshake key for its Finished (RFC 8446 §4.5).
+                (self.early, self.seq) = (false, 0);
+                self.keys = self.keys_for(found, self.hs_label);
+            }
+            if t == 20 && !self.handshake_done {
+                // After its Finished, each side switches to its application traffic keys.
+                self.handshake_done = true;
+                self.seq = 0;
+                self.keys = self.keys_for(found, self.ap_label);
+            }
+        }
+        self.pending = tail.to_vec();
+        Ok(())
     }
 }
 
@@ -426,7 +509,7 @@ fn message(direction: Direction, at: u64, t: u8, bytes: &[u8], encrypted: bool, 
                 let sig = r.vec16("signature")?;
                 m.details.push(format!("{} signature, {} octets, over the transcript hash: proves the server holds the certificate's private key", scheme.name, sig.len()));
             }
-            20 => m.details.push(format!("verify_data {}", hex(body))),
+            20 => m.details.push(format!("verify_data {}", hex::encode(body))),
             5 => m
                 .details
                 .push("the end of the client's 0-RTT data: what follows is under the handshake key".into()),

@@ -6,6 +6,7 @@
 use md5::{Digest, Md5};
 
 use super::handshake::{is_grease, HandshakeError, Reader};
+use crate::hex;
 
 /// The raw values a fingerprint is made of, in the order the client sent them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -100,15 +101,12 @@ pub fn ja3_string(h: &RawHello) -> String {
 
 /// JA3: the MD5 of the JA3 string, in hex.
 pub fn ja3(h: &RawHello) -> String {
-    Md5::digest(ja3_string(h).as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(&Md5::digest(ja3_string(h).as_bytes()))
 }
 
 fn sha256_12(text: &str) -> String {
     let d = ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
-    d.as_ref().iter().take(6).map(|b| format!("{b:02x}")).collect()
+    hex::encode(&d.as_ref()[..6])
 }
 
 /// JA4 (TLS client): `t13d1516h2_<ciphers>_<extensions and signature algorithms>`:

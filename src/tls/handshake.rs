@@ -14,6 +14,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::hex;
+
 /// Largest handshake message accepted (RFC 8446 allows 2^24 - 1; certificate chains stay far below).
 pub const MAX_MESSAGE: usize = 1 << 17;
 
@@ -303,10 +305,6 @@ pub struct Hello {
     pub extensions: Vec<Extension>,
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
 fn u16_list(
     data: &[u8],
     field: &'static str,
@@ -333,7 +331,7 @@ pub fn decode_extension(t: u16, data: &[u8], from_client: bool) -> Result<Vec<St
                 names.push(if kind == 0 {
                     String::from_utf8_lossy(name).into_owned()
                 } else {
-                    format!("type {kind}: {}", hex(name))
+                    format!("type {kind}: {}", hex::encode(name))
                 });
             }
             names
@@ -439,8 +437,8 @@ pub fn decode_hello(message: &[u8]) -> Result<Hello, HandshakeError> {
     Ok(Hello {
         kind: kind.to_string(),
         legacy_version,
-        random: hex(random),
-        session_id: hex(session_id),
+        random: hex::encode(random),
+        session_id: hex::encode(session_id),
         cipher_suites,
         extensions,
     })

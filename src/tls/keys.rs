@@ -242,6 +242,7 @@ impl Schedule {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hex;
 
     /// RFC 5869 Appendix A.1, test case 1 (SHA-256).
     #[test]
@@ -251,12 +252,12 @@ mod tests {
         let info: Vec<u8> = (0xf0..=0xf9).collect();
         let prk = hkdf_extract(Hash::Sha256, &salt, &ikm);
         assert_eq!(
-            hex(&prk),
+            hex::encode(&prk),
             "077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5"
         );
         let okm = hkdf_expand(Hash::Sha256, &prk, &info, 42);
         assert_eq!(
-            hex(&okm),
+            hex::encode(&okm),
             "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865"
         );
     }
@@ -270,9 +271,5 @@ mod tests {
         assert_eq!(k.nonce(1)[11], 0xfe);
         assert_eq!(k.nonce(0x0100)[10], 0xfe);
         assert_eq!(k.nonce(0)[..4], [0xff; 4]);
-    }
-
-    fn hex(b: &[u8]) -> String {
-        b.iter().map(|x| format!("{x:02x}")).collect()
     }
 }

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::events::{TlsEvent, TlsSummary};
 use super::tap::Direction;
-use crate::render::{self, RenderOpts};
+use crate::style::{self, RenderOpts};
 use crate::trace::Note;
 
 /// Appends one TLS event and its notes.
@@ -83,7 +83,7 @@ pub fn event(out: &mut String, e: &TlsEvent, notes: &[Note], opts: &RenderOpts) 
         }
         TlsEvent::Summary(s) => summary(out, s, opts),
     }
-    render::notes(out, notes, opts, "             ");
+    style::notes(out, notes, opts, "             ");
 }
 
 /// One rung of the ladder: time, direction, what crossed and its size.

@@ -1,6 +1,54 @@
-//! Helpers shared by the integration tests that read `--json` traces.
+//! Helpers shared by the integration tests: the netlab command every test runs, the traces it
+//! prints with `--json`, and the events in them.
 
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use assert_cmd::Command;
 use serde_json::Value;
+
+/// The repository root: where the labs, captures and test data are.
+#[allow(dead_code)]
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The netlab binary under test, run from the repository, offline (`NETLAB_OFFLINE=1`: nothing
+/// but loopback can be reached), without colour (`NO_COLOR=1`), and killed after a minute.
+#[allow(dead_code)]
+pub fn netlab() -> Command {
+    let mut cmd = Command::cargo_bin("netlab").unwrap();
+    cmd.env("NETLAB_OFFLINE", "1")
+        .env("NO_COLOR", "1")
+        .current_dir(repo())
+        .timeout(Duration::from_secs(60));
+    cmd
+}
+
+/// [`netlab`] with its lab progress in `home` (`NETLAB_HOME`) and the built-in labs
+/// (`NETLAB_LABS` unset).
+#[allow(dead_code)]
+pub fn netlab_home(home: &Path) -> Command {
+    let mut cmd = netlab();
+    cmd.env("NETLAB_HOME", home).env_remove("NETLAB_LABS");
+    cmd
+}
+
+/// Runs `netlab --json ARGS`: the trace it printed, and its exit code. Panics, with the
+/// arguments and standard error, when standard output is not JSON.
+#[allow(dead_code)]
+pub fn trace(args: &[&str]) -> (Value, i32) {
+    let out = netlab().arg("--json").args(args).output().unwrap();
+    let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "netlab --json {}: {e}: {}{}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (v, out.status.code().unwrap())
+}
 
 /// The trace's events of one type (`"tls.message"`, `"http.frame"`, ...), in order.
 #[allow(dead_code)]

@@ -1,4 +1,49 @@
-//! Colours: decided once from the `--color` flag, `NO_COLOR` and whether stdout is a terminal.
+//! How text output looks, shared by every renderer: the colours (decided once from the
+//! `--color` flag, `NO_COLOR` and whether stdout is a terminal), whether the teaching notes
+//! show, and the one way a note is written.
+//!
+//! The domain renderers (`cidr::render`, `dns::render`, ...) and the dispatch in
+//! [`crate::render`] both use this module; it uses neither, so the dependency goes one way:
+//!
+//! ```text
+//!  render::text ──► dns::render, tls::render, ... ──► style
+//!        └──────────────────────────────────────────► style
+//! ```
+
+use crate::trace::Note;
+
+/// How to render text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RenderOpts {
+    /// Show the teaching notes ("why: ...").
+    pub notes: bool,
+    pub palette: Palette,
+}
+
+impl RenderOpts {
+    /// No colour, with notes: what tests and pipes get.
+    pub fn plain() -> Self {
+        RenderOpts {
+            notes: true,
+            palette: Palette::plain(),
+        }
+    }
+}
+
+/// Appends teaching notes, one per line, each starting with `prefix`.
+pub fn notes(out: &mut String, notes: &[Note], opts: &RenderOpts, prefix: &str) {
+    if !opts.notes {
+        return;
+    }
+    for Note { text, reference, .. } in notes {
+        let p = &opts.palette;
+        let reference = reference.as_deref().map(|r| format!(" [{r}]")).unwrap_or_default();
+        out.push_str(&format!(
+            "{prefix}{}why:{} {text}{}{reference}{}\n",
+            p.cyan, p.reset, p.dim, p.reset
+        ));
+    }
+}
 
 /// ANSI escape sequences, or empty strings when colour is off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

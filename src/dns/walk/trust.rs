@@ -1,0 +1,230 @@
+//! The DNSSEC steps of a validating walk (RFC 4035 §5): before a zone is asked anything, its
+//! DNSKEY set is checked against what vouches for it (the trust anchor at the root, the DS
+//! records its parent signed below); at each referral the parent's DS records for the child, or
+//! its signed proof that there are none, are checked and kept for when the walk reaches the
+//! child; and the final reply's signatures, or its signed denial, are checked with the zone's
+//! keys. Each finding is a `dns.dnssec` event; the worst one is the walk's verdict.
+
+use hickory_proto::op::Message;
+use hickory_proto::rr::{Name, RecordType};
+
+use super::classify::Reply;
+use super::{NsTarget, Walker};
+use crate::dns::dnssec::{self, Status, Trust};
+use crate::dns::events::DnsEvent;
+use crate::trace::Note;
+
+/// What a parent says of a child zone's keys, waiting for the walk to reach the child.
+#[derive(Debug, Clone)]
+pub(super) enum DsVerdict {
+    /// Verified DS records: the child's DNSKEY set must match one.
+    Signed(Vec<hickory_proto::dnssec::rdata::DS>),
+    /// A signed proof that there is no DS: the child is unsigned.
+    Insecure,
+    Bogus(String),
+}
+
+impl Walker<'_> {
+    /// Asks `servers` (of `zone`) for `name`/`rtype` and returns the raw response, signatures
+    /// included, for a DNSSEC check; `None` when no server answered usably.
+    async fn fetch(
+        &mut self,
+        servers: &[NsTarget],
+        zone: &Name,
+        name: &Name,
+        rtype: RecordType,
+        depth: u8,
+    ) -> Option<Box<Message>> {
+        self.ask_zone(servers, zone, name, rtype, depth).await.ok()?;
+        self.last_message.take()
+    }
+
+    /// Records a DNSSEC finding and folds it into the walk's verdict.
+    fn record_trust(&mut self, depth: u8, zone: &Name, check: &str, status: Status, detail: String) {
+        if status == Status::Bogus && self.dnssec_failure.is_none() {
+            self.dnssec_failure = Some(format!("{zone} {check}: {detail}"));
+        }
+        self.dnssec = Some(self.dnssec.map_or(status, |s| s.max(status)));
+        let note = match (check, status) {
+            ("dnskey", Status::Secure) => Some(Note::new("dnssec.dnskey", format!("{zone}'s key set is signed by a key that the level above vouches for (the trust anchor, or a DS record in the parent): its keys are now trusted."), Some("RFC 4035 §5.2"))),
+            ("ds", Status::Insecure) => Some(Note::new("dnssec.insecure", format!("The parent proves, with a signed NSEC record, that {zone} has no DS: the zone is unsigned, and answers in it cannot be validated (Insecure, not Bogus)."), Some("RFC 4035 §5.2"))),
+            (_, Status::Bogus) => Some(Note::new("dnssec.bogus", "A link in the chain of trust is broken: a validating resolver answers SERVFAIL rather than pass on data it cannot trust.", Some("RFC 4035 §5.5"))),
+            _ => None,
+        };
+        self.trace.push(
+            DnsEvent::Dnssec {
+                depth,
+                zone: zone.to_string(),
+                check: check.to_string(),
+                status,
+                detail,
+            },
+            note.into_iter().collect(),
+        );
+    }
+
+    /// Establishes what is known of `zone`'s keys before it is asked anything.
+    pub(super) async fn ensure_trust(&mut self, zone: &Name, servers: &[NsTarget], depth: u8) {
+        if self.trust.contains_key(zone) {
+            return;
+        }
+        let now = dnssec::now();
+        let trust = if zone.is_root() {
+            let anchors = self.opts.anchors.clone().expect("validating");
+            match self.fetch(servers, zone, zone, RecordType::DNSKEY, depth).await {
+                Some(m) => match dnssec::trust_root(&m.answers, &anchors, now) {
+                    Ok(keys) => Trust::Secure(keys),
+                    Err(why) => Trust::Bogus(why.to_string()),
+                },
+                None => Trust::Bogus("no root server answered the DNSKEY query".to_string()),
+            }
+        } else {
+            match self.pending_ds.remove(zone) {
+                // The zone's own key set must match the DS records its parent signed.
+                Some(DsVerdict::Signed(ds)) => match self.fetch(servers, zone, zone, RecordType::DNSKEY, depth).await {
+                    Some(m) => match dnssec::trust_child(&m.answers, zone, &ds, now) {
+                        Ok(keys) => Trust::Secure(keys),
+                        Err(why) => Trust::Bogus(why.to_string()),
+                    },
+                    None => Trust::Bogus(format!("no server of {zone} answered the DNSKEY query")),
+                },
+                Some(DsVerdict::Insecure) => Trust::Insecure,
+                Some(DsVerdict::Bogus(why)) => Trust::Bogus(why),
+                None => Trust::Bogus(format!("nothing vouches for {zone}")),
+            }
+        };
+        let (status, detail) = match &trust {
+            Trust::Secure(keys) => (Status::Secure, format!("{} DNSKEY(s) validated", keys.len())),
+            Trust::Insecure => (Status::Insecure, "unsigned zone (no DS in the parent)".to_string()),
+            Trust::Bogus(why) => (Status::Bogus, why.clone()),
+        };
+        if !matches!(trust, Trust::Insecure) {
+            self.record_trust(depth, zone, "dnskey", status, detail);
+        }
+        self.trust.insert(zone.clone(), trust);
+    }
+
+    /// At a referral from `zone` to `child`: what the parent says of the child's keys (RFC 4035
+    /// §5.2): signed DS records, or a signed proof that there are none.
+    pub(super) async fn delegation_trust(&mut self, zone: &Name, servers: &[NsTarget], child: &Name, depth: u8) {
+        if self.trust.contains_key(child) || self.pending_ds.contains_key(child) {
+            return;
+        }
+        let now = dnssec::now();
+        let verdict = match self.trust.get(zone).cloned() {
+            Some(Trust::Secure(keys)) => match self.fetch(servers, zone, child, RecordType::DS, depth).await {
+                Some(m) => {
+                    let ds = dnssec::ds_records(&m.answers, child);
+                    if !ds.is_empty() {
+                        match dnssec::verify_rrset(&keys, child, RecordType::DS, &m.answers, now) {
+                            Ok(tag) => {
+                                self.record_trust(
+                                    depth,
+                                    child,
+                                    "ds",
+                                    Status::Secure,
+                                    format!("{} DS record(s) signed by {zone} key {tag}", ds.len()),
+                                );
+                                DsVerdict::Signed(ds)
+                            }
+                            Err(why) => DsVerdict::Bogus(why.to_string()),
+                        }
+                    } else {
+                        match dnssec::nsec_proves_nodata(&m.authorities, child, RecordType::DS, &keys, now) {
+                            Ok(()) => {
+                                self.record_trust(
+                                    depth,
+                                    child,
+                                    "ds",
+                                    Status::Insecure,
+                                    format!("{zone} proves there is no DS for {child}"),
+                                );
+                                DsVerdict::Insecure
+                            }
+                            Err(why) => {
+                                DsVerdict::Bogus(format!("no DS for {child} and no valid proof of its absence: {why}"))
+                            }
+                        }
+                    }
+                }
+                None => DsVerdict::Bogus(format!("no server of {zone} answered the DS query for {child}")),
+            },
+            Some(Trust::Insecure) => DsVerdict::Insecure,
+            Some(Trust::Bogus(why)) => DsVerdict::Bogus(format!("below a bogus zone ({why})")),
+            None => DsVerdict::Bogus(format!("nothing is known of {zone}")),
+        };
+        if let DsVerdict::Bogus(why) = &verdict {
+            self.record_trust(depth, child, "ds", Status::Bogus, why.clone());
+        }
+        self.pending_ds.insert(child.clone(), verdict);
+    }
+
+    /// Checks the signatures (or signed denial) on a final reply from `zone`.
+    pub(super) fn check_reply(
+        &mut self,
+        zone: &Name,
+        name: &Name,
+        rtype: RecordType,
+        reply: &Reply,
+        message: Option<&Message>,
+        depth: u8,
+    ) {
+        let keys = match self.trust.get(zone).cloned() {
+            Some(Trust::Secure(keys)) => keys,
+            Some(Trust::Insecure) => {
+                return self.record_trust(
+                    depth,
+                    zone,
+                    "answer",
+                    Status::Insecure,
+                    format!("{name} {rtype} comes from an unsigned zone"),
+                )
+            }
+            Some(Trust::Bogus(why)) => {
+                return self.record_trust(
+                    depth,
+                    zone,
+                    "answer",
+                    Status::Bogus,
+                    format!("the zone is bogus: {why}"),
+                )
+            }
+            None => {
+                return self.record_trust(
+                    depth,
+                    zone,
+                    "answer",
+                    Status::Bogus,
+                    "nothing is known of the zone".to_string(),
+                )
+            }
+        };
+        let Some(m) = message else {
+            return self.record_trust(
+                depth,
+                zone,
+                "answer",
+                Status::Bogus,
+                "the response was not kept".to_string(),
+            );
+        };
+        let now = dnssec::now();
+        let result = match reply {
+            Reply::Answer(_) => dnssec::verify_rrset(&keys, name, rtype, &m.answers, now)
+                .map(|tag| format!("RRSIG over {name} {rtype} by key {tag} verifies")),
+            Reply::Cname { chain, .. } => chain
+                .iter()
+                .try_for_each(|c| dnssec::verify_rrset(&keys, &c.name, RecordType::CNAME, &m.answers, now).map(|_| ()))
+                .map(|()| format!("RRSIG over the CNAME at {name} verifies")),
+            Reply::Nodata { .. } => dnssec::nsec_proves_nodata(&m.authorities, name, rtype, &keys, now)
+                .map(|()| format!("a signed NSEC proves {name} has no {rtype}")),
+            Reply::Nxdomain { .. } => dnssec::nsec_proves_nxdomain(&m.authorities, name, &keys, now)
+                .map(|()| format!("a signed NSEC proves {name} does not exist")),
+            Reply::Referral { .. } => Ok(String::new()),
+        };
+        match result {
+            Ok(detail) => self.record_trust(depth, zone, "answer", Status::Secure, detail),
+            Err(why) => self.record_trust(depth, zone, "answer", Status::Bogus, why.to_string()),
+        }
+    }
+}
