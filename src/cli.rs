@@ -49,7 +49,7 @@ pub struct GlobalOpts {
     #[arg(long, global = true)]
     pub offline: bool,
     /// Put an emulated link between the client and the sandbox (implies --sandbox; needs root
-    /// or user namespaces): a preset (lan, dsl, cable, 3g, 4g, transatlantic, wifi-lossy,
+    /// for its network namespaces): a preset (lan, dsl, cable, 3g, 4g, transatlantic, wifi-lossy,
     /// satellite), KEY=VALUE,... (rtt=50ms, delay, jitter, loss=1%, burst=N, reorder=1%,
     /// rate=20mbit, queue=N, mtu=1500, seed=N, drop=down:7; up./down. for one direction), or a
     /// preset with overrides (4g,loss=5%)

@@ -2,6 +2,7 @@
 //! with its two-octet length prefix (RFC 1035 §4.2.2, RFC 7766). Every wait has a deadline and
 //! every loop a bound; packets that do not match are recorded and ignored, never believed.
 
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use hickory_proto::op::Message;

@@ -162,15 +162,15 @@ pub struct QuestionView {
 }
 
 /// A question kind as lab.toml spells it.
-fn kind_name(kind: model::Kind) -> &'static str {
+fn kind_name(kind: crate::lab::answer::Kind) -> &'static str {
     match kind {
-        model::Kind::Number => "number",
-        model::Kind::Text => "text",
-        model::Kind::Choice => "choice",
-        model::Kind::Yesno => "yesno",
-        model::Kind::Cidr => "cidr",
-        model::Kind::Ip => "ip",
-        model::Kind::Duration => "duration",
+        crate::lab::answer::Kind::Number => "number",
+        crate::lab::answer::Kind::Text => "text",
+        crate::lab::answer::Kind::Choice => "choice",
+        crate::lab::answer::Kind::Yesno => "yesno",
+        crate::lab::answer::Kind::Cidr => "cidr",
+        crate::lab::answer::Kind::Ip => "ip",
+        crate::lab::answer::Kind::Duration => "duration",
     }
 }
 

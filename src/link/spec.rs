@@ -284,7 +284,7 @@ impl Problem {
 
 /// The one-line usage error for a bad `--link` token.
 fn bad(token: &str, why: impl Into<String>, hint: impl Into<String>) -> Error {
-    Error::usage(format!("--link {token}"), why, hint)
+    Error::usage(format!("--link {token}"), why.into(), hint)
 }
 
 fn known_keys() -> String {

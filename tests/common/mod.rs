@@ -14,12 +14,14 @@ pub fn repo() -> PathBuf {
 }
 
 /// The netlab binary under test, run from the repository, offline (`NETLAB_OFFLINE=1`: nothing
-/// but loopback can be reached), without colour (`NO_COLOR=1`), and killed after a minute.
+/// but loopback can be reached), without colour (`NO_COLOR=1`), 100 columns wide for help text,
+/// and killed after a minute.
 #[allow(dead_code)]
 pub fn netlab() -> Command {
     let mut cmd = Command::cargo_bin("netlab").unwrap();
     cmd.env("NETLAB_OFFLINE", "1")
         .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
         .current_dir(repo())
         .timeout(Duration::from_secs(60));
     cmd
@@ -72,16 +74,6 @@ pub const FULL_HANDSHAKE: [&str; 7] = [
     "Finished",
     "Finished",
 ];
-
-/// The netlab binary, offline (NETLAB_OFFLINE=1), without colour and with 100 columns for help.
-#[allow(dead_code)]
-pub fn netlab() -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::cargo_bin("netlab").unwrap();
-    cmd.env("NETLAB_OFFLINE", "1")
-        .env("COLUMNS", "100")
-        .env_remove("NO_COLOR");
-    cmd
-}
 
 /// Runs `check` on every item, even after one fails (an insta snapshot mismatch panics), then fails
 /// naming each item whose check failed: one run shows every changed snapshot.

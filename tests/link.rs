@@ -1,0 +1,163 @@
+//! The emulated link (`--link`): the sandbox's servers in one network namespace, the client in
+//! another, netlab's link model between them. Through the CLI, as root (CI is root): round
+//! trips as configured, QUIC's saved round trip, total loss ending in a named timeout, a chosen
+//! drop retransmitted, and without privileges a one-line refusal.
+
+mod common;
+
+use common::{of_type, trace};
+
+fn is_root() -> bool {
+    // SAFETY: geteuid(2) cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// One emulated link at a time: these tests measure round trips, and two sandboxes sharing
+/// two cores would measure each other.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Namespaces need root: in CI (root) these tests must run; elsewhere they say they skip.
+/// Holds the one-at-a-time lock for the test while it runs.
+fn root_or_skip(test: &str) -> Option<std::sync::MutexGuard<'static, ()>> {
+    if is_root() {
+        return Some(ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+    assert!(std::env::var_os("CI").is_none(), "{test}: CI runs as root, and these tests need it");
+    eprintln!("skipping {test}: the emulated link needs root (network namespaces)");
+    None
+}
+
+fn within(value_us: u64, want_ms: f64, tolerance: f64) -> bool {
+    let ms = value_us as f64 / 1000.0;
+    (ms - want_ms).abs() <= want_ms * tolerance
+}
+
+#[test]
+fn tcp_sees_the_configured_round_trip_and_slow_start() {
+    let Some(_one) = root_or_skip("tcp_sees_the_configured_round_trip_and_slow_start") else {
+        return;
+    };
+    let (v, code) = trace(&["--link", "rtt=50ms", "tcp", "www.example.com:9", "--send", "1048576"]);
+    assert_eq!(code, 0, "{}", v["outcome"]);
+    let connect = &of_type(&v, "packet.tcp_connect")[0];
+    assert_eq!(connect["remote"], "192.0.2.80:9", "the sandbox's own address, no rewriting");
+    assert!(connect["local"].as_str().unwrap().starts_with("100.64.0.2:"), "{connect}");
+    assert!(within(connect["connect_us"].as_u64().unwrap(), 50.0, 0.1), "{connect}");
+    let infos = of_type(&v, "packet.tcp_info");
+    let last = infos.last().unwrap();
+    // The kernel's smoothed RTT: never below the link's, and at its best within 10% of it (a
+    // busy machine adds its own queueing to some samples).
+    let rtts: Vec<u64> = infos.iter().map(|i| i["rtt_us"].as_u64().unwrap()).collect();
+    assert!(rtts.iter().all(|r| *r >= 45_000), "{rtts:?}");
+    assert!(within(*rtts.iter().min().unwrap(), 50.0, 0.1), "{rtts:?}");
+    let first_cwnd = infos[0]["cwnd"].as_u64().unwrap();
+    assert!(last["cwnd"].as_u64().unwrap() > first_cwnd, "the window grows: {infos:?}");
+    let link = of_type(&v, "link.summary")[0];
+    assert_eq!(link["spec"], "delay=25ms");
+    assert!(link["up"]["forwarded"].as_u64().unwrap() > 700, "{link}");
+    assert_eq!(link["up"]["dropped"], 0);
+    let packets = of_type(&v, "link.packet");
+    assert!(packets
+        .iter()
+        .all(|p| p["verdict"] == "forwarded" && p["after_us"].as_u64().unwrap() >= 25_000));
+}
+
+#[test]
+fn tls_handshake_costs_one_round_trip_after_tcp_s() {
+    let Some(_one) = root_or_skip("tls_handshake_costs_one_round_trip_after_tcp_s") else {
+        return;
+    };
+    let (v, code) = trace(&["--link", "rtt=50ms", "tls", "www.example.com"]);
+    assert_eq!(code, 0, "{}", v["outcome"]);
+    let connect = of_type(&v, "tls.connect")[0];
+    assert!(within(connect["connect_us"].as_u64().unwrap(), 50.0, 0.1), "{connect}");
+    let summary = of_type(&v, "tls.summary")[0];
+    assert_eq!(summary["round_trips"], 1);
+    // ClientHello out, the server's flight back: one round trip, plus the client's Finished
+    // and the first request's answer (a second one) within the measured handshake.
+    let handshake = summary["handshake_us"].as_u64().unwrap();
+    assert!((45_000..160_000).contains(&handshake), "{handshake}");
+}
+
+#[test]
+fn http3_saves_one_round_trip_of_set_up() {
+    let Some(_one) = root_or_skip("http3_saves_one_round_trip_of_set_up") else {
+        return;
+    };
+    let (v, code) = trace(&["--link", "rtt=50ms", "http", "https://www.example.com/", "--compare"]);
+    assert_eq!(code, 0, "{}", v["outcome"]);
+    let rows = of_type(&v, "http.compare")[0]["rows"].as_array().unwrap().clone();
+    let setup = rows.iter().find(|r| r["what"] == "connection set-up").unwrap();
+    assert_eq!((setup["h2_round_trips"].as_u64(), setup["h3_round_trips"].as_u64()), (Some(2), Some(1)));
+    let (h2, h3) = (setup["h2_us"].as_u64().unwrap(), setup["h3_us"].as_u64().unwrap());
+    // Round trips set the floor; the handshakes' own work (signatures, in a debug build)
+    // adds a few milliseconds on top.
+    assert!((95_000..=140_000).contains(&h2), "h2 set-up: TCP + TLS, two round trips: {h2} µs");
+    assert!((47_500..=75_000).contains(&h3), "h3 set-up: QUIC, one round trip: {h3} µs");
+    assert!((35_000..=70_000).contains(&(h2 - h3)), "one round trip saved: {} µs", h2 - h3);
+}
+
+#[test]
+fn total_loss_ends_in_a_named_timeout_with_the_drops_logged() {
+    let Some(_one) = root_or_skip("total_loss_ends_in_a_named_timeout_with_the_drops_logged") else {
+        return;
+    };
+    let (v, code) = trace(&[
+        "--link", "loss=100%", "tls", "192.0.2.80", "--sni", "www.example.com", "--timeout", "500",
+    ]);
+    assert_eq!(code, 4, "{}", v["outcome"]);
+    let failure = &v["outcome"]["failure"];
+    assert_eq!((failure["phase"].as_str(), failure["kind"].as_str()), (Some("connect"), Some("timeout")));
+    let drops = of_type(&v, "link.packet");
+    assert!(!drops.is_empty());
+    for d in drops {
+        assert_eq!((d["verdict"].as_str(), d["reason"].as_str()), (Some("dropped"), Some("loss")));
+        assert_eq!(d["direction"], "up");
+        assert!(d["info"].as_str().unwrap().starts_with("[SYN]"), "{d}");
+    }
+}
+
+#[test]
+fn a_chosen_drop_is_retransmitted() {
+    let Some(_one) = root_or_skip("a_chosen_drop_is_retransmitted") else {
+        return;
+    };
+    let (v, code) = trace(&["--link", "rtt=20ms,drop=up:5", "tcp", "192.0.2.80:9", "--send", "262144"]);
+    assert_eq!(code, 0, "{}", v["outcome"]);
+    let dropped: Vec<_> = of_type(&v, "link.packet").into_iter().filter(|p| p["verdict"] == "dropped").collect();
+    assert_eq!(dropped.len(), 1, "{dropped:?}");
+    assert_eq!(dropped[0]["reason"], "chosen");
+    assert_eq!(dropped[0]["carries_data"], true);
+    let last = of_type(&v, "packet.tcp_info").last().cloned().unwrap();
+    assert!(last["total_retransmits"].as_u64().unwrap() >= 1, "{last}");
+}
+
+#[test]
+fn without_privileges_the_link_is_refused_in_one_line() {
+    let Some(_one) = root_or_skip("without_privileges_the_link_is_refused_in_one_line") else {
+        return;
+    };
+    // Run as nobody, with no capabilities: no namespaces can be made.
+    let bin = assert_cmd::cargo::cargo_bin("netlab");
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--inh-caps=-all"])
+        .arg(&bin)
+        .args(["--link", "rtt=10ms", "tcp", "192.0.2.80:9"])
+        .env("NETLAB_OFFLINE", "1")
+        .output()
+        .expect("setpriv (util-linux) runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("netlab: network namespaces:"), "{stderr}");
+    assert!(stderr.contains("root"), "{stderr}");
+}
+
+#[test]
+fn a_bad_link_spec_names_the_token() {
+    let out = common::netlab().args(["--link", "rtt=5ms,latency=3ms", "tcp", "192.0.2.80:9"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("latency"), "{stderr}");
+}
