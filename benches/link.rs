@@ -10,8 +10,8 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use netlab::netns::topology::DEFAULT_MTU;
-use netlab::netns::{Forwarder, Namespace, Pass, Topology};
+use netlab::net::ns::topology::DEFAULT_MTU;
+use netlab::net::ns::{Forwarder, Namespace, Pass, Topology};
 
 const CHUNK: usize = 256 * 1024;
 const ROUND_TRIPS: usize = 2000;

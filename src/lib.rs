@@ -22,7 +22,6 @@ pub mod http;
 pub mod lab;
 pub mod link;
 pub mod net;
-pub mod netns;
 pub mod packet;
 pub mod render;
 pub mod sandbox;

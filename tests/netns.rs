@@ -13,8 +13,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use netlab::link::{Direction, DropReason, Offer, Verdict};
-use netlab::netns::topology::{CLIENT_V4, CLIENT_V6};
-use netlab::netns::{ip, ForwardLog, Forwarder, Namespace, PacketRecord, Pass, RecordVerdict, Shaper, Topology};
+use netlab::net::ns::topology::{CLIENT_V4, CLIENT_V6};
+use netlab::net::ns::{ip, ForwardLog, Forwarder, Namespace, PacketRecord, Pass, RecordVerdict, Shaper, Topology};
 
 /// Every packet leaves the given time after it arrived, both ways.
 struct Delay(Duration);

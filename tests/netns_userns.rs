@@ -16,7 +16,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 use std::time::Duration;
 
-use netlab::netns::{enter_user_namespace, require_privileges, Forwarder, Pass, Topology};
+use netlab::net::ns::{enter_user_namespace, require_privileges, Forwarder, Pass, Topology};
 
 const STEP: &str = "NETLAB_USERNS_STEP";
 

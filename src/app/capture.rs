@@ -10,7 +10,7 @@ use super::Io;
 use crate::cli::CaptureArgs;
 use crate::error::{Error, Result};
 use crate::packet::layers::Link;
-use crate::packet::live::{Live, LiveError};
+use crate::net::capture::{Live, LiveError};
 use crate::packet::pipeline::{self, Pipeline};
 use crate::packet::reader::Frame;
 

@@ -6,7 +6,7 @@ use std::future::Future;
 use crate::error::{Error, Result};
 use crate::link::events::LinkEvent;
 use crate::net::{Network, Place};
-use crate::netns::Namespace;
+use crate::net::ns::Namespace;
 use crate::sandbox::linked::Linked;
 use crate::sandbox::Sandbox;
 use crate::trace::{EventKind, Trace};

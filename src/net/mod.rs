@@ -13,8 +13,10 @@
 //! - Host resolution ([`Network::resolve_host`]): the sandbox's DNS, or the system's resolver.
 
 mod book;
+pub mod capture;
 pub mod hickory;
 pub mod lookup;
+pub mod ns;
 mod place;
 pub mod socket;
 pub mod trust;

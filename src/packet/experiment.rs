@@ -11,7 +11,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::events::{FrameSeen, PacketEvent, TcpClosed, TcpConnect};
 use super::layers::{self, Link};
-use super::live::Live;
+use crate::net::capture::Live;
 use super::streams::Tracker;
 use super::tcpinfo;
 use crate::error::{Error, Result};

@@ -6,7 +6,6 @@ pub mod events;
 pub mod experiment;
 pub mod layer;
 pub mod layers;
-pub mod live;
 pub mod pipeline;
 pub mod quic;
 pub mod reader;

@@ -14,8 +14,8 @@ use crate::link::model::Link;
 use crate::link::spec::LinkSpec;
 use crate::link::{Direction, Offer, Verdict};
 use crate::net::Network;
-use crate::netns::record::{DirectionStats, ForwardLog, RecordVerdict};
-use crate::netns::{Forwarder, Namespace, Shaper, Topology};
+use crate::net::ns::record::{DirectionStats, ForwardLog, RecordVerdict};
+use crate::net::ns::{Forwarder, Namespace, Shaper, Topology};
 use crate::packet::layers::{self, Link as LinkType};
 
 /// Most packets the link logs one by one (the rest are counted).
@@ -42,7 +42,7 @@ impl Linked {
     /// Creates the namespaces and the link, starts the sandbox's servers on their own
     /// addresses, and returns the network the client uses and the handle that stops it all.
     pub fn start(spec: &LinkSpec) -> Result<(Arc<Linked>, Network)> {
-        crate::netns::require_privileges()?;
+        crate::net::ns::require_privileges()?;
         let mtu = u32::try_from(spec.mtu).unwrap_or(u32::MAX);
         let Topology {
             client,
