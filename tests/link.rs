@@ -22,7 +22,10 @@ fn root_or_skip(test: &str) -> Option<std::sync::MutexGuard<'static, ()>> {
     if is_root() {
         return Some(ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner()));
     }
-    assert!(std::env::var_os("CI").is_none(), "{test}: CI runs as root, and these tests need it");
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{test}: CI runs as root, and these tests need it"
+    );
     eprintln!("skipping {test}: the emulated link needs root (network namespaces)");
     None
 }
@@ -40,8 +43,14 @@ fn tcp_sees_the_configured_round_trip_and_slow_start() {
     let (v, code) = trace(&["--link", "rtt=50ms", "tcp", "www.example.com:9", "--send", "1048576"]);
     assert_eq!(code, 0, "{}", v["outcome"]);
     let connect = &of_type(&v, "packet.tcp_connect")[0];
-    assert_eq!(connect["remote"], "192.0.2.80:9", "the sandbox's own address, no rewriting");
-    assert!(connect["local"].as_str().unwrap().starts_with("100.64.0.2:"), "{connect}");
+    assert_eq!(
+        connect["remote"], "192.0.2.80:9",
+        "the sandbox's own address, no rewriting"
+    );
+    assert!(
+        connect["local"].as_str().unwrap().starts_with("100.64.0.2:"),
+        "{connect}"
+    );
     assert!(within(connect["connect_us"].as_u64().unwrap(), 50.0, 0.1), "{connect}");
     let infos = of_type(&v, "packet.tcp_info");
     let last = infos.last().unwrap();
@@ -51,7 +60,10 @@ fn tcp_sees_the_configured_round_trip_and_slow_start() {
     assert!(rtts.iter().all(|r| *r >= 45_000), "{rtts:?}");
     assert!(within(*rtts.iter().min().unwrap(), 50.0, 0.1), "{rtts:?}");
     let first_cwnd = infos[0]["cwnd"].as_u64().unwrap();
-    assert!(last["cwnd"].as_u64().unwrap() > first_cwnd, "the window grows: {infos:?}");
+    assert!(
+        last["cwnd"].as_u64().unwrap() > first_cwnd,
+        "the window grows: {infos:?}"
+    );
     let link = of_type(&v, "link.summary")[0];
     assert_eq!(link["spec"], "delay=25ms");
     assert!(link["up"]["forwarded"].as_u64().unwrap() > 700, "{link}");
@@ -88,13 +100,26 @@ fn http3_saves_one_round_trip_of_set_up() {
     assert_eq!(code, 0, "{}", v["outcome"]);
     let rows = of_type(&v, "http.compare")[0]["rows"].as_array().unwrap().clone();
     let setup = rows.iter().find(|r| r["what"] == "connection set-up").unwrap();
-    assert_eq!((setup["h2_round_trips"].as_u64(), setup["h3_round_trips"].as_u64()), (Some(2), Some(1)));
+    assert_eq!(
+        (setup["h2_round_trips"].as_u64(), setup["h3_round_trips"].as_u64()),
+        (Some(2), Some(1))
+    );
     let (h2, h3) = (setup["h2_us"].as_u64().unwrap(), setup["h3_us"].as_u64().unwrap());
     // Round trips set the floor; the handshakes' own work (signatures, in a debug build)
     // adds a few milliseconds on top.
-    assert!((95_000..=140_000).contains(&h2), "h2 set-up: TCP + TLS, two round trips: {h2} µs");
-    assert!((47_500..=75_000).contains(&h3), "h3 set-up: QUIC, one round trip: {h3} µs");
-    assert!((35_000..=70_000).contains(&(h2 - h3)), "one round trip saved: {} µs", h2 - h3);
+    assert!(
+        (95_000..=140_000).contains(&h2),
+        "h2 set-up: TCP + TLS, two round trips: {h2} µs"
+    );
+    assert!(
+        (47_500..=75_000).contains(&h3),
+        "h3 set-up: QUIC, one round trip: {h3} µs"
+    );
+    assert!(
+        (35_000..=70_000).contains(&(h2 - h3)),
+        "one round trip saved: {} µs",
+        h2 - h3
+    );
 }
 
 #[test]
@@ -103,15 +128,28 @@ fn total_loss_ends_in_a_named_timeout_with_the_drops_logged() {
         return;
     };
     let (v, code) = trace(&[
-        "--link", "loss=100%", "tls", "192.0.2.80", "--sni", "www.example.com", "--timeout", "500",
+        "--link",
+        "loss=100%",
+        "tls",
+        "192.0.2.80",
+        "--sni",
+        "www.example.com",
+        "--timeout",
+        "500",
     ]);
     assert_eq!(code, 4, "{}", v["outcome"]);
     let failure = &v["outcome"]["failure"];
-    assert_eq!((failure["phase"].as_str(), failure["kind"].as_str()), (Some("connect"), Some("timeout")));
+    assert_eq!(
+        (failure["phase"].as_str(), failure["kind"].as_str()),
+        (Some("connect"), Some("timeout"))
+    );
     let drops = of_type(&v, "link.packet");
     assert!(!drops.is_empty());
     for d in drops {
-        assert_eq!((d["verdict"].as_str(), d["reason"].as_str()), (Some("dropped"), Some("loss")));
+        assert_eq!(
+            (d["verdict"].as_str(), d["reason"].as_str()),
+            (Some("dropped"), Some("loss"))
+        );
         assert_eq!(d["direction"], "up");
         assert!(d["info"].as_str().unwrap().starts_with("[SYN]"), "{d}");
     }
@@ -122,9 +160,19 @@ fn a_chosen_drop_is_retransmitted() {
     let Some(_one) = root_or_skip("a_chosen_drop_is_retransmitted") else {
         return;
     };
-    let (v, code) = trace(&["--link", "rtt=20ms,drop=up:5", "tcp", "192.0.2.80:9", "--send", "262144"]);
+    let (v, code) = trace(&[
+        "--link",
+        "rtt=20ms,drop=up:5",
+        "tcp",
+        "192.0.2.80:9",
+        "--send",
+        "262144",
+    ]);
     assert_eq!(code, 0, "{}", v["outcome"]);
-    let dropped: Vec<_> = of_type(&v, "link.packet").into_iter().filter(|p| p["verdict"] == "dropped").collect();
+    let dropped: Vec<_> = of_type(&v, "link.packet")
+        .into_iter()
+        .filter(|p| p["verdict"] == "dropped")
+        .collect();
     assert_eq!(dropped.len(), 1, "{dropped:?}");
     assert_eq!(dropped[0]["reason"], "chosen");
     assert_eq!(dropped[0]["carries_data"], true);
@@ -155,7 +203,10 @@ fn without_privileges_the_link_is_refused_in_one_line() {
 
 #[test]
 fn a_bad_link_spec_names_the_token() {
-    let out = common::netlab().args(["--link", "rtt=5ms,latency=3ms", "tcp", "192.0.2.80:9"]).output().unwrap();
+    let out = common::netlab()
+        .args(["--link", "rtt=5ms,latency=3ms", "tcp", "192.0.2.80:9"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");

@@ -9,8 +9,8 @@ use super::output::{to_stdout, PacketItem, Printer};
 use super::Io;
 use crate::cli::CaptureArgs;
 use crate::error::{Error, Result};
-use crate::packet::layers::Link;
 use crate::net::capture::{Live, LiveError};
+use crate::packet::layers::Link;
 use crate::packet::pipeline::{self, Pipeline};
 use crate::packet::reader::Frame;
 

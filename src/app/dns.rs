@@ -77,8 +77,14 @@ pub(super) fn dns_trace(a: &crate::cli::DnsArgs, place: &Place) -> Result<Trace>
             resolver: match choice {
                 None => crate::dns::stub::ResolverChoice::System,
                 Some(addr) => {
-                    let mut target = crate::dns::hints::parse_root_arg(&addr)
-                        .map_err(|why| Error::usage("resolver", why, "write @127.0.0.1 or --resolver 127.0.0.1:5353"))?
+                    let mut target = crate::dns::hints::read_root_arg(&addr)
+                        .map_err(|why| {
+                            Error::usage(
+                                "resolver",
+                                why.to_string(),
+                                "write @127.0.0.1 or --resolver 127.0.0.1:5353",
+                            )
+                        })?
                         .addr;
                     if addr.parse::<std::net::SocketAddr>().is_err() {
                         target.set_port(default_port);
@@ -155,7 +161,7 @@ fn dns_options(a: &crate::cli::DnsArgs, words: &[String]) -> Result<crate::dns::
                     "write an address such as 192.0.2.10",
                 )
             })?;
-            if words.len() > 1 || words.first().is_some_and(|w| wire::parse_type(w).is_err()) {
+            if words.len() > 1 || words.first().is_some_and(|w| wire::read_type(w).is_err()) {
                 return Err(bad(
                     "dns -x",
                     "takes an address and no name".into(),
@@ -179,21 +185,24 @@ fn dns_options(a: &crate::cli::DnsArgs, words: &[String]) -> Result<crate::dns::
         }
     };
     let rtype = match type_word {
-        Some(t) => wire::parse_type(&t).map_err(|why| bad(&format!("type '{t}'"), why, "see 'netlab dns --help'"))?,
+        Some(t) => wire::read_type(&t)
+            .map_err(|why| bad(&format!("type '{t}'"), why.to_string(), "see 'netlab dns --help'"))?,
         None => hickory_proto::rr::RecordType::A,
     };
     let roots = if !a.root.is_empty() {
         a.root
             .iter()
-            .map(|r| hints::parse_root_arg(r).map_err(|why| bad("--root", why, "write --root 127.0.0.1:5300")))
+            .map(|r| {
+                hints::read_root_arg(r).map_err(|why| bad("--root", why.to_string(), "write --root 127.0.0.1:5300"))
+            })
             .collect::<Result<Vec<_>>>()?
     } else if let Some(path) = &a.root_hints {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        hints::parse_root_hints(&text, &path.display().to_string())
-            .map_err(|why| bad("--root-hints", why, "use the named.root format"))?
+        hints::read_root_hints(&text, &path.display().to_string())
+            .map_err(|why| bad("--root-hints", why.to_string(), "use the named.root format"))?
     } else {
-        hints::parse_root_hints(hints::IANA_ROOT_HINTS, "named.root")
-            .map_err(|why| bad("root hints", why, "report this"))?
+        hints::read_root_hints(hints::IANA_ROOT_HINTS, "named.root")
+            .map_err(|why| bad("root hints", why.to_string(), "report this"))?
     };
     if a.timeout == 0 || a.max_queries == 0 || a.max_time == 0 {
         return Err(bad(

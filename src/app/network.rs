@@ -5,8 +5,8 @@ use std::future::Future;
 
 use crate::error::{Error, Result};
 use crate::link::events::LinkEvent;
-use crate::net::{Network, Place};
 use crate::net::ns::Namespace;
+use crate::net::{Network, Place};
 use crate::sandbox::linked::Linked;
 use crate::sandbox::Sandbox;
 use crate::trace::{EventKind, Trace};

@@ -101,18 +101,6 @@ pub fn read_root_arg(arg: &str) -> Result<Hint, HintError> {
     })
 }
 
-/// [`read_root_hints`] with its error as text, for the callers in `src/app/dns.rs` that still
-/// take a `String`; new code calls [`read_root_hints`].
-pub fn parse_root_hints(text: &str, source: &str) -> Result<Vec<Hint>, String> {
-    read_root_hints(text, source).map_err(|e| e.to_string())
-}
-
-/// [`read_root_arg`] with its error as text, for the callers in `src/app/dns.rs` that still take
-/// a `String`; new code calls [`read_root_arg`].
-pub fn parse_root_arg(arg: &str) -> Result<Hint, String> {
-    read_root_arg(arg).map_err(|e| e.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,9 +133,8 @@ mod tests {
         assert_eq!(read_root_arg("::1").unwrap().addr, "[::1]:53".parse().unwrap());
         assert!(read_root_arg("localhost").is_err());
         assert_eq!(
-            parse_root_hints("x. 1 A 300.1.1.1\n", "f").unwrap_err(),
+            read_root_hints("x. 1 A 300.1.1.1\n", "f").unwrap_err().to_string(),
             "f:1: '300.1.1.1' is not an address"
         );
-        assert!(parse_root_arg("localhost").is_err());
     }
 }

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::answer::{normalize, same};
+use super::answer::{read_answer, same};
 use super::model::Question;
 
 /// Runs a netlab command in-process: the lab engine's only way to make traces.
@@ -57,20 +57,36 @@ pub fn read_path(trace: &Value, path: &str) -> Option<String> {
 }
 
 /// The right answer to `q`, given the trace of its step's command (if it ran).
-pub fn expected(q: &Question, step_trace: Option<&Value>, runner: &dyn CommandRunner) -> Result<String, String> {
+pub fn expected(q: &Question, step_trace: Option<&Value>, runner: &dyn CommandRunner) -> Result<String, NoAnswer> {
     let c = &q.check;
     if let Some(f) = &c.fixed {
         return Ok(f.clone());
     }
     if let Some(path) = &c.trace {
-        let trace = step_trace.ok_or("the step's command has not run in this session")?;
-        return read_path(trace, path).ok_or_else(|| format!("the trace has nothing at {path}"));
+        let trace = step_trace.ok_or(NoAnswer::NotRun)?;
+        return read_path(trace, path).ok_or_else(|| NoAnswer::NothingAt(path.clone()));
     }
     if let (Some(command), Some(path)) = (&c.compute, &c.path) {
-        let ran = runner.run(command, None).map_err(|e| e.one_line())?;
-        return read_path(&ran.trace, path).ok_or_else(|| format!("'{command}' has nothing at {path}"));
+        let ran = runner.run(command, None).map_err(|e| NoAnswer::Failed(e.one_line()))?;
+        return read_path(&ran.trace, path).ok_or_else(|| NoAnswer::CommandHasNothingAt(command.clone(), path.clone()));
     }
-    Err("the question has no check".to_string())
+    Err(NoAnswer::NoCheck)
+}
+
+/// Why a question's right answer cannot be known yet.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoAnswer {
+    #[error("the step's command has not run in this session")]
+    NotRun,
+    #[error("the trace has nothing at {0}")]
+    NothingAt(String),
+    #[error("'{0}' has nothing at {1}")]
+    CommandHasNothingAt(String, String),
+    /// The command that computes the answer failed (its one-line error).
+    #[error("{0}")]
+    Failed(String),
+    #[error("the question has no check")]
+    NoCheck,
 }
 
 /// The verdict on one answer.
@@ -84,11 +100,11 @@ pub enum Verdict {
 
 /// Compares `given` with `expected` by the question's kind.
 pub fn grade(q: &Question, given: &str, expected: &str) -> Verdict {
-    let g = match normalize(q.kind, given, &q.choices) {
+    let g = match read_answer(q.kind, given, &q.choices) {
         Ok(g) => g,
-        Err(why) => return Verdict::Unreadable(why),
+        Err(why) => return Verdict::Unreadable(why.to_string()),
     };
-    match normalize(q.kind, expected, &q.choices) {
+    match read_answer(q.kind, expected, &q.choices) {
         Ok(e) if same(&g, &e, q.tolerance) => Verdict::Right,
         _ => Verdict::Wrong,
     }

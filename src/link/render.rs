@@ -17,7 +17,12 @@ pub fn event(out: &mut String, e: &LinkEvent, opts: &RenderOpts) {
 fn packet(out: &mut String, p: &LinkPacket, opts: &RenderOpts) {
     let PacketFate::Dropped { reason } = p.fate else {
         if p.fate == PacketFate::Overflow {
-            let _ = writeln!(out, "link: {} packet of {} B lost: the forwarder's queue was full", arrow(p.direction), p.len);
+            let _ = writeln!(
+                out,
+                "link: {} packet of {} B lost: the forwarder's queue was full",
+                arrow(p.direction),
+                p.len
+            );
         }
         return;
     };
@@ -56,7 +61,11 @@ fn counts(c: &DirectionCounts) -> String {
         c.bytes,
         c.forwarded,
         c.dropped,
-        if c.overflowed > 0 { format!(", {} lost to a full forwarder queue", c.overflowed) } else { String::new() }
+        if c.overflowed > 0 {
+            format!(", {} lost to a full forwarder queue", c.overflowed)
+        } else {
+            String::new()
+        }
     )
 }
 
@@ -68,6 +77,10 @@ fn summary(out: &mut String, s: &LinkSummary, opts: &RenderOpts) {
         let _ = writeln!(out, "   ({} packets counted but not logged one by one)", s.omitted);
     }
     for f in &s.failures {
-        let _ = writeln!(out, "   {}the link stopped early:{} {f}", opts.palette.red, opts.palette.reset);
+        let _ = writeln!(
+            out,
+            "   {}the link stopped early:{} {f}",
+            opts.palette.red, opts.palette.reset
+        );
     }
 }

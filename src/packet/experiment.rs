@@ -11,10 +11,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::events::{FrameSeen, PacketEvent, TcpClosed, TcpConnect};
 use super::layers::{self, Link};
-use crate::net::capture::Live;
 use super::streams::Tracker;
 use super::tcpinfo;
 use crate::error::{Error, Result};
+use crate::net::capture::Live;
 use crate::net::Network;
 use crate::trace::{Failure, Note, Phase, Trace, TraceBuilder};
 
@@ -55,7 +55,7 @@ pub fn run(o: &TcpOptions, net: &Network) -> Result<Trace> {
             remote: target.to_string(),
             via: (route.via() != target).then(|| route.via().to_string()),
             connect_us,
-            capture: capture.as_ref().err().cloned(),
+            capture: capture.as_ref().err().map(ToString::to_string),
         }),
         vec![Note::new("tcp.handshake", "connect() returns when the SYN-ACK arrives: the three-way handshake costs the client one round trip before it may send.", Some("RFC 9293 §3.5"))],
     );
@@ -147,12 +147,21 @@ impl Capture {
     }
 }
 
+/// Why the experiment runs without a capture.
+#[derive(Debug, thiserror::Error)]
+enum NoCapture {
+    #[error("netlab captures on loopback only; use tcpdump or netlab capture for other interfaces")]
+    NotLoopback,
+    #[error(transparent)]
+    Live(crate::net::capture::LiveError),
+}
+
 /// Starts capturing on `lo` when the connection goes over loopback and we may; otherwise why not.
-fn start_capture(via: SocketAddr) -> std::result::Result<Capture, String> {
+fn start_capture(via: SocketAddr) -> std::result::Result<Capture, NoCapture> {
     if !via.ip().is_loopback() {
-        return Err("netlab captures on loopback only; use tcpdump or netlab capture for other interfaces".into());
+        return Err(NoCapture::NotLoopback);
     }
-    let mut live = Live::open(None, Duration::from_millis(20)).map_err(|e| e.to_string())?;
+    let mut live = Live::open(None, Duration::from_millis(20)).map_err(NoCapture::Live)?;
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     let thread = std::thread::spawn(move || {

@@ -208,7 +208,10 @@ mod tests {
         }
     }
 
-    fn collect(frames: Vec<std::result::Result<Frame, String>>, options: Options) -> (Vec<PacketEvent>, Outcome) {
+    fn collect(
+        frames: Vec<std::result::Result<Frame, std::io::Error>>,
+        options: Options,
+    ) -> (Vec<PacketEvent>, Outcome) {
         let mut events = Vec::new();
         let outcome = run(frames, options, |e| {
             events.push(e);
@@ -256,7 +259,10 @@ mod tests {
 
     #[test]
     fn a_frame_that_cannot_be_read_ends_the_run_as_a_negative_answer() {
-        let (events, outcome) = collect(vec![Ok(udp_frame(1)), Err("bad record".into())], Options::default());
+        let (events, outcome) = collect(
+            vec![Ok(udp_frame(1)), Err(std::io::Error::other("bad record"))],
+            Options::default(),
+        );
         assert_eq!(
             outcome,
             Outcome::Negative {

@@ -13,9 +13,9 @@ use crate::link::events::{DirectionCounts, LinkEvent, LinkPacket, LinkSummary, P
 use crate::link::model::Link;
 use crate::link::spec::LinkSpec;
 use crate::link::{Direction, Offer, Verdict};
-use crate::net::Network;
 use crate::net::ns::record::{DirectionStats, ForwardLog, RecordVerdict};
 use crate::net::ns::{Forwarder, Namespace, Shaper, Topology};
+use crate::net::Network;
 use crate::packet::layers::{self, Link as LinkType};
 
 /// Most packets the link logs one by one (the rest are counted).

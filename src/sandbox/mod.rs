@@ -146,7 +146,11 @@ impl Sandbox {
                 web.push(host);
             }
         }
-        let www: Vec<IpAddr> = web::HOSTS[0].addresses.iter().map(|a| a.parse().expect("valid")).collect();
+        let www: Vec<IpAddr> = web::HOSTS[0]
+            .addresses
+            .iter()
+            .map(|a| a.parse().expect("valid"))
+            .collect();
         let discard_binds: Vec<SocketAddr> = if own {
             www.iter().map(|ip| SocketAddr::new(*ip, discard::PORT)).collect()
         } else {

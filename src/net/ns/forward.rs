@@ -203,8 +203,8 @@ impl<S: Shaper> Pump<S> {
             let wait = pending.next_departure().map(|d| d.saturating_sub(now));
             match self.wait(wait) {
                 Wake::Readable => {
-                    if let Err(failure) = self.read_batch(&mut buf, &mut pending) {
-                        self.recorder.failure = Some(failure);
+                    if let Err(e) = self.read_batch(&mut buf, &mut pending) {
+                        self.recorder.failure = Some(format!("{:?}: read from the TUN device: {e}", self.dir));
                         break;
                     }
                 }
@@ -264,7 +264,7 @@ impl<S: Shaper> Pump<S> {
     }
 
     /// Reads up to [`BATCH`] packets and hands each to the shaper.
-    fn read_batch(&mut self, buf: &mut [u8], pending: &mut Pending) -> Result<(), String> {
+    fn read_batch(&mut self, buf: &mut [u8], pending: &mut Pending) -> std::io::Result<()> {
         for _ in 0..BATCH {
             // SAFETY: reads at most buf.len() bytes into the live buffer `buf`.
             let n = unsafe { libc::read(self.from.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
@@ -272,7 +272,7 @@ impl<S: Shaper> Pump<S> {
                 let e = std::io::Error::last_os_error();
                 return match e.raw_os_error() {
                     Some(libc::EAGAIN) | Some(libc::EINTR) => Ok(()),
-                    _ => Err(format!("{:?}: read from the TUN device: {e}", self.dir)),
+                    _ => Err(e),
                 };
             }
             let len = n as usize;
