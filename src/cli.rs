@@ -110,8 +110,9 @@ Examples:
 Types: A, AAAA, CNAME, NS, MX, TXT, SOA, CAA, SRV, PTR, HTTPS, SVCB, DS, DNSKEY (or TYPEnnn).
 Without --sandbox the walk starts at the IANA root servers on the internet.
 Every attempt has a timeout (--timeout), and the walk a query budget (--max-queries) and a
-time limit (--max-time). Exit status: 0 with an answer, 1 for NXDOMAIN, NODATA or a failed
-walk, 2 for bad usage.";
+time limit (--max-time). Exit status: 0 with an answer, 1 for NXDOMAIN, NODATA, bogus DNSSEC
+or a walk that stopped (a CNAME loop, a budget used up), 2 for bad usage, 4 when no server of a
+zone gave a usable answer (timeouts, unreachable, SERVFAIL or REFUSED: a DNS-phase failure).";
 
 #[derive(Debug, Args)]
 pub struct DnsArgs {

@@ -470,3 +470,18 @@ fn root_hints_file_and_walk_bounds() {
     assert_eq!(summary(&v)["error"], "query budget of 2 used up (raise --max-queries)");
     assert_eq!(summary(&v)["queries"], 2);
 }
+
+#[test]
+fn a_walk_no_server_answers_is_a_dns_failure_not_a_negative_answer() {
+    // Port 1 on loopback: nothing answers there, so every query times out (or is refused).
+    let (v, code) = common::trace(&["dns", "www.example.com", "--root", "127.0.0.1:1", "--timeout", "200"]);
+    assert_eq!(code, 4, "{}", v["outcome"]);
+    let failure = &v["outcome"]["failure"];
+    assert_eq!(failure["phase"], "dns");
+    assert!(
+        failure["kind"] == "timeout" || failure["kind"] == "unreachable",
+        "{failure}"
+    );
+    assert_eq!(failure["what"], "resolving www.example.com.");
+    assert_eq!(summary(&v)["result"], "failed", "the walk's own summary still says so");
+}

@@ -18,7 +18,8 @@ const HEADER_LEN: usize = 9;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FrameSeen {
     pub direction: Direction,
-    pub at_us: u64,
+    /// Microseconds since the fetch started (the event's own `at_us` is the trace's clock).
+    pub time_us: u64,
     pub frame_type: String,
     pub flags: Vec<String>,
     pub stream: u64,
@@ -163,7 +164,7 @@ pub fn parse(stream: &Timed<'_>, direction: Direction, decoder: &mut Decoder) ->
         };
         let mut frame = FrameSeen {
             direction,
-            at_us: stream.time_at(at),
+            time_us: stream.time_at(at),
             frame_type: type_name(t),
             flags: flag_names(t, flags),
             stream: u64::from(stream_id),
@@ -300,7 +301,7 @@ mod tests {
         assert_eq!(names, [":method", ":scheme", ":path", ":authority"]);
         assert_eq!(frames[1].fields[3].value, "www.example.com");
         assert_eq!(frames[3].details, ["window grows by 983041 octets"]);
-        assert!(frames.iter().all(|f| f.at_us == 7));
+        assert!(frames.iter().all(|f| f.time_us == 7));
     }
 
     #[test]

@@ -234,7 +234,7 @@ fn frame_log(recording: &Recording, offset_us: u64) -> (Vec<FrameSeen>, Option<S
         }
         all.extend(frames);
     }
-    all.sort_by_key(|f| f.at_us);
+    all.sort_by_key(|f| f.time_us);
     if all.len() > MAX_FRAMES_LOGGED {
         notes.push(format!(
             "{} frames in all; the log keeps the first {MAX_FRAMES_LOGGED}",

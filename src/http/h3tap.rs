@@ -84,7 +84,7 @@ impl H3Recording {
                 .collect();
             frames.extend(parse_stream(stream, direction, &parts));
         }
-        frames.sort_by_key(|f| f.at_us);
+        frames.sort_by_key(|f| f.time_us);
         let note = (total > MAX_RECORDED).then(|| {
             format!(
                 "the HTTP/3 frame log covers the first {} KiB of {} KiB",
@@ -159,7 +159,7 @@ fn parse_stream(stream: u64, direction: Direction, parts: &[&Piece]) -> Vec<Fram
         let rest: usize = bytes.len() - at + hidden.iter().map(|(_, h)| h).sum::<usize>();
         frames.push(FrameSeen {
             direction,
-            at_us: time_at(0),
+            time_us: time_at(0),
             frame_type: format!("STREAM TYPE {kind:#x}"),
             flags: Vec::new(),
             stream,
@@ -221,7 +221,7 @@ fn parse_stream(stream: u64, direction: Direction, parts: &[&Piece]) -> Vec<Fram
         }
         frames.push(FrameSeen {
             direction,
-            at_us: time_at(start),
+            time_us: time_at(start),
             frame_type: frame_name(t),
             flags: Vec::new(),
             stream,

@@ -43,7 +43,7 @@ fn frame(out: &mut String, f: &FrameSeen, opts: &RenderOpts) {
     let _ = writeln!(
         out,
         "{:>10}  {arrow}  {}{}{} stream {}{flags} ({} B)",
-        ms(f.at_us),
+        ms(f.time_us),
         p.bold,
         f.frame_type,
         p.reset,

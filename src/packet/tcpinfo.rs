@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 pub struct TcpInfoSample {
     /// Octets the application had written when the sample was taken.
     pub sent_bytes: u64,
-    pub at_us: u64,
+    /// Microseconds since the connection started (the event's own `at_us` is the trace's clock).
+    pub time_us: u64,
     /// Smoothed RTT and its variation (µs).
     pub rtt_us: u32,
     pub rttvar_us: u32,
@@ -71,7 +72,7 @@ pub fn sample(fd: RawFd, sent_bytes: u64, at_us: u64) -> std::io::Result<TcpInfo
     };
     Ok(TcpInfoSample {
         sent_bytes,
-        at_us,
+        time_us: at_us,
         rtt_us: info.tcpi_rtt,
         rttvar_us: info.tcpi_rttvar,
         cwnd: info.tcpi_snd_cwnd,

@@ -184,7 +184,7 @@ fn decode_direction(
     while let Some((rec, at)) = next_record(stream, &mut offset, direction, events) {
         let mut seen = RecordSeen {
             direction,
-            at_us: at,
+            time_us: at,
             content_type: rec.content_type.to_string(),
             version: format!("{:#06x}", rec.version),
             length: rec.fragment.len(),
@@ -250,7 +250,7 @@ fn next_record<'s>(
                 at,
                 TlsEvent::Record(RecordSeen {
                     direction,
-                    at_us: at,
+                    time_us: at,
                     content_type: "invalid".into(),
                     version: String::new(),
                     length: rest.len(),
@@ -423,7 +423,7 @@ impl<'s> RecordLayer<'s> {
 fn message(direction: Direction, at: u64, t: u8, bytes: &[u8], encrypted: bool, found: &mut Found) -> MessageSeen {
     let mut m = MessageSeen {
         direction,
-        at_us: at,
+        time_us: at,
         name: handshake::message_name(t),
         length: bytes.len(),
         encrypted,
@@ -570,7 +570,7 @@ fn alert(direction: Direction, at: u64, content: &[u8], encrypted: bool) -> Mess
     };
     MessageSeen {
         direction,
-        at_us: at,
+        time_us: at,
         name: format!("Alert {name}"),
         length: content.len(),
         encrypted,

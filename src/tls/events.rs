@@ -46,7 +46,8 @@ pub enum TlsEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordSeen {
     pub direction: Direction,
-    pub at_us: u64,
+    /// Microseconds since the connection started (the event's own `at_us` is the trace's clock).
+    pub time_us: u64,
     pub content_type: String,
     pub version: String,
     pub length: usize,
@@ -65,7 +66,8 @@ pub struct RecordSeen {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MessageSeen {
     pub direction: Direction,
-    pub at_us: u64,
+    /// Microseconds since the connection started.
+    pub time_us: u64,
     pub name: String,
     pub length: usize,
     /// Whether it travelled encrypted.

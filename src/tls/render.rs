@@ -41,7 +41,7 @@ pub fn event(out: &mut String, e: &TlsEvent, notes: &[Note], opts: &RenderOpts) 
         TlsEvent::Record(r) if r.early && r.inner_type.as_deref() == Some("application_data") => ladder_line(
             out,
             opts,
-            (r.at_us, r.direction),
+            (r.time_us, r.direction),
             "0-RTT application data",
             r.length,
             " [encrypted with the early traffic key]",
@@ -49,7 +49,7 @@ pub fn event(out: &mut String, e: &TlsEvent, notes: &[Note], opts: &RenderOpts) 
         TlsEvent::Record(_) => return,
         TlsEvent::Message(m) => {
             let lock = if m.encrypted { " [encrypted]" } else { "" };
-            ladder_line(out, opts, (m.at_us, m.direction), &m.name, m.length, lock);
+            ladder_line(out, opts, (m.time_us, m.direction), &m.name, m.length, lock);
             if let Some(h) = &m.hello {
                 let suites: Vec<&str> = h.cipher_suites.iter().map(|s| s.name.as_str()).collect();
                 let _ = writeln!(out, "             cipher suites: {}", suites.join(", "));

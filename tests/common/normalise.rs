@@ -4,7 +4,8 @@
 //!
 //! The rules, in the order a reader meets them in a trace:
 //!
-//! - `at_us` (when an event was pushed): 100 µs per event, in event order.
+//! - `at_us` (when an event was pushed) and `time_us` (a record's, frame's or sample's time in its
+//!   connection): 100 µs per event, in event order.
 //! - Timeline fields (`start_us`, `end_us`, `sent_us`, `first_byte_us`, `done_us`, `total_us`): their
 //!   order is kept and the values become 1 ms steps, per protocol (`h2`, `h3`), so phases still
 //!   follow each other and a total is still the largest.
@@ -47,8 +48,12 @@ pub fn normalise(trace: &mut Value) {
     sort_client_hello_extensions(trace);
     if let Some(events) = trace.get_mut("events").and_then(Value::as_array_mut) {
         for (i, event) in events.iter_mut().enumerate() {
-            if let Some(at) = event.get_mut("at_us") {
-                *at = Value::from((i as u64 + 1) * 100);
+            // An event's own clock and, for records, frames and samples, the connection's:
+            // both become the event's place in the order.
+            for clock in ["at_us", "time_us"] {
+                if let Some(at) = event.get_mut(clock) {
+                    *at = Value::from((i as u64 + 1) * 100);
+                }
             }
         }
         timelines(events);
@@ -259,7 +264,7 @@ fn walk(key: Option<&str>, v: &mut Value, t: &mut Tokens) {
                 return;
             };
             let new = match k {
-                "at_us" | "h2_us" | "h3_us" => return,
+                "at_us" | "time_us" | "h2_us" | "h3_us" => return,
                 k if TIMELINE.contains(&k) => return,
                 "source_port" | "sport" | "dport" => t.port(u),
                 "id" => t.dns_ids.get(u, 0x1001),

@@ -189,6 +189,7 @@ impl Walker<'_> {
     }
 
     fn record_timeout(&mut self, x: &Exchange<'_>, framing: Framing) {
+        self.last_silence = Some(crate::trace::FailureKind::Timeout);
         self.trace.push(
             DnsEvent::Timeout {
                 depth: x.depth,
@@ -205,6 +206,7 @@ impl Walker<'_> {
     }
 
     fn record_unreachable(&mut self, x: &Exchange<'_>, framing: Framing, error: String) {
+        self.last_silence = Some(crate::trace::FailureKind::Unreachable);
         self.trace.push(
             DnsEvent::Unreachable {
                 depth: x.depth,

@@ -35,7 +35,7 @@ use super::hints::Hint;
 use super::wire::{self, Question};
 use crate::error::Error;
 use crate::net::Network;
-use crate::trace::{Note, Outcome as TraceOutcome, Trace, TraceBuilder};
+use crate::trace::{Failure, FailureKind, Note, Outcome as TraceOutcome, Phase, Trace, TraceBuilder};
 
 /// Longest CNAME chain followed (RFC 1034 §3.6.2 leaves it to the resolver; 16 as in BIND's
 /// max-restarts neighbourhood).
@@ -122,6 +122,9 @@ struct Walker<'a> {
     pending_ds: HashMap<Name, DsVerdict>,
     dnssec: Option<Status>,
     dnssec_failure: Option<String>,
+    /// How the last server that failed to answer failed (timed out, unreachable), for the
+    /// outcome when no server of a zone gave a usable answer.
+    last_silence: Option<FailureKind>,
 }
 
 /// Resolves `opts.name` iteratively. Fails only on bad input or when the network layer refuses
@@ -171,6 +174,7 @@ pub async fn walk_records(opts: &WalkOptions, net: &Network) -> Result<Walked, E
         pending_ds: HashMap::new(),
         dnssec: None,
         dnssec_failure: None,
+        last_silence: None,
     };
     if let Some(ascii) = ascii {
         w.trace.push(
@@ -221,6 +225,14 @@ pub async fn walk_records(opts: &WalkOptions, net: &Network) -> Result<Walked, E
             reason: format!("DNSSEC bogus: {}", w.dnssec_failure.clone().unwrap_or_default()),
         },
         ("answer", _) => TraceOutcome::Ok,
+        // No server of a zone answered at all: the network failed, not the data.
+        // No server of a zone gave a usable answer: the network or the servers failed (the
+        // last one timed out or was unreachable; or they answered with errors such as SERVFAIL
+        // or REFUSED), not the data.
+        (_, Some(e)) if matches!(result, Err(WalkError::NoUsableServer { .. })) => {
+            let kind = w.last_silence.unwrap_or(FailureKind::Alert);
+            Failure::new(Phase::Dns, kind, format!("resolving {}", name.to_ascii()), e).outcome()
+        }
         (_, Some(e)) => TraceOutcome::Negative { reason: e },
         (kind, None) => TraceOutcome::Negative {
             reason: format!("{kind}: no {} records for {name}", opts.rtype),
