@@ -212,3 +212,44 @@ fn a_bad_link_spec_names_the_token() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("latency"), "{stderr}");
 }
+
+#[test]
+fn both_protocols_meet_the_same_link_and_each_request_is_timed() {
+    let Some(_one) = root_or_skip("both_protocols_meet_the_same_link_and_each_request_is_timed") else {
+        return;
+    };
+    let (v, code) = trace(&[
+        "--link",
+        "rtt=10ms,drop=down:12",
+        "http",
+        "https://www.example.com/bytes/20000",
+        "--compare",
+        "--requests",
+        "4",
+        "--concurrency",
+        "4",
+    ]);
+    assert_eq!(code, 0, "{}", v["outcome"]);
+    // The link starts afresh for each protocol: its 12th data packet from the servers is
+    // dropped once on the HTTP/2 connection (TCP) and once on the HTTP/3 one (UDP).
+    let chosen: Vec<_> = of_type(&v, "link.packet")
+        .into_iter()
+        .filter(|p| p["reason"] == "chosen" && p["src"].as_str().unwrap().ends_with(":443"))
+        .collect();
+    let protos: Vec<&str> = chosen.iter().map(|p| p["proto"].as_str().unwrap()).collect();
+    assert_eq!(protos, ["tcp", "udp"], "{chosen:?}");
+    let streams = of_type(&v, "http.compare")[0]["streams"].as_array().unwrap().clone();
+    assert_eq!(streams.len(), 4);
+    for (i, s) in streams.iter().enumerate() {
+        assert_eq!(s["request"], i as u64 + 1);
+        assert!(
+            s["h2_us"].as_u64().unwrap() >= 10_000,
+            "a request takes at least a round trip: {s}"
+        );
+        assert!(s["h3_us"].as_u64().unwrap() >= 10_000, "{s}");
+    }
+    let h2_streams: Vec<u64> = streams.iter().map(|s| s["h2_stream"].as_u64().unwrap()).collect();
+    assert_eq!(h2_streams, [1, 3, 5, 7], "client-initiated HTTP/2 streams are odd");
+    let h3_streams: Vec<u64> = streams.iter().map(|s| s["h3_stream"].as_u64().unwrap()).collect();
+    assert_eq!(h3_streams, [0, 4, 8, 12], "client-initiated bidirectional QUIC streams");
+}

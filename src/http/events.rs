@@ -146,6 +146,22 @@ pub struct HeaderCompression {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Comparison {
     pub rows: Vec<CompareRow>,
+    /// With several requests: each request's completion time on either protocol, from its
+    /// request leaving to its last body byte (where head-of-line blocking shows: one lost TCP
+    /// segment delays every HTTP/2 stream behind it, a lost QUIC packet only its own streams).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub streams: Vec<StreamRow>,
+}
+
+/// One request's completion on each protocol.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamRow {
+    /// The request's place in sending order, from 1.
+    pub request: u32,
+    pub h2_stream: Option<u64>,
+    pub h2_us: Option<u64>,
+    pub h3_stream: Option<u64>,
+    pub h3_us: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -200,6 +216,33 @@ impl Comparison {
             h2_round_trips: None,
             h3_round_trips: None,
         });
-        Comparison { rows }
+        Comparison {
+            rows,
+            streams: Vec::new(),
+        }
+    }
+
+    /// Adds each request's completion time, request by request in sending order (requests
+    /// beyond the shorter list have one side only).
+    pub fn with_streams(mut self, h2: &[ResponseSeen], h3: &[ResponseSeen]) -> Comparison {
+        let in_order = |rs: &[ResponseSeen]| {
+            let mut v: Vec<(u64, u64)> = rs
+                .iter()
+                .map(|r| (r.stream, r.done_us.saturating_sub(r.sent_us)))
+                .collect();
+            v.sort_unstable();
+            v
+        };
+        let (h2, h3) = (in_order(h2), in_order(h3));
+        self.streams = (0..h2.len().max(h3.len()))
+            .map(|i| StreamRow {
+                request: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                h2_stream: h2.get(i).map(|r| r.0),
+                h2_us: h2.get(i).map(|r| r.1),
+                h3_stream: h3.get(i).map(|r| r.0),
+                h3_us: h3.get(i).map(|r| r.1),
+            })
+            .collect();
+        self
     }
 }

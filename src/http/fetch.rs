@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use super::client::FetchOptions;
-use super::events::{Comparison, HttpEvent};
+use super::events::{Comparison, HttpEvent, ResponseSeen};
 use crate::error::Result;
 use crate::net::Network;
 use crate::trace::{Note, Outcome, Trace, TraceBuilder};
@@ -40,9 +40,15 @@ pub async fn fetch(
     };
     let mut trace = TraceBuilder::new("http", "http");
     let mut summaries = Vec::new();
+    // Each protocol's responses on its last connection (the resumed one with --resume).
+    let mut responses: Vec<(String, Vec<ResponseSeen>)> = Vec::new();
+    let mut since_summary = Vec::new();
     let mut body = None;
     let mut outcome = Outcome::Ok;
     for protocol in list {
+        // Each protocol meets the link's conditions from their start (the same drops, the same
+        // losses for the same seed), so the two are compared under the same network.
+        net.restart_link();
         let fetched = if *protocol == "h2" {
             super::h2::fetch(&o, net).await
         } else {
@@ -50,7 +56,12 @@ pub async fn fetch(
         };
         body = body.or(fetched.body);
         for mut e in fetched.events {
+            if let HttpEvent::Response(r) = &e {
+                since_summary.push(r.clone());
+            }
             if let HttpEvent::Summary(s) = &mut e {
+                responses.retain(|(p, _)| *p != s.protocol);
+                responses.push((s.protocol.clone(), std::mem::take(&mut since_summary)));
                 s.https_record = https.clone();
                 if outcome == Outcome::Ok {
                     outcome = summary_outcome(s);
@@ -64,7 +75,20 @@ pub async fn fetch(
     // With --resume, the resumed connections are compared.
     let last = |p: &str| summaries.iter().rev().find(|s| s.protocol == p);
     if let (Protocols::Compare, Some(h2), Some(h3)) = (protocols, last("h2"), last("h3")) {
-        trace.push(HttpEvent::Compare(Comparison::of(h2, h3)), compare_notes());
+        let of = |p: &str| {
+            responses
+                .iter()
+                .find(|(q, _)| q == p)
+                .map(|(_, r)| r.as_slice())
+                .unwrap_or(&[])
+        };
+        let compared = Comparison::of(h2, h3);
+        let compared = if o.requests > 1 {
+            compared.with_streams(of("h2"), of("h3"))
+        } else {
+            compared
+        };
+        trace.push(HttpEvent::Compare(compared), compare_notes());
     }
     Ok((trace.finish(outcome), body))
 }

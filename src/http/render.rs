@@ -224,4 +224,25 @@ fn compare(out: &mut String, c: &Comparison, opts: &RenderOpts) {
             cell(r.h3_us, r.h3_round_trips)
         );
     }
+    if c.streams.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n{}{:<22} {:>20} {:>20}{}",
+        p.bold, "request sent -> done", "h2 (stream)", "h3 (stream)", p.reset
+    );
+    let side = |us: Option<u64>, stream: Option<u64>| match (us, stream) {
+        (Some(us), Some(s)) => format!("{} ({s})", ms(us)),
+        _ => "-".into(),
+    };
+    for s in &c.streams {
+        let _ = writeln!(
+            out,
+            "{:<22} {:>20} {:>20}",
+            format!("request {}", s.request),
+            side(s.h2_us, s.h2_stream),
+            side(s.h3_us, s.h3_stream)
+        );
+    }
 }

@@ -44,6 +44,13 @@ pub struct LocalResolver {
     pub name: String,
 }
 
+/// The emulated link a network runs over (`--link`), as far as an engine may steer it.
+pub trait LinkControl: Send + Sync {
+    /// Starts the link's conditions afresh: the same seed, the `drop=` count from zero, an
+    /// empty queue. Comparisons call it before each side so both meet the same network.
+    fn restart(&self);
+}
+
 /// What a sandbox brings to the network a command runs on.
 pub struct SandboxFacts {
     pub book: AddressBook,
@@ -74,6 +81,7 @@ pub struct Network {
     trust_anchor: Option<hickory_proto::dnssec::rdata::DNSKEY>,
     resolver: Option<LocalResolver>,
     lookup: Arc<dyn HostLookup>,
+    link: Option<Arc<dyn LinkControl>>,
     _servers: Option<Arc<dyn Any + Send + Sync>>,
 }
 
@@ -128,6 +136,7 @@ impl Network {
             trust_anchor: None,
             resolver: None,
             lookup: Arc::new(lookup::SystemLookup),
+            link: None,
             _servers: None,
         }
     }
@@ -143,6 +152,7 @@ impl Network {
             trust_anchor: Some(facts.trust_anchor),
             resolver: Some(facts.resolver),
             lookup: facts.lookup,
+            link: None,
             _servers: Some(facts.servers),
         }
     }
@@ -153,6 +163,19 @@ impl Network {
         Network {
             book: Some(book),
             ..Network::internet(true)
+        }
+    }
+
+    /// The same network, over the emulated link that `link` steers.
+    pub fn over_link(mut self, link: Arc<dyn LinkControl>) -> Network {
+        self.link = Some(link);
+        self
+    }
+
+    /// Starts the emulated link's conditions afresh, if the network runs over one.
+    pub fn restart_link(&self) {
+        if let Some(link) = &self.link {
+            link.restart();
         }
     }
 

@@ -21,9 +21,16 @@ use crate::packet::layers::{self, Link as LinkType};
 /// Most packets the link logs one by one (the rest are counted).
 const LOG_LIMIT: usize = 50_000;
 
-impl Shaper for Link {
+/// The link model, shared between the forwarder (which asks it of every packet) and the
+/// handle that restarts it.
+struct SharedModel(Arc<Mutex<Link>>);
+
+impl Shaper for SharedModel {
     fn offer(&mut self, dir: Direction, now: std::time::Duration, offer: Offer) -> Verdict {
-        Link::offer(self, dir, now, offer)
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .offer(dir, now, offer)
     }
 }
 
@@ -31,6 +38,7 @@ impl Shaper for Link {
 /// namespaces. Dropping it stops the link and the servers; the namespaces go with it.
 pub struct Linked {
     spec: LinkSpec,
+    model: Arc<Mutex<Link>>,
     forwarder: Mutex<Option<Forwarder>>,
     sandbox: Mutex<Option<Sandbox>>,
     runtime: Mutex<Option<tokio::runtime::Runtime>>,
@@ -73,16 +81,20 @@ impl Linked {
             crate::net::socket::serving_in_netlab_namespace();
             handle.block_on(Sandbox::start_with(Addressing::Own))
         })??;
-        let forwarder = Forwarder::start(client_tun, server_tun, Link::new(spec), LOG_LIMIT)?;
+        let model = Arc::new(Mutex::new(Link::new(spec)));
+        let forwarder = Forwarder::start(client_tun, server_tun, SharedModel(Arc::clone(&model)), LOG_LIMIT)?;
         let linked = Arc::new(Linked {
             spec: spec.clone(),
+            model,
             forwarder: Mutex::new(Some(forwarder)),
             sandbox: Mutex::new(None),
             runtime: Mutex::new(Some(runtime)),
             client,
             _servers: server_ns,
         });
-        let network = sandbox.network_facts(Arc::clone(&linked) as Arc<dyn std::any::Any + Send + Sync>);
+        let network = sandbox
+            .network_facts(Arc::clone(&linked) as Arc<dyn std::any::Any + Send + Sync>)
+            .over_link(Arc::clone(&linked) as Arc<dyn crate::net::LinkControl>);
         if let Ok(mut slot) = linked.sandbox.lock() {
             *slot = Some(sandbox);
         }
@@ -101,6 +113,13 @@ impl Linked {
             Some(f) => events(&f.stop(), &self.spec),
             None => Vec::new(),
         }
+    }
+}
+
+impl crate::net::LinkControl for Linked {
+    fn restart(&self) {
+        let fresh = Link::new(&self.spec);
+        *self.model.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = fresh;
     }
 }
 
