@@ -253,3 +253,15 @@ fn both_protocols_meet_the_same_link_and_each_request_is_timed() {
     let h3_streams: Vec<u64> = streams.iter().map(|s| s["h3_stream"].as_u64().unwrap()).collect();
     assert_eq!(h3_streams, [0, 4, 8, 12], "client-initiated bidirectional QUIC streams");
 }
+
+#[test]
+fn commands_the_link_means_nothing_to_refuse_it_by_name() {
+    let out = common::netlab()
+        .args(["--link", "4g", "cidr", "info", "10.0.0.0/8"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("netlab: cidr --link: "), "{stderr}");
+    assert!(stderr.trim_end().ends_with("(drop --link)"), "{stderr}");
+}

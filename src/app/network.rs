@@ -70,7 +70,8 @@ where
 /// Commands the sandbox means nothing to refuse `--sandbox` instead of ignoring it.
 pub(super) fn refuse_sandbox(place: &Place, command: &str, why: &str) -> Result<()> {
     if place.sandbox {
-        return Err(Error::usage(format!("{command} --sandbox"), why, "drop --sandbox"));
+        let flag = if place.link.is_some() { "--link" } else { "--sandbox" };
+        return Err(Error::usage(format!("{command} {flag}"), why, format!("drop {flag}")));
     }
     Ok(())
 }
