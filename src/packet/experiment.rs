@@ -64,7 +64,8 @@ pub fn run(o: &TcpOptions, net: &Network) -> Result<Trace> {
     let mut last_cwnd = None;
     if let Ok(s) = sample(0) {
         last_cwnd = Some(s.cwnd);
-        trace.push(PacketEvent::TcpInfo(s), vec![Note::new("tcp.slow_start", "A new connection starts with a small congestion window (10 segments, RFC 6928) and doubles it every round trip while ACKs come back: slow start, until loss or ssthresh.", Some("RFC 5681 §3.1"))]);
+        let note = slow_start_note(&s.algorithm);
+        trace.push(PacketEvent::TcpInfo(s), vec![note]);
     }
     let _ = stream.set_write_timeout(Some(timeout));
     let chunk = vec![0x6e_u8; CHUNK];
@@ -144,6 +145,24 @@ impl Capture {
     fn stop(self) -> Vec<(Duration, Vec<u8>)> {
         self.stop.store(true, Ordering::Relaxed);
         self.thread.join().unwrap_or_default()
+    }
+}
+
+/// How the window grows at the start, for the algorithm TCP_INFO names: loss-based algorithms
+/// slow-start as RFC 5681 says; BBR has no ssthresh and probes for bandwidth instead.
+fn slow_start_note(algorithm: &str) -> Note {
+    if algorithm == "bbr" {
+        Note::new(
+            "tcp.slow_start",
+            "A new connection starts with a window of 10 segments (RFC 6928). BBR does not slow-start to a loss or to ssthresh: its Startup phase sends at 2/ln 2 (about 2.89) times the delivery rate it has measured, so the rate roughly doubles every round trip, until the measured bandwidth stops growing; then it drains the queue it built.",
+            Some("RFC 6928; draft-ietf-ccwg-bbr §4.3.1"),
+        )
+    } else {
+        Note::new(
+            "tcp.slow_start",
+            "A new connection starts with a window of 10 segments (RFC 6928) and, in slow start, grows it by one segment for every segment acknowledged: about doubling every round trip, until a loss or ssthresh; after that CUBIC (RFC 9438) or Reno (RFC 5681) grow it far more slowly.",
+            Some("RFC 5681 §3.1"),
+        )
     }
 }
 

@@ -59,7 +59,7 @@ pub fn event(out: &mut String, e: &PacketEvent, notes: &[Note], opts: &RenderOpt
                 f64::from(t.rttvar_us) / 1000.0,
                 t.total_retransmits,
                 t.algorithm,
-                if t.slow_start() { ", slow start" } else { ", congestion avoidance" }
+                t.phase().map(|p| format!(", {p}")).unwrap_or_default()
             );
         }
         PacketEvent::Closed(c) => {

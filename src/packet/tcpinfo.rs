@@ -31,6 +31,17 @@ impl TcpInfoSample {
     pub fn slow_start(&self) -> bool {
         self.cwnd < self.ssthresh
     }
+
+    /// The phase the window's size says: slow start or congestion avoidance for the
+    /// loss-based algorithms; none for BBR, which keeps no ssthresh (its Startup, Drain and
+    /// ProbeBW phases are not in TCP_INFO).
+    pub fn phase(&self) -> Option<&'static str> {
+        match self.algorithm.as_str() {
+            "bbr" => None,
+            _ if self.slow_start() => Some("slow start"),
+            _ => Some("congestion avoidance"),
+        }
+    }
 }
 
 /// Reads TCP_INFO and TCP_CONGESTION from a connected socket.
