@@ -295,6 +295,10 @@ pub struct HttpArgs {
     /// Limit on the whole fetch, per protocol, in seconds (curl's --max-time)
     #[arg(long, value_name = "SECONDS", default_value_t = 120)]
     pub max_time: u64,
+    /// Congestion control: the kernel's for HTTP/2's TCP, quinn's of the same family for
+    /// HTTP/3 (cubic, reno, bbr); default: the system's and quinn's (CUBIC)
+    #[arg(long, value_name = "ALGORITHM", value_parser = crate::packet::congestion::CongestionControl::parse)]
+    pub cc: Option<crate::packet::congestion::CongestionControl>,
 }
 
 const PCAP_HELP: &str = "\
@@ -389,6 +393,10 @@ pub struct TcpArgs {
     /// Timeout for connecting and for the peer's close, in milliseconds
     #[arg(long, value_name = "MS", default_value_t = 5000)]
     pub timeout: u64,
+    /// Congestion control for the connection (cubic, reno, bbr: what the kernel offers);
+    /// default: the system's
+    #[arg(long, value_name = "ALGORITHM", value_parser = crate::packet::congestion::CongestionControl::parse)]
+    pub cc: Option<crate::packet::congestion::CongestionControl>,
 }
 
 #[derive(Debug, Subcommand)]

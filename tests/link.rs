@@ -265,3 +265,54 @@ fn commands_the_link_means_nothing_to_refuse_it_by_name() {
     assert!(stderr.starts_with("netlab: cidr --link: "), "{stderr}");
     assert!(stderr.trim_end().ends_with("(drop --link)"), "{stderr}");
 }
+
+#[test]
+fn cc_chooses_the_algorithm_and_a_loss_based_one_slow_starts() {
+    let Some(_one) = root_or_skip("cc_chooses_the_algorithm_and_a_loss_based_one_slow_starts") else {
+        return;
+    };
+    let (v, code) = trace(&[
+        "--link",
+        "rtt=30ms",
+        "tcp",
+        "192.0.2.80:9",
+        "--cc",
+        "cubic",
+        "--send",
+        "524288",
+    ]);
+    assert_eq!(code, 0, "{}", v["outcome"]);
+    let infos = of_type(&v, "packet.tcp_info");
+    assert!(infos.iter().all(|i| i["algorithm"] == "cubic"), "{infos:?}");
+    let cwnds: Vec<u64> = infos.iter().map(|i| i["cwnd"].as_u64().unwrap()).collect();
+    assert_eq!(cwnds[0], 10, "RFC 6928's initial window");
+    assert!(
+        cwnds.windows(2).all(|w| w[1] >= w[0]),
+        "no loss, so the window only grows: {cwnds:?}"
+    );
+    assert!(
+        *cwnds.last().unwrap() >= 40,
+        "slow start over several round trips: {cwnds:?}"
+    );
+    let note = &infos[0]["notes"][0]["text"];
+    assert!(
+        note.as_str()
+            .unwrap()
+            .contains("one segment for every segment acknowledged"),
+        "{note}"
+    );
+}
+
+#[test]
+fn an_algorithm_the_kernel_lacks_is_a_usage_error() {
+    let out = common::netlab()
+        .args(["tcp", "192.0.2.80:9", "--sandbox", "--cc", "nosuchcc"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("netlab: --cc nosuchcc: this kernel does not offer it"),
+        "{stderr}"
+    );
+}

@@ -136,6 +136,14 @@ pub(super) fn http_trace(a: &HttpArgs, place: &Place) -> Result<(Trace, Option<V
         .transpose()?
         .flatten();
     let extra = a.cacert.as_deref().map(read_cacert).transpose()?.unwrap_or_default();
+    if let Some(cc) = &a.cc {
+        if !a.h3 || a.compare {
+            cc.check_offered()?;
+        }
+        if a.h3 || a.compare {
+            cc.quic_factory()?;
+        }
+    }
     let protocols = match (a.h3, a.compare) {
         (_, true) => Protocols::Compare,
         (true, false) => Protocols::H3,
@@ -159,6 +167,7 @@ pub(super) fn http_trace(a: &HttpArgs, place: &Place) -> Result<(Trace, Option<V
         resume: a.resume,
         qlog: a.qlog.clone(),
         dns_us: 0,
+        cc: a.cc.clone(),
     };
     super::network::on_network(place, |net| async move {
         let net = net.trusting(extra);

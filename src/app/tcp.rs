@@ -24,12 +24,16 @@ pub(super) fn tcp_trace(a: &TcpArgs, place: &Place) -> Result<Trace> {
     let discard = place.sandbox && port == crate::sandbox::discard::PORT;
     let send = a.send.unwrap_or(if discard { 4 << 20 } else { 0 });
     let timeout = Duration::from_millis(a.timeout.max(1));
+    if let Some(cc) = &a.cc {
+        cc.check_offered()?;
+    }
     super::network::on_network(place, |net| async move {
         let ip = net.resolve_host(&host).await?;
         let options = TcpOptions {
             address: SocketAddr::new(ip, port),
             send,
             timeout,
+            cc: a.cc.clone(),
         };
         // The sandbox runs on the runtime's worker threads while this one drives a plain socket.
         crate::packet::experiment::run(&options, &net)

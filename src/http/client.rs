@@ -48,6 +48,8 @@ pub struct FetchOptions {
     pub keep_body: bool,
     /// Name lookup already done by the caller: how long it took.
     pub dns_us: u64,
+    /// Congestion control (`--cc`): the kernel's for TCP, quinn's of the same family for QUIC.
+    pub cc: Option<crate::packet::congestion::CongestionControl>,
 }
 
 /// What a fetch produced.

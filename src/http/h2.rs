@@ -91,6 +91,9 @@ async fn run(
     )
     .await?;
     let _ = tcp.set_nodelay(true);
+    if let Some(cc) = &o.cc {
+        cc.apply(std::os::fd::AsRawFd::as_raw_fd(&tcp))?;
+    }
     let connected = at(t0);
     summary.phases.push(phase("tcp_connect", o.dns_us, connected, Some(1)));
     let name = ServerName::try_from(o.host.clone()).map_err(|_| {

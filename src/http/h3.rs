@@ -65,7 +65,7 @@ fn client_setup(o: &FetchOptions, net: &Network) -> Result<Setup> {
     let crypto = quinn::crypto::rustls::QuicClientConfig::try_from(tls)
         .map_err(|e| Error::usage("QUIC", e.to_string(), "report this"))?;
     let mut config = quinn::ClientConfig::new(Arc::new(crypto));
-    config.transport_config(Arc::new(transport(o, None)));
+    config.transport_config(Arc::new(transport(o, None)?));
     Ok(Setup {
         endpoint,
         config,
@@ -75,14 +75,17 @@ fn client_setup(o: &FetchOptions, net: &Network) -> Result<Setup> {
 }
 
 /// QUIC transport settings; `qlog` records the connection for qvis.
-fn transport(o: &FetchOptions, qlog: Option<quinn::QlogStream>) -> quinn::TransportConfig {
+fn transport(o: &FetchOptions, qlog: Option<quinn::QlogStream>) -> Result<quinn::TransportConfig> {
     let mut transport = quinn::TransportConfig::default();
+    if let Some(cc) = &o.cc {
+        transport.congestion_controller_factory(cc.quic_factory()?);
+    }
     transport.max_idle_timeout(quinn::IdleTimeout::try_from(o.timeout).ok());
     // Flow-control windows like HTTP/2's (RFC 9000 §4): a fast path is not held back by them.
     transport.stream_receive_window(quinn::VarInt::from_u32(16 << 20));
     transport.receive_window(quinn::VarInt::from_u32(32 << 20));
     transport.qlog_stream(qlog);
-    transport
+    Ok(transport)
 }
 
 /// A qlog stream (JSON text sequences, the `.sqlog` form qvis reads) writing to `tmp`, 0600.
@@ -122,7 +125,7 @@ async fn run(
         .filter(|_| summary.connection == 1)
         .map(|p| p.with_extension("sqlog.part"));
     if let Some(tmp) = &qlog_tmp {
-        config.transport_config(Arc::new(transport(o, Some(qlog_stream(tmp)?))));
+        config.transport_config(Arc::new(transport(o, Some(qlog_stream(tmp)?))?));
     }
     let connecting = setup
         .endpoint

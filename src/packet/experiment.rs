@@ -30,6 +30,8 @@ pub struct TcpOptions {
     /// Bytes to send before closing.
     pub send: u64,
     pub timeout: Duration,
+    /// Congestion control to set on the socket (default: the system's).
+    pub cc: Option<super::congestion::CongestionControl>,
 }
 
 /// Connects, transfers, closes; the trace of it.
@@ -48,6 +50,9 @@ pub fn run(o: &TcpOptions, net: &Network) -> Result<Trace> {
         }
     };
     let connect_us = started.elapsed().as_micros() as u64;
+    if let Some(cc) = &o.cc {
+        cc.apply(stream.as_raw_fd())?;
+    }
     let local = stream.local_addr().map_err(|e| Error::io("socket", e))?;
     trace.push(
         PacketEvent::Connect(TcpConnect {

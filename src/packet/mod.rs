@@ -2,6 +2,7 @@
 //! the rest of netlab (DNS with hickory-proto, TLS records and hellos, QUIC Initials) on top.
 
 pub mod apps;
+pub mod congestion;
 pub mod events;
 pub mod experiment;
 pub mod layer;
