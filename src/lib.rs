@@ -1,13 +1,14 @@
 //! netlab: a lab toolkit for networking fundamentals.
 //!
 //! ```text
-//!  CLI (clap, cli.rs) ──► app.rs ──► engine (cidr, ...) ──► Trace ──► render::text  (people)
-//!                                    computes, never prints     ├──► render::json  (--json)
-//!                                                               └──► lab checks
+//!  CLI (clap, cli.rs) ──► app/ ──► engine (cidr, ...) ──► Trace ──► render::text  (people)
+//!                                  computes, never prints     ├──► serde JSON    (--json)
+//!                                                             └──► lab checks
 //! ```
 //!
 //! Engines return a [`trace::Trace`]: plain serde data recording what was done and what it
-//! means. Renderers are pure `&Trace -> String`. Only `app.rs` and `main.rs` write output.
+//! means. Renderers are pure `&Trace -> String`. Only `app/` writes output (`app::output`,
+//! and the one-line errors); ARCHITECTURE.md has the map.
 
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 

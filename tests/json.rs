@@ -431,14 +431,7 @@ fn no_json_is_built_by_hand() {
         for (n, line) in text.lines().enumerate() {
             let hand_built = line.contains("json!(")
                 || (line.contains("format!") && (line.contains("\\\"schema") || line.contains("{{\\\"")));
-            // The JSON renderer's fallback predates the printer; it is render/'s to remove.
-            let known = path.ends_with("src/render/mod.rs") && line.contains("\\\"error\\\"");
-            assert!(
-                !hand_built || known,
-                "{}:{}: JSON built by hand: {line}",
-                path.display(),
-                n + 1
-            );
+            assert!(!hand_built, "{}:{}: JSON built by hand: {line}", path.display(), n + 1);
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Renderers: pure functions from a [`Trace`] to text. They never touch the network or a
-//! terminal; `app.rs` decides where the text goes. This module only dispatches each event to
+//! terminal; `app::output` decides where the text goes (and writes `--json` from the trace itself). This module only dispatches each event to
 //! its domain's renderer (`dns::render`, `tls::render`, ...); how text looks (colours, notes)
 //! is [`crate::style`], which those renderers import instead of this module.
 
@@ -7,13 +7,6 @@ use crate::trace::{EventKind, Trace};
 
 // Re-exported for src/app/ and src/lab/mod.rs, which still name them through this module.
 pub use crate::style::{self, Palette, RenderOpts};
-
-/// The trace as pretty-printed JSON (the `--json` output), with a trailing newline.
-pub fn json(trace: &Trace) -> String {
-    let mut s = serde_json::to_string_pretty(trace).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    s.push('\n');
-    s
-}
 
 /// The trace as text for a person.
 pub fn text(trace: &Trace, opts: &RenderOpts) -> String {

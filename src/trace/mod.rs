@@ -7,7 +7,7 @@
 //!
 //! ```text
 //!  CLI args ──► engine ──► Trace ──► render::text   (people)
-//!                                └─► render::json   (--json, "schema": "netlab.<command>/1")
+//!                                └─► serde JSON     (--json, "schema": "netlab.<command>/1")
 //!                                └─► lab checks     (answers checked against it)
 //! ```
 
