@@ -142,6 +142,7 @@ async fn run(
     )
     .await?;
     let driver = tokio::spawn(connection);
+    net.requests_sent();
     let (responses, first_error) = run_requests(o, summary, fetched, |keep| {
         let (client, o) = (client.clone(), o.clone());
         async move { one_request(client, &o, t0, keep).await }

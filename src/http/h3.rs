@@ -31,7 +31,7 @@ pub async fn fetch(o: &FetchOptions, net: &Network) -> Fetched {
         let mut summary = new_summary("h3", o, connection);
         summary.tls_version = Some("TLS 1.3".into());
         let mut fetched = Fetched::default();
-        if let Err(e) = bounded(o, run(o, &setup, t0, &mut summary, &mut fetched)).await {
+        if let Err(e) = bounded(o, run(o, net, &setup, t0, &mut summary, &mut fetched)).await {
             summary.fail(e);
         }
         if summary.total_us == 0 {
@@ -109,6 +109,7 @@ fn qlog_stream(tmp: &std::path::Path) -> Result<quinn::QlogStream> {
 
 async fn run(
     o: &FetchOptions,
+    net: &Network,
     setup: &Setup,
     t0: Instant,
     summary: &mut HttpSummary,
@@ -169,6 +170,7 @@ async fn run(
     )
     .await?;
     let drive = tokio::spawn(async move { std::future::poll_fn(|cx| driver.poll_close(cx)).await });
+    net.requests_sent();
     let (responses, first_error) = run_requests(o, summary, fetched, |keep| {
         let (send, o) = (send_request.clone(), o.clone());
         async move { one_request(send, &o, t0, keep).await }

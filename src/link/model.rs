@@ -36,7 +36,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::spec::LinkSpec;
+use super::spec::{Counting, LinkSpec, RESPONSE_PACKET_MIN};
 use super::{Direction, DropReason, Offer, Verdict};
 
 /// Counters for one direction, for traces and `--json`.
@@ -112,6 +112,13 @@ impl Link {
     /// has grown to its working size.
     pub fn offer(&mut self, dir: Direction, now: Duration, offer: Offer) -> Verdict {
         self.lane_mut(dir).offer(now, offer)
+    }
+
+    /// The client has sent its requests: from now on the down lane counts response packets
+    /// for `drop=response:N`. Only the first call after [`Link::new`] counts, so a second
+    /// batch of requests does not start the count again.
+    pub fn requests_sent(&mut self) {
+        self.down.responses_seen.get_or_insert(0);
     }
 
     /// The counters of one direction so far.
@@ -276,6 +283,11 @@ struct Lane {
     next_chosen: usize,
     /// Data-carrying packets offered so far.
     data_seen: u64,
+    /// The `drop=response:N` numbers, sorted; `next_response` indexes the next one due.
+    chosen_responses: Vec<u64>,
+    next_response: usize,
+    /// Response packets offered since the requests were sent; `None` before.
+    responses_seen: Option<u64>,
     loss: Loss,
     loss_rng: SplitMix64,
     bottleneck: Option<Bottleneck>,
@@ -295,14 +307,17 @@ struct Lane {
 impl Lane {
     fn new(spec: &LinkSpec, dir: Direction) -> Lane {
         let d = spec.direction(dir);
-        let mut chosen: Vec<u64> = spec
-            .drops
-            .iter()
-            .filter(|c| c.direction == dir)
-            .map(|c| c.nth)
-            .collect();
-        chosen.sort_unstable();
-        chosen.dedup();
+        let numbers = |counting: Counting| {
+            let mut n: Vec<u64> = spec
+                .drops
+                .iter()
+                .filter(|c| c.direction == dir && c.counting == counting)
+                .map(|c| c.nth)
+                .collect();
+            n.sort_unstable();
+            n.dedup();
+            n
+        };
         let bottleneck = match (d.rate, spec.queue_packets(dir)) {
             (Some(rate), Some(limit)) if rate > 0 => Some(Bottleneck {
                 rate,
@@ -315,9 +330,12 @@ impl Lane {
         let jitter_ns = u64::try_from(d.jitter.as_nanos()).unwrap_or(u64::MAX);
         Lane {
             mtu: spec.mtu,
-            chosen,
+            chosen: numbers(Counting::DataPackets),
             next_chosen: 0,
             data_seen: 0,
+            chosen_responses: numbers(Counting::ResponsePackets),
+            next_response: 0,
+            responses_seen: None,
             loss: Loss::new(d.loss_percent, d.burst),
             loss_rng: SplitMix64::stream(spec.seed, dir, Stream::Loss),
             bottleneck,
@@ -339,11 +357,12 @@ impl Lane {
         let spread = Duration::from_nanos(self.jitter_rng.below(self.jitter_span));
         let held_back = self.reorder_rng.next_f64() < self.reorder_p;
         let chosen = offer.carries_data && self.next_data_is_chosen();
+        let chosen_response = offer.carries_data && offer.len >= RESPONSE_PACKET_MIN && self.next_response_is_chosen();
 
         if offer.len > self.mtu {
             return self.discard(DropReason::TooBig);
         }
-        if chosen {
+        if chosen || chosen_response {
             return self.discard(DropReason::Chosen);
         }
         if let Some(reason) = lost {
@@ -377,6 +396,21 @@ impl Lane {
         self.data_seen += 1;
         if self.chosen.get(self.next_chosen) == Some(&self.data_seen) {
             self.next_chosen += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Counts a response packet, once the requests were sent, and says whether
+    /// `drop=response:N` names it.
+    fn next_response_is_chosen(&mut self) -> bool {
+        let Some(seen) = self.responses_seen.as_mut() else {
+            return false;
+        };
+        *seen += 1;
+        if self.chosen_responses.get(self.next_response) == Some(seen) {
+            self.next_response += 1;
             true
         } else {
             false
@@ -551,6 +585,32 @@ mod tests {
         assert_eq!(dropped_at(&down, DropReason::Chosen), [5]);
         let up: Vec<Verdict> = offers.iter().map(|&o| l.offer(Direction::Up, ms(1), o)).collect();
         assert!(dropped_at(&up, DropReason::Chosen).is_empty());
+        assert_eq!(l.stats(Direction::Down).dropped.chosen, 1);
+    }
+
+    #[test]
+    fn drop_response_counts_full_server_packets_after_the_requests() {
+        let mut l = link("drop=response:2");
+        let small = Offer {
+            len: 300,
+            carries_data: true,
+        };
+        let mut down = |l: &mut Link, o: Offer| l.offer(Direction::Down, ms(1), o);
+        // Before the requests nothing counts, however big (the handshake's flight).
+        assert!((0..5).all(|_| matches!(down(&mut l, FULL), Verdict::Forward { .. })));
+        l.requests_sent();
+        // Tickets, SETTINGS and ACKs are not response packets; the second full one is dropped.
+        let after: Vec<Verdict> = [small, ACK, DATA, small, FULL, FULL]
+            .iter()
+            .map(|&o| down(&mut l, o))
+            .collect();
+        assert_eq!(dropped_at(&after, DropReason::Chosen), [4]);
+        // A second batch of requests does not start the count again.
+        l.requests_sent();
+        assert!(matches!(down(&mut l, DATA), Verdict::Forward { .. }));
+        assert!(matches!(down(&mut l, DATA), Verdict::Forward { .. }));
+        // Nor does the up direction ever count responses.
+        assert!(matches!(l.offer(Direction::Up, ms(1), FULL), Verdict::Forward { .. }));
         assert_eq!(l.stats(Direction::Down).dropped.chosen, 1);
     }
 

@@ -24,6 +24,7 @@
 //! | `mtu` | `mtu=1400` | largest IP packet in bytes, 1280 to 65535 (default 1500) |
 //! | `seed` | `seed=7` | seed of the random choices (default 1: runs are reproducible) |
 //! | `drop` | `drop=down:7+down:9` | drop exactly these data-carrying packets (bare ACKs not counted), from 1 per direction; `+` joins items |
+//! | | `drop=response:1` | drop the Nth full-sized packet of the servers' responses: counted among the server's packets of at least 1000 octets sent after the client's requests, so handshakes, tickets, settings and ACKs are not counted |
 //!
 //! `delay`, `jitter`, `loss`, `burst`, `reorder`, `reorder_gap`, `rate` and `queue` take an
 //! `up.` or `down.` prefix (`down.rate=20mbit,up.rate=2mbit`); without one they set both
@@ -113,14 +114,34 @@ impl DirectionSpec {
     }
 }
 
-/// "Drop the `nth` data-carrying packet that crosses in `direction`", from `drop=down:7`.
+/// "Drop the `nth` data-carrying packet that crosses in `direction`", from `drop=down:7`, or
+/// "the `nth` packet of the responses", from `drop=response:1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ChosenDrop {
     pub direction: Direction,
-    /// Counted from 1 among the packets with a non-empty payload, bare ACKs not counted. Every
-    /// data packet offered counts, also one the link drops for another reason (too big, lost).
+    /// What `nth` counts.
+    pub counting: Counting,
+    /// Counted from 1. Every packet offered that the count covers counts, also one the link
+    /// drops for another reason (too big, lost).
     pub nth: u64,
 }
+
+/// Which packets a [`ChosenDrop`] counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Counting {
+    /// Every packet with a non-empty payload since the link (re)started, bare ACKs not counted.
+    DataPackets,
+    /// The servers' packets of at least [`RESPONSE_PACKET_MIN`] octets offered after the client
+    /// said its requests were sent (`Network::requests_sent`): the packets that carry the
+    /// responses' bodies, not the handshake, session tickets, SETTINGS or ACKs before them.
+    /// Always the down direction.
+    ResponsePackets,
+}
+
+/// The smallest IP packet `drop=response:N` counts: bigger than any ACK, ticket or SETTINGS
+/// frame, smaller than a full packet of body (QUIC's 1200-octet minimum, a 1448-octet TCP
+/// segment).
+pub const RESPONSE_PACKET_MIN: usize = 1000;
 
 /// A parsed and validated `--link`. It serializes as its canonical text (`Display`), and
 /// deserializes through [`LinkSpec::parse`], so a stored spec is always a valid one.
@@ -298,6 +319,14 @@ fn known_keys() -> String {
 fn preset_names() -> String {
     let names: Vec<&str> = PRESETS.iter().map(|(name, _)| *name).collect();
     names.join(", ")
+}
+
+/// How `drop=` names what an item counts: `up`, `down` or `response`.
+fn drop_counter_name(d: &ChosenDrop) -> &'static str {
+    match d.counting {
+        Counting::DataPackets => direction_name(d.direction),
+        Counting::ResponsePackets => "response",
+    }
 }
 
 fn direction_name(dir: Direction) -> &'static str {
@@ -486,10 +515,11 @@ impl LinkSpec {
             ));
         }
         if let Some(d) = self.drops.iter().find(|d| d.nth == 0) {
+            let name = drop_counter_name(d);
             return Err(bad(
-                &format!("drop={}:0", direction_name(d.direction)),
+                &format!("drop={name}:0"),
                 "packets are counted from 1",
-                format!("write drop={}:1 for the first data packet", direction_name(d.direction)),
+                format!("write drop={name}:1 for the first one"),
             ));
         }
         Ok(())
@@ -797,23 +827,28 @@ fn count(value: &str, k: Key) -> Result<usize, Problem> {
     })
 }
 
-/// `down:7`: one item of `drop=`.
+/// `down:7` or `response:1`: one item of `drop=`.
 fn chosen_drop(item: &str) -> Result<ChosenDrop, Problem> {
-    let hint = || format!("write direction:number, e.g. {}", Key::Drop.example());
+    let hint = || format!("write direction:number, e.g. {}, or response:1", Key::Drop.example());
     let Some((dir, nth)) = item.split_once(':') else {
         let why = match item.to_ascii_lowercase().as_str() {
-            "up" | "down" => format!("{item} has no packet number"),
+            "up" | "down" | "response" => format!("{item} has no packet number"),
             _ => format!("{item} does not name a direction"),
         };
         return Err(Problem::new(why, hint()));
     };
-    let direction = match dir.trim().to_ascii_lowercase().as_str() {
-        "up" => Direction::Up,
-        "down" => Direction::Down,
-        _ => return Err(Problem::new(format!("{dir} is not up or down"), hint())),
+    let (direction, counting) = match dir.trim().to_ascii_lowercase().as_str() {
+        "up" => (Direction::Up, Counting::DataPackets),
+        "down" => (Direction::Down, Counting::DataPackets),
+        "response" => (Direction::Down, Counting::ResponsePackets),
+        _ => return Err(Problem::new(format!("{dir} is not up, down or response"), hint())),
     };
     let nth = scaled(nth.trim(), 0).ok_or_else(|| Problem::new(format!("{nth} is not a packet number"), hint()))?;
-    Ok(ChosenDrop { direction, nth })
+    Ok(ChosenDrop {
+        direction,
+        counting,
+        nth,
+    })
 }
 
 /// A duration in the largest unit that shows it exactly: `25ms`, `250us`, `1s`, `0ms`.
@@ -887,7 +922,7 @@ impl fmt::Display for LinkSpec {
             let items: Vec<String> = self
                 .drops
                 .iter()
-                .map(|d| format!("{}:{}", direction_name(d.direction), d.nth))
+                .map(|d| format!("{}:{}", drop_counter_name(d), d.nth))
                 .collect();
             out.push(format!("drop={}", items.join("+")));
         }
@@ -1094,7 +1129,11 @@ mod tests {
         assert_eq!(s.to_string(), "delay=0ms,drop=up:3+down:7+down:9");
         assert!(error("drop=7").contains("does not name a direction"));
         assert!(error("drop=down").contains("down has no packet number"));
-        assert!(error("drop=left:7").contains("left is not up or down"));
+        assert!(error("drop=left:7").contains("left is not up, down or response"));
+        let r = spec("drop=response:2+up:1");
+        assert_eq!(r.to_string(), "delay=0ms,drop=up:1+response:2");
+        assert_eq!(r.drops[1].counting, Counting::ResponsePackets);
+        assert!(error("drop=response:0").contains("drop=response:0"));
         assert!(error("drop=down:0").contains("counted from 1"));
         assert!(error("up.drop=7").contains("drop has no direction"));
     }

@@ -49,6 +49,8 @@ pub trait LinkControl: Send + Sync {
     /// Starts the link's conditions afresh: the same seed, the `drop=` count from zero, an
     /// empty queue. Comparisons call it before each side so both meet the same network.
     fn restart(&self);
+    /// The client is sending its requests now: `drop=response:N` counts from here.
+    fn requests_sent(&self);
 }
 
 /// What a sandbox brings to the network a command runs on.
@@ -176,6 +178,15 @@ impl Network {
     pub fn restart_link(&self) {
         if let Some(link) = &self.link {
             link.restart();
+        }
+    }
+
+    /// Tells the link (if any) that the client's requests go out now, so that
+    /// `drop=response:N` counts the packets of the responses. Engines call it just before
+    /// sending their requests; on a network without a link it does nothing.
+    pub fn requests_sent(&self) {
+        if let Some(link) = &self.link {
+            link.requests_sent();
         }
     }
 

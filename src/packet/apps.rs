@@ -163,7 +163,13 @@ fn tls(_first: u8, payload: &[u8], layers: &mut Vec<Layer>) -> String {
         }
     }
     if kinds.is_empty() {
-        return format!("TLS record cut by the segment ({} octets)", payload.len());
+        // Only a record's start is here: its header says what and how long (RFC 8446 §5.1).
+        let declared = payload.get(3..5).map_or(0, |l| u16::from_be_bytes([l[0], l[1]]));
+        let kind = payload
+            .first()
+            .map(|t| crate::tls::record::ContentType::from(*t).to_string())
+            .unwrap_or_default();
+        return format!("TLS {kind} record of {declared} octets (only its start is here)");
     }
     let mut fields = vec![("records", kinds.join(", "))];
     let mut info = format!("TLS {}", kinds.join(", "));

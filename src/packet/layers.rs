@@ -403,7 +403,9 @@ fn udp(b: &[u8], mut d: Decoded) -> Decoded {
     {
         d.info = info;
     } else {
-        d.info = format!("UDP, length {}", payload.len());
+        // The header's length, as tcpdump prints it, even when the capture kept less.
+        let length = usize::from(u.get_length()).saturating_sub(8).max(payload.len());
+        d.info = format!("UDP, length {length}");
     }
     d
 }
@@ -475,8 +477,14 @@ fn tcp(b: &[u8], declared: usize, mut d: Decoded) -> Decoded {
             ("payload", payload.len().to_string()),
         ],
     ));
+    let real = declared.saturating_sub(offset);
     d.info = if payload.is_empty() {
         String::new()
+    } else if real > payload.len() {
+        // The capture (or the link's log) kept only the start: say so rather than decode a
+        // fragment as if it were the whole segment.
+        let start = super::apps::over_tcp(payload, &mut d.layers);
+        format!("{start} (first {} of {real} octets captured)", payload.len())
     } else {
         super::apps::over_tcp(payload, &mut d.layers)
     };

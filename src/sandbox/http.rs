@@ -7,6 +7,10 @@
 //!
 //! Every answer carries `alt-svc: h3=":443"` (RFC 7838): the way a client that came over TCP
 //! learns that the same origin also speaks HTTP/3.
+//!
+//! Several responses in flight on one connection share it by the host's [`Schedule`]: which one
+//! decides what a lost packet holds up (each stream's last byte arrives at the end of the
+//! exchange when they are interleaved, one after another when they are sent in turn).
 
 use std::time::Duration;
 
@@ -19,6 +23,69 @@ pub const MAX_DELAY_MS: u64 = 10_000;
 pub const CHUNK: usize = 64 * 1024;
 /// Alt-Svc: HTTP/3 on UDP port 443 of the same host, remembered for an hour.
 pub const ALT_SVC: &str = "h3=\":443\"; ma=3600";
+
+/// How a host's HTTP/2 and HTTP/3 servers share one connection between the responses in
+/// flight. Neither protocol prescribes one (RFC 9113 §5.3 and RFC 9218 let the client hint).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schedule {
+    /// Every response with data to send takes its turn: the h2 crate sends one DATA frame per
+    /// stream in turn from its send queue, quinn's fair queueing one STREAM frame per packet in
+    /// turn (`TransportConfig::send_fairness`). All responses progress together and finish near
+    /// the same time. Most hosts.
+    RoundRobin,
+    /// One response after another, in the order the requests arrived: a response starts when
+    /// the one before has been handed over whole (HTTP/2 with a one-frame send buffer per
+    /// stream, HTTP/3 with quinn's fair queueing off, which sends streams in the order they were
+    /// written). Early requests finish early. sequential.example.com.
+    Sequential,
+}
+
+/// The turns of the responses on one connection under a [`Schedule`]: with `Sequential`, each
+/// [`Turn`] waits for the one taken before it to end.
+pub struct Turns {
+    schedule: Schedule,
+    previous: Option<tokio::sync::oneshot::Receiver<()>>,
+}
+
+/// One response's turn: wait for it, send, then drop it (which lets the next one go).
+pub struct Turn {
+    wait: Option<tokio::sync::oneshot::Receiver<()>>,
+    _done: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Turns {
+    pub fn new(schedule: Schedule) -> Turns {
+        Turns {
+            schedule,
+            previous: None,
+        }
+    }
+
+    /// The turn of the next request to arrive.
+    pub fn next(&mut self) -> Turn {
+        if self.schedule == Schedule::RoundRobin {
+            return Turn {
+                wait: None,
+                _done: None,
+            };
+        }
+        let (done, next) = tokio::sync::oneshot::channel();
+        Turn {
+            wait: self.previous.replace(next),
+            _done: Some(done),
+        }
+    }
+}
+
+impl Turn {
+    /// Waits until the response before this one has been sent (or given up).
+    pub async fn wait(&mut self) {
+        if let Some(previous) = self.wait.take() {
+            // An error means the previous response ended without signalling: its turn is over.
+            let _ = previous.await;
+        }
+    }
+}
 
 /// What a route answers.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::http::answer;
+use super::http::{answer, Schedule, Turns};
 use super::http_tcp::response;
 use crate::error::{Error, Result};
 
@@ -23,8 +23,9 @@ impl Drop for RunningQuic {
     }
 }
 
-/// Starts HTTP/3 on UDP `bind` with the host's certificate.
-pub fn start(bind: SocketAddr, cert: Arc<rustls::sign::CertifiedKey>) -> Result<RunningQuic> {
+/// Starts HTTP/3 on UDP `bind` with the host's certificate; responses share a connection by
+/// `schedule`.
+pub fn start(bind: SocketAddr, cert: Arc<rustls::sign::CertifiedKey>, schedule: Schedule) -> Result<RunningQuic> {
     let problem = |e: String| Error::usage("sandbox HTTP/3", e, "report this");
     let mut tls = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_protocol_versions(&[&rustls::version::TLS13])
@@ -35,14 +36,22 @@ pub fn start(bind: SocketAddr, cert: Arc<rustls::sign::CertifiedKey>) -> Result<
     // 0-RTT over QUIC needs the server's consent too (RFC 9001 §4.6.1).
     tls.max_early_data_size = u32::MAX;
     let crypto = quinn::crypto::rustls::QuicServerConfig::try_from(tls).map_err(|e| problem(e.to_string()))?;
-    let config = quinn::ServerConfig::with_crypto(Arc::new(crypto));
+    let mut transport = quinn::TransportConfig::default();
+    // Round-robin between streams of equal priority, or in the order they were written.
+    transport.send_fairness(schedule == Schedule::RoundRobin);
+    // No path MTU probes from the server (DPLPMTUD, RFC 8899 / RFC 9000 §14.3): its packets stay
+    // at QUIC's 1200-octet minimum, so a large packet from it always carries data, and
+    // `--link drop=response:N` picks a packet of the responses, never a padded probe.
+    transport.mtu_discovery_config(None);
+    let mut config = quinn::ServerConfig::with_crypto(Arc::new(crypto));
+    config.transport_config(Arc::new(transport));
     let endpoint = crate::net::socket::quic_server(config, bind).map_err(|e| Error::io(format!("UDP {bind}"), e))?;
     let local = endpoint.local_addr().map_err(|e| Error::io("sandbox HTTP/3", e))?;
     let task = tokio::spawn(async move {
         while let Some(incoming) = endpoint.accept().await {
             tokio::spawn(async move {
                 if let Ok(conn) = incoming.await {
-                    serve(conn).await;
+                    serve(conn, schedule).await;
                 }
             });
         }
@@ -50,11 +59,13 @@ pub fn start(bind: SocketAddr, cert: Arc<rustls::sign::CertifiedKey>) -> Result<
     Ok(RunningQuic { local, task })
 }
 
-async fn serve(conn: quinn::Connection) {
+async fn serve(conn: quinn::Connection, schedule: Schedule) {
     let Ok(mut h3) = h3::server::Connection::<_, Bytes>::new(h3_quinn::Connection::new(conn)).await else {
         return;
     };
+    let mut turns = Turns::new(schedule);
     while let Ok(Some(resolver)) = h3.accept().await {
+        let mut turn = turns.next();
         tokio::spawn(async move {
             let Ok((request, mut stream)) = resolver.resolve_request().await else {
                 return;
@@ -66,6 +77,7 @@ async fn serve(conn: quinn::Connection) {
                 .collect();
             let a = answer(request.method().as_str(), request.uri().path(), &headers, "HTTP/3");
             tokio::time::sleep(a.delay).await;
+            turn.wait().await;
             if stream.send_response(response(&a)).await.is_err() {
                 return;
             }

@@ -6,20 +6,21 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-use super::http::{answer, Answer, ALT_SVC};
+use super::http::{answer, Answer, Schedule, Turn, Turns, ALT_SVC};
 
 /// Longest a client may take to send its request head, and its largest size.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(5);
 const MAX_HEAD: usize = 16 * 1024;
 
 /// Serves one TLS connection by the protocol ALPN chose; `early` is what the client sent as
-/// 0-RTT data (the start of its HTTP/1.1 request).
-pub async fn serve<S>(tls: S, alpn: Option<&[u8]>, early: Vec<u8>)
+/// 0-RTT data (the start of its HTTP/1.1 request); HTTP/2's responses share the connection by
+/// `schedule`.
+pub async fn serve<S>(tls: S, alpn: Option<&[u8]>, early: Vec<u8>, schedule: Schedule)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     if alpn == Some(b"h2") {
-        serve_h2(tls).await;
+        serve_h2(tls, schedule).await;
     } else {
         serve_h1(tls, early).await;
     }
@@ -72,29 +73,37 @@ async fn serve_h1<S: AsyncRead + AsyncWrite + Unpin>(mut tls: S, mut head: Vec<u
     let _ = tls.shutdown().await;
 }
 
-/// HTTP/2: every stream answered concurrently, DATA sent as flow control allows.
-async fn serve_h2<S>(tls: S)
+/// HTTP/2: every stream answered concurrently, DATA sent as flow control allows, the streams
+/// interleaved or in turn as `schedule` says.
+async fn serve_h2<S>(tls: S, schedule: Schedule)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let Ok(Ok(mut conn)) = tokio::time::timeout(
-        HEAD_TIMEOUT,
-        h2::server::Builder::new()
-            .max_concurrent_streams(100)
-            .initial_window_size(4 << 20)
-            .initial_connection_window_size(8 << 20)
-            .handshake::<_, Bytes>(tls),
-    )
-    .await
-    else {
+    let mut builder = h2::server::Builder::new();
+    builder
+        .max_concurrent_streams(100)
+        .initial_window_size(4 << 20)
+        .initial_connection_window_size(8 << 20);
+    if schedule == Schedule::Sequential {
+        // The h2 crate sends every stream with buffered data in turn, a frame each; a stream
+        // that may buffer only one frame's worth is handed over frame by frame, so the next
+        // response (which waits for it) can only start as it ends.
+        builder.max_send_buffer_size(16 * 1024);
+    }
+    let Ok(Ok(mut conn)) = tokio::time::timeout(HEAD_TIMEOUT, builder.handshake::<_, Bytes>(tls)).await else {
         return;
     };
+    let mut turns = Turns::new(schedule);
     while let Some(Ok((request, respond))) = conn.accept().await {
-        tokio::spawn(answer_h2(request, respond));
+        tokio::spawn(answer_h2(request, respond, turns.next()));
     }
 }
 
-async fn answer_h2(request: http::Request<h2::RecvStream>, mut respond: h2::server::SendResponse<Bytes>) {
+async fn answer_h2(
+    request: http::Request<h2::RecvStream>,
+    mut respond: h2::server::SendResponse<Bytes>,
+    mut turn: Turn,
+) {
     let headers: Vec<(String, String)> = request
         .headers()
         .iter()
@@ -103,6 +112,7 @@ async fn answer_h2(request: http::Request<h2::RecvStream>, mut respond: h2::serv
     let head = request.method() == http::Method::HEAD;
     let a = answer(request.method().as_str(), request.uri().path(), &headers, "HTTP/2");
     tokio::time::sleep(a.delay).await;
+    turn.wait().await;
     let empty = head || a.body.is_empty();
     let Ok(mut send) = respond.send_response(response(&a), empty) else {
         return;

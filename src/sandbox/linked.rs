@@ -121,6 +121,13 @@ impl crate::net::LinkControl for Linked {
         let fresh = Link::new(&self.spec);
         *self.model.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = fresh;
     }
+
+    fn requests_sent(&self) {
+        self.model
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .requests_sent();
+    }
 }
 
 impl Drop for Linked {

@@ -6,6 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::http::Schedule;
 use super::pki::{KeyKind, Leaf, Pki};
 use crate::error::{Error, Result};
 
@@ -34,6 +35,8 @@ pub struct HostSpec {
     pub leaf: Leaf,
     pub key: KeyKind,
     pub behaviour: Behaviour,
+    /// How its HTTP/2 and HTTP/3 servers share a connection between responses in flight.
+    pub schedule: Schedule,
 }
 
 /// Every TLS host (port 443).
@@ -44,6 +47,7 @@ pub const HOSTS: &[HostSpec] = &[
         leaf: Leaf::Good,
         key: KeyKind::P256,
         behaviour: Behaviour::Normal,
+        schedule: Schedule::RoundRobin,
     },
     HostSpec {
         names: &["expired.example.com"],
@@ -51,6 +55,7 @@ pub const HOSTS: &[HostSpec] = &[
         leaf: Leaf::Expired,
         key: KeyKind::P256,
         behaviour: Behaviour::Normal,
+        schedule: Schedule::RoundRobin,
     },
     HostSpec {
         names: &["someone-else.example.net"],
@@ -58,6 +63,7 @@ pub const HOSTS: &[HostSpec] = &[
         leaf: Leaf::Good,
         key: KeyKind::P256,
         behaviour: Behaviour::Normal,
+        schedule: Schedule::RoundRobin,
     },
     HostSpec {
         names: &["self-signed.example.com"],
@@ -65,6 +71,7 @@ pub const HOSTS: &[HostSpec] = &[
         leaf: Leaf::SelfSigned,
         key: KeyKind::P256,
         behaviour: Behaviour::Normal,
+        schedule: Schedule::RoundRobin,
     },
     HostSpec {
         names: &["untrusted.example.com"],
@@ -72,6 +79,7 @@ pub const HOSTS: &[HostSpec] = &[
         leaf: Leaf::Untrusted,
         key: KeyKind::P256,
         behaviour: Behaviour::Normal,
+        schedule: Schedule::RoundRobin,
     },
     HostSpec {
         names: &["no-intermediate.example.com"],
@@ -79,6 +87,7 @@ pub const HOSTS: &[HostSpec] = &[
         leaf: Leaf::MissingIntermediate,
         key: KeyKind::P256,
         behaviour: Behaviour::Normal,
+        schedule: Schedule::RoundRobin,
     },
     HostSpec {
         names: &["hrr.example.com"],
@@ -86,6 +95,7 @@ pub const HOSTS: &[HostSpec] = &[
         leaf: Leaf::Good,
         key: KeyKind::P256,
         behaviour: Behaviour::P256Only,
+        schedule: Schedule::RoundRobin,
     },
     HostSpec {
         names: &["tls12.example.com"],
@@ -93,6 +103,7 @@ pub const HOSTS: &[HostSpec] = &[
         leaf: Leaf::Good,
         key: KeyKind::P256,
         behaviour: Behaviour::Tls12Only,
+        schedule: Schedule::RoundRobin,
     },
     HostSpec {
         names: &["mtls.example.com"],
@@ -100,6 +111,7 @@ pub const HOSTS: &[HostSpec] = &[
         leaf: Leaf::Good,
         key: KeyKind::P256,
         behaviour: Behaviour::ClientCertRequired,
+        schedule: Schedule::RoundRobin,
     },
     HostSpec {
         names: &["p384.example.com"],
@@ -107,6 +119,7 @@ pub const HOSTS: &[HostSpec] = &[
         leaf: Leaf::Good,
         key: KeyKind::P384,
         behaviour: Behaviour::Normal,
+        schedule: Schedule::RoundRobin,
     },
     HostSpec {
         names: &["ed25519.example.com"],
@@ -114,6 +127,7 @@ pub const HOSTS: &[HostSpec] = &[
         leaf: Leaf::Good,
         key: KeyKind::Ed25519,
         behaviour: Behaviour::Normal,
+        schedule: Schedule::RoundRobin,
     },
     HostSpec {
         names: &["rsa.example.com"],
@@ -121,6 +135,7 @@ pub const HOSTS: &[HostSpec] = &[
         leaf: Leaf::Good,
         key: KeyKind::Rsa2048,
         behaviour: Behaviour::Normal,
+        schedule: Schedule::RoundRobin,
     },
     HostSpec {
         names: &["zero-rtt.example.com"],
@@ -128,6 +143,15 @@ pub const HOSTS: &[HostSpec] = &[
         leaf: Leaf::Good,
         key: KeyKind::P256,
         behaviour: Behaviour::EarlyData,
+        schedule: Schedule::RoundRobin,
+    },
+    HostSpec {
+        names: &["sequential.example.com"],
+        addresses: &["192.0.2.113"],
+        leaf: Leaf::Good,
+        key: KeyKind::P256,
+        behaviour: Behaviour::Normal,
+        schedule: Schedule::Sequential,
     },
 ];
 
@@ -199,7 +223,7 @@ pub async fn start(spec: HostSpec, bind: SocketAddr, pki: &Pki) -> Result<Runnin
     // QUIC is TLS 1.3 only and this sandbox asks no client certificates over it.
     let quic = match spec.behaviour {
         Behaviour::Tls12Only | Behaviour::ClientCertRequired => None,
-        _ => super::http_quic::start(local, cert).ok(),
+        _ => super::http_quic::start(local, cert, spec.schedule).ok(),
     };
     let task = tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
@@ -217,7 +241,7 @@ pub async fn start(spec: HostSpec, bind: SocketAddr, pki: &Pki) -> Result<Runnin
                     let _ = std::io::Read::read_to_end(&mut data, &mut early);
                 }
                 let alpn = tls.get_ref().1.alpn_protocol().map(<[u8]>::to_vec);
-                super::http_tcp::serve(tls, alpn.as_deref(), early).await;
+                super::http_tcp::serve(tls, alpn.as_deref(), early, spec.schedule).await;
             });
         }
     });
