@@ -295,6 +295,11 @@ pub struct HttpArgs {
     /// Limit on the whole fetch, per protocol, in seconds (curl's --max-time)
     #[arg(long, value_name = "SECONDS", default_value_t = 120)]
     pub max_time: u64,
+    /// With --compare and --link: repeat the comparison K times, each run with the link's next
+    /// seed (HTTP/2 and HTTP/3 under the same one), plus one run without losses; shows p50, p90
+    /// and p99 of the request times and how many streams each lost packet delayed
+    #[arg(long, value_name = "K", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub runs: u32,
     /// Congestion control: the kernel's for HTTP/2's TCP, quinn's of the same family for
     /// HTTP/3 (cubic, reno, bbr); default: the system's and quinn's (CUBIC)
     #[arg(long, value_name = "ALGORITHM", value_parser = crate::packet::congestion::CongestionControl::parse)]

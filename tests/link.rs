@@ -331,3 +331,187 @@ fn an_algorithm_the_kernel_lacks_is_a_usage_error() {
         "{stderr}"
     );
 }
+
+/// The request-to-last-byte times of one protocol in a comparison, in sending order.
+fn stream_times(v: &Value, protocol: &str) -> Vec<u64> {
+    of_type(v, "http.compare")[0]["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s[format!("{protocol}_us")].as_u64().unwrap())
+        .collect()
+}
+
+#[test]
+fn a_single_lost_packet_stalls_every_http2_stream_and_only_its_own_http3_streams() {
+    let Some(_one) = root_or_skip("a_single_lost_packet_stalls_every_http2_stream_and_only_its_own_http3_streams")
+    else {
+        return;
+    };
+    // The README's head-of-line blocking command: eight responses that fit in one flight, and
+    // the first full packet of the responses dropped, on either connection.
+    let (v, code) = trace(&[
+        "--link",
+        "rtt=40ms,drop=response:1",
+        "http",
+        "https://www.example.com/bytes/1000",
+        "--compare",
+        "--requests",
+        "8",
+        "--concurrency",
+        "8",
+        "--cc",
+        "cubic",
+    ]);
+    assert_eq!(code, 0, "{}", v["outcome"]);
+    let chosen: Vec<_> = of_type(&v, "link.packet")
+        .into_iter()
+        .filter(|p| p["reason"] == "chosen")
+        .collect();
+    let protos: Vec<&str> = chosen.iter().map(|p| p["proto"].as_str().unwrap()).collect();
+    assert_eq!(protos, ["tcp", "udp"], "one response packet each: {chosen:?}");
+    assert!(chosen.iter().all(|p| p["len"].as_u64().unwrap() >= 1000), "{chosen:?}");
+    // Without the loss every response takes one round trip (40 ms). The retransmission comes a
+    // round trip after the loss is noticed, so whoever waited for it took 80 ms or more.
+    let waited = |times: &[u64]| times.iter().filter(|t| **t >= 70_000).count();
+    let h2 = stream_times(&v, "h2");
+    let h3 = stream_times(&v, "h3");
+    assert_eq!(waited(&h2), 8, "every HTTP/2 stream waits for the one TCP hole: {h2:?}");
+    let h3_waited = waited(&h3);
+    assert!(
+        (1..=2).contains(&h3_waited),
+        "only the one or two HTTP/3 streams whose frames the packet carried wait: {h3:?}"
+    );
+    assert!(
+        h3.iter().filter(|t| **t < 60_000).count() >= 6,
+        "the untouched HTTP/3 streams finish in one round trip, before the retransmission: {h3:?}"
+    );
+}
+
+#[test]
+fn runs_report_percentiles_and_how_many_streams_each_loss_delayed() {
+    let Some(_one) = root_or_skip("runs_report_percentiles_and_how_many_streams_each_loss_delayed") else {
+        return;
+    };
+    let (v, code) = trace(&[
+        "--link",
+        "rtt=40ms,loss=2%",
+        "http",
+        "https://www.example.com/bytes/1000",
+        "--compare",
+        "--requests",
+        "8",
+        "--concurrency",
+        "8",
+        "--cc",
+        "cubic",
+        "--runs",
+        "12",
+    ]);
+    assert_eq!(code, 0, "{}", v["outcome"]);
+    let runs = of_type(&v, "http.runs")[0];
+    assert_eq!(
+        (runs["runs"].as_u64(), runs["first_seed"].as_u64()),
+        (Some(12), Some(1))
+    );
+    assert_eq!(runs["late_by_us"], 20_000);
+    for p in ["h2", "h3"] {
+        let r = &runs[p];
+        let samples = r["runs"].as_array().unwrap();
+        assert_eq!(samples.len(), 12, "{r}");
+        assert!(samples
+            .iter()
+            .all(|s| s["completions_us"].as_array().unwrap().len() == 8));
+        let (p50, p90, p99) = (
+            r["p50_us"].as_u64().unwrap(),
+            r["p90_us"].as_u64().unwrap(),
+            r["p99_us"].as_u64().unwrap(),
+        );
+        assert!(p50 >= 40_000 && p50 <= p90 && p90 <= p99, "{r}");
+        // The loss-free run: each response in about one round trip.
+        assert!(
+            r["loss_free_us"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|t| t.as_u64().unwrap() < 60_000),
+            "{r}"
+        );
+        assert!(r["drops"].as_u64().unwrap() > 0, "2% of some 1,000 packets: {r}");
+        let delayed: u64 = samples
+            .iter()
+            .filter(|s| s["drops"].as_u64().unwrap() > 0)
+            .map(|s| s["delayed"].as_u64().unwrap())
+            .sum();
+        assert_eq!(r["delayed"].as_u64(), Some(delayed));
+    }
+    let per_drop = |p: &str| runs[p]["delayed_per_drop"].as_f64().unwrap();
+    assert!(
+        per_drop("h2") > per_drop("h3"),
+        "a loss holds up more HTTP/2 streams than HTTP/3 ones: {runs}"
+    );
+    let notes = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "http.runs")
+        .map(|e| e["notes"].to_string())
+        .unwrap();
+    assert!(notes.contains("http.runs.hol"), "{notes}");
+}
+
+#[test]
+fn the_sequential_host_sends_its_responses_in_turn() {
+    let Some(_one) = root_or_skip("the_sequential_host_sends_its_responses_in_turn") else {
+        return;
+    };
+    // Four 100 kB responses through 20 Mbit/s (40 ms each), a queue that drops nothing.
+    let run = |host: &str| {
+        let (v, code) = trace(&[
+            "--link",
+            "rtt=10ms,rate=20mbit,queue=1000",
+            "http",
+            &format!("https://{host}/bytes/100000"),
+            "--compare",
+            "--requests",
+            "4",
+            "--concurrency",
+            "4",
+        ]);
+        assert_eq!(code, 0, "{}", v["outcome"]);
+        v
+    };
+    let sequential = run("sequential.example.com");
+    for p in ["h2", "h3"] {
+        let t = stream_times(&sequential, p);
+        assert!(
+            t.windows(2).all(|w| w[1] >= w[0] + 25_000),
+            "{p}: each response ends some 40 ms after the one before: {t:?}"
+        );
+    }
+    let interleaved = stream_times(&run("www.example.com"), "h3");
+    let spread = interleaved.iter().max().unwrap() - interleaved.iter().min().unwrap();
+    assert!(
+        spread < 25_000,
+        "round-robin: the HTTP/3 responses end together: {interleaved:?}"
+    );
+}
+
+#[test]
+fn runs_need_a_link_and_a_comparison() {
+    let out = common::netlab()
+        .args([
+            "--sandbox",
+            "http",
+            "https://www.example.com/",
+            "--compare",
+            "--runs",
+            "5",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--runs 5") && err.contains("--link"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}

@@ -144,8 +144,15 @@ pub(super) fn http_trace(a: &HttpArgs, place: &Place) -> Result<(Trace, Option<V
             cc.quic_factory()?;
         }
     }
+    if a.runs > 1 && (!a.compare || place.link.is_none()) {
+        return Err(Error::usage(
+            format!("--runs {}", a.runs),
+            "repeats the comparison under the link's random conditions, a new seed each run",
+            "add --compare and --link, e.g. --link rtt=40ms,loss=2% http URL --compare --runs 20",
+        ));
+    }
     let protocols = match (a.h3, a.compare) {
-        (_, true) => Protocols::Compare,
+        (_, true) => Protocols::Compare { runs: a.runs },
         (true, false) => Protocols::H3,
         _ => Protocols::H2,
     };

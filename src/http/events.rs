@@ -24,6 +24,58 @@ pub enum HttpEvent {
     /// `--compare`: the two protocols side by side.
     #[serde(rename = "http.compare")]
     Compare(Comparison),
+    /// `--compare --runs K`: stream completion over K runs behind the link, and the streams
+    /// each loss delayed.
+    #[serde(rename = "http.runs")]
+    Runs(Box<RunsSummary>),
+}
+
+/// `--runs K`: the comparison repeated with seeds `first_seed`, `first_seed + 1`, … (HTTP/2 and
+/// HTTP/3 of one run under the same seed), against one run without losses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunsSummary {
+    pub runs: u32,
+    /// Requests per run (`--requests`).
+    pub requests: u32,
+    pub first_seed: u64,
+    /// The round trip the link adds.
+    pub round_trip_us: u64,
+    /// A stream counts as delayed when it finished at least this much after the same request
+    /// on the loss-free run (half the round trip).
+    pub late_by_us: u64,
+    pub h2: ProtocolRuns,
+    pub h3: ProtocolRuns,
+}
+
+/// One protocol over all runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProtocolRuns {
+    pub protocol: String,
+    /// Each request's time from sending to last byte on the loss-free run.
+    pub loss_free_us: Vec<Option<u64>>,
+    /// Over every stream of every run, nearest-rank.
+    pub p50_us: Option<u64>,
+    pub p90_us: Option<u64>,
+    pub p99_us: Option<u64>,
+    /// Requests that got no complete response.
+    pub failed: u64,
+    /// Packets the link dropped during the exchanges (after the requests went out).
+    pub drops: u64,
+    /// Streams that finished `late_by_us` or more behind the loss-free run, in the runs that
+    /// had drops.
+    pub delayed: u64,
+    /// `delayed / drops`: how many streams one loss held up.
+    pub delayed_per_drop: Option<f64>,
+    pub runs: Vec<RunSample>,
+}
+
+/// One protocol in one run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunSample {
+    /// Each request's time from sending to last byte, in sending order (`null`: it failed).
+    pub completions_us: Vec<Option<u64>>,
+    pub drops: u64,
+    pub delayed: u32,
 }
 
 /// A phase of a fetch, from the start of the fetch (µs).

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use super::client::FetchOptions;
 use super::events::{Comparison, HttpEvent, ResponseSeen};
+use super::runs::Sample;
 use crate::error::Result;
 use crate::net::Network;
 use crate::trace::{Note, Outcome, Trace, TraceBuilder};
@@ -16,8 +17,11 @@ use crate::trace::{Note, Outcome, Trace, TraceBuilder};
 pub enum Protocols {
     H2,
     H3,
-    /// Both, then their comparison.
-    Compare,
+    /// Both, then their comparison; with `runs` above 1, repeated behind the link
+    /// ([`super::runs`]).
+    Compare {
+        runs: u32,
+    },
 }
 
 /// Fetches `o` (its `address` still to be looked up: `connect` is the host and port to reach)
@@ -36,7 +40,7 @@ pub async fn fetch(
     let list: &[&str] = match protocols {
         Protocols::H2 => &["h2"],
         Protocols::H3 => &["h3"],
-        Protocols::Compare => &["h2", "h3"],
+        Protocols::Compare { .. } => &["h2", "h3"],
     };
     let mut trace = TraceBuilder::new("http", "http");
     let mut summaries = Vec::new();
@@ -45,6 +49,8 @@ pub async fn fetch(
     let mut since_summary = Vec::new();
     let mut body = None;
     let mut outcome = Outcome::Ok;
+    // Each protocol's packets dropped during its exchange, for --runs.
+    let mut exchange_drops = Vec::new();
     for protocol in list {
         // Each protocol meets the link's conditions from their start (the same drops, the same
         // losses for the same seed), so the two are compared under the same network.
@@ -54,6 +60,7 @@ pub async fn fetch(
         } else {
             super::h3::fetch(&o, net).await
         };
+        exchange_drops.push(net.link().map_or(0, |l| l.exchange_drops()));
         body = body.or(fetched.body);
         for mut e in fetched.events {
             if let HttpEvent::Response(r) = &e {
@@ -74,7 +81,7 @@ pub async fn fetch(
     }
     // With --resume, the resumed connections are compared.
     let last = |p: &str| summaries.iter().rev().find(|s| s.protocol == p);
-    if let (Protocols::Compare, Some(h2), Some(h3)) = (protocols, last("h2"), last("h3")) {
+    if let (Protocols::Compare { runs }, Some(h2), Some(h3)) = (protocols, last("h2"), last("h3")) {
         let of = |p: &str| {
             responses
                 .iter()
@@ -89,6 +96,14 @@ pub async fn fetch(
             compared
         };
         trace.push(HttpEvent::Compare(compared), compare_notes());
+        if runs > 1 {
+            let first = [("h2", 0), ("h3", 1)]
+                .map(|(p, i)| Sample::of(of(p), o.requests, exchange_drops.get(i).copied().unwrap_or(0)));
+            if let Some(summary) = super::runs::repeat(&o, net, runs, first).await {
+                let note = super::runs::note(&summary);
+                trace.push(HttpEvent::Runs(Box::new(summary)), vec![note]);
+            }
+        }
     }
     Ok((trace.finish(outcome), body))
 }

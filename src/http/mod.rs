@@ -10,3 +10,4 @@ pub mod h3;
 pub mod h3tap;
 pub mod hpack;
 pub mod render;
+pub mod runs;

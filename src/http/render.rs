@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::events::{Comparison, HttpEvent, HttpSummary, QuicStats, ResponseSeen};
+use super::events::{Comparison, HttpEvent, HttpSummary, ProtocolRuns, QuicStats, ResponseSeen, RunsSummary};
 use super::frames::FrameSeen;
 use super::hpack::Source;
 use crate::style::{self, RenderOpts};
@@ -25,6 +25,7 @@ pub fn event(out: &mut String, e: &HttpEvent, notes: &[Note], opts: &RenderOpts)
         HttpEvent::Quic(q) => quic(out, q, opts),
         HttpEvent::Summary(s) => summary(out, s, opts),
         HttpEvent::Compare(c) => compare(out, c, opts),
+        HttpEvent::Runs(r) => runs(out, r, opts),
     }
     style::notes(out, notes, opts, "             ");
 }
@@ -245,4 +246,65 @@ fn compare(out: &mut String, c: &Comparison, opts: &RenderOpts) {
             side(s.h3_us, s.h3_stream)
         );
     }
+}
+
+/// `--runs`: the distributions side by side, then the drops and the streams they delayed.
+fn runs(out: &mut String, r: &RunsSummary, opts: &RenderOpts) {
+    let p = &opts.palette;
+    let _ = writeln!(
+        out,
+        "\n{}{:<34} {:>12} {:>12}{}",
+        p.bold,
+        format!(
+            "{} runs x {} requests (seeds {}-{})",
+            r.runs,
+            r.requests,
+            r.first_seed,
+            r.first_seed + u64::from(r.runs) - 1
+        ),
+        "h2",
+        "h3",
+        p.reset
+    );
+    let time = |us: Option<u64>| us.map_or_else(|| "-".into(), ms);
+    let slowest = |s: &ProtocolRuns| s.loss_free_us.iter().flatten().max().copied();
+    let rows: [(&str, String, String); 8] = [
+        (
+            "loss-free run, slowest request",
+            time(slowest(&r.h2)),
+            time(slowest(&r.h3)),
+        ),
+        ("p50 request sent -> done", time(r.h2.p50_us), time(r.h3.p50_us)),
+        ("p90", time(r.h2.p90_us), time(r.h3.p90_us)),
+        ("p99", time(r.h2.p99_us), time(r.h3.p99_us)),
+        (
+            "packets dropped in the exchanges",
+            r.h2.drops.to_string(),
+            r.h3.drops.to_string(),
+        ),
+        (
+            "streams delayed by a loss",
+            r.h2.delayed.to_string(),
+            r.h3.delayed.to_string(),
+        ),
+        (
+            "streams delayed per drop",
+            per_drop(r.h2.delayed_per_drop),
+            per_drop(r.h3.delayed_per_drop),
+        ),
+        ("requests failed", r.h2.failed.to_string(), r.h3.failed.to_string()),
+    ];
+    for (what, h2, h3) in rows {
+        let _ = writeln!(out, "{what:<34} {h2:>12} {h3:>12}");
+    }
+    let _ = writeln!(
+        out,
+        "   (delayed: in a run with drops, finished {} or more after the same request on the loss-free run, half the link's {} round trip)",
+        ms(r.late_by_us),
+        ms(r.round_trip_us)
+    );
+}
+
+fn per_drop(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".into(), |v| format!("{v:.1}"))
 }

@@ -119,6 +119,15 @@ impl Link {
     /// batch of requests does not start the count again.
     pub fn requests_sent(&mut self) {
         self.down.responses_seen.get_or_insert(0);
+        for lane in [&mut self.up, &mut self.down] {
+            lane.exchange_drops.get_or_insert(0);
+        }
+    }
+
+    /// Packets dropped in either direction, for whatever reason, since
+    /// [`Link::requests_sent`]: the losses the exchange of requests and responses met.
+    pub fn exchange_drops(&self) -> u64 {
+        self.up.exchange_drops.unwrap_or(0) + self.down.exchange_drops.unwrap_or(0)
     }
 
     /// The counters of one direction so far.
@@ -288,6 +297,8 @@ struct Lane {
     next_response: usize,
     /// Response packets offered since the requests were sent; `None` before.
     responses_seen: Option<u64>,
+    /// Drops since the requests were sent; `None` before.
+    exchange_drops: Option<u64>,
     loss: Loss,
     loss_rng: SplitMix64,
     bottleneck: Option<Bottleneck>,
@@ -336,6 +347,7 @@ impl Lane {
             chosen_responses: numbers(Counting::ResponsePackets),
             next_response: 0,
             responses_seen: None,
+            exchange_drops: None,
             loss: Loss::new(d.loss_percent, d.burst),
             loss_rng: SplitMix64::stream(spec.seed, dir, Stream::Loss),
             bottleneck,
@@ -419,6 +431,9 @@ impl Lane {
 
     fn discard(&mut self, reason: DropReason) -> Verdict {
         self.stats.dropped.count(reason);
+        if let Some(n) = self.exchange_drops.as_mut() {
+            *n += 1;
+        }
         Verdict::Drop(reason)
     }
 }
@@ -595,7 +610,7 @@ mod tests {
             len: 300,
             carries_data: true,
         };
-        let mut down = |l: &mut Link, o: Offer| l.offer(Direction::Down, ms(1), o);
+        let down = |l: &mut Link, o: Offer| l.offer(Direction::Down, ms(1), o);
         // Before the requests nothing counts, however big (the handshake's flight).
         assert!((0..5).all(|_| matches!(down(&mut l, FULL), Verdict::Forward { .. })));
         l.requests_sent();
@@ -612,6 +627,8 @@ mod tests {
         // Nor does the up direction ever count responses.
         assert!(matches!(l.offer(Direction::Up, ms(1), FULL), Verdict::Forward { .. }));
         assert_eq!(l.stats(Direction::Down).dropped.chosen, 1);
+        // The exchange met one drop: the chosen one (the five before the requests do not count).
+        assert_eq!(l.exchange_drops(), 1);
     }
 
     #[test]

@@ -382,6 +382,32 @@ impl LinkSpec {
     }
 
     /// One direction's settings.
+    /// The round trip the link adds: both directions' one-way delays.
+    pub fn round_trip(&self) -> Duration {
+        self.up.delay.saturating_add(self.down.delay)
+    }
+
+    /// The same link with another seed (`seed + offset`): another draw of the same random
+    /// conditions, the one repeated runs (`http --runs`) take in turn.
+    pub fn reseeded(&self, offset: u64) -> LinkSpec {
+        LinkSpec {
+            seed: self.seed.wrapping_add(offset),
+            ..self.clone()
+        }
+    }
+
+    /// The same link without losses: no random or burst loss and no `drop=`; delay, jitter,
+    /// reordering, rate and queue stay (a full queue still drops).
+    pub fn loss_free(&self) -> LinkSpec {
+        let mut spec = self.clone();
+        for d in [&mut spec.up, &mut spec.down] {
+            d.loss_percent = 0.0;
+            d.burst = None;
+        }
+        spec.drops.clear();
+        spec
+    }
+
     pub fn direction(&self, dir: Direction) -> &DirectionSpec {
         match dir {
             Direction::Up => &self.up,

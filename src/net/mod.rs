@@ -46,11 +46,28 @@ pub struct LocalResolver {
 
 /// The emulated link a network runs over (`--link`), as far as an engine may steer it.
 pub trait LinkControl: Send + Sync {
-    /// Starts the link's conditions afresh: the same seed, the `drop=` count from zero, an
-    /// empty queue. Comparisons call it before each side so both meet the same network.
-    fn restart(&self);
+    /// Starts the link's conditions afresh (the `drop=` count from zero, an empty queue) as
+    /// `conditions` says. Comparisons call it before each side so both meet the same network.
+    fn restart(&self, conditions: Conditions);
     /// The client is sending its requests now: `drop=response:N` counts from here.
     fn requests_sent(&self);
+    /// Packets dropped either way since [`LinkControl::requests_sent`].
+    fn exchange_drops(&self) -> u64;
+    /// The round trip the link adds (both one-way delays).
+    fn round_trip(&self) -> std::time::Duration;
+    /// The seed of its random conditions as given (`seed=`).
+    fn seed(&self) -> u64;
+}
+
+/// Which conditions a restarted link applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conditions {
+    /// `--link` as given, with its seed.
+    AsGiven,
+    /// `--link` with the seed plus this offset: the next draw of the same random conditions.
+    Reseeded(u64),
+    /// `--link` without random losses and `drop=` (delays, rate and queue stay).
+    LossFree,
 }
 
 /// What a sandbox brings to the network a command runs on.
@@ -176,9 +193,19 @@ impl Network {
 
     /// Starts the emulated link's conditions afresh, if the network runs over one.
     pub fn restart_link(&self) {
+        self.restart_link_with(Conditions::AsGiven);
+    }
+
+    /// Restarts the link (if any) under other conditions: a reseeded or loss-free run.
+    pub fn restart_link_with(&self, conditions: Conditions) {
         if let Some(link) = &self.link {
-            link.restart();
+            link.restart(conditions);
         }
+    }
+
+    /// The link this network runs over, if any: what repeated runs need to know of it.
+    pub fn link(&self) -> Option<&dyn LinkControl> {
+        self.link.as_deref()
     }
 
     /// Tells the link (if any) that the client's requests go out now, so that

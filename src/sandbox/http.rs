@@ -62,7 +62,7 @@ impl Turns {
     }
 
     /// The turn of the next request to arrive.
-    pub fn next(&mut self) -> Turn {
+    pub fn take(&mut self) -> Turn {
         if self.schedule == Schedule::RoundRobin {
             return Turn {
                 wait: None,

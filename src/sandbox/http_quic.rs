@@ -65,7 +65,7 @@ async fn serve(conn: quinn::Connection, schedule: Schedule) {
     };
     let mut turns = Turns::new(schedule);
     while let Ok(Some(resolver)) = h3.accept().await {
-        let mut turn = turns.next();
+        let mut turn = turns.take();
         tokio::spawn(async move {
             let Ok((request, mut stream)) = resolver.resolve_request().await else {
                 return;

@@ -95,7 +95,7 @@ where
     };
     let mut turns = Turns::new(schedule);
     while let Some(Ok((request, respond))) = conn.accept().await {
-        tokio::spawn(answer_h2(request, respond, turns.next()));
+        tokio::spawn(answer_h2(request, respond, turns.take()));
     }
 }
 

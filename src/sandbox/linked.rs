@@ -15,7 +15,7 @@ use crate::link::spec::LinkSpec;
 use crate::link::{Direction, Offer, Verdict};
 use crate::net::ns::record::{DirectionStats, ForwardLog, RecordVerdict};
 use crate::net::ns::{Forwarder, Namespace, Shaper, Topology};
-use crate::net::Network;
+use crate::net::{Conditions, Network};
 use crate::packet::layers::{self, Link as LinkType};
 
 /// Most packets the link logs one by one (the rest are counted).
@@ -116,17 +116,36 @@ impl Linked {
     }
 }
 
+impl Linked {
+    fn model(&self) -> std::sync::MutexGuard<'_, Link> {
+        self.model.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 impl crate::net::LinkControl for Linked {
-    fn restart(&self) {
-        let fresh = Link::new(&self.spec);
-        *self.model.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = fresh;
+    fn restart(&self, conditions: Conditions) {
+        let spec = match conditions {
+            Conditions::AsGiven => self.spec.clone(),
+            Conditions::Reseeded(offset) => self.spec.reseeded(offset),
+            Conditions::LossFree => self.spec.loss_free(),
+        };
+        *self.model() = Link::new(&spec);
     }
 
     fn requests_sent(&self) {
-        self.model
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .requests_sent();
+        self.model().requests_sent();
+    }
+
+    fn exchange_drops(&self) -> u64 {
+        self.model().exchange_drops()
+    }
+
+    fn round_trip(&self) -> std::time::Duration {
+        self.spec.round_trip()
+    }
+
+    fn seed(&self) -> u64 {
+        self.spec.seed
     }
 }
 
