@@ -51,8 +51,9 @@ pub struct GlobalOpts {
     /// Put an emulated link between the client and the sandbox (implies --sandbox; needs root
     /// for its network namespaces): a preset (lan, dsl, cable, 3g, 4g, transatlantic, wifi-lossy,
     /// satellite), KEY=VALUE,... (rtt=50ms, delay, jitter, loss=1%, burst=N, reorder=1%,
-    /// rate=20mbit, queue=N, mtu=1500, seed=N, drop=down:7; up./down. for one direction), or a
-    /// preset with overrides (4g,loss=5%)
+    /// rate=20mbit, queue=N, mtu=1500, seed=N, drop=down:7, drop=response:1 (the first full
+    /// packet of the responses); up./down. for one direction), or a preset with overrides
+    /// (4g,loss=5%)
     #[arg(long, global = true, value_name = "CONDITIONS", value_parser = crate::link::spec::LinkSpec::parse)]
     pub link: Option<crate::link::spec::LinkSpec>,
 }
@@ -238,6 +239,10 @@ Examples:
   netlab http https://www.example.com/objects/1 --sandbox --requests 20 --concurrency 10
                                                                  20 streams on one connection
   netlab http https://www.example.com/bytes/1000000 --sandbox -o out.bin
+  netlab --link rtt=40ms,drop=response:1 http https://www.example.com/bytes/1000 --compare \
+      --requests 8 --concurrency 8        one lost packet: every HTTP/2 stream waits, one HTTP/3 stream
+  netlab --link rtt=40ms,loss=2% http https://www.example.com/bytes/1000 --compare \
+      --requests 8 --concurrency 8 --runs 20       p50/p90/p99 and streams delayed per lost packet
 
 The sandbox serves /, /bytes/N, /delay/MS, /headers and /objects/K on every TLS host, over
 HTTP/1.1 and HTTP/2 (TCP 443) and HTTP/3 (UDP 443), with an Alt-Svc header. Certificate checks
