@@ -48,9 +48,9 @@ pub struct GlobalOpts {
     /// Refuse every destination that is not loopback (also NETLAB_OFFLINE=1)
     #[arg(long, global = true)]
     pub offline: bool,
-    /// Put an emulated link between the client and the sandbox (implies --sandbox; needs root
-    /// for its network namespaces): a preset (lan, dsl, cable, 3g, 4g, transatlantic, wifi-lossy,
-    /// satellite), KEY=VALUE,... (rtt=50ms, delay, jitter, loss=1%, burst=N, reorder=1%,
+    /// Put an emulated link between the client and the sandbox (implies --sandbox; its network
+    /// namespaces need root, or unprivileged user namespaces where the system allows them): a
+    /// preset (lan, dsl, cable, 3g, 4g, transatlantic, wifi-lossy, satellite), KEY=VALUE,... (rtt=50ms, delay, jitter, loss=1%, burst=N, reorder=1%,
     /// rate=20mbit, queue=N, mtu=1500, seed=N, drop=down:7, drop=response:1 (the first full
     /// packet of the responses); up./down. for one direction), or a preset with overrides
     /// (4g,loss=5%)
@@ -439,9 +439,9 @@ pub struct TlsServeArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum SandboxCommand {
-    /// Start the sandbox's servers and keep them running until Ctrl-C
+    /// Start the sandbox's servers and keep them running until Ctrl-C (or SIGTERM)
     #[command(
-        after_help = "Examples:\n  netlab sandbox up                  servers on ephemeral loopback ports (see the address book)\n  sudo netlab sandbox up --bind-127  each server on 127.0.53.x port 53: then\n                                     dig +trace @127.0.53.1 www.example.com walks the same world\n\nZones: labs/sandbox/zones/*.zone (built in; read them to see what each case holds)."
+        after_help = "Examples:\n  netlab sandbox up                  servers on ephemeral loopback ports (see the address book)\n  sudo netlab sandbox up --bind-127  each server on 127.0.53.x port 53: then\n                                     dig +trace @127.0.53.1 www.example.com walks the same world\n  sudo netlab --link rtt=40ms sandbox up\n                                     the servers behind an emulated link, on their own addresses;\n                                     it prints how to run dig, curl and openssl through the link:\n                                     nsenter --net=/proc/PID/fd/N dig @198.51.100.53 www.example.com\n\nZones: labs/sandbox/zones/*.zone (built in; read them to see what each case holds)."
     )]
     Up(SandboxUpArgs),
 }

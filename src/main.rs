@@ -1,4 +1,7 @@
 //! The `netlab` binary: parse, run, exit. Everything else lives in the library.
+//!
+//! Start no thread before `app::run`: behind `--link` without root it unshares a user
+//! namespace first, which the kernel allows only to a single-threaded process.
 
 use std::io::{self, IsTerminal};
 

@@ -1,7 +1,9 @@
 //! The emulated link (`--link`): the sandbox's servers in one network namespace, the client in
 //! another, netlab's link model between them. Through the CLI, as root (CI is root): round
 //! trips as configured, QUIC's saved round trip, total loss ending in a named timeout, a chosen
-//! drop retransmitted, and without privileges a one-line refusal.
+//! drop retransmitted; as an unprivileged user, in a user namespace, or where the system allows
+//! none, a one-line refusal; and `sandbox up --link`, whose printed dig, curl and openssl
+//! commands cross the same link.
 
 mod common;
 
@@ -195,25 +197,107 @@ fn a_chosen_drop_is_retransmitted() {
     assert!(last["total_retransmits"].as_u64().unwrap() >= 1, "{last}");
 }
 
+/// The user every unprivileged case runs as, and its group.
+const NOBODY: [&str; 4] = ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--inh-caps=-all"];
+
+/// Runs the netlab binary with `args` as user nobody on a system that allows no user
+/// namespaces. Nothing system-wide changes: the child runs in a user namespace of the test's
+/// own, in which root and nobody are themselves, whose `user.max_user_namespaces` is set to 0.
+/// That limit binds the namespace and everything below it (user_namespaces(7), "Limits"), so
+/// the kernel itself refuses netlab's unshare(CLONE_NEWUSER), as on a host where the sysctl
+/// is 0 (ENOSPC).
+fn as_nobody_where_user_namespaces_are_off(args: &[&str]) -> std::process::Output {
+    use std::io::Write;
+    // `unshare --user` execs sh before the map exists, and an exec without a mapped root drops
+    // every capability: sh waits for the map, then execs again to get them back.
+    let script = "read go; exec sh -c 'echo 0 > /proc/sys/user/max_user_namespaces && exec setpriv \"$@\"' sh \"$@\"";
+    let mut child = std::process::Command::new("unshare")
+        .args(["--user", "--", "sh", "-c", script, "sh"])
+        .args(NOBODY)
+        .arg(assert_cmd::cargo::cargo_bin("netlab"))
+        .args(args)
+        .env("NETLAB_OFFLINE", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("unshare (util-linux) runs");
+    let ours = std::fs::read_link("/proc/self/ns/user").unwrap();
+    let theirs = format!("/proc/{}/ns/user", child.id());
+    let started = std::time::Instant::now();
+    while std::fs::read_link(&theirs).ok().as_ref() == Some(&ours) {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "unshare --user did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    // Written from the parent namespace, where root may map more than itself.
+    for map in ["uid_map", "gid_map"] {
+        std::fs::write(format!("/proc/{}/{map}", child.id()), "0 0 1\n65534 65534 1\n").unwrap();
+    }
+    child.stdin.take().unwrap().write_all(b"go\n").unwrap();
+    child.wait_with_output().unwrap()
+}
+
 #[test]
-fn without_privileges_the_link_is_refused_in_one_line() {
-    let Some(_one) = root_or_skip("without_privileges_the_link_is_refused_in_one_line") else {
+fn without_privileges_or_user_namespaces_the_link_is_refused_in_one_line() {
+    let Some(_one) = root_or_skip("without_privileges_or_user_namespaces_the_link_is_refused_in_one_line") else {
         return;
     };
-    // Run as nobody, with no capabilities: no namespaces can be made.
-    let bin = assert_cmd::cargo::cargo_bin("netlab");
-    let out = std::process::Command::new("setpriv")
-        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--inh-caps=-all"])
-        .arg(&bin)
-        .args(["--link", "rtt=10ms", "tcp", "192.0.2.80:9"])
-        .env("NETLAB_OFFLINE", "1")
-        .output()
-        .expect("setpriv (util-linux) runs");
+    let out = as_nobody_where_user_namespaces_are_off(&["--link", "rtt=10ms", "tcp", "192.0.2.80:9"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.starts_with("netlab: network namespaces:"), "{stderr}");
-    assert!(stderr.contains("root"), "{stderr}");
+    assert!(
+        stderr.contains("root") && stderr.contains("refused it a user namespace"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("sysctl user.max_user_namespaces="),
+        "names the fix: {stderr}"
+    );
+}
+
+#[test]
+fn as_an_unprivileged_user_the_link_runs_in_a_user_namespace() {
+    let Some(_one) = root_or_skip("as_an_unprivileged_user_the_link_runs_in_a_user_namespace") else {
+        return;
+    };
+    use std::os::unix::fs::PermissionsExt;
+    let bin = assert_cmd::cargo::cargo_bin("netlab");
+    let args = ["--json", "--link", "rtt=20ms", "tcp", "www.example.com:9"];
+    // TUN devices need /dev/net/tun open to the user (udev makes it 0666). Where it is not,
+    // the child gets a private mount namespace in which a 0666 node of the same device covers
+    // it, as in tests/netns_userns.rs; nothing outside the child changes.
+    let tun_for_all = std::fs::metadata("/dev/net/tun").is_ok_and(|m| m.permissions().mode() & 0o006 == 0o006);
+    let mut command = if tun_for_all {
+        std::process::Command::new("setpriv")
+    } else {
+        let mut c = std::process::Command::new("unshare");
+        c.args(["--mount", "--propagation", "private", "sh", "-ec"]).arg(
+            "d=$(mktemp -d); mount -t tmpfs -o mode=0755 netlab-tun \"$d\"; \
+             mknod -m 0666 \"$d/tun\" c 10 200; mount --bind \"$d/tun\" /dev/net/tun; exec setpriv \"$@\"",
+        );
+        c.arg("sh");
+        c
+    };
+    let out = command
+        .args(NOBODY)
+        .arg(&bin)
+        .args(args)
+        .env("NETLAB_OFFLINE", "1")
+        .output()
+        .expect("setpriv (util-linux) runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    let connect = &of_type(&v, "packet.tcp_connect")[0];
+    assert_eq!(connect["remote"], "192.0.2.80:9");
+    let connect_us = connect["connect_us"].as_u64().unwrap();
+    assert!(connect_us >= 18_000, "the link's round trip: {connect}");
+    assert_eq!(of_type(&v, "link.summary")[0]["spec"], "delay=10ms");
 }
 
 #[test]
@@ -514,4 +598,91 @@ fn runs_need_a_link_and_a_comparison() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--runs 5") && err.contains("--link"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
+
+/// Runs one of the commands `sandbox up --link` printed (an argv, nsenter first).
+fn run_printed(argv: &Value) -> (String, String) {
+    let argv: Vec<&str> = argv.as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
+    let out = std::process::Command::new(argv[0])
+        .args(&argv[1..])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("{}: {e}", argv.join(" ")));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "{}: {}\n{stdout}{stderr}",
+        argv.join(" "),
+        out.status
+    );
+    (stdout, stderr)
+}
+
+fn host_links() -> String {
+    let out = std::process::Command::new("ip").args(["-br", "link"]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn sandbox_up_behind_a_link_prints_tools_that_cross_it() {
+    let Some(_one) = root_or_skip("sandbox_up_behind_a_link_prints_tools_that_cross_it") else {
+        return;
+    };
+    use std::io::BufRead;
+    let links = host_links();
+    let home = tempfile::tempdir().unwrap();
+    let mut up = std::process::Command::new(assert_cmd::cargo::cargo_bin("netlab"))
+        .args(["--link", "rtt=40ms", "--json", "sandbox", "up", "--for", "60"])
+        .env("NETLAB_OFFLINE", "1")
+        .env("NETLAB_HOME", home.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(up.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    assert_eq!(v["schema"], "netlab.sandbox/1");
+    let link = &v["link"];
+    assert_eq!(link["spec"], "delay=20ms");
+    let netns = link["client_netns"].as_str().unwrap().to_string();
+    assert_eq!(
+        netns,
+        format!("/proc/{}/fd/{}", up.id(), netns.rsplit('/').next().unwrap())
+    );
+    assert_eq!(link["enter"][1], format!("--net={netns}"));
+    assert!(
+        v["resolver"][0]["socket"] == "198.51.100.53:53",
+        "the servers on their own addresses: {v}"
+    );
+
+    // dig asks the resolver across the link: the answer, in one round trip or more.
+    let (dig, _) = run_printed(&link["dig"]);
+    assert!(dig.contains("status: NOERROR"), "{dig}");
+    assert!(
+        dig.lines()
+            .any(|l| l.starts_with("cdn.example.net.") && l.trim_end().ends_with("192.0.2.80")),
+        "{dig}"
+    );
+    let query_ms: u64 = dig
+        .lines()
+        .find_map(|l| l.strip_prefix(";; Query time: "))
+        .and_then(|t| t.trim_end_matches(" msec").parse().ok())
+        .unwrap_or_else(|| panic!("{dig}"));
+    assert!(
+        query_ms >= 35,
+        "dig's query time is the link's round trip: {query_ms} ms"
+    );
+    // curl and openssl reach www.example.com with the sandbox CA, through the same link.
+    let (page, _) = run_printed(&link["curl"]);
+    assert!(page.contains("hello from netlab"), "{page}");
+    let (handshake, _) = run_printed(&link["openssl"]);
+    assert!(handshake.contains("Verify return code: 0 (ok)"), "{handshake}");
+
+    // kill -9: the namespaces and their devices go with the process.
+    up.kill().unwrap();
+    up.wait().unwrap();
+    assert!(!std::path::Path::new(&netns).exists());
+    assert_eq!(host_links(), links, "nothing is left in the host's namespace");
 }

@@ -96,6 +96,13 @@ fn clap_error(e: &clap::Error, io: &mut Io) -> i32 {
 }
 
 fn dispatch(cli: &Cli, io: &mut Io) -> Result<i32> {
+    // Behind --link without root: become root of a user namespace of netlab's own now, while
+    // the process still has one thread (the kernel refuses unshare(CLONE_NEWUSER) to a
+    // multi-threaded process; runtimes and namespace helpers start threads later). Where the
+    // system allows no user namespace, this is the one-line error saying what is needed.
+    if cli.global.link.is_some() {
+        crate::net::ns::enter_user_namespace()?;
+    }
     let opts = RenderOpts {
         notes: !cli.global.no_notes,
         palette: style::decide(cli.global.color, io.stdout_is_terminal, io.no_color.as_deref()),
@@ -140,8 +147,10 @@ fn dispatch(cli: &Cli, io: &mut Io) -> Result<i32> {
         }
         Command::Tcp(a) => return tcp::run_tcp(a, &place, &printer, io),
         Command::Sandbox(crate::cli::SandboxCommand::Up(a)) => {
-            network::refuse_sandbox(&place, "sandbox up", "it is the sandbox")?;
-            return sandbox::run_sandbox_up(a, &printer, io);
+            if place.link.is_none() {
+                network::refuse_sandbox(&place, "sandbox up", "it is the sandbox")?;
+            }
+            return sandbox::run_sandbox_up(a, &place, &printer, io);
         }
     };
     let trace = cidr::cidr_trace(cmd, io.stdin)?;

@@ -2,19 +2,53 @@
 //! progress file, prints the sandbox's directory once (the address book and how to use it with
 //! dig, curl and openssl; with `--json` the same as a `netlab.sandbox/1` value on one line, so a
 //! script reads one line and need not wait for the end of a process that runs until stopped),
-//! and waits.
+//! and waits for Ctrl-C, SIGTERM or the end of `--for`.
+//!
+//! With `--link` the servers run behind the emulated link, on their own addresses in a network
+//! namespace of their own, and the directory says how to run real tools in the client's
+//! namespace (`nsenter --net=/proc/PID/fd/N ...`), so their packets cross the same link.
+
+use tokio::signal::unix::{signal, Signal, SignalKind};
 
 use super::output::{to_stdout, Printer};
 use super::Io;
 use crate::error::{Error, Result};
+use crate::net::Place;
 use crate::sandbox::directory::Directory;
+use crate::sandbox::linked::Linked;
 
-pub(super) fn run_sandbox_up(a: &crate::cli::SandboxUpArgs, printer: &Printer, io: &mut Io) -> Result<i32> {
+pub(super) fn run_sandbox_up(
+    a: &crate::cli::SandboxUpArgs,
+    place: &Place,
+    printer: &Printer,
+    io: &mut Io,
+) -> Result<i32> {
     let progress = crate::lab::progress::default_path(|k| std::env::var(k).ok())?;
     let dir = progress
         .parent()
         .ok_or_else(|| Error::usage(progress.display().to_string(), "has no folder", "set NETLAB_HOME"))?;
     let runtime = super::runtime()?;
+    // Caught from before the directory is printed, so a script may stop us as soon as it read it.
+    let stop = {
+        let _context = runtime.enter();
+        Stop::install()?
+    };
+    if let Some(spec) = &place.link {
+        if a.bind_127 {
+            return Err(Error::usage(
+                "sandbox up --bind-127 --link",
+                "behind a link the servers have their own addresses already",
+                "drop --bind-127",
+            ));
+        }
+        // The servers run on the link's own runtime; this thread only prints and waits.
+        let (linked, network) = Linked::start(spec)?;
+        drop(network);
+        announce(&linked.directory(dir)?, printer, io)?;
+        runtime.block_on(stop.wait(a.duration));
+        drop(linked);
+        return Ok(0);
+    }
     runtime.block_on(async {
         let addressing = if a.bind_127 {
             crate::sandbox::Addressing::Bind127
@@ -22,16 +56,48 @@ pub(super) fn run_sandbox_up(a: &crate::cli::SandboxUpArgs, printer: &Printer, i
             crate::sandbox::Addressing::Loopback
         };
         let sandbox = crate::sandbox::Sandbox::start_with(addressing).await?;
-        let directory = Directory::publish(&sandbox, a.bind_127, dir)?;
-        let mut out = printer.lines(&mut *io.stdout);
-        out.item(&directory).and_then(|()| out.end()).map_err(to_stdout)?;
-        match a.duration {
-            Some(secs) => tokio::time::sleep(std::time::Duration::from_secs(secs)).await,
-            None => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
+        announce(&Directory::publish(&sandbox, a.bind_127, dir)?, printer, io)?;
+        stop.wait(a.duration).await;
         drop(sandbox);
         Ok(0)
     })
+}
+
+/// Prints the directory once (one JSON line with `--json`).
+fn announce(directory: &Directory, printer: &Printer, io: &mut Io) -> Result<()> {
+    let mut out = printer.lines(&mut *io.stdout);
+    out.item(directory).and_then(|()| out.end()).map_err(to_stdout)
+}
+
+/// Ctrl-C (SIGINT) and SIGTERM, caught: either stops the servers and closes the namespaces
+/// before the process ends, instead of the signal's default of ending it on the spot.
+struct Stop {
+    interrupt: Signal,
+    terminate: Signal,
+}
+
+impl Stop {
+    /// Catches both signals from now on (inside a runtime's context).
+    fn install() -> Result<Stop> {
+        let catch = |kind: SignalKind, name: &str| signal(kind).map_err(|e| Error::io(format!("{name} handler"), e));
+        Ok(Stop {
+            interrupt: catch(SignalKind::interrupt(), "SIGINT")?,
+            terminate: catch(SignalKind::terminate(), "SIGTERM")?,
+        })
+    }
+
+    /// Until `--for` has passed (when given), or either signal came.
+    async fn wait(mut self, duration: Option<u64>) {
+        let timer = async {
+            match duration {
+                Some(secs) => tokio::time::sleep(std::time::Duration::from_secs(secs)).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = timer => {}
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+    }
 }

@@ -40,9 +40,38 @@ pub struct Directory {
     pub client_key: PathBuf,
     /// The zones' master files.
     pub zones: &'static str,
+    /// Behind an emulated link (`sandbox up --link`): how real tools get to the client's side
+    /// of it. Null otherwise.
+    pub link: Option<Through>,
 }
 
-/// A service at a virtual address, and the loopback socket that really serves it.
+/// The way through an emulated link for real tools. The servers listen on their own addresses
+/// (each [`Served::socket`] is its virtual address) in a network namespace of their own; the
+/// only way to them is from the client's namespace, across the link. Both namespaces are
+/// anonymous, held by the running netlab's file descriptors, so a tool gets in by the
+/// descriptor's path (`nsenter --net=/proc/PID/fd/N`) while netlab runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Through {
+    /// The link's conditions, as netlab reads them (`rtt=40ms` is `delay=20ms` each way).
+    pub spec: String,
+    /// The client's network namespace: `/proc/PID/fd/N` of the running netlab.
+    pub client_netns: PathBuf,
+    /// The command that runs a program in the client's namespace: the program and its
+    /// arguments follow it.
+    pub enter: Vec<String>,
+    /// Ready to run: dig asking the sandbox's resolver, curl and openssl s_client fetching
+    /// www.example.com with the sandbox CA, all through the link.
+    pub dig: Vec<String>,
+    pub curl: Vec<String>,
+    pub openssl: Vec<String>,
+}
+
+/// Where the zones put www.example.com (a CNAME to cdn.example.net, 192.0.2.80): the address
+/// curl and openssl are pointed at behind a link, where no system resolver answers.
+const WWW: &str = "192.0.2.80";
+
+/// A service at a virtual address, and the loopback socket that really serves it (behind a
+/// link, the virtual address itself, in the servers' namespace).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Served {
     pub name: String,
@@ -51,7 +80,8 @@ pub struct Served {
 }
 
 /// A TLS host: its names (the first is the certificate's subject), its virtual addresses
-/// (port 443), and the socket that serves TLS over TCP and QUIC over UDP.
+/// (port 443) that `socket` serves, and that socket, which serves TLS over TCP and QUIC over
+/// UDP. Behind a link a host listens on each of its addresses: one entry per address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TlsHost {
     pub names: Vec<String>,
@@ -110,7 +140,14 @@ impl Directory {
                 .iter()
                 .map(|h| TlsHost {
                     names: h.spec.names.iter().map(|n| n.to_string()).collect(),
-                    virtual_addresses: h.spec.addresses.iter().map(|a| SocketAddr::new(ip(a), 443)).collect(),
+                    // Those this socket serves: all of them on loopback, its own behind a link.
+                    virtual_addresses: h
+                        .spec
+                        .addresses
+                        .iter()
+                        .map(|a| SocketAddr::new(ip(a), 443))
+                        .filter(|a| sandbox.book.get(a) == Some(h.local))
+                        .collect(),
                     socket: h.local,
                     client_certificate: h.spec.behaviour == web::Behaviour::ClientCertRequired,
                 })
@@ -131,11 +168,120 @@ impl Directory {
             client_cert,
             client_key,
             zones: ZONES,
+            link: None,
         })
+    }
+
+    /// The same directory behind an emulated link with conditions `spec`: the client's
+    /// namespace at `client_netns`, entered through the user namespace at `user_ns` when
+    /// netlab runs in one of its own (see [`crate::net::ns::privilege`]; root may leave that
+    /// part out).
+    pub fn behind_link(self, spec: String, client_netns: PathBuf, user_ns: Option<PathBuf>) -> Directory {
+        let mut enter = vec!["nsenter".to_string()];
+        if let Some(user_ns) = user_ns {
+            // The user who started netlab is root in its user namespace by the map already;
+            // setgroups(2) is denied there, so nsenter must not try to reset the groups.
+            enter.push("--preserve-credentials".into());
+            enter.push(format!("--user={}", user_ns.display()));
+        }
+        enter.push(format!("--net={}", client_netns.display()));
+        let with = |tool: &[String]| -> Vec<String> { enter.iter().chain(tool).cloned().collect() };
+        let words = |line: &str| -> Vec<String> { line.split(' ').map(str::to_string).collect() };
+        let resolver = self.resolver.first().map(|r| r.virtual_address.ip().to_string());
+        let ca = self.ca.display().to_string();
+        let dig = with(&words(&format!(
+            "dig @{} www.example.com",
+            resolver.unwrap_or_else(|| super::resolver::ADDRESS.to_string())
+        )));
+        let mut curl = words(&format!("curl --resolve www.example.com:443:{WWW} --cacert"));
+        curl.extend([ca.clone(), "https://www.example.com/".into()]);
+        let mut openssl = words(&format!(
+            "openssl s_client -connect {WWW}:443 -servername www.example.com -CAfile"
+        ));
+        openssl.push(ca);
+        Directory {
+            link: Some(Through {
+                spec,
+                client_netns,
+                dig,
+                curl: with(&curl),
+                openssl: with(&openssl),
+                enter,
+            }),
+            ..self
+        }
     }
 
     /// The banner: the address book, then how to use it with dig, curl and openssl.
     pub fn text(&self) -> String {
+        match &self.link {
+            Some(link) => self.text_behind_link(link),
+            None => self.text_on_loopback(),
+        }
+    }
+
+    /// The banner behind an emulated link: the servers on their own addresses, and the tools
+    /// run in the client's namespace.
+    fn text_behind_link(&self, link: &Through) -> String {
+        let mut text = format!(
+            "netlab sandbox behind an emulated link ({}): the servers on their own addresses\n",
+            link.spec
+        );
+        for s in &self.name_servers {
+            text.push_str(&format!("  {:<28} {}\n", s.name, s.virtual_address.ip()));
+        }
+        if let Some(r) = self.resolver.first() {
+            text.push_str(&format!(
+                "  {:<28} {}  (recursive: DNS 53, DNS over TLS 853, DNS over HTTPS 443)\n",
+                r.name,
+                r.virtual_address.ip()
+            ));
+        }
+        text.push_str("TLS hosts (port 443):\n");
+        // A host with several addresses has a socket on each: one line per host.
+        let mut hosts: Vec<(&str, Vec<String>)> = Vec::new();
+        for h in &self.tls_hosts {
+            let addresses = h.virtual_addresses.iter().map(|a| a.ip().to_string());
+            match hosts.last_mut() {
+                Some((name, seen)) if *name == h.names[0] => seen.extend(addresses),
+                _ => hosts.push((&h.names[0], addresses.collect())),
+            }
+        }
+        for (name, addresses) in hosts {
+            text.push_str(&format!("  {:<28} {}\n", name, addresses.join(",")));
+        }
+        let enter = shell_words(&link.enter);
+        text.push_str(&format!(
+            "\nThey are reachable only from the client's side of the link (100.64.0.2), a network namespace\n\
+             this process holds as {netns}. Run real tools there with nsenter ({who}),\n\
+             and every packet they send crosses the link:\n  {dig}\n  {curl}\n  {openssl}\n  \
+             {enter} dig @{root} +norecurse www.example.com     (walk from the root by hand)\n  \
+             {enter} bash     (a shell on the client's side)\n\
+             There is no system resolver in there: give curl --resolve, as above. The root CA is {ca}.\n",
+            netns = link.client_netns.display(),
+            who = if link.enter.len() > 2 {
+                format!(
+                    "as the user running netlab, in its user namespace; root: nsenter --net={}",
+                    link.client_netns.display()
+                )
+            } else {
+                "as root".to_string()
+            },
+            root = self
+                .name_servers
+                .first()
+                .map_or_else(|| "ROOT".to_string(), |s| s.virtual_address.ip().to_string()),
+            dig = shell_words(&link.dig),
+            curl = shell_words(&link.curl),
+            openssl = shell_words(&link.openssl),
+            ca = self.ca.display(),
+        ));
+        text.push_str(&format!("Zones: {}. Press Ctrl-C to stop.\n", self.zones));
+        text
+    }
+
+    /// The banner of the sandbox on loopback (or `--bind-127`).
+    fn text_on_loopback(&self) -> String {
         let mut text = String::from("netlab sandbox: name servers (virtual address -> the socket that serves it)\n");
         for s in &self.name_servers {
             text.push_str(&format!(
@@ -195,5 +341,44 @@ impl Directory {
         }
         text.push_str(&format!("Zones: {}. Press Ctrl-C to stop.\n", self.zones));
         text
+    }
+}
+
+/// `words` as one shell command line: a word with anything but safe characters is quoted.
+fn shell_words(words: &[String]) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
+    words
+        .iter()
+        .map(|w| {
+            if !w.is_empty() && w.chars().all(safe) {
+                w.clone()
+            } else {
+                format!("'{}'", w.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn www_is_an_address_of_its_tls_host() {
+        let www = web::HOSTS
+            .iter()
+            .find(|h| h.names.contains(&"www.example.com"))
+            .unwrap();
+        assert!(www.addresses.contains(&WWW));
+    }
+
+    #[test]
+    fn shell_words_quotes_what_a_shell_would_split() {
+        let words = ["curl", "--cacert", "/home/a b/ca.pem", "it's", "https://x/"].map(String::from);
+        assert_eq!(
+            shell_words(&words),
+            r"curl --cacert '/home/a b/ca.pem' 'it'\''s' https://x/"
+        );
     }
 }

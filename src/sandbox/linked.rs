@@ -7,6 +7,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use super::directory::Directory;
 use super::{Addressing, Sandbox};
 use crate::error::{Error, Result};
 use crate::link::events::{DirectionCounts, LinkEvent, LinkPacket, LinkSummary, PacketFate};
@@ -104,6 +105,28 @@ impl Linked {
     /// The client's namespace, which the command's threads enter.
     pub fn client(&self) -> &Namespace {
         &self.client
+    }
+
+    /// The directory `sandbox up --link` prints: the servers on their own addresses, and the
+    /// way into the client's namespace for real tools (its descriptor's path, and the user
+    /// namespace netlab runs in, if it made one). Writes the CA and client files into `dir`.
+    pub fn directory(&self, dir: &std::path::Path) -> Result<Directory> {
+        let slot = self
+            .sandbox
+            .lock()
+            .map_err(|_| Error::usage("sandbox", "a thread panicked holding its servers", "run it again"))?;
+        let sandbox = slot
+            .as_ref()
+            .ok_or_else(|| Error::usage("sandbox", "its servers have stopped", "run it again"))?;
+        let user_ns = crate::net::ns::entered_user_namespace().then(|| {
+            // SAFETY: getpid(2) cannot fail.
+            std::path::PathBuf::from(format!("/proc/{}/ns/user", unsafe { libc::getpid() }))
+        });
+        Ok(Directory::publish(sandbox, false, dir)?.behind_link(
+            self.spec.to_string(),
+            self.client.proc_path(),
+            user_ns,
+        ))
     }
 
     /// Stops the link and returns what it recorded, as trace events (empty if already stopped).

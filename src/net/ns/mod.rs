@@ -40,7 +40,7 @@ use crate::error::Error;
 
 pub use forward::{Forwarder, Pass, Shaper};
 pub use namespace::Namespace;
-pub use privilege::{enter_user_namespace, require_privileges};
+pub use privilege::{enter_user_namespace, entered_user_namespace, require_privileges};
 pub use record::{ForwardLog, PacketRecord, RecordVerdict};
 pub use topology::Topology;
 

@@ -57,6 +57,18 @@ impl Namespace {
         })
     }
 
+    /// Where another process finds this namespace while netlab holds it: `/proc/PID/fd/N`, the
+    /// descriptor itself. Opening that path opens the namespace (nsfs), so
+    /// `nsenter --net=/proc/PID/fd/N CMD` runs CMD inside, for root or the same user (the
+    /// kernel's ptrace access check for `/proc/PID/fd`). It names the namespace for as long as
+    /// the process lives, whichever thread is where; `/proc/PID/ns/net` would name the main
+    /// thread's namespace instead.
+    pub fn proc_path(&self) -> std::path::PathBuf {
+        // SAFETY: getpid(2) cannot fail.
+        let pid = unsafe { libc::getpid() };
+        format!("/proc/{pid}/fd/{}", self.fd.as_raw_fd()).into()
+    }
+
     /// Moves the calling thread into the namespace: the sockets it creates from now on belong
     /// here, and so do the threads it spawns (a runtime's workers, for instance).
     pub fn enter(&self) -> Result<(), Error> {

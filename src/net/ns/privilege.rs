@@ -12,11 +12,24 @@
 //! `kernel.unprivileged_userns_clone`, Ubuntu with the AppArmor switch
 //! `kernel.apparmor_restrict_unprivileged_userns`. TUN devices then still need
 //! `/dev/net/tun` to be openable by the user (mode 0666, the udev default).
+//!
+//! Another process reaches the namespaces such a process creates only through its user
+//! namespace: entering a network namespace (`setns`) needs CAP_SYS_ADMIN both over it and in
+//! the caller's own user namespace, which an ordinary user has only inside netlab's
+//! (`nsenter --preserve-credentials --user=/proc/PID/ns/user --net=...`: the user who owns a
+//! user namespace holds every capability in it, and is root there by the map already).
 
 use std::fs;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::Error;
+
+/// Set once [`enter_user_namespace`] has made this process root of a user namespace.
+static ENTERED: AtomicBool = AtomicBool::new(false);
+
+/// What netlab's namespaces need, said in every refusal.
+const NEED: &str = "netlab's private networks need root (CAP_SYS_ADMIN and CAP_NET_ADMIN)";
 
 /// Capability numbers (linux/capability.h).
 const CAP_NET_ADMIN: u32 = 12;
@@ -34,18 +47,29 @@ pub fn require_privileges() -> Result<(), Error> {
     };
     Err(Error::usage(
         "network namespaces",
-        "netlab's private networks need root (CAP_SYS_ADMIN and CAP_NET_ADMIN), which this process lacks",
+        format!("{NEED}, which this process lacks"),
         hint,
     ))
 }
 
+/// Whether [`enter_user_namespace`] made this process root of a user namespace of its own, so
+/// that other processes must enter it too (`nsenter --user=/proc/PID/ns/user`) to reach the
+/// network namespaces created in it.
+pub fn entered_user_namespace() -> bool {
+    ENTERED.load(Ordering::Relaxed)
+}
+
 /// Makes an unprivileged process root of a new user namespace (its own user and group mapped
-/// to 0 inside), so that [`require_privileges`] passes and namespaces can be created. Does
-/// nothing when the process already has the capabilities.
+/// to 0 inside), so that [`require_privileges`] passes and namespaces can be created, and
+/// moves it into an empty network namespace of that user namespace's own. Does
+/// nothing when the process already has the capabilities. When the kernel refuses the user
+/// namespace (EPERM where a sysctl or a seccomp filter forbids them, ENOSPC where
+/// `user.max_user_namespaces` is 0), the one-line error says what is needed instead.
 ///
-/// **Call it first thing in `main`, before any thread exists** (a tokio runtime, a logger
-/// thread, anything): the kernel refuses `unshare(CLONE_NEWUSER)` in a multi-threaded process,
-/// and this function checks that there is exactly one thread before trying.
+/// **Call it before any thread exists** (a tokio runtime, a logger thread, anything; netlab
+/// calls it at the start of `app`'s dispatch, before which `main` starts nothing): the kernel
+/// refuses `unshare(CLONE_NEWUSER)` in a multi-threaded process, and this function checks that
+/// there is exactly one thread before trying.
 pub fn enter_user_namespace() -> Result<(), Error> {
     if has_capabilities() {
         return Ok(());
@@ -60,21 +84,30 @@ pub fn enter_user_namespace() -> Result<(), Error> {
     }
     // SAFETY: getuid(2) and getgid(2) cannot fail.
     let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
-    // SAFETY: unshare(2) with a constant flag, in a single-threaded process.
-    if unsafe { libc::unshare(libc::CLONE_NEWUSER) } != 0 {
+    // The network namespace too: one the new user namespace owns, empty (only `lo`, down), the
+    // process's home. A thread that entered one of netlab's namespaces must be able to come
+    // back, and setns into the host's namespace would need CAP_SYS_ADMIN over it, which only
+    // the host's root has. So nothing in this process can reach the host's network either.
+    // SAFETY: unshare(2) with constant flags, in a single-threaded process.
+    if unsafe { libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNET) } != 0 {
         let source = std::io::Error::last_os_error();
-        let hint = user_namespaces_blocked().unwrap_or_else(|| "run as root (sudo)".into());
-        return Err(Error::Io {
-            path: "unshare(CLONE_NEWUSER)".into(),
-            source,
+        let hint = match user_namespaces_blocked() {
+            Some(blocker) => format!("run as root (sudo), or allow unprivileged user namespaces: {blocker}"),
+            None => "run as root (sudo)".into(),
+        };
+        return Err(Error::usage(
+            "network namespaces",
+            format!("{NEED}, which this process lacks, and the kernel refused it a user namespace ({source})"),
             hint,
-        });
+        ));
     }
     // An unprivileged process must give up setgroups(2) before it may write a gid_map
     // (user_namespaces(7), "The /proc/[pid]/setgroups file").
     write_proc("/proc/self/setgroups", "deny")?;
     write_proc("/proc/self/uid_map", &format!("0 {uid} 1"))?;
-    write_proc("/proc/self/gid_map", &format!("0 {gid} 1"))
+    write_proc("/proc/self/gid_map", &format!("0 {gid} 1"))?;
+    ENTERED.store(true, Ordering::Relaxed);
+    Ok(())
 }
 
 fn write_proc(path: &str, line: &str) -> Result<(), Error> {

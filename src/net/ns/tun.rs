@@ -44,7 +44,17 @@ pub fn open(ns: &Namespace, name: &str, mtu: u32) -> Result<OwnedFd, Error> {
             .write(true)
             .custom_flags(libc::O_NONBLOCK)
             .open(CLONE_DEVICE)
-            .map_err(|e| sys_error(format!("open({CLONE_DEVICE})"), e))?;
+            .map_err(|e| match e.kind() {
+                // Root of a user namespace, but the device node is the system's: its mode decides.
+                std::io::ErrorKind::PermissionDenied => Error::Io {
+                    path: CLONE_DEVICE.into(),
+                    source: e,
+                    hint: format!(
+                        "run as root (sudo), or let users open TUN devices: chmod 0666 {CLONE_DEVICE} (udev's default)"
+                    ),
+                },
+                _ => sys_error(format!("open({CLONE_DEVICE})"), e),
+            })?;
         req.ifr_ifru.ifru_flags = (libc::IFF_TUN | libc::IFF_NO_PI) as libc::c_short;
         // SAFETY: TUNSETIFF reads (and writes back the chosen name into) one `struct ifreq`.
         if unsafe { libc::ioctl(file.as_raw_fd(), libc::TUNSETIFF, &mut req as *mut libc::ifreq) } < 0 {
