@@ -19,35 +19,110 @@ pub struct Ran {
     pub text: String,
 }
 
-/// Follows a JSON pointer (RFC 6901) in which an array index may also be negative, counting
-/// from the end (`/events/-1` is the last event).
-fn pointer<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
-    if path.is_empty() {
-        return Some(value);
+/// What a path points at so far: one value, or the elements a filter selected.
+enum Here<'a> {
+    One(&'a Value),
+    Many(Vec<&'a Value>),
+}
+
+/// `[KEY=VALUE]`: the filter token, split.
+fn filter_token(token: &str) -> Option<(&str, &str)> {
+    token.strip_prefix('[')?.strip_suffix(']')?.split_once('=')
+}
+
+/// A field compared with a filter's value: strings as they are, booleans as true or false,
+/// numbers by value.
+fn field_is(item: &Value, key: &str, want: &str) -> bool {
+    match item.get(key) {
+        Some(Value::String(s)) => s == want,
+        Some(Value::Bool(b)) => want == if *b { "true" } else { "false" },
+        Some(Value::Number(n)) => want.parse::<f64>().ok() == n.as_f64(),
+        _ => false,
     }
-    let mut here = value;
+}
+
+/// Index `i` of `len` items, negative counting from the end.
+fn index(token: &str, len: usize) -> Option<usize> {
+    let i: i64 = token.parse().ok()?;
+    let i = if i < 0 { len as i64 + i } else { i };
+    usize::try_from(i).ok().filter(|i| *i < len)
+}
+
+/// Follows a JSON pointer (RFC 6901) in which an array index may also be negative, counting
+/// from the end (`/events/-1` is the last event), and a `[KEY=VALUE]` token keeps the elements
+/// of an array whose field KEY is VALUE (`/events/[type=packet.tcp_info]/-1`). After a filter,
+/// an index picks one of the elements kept, another filter narrows them, and a field name reads
+/// that field of each.
+fn select<'a>(value: &'a Value, path: &str) -> Option<Here<'a>> {
+    if path.is_empty() {
+        return Some(Here::One(value));
+    }
+    let mut here = Here::One(value);
     for raw in path.strip_prefix('/')?.split('/') {
         let token = raw.replace("~1", "/").replace("~0", "~");
-        here = match here {
-            Value::Object(map) => map.get(&token)?,
-            Value::Array(items) => {
-                let i: i64 = token.parse().ok()?;
-                let i = if i < 0 { items.len() as i64 + i } else { i };
-                items.get(usize::try_from(i).ok()?)?
+        here = match (here, filter_token(&token)) {
+            (Here::One(Value::Array(items)), Some((k, v))) => {
+                Here::Many(items.iter().filter(|i| field_is(i, k, v)).collect())
             }
-            _ => return None,
+            (Here::Many(items), Some((k, v))) => Here::Many(items.into_iter().filter(|i| field_is(i, k, v)).collect()),
+            (Here::One(_), Some(_)) => return None,
+            (Here::One(Value::Object(map)), None) => Here::One(map.get(&token)?),
+            (Here::One(Value::Array(items)), None) => Here::One(&items[index(&token, items.len())?]),
+            (Here::One(_), None) => return None,
+            (Here::Many(items), None) => match index(&token, items.len()) {
+                Some(i) => Here::One(items[i]),
+                None if token.parse::<i64>().is_ok() => return None,
+                None => Here::Many(items.iter().filter_map(|i| i.get(&token)).collect()),
+            },
         };
     }
     Some(here)
 }
 
-/// Reads a trace path: a JSON pointer (negative indices count from the end), or `len(POINTER)`
-/// for an array's length. Booleans read as yes/no.
-pub fn read_path(trace: &Value, path: &str) -> Option<String> {
-    if let Some(p) = path.strip_prefix("len(").and_then(|p| p.strip_suffix(')')) {
-        return pointer(trace, p)?.as_array().map(|a| a.len().to_string());
+/// The numbers among `items`.
+fn numbers(items: &[&Value]) -> Vec<f64> {
+    items.iter().filter_map(|v| v.as_f64()).collect()
+}
+
+/// Writes a number as the trace did (integers without a fraction).
+fn number_text(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        n.to_string()
     }
-    Some(match pointer(trace, path)? {
+}
+
+/// Reads a trace path: a JSON pointer (negative indices count from the end, `[KEY=VALUE]`
+/// filters an array), `len(POINTER)` for how many elements there are, or `max(POINTER)` and
+/// `min(POINTER)` for the largest and smallest of the numbers it selects (`max(/events/[type=
+/// packet.tcp_info]/rtt_us)`). Booleans read as yes/no.
+pub fn read_path(trace: &Value, path: &str) -> Option<String> {
+    let call = |name: &str| {
+        path.strip_prefix(name)
+            .and_then(|p| p.strip_prefix('('))
+            .and_then(|p| p.strip_suffix(')'))
+    };
+    if let Some(p) = call("len") {
+        return match select(trace, p)? {
+            Here::One(v) => v.as_array().map(|a| a.len().to_string()),
+            Here::Many(items) => Some(items.len().to_string()),
+        };
+    }
+    for (name, pick) in [("max", f64::max as fn(f64, f64) -> f64), ("min", f64::min)] {
+        if let Some(p) = call(name) {
+            let found = match select(trace, p)? {
+                Here::One(Value::Array(items)) => numbers(&items.iter().collect::<Vec<_>>()),
+                Here::One(_) => return None,
+                Here::Many(items) => numbers(&items),
+            };
+            return found.into_iter().reduce(pick).map(number_text);
+        }
+    }
+    let Here::One(value) = select(trace, path)? else {
+        return None;
+    };
+    Some(match value {
         Value::String(s) => s.clone(),
         Value::Bool(true) => "yes".to_string(),
         Value::Bool(false) => "no".to_string(),
@@ -64,13 +139,28 @@ pub fn expected(q: &Question, step_trace: Option<&Value>, runner: &dyn CommandRu
     }
     if let Some(path) = &c.trace {
         let trace = step_trace.ok_or(NoAnswer::NotRun)?;
-        return read_path(trace, path).ok_or_else(|| NoAnswer::NothingAt(path.clone()));
+        return read_path(trace, path)
+            .map(|v| with_unit(v, c))
+            .ok_or_else(|| NoAnswer::NothingAt(path.clone()));
     }
     if let (Some(command), Some(path)) = (&c.compute, &c.path) {
         let ran = runner.run(command, None).map_err(|e| NoAnswer::Failed(e.one_line()))?;
-        return read_path(&ran.trace, path).ok_or_else(|| NoAnswer::CommandHasNothingAt(command.clone(), path.clone()));
+        return read_path(&ran.trace, path)
+            .map(|v| with_unit(v, c))
+            .ok_or_else(|| NoAnswer::CommandHasNothingAt(command.clone(), path.clone()));
     }
     Err(NoAnswer::NoCheck)
+}
+
+/// A value read from a trace, with the unit the check says the trace counts in (`connect_us`
+/// read with `unit = "us"` is `50.875ms`, a duration).
+fn with_unit(value: String, c: &super::model::Check) -> String {
+    match (c.unit.as_deref(), value.parse::<f64>()) {
+        // Microseconds read better as milliseconds: 50.875ms.
+        (Some("us"), Ok(us)) => format!("{}ms", us / 1000.0),
+        (Some(unit), _) => format!("{value}{unit}"),
+        (None, _) => value,
+    }
 }
 
 /// Why a question's right answer cannot be known yet.
@@ -128,5 +218,63 @@ mod tests {
         assert_eq!(read_path(&t, "/events/-1/s").as_deref(), Some("x"));
         assert_eq!(read_path(&t, "/events/-2"), None);
         assert_eq!(read_path(&t, "/events/0/list/-1").as_deref(), Some("2"));
+    }
+
+    #[test]
+    fn filters_and_extremes() {
+        let t: serde_json::Value = serde_json::from_str(
+            r#"{"events": [
+                {"type": "info", "rtt": 50, "early": false},
+                {"type": "packet", "verdict": "dropped", "up": true},
+                {"type": "info", "rtt": 260.5, "early": true},
+                {"type": "packet", "verdict": "forwarded"},
+                {"type": "info", "rtt": 90}
+            ]}"#,
+        )
+        .unwrap();
+        assert_eq!(read_path(&t, "/events/[type=info]/0/rtt").as_deref(), Some("50"));
+        assert_eq!(read_path(&t, "/events/[type=info]/-1/rtt").as_deref(), Some("90"));
+        assert_eq!(read_path(&t, "/events/[type=info]/3"), None, "only three kept");
+        assert_eq!(read_path(&t, "len(/events/[type=packet])").as_deref(), Some("2"));
+        assert_eq!(
+            read_path(&t, "len(/events/[type=packet]/[verdict=dropped])").as_deref(),
+            Some("1")
+        );
+        assert_eq!(read_path(&t, "/events/[early=true]/0/rtt").as_deref(), Some("260.5"));
+        assert_eq!(read_path(&t, "/events/[up=true]/0/verdict").as_deref(), Some("dropped"));
+        assert_eq!(
+            read_path(&t, "len(/events/[rtt=90.0])").as_deref(),
+            Some("1"),
+            "numbers by value"
+        );
+        assert_eq!(read_path(&t, "max(/events/[type=info]/rtt)").as_deref(), Some("260.5"));
+        assert_eq!(read_path(&t, "min(/events/[type=info]/rtt)").as_deref(), Some("50"));
+        assert_eq!(read_path(&t, "max(/events/[type=none]/rtt)"), None, "nothing selected");
+        assert_eq!(
+            read_path(&t, "/events/[type=info]/rtt"),
+            None,
+            "several values are no answer"
+        );
+        assert_eq!(read_path(&t, "/events/0/[type=info]"), None, "a filter needs an array");
+    }
+
+    #[test]
+    fn a_unit_makes_a_trace_number_a_duration() {
+        let q: Question = toml::from_str(
+            "id = \"q\"\nprompt = \"p\"\nkind = \"duration\"\nexplanation = \"e\"\ntolerance = 0.1\ncheck = { trace = \"/connect_us\", unit = \"us\" }\n",
+        )
+        .unwrap();
+        let trace: serde_json::Value = serde_json::from_str(r#"{"connect_us": 50875}"#).unwrap();
+        struct NoRunner;
+        impl CommandRunner for NoRunner {
+            fn run(&self, _: &str, _: Option<&str>) -> crate::error::Result<Ran> {
+                unreachable!("a trace check runs nothing")
+            }
+        }
+        let e = expected(&q, Some(&trace), &NoRunner).unwrap();
+        assert_eq!(e, "50.875ms");
+        assert_eq!(grade(&q, "51 ms", &e), Verdict::Right);
+        assert_eq!(grade(&q, "0.05s", &e), Verdict::Right);
+        assert_eq!(grade(&q, "100ms", &e), Verdict::Wrong);
     }
 }

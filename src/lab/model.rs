@@ -62,7 +62,8 @@ pub struct Question {
 #[serde(deny_unknown_fields)]
 pub struct Check {
     /// A path into the trace the step's command produced in this session:
-    /// a JSON pointer (`/events/0/usable_hosts`) or `len(POINTER)`.
+    /// a JSON pointer (`/events/0/usable_hosts`, `/events/[type=dns.summary]/0/queries`) or
+    /// `len(POINTER)`, `max(POINTER)`, `min(POINTER)`.
     #[serde(default)]
     pub trace: Option<String>,
     /// A netlab command run on the question's own inputs, with `path` into its trace.
@@ -73,6 +74,10 @@ pub struct Check {
     /// A constant, for conceptual questions whose answer cannot change.
     #[serde(default)]
     pub fixed: Option<String>,
+    /// For `duration` questions read from a trace: the unit the trace field counts in (`us` for
+    /// `connect_us`, `ms` for `elapsed_ms`), so that `50875` reads as 50.875 ms.
+    #[serde(default)]
+    pub unit: Option<String>,
 }
 
 /// Checks every rule the TOML grammar cannot; returns each problem with the id it concerns.
@@ -128,7 +133,18 @@ pub fn validate(lab: &Lab, dir_name: &str) -> Vec<(String, String)> {
             }
             for pointer in [&c.trace, &c.path].into_iter().flatten() {
                 if !is_trace_path(pointer) {
-                    say(&q.id, format!("'{pointer}' is not a trace path (a JSON pointer such as /events/0/network, or len(POINTER))"));
+                    say(&q.id, format!("'{pointer}' is not a trace path (a JSON pointer such as /events/0/network, or len, max or min of one)"));
+                }
+            }
+            if let Some(unit) = &c.unit {
+                if !UNITS.contains(&unit.as_str()) {
+                    say(&q.id, format!("unit '{unit}' is not one of {}", UNITS.join(", ")));
+                }
+                if q.kind != Kind::Duration || c.fixed.is_some() {
+                    say(
+                        &q.id,
+                        "check.unit is for duration questions read from a trace or a computation".to_string(),
+                    );
                 }
             }
             if q.kind == Kind::Choice {
@@ -151,8 +167,14 @@ pub fn validate(lab: &Lab, dir_name: &str) -> Vec<(String, String)> {
     problems
 }
 
-/// `/a/0/b` or `len(/a/0/b)`.
+/// The units a trace field may count time in (`check.unit`).
+const UNITS: [&str; 4] = ["s", "ms", "us", "ns"];
+
+/// `/a/0/b`, or `len(...)`, `max(...)` or `min(...)` of one.
 pub fn is_trace_path(p: &str) -> bool {
-    let inner = p.strip_prefix("len(").and_then(|s| s.strip_suffix(')')).unwrap_or(p);
+    let inner = ["len(", "max(", "min("]
+        .iter()
+        .find_map(|f| p.strip_prefix(f).and_then(|s| s.strip_suffix(')')))
+        .unwrap_or(p);
     inner.starts_with('/') && !inner.contains(char::is_whitespace)
 }

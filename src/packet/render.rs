@@ -50,7 +50,8 @@ pub fn event(out: &mut String, e: &PacketEvent, notes: &[Note], opts: &RenderOpt
         PacketEvent::TcpInfo(t) => {
             let _ = writeln!(
                 out,
-                "   TCP_INFO after {:>9} B: cwnd {:>4} x {} B, ssthresh {}, rtt {:.3} ms (var {:.3}), {} retransmit(s), {}{}",
+                "   TCP_INFO at {:>8.1} ms, after {:>9} B: cwnd {:>4} x {} B, ssthresh {}, rtt {:.3} ms (var {:.3}), {} retransmit(s), {}{}",
+                t.time_us as f64 / 1000.0,
                 t.sent_bytes,
                 t.cwnd,
                 t.mss,
