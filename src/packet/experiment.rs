@@ -154,7 +154,7 @@ impl Capture {
 }
 
 /// How the window grows at the start, for the algorithm TCP_INFO names: loss-based algorithms
-/// slow-start as RFC 5681 says; BBR has no ssthresh and probes for bandwidth instead.
+/// slow-start as RFC 5681 says; BBR does not grow towards an ssthresh but probes for bandwidth.
 fn slow_start_note(algorithm: &str) -> Note {
     if algorithm == "bbr" {
         Note::new(

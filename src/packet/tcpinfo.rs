@@ -33,8 +33,9 @@ impl TcpInfoSample {
     }
 
     /// The phase the window's size says: slow start or congestion avoidance for the
-    /// loss-based algorithms; none for BBR, which keeps no ssthresh (its Startup, Drain and
-    /// ProbeBW phases are not in TCP_INFO).
+    /// loss-based algorithms; none for BBR, which does not grow towards an ssthresh (Linux's
+    /// BBR only writes its bandwidth-delay estimate there when Startup ends; its Startup, Drain
+    /// and ProbeBW phases are not in TCP_INFO).
     pub fn phase(&self) -> Option<&'static str> {
         match self.algorithm.as_str() {
             "bbr" => None,
