@@ -10,6 +10,7 @@ use super::walk::{walk_records, WalkOptions};
 use crate::error::{Error, Result};
 use crate::net::lookup::HostLookup;
 use crate::net::Network;
+use crate::trace::{Failure, FailureKind, Outcome, Phase};
 
 /// Walks the network's own root hints for the name.
 pub struct WalkLookup;
@@ -32,13 +33,27 @@ impl WalkLookup {
 impl HostLookup for WalkLookup {
     async fn address(&self, host: &str, net: &Network) -> Result<IpAddr> {
         let walked = walk_records(&Self::options(host, RecordType::A, net), net).await?;
-        walked.records.iter().find_map(super::wire::address_of).ok_or_else(|| {
-            Error::usage(
-                format!("host '{host}'"),
-                "has no address in the sandbox",
-                "try www.example.com",
-            )
-        })
+        if let Some(ip) = walked.records.iter().find_map(super::wire::address_of) {
+            return Ok(ip);
+        }
+        if walked.result == "failed" {
+            // No server of some zone answered usably: a network failure, not a missing name.
+            let (kind, detail) = match &walked.trace.outcome {
+                Outcome::Failed { failure } => (failure.kind, format!("{}: {}", failure.what, failure.detail)),
+                _ => (FailureKind::Other, "the walk found no usable server".to_string()),
+            };
+            return Err(Error::Failed(Failure::new(
+                Phase::Dns,
+                kind,
+                format!("looking up {host} in the sandbox"),
+                detail,
+            )));
+        }
+        Err(Error::usage(
+            format!("host '{host}'"),
+            "has no address in the sandbox",
+            "try www.example.com",
+        ))
     }
 
     async fn https_record(&self, host: &str, net: &Network) -> Option<String> {

@@ -21,6 +21,7 @@ pub enum LiveError {
 pub struct Live {
     rx: Box<dyn DataLinkReceiver>,
     loopback: bool,
+    raw_ip: bool,
     previous: Option<Vec<u8>>,
 }
 
@@ -51,12 +52,20 @@ impl Live {
             Ok(Channel::Ethernet(_, rx)) => Ok(Live {
                 rx,
                 loopback: interface.is_loopback(),
+                // A device without a hardware address (a TUN device, like the emulated link's)
+                // hands over bare IP packets, without an Ethernet header.
+                raw_ip: !interface.is_loopback() && interface.mac.is_none(),
                 previous: None,
             }),
             Ok(_) => Err(LiveError::Other(interface.name, "not an Ethernet-like channel".into())),
             Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Err(LiveError::Permission(interface.name)),
             Err(e) => Err(LiveError::Other(interface.name, e.to_string())),
         }
+    }
+
+    /// True when the frames are bare IP packets (LINKTYPE_RAW), false for Ethernet frames.
+    pub fn raw_ip(&self) -> bool {
+        self.raw_ip
     }
 
     /// The next frame, or None when `poll` passed without one.

@@ -39,7 +39,7 @@ pub fn run(o: &TcpOptions, net: &Network) -> Result<Trace> {
     let (target, send, timeout) = (o.address, o.send, o.timeout);
     let route = net.route(target)?;
 
-    let capture = start_capture(route.via());
+    let capture = start_capture(route.via(), net.link().is_some());
     let started = Instant::now();
     let mut trace = TraceBuilder::new("packet", "tcp");
     let mut stream = match crate::net::socket::tcp_connect_blocking(&route, timeout) {
@@ -102,11 +102,12 @@ pub fn run(o: &TcpOptions, net: &Network) -> Result<Trace> {
     drop(stream);
     std::thread::sleep(Duration::from_millis(50));
     if let Ok(capture) = capture {
+        let capture_link = capture.link;
         let frames = capture.stop();
         let mut tracker = Tracker::default();
         let t0 = frames.first().map(|(t, _)| *t).unwrap_or_default();
         for (i, (ts, data)) in frames.iter().enumerate() {
-            let decoded = layers::decode(Link::Ethernet, data);
+            let decoded = layers::decode(capture_link, data);
             let ports = [decoded.sport, decoded.dport];
             if !ports.contains(&Some(local.port())) || decoded.tcp.is_none() {
                 continue;
@@ -140,8 +141,11 @@ pub fn run(o: &TcpOptions, net: &Network) -> Result<Trace> {
     Ok(trace.finish(crate::trace::Outcome::Ok))
 }
 
-/// A loopback capture running in a thread until stopped.
+/// A capture (on loopback, or on the client's side of the emulated link) running in a thread
+/// until stopped.
 struct Capture {
+    /// What the frames start with.
+    link: Link,
     stop: Arc<AtomicBool>,
     thread: std::thread::JoinHandle<Vec<(Duration, Vec<u8>)>>,
 }
@@ -181,11 +185,18 @@ enum NoCapture {
 }
 
 /// Starts capturing on `lo` when the connection goes over loopback and we may; otherwise why not.
-fn start_capture(via: SocketAddr) -> std::result::Result<Capture, NoCapture> {
-    if !via.ip().is_loopback() {
+/// Starts capturing where the connection's packets pass: loopback, or behind `--link` the
+/// client's TUN device (this thread is in the client's namespace, where it is the only one).
+fn start_capture(via: SocketAddr, on_link: bool) -> std::result::Result<Capture, NoCapture> {
+    let interface = if on_link {
+        Some(crate::net::ns::topology::CLIENT_TUN)
+    } else if via.ip().is_loopback() {
+        None
+    } else {
         return Err(NoCapture::NotLoopback);
-    }
-    let mut live = Live::open(None, Duration::from_millis(20)).map_err(NoCapture::Live)?;
+    };
+    let mut live = Live::open(interface, Duration::from_millis(20)).map_err(NoCapture::Live)?;
+    let link = if live.raw_ip() { Link::Raw } else { Link::Ethernet };
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     let thread = std::thread::spawn(move || {
@@ -198,5 +209,5 @@ fn start_capture(via: SocketAddr) -> std::result::Result<Capture, NoCapture> {
         }
         frames
     });
-    Ok(Capture { stop, thread })
+    Ok(Capture { link, stop, thread })
 }

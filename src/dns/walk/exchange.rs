@@ -17,8 +17,9 @@ use crate::dns::wire::{self, Question};
 use crate::net::Route;
 use crate::trace::Note;
 
-/// Most tries of one exchange: UDP with EDNS, without EDNS, over TCP.
-const MAX_TRIES: usize = 3;
+/// Most tries of one exchange: UDP with EDNS, without EDNS, over TCP, and one UDP query sent
+/// again after a timeout.
+const MAX_TRIES: usize = 4;
 
 /// One question to one server: what stays the same over its tries.
 struct Exchange<'x> {
@@ -86,14 +87,22 @@ impl Walker<'_> {
             tcp: false,
             edns: Some(EDNS_BUFFER),
         };
+        let mut resent = false;
         for _ in 0..MAX_TRIES {
             self.check_budget()?;
             self.queries += 1;
             let attempt = self.send(&x, framing).await?;
             self.record_ignored(&x, &attempt.ignored);
             let (message, size) = match attempt.outcome {
+                // UDP may lose a query or its answer: send it once more before moving on, as
+                // resolvers do (dig tries three times, RFC 1035 §4.2.1).
+                Outcome::Timeout if !framing.tcp && !resent => {
+                    resent = true;
+                    self.record_timeout(&x, framing, true);
+                    continue;
+                }
                 Outcome::Timeout => {
-                    self.record_timeout(&x, framing);
+                    self.record_timeout(&x, framing, false);
                     return Ok(None);
                 }
                 Outcome::Unreachable(error) => {
@@ -188,8 +197,22 @@ impl Walker<'_> {
         }
     }
 
-    fn record_timeout(&mut self, x: &Exchange<'_>, framing: Framing) {
+    /// A try that got no answer in time; `again`: the same query is sent once more.
+    fn record_timeout(&mut self, x: &Exchange<'_>, framing: Framing, again: bool) {
         self.last_silence = Some(crate::trace::FailureKind::Timeout);
+        let note = if again {
+            Note::new(
+                "dns.timeout.resend",
+                "No answer in time: UDP may have lost the query or its answer, so the same query goes to the same server once more.",
+                Some("RFC 1035 §4.2.1"),
+            )
+        } else {
+            Note::new(
+                "dns.timeout",
+                "No answer in time: the next name server address is tried.",
+                Some("RFC 1035 §7.2"),
+            )
+        };
         self.trace.push(
             DnsEvent::Timeout {
                 depth: x.depth,
@@ -197,11 +220,7 @@ impl Walker<'_> {
                 transport: framing.transport().into(),
                 timeout_ms: self.opts.timeout.as_millis() as u64,
             },
-            vec![Note::new(
-                "dns.timeout",
-                "No answer in time: the next name server address is tried.",
-                Some("RFC 1035 §7.2"),
-            )],
+            vec![note],
         );
     }
 
