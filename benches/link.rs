@@ -2,16 +2,25 @@
 //! namespaces, their TUN devices and the forwarder with a pass-through shaper, against plain
 //! loopback in the same run, for the default MTU (65535), jumbo frames (9000) and Ethernet (1500).
 //!
-//! Run as root with `cargo bench --bench link` (or `-- MIB` for another transfer size; default
-//! 1024 MiB). Prints one line per path and the ratios. Traffic stays on loopback and inside
-//! netlab's own namespaces.
+//! The MTU 1500 run is repeated with `--link-pcap`'s capture on, for what writing both ends'
+//! files costs. Then, through the same forwarder running the link model ([`conditions`]): configured against
+//! measured round trips, loss and rate.
+//!
+//! Run as root with `cargo bench --bench link` (`-- MIB` for another transfer size, default
+//! 1024 MiB; `-- throughput` or `-- conditions` for one half). Prints one line per path or
+//! link, with the reference (loopback, or the configured value) and the ratio. Traffic stays on
+//! loopback and inside netlab's own namespaces.
+
+#[path = "link/conditions.rs"]
+mod conditions;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use netlab::net::ns::topology::DEFAULT_MTU;
-use netlab::net::ns::{Forwarder, Namespace, Pass, Topology};
+use netlab::net::ns::{ForwardLog, Forwarder, LinkPcap, Namespace, Pass, Topology};
 
 const CHUNK: usize = 256 * 1024;
 const ROUND_TRIPS: usize = 2000;
@@ -155,7 +164,28 @@ fn main() {
         println!("link: not root, skipping (network namespaces and TUN devices need root)");
         return;
     }
-    let mib: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(1024);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let only =
+        |half: &str| !args.iter().any(|a| a == "throughput" || a == "conditions") || args.iter().any(|a| a == half);
+    if only("throughput") {
+        let mib: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(1024);
+        throughput(mib);
+    }
+    if only("conditions") {
+        for link in ["rtt=20ms", "rtt=50ms", "rtt=20ms,jitter=5ms", "rtt=50ms,jitter=5ms"] {
+            conditions::round_trips(link);
+        }
+        for link in ["loss=1%,seed=7", "loss=5%,seed=7", "loss=5%,seed=8"] {
+            conditions::loss(link);
+        }
+        for link in ["rtt=20ms,rate=20mbit", "rtt=50ms,rate=20mbit"] {
+            conditions::rate(link);
+        }
+    }
+}
+
+/// The link's own cost, against loopback, for three MTUs, and what `--link-pcap` adds.
+fn throughput(mib: usize) {
     let bytes = mib << 20;
 
     let loopback = Path {
@@ -168,16 +198,9 @@ fn main() {
         "link: loopback (reference): {mib} MiB at {:.2} Gbit/s; round trip {:.1} µs; connect {:.1} µs",
         reference.gbps, reference.rtt_us, reference.connect_us
     );
+    let mut plain_1500 = None;
     for mtu in [DEFAULT_MTU, 9000, 1500] {
-        let topology = Topology::create(Some(mtu)).expect("topology");
-        let forwarder = Forwarder::start(topology.client_tun, topology.server_tun, Pass, 0).expect("forwarder");
-        let link = Path {
-            client: Some(topology.client),
-            servers: Some(topology.servers),
-            server: "192.0.2.80:0".parse().unwrap(),
-        };
-        let f = measure(&link, bytes);
-        let log = forwarder.stop();
+        let (f, log) = through_link(mtu, bytes, None);
         println!(
             "link: mtu {mtu}: {mib} MiB at {:.2} Gbit/s ({:.2}x loopback); round trip {:.1} µs (+{:.1}); connect {:.1} µs (+{:.1}); {} packets up, {} down, {} lost",
             f.gbps,
@@ -190,5 +213,39 @@ fn main() {
             log.down.packets,
             log.up.write_errors + log.down.write_errors + log.up.overflowed + log.down.overflowed,
         );
+        if mtu == 1500 {
+            plain_1500 = Some(f);
+        }
     }
+    // --link-pcap's cost: the same MTU 1500 link writing both ends' files (at most 256 MiB
+    // transferred, so at most 0.5 GiB of capture on disk, removed after).
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let pcap = Arc::new(LinkPcap::create(&dir.path().join("bench")).expect("capture files"));
+    let pcap_mib = mib.min(256);
+    let (f, _) = through_link(1500, pcap_mib << 20, Some(Arc::clone(&pcap)));
+    let files = pcap.finish().expect("capture written");
+    let on_disk: u64 = files.iter().map(|p| std::fs::metadata(p).map_or(0, |m| m.len())).sum();
+    let plain = plain_1500.expect("the MTU 1500 run");
+    println!(
+        "link: mtu 1500 with --link-pcap: {pcap_mib} MiB at {:.2} Gbit/s ({:.2}x without); round trip {:.1} µs (+{:.1} over without); connect {:.1} µs; {} MiB of capture written",
+        f.gbps,
+        f.gbps / plain.gbps,
+        f.rtt_us,
+        f.rtt_us - plain.rtt_us,
+        f.connect_us,
+        on_disk >> 20,
+    );
+}
+
+/// [`measure`] through a pass-through link of `mtu`, capturing into `pcap` if given.
+fn through_link(mtu: u32, bytes: usize, pcap: Option<Arc<LinkPcap>>) -> (Figures, ForwardLog) {
+    let topology = Topology::create(Some(mtu)).expect("topology");
+    let forwarder = Forwarder::start(topology.client_tun, topology.server_tun, Pass, 0, pcap).expect("forwarder");
+    let link = Path {
+        client: Some(topology.client),
+        servers: Some(topology.servers),
+        server: "192.0.2.80:0".parse().unwrap(),
+    };
+    let f = measure(&link, bytes);
+    (f, forwarder.stop())
 }

@@ -56,6 +56,10 @@ pub struct GlobalOpts {
     /// (4g,loss=5%)
     #[arg(long, global = true, value_name = "CONDITIONS", value_parser = crate::link::spec::LinkSpec::parse)]
     pub link: Option<crate::link::spec::LinkSpec>,
+    /// With --link: write every packet the link passes or drops, whole, as each end saw it, to
+    /// PREFIX.client.pcap and PREFIX.servers.pcap (a dropped packet is only in its sender's)
+    #[arg(long, global = true, value_name = "PREFIX", requires = "link")]
+    pub link_pcap: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,4 +1,4 @@
-//! Files netlab writes for the user (progress, later key logs and captures): created 0600,
+//! Files netlab writes for the user (progress, key logs, captures): created 0600,
 //! written to a temporary file in the same folder, fsynced, then renamed over the target, so a
 //! crash at any point leaves either the old file or the new one, never a torn one.
 
@@ -22,19 +22,43 @@ pub fn write_atomic_with(path: &Path, fill: impl FnOnce(&mut File) -> io::Result
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     create_private_dir(dir)?;
+    let (mut file, tmp) = create_temp_beside(path)?;
+    match fill(&mut file) {
+        Ok(()) => commit(file, &tmp, path),
+        Err(e) => {
+            drop(file);
+            let _ = fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+/// For a file written as it goes (a capture): a new, empty temporary file beside `path`, mode
+/// 0600, and its name. [`commit`] puts it in place; on failure remove it.
+pub fn create_temp_beside(path: &Path) -> io::Result<(File, PathBuf)> {
     let tmp = temp_path(path);
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     options.mode(0o600);
-    let mut file = options.open(&tmp)?;
-    let written = fill(&mut file).and_then(|()| file.sync_all());
+    let file = options.open(&tmp)?;
+    Ok((file, tmp))
+}
+
+/// Fsyncs `file` (written to `tmp`, from [`create_temp_beside`]) and renames it over `path`;
+/// on failure the temporary file is removed.
+pub fn commit(file: File, tmp: &Path, path: &Path) -> io::Result<()> {
+    let synced = file.sync_all();
     drop(file);
-    if let Err(e) = written.and_then(|()| fs::rename(&tmp, path)) {
-        let _ = fs::remove_file(&tmp);
+    if let Err(e) = synced.and_then(|()| fs::rename(tmp, path)) {
+        let _ = fs::remove_file(tmp);
         return Err(e);
     }
     // Make the rename itself durable.
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
     }

@@ -579,6 +579,128 @@ fn the_sequential_host_sends_its_responses_in_turn() {
     );
 }
 
+/// A packet in a `--link-pcap` file, as far as the test needs it: IPv4 addresses, TCP flags and
+/// sequence number, and the bytes.
+struct Captured {
+    at: std::time::Duration,
+    src: std::net::Ipv4Addr,
+    dst: std::net::Ipv4Addr,
+    flags: u8,
+    seq: u32,
+    /// TCP payload bytes.
+    payload: usize,
+    bytes: Vec<u8>,
+}
+
+/// The TCP packets of a raw-IP pcap file, and its mode bits.
+fn read_link_pcap(path: &std::path::Path) -> (Vec<Captured>, u32) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode();
+    let mut reader = pcap_file::pcap::PcapReader::new(std::fs::File::open(path).unwrap()).unwrap();
+    assert_eq!(reader.header().datalink, pcap_file::DataLink::RAW, "LINKTYPE_RAW");
+    let mut packets = Vec::new();
+    while let Some(p) = reader.next_packet() {
+        let p = p.unwrap();
+        let b = p.data.to_vec();
+        assert_eq!(b.len() as u32, p.orig_len, "whole packets");
+        if b[0] >> 4 != 4 || b[9] != 6 {
+            continue;
+        }
+        let ihl = usize::from(b[0] & 0x0f) * 4;
+        let tcp_header = usize::from(b[ihl + 12] >> 4) * 4;
+        packets.push(Captured {
+            payload: b.len() - ihl - tcp_header,
+            at: p.timestamp,
+            src: std::net::Ipv4Addr::new(b[12], b[13], b[14], b[15]),
+            dst: std::net::Ipv4Addr::new(b[16], b[17], b[18], b[19]),
+            flags: b[ihl + 13],
+            seq: u32::from_be_bytes(b[ihl + 4..ihl + 8].try_into().unwrap()),
+            bytes: b,
+        });
+    }
+    (packets, mode & 0o777)
+}
+
+#[test]
+fn link_pcap_shows_each_end_and_the_drop_only_at_its_sender() {
+    let Some(_one) = root_or_skip("link_pcap_shows_each_end_and_the_drop_only_at_its_sender") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("run.pcap");
+    let (v, code) = trace(&[
+        "--link",
+        "rtt=10ms,drop=down:2",
+        "--link-pcap",
+        prefix.to_str().unwrap(),
+        "tls",
+        "192.0.2.80",
+        "--sni",
+        "www.example.com",
+    ]);
+    assert_eq!(code, 0, "{}", v["outcome"]);
+    let (client, client_mode) = read_link_pcap(&dir.path().join("run.client.pcap"));
+    let (servers, servers_mode) = read_link_pcap(&dir.path().join("run.servers.pcap"));
+    assert_eq!((client_mode, servers_mode), (0o600, 0o600));
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        2,
+        "no temporary files left"
+    );
+
+    let me: std::net::Ipv4Addr = "100.64.0.2".parse().unwrap();
+    let www: std::net::Ipv4Addr = "192.0.2.80".parse().unwrap();
+    let (syn, syn_ack) = (0x02, 0x12);
+    for side in [&client, &servers] {
+        assert!(side.iter().any(|p| p.flags == syn && (p.src, p.dst) == (me, www)));
+        assert!(side.iter().any(|p| p.flags == syn_ack && (p.src, p.dst) == (www, me)));
+    }
+    // The SYN reaches the servers' end one way (5 ms) after it left the client's, on the wall
+    // clock.
+    let first = |side: &[Captured]| side.iter().find(|p| p.flags == syn).unwrap().at;
+    let one_way = first(&servers) - first(&client);
+    assert!((4_500..20_000).contains(&one_way.as_micros()), "{one_way:?}");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    assert!(
+        now - first(&client) < std::time::Duration::from_secs(60),
+        "real timestamps"
+    );
+
+    // The server's second data segment was dropped on its way down: the servers' end sent it
+    // (and later its retransmission), the client's end only ever saw the retransmission.
+    let dropped: Vec<_> = of_type(&v, "link.packet")
+        .into_iter()
+        .filter(|p| p["verdict"] == "dropped")
+        .collect();
+    assert_eq!(dropped.len(), 1, "{dropped:?}");
+    let info = dropped[0]["info"].as_str().unwrap();
+    let seq: u32 = info
+        .split_whitespace()
+        .skip_while(|w| *w != "seq")
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let is_it = |p: &&Captured| p.src == www && p.seq == seq && p.payload > 0;
+    let sent: Vec<&Captured> = servers.iter().filter(is_it).collect();
+    let seen: Vec<&Captured> = client.iter().filter(is_it).collect();
+    assert!(sent.len() >= 2, "the original and its retransmission: {info}");
+    assert!(!seen.is_empty(), "the retransmission arrived: {info}");
+    assert!(
+        seen.iter().all(|p| p.bytes != sent[0].bytes),
+        "the dropped original is not in the client's file"
+    );
+    assert!(
+        client.iter().all(|p| p.bytes != sent[0].bytes),
+        "the dropped original is nowhere in the client's file"
+    );
+}
+
 #[test]
 fn runs_need_a_link_and_a_comparison() {
     let out = common::netlab()
@@ -684,4 +806,15 @@ fn sandbox_up_behind_a_link_prints_tools_that_cross_it() {
     up.wait().unwrap();
     assert!(!std::path::Path::new(&netns).exists());
     assert_eq!(host_links(), links, "nothing is left in the host's namespace");
+}
+
+#[test]
+fn link_pcap_needs_link() {
+    let out = common::netlab()
+        .args(["--link-pcap", "/tmp/x", "tcp", "127.0.0.1:9"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--link"), "{stderr}");
 }

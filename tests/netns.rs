@@ -59,7 +59,7 @@ fn link(shaper: impl Shaper + 'static, log_limit: usize) -> (Namespace, Namespac
         server_tun,
         ..
     } = Topology::create(None).expect("topology");
-    let forwarder = Forwarder::start(client_tun, server_tun, shaper, log_limit).expect("forwarder");
+    let forwarder = Forwarder::start(client_tun, server_tun, shaper, log_limit, None).expect("forwarder");
     (client, servers, forwarder)
 }
 

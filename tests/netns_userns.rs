@@ -101,7 +101,7 @@ fn child(step: &str) {
 
 fn echo_through_the_link() {
     let topology = Topology::create(None).expect("topology inside the user namespace");
-    let forwarder = Forwarder::start(topology.client_tun, topology.server_tun, Pass, 100).expect("forwarder");
+    let forwarder = Forwarder::start(topology.client_tun, topology.server_tun, Pass, 100, None).expect("forwarder");
     // Port 80: privileged, and allowed to the user namespace's root in its own namespace.
     let server: SocketAddr = "192.0.2.80:80".parse().unwrap();
     let listener = topology

@@ -47,6 +47,7 @@ impl CommandRunner for InProcess {
             sandbox: !self.internet,
             offline: self.offline || cli.global.offline,
             link: cli.global.link.clone(),
+            link_pcap: cli.global.link_pcap.clone(),
         };
         let trace = match &cli.command {
             Command::Cidr(cmd) => cidr_trace(cmd, &mut input)?,

@@ -109,8 +109,10 @@ fn dispatch(cli: &Cli, io: &mut Io) -> Result<i32> {
     };
     // Where the command runs, read once from the flags and the environment.
     let offline_env = std::env::var("NETLAB_OFFLINE").ok();
-    let place =
-        Place::new(cli.global.sandbox, cli.global.offline, offline_env.as_deref()).with_link(cli.global.link.clone());
+    let place = Place {
+        link_pcap: cli.global.link_pcap.clone(),
+        ..Place::new(cli.global.sandbox, cli.global.offline, offline_env.as_deref()).with_link(cli.global.link.clone())
+    };
     let printer = Printer::new(cli.global.json, opts);
     let offline_only = "it works on its input alone and never touches the network";
     let cmd = match &cli.command {

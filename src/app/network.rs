@@ -5,7 +5,7 @@ use std::future::Future;
 
 use crate::error::{Error, Result};
 use crate::link::events::LinkEvent;
-use crate::net::ns::Namespace;
+use crate::net::ns::{LinkPcap, Namespace};
 use crate::net::{Network, Place};
 use crate::sandbox::linked::Linked;
 use crate::sandbox::Sandbox;
@@ -53,14 +53,18 @@ where
             engine(net).await
         });
     };
-    let (linked, net) = Linked::start(spec)?;
+    let pcap = place.link_pcap.as_deref().map(LinkPcap::create).transpose()?;
+    let (linked, net) = Linked::start(spec, pcap)?;
     let home = Namespace::current()?;
     linked.client().enter()?;
     // From here on, this thread and the runtime's (they inherit it) open sockets only in the
     // client's namespace, whose one way out is the link.
     let result = super::runtime().and_then(|runtime| {
-        let mut out = runtime.block_on(engine(net))?;
-        out.add_link_log(linked.finish());
+        let out = runtime.block_on(engine(net));
+        // The link is stopped and its capture written also when the command failed.
+        let log = linked.finish();
+        let mut out = out?;
+        out.add_link_log(log?);
         Ok(out)
     });
     home.enter()?;

@@ -42,10 +42,17 @@ pub(super) fn run_sandbox_up(
             ));
         }
         // The servers run on the link's own runtime; this thread only prints and waits.
-        let (linked, network) = Linked::start(spec)?;
+        let pcap = place
+            .link_pcap
+            .as_deref()
+            .map(crate::net::ns::LinkPcap::create)
+            .transpose()?;
+        let (linked, network) = Linked::start(spec, pcap)?;
         drop(network);
         announce(&linked.directory(dir)?, printer, io)?;
         runtime.block_on(stop.wait(a.duration));
+        // Puts --link-pcap's files in place.
+        linked.finish()?;
         drop(linked);
         return Ok(0);
     }

@@ -1,5 +1,7 @@
 //! Where a command runs, as the global options and the environment say, read once.
 
+use std::path::PathBuf;
+
 use crate::link::spec::LinkSpec;
 
 /// The facts `--sandbox`, `--link`, `--offline` and `NETLAB_OFFLINE` give, decided in one
@@ -12,6 +14,8 @@ pub struct Place {
     pub offline: bool,
     /// With an emulated link between the client and the sandbox (`--link`).
     pub link: Option<LinkSpec>,
+    /// Where the link writes what each end saw (`--link-pcap PREFIX`).
+    pub link_pcap: Option<PathBuf>,
 }
 
 impl Place {
@@ -22,6 +26,7 @@ impl Place {
             sandbox,
             offline: offline_flag || offline_env.is_some_and(|v| !v.is_empty() && v != "0"),
             link: None,
+            link_pcap: None,
         }
     }
 

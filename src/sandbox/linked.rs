@@ -15,7 +15,7 @@ use crate::link::model::Link;
 use crate::link::spec::LinkSpec;
 use crate::link::{Direction, Offer, Verdict};
 use crate::net::ns::record::{DirectionStats, ForwardLog, RecordVerdict};
-use crate::net::ns::{Forwarder, Namespace, Shaper, Topology};
+use crate::net::ns::{Forwarder, LinkPcap, Namespace, Shaper, Topology};
 use crate::net::{Conditions, Network};
 use crate::packet::layers::{self, Link as LinkType};
 
@@ -41,6 +41,8 @@ pub struct Linked {
     spec: LinkSpec,
     model: Arc<Mutex<Link>>,
     forwarder: Mutex<Option<Forwarder>>,
+    /// `--link-pcap`'s two files, finished once the forwarder has stopped.
+    pcap: Option<Arc<LinkPcap>>,
     sandbox: Mutex<Option<Sandbox>>,
     runtime: Mutex<Option<tokio::runtime::Runtime>>,
     client: Namespace,
@@ -50,7 +52,8 @@ pub struct Linked {
 impl Linked {
     /// Creates the namespaces and the link, starts the sandbox's servers on their own
     /// addresses, and returns the network the client uses and the handle that stops it all.
-    pub fn start(spec: &LinkSpec) -> Result<(Arc<Linked>, Network)> {
+    /// With `pcap`, the link writes what each end saw into it.
+    pub fn start(spec: &LinkSpec, pcap: Option<LinkPcap>) -> Result<(Arc<Linked>, Network)> {
         crate::net::ns::require_privileges()?;
         let mtu = u32::try_from(spec.mtu).unwrap_or(u32::MAX);
         let Topology {
@@ -83,11 +86,19 @@ impl Linked {
             handle.block_on(Sandbox::start_with(Addressing::Own))
         })??;
         let model = Arc::new(Mutex::new(Link::new(spec)));
-        let forwarder = Forwarder::start(client_tun, server_tun, SharedModel(Arc::clone(&model)), LOG_LIMIT)?;
+        let pcap = pcap.map(Arc::new);
+        let forwarder = Forwarder::start(
+            client_tun,
+            server_tun,
+            SharedModel(Arc::clone(&model)),
+            LOG_LIMIT,
+            pcap.clone(),
+        )?;
         let linked = Arc::new(Linked {
             spec: spec.clone(),
             model,
             forwarder: Mutex::new(Some(forwarder)),
+            pcap,
             sandbox: Mutex::new(None),
             runtime: Mutex::new(Some(runtime)),
             client,
@@ -129,13 +140,18 @@ impl Linked {
         ))
     }
 
-    /// Stops the link and returns what it recorded, as trace events (empty if already stopped).
-    pub fn finish(&self) -> Vec<LinkEvent> {
+    /// Stops the link and returns what it recorded, as trace events (empty if already
+    /// stopped), once `--link-pcap`'s files are in place.
+    pub fn finish(&self) -> Result<Vec<LinkEvent>> {
         let forwarder = self.forwarder.lock().ok().and_then(|mut f| f.take());
-        match forwarder {
+        let events = match forwarder {
             Some(f) => events(&f.stop(), &self.spec),
             None => Vec::new(),
+        };
+        if let Some(pcap) = &self.pcap {
+            pcap.finish()?;
         }
+        Ok(events)
     }
 }
 
@@ -176,6 +192,10 @@ impl Drop for Linked {
     fn drop(&mut self) {
         if let Ok(mut f) = self.forwarder.lock() {
             drop(f.take());
+        }
+        // Dropped without finish(): the capture is still put in place.
+        if let Some(pcap) = &self.pcap {
+            let _ = pcap.finish();
         }
         if let Ok(mut s) = self.sandbox.lock() {
             drop(s.take());

@@ -12,6 +12,11 @@
 //! the next departure, so a delayed packet leaves within the timer slack of its time (about
 //! 50 µs) and [`Forwarder::stop`] returns within a millisecond. Time is measured from one
 //! start shared by both directions, the clock the shaper's verdicts are in.
+//!
+//! With a [`LinkPcap`] (`--link-pcap`) each thread also writes what each device saw: a packet
+//! as it is read from the near device, and just before it is written to the far one (so a reply
+//! the far side sends at once is never filed before the packet it answers). Without one the
+//! cost is a branch per packet.
 
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -21,6 +26,7 @@ use std::time::{Duration, Instant};
 use crate::error::Error;
 use crate::link::{Direction, Offer, Verdict};
 
+use super::pcap::{LinkPcap, Side};
 use super::pending::{Pending, MAX_BYTES, MAX_PACKETS};
 use super::record::{ForwardLog, RecordVerdict, Recorder};
 use super::{ip, last_sys_error};
@@ -61,13 +67,15 @@ pub struct Forwarder {
 impl Forwarder {
     /// Starts forwarding: packets read from `client_tun` go [`Direction::Up`] and are written
     /// to `server_tun`; packets from `server_tun` go Down to `client_tun`. At most `log_limit`
-    /// packets are recorded (the rest are counted). The devices are closed, and so removed,
-    /// when the forwarder stops.
+    /// packets are recorded (the rest are counted), and every packet is written to `pcap` when
+    /// there is one (finish it after [`Forwarder::stop`]). The devices are closed, and so
+    /// removed, when the forwarder stops.
     pub fn start<S: Shaper + 'static>(
         client_tun: OwnedFd,
         server_tun: OwnedFd,
         shaper: S,
         log_limit: usize,
+        pcap: Option<Arc<LinkPcap>>,
     ) -> Result<Forwarder, Error> {
         // SAFETY: eventfd(2) with constant flags; the result is checked before use.
         let raw = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
@@ -98,6 +106,11 @@ impl Forwarder {
                 shaper: Arc::clone(&shaper),
                 start,
                 recorder,
+                pcap: pcap.clone().map(|file| Capture {
+                    file,
+                    near: Side::sending(dir),
+                    far: Side::receiving(dir),
+                }),
             };
             // The thread only reads `stop`, which `forwarder` keeps open until it has joined it.
             let thread = std::thread::Builder::new()
@@ -180,6 +193,15 @@ struct Pump<S> {
     shaper: Arc<Mutex<S>>,
     start: Instant,
     recorder: Recorder,
+    pcap: Option<Capture>,
+}
+
+/// Where a direction writes what the two devices saw.
+struct Capture {
+    file: Arc<LinkPcap>,
+    /// The side packets arrive from, and the side they are delivered to.
+    near: Side,
+    far: Side,
 }
 
 /// Why `ppoll` returned.
@@ -298,6 +320,9 @@ impl<S: Shaper> Pump<S> {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .offer(dir, now, offer);
+        if let Some(c) = &self.pcap {
+            c.file.record(c.near, packet);
+        }
         let mut record = RecordVerdict::of(verdict, now);
         if let Verdict::Forward { depart } = verdict {
             if depart <= now && pending.is_empty() {
@@ -310,8 +335,11 @@ impl<S: Shaper> Pump<S> {
     }
 
     /// Writes one packet to the far device; a refusal is counted (the packet is lost, as on a
-    /// wire).
+    /// wire; the far side's capture, written first, still shows it).
     fn write(&mut self, packet: &[u8]) {
+        if let Some(c) = &self.pcap {
+            c.file.record(c.far, packet);
+        }
         for _ in 0..WRITE_ATTEMPTS {
             // SAFETY: writes packet.len() bytes from the live slice `packet`.
             let n = unsafe { libc::write(self.to.as_raw_fd(), packet.as_ptr().cast(), packet.len()) };

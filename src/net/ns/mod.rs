@@ -17,6 +17,7 @@
 //! - [`forward`]: the two threads that read packets from one device, ask the shaper, and write
 //!   them to the other at their departure time; `pending` is the queue they wait in and
 //!   [`record`] the log they leave.
+//! - [`pcap`]: `--link-pcap`, what each of the two devices saw, as two pcap files.
 //! - [`ip`]: the few facts the shell reads from an IP header (does the packet carry data?).
 //! - [`privilege`]: can netlab create namespaces here, and the unprivileged way in.
 //!
@@ -28,6 +29,7 @@ pub mod forward;
 mod ifctl;
 pub mod ip;
 pub mod namespace;
+pub mod pcap;
 mod pending;
 pub mod privilege;
 pub mod record;
@@ -40,6 +42,7 @@ use crate::error::Error;
 
 pub use forward::{Forwarder, Pass, Shaper};
 pub use namespace::Namespace;
+pub use pcap::LinkPcap;
 pub use privilege::{enter_user_namespace, entered_user_namespace, require_privileges};
 pub use record::{ForwardLog, PacketRecord, RecordVerdict};
 pub use topology::Topology;
