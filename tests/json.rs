@@ -2,8 +2,9 @@
 //! one-line usage error (exit 2), and docs/json.md lists every schema and event type the source
 //! has (and none it does not).
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -263,18 +264,7 @@ fn lab_start_refuses_json_in_one_line() {
 #[test]
 fn sandbox_up_writes_its_directory_once_and_it_works() {
     let home = tempfile::tempdir().unwrap();
-    let mut up = std::process::Command::new(env!("CARGO_BIN_EXE_netlab"))
-        .args(["--json", "sandbox", "up", "--for", "30"])
-        .env("NETLAB_OFFLINE", "1")
-        .env("NETLAB_HOME", home.path())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(up.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    let (mut up, v) = common::sandbox_up(&[], 30, home.path());
     assert_eq!(v["schema"], "netlab.sandbox/1");
     assert_eq!(v["name_servers"][0]["virtual_address"], "198.51.100.1:53");
     for file in ["ca", "client_cert", "client_key"] {

@@ -749,21 +749,9 @@ fn sandbox_up_behind_a_link_prints_tools_that_cross_it() {
     let Some(_one) = root_or_skip("sandbox_up_behind_a_link_prints_tools_that_cross_it") else {
         return;
     };
-    use std::io::BufRead;
     let links = host_links();
     let home = tempfile::tempdir().unwrap();
-    let mut up = std::process::Command::new(assert_cmd::cargo::cargo_bin("netlab"))
-        .args(["--link", "rtt=40ms", "--json", "sandbox", "up", "--for", "60"])
-        .env("NETLAB_OFFLINE", "1")
-        .env("NETLAB_HOME", home.path())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(up.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    let (mut up, v) = common::sandbox_up(&["--link", "rtt=40ms"], 60, home.path());
     assert_eq!(v["schema"], "netlab.sandbox/1");
     let link = &v["link"];
     assert_eq!(link["spec"], "delay=20ms");

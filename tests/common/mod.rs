@@ -52,6 +52,27 @@ pub fn trace(args: &[&str]) -> (Value, i32) {
     (v, out.status.code().unwrap())
 }
 
+/// Starts `netlab --json [global...] sandbox up --for SECONDS` with its files in `home`, and
+/// returns the running process and the directory it printed (its first line).
+#[allow(dead_code)]
+pub fn sandbox_up(global: &[&str], seconds: u32, home: &Path) -> (std::process::Child, Value) {
+    use std::io::BufRead;
+    let mut up = std::process::Command::new(env!("CARGO_BIN_EXE_netlab"))
+        .args(global)
+        .args(["--json", "sandbox", "up", "--for", &seconds.to_string()])
+        .env("NETLAB_OFFLINE", "1")
+        .env("NETLAB_HOME", home)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(up.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    (up, v)
+}
+
 /// The trace's events of one type (`"tls.message"`, `"http.frame"`, ...), in order.
 #[allow(dead_code)]
 pub fn of_type<'a>(v: &'a Value, ty: &str) -> Vec<&'a Value> {
