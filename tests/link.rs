@@ -806,3 +806,23 @@ fn link_pcap_needs_link() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--link"), "{stderr}");
 }
+
+#[test]
+fn zero_rtt_brings_the_response_a_round_trip_sooner() {
+    let Some(_one) = root_or_skip("zero_rtt_brings_the_response_a_round_trip_sooner") else {
+        return;
+    };
+    let (v, code) = trace(&["--link", "rtt=50ms", "tls", "zero-rtt.example.com", "--early-data"]);
+    assert_eq!(code, 0, "{}", v["outcome"]);
+    // The response's records on each connection: the full handshake's, then the 0-RTT one's.
+    let answers: Vec<u64> = of_type(&v, "tls.record")
+        .into_iter()
+        .filter(|r| r["direction"] == "server_to_client" && r["inner_type"] == "application_data")
+        .map(|r| r["time_us"].as_u64().unwrap())
+        .collect();
+    let (full, early) = (answers[0], *answers.last().unwrap());
+    // TCP, TLS and the request: three round trips; with 0-RTT the request rides the
+    // ClientHello and the server answers with its first flight: two.
+    assert!((145_000..=175_000).contains(&full), "{answers:?}");
+    assert!((95_000..=125_000).contains(&early), "{answers:?}");
+}

@@ -9,8 +9,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use super::http::{answer, Answer, Schedule, Turn, Turns, ALT_SVC};
 
 /// Longest a client may take to send its request head, and its largest size.
-const HEAD_TIMEOUT: Duration = Duration::from_secs(5);
-const MAX_HEAD: usize = 16 * 1024;
+pub(super) const HEAD_TIMEOUT: Duration = Duration::from_secs(5);
+pub(super) const MAX_HEAD: usize = 16 * 1024;
 
 /// Serves one TLS connection by the protocol ALPN chose; `early` is what the client sent as
 /// 0-RTT data (the start of its HTTP/1.1 request); HTTP/2's responses share the connection by
@@ -30,7 +30,7 @@ where
 async fn serve_h1<S: AsyncRead + AsyncWrite + Unpin>(mut tls: S, mut head: Vec<u8>) {
     let mut buf = [0u8; 4096];
     let read_head = async {
-        while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < MAX_HEAD {
+        while !head_complete(&head) && head.len() < MAX_HEAD {
             match tls.read(&mut buf).await {
                 Ok(0) | Err(_) => return false,
                 Ok(n) => head.extend_from_slice(&buf[..n]),
@@ -42,7 +42,26 @@ async fn serve_h1<S: AsyncRead + AsyncWrite + Unpin>(mut tls: S, mut head: Vec<u
         let _ = tls.shutdown().await;
         return;
     }
-    let text = String::from_utf8_lossy(&head);
+    let (a, with_body) = answer_h1(&head);
+    tokio::time::sleep(a.delay).await;
+    if tls.write_all(h1_response_head(&a).as_bytes()).await.is_ok() && with_body {
+        for chunk in a.body.chunks() {
+            if tls.write_all(&chunk).await.is_err() {
+                break;
+            }
+        }
+    }
+    let _ = tls.shutdown().await;
+}
+
+/// True once `head` holds a whole HTTP/1.1 request head (up to the blank line).
+pub fn head_complete(head: &[u8]) -> bool {
+    head.windows(4).any(|w| w == b"\r\n\r\n")
+}
+
+/// The answer to an HTTP/1.1 request head, and whether a body follows its head (not for HEAD).
+pub fn answer_h1(head: &[u8]) -> (Answer, bool) {
+    let text = String::from_utf8_lossy(head);
     let mut lines = text.split("\r\n");
     let mut request_line = lines.next().unwrap_or_default().split(' ');
     let (method, path) = (
@@ -54,23 +73,18 @@ async fn serve_h1<S: AsyncRead + AsyncWrite + Unpin>(mut tls: S, mut head: Vec<u
         .filter_map(|l| l.split_once(':'))
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
-    let a = answer(&method, &path, &headers, "HTTP/1.1");
-    tokio::time::sleep(a.delay).await;
-    let head = format!(
+    (answer(&method, &path, &headers, "HTTP/1.1"), method != "HEAD")
+}
+
+/// The HTTP/1.1 response head of an answer; the connection closes after it.
+pub fn h1_response_head(a: &Answer) -> String {
+    format!(
         "HTTP/1.1 {} {}\r\ncontent-type: {}\r\ncontent-length: {}\r\nalt-svc: {ALT_SVC}\r\nconnection: close\r\n\r\n",
         a.status,
         reason(a.status),
         a.content_type,
         a.body.len()
-    );
-    if tls.write_all(head.as_bytes()).await.is_ok() && method != "HEAD" {
-        for chunk in a.body.chunks() {
-            if tls.write_all(&chunk).await.is_err() {
-                break;
-            }
-        }
-    }
-    let _ = tls.shutdown().await;
+    )
 }
 
 /// HTTP/2: every stream answered concurrently, DATA sent as flow control allows, the streams

@@ -206,6 +206,10 @@ fn server_config(
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     if spec.behaviour == Behaviour::EarlyData {
         config.max_early_data_size = MAX_EARLY_DATA;
+        // The answer to an early request goes out with the server's first flight (0.5-RTT data,
+        // RFC 8446 §2.3); this host serves HTTP/1.1 only (see super::early).
+        config.send_half_rtt_data = true;
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
     }
     Ok(config)
 }
@@ -215,7 +219,8 @@ fn server_config(
 pub async fn start(spec: HostSpec, bind: SocketAddr, pki: &Pki) -> Result<RunningHost> {
     let ips: Vec<IpAddr> = spec.addresses.iter().map(|a| a.parse().expect("valid")).collect();
     let cert = pki.issue_with_key(spec.names, &ips, spec.leaf, spec.key)?;
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server_config(&spec, cert.clone(), &pki.root.cert)?));
+    let config = Arc::new(server_config(&spec, cert.clone(), &pki.root.cert)?);
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::clone(&config));
     let listener = crate::net::socket::tcp_listener(bind)
         .await
         .map_err(|e| Error::io(bind.to_string(), e))?;
@@ -229,6 +234,10 @@ pub async fn start(spec: HostSpec, bind: SocketAddr, pki: &Pki) -> Result<Runnin
         while let Ok((stream, _)) = listener.accept().await {
             // Small answers go out at once, not after the client's delayed ACK (Nagle, RFC 896).
             let _ = stream.set_nodelay(true);
+            if spec.behaviour == Behaviour::EarlyData {
+                tokio::spawn(super::early::serve(stream, Arc::clone(&config)));
+                continue;
+            }
             let acceptor = acceptor.clone();
             tokio::spawn(async move {
                 let Ok(Ok(mut tls)) = tokio::time::timeout(Duration::from_secs(5), acceptor.accept(stream)).await
