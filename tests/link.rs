@@ -515,7 +515,10 @@ fn runs_report_percentiles_and_how_many_streams_each_loss_delayed() {
         // The loss-free run: most responses in one round trip (one may wait a round trip more
         // for the congestion window).
         let clean = r["loss_free_us"].as_array().unwrap();
-        assert!(clean.iter().filter(|t| t.as_u64().unwrap() < 60_000).count() >= 6, "{r}");
+        assert!(
+            clean.iter().filter(|t| t.as_u64().unwrap() < 60_000).count() >= 6,
+            "{r}"
+        );
         assert!(r["drops"].as_u64().unwrap() > 0, "2% of some 1,000 packets: {r}");
         let delayed: u64 = samples
             .iter()
