@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::answer::{read_answer, same};
-use super::model::Question;
+use super::model::{call_arguments, two_arguments, Question};
 
 /// Runs a netlab command in-process: the lab engine's only way to make traces.
 pub trait CommandRunner {
@@ -25,19 +25,60 @@ enum Here<'a> {
     Many(Vec<&'a Value>),
 }
 
-/// `[KEY=VALUE]`: the filter token, split.
-fn filter_token(token: &str) -> Option<(&str, &str)> {
-    token.strip_prefix('[')?.strip_suffix(']')?.split_once('=')
+/// How a filter compares an element's field with its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
 }
 
-/// A field compared with a filter's value: strings as they are, booleans as true or false,
-/// numbers by value.
-fn field_is(item: &Value, key: &str, want: &str) -> bool {
-    match item.get(key) {
-        Some(Value::String(s)) => s == want,
-        Some(Value::Bool(b)) => want == if *b { "true" } else { "false" },
-        Some(Value::Number(n)) => want.parse::<f64>().ok() == n.as_f64(),
+/// A filter token, split: `[KEY=VALUE]`, `[KEY!=VALUE]`, or a comparison of numbers,
+/// `[KEY<VALUE]`, `[KEY<=VALUE]`, `[KEY>VALUE]`, `[KEY>=VALUE]`.
+fn filter_token(token: &str) -> Option<(&str, Op, &str)> {
+    let inner = token.strip_prefix('[')?.strip_suffix(']')?;
+    let (key, rest) = inner.split_at(inner.find(['<', '>', '!', '='])?);
+    let ops = [
+        (">=", Op::Ge),
+        ("<=", Op::Le),
+        ("!=", Op::Ne),
+        (">", Op::Gt),
+        ("<", Op::Lt),
+        ("=", Op::Eq),
+    ];
+    let (op, value) = ops
+        .iter()
+        .find_map(|(text, op)| rest.strip_prefix(text).map(|v| (*op, v)))?;
+    (!key.is_empty()).then_some((key, op, value))
+}
+
+/// Does `item`'s field `key` pass the filter? `=` and `!=` compare strings as they are,
+/// booleans as true or false, numbers by value; `<`, `<=`, `>`, `>=` compare numbers only. An
+/// element without the field never passes.
+fn passes(item: &Value, key: &str, op: Op, want: &str) -> bool {
+    let Some(field) = item.get(key) else {
+        return false;
+    };
+    let equal = || match field {
+        Value::String(s) => s == want,
+        Value::Bool(b) => want == if *b { "true" } else { "false" },
+        Value::Number(n) => want.parse::<f64>().ok() == n.as_f64(),
         _ => false,
+    };
+    let ordered = |keep: fn(f64, f64) -> bool| match (field.as_f64(), want.parse::<f64>()) {
+        (Some(have), Ok(want)) => keep(have, want),
+        _ => false,
+    };
+    match op {
+        Op::Eq => equal(),
+        Op::Ne => !equal(),
+        Op::Lt => ordered(|a, b| a < b),
+        Op::Le => ordered(|a, b| a <= b),
+        Op::Gt => ordered(|a, b| a > b),
+        Op::Ge => ordered(|a, b| a >= b),
     }
 }
 
@@ -50,9 +91,11 @@ fn index(token: &str, len: usize) -> Option<usize> {
 
 /// Follows a JSON pointer (RFC 6901) in which an array index may also be negative, counting
 /// from the end (`/events/-1` is the last event), and a `[KEY=VALUE]` token keeps the elements
-/// of an array whose field KEY is VALUE (`/events/[type=packet.tcp_info]/-1`). After a filter,
-/// an index picks one of the elements kept, another filter narrows them, and a field name reads
-/// that field of each.
+/// of an array whose field KEY is VALUE (`/events/[type=packet.tcp_info]/-1`); `[KEY!=VALUE]`
+/// keeps the others that have the field, and `[KEY>=N]`, `[KEY>N]`, `[KEY<=N]`, `[KEY<N]` those
+/// whose number compares so (`/streams/[h2_us>=60000]`). After a filter, an index picks one of
+/// the elements kept, another filter narrows them, and a field name reads that field of each;
+/// a field name after an array reads that field of each element too (`/streams/h2_us`).
 fn select<'a>(value: &'a Value, path: &str) -> Option<Here<'a>> {
     if path.is_empty() {
         return Some(Here::One(value));
@@ -60,14 +103,24 @@ fn select<'a>(value: &'a Value, path: &str) -> Option<Here<'a>> {
     let mut here = Here::One(value);
     for raw in path.strip_prefix('/')?.split('/') {
         let token = raw.replace("~1", "/").replace("~0", "~");
-        here = match (here, filter_token(&token)) {
-            (Here::One(Value::Array(items)), Some((k, v))) => {
-                Here::Many(items.iter().filter(|i| field_is(i, k, v)).collect())
+        let filter = filter_token(&token);
+        if filter.is_none() && token.starts_with('[') {
+            return None; // a filter that does not parse is no field name
+        }
+        here = match (here, filter) {
+            (Here::One(Value::Array(items)), Some((k, op, v))) => {
+                Here::Many(items.iter().filter(|i| passes(i, k, op, v)).collect())
             }
-            (Here::Many(items), Some((k, v))) => Here::Many(items.into_iter().filter(|i| field_is(i, k, v)).collect()),
+            (Here::Many(items), Some((k, op, v))) => {
+                Here::Many(items.into_iter().filter(|i| passes(i, k, op, v)).collect())
+            }
             (Here::One(_), Some(_)) => return None,
             (Here::One(Value::Object(map)), None) => Here::One(map.get(&token)?),
-            (Here::One(Value::Array(items)), None) => Here::One(&items[index(&token, items.len())?]),
+            (Here::One(Value::Array(items)), None) => match index(&token, items.len()) {
+                Some(i) => Here::One(&items[i]),
+                None if token.parse::<i64>().is_ok() => return None,
+                None => Here::Many(items.iter().filter_map(|i| i.get(&token)).collect()),
+            },
             (Here::One(_), None) => return None,
             (Here::Many(items), None) => match index(&token, items.len()) {
                 Some(i) => Here::One(items[i]),
@@ -93,16 +146,22 @@ fn number_text(n: f64) -> String {
     }
 }
 
-/// Reads a trace path: a JSON pointer (negative indices count from the end, `[KEY=VALUE]`
-/// filters an array), `len(POINTER)` for how many elements there are, or `max(POINTER)` and
-/// `min(POINTER)` for the largest and smallest of the numbers it selects (`max(/events/[type=
-/// packet.tcp_info]/rtt_us)`). Booleans read as yes/no.
+/// Reads a trace path: a JSON pointer (negative indices count from the end, `[KEY=VALUE]`,
+/// `[KEY>=N]` and the like filter an array), `len(POINTER)` for how many elements there are,
+/// or `max(POINTER)` and `min(POINTER)` for the largest and smallest of the numbers it selects
+/// (`max(/events/[type=packet.tcp_info]/rtt_us)`), and `greater(A,B)`: yes if the number A
+/// reads is greater than B's, each a trace path or a number (`greater(/h2/p99_us,
+/// max(/h2/loss_free_us))`). Booleans read as yes/no.
 pub fn read_path(trace: &Value, path: &str) -> Option<String> {
-    let call = |name: &str| {
-        path.strip_prefix(name)
-            .and_then(|p| p.strip_prefix('('))
-            .and_then(|p| p.strip_suffix(')'))
-    };
+    let call = |name: &str| call_arguments(path, name);
+    if let Some((a, b)) = call("greater").and_then(two_arguments) {
+        let number = |p: &str| match p.parse::<f64>() {
+            Ok(n) => Some(n),
+            Err(_) => read_path(trace, p)?.parse::<f64>().ok(),
+        };
+        let yes = number(a)? > number(b)?;
+        return Some(if yes { "yes" } else { "no" }.to_string());
+    }
     if let Some(p) = call("len") {
         return match select(trace, p)? {
             Here::One(v) => v.as_array().map(|a| a.len().to_string()),
@@ -256,6 +315,90 @@ mod tests {
             "several values are no answer"
         );
         assert_eq!(read_path(&t, "/events/0/[type=info]"), None, "a filter needs an array");
+        assert_eq!(
+            read_path(&t, "max(/events/rtt)").as_deref(),
+            Some("260.5"),
+            "a field of each"
+        );
+        assert_eq!(
+            read_path(&t, "len(/events/verdict)").as_deref(),
+            Some("2"),
+            "those that have it"
+        );
+        assert_eq!(read_path(&t, "/events/rtt"), None, "several values are no answer");
+        assert_eq!(
+            read_path(&t, "/events/7/rtt"),
+            None,
+            "an index past the end is not a field"
+        );
+    }
+
+    #[test]
+    fn comparison_filters() {
+        let t: serde_json::Value = serde_json::from_str(
+            r#"{"streams": [
+                {"id": 0, "us": 42000, "proto": "h3"},
+                {"id": 4, "us": 83000, "proto": "h3"},
+                {"id": 8, "us": 60000, "proto": "h2"},
+                {"id": 12, "us": "slow"},
+                {"id": 16}
+            ]}"#,
+        )
+        .unwrap();
+        assert_eq!(read_path(&t, "len(/streams/[us>=60000])").as_deref(), Some("2"));
+        assert_eq!(read_path(&t, "len(/streams/[us>60000])").as_deref(), Some("1"));
+        assert_eq!(read_path(&t, "len(/streams/[us<60000])").as_deref(), Some("1"));
+        assert_eq!(read_path(&t, "len(/streams/[us<=60000])").as_deref(), Some("2"));
+        assert_eq!(
+            read_path(&t, "len(/streams/[us>=1e9])").as_deref(),
+            Some("0"),
+            "none pass"
+        );
+        assert_eq!(
+            read_path(&t, "/streams/[us>=60000]/[proto=h3]/0/id").as_deref(),
+            Some("4"),
+            "filters narrow one another"
+        );
+        assert_eq!(read_path(&t, "min(/streams/[us>=60000]/id)").as_deref(), Some("4"));
+        assert_eq!(
+            read_path(&t, "len(/streams/[proto!=h3])").as_deref(),
+            Some("1"),
+            "!= keeps only elements that have the field"
+        );
+        assert_eq!(
+            read_path(&t, "len(/streams/[us<fast])").as_deref(),
+            Some("0"),
+            "an order needs numbers on both sides"
+        );
+        assert_eq!(read_path(&t, "len(/streams/[=3])"), None, "a filter needs a key");
+        assert_eq!(read_path(&t, "len(/streams/[us])"), None, "a filter needs an operator");
+    }
+
+    #[test]
+    fn greater_compares_two_readings() {
+        let t: serde_json::Value = serde_json::from_str(
+            r#"{"h2": {"per_drop": 3.1, "p99": 170, "clean": [42, 81]}, "h3": {"per_drop": 0.5, "p99": 90}, "s": "x"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            read_path(&t, "greater(/h2/per_drop,/h3/per_drop)").as_deref(),
+            Some("yes")
+        );
+        assert_eq!(
+            read_path(&t, "greater(/h3/per_drop,/h2/per_drop)").as_deref(),
+            Some("no")
+        );
+        assert_eq!(
+            read_path(&t, "greater(/h2/p99,170)").as_deref(),
+            Some("no"),
+            "strictly greater"
+        );
+        assert_eq!(read_path(&t, "greater(/h2/p99,max(/h2/clean))").as_deref(), Some("yes"));
+        assert_eq!(read_path(&t, "greater(2,len(/h2/clean))").as_deref(), Some("no"));
+        assert_eq!(read_path(&t, "greater(/s,1)"), None, "a string is no number");
+        assert_eq!(read_path(&t, "greater(/h2/none,1)"), None, "nothing there");
+        assert_eq!(read_path(&t, "greater(/h2/p99)"), None, "two arguments");
+        assert_eq!(read_path(&t, "greater(/h2/p99,1,2)"), None, "two arguments");
     }
 
     #[test]

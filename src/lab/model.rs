@@ -63,7 +63,7 @@ pub struct Question {
 pub struct Check {
     /// A path into the trace the step's command produced in this session:
     /// a JSON pointer (`/events/0/usable_hosts`, `/events/[type=dns.summary]/0/queries`) or
-    /// `len(POINTER)`, `max(POINTER)`, `min(POINTER)`.
+    /// `len(POINTER)`, `max(POINTER)`, `min(POINTER)`, or `greater(A,B)` (yes or no).
     #[serde(default)]
     pub trace: Option<String>,
     /// A netlab command run on the question's own inputs, with `path` into its trace.
@@ -133,7 +133,7 @@ pub fn validate(lab: &Lab, dir_name: &str) -> Vec<(String, String)> {
             }
             for pointer in [&c.trace, &c.path].into_iter().flatten() {
                 if !is_trace_path(pointer) {
-                    say(&q.id, format!("'{pointer}' is not a trace path (a JSON pointer such as /events/0/network, or len, max or min of one)"));
+                    say(&q.id, format!("'{pointer}' is not a trace path (a JSON pointer such as /events/0/network, len, max or min of one, or greater of two)"));
                 }
             }
             if let Some(unit) = &c.unit {
@@ -170,11 +170,56 @@ pub fn validate(lab: &Lab, dir_name: &str) -> Vec<(String, String)> {
 /// The units a trace field may count time in (`check.unit`).
 const UNITS: [&str; 4] = ["s", "ms", "us", "ns"];
 
-/// `/a/0/b`, or `len(...)`, `max(...)` or `min(...)` of one.
+/// `/a/0/b`, `len(...)`, `max(...)` or `min(...)` of one, or `greater(A,B)` of two such paths
+/// or numbers.
 pub fn is_trace_path(p: &str) -> bool {
-    let inner = ["len(", "max(", "min("]
+    if let Some((a, b)) = call_arguments(p, "greater").and_then(two_arguments) {
+        return [a, b].iter().all(|x| x.parse::<f64>().is_ok() || is_trace_path(x));
+    }
+    let inner = ["len", "max", "min"]
         .iter()
-        .find_map(|f| p.strip_prefix(f).and_then(|s| s.strip_suffix(')')))
+        .find_map(|f| call_arguments(p, f))
         .unwrap_or(p);
     inner.starts_with('/') && !inner.contains(char::is_whitespace)
+}
+
+/// The text between `NAME(` and the final `)` of `path`.
+pub fn call_arguments<'a>(path: &'a str, name: &str) -> Option<&'a str> {
+    path.strip_prefix(name)?.strip_prefix('(')?.strip_suffix(')')
+}
+
+/// `A,B` split at the one comma outside parentheses.
+pub fn two_arguments(text: &str) -> Option<(&str, &str)> {
+    let mut depth = 0i32;
+    let mut comma = None;
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 && comma.replace(i).is_some() => return None,
+            _ => {}
+        }
+    }
+    let (a, b) = text.split_at(comma?);
+    Some((a, &b[1..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trace_path_grammar() {
+        assert!(is_trace_path("/events/[type=http.compare]/0/streams"));
+        assert!(is_trace_path("len(/streams/[h2_us>=60000])"));
+        assert!(is_trace_path("greater(/h2/p99_us,max(/h2/loss_free_us))"));
+        assert!(is_trace_path("greater(/a,60000)"));
+        assert!(!is_trace_path("greater(/a)"), "one argument");
+        assert!(!is_trace_path("greater(/a,b)"), "b is neither a path nor a number");
+        assert!(!is_trace_path("greater(/a,/b,/c)"));
+        assert!(!is_trace_path("events"));
+        assert!(!is_trace_path("len(/a b)"));
+        assert_eq!(two_arguments("max(/a,/b),3"), Some(("max(/a,/b)", "3")));
+        assert_eq!(two_arguments("/a"), None);
+    }
 }
