@@ -248,8 +248,56 @@ fn groups_and_ciphers_choose_what_is_offered() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "--groups x448: is not a group this client supports",
+            "--groups x448: is x448 (0x001e), which this client (rustls) does not implement (use x25519, ",
         ));
+}
+
+/// The suites offered, as the trace's ClientHello lists them.
+fn offered(v: &Value) -> Vec<String> {
+    of_type(v, "tls.message")[0]["hello"]["cipher_suites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn ciphers_and_groups_take_the_names_netlab_prints_and_openssls() {
+    // The IANA names netlab itself prints, and P-256 for secp256r1.
+    let (v, code) = handshake(&[
+        "www.example.com",
+        "--ciphers",
+        "TLS_AES_256_GCM_SHA384",
+        "--groups",
+        "P-256",
+    ]);
+    assert_eq!(code, 0);
+    let s = of_type(&v, "tls.summary")[0];
+    assert_eq!(
+        (&s["cipher_suite"], &s["key_exchange_group"]),
+        (&"TLS_AES_256_GCM_SHA384".into(), &"secp256r1".into())
+    );
+    assert_eq!(offered(&v), ["TLS_AES_256_GCM_SHA384"]);
+    // OpenSSL's TLS 1.2 name, in lower case, against the TLS 1.2 server; prime256v1 is OpenSSL's P-256.
+    let (v, _) = handshake(&[
+        "tls12.example.com",
+        "--ciphers",
+        "ecdhe-ecdsa-aes128-gcm-sha256",
+        "--groups",
+        "prime256v1",
+    ]);
+    assert_eq!(
+        of_type(&v, "tls.summary")[0]["cipher_suite"],
+        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
+    );
+    assert_eq!(offered(&v)[0], "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256");
+    // A name that is no suite: one line listing the names that work.
+    netlab()
+        .args(["tls", "www.example.com", "--sandbox", "--ciphers", "AES128"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::is_match("^netlab: --ciphers AES128: is not a cipher suite name \\(use one of TLS_AES_256_GCM_SHA384, .*ECDHE-RSA-AES128-GCM-SHA256 work too\\)\n$").unwrap());
 }
 
 #[test]
