@@ -70,8 +70,44 @@ fn tls13_handshake_decrypted_and_finished_verified() {
         .assert()
         .success()
         .stdout(predicate::str::contains("client <- server  ServerHello"))
-        .stdout(predicate::str::contains("Finished verified"))
+        .stdout(predicate::str::contains(
+            "\nserver Finished verified: HMAC over the transcript hash",
+        ))
         .stdout(predicate::str::contains(";; TLS 1.3 handshake, Finished verified"));
+}
+
+#[test]
+fn the_text_view_says_what_each_hello_carries_in_lines_that_fit() {
+    let out = netlab()
+        .args(["tls", "www.example.com", "--sandbox", "--no-notes"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.contains("  ClientHello (") && out.contains("\n             cipher suites: TLS_AES_256_GCM_SHA384, "),
+        "{out}"
+    );
+    // The ServerHello carries the one suite the server chose.
+    let server_hello = out.split("ServerHello (").nth(1).unwrap();
+    assert!(
+        server_hello.starts_with(&format!(
+            "{} B)\n             cipher suite: TLS_",
+            server_hello.split(' ').next().unwrap()
+        )),
+        "{out}"
+    );
+    assert!(!out.contains("Finished verified: server Finished verified"), "{out}");
+    // Lists wrap at 100 columns (stdout is no terminal); only a hex value may not break, and the
+    // summary line is the summary's own.
+    for line in out
+        .lines()
+        .filter(|l| !l.starts_with(";;") && !l.contains("verify_data") && !l.contains("matches ("))
+    {
+        assert!(line.chars().count() <= 100, "{} columns: {line}", line.chars().count());
+    }
 }
 
 #[test]
