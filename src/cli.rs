@@ -430,7 +430,8 @@ pub struct TlsServeArgs {
     /// Loopback address and port to listen on
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8443")]
     pub listen: std::net::SocketAddr,
-    /// Stop after this many connections
+    /// Stop after this many completed handshakes (a failed one is shown but not counted, so a
+    /// client can try again)
     #[arg(long, value_name = "N")]
     pub count: Option<u32>,
     /// Stop after this many seconds

@@ -570,6 +570,42 @@ fn serve_reports_what_a_client_offered() {
     );
 }
 
+#[test]
+fn serve_answers_a_client_that_offers_only_h2_and_counts_only_completed_handshakes() {
+    let mut served = serve_once();
+    let target = format!("localhost:{}", served.port);
+    // A client whose ALPN offer has nothing the server speaks: refused, said why, not counted.
+    let refused = netlab()
+        .args(["tls", &target, "--cacert", &served.ca, "--alpn", "imap"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success(), "the handshake fails");
+    // netlab http offers h2 alone: answered in HTTP/2 with its JA4, and that ends --count 1.
+    let out = netlab()
+        .args(["http", &format!("https://{target}/"), "--cacert", &served.ca, "-o", "-"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let body = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(body.starts_with("your JA4 is t13d") && body.contains("h2_"), "{body}");
+    let mut next = || serde_json::from_str::<Value>(&served.lines.next().unwrap().unwrap()).unwrap();
+    let (first, second) = (next(), next());
+    assert_eq!(
+        first["client"]["outcome"],
+        "handshake failed: the client offered ALPN imap only, and this server speaks http/1.1 and h2, so it refused the handshake with a no_application_protocol alert (RFC 7301 §3.2)"
+    );
+    assert_eq!(second["client"]["outcome"], "handshake completed");
+    assert_eq!(&body["your JA4 is ".len()..], second["client"]["ja4"]);
+    assert!(
+        served.child.wait().unwrap().success(),
+        "one completed handshake ends --count 1"
+    );
+}
+
 /// Whether curl can be run: `.ci/run` installs it, so in CI its absence is a failure; elsewhere
 /// the curl tests say so and stop (the same rule as the grepcidr comparison).
 fn curl_available() -> bool {
