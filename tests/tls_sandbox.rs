@@ -606,6 +606,61 @@ fn serve_answers_a_client_that_offers_only_h2_and_counts_only_completed_handshak
     );
 }
 
+#[test]
+fn every_name_sandbox_up_lists_resolves_in_the_sandbox() {
+    let home = tempfile::tempdir().unwrap();
+    let out = netlab()
+        .env("NETLAB_HOME", home.path())
+        .args(["--json", "sandbox", "up", "--for", "1"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let book: Value = serde_json::from_slice(out.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    // Each name, and the addresses it is listed at (a name may be listed more than once).
+    let mut names: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for host in book["tls_hosts"].as_array().unwrap() {
+        let addresses: Vec<String> = host["virtual_addresses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().rsplit_once(':').unwrap().0.to_string())
+            .collect();
+        for name in host["names"].as_array().unwrap() {
+            names
+                .entry(name.as_str().unwrap().to_string())
+                .or_default()
+                .extend(addresses.clone());
+        }
+    }
+    for entry in book["name_servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(book["discard"].as_array().unwrap())
+    {
+        let address = entry["virtual_address"]
+            .as_str()
+            .unwrap()
+            .rsplit_once(':')
+            .unwrap()
+            .0
+            .to_string();
+        names
+            .entry(entry["name"].as_str().unwrap().to_string())
+            .or_default()
+            .push(address);
+    }
+    assert!(names.contains_key("wrong-host.example.com"), "{names:?}");
+    for (name, addresses) in names {
+        let out = netlab().args(["dns", &name, "--sandbox", "--short"]).output().unwrap();
+        let answer = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            answer.lines().any(|l| addresses.iter().any(|a| a == l)),
+            "{name} is listed at {addresses:?} but resolves to {answer:?}"
+        );
+    }
+}
+
 /// Whether curl can be run: `.ci/run` installs it, so in CI its absence is a failure; elsewhere
 /// the curl tests say so and stop (the same rule as the grepcidr comparison).
 fn curl_available() -> bool {
