@@ -698,6 +698,15 @@ fn serve_logs_curls_handshake_and_tells_curl_its_ja4() {
     );
     // curl (OpenSSL) offers TLS 1.3 with SNI and ALPN h2 first.
     assert!(ja4.starts_with("t13d") && &ja4[8..10] == "h2", "{ja4}");
+    // Every suite OpenSSL offers has its IANA name, the TLS 1.2 ones too (0x009f, ...).
+    let suites: Vec<&str> = client["hello"]["cipher_suites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert!(suites.iter().all(|s| !s.starts_with("unknown(")), "{suites:?}");
+    assert!(suites.contains(&"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"), "{suites:?}");
 }
 
 #[test]
