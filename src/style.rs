@@ -38,7 +38,7 @@ impl RenderOpts {
 }
 
 /// How many columns `s` takes on a terminal: its characters, not counting ANSI colour codes.
-fn columns(s: &str) -> usize {
+pub fn columns(s: &str) -> usize {
     let mut n = 0;
     let mut in_escape = false;
     for c in s.chars() {

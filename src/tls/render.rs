@@ -28,15 +28,18 @@ pub fn event(out: &mut String, e: &TlsEvent, notes: &[Note], opts: &RenderOpts) 
                     p.bold, p.reset
                 );
             }
-            let line = format!(
-                "{}client{}  <->  {}{host}{} {address}{via}  (SNI {sni}; TCP connected in {:.1} ms)",
-                p.bold,
-                p.reset,
-                p.bold,
-                p.reset,
-                *connect_us as f64 / 1000.0
+            let who = format!(
+                "{}client{}  <->  {}{host}{} {address}{via}",
+                p.bold, p.reset, p.bold, p.reset
             );
-            style::paragraph(out, "", &line, opts.width);
+            let how = format!("(SNI {sni}; TCP connected in {:.1} ms)", *connect_us as f64 / 1000.0);
+            // Too wide for one line: the parenthesis goes whole onto the next.
+            let gap = if style::columns(&who) + 2 + how.len() <= opts.width {
+                "  "
+            } else {
+                "\n    "
+            };
+            let _ = writeln!(out, "{who}{gap}{how}");
         }
         TlsEvent::Record(r) if r.early && r.inner_type.as_deref() == Some("application_data") => ladder_line(
             out,
