@@ -66,17 +66,17 @@ pub fn paragraph(out: &mut String, lead: &str, text: &str, width: usize) {
 }
 
 /// Breaks `text` at spaces so that lines stay within `width` columns, continuation lines
-/// indented by `indent`. A word too long for any line (a hex value) stays where it is rather
-/// than being cut or moved to a line of its own.
+/// indented by `indent`. A word too long for any line (a hex value) gets a line of its own,
+/// where it overflows least; nothing is cut.
 fn wrap(out: &mut String, lead: &str, indent: usize, text: &str, width: usize) {
     out.push_str(lead);
-    let mut used = columns(lead);
+    let (mut used, mut start) = (columns(lead), columns(lead));
     for (i, word) in text.split(' ').enumerate() {
         let w = columns(word);
-        if i > 0 && used + 1 + w > width && indent + w <= width {
+        if i > 0 && used + 1 + w > width && used > start {
             out.push('\n');
             out.push_str(&" ".repeat(indent));
-            used = indent;
+            (used, start) = (indent, indent);
         } else if i > 0 {
             out.push(' ');
             used += 1;
@@ -193,8 +193,14 @@ mod tests {
         let mut hex = String::new();
         paragraph(&mut hex, "  ", "verify_data 0123456789abcdef0123 end", 16);
         assert_eq!(
-            hex, "  verify_data 0123456789abcdef0123\n      end\n",
-            "a word no line can hold is not moved"
+            hex, "  verify_data\n      0123456789abcdef0123\n      end\n",
+            "a word no line can hold gets a line of its own"
+        );
+        let mut overflow = String::new();
+        list(&mut overflow, "  x: ", "aaaaaaaa, bbbbbbbbbbbbbbbb, c", 12);
+        assert_eq!(
+            overflow, "  x: aaaaaaaa,\n     bbbbbbbbbbbbbbbb,\n     c\n",
+            "it does not pull the next word along"
         );
     }
 
