@@ -199,11 +199,14 @@ pub struct TlsArgs {
     /// Also trust the CA certificates in this PEM file (curl's spelling)
     #[arg(long, value_name = "FILE")]
     pub cacert: Option<PathBuf>,
-    /// Offer only these key-exchange groups, in order (x25519, secp256r1, secp384r1); the first
-    /// gets a key share, and a server that does not accept it answers with a HelloRetryRequest
+    /// Offer only these key-exchange groups, in order (x25519, secp256r1 alias P-256 or prime256v1,
+    /// secp384r1 alias P-384); the first gets a key share, and a server that does not accept it
+    /// answers with a HelloRetryRequest
     #[arg(long, value_name = "GROUP", value_delimiter = ',')]
     pub groups: Vec<String>,
-    /// Offer only these cipher suites, in order (IANA names, e.g. TLS13_CHACHA20_POLY1305_SHA256)
+    /// Offer only these cipher suites, in order: IANA names as netlab prints them (e.g.
+    /// TLS_CHACHA20_POLY1305_SHA256, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256) or OpenSSL's
+    /// (ECDHE-RSA-AES128-GCM-SHA256), in any case
     #[arg(long, value_name = "SUITE", value_delimiter = ',')]
     pub ciphers: Vec<String>,
     /// Connect twice: the second connection resumes with the first one's session ticket (PSK)
@@ -427,7 +430,8 @@ pub struct TlsServeArgs {
     /// Loopback address and port to listen on
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8443")]
     pub listen: std::net::SocketAddr,
-    /// Stop after this many connections
+    /// Stop after this many completed handshakes (a failed one is shown but not counted, so a
+    /// client can try again)
     #[arg(long, value_name = "N")]
     pub count: Option<u32>,
     /// Stop after this many seconds

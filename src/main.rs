@@ -17,8 +17,25 @@ fn main() {
         stdout: &mut stdout,
         stderr: &mut stderr,
         stdout_is_terminal,
+        terminal_width: stdout_is_terminal.then(terminal_width).flatten(),
         no_color: std::env::var("NO_COLOR").ok(),
     };
     let code = netlab::app::run(std::env::args_os(), &mut io);
     std::process::exit(code);
+}
+
+/// The width of the terminal on stdout, as the kernel reports it (TIOCGWINSZ), or `COLUMNS`.
+fn terminal_width() -> Option<usize> {
+    let mut size = libc::winsize {
+        ws_row: 0,
+        ws_col: 0,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCGWINSZ writes one `winsize` into the struct it is given, which lives here.
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
+    match (ok, size.ws_col) {
+        (true, cols) if cols > 0 => Some(usize::from(cols)),
+        _ => std::env::var("COLUMNS").ok()?.parse().ok().filter(|c| *c > 0),
+    }
 }

@@ -18,16 +18,73 @@ pub struct RenderOpts {
     /// Show the teaching notes ("why: ...").
     pub notes: bool,
     pub palette: Palette,
+    /// Columns a line may fill before a long list wraps: the terminal's width, or
+    /// [`DEFAULT_WIDTH`] when stdout is not a terminal.
+    pub width: usize,
 }
 
+/// The line width for output that does not go to a terminal.
+pub const DEFAULT_WIDTH: usize = 100;
+
 impl RenderOpts {
-    /// No colour, with notes: what tests and pipes get.
+    /// No colour, with notes, 100 columns: what tests and pipes get.
     pub fn plain() -> Self {
         RenderOpts {
             notes: true,
             palette: Palette::plain(),
+            width: DEFAULT_WIDTH,
         }
     }
+}
+
+/// How many columns `s` takes on a terminal: its characters, not counting ANSI colour codes.
+pub fn columns(s: &str) -> usize {
+    let mut n = 0;
+    let mut in_escape = false;
+    for c in s.chars() {
+        match (in_escape, c) {
+            (false, '\x1b') => in_escape = true,
+            (true, 'm') => in_escape = false,
+            (true, _) => {}
+            (false, _) => n += 1,
+        }
+    }
+    n
+}
+
+/// Appends `lead` and a list (items joined with ", ") as one line or, wider than `width`, as
+/// several, each item after the first line starting under the first item.
+pub fn list(out: &mut String, lead: &str, items: &str, width: usize) {
+    wrap(out, lead, columns(lead), items, width);
+}
+
+/// Appends `lead` and a sentence as one line or, wider than `width`, as several, the lines
+/// after the first indented four columns more than `lead`'s own leading spaces.
+pub fn paragraph(out: &mut String, lead: &str, text: &str, width: usize) {
+    let leading = lead.len() - lead.trim_start_matches(' ').len();
+    wrap(out, lead, leading + 4, text, width);
+}
+
+/// Breaks `text` at spaces so that lines stay within `width` columns, continuation lines
+/// indented by `indent`. A word too long for any line (a hex value) gets a line of its own,
+/// where it overflows least; nothing is cut.
+fn wrap(out: &mut String, lead: &str, indent: usize, text: &str, width: usize) {
+    out.push_str(lead);
+    let (mut used, mut start) = (columns(lead), columns(lead));
+    for (i, word) in text.split(' ').enumerate() {
+        let w = columns(word);
+        if i > 0 && used + 1 + w > width && used > start {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            (used, start) = (indent, indent);
+        } else if i > 0 {
+            out.push(' ');
+            used += 1;
+        }
+        out.push_str(word);
+        used += w;
+    }
+    out.push('\n');
 }
 
 /// Appends teaching notes, one per line, each starting with `prefix`.
@@ -112,6 +169,40 @@ pub fn decide(choice: ColorChoice, stdout_is_terminal: bool, no_color_env: Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_lines_wrap_at_the_width() {
+        let mut out = String::new();
+        list(
+            &mut out,
+            "  suites: ",
+            "TLS_AES_256_GCM_SHA384, TLS_AES_128_GCM_SHA256, TLS_CHACHA20_POLY1305_SHA256",
+            50,
+        );
+        assert_eq!(
+            out,
+            "  suites: TLS_AES_256_GCM_SHA384,\n          TLS_AES_128_GCM_SHA256,\n          TLS_CHACHA20_POLY1305_SHA256\n"
+        );
+        assert!(out.lines().all(|l| l.len() <= 50));
+        let mut short = String::new();
+        list(&mut short, "\x1b[32mok:\x1b[0m ", "fits", 10);
+        assert_eq!(short, "\x1b[32mok:\x1b[0m fits\n", "colour codes take no columns");
+        let mut text = String::new();
+        paragraph(&mut text, "  ", "one two three four", 12);
+        assert_eq!(text, "  one two\n      three\n      four\n");
+        let mut hex = String::new();
+        paragraph(&mut hex, "  ", "verify_data 0123456789abcdef0123 end", 16);
+        assert_eq!(
+            hex, "  verify_data\n      0123456789abcdef0123\n      end\n",
+            "a word no line can hold gets a line of its own"
+        );
+        let mut overflow = String::new();
+        list(&mut overflow, "  x: ", "aaaaaaaa, bbbbbbbbbbbbbbbb, c", 12);
+        assert_eq!(
+            overflow, "  x: aaaaaaaa,\n     bbbbbbbbbbbbbbbb,\n     c\n",
+            "it does not pull the next word along"
+        );
+    }
 
     #[test]
     fn color_decision_table() {

@@ -70,8 +70,46 @@ fn tls13_handshake_decrypted_and_finished_verified() {
         .assert()
         .success()
         .stdout(predicate::str::contains("client <- server  ServerHello"))
-        .stdout(predicate::str::contains("Finished verified"))
+        .stdout(predicate::str::contains(
+            "\nserver Finished verified: HMAC over the transcript hash",
+        ))
         .stdout(predicate::str::contains(";; TLS 1.3 handshake, Finished verified"));
+}
+
+#[test]
+fn the_text_view_says_what_each_hello_carries_in_lines_that_fit() {
+    let out = netlab()
+        .args(["tls", "www.example.com", "--sandbox", "--no-notes"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.contains("  ClientHello (") && out.contains("\n             cipher suites: TLS_AES_256_GCM_SHA384, "),
+        "{out}"
+    );
+    // The ServerHello carries the one suite the server chose.
+    let server_hello = out.split("ServerHello (").nth(1).unwrap();
+    assert!(
+        server_hello.starts_with(&format!(
+            "{} B)\n             cipher suite: TLS_",
+            server_hello.split(' ').next().unwrap()
+        )),
+        "{out}"
+    );
+    assert!(!out.contains("Finished verified: server Finished verified"), "{out}");
+    // Lists wrap at 100 columns (stdout is no terminal); only a line holding one word that
+    // cannot break (a hex value) may be wider, and the summary line is the summary's own.
+    for line in out.lines().filter(|l| !l.starts_with(";;")) {
+        let one_word = !line.trim().contains(' ');
+        assert!(
+            line.chars().count() <= 100 || one_word,
+            "{} columns: {line}",
+            line.chars().count()
+        );
+    }
 }
 
 #[test]
@@ -248,8 +286,56 @@ fn groups_and_ciphers_choose_what_is_offered() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "--groups x448: is not a group this client supports",
+            "--groups x448: is x448 (0x001e), which this client (rustls) does not implement (use x25519, ",
         ));
+}
+
+/// The suites offered, as the trace's ClientHello lists them.
+fn offered(v: &Value) -> Vec<String> {
+    of_type(v, "tls.message")[0]["hello"]["cipher_suites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn ciphers_and_groups_take_the_names_netlab_prints_and_openssls() {
+    // The IANA names netlab itself prints, and P-256 for secp256r1.
+    let (v, code) = handshake(&[
+        "www.example.com",
+        "--ciphers",
+        "TLS_AES_256_GCM_SHA384",
+        "--groups",
+        "P-256",
+    ]);
+    assert_eq!(code, 0);
+    let s = of_type(&v, "tls.summary")[0];
+    assert_eq!(
+        (&s["cipher_suite"], &s["key_exchange_group"]),
+        (&"TLS_AES_256_GCM_SHA384".into(), &"secp256r1".into())
+    );
+    assert_eq!(offered(&v), ["TLS_AES_256_GCM_SHA384"]);
+    // OpenSSL's TLS 1.2 name, in lower case, against the TLS 1.2 server; prime256v1 is OpenSSL's P-256.
+    let (v, _) = handshake(&[
+        "tls12.example.com",
+        "--ciphers",
+        "ecdhe-ecdsa-aes128-gcm-sha256",
+        "--groups",
+        "prime256v1",
+    ]);
+    assert_eq!(
+        of_type(&v, "tls.summary")[0]["cipher_suite"],
+        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
+    );
+    assert_eq!(offered(&v)[0], "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256");
+    // A name that is no suite: one line listing the names that work.
+    netlab()
+        .args(["tls", "www.example.com", "--sandbox", "--ciphers", "AES128"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::is_match("^netlab: --ciphers AES128: is not a cipher suite name \\(use one of TLS_AES_256_GCM_SHA384, .*ECDHE-RSA-AES128-GCM-SHA256 work too\\)\n$").unwrap());
 }
 
 #[test]
@@ -486,6 +572,97 @@ fn serve_reports_what_a_client_offered() {
     );
 }
 
+#[test]
+fn serve_answers_a_client_that_offers_only_h2_and_counts_only_completed_handshakes() {
+    let mut served = serve_once();
+    let target = format!("localhost:{}", served.port);
+    // A client whose ALPN offer has nothing the server speaks: refused, said why, not counted.
+    let refused = netlab()
+        .args(["tls", &target, "--cacert", &served.ca, "--alpn", "imap"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success(), "the handshake fails");
+    // netlab http offers h2 alone: answered in HTTP/2 with its JA4, and that ends --count 1.
+    let out = netlab()
+        .args(["http", &format!("https://{target}/"), "--cacert", &served.ca, "-o", "-"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let body = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(body.starts_with("your JA4 is t13d") && body.contains("h2_"), "{body}");
+    let mut next = || serde_json::from_str::<Value>(&served.lines.next().unwrap().unwrap()).unwrap();
+    let (first, second) = (next(), next());
+    assert_eq!(
+        first["client"]["outcome"],
+        "handshake failed: the client offered ALPN imap only, and this server speaks http/1.1 and h2, so it refused the handshake with a no_application_protocol alert (RFC 7301 §3.2)"
+    );
+    assert_eq!(second["client"]["outcome"], "handshake completed");
+    assert_eq!(&body["your JA4 is ".len()..], second["client"]["ja4"]);
+    assert!(
+        served.child.wait().unwrap().success(),
+        "one completed handshake ends --count 1"
+    );
+}
+
+#[test]
+fn every_name_sandbox_up_lists_resolves_in_the_sandbox() {
+    let home = tempfile::tempdir().unwrap();
+    let out = netlab()
+        .env("NETLAB_HOME", home.path())
+        .args(["--json", "sandbox", "up", "--for", "1"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let book: Value = serde_json::from_slice(out.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    // Each name, and the addresses it is listed at (a name may be listed more than once).
+    let mut names: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for host in book["tls_hosts"].as_array().unwrap() {
+        let addresses: Vec<String> = host["virtual_addresses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().rsplit_once(':').unwrap().0.to_string())
+            .collect();
+        for name in host["names"].as_array().unwrap() {
+            names
+                .entry(name.as_str().unwrap().to_string())
+                .or_default()
+                .extend(addresses.clone());
+        }
+    }
+    for entry in book["name_servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(book["discard"].as_array().unwrap())
+    {
+        let address = entry["virtual_address"]
+            .as_str()
+            .unwrap()
+            .rsplit_once(':')
+            .unwrap()
+            .0
+            .to_string();
+        names
+            .entry(entry["name"].as_str().unwrap().to_string())
+            .or_default()
+            .push(address);
+    }
+    assert!(names.contains_key("wrong-host.example.com"), "{names:?}");
+    for (name, addresses) in names {
+        let out = netlab().args(["dns", &name, "--sandbox", "--short"]).output().unwrap();
+        let answer = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            answer.lines().any(|l| addresses.iter().any(|a| a == l)),
+            "{name} is listed at {addresses:?} but resolves to {answer:?}"
+        );
+    }
+}
+
 /// Whether curl can be run: `.ci/run` installs it, so in CI its absence is a failure; elsewhere
 /// the curl tests say so and stop (the same rule as the grepcidr comparison).
 fn curl_available() -> bool {
@@ -523,6 +700,15 @@ fn serve_logs_curls_handshake_and_tells_curl_its_ja4() {
     );
     // curl (OpenSSL) offers TLS 1.3 with SNI and ALPN h2 first.
     assert!(ja4.starts_with("t13d") && &ja4[8..10] == "h2", "{ja4}");
+    // Every suite OpenSSL offers has its IANA name, the TLS 1.2 ones too (0x009f, ...).
+    let suites: Vec<&str> = client["hello"]["cipher_suites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert!(suites.iter().all(|s| !s.starts_with("unknown(")), "{suites:?}");
+    assert!(suites.contains(&"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"), "{suites:?}");
 }
 
 #[test]

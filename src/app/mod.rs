@@ -34,6 +34,8 @@ pub struct Io<'a> {
     pub stdout: &'a mut dyn Write,
     pub stderr: &'a mut dyn Write,
     pub stdout_is_terminal: bool,
+    /// The terminal's width in columns, when stdout is a terminal that reports one.
+    pub terminal_width: Option<usize>,
     /// The value of `NO_COLOR`, if set.
     pub no_color: Option<String>,
 }
@@ -106,6 +108,7 @@ fn dispatch(cli: &Cli, io: &mut Io) -> Result<i32> {
     let opts = RenderOpts {
         notes: !cli.global.no_notes,
         palette: style::decide(cli.global.color, io.stdout_is_terminal, io.no_color.as_deref()),
+        width: io.terminal_width.unwrap_or(style::DEFAULT_WIDTH),
     };
     // Where the command runs, read once from the flags and the environment.
     let offline_env = std::env::var("NETLAB_OFFLINE").ok();

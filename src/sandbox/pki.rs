@@ -73,7 +73,13 @@ pub enum Leaf {
     Untrusted,
     /// Issued by the intermediate, served without it.
     MissingIntermediate,
+    /// Issued by the intermediate, served with it, but for [`OTHER_NAME`] instead of the names
+    /// the host is reached by: the name check fails (RFC 6125 §6).
+    WrongName,
 }
+
+/// The one name a [`Leaf::WrongName`] certificate covers: not one of the host's.
+pub const OTHER_NAME: &str = "someone-else.example.net";
 
 /// The kind of key a server certificate carries, and so the signature its CertificateVerify
 /// uses (RFC 8446 §4.2.3: ecdsa_secp256r1_sha256, ecdsa_secp384r1_sha384, ed25519).
@@ -136,6 +142,7 @@ impl Pki {
         kind: KeyKind,
     ) -> Result<Arc<CertifiedKey>> {
         let key = kind.key_pair().map_err(pki_error)?;
+        let names = if leaf == Leaf::WrongName { &[OTHER_NAME] } else { names };
         let mut params =
             CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).map_err(pki_error)?;
         params
@@ -149,7 +156,7 @@ impl Pki {
             params.not_after = rcgen::date_time_ymd(2020, 1, 1);
         }
         let (cert, chain_rest) = match leaf {
-            Leaf::Good | Leaf::Expired => (
+            Leaf::Good | Leaf::Expired | Leaf::WrongName => (
                 params.signed_by(&key, &self.intermediate.issuer),
                 vec![self.intermediate.cert.clone()],
             ),

@@ -58,9 +58,9 @@ pub const HOSTS: &[HostSpec] = &[
         schedule: Schedule::RoundRobin,
     },
     HostSpec {
-        names: &["someone-else.example.net"],
+        names: &["wrong-host.example.com"],
         addresses: &["192.0.2.102"],
-        leaf: Leaf::Good,
+        leaf: Leaf::WrongName,
         key: KeyKind::P256,
         behaviour: Behaviour::Normal,
         schedule: Schedule::RoundRobin,

@@ -15,6 +15,7 @@ use super::decode::decode;
 use super::events::TlsEvent;
 use super::identity::ClientIdentity;
 use super::insecure::RecordingVerifier;
+use super::names;
 use super::tap::{Recording, Tap};
 use crate::error::{Error, Result};
 use crate::hex;
@@ -51,25 +52,6 @@ pub struct TlsOptions {
     pub client_identity: Option<ClientIdentity>,
 }
 
-/// The key-exchange groups the client can offer, by their IANA names.
-fn group_by_name(name: &str) -> Option<&'static dyn rustls::crypto::SupportedKxGroup> {
-    use rustls::crypto::ring::kx_group;
-    Some(match name.to_ascii_lowercase().as_str() {
-        "x25519" => kx_group::X25519,
-        "secp256r1" | "p-256" | "p256" => kx_group::SECP256R1,
-        "secp384r1" | "p-384" | "p384" => kx_group::SECP384R1,
-        _ => return None,
-    })
-}
-
-/// The cipher suites the client can offer, by their IANA names.
-fn suite_by_name(name: &str) -> Option<rustls::SupportedCipherSuite> {
-    rustls::crypto::ring::ALL_CIPHER_SUITES
-        .iter()
-        .copied()
-        .find(|s| s.suite().as_str().is_some_and(|n| n.eq_ignore_ascii_case(name)))
-}
-
 /// The provider with only the groups and suites asked for.
 fn provider(opts: &TlsOptions) -> Result<rustls::crypto::CryptoProvider> {
     let mut p = rustls::crypto::ring::default_provider();
@@ -77,34 +59,14 @@ fn provider(opts: &TlsOptions) -> Result<rustls::crypto::CryptoProvider> {
         p.kx_groups = opts
             .groups
             .iter()
-            .map(|g| {
-                group_by_name(g).ok_or_else(|| {
-                    Error::usage(
-                        format!("--groups {g}"),
-                        "is not a group this client supports",
-                        "use x25519, secp256r1 or secp384r1",
-                    )
-                })
-            })
+            .map(|g| names::group_by_name(g).map_err(|r| Error::usage(format!("--groups {g}"), r.why, r.hint)))
             .collect::<Result<_>>()?;
     }
     if !opts.ciphers.is_empty() {
-        let known: Vec<&str> = rustls::crypto::ring::ALL_CIPHER_SUITES
-            .iter()
-            .filter_map(|s| s.suite().as_str())
-            .collect();
         p.cipher_suites = opts
             .ciphers
             .iter()
-            .map(|c| {
-                suite_by_name(c).ok_or_else(|| {
-                    Error::usage(
-                        format!("--ciphers {c}"),
-                        "is not a cipher suite this client supports",
-                        format!("use one of {}", known.join(", ")),
-                    )
-                })
-            })
+            .map(|c| names::suite_by_name(c).map_err(|r| Error::usage(format!("--ciphers {c}"), r.why, r.hint)))
             .collect::<Result<_>>()?;
     }
     Ok(p)

@@ -157,12 +157,24 @@ fn finished_check(found: &Found, suite: Option<&Suite>, secrets: &HashMap<String
     let expected = keys::finished_verify_data(suite.hash, secret, &suite.hash.digest(&transcript));
     let got = finished.get(4..)?;
     Some(if expected == got {
-        (true, format!("server Finished verified: HMAC over the transcript hash ({} handshake messages{}) with the server finished_key matches ({})", found.server_transcript.len() + found.client_hellos.len(), if found.hrr { ", the first ClientHello as a message_hash" } else { "" }, hex::encode(got)))
+        (
+            true,
+            format!(
+                "HMAC over the transcript hash ({} handshake messages{}) with the server finished_key matches ({})",
+                found.server_transcript.len() + found.client_hellos.len(),
+                if found.hrr {
+                    ", the first ClientHello as a message_hash"
+                } else {
+                    ""
+                },
+                hex::encode(got)
+            ),
+        )
     } else {
         (
             false,
             format!(
-                "server Finished does not match the transcript: expected {}, got {}",
+                "it does not match the HMAC over the transcript hash: expected {}, got {}",
                 hex::encode(&expected),
                 hex::encode(got)
             ),

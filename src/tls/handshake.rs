@@ -174,28 +174,7 @@ pub fn named(value: u16, table: fn(u16) -> Option<&'static str>) -> Named {
     Named { value, name }
 }
 
-/// IANA TLS cipher suite names (the TLS 1.3 suites and common TLS 1.2 ones).
-pub fn cipher_suite_name(v: u16) -> Option<&'static str> {
-    Some(match v {
-        0x1301 => "TLS_AES_128_GCM_SHA256",
-        0x1302 => "TLS_AES_256_GCM_SHA384",
-        0x1303 => "TLS_CHACHA20_POLY1305_SHA256",
-        0x1304 => "TLS_AES_128_CCM_SHA256",
-        0x1305 => "TLS_AES_128_CCM_8_SHA256",
-        0xc02b => "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-        0xc02c => "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-        0xc02f => "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-        0xc030 => "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-        0xcca8 => "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
-        0xcca9 => "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
-        0x009c => "TLS_RSA_WITH_AES_128_GCM_SHA256",
-        0x009d => "TLS_RSA_WITH_AES_256_GCM_SHA384",
-        0x002f => "TLS_RSA_WITH_AES_128_CBC_SHA",
-        0x0035 => "TLS_RSA_WITH_AES_256_CBC_SHA",
-        0x00ff => "TLS_EMPTY_RENEGOTIATION_INFO_SCSV",
-        _ => return None,
-    })
-}
+pub use super::names::cipher_suite_name;
 
 /// Named groups (RFC 8446 §4.2.7, RFC 7919, and the post-quantum hybrid X25519MLKEM768).
 pub fn group_name(v: u16) -> Option<&'static str> {

@@ -12,6 +12,7 @@ pub mod handshake;
 pub mod identity;
 pub mod insecure;
 pub mod keys;
+pub mod names;
 pub mod record;
 pub mod render;
 pub mod serve;

@@ -28,15 +28,18 @@ pub fn event(out: &mut String, e: &TlsEvent, notes: &[Note], opts: &RenderOpts) 
                     p.bold, p.reset
                 );
             }
-            let _ = writeln!(
-                out,
-                "{}client{}  <->  {}{host}{} {address}{via}  (SNI {sni}; TCP connected in {:.1} ms)",
-                p.bold,
-                p.reset,
-                p.bold,
-                p.reset,
-                *connect_us as f64 / 1000.0
+            let who = format!(
+                "{}client{}  <->  {}{host}{} {address}{via}",
+                p.bold, p.reset, p.bold, p.reset
             );
+            let how = format!("(SNI {sni}; TCP connected in {:.1} ms)", *connect_us as f64 / 1000.0);
+            // Too wide for one line: the parenthesis goes whole onto the next.
+            let gap = if style::columns(&who) + 2 + how.len() <= opts.width {
+                "  "
+            } else {
+                "\n    "
+            };
+            let _ = writeln!(out, "{who}{gap}{how}");
         }
         TlsEvent::Record(r) if r.early && r.inner_type.as_deref() == Some("application_data") => ladder_line(
             out,
@@ -51,19 +54,10 @@ pub fn event(out: &mut String, e: &TlsEvent, notes: &[Note], opts: &RenderOpts) 
             let lock = if m.encrypted { " [encrypted]" } else { "" };
             ladder_line(out, opts, (m.time_us, m.direction), &m.name, m.length, lock);
             if let Some(h) = &m.hello {
-                let suites: Vec<&str> = h.cipher_suites.iter().map(|s| s.name.as_str()).collect();
-                let _ = writeln!(out, "             cipher suites: {}", suites.join(", "));
-                for x in &h.extensions {
-                    let detail = if x.decoded.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {}", x.decoded.join(", "))
-                    };
-                    let _ = writeln!(out, "             {}{detail}", x.ext_type.name);
-                }
+                hello(out, h, "             ", opts.width);
             }
             for d in &m.details {
-                let _ = writeln!(out, "             {d}");
+                style::paragraph(out, "             ", d, opts.width);
             }
         }
         TlsEvent::Secret { label, secret, key, iv } => {
@@ -79,7 +73,12 @@ pub fn event(out: &mut String, e: &TlsEvent, notes: &[Note], opts: &RenderOpts) 
             } else {
                 (p.red, "NOT verified")
             };
-            let _ = writeln!(out, "{c}Finished {word}{}: {detail}", p.reset);
+            style::paragraph(
+                out,
+                &format!("{c}server Finished {word}{}: ", p.reset),
+                detail,
+                opts.width,
+            );
         }
         TlsEvent::Summary(s) => summary(out, s, opts),
     }
@@ -168,15 +167,30 @@ pub fn client_seen(c: &super::server::ClientSeen, opts: &RenderOpts) -> String {
     for r in &c.remarks {
         let _ = writeln!(out, "  {r}");
     }
-    let suites: Vec<&str> = c.hello.cipher_suites.iter().map(|s| s.name.as_str()).collect();
-    let _ = writeln!(out, "  cipher suites: {}", suites.join(", "));
-    for x in &c.hello.extensions {
-        let detail = if x.decoded.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", x.decoded.join(", "))
-        };
-        let _ = writeln!(out, "  {}{detail}", x.ext_type.name);
-    }
+    hello(&mut out, &c.hello, "  ", opts.width);
     out
+}
+
+/// A hello's cipher suites (the client's offer, or the one the server chose) and extensions,
+/// each list wrapped to `width` under its first item.
+fn hello(out: &mut String, h: &super::handshake::Hello, indent: &str, width: usize) {
+    let suites: Vec<&str> = h.cipher_suites.iter().map(|s| s.name.as_str()).collect();
+    let label = if h.kind == "ClientHello" {
+        "cipher suites"
+    } else {
+        "cipher suite"
+    };
+    style::list(out, &format!("{indent}{label}: "), &suites.join(", "), width);
+    for x in &h.extensions {
+        if x.decoded.is_empty() {
+            let _ = writeln!(out, "{indent}{}", x.ext_type.name);
+        } else {
+            style::list(
+                out,
+                &format!("{indent}{}: ", x.ext_type.name),
+                &x.decoded.join(", "),
+                width,
+            );
+        }
+    }
 }

@@ -73,7 +73,7 @@ pub struct ServeOptions {
     /// A loopback address (checked by the caller).
     pub listen: SocketAddr,
     pub certificate: Certificate,
-    /// Stop after this many clients.
+    /// Stop after this many completed handshakes.
     pub count: Option<u32>,
     /// Stop after this long.
     pub duration: Option<Duration>,
@@ -103,7 +103,7 @@ fn certified_key(options: &ServeOptions) -> Result<(Arc<rustls::sign::CertifiedK
     }
 }
 
-/// Serves until `--count` clients have come, `--for` has passed, or Ctrl-C; each event goes to
+/// Serves until `--count` handshakes have completed, `--for` has passed, or Ctrl-C; each event goes to
 /// `sink` as it happens.
 pub async fn run(options: &ServeOptions, mut sink: impl FnMut(ServeEvent) -> Result<()>) -> Result<()> {
     let (cert, ca) = certified_key(options)?;
@@ -112,7 +112,7 @@ pub async fn run(options: &ServeOptions, mut sink: impl FnMut(ServeEvent) -> Res
         .map_err(|e| Error::usage("tls serve", e.to_string(), "report this"))?
         .with_no_client_auth()
         .with_cert_resolver(Arc::new(crate::sandbox::pki::OneCert(cert)));
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols = super::server::ALPN.iter().map(|p| p.to_vec()).collect();
     let listen = options.listen;
     let listener = crate::net::socket::tcp_listener(listen)
         .await
