@@ -59,9 +59,20 @@ impl Document for Short<'_> {
 fn short_failure(trace: &Trace) -> Option<String> {
     match &trace.outcome {
         crate::trace::Outcome::Ok => None,
+        crate::trace::Outcome::Negative { reason } if bogus(trace) => Some(format!(
+            "{reason} (a validating resolver answers SERVFAIL, so no records are printed; without --short the trace shows them)"
+        )),
         crate::trace::Outcome::Negative { reason } => Some(reason.clone()),
         crate::trace::Outcome::Failed { failure } => Some(format!("{failure} ({})", failure.kind.hint())),
     }
+}
+
+/// Whether the walk's DNSSEC verdict is bogus.
+fn bogus(trace: &Trace) -> bool {
+    trace
+        .events
+        .iter()
+        .any(|e| matches!(&e.kind, EventKind::Dns(DnsEvent::Summary(s)) if s.dnssec == Some(Status::Bogus)))
 }
 
 /// Runs `netlab dns` (a walk, or a stub query) and returns its trace.
