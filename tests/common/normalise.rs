@@ -26,7 +26,8 @@
 //! - Random bytes written out: a run of 16 or more hex digits with a letter, or 20 or more base64
 //!   characters with a letter and a digit (keys, signatures, digests, TLS randoms, session IDs,
 //!   verify_data), is replaced by filler of the same length and alphabet (hex in its case, or
-//!   base64); HTTP/3 GREASE values (`0x` and 9 or more hex digits) by other valid GREASE values.
+//!   base64), and the short last word of a DS digest that dig's 56-character split leaves by
+//!   `0123...` of its length; HTTP/3 GREASE values (`0x` and 9 or more hex digits) by other valid GREASE values.
 //! - A ClientHello's extensions (rustls shuffles their order per connection) are sorted by type.
 //!
 //! The same input value always gets the same stand-in within a trace, so what matched still
@@ -331,6 +332,13 @@ fn rrsig_and_ds(m: &mut Map<String, Value>, t: &mut Tokens) {
                 return;
             };
             fields[0] = t.key_tag(tag).to_string();
+            // The digest is cut into 56-character words, as dig prints it: a short last word
+            // is too short for `string` to see as random bytes, so it gets its filler here.
+            for word in fields.iter_mut().skip(4) {
+                if word.len() < 16 && word.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    *word = "0123456789ABCDEF"[..word.len()].to_string();
+                }
+            }
         }
         _ => return,
     }
