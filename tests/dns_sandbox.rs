@@ -98,6 +98,19 @@ fn txt_strings_keep_their_boundaries_in_text_and_json() {
         .stdout(predicate::str::contains(
             r#"multi.example.com.  3600  TXT  "netlab lab" "second string""#,
         ));
+    // Stub mode: the resolver's answer, in the same presentation.
+    netlab()
+        .args([
+            "dns",
+            "multi.example.com",
+            "TXT",
+            "@198.51.100.53",
+            "--sandbox",
+            "--short",
+        ])
+        .assert()
+        .code(0)
+        .stdout("\"netlab lab\" \"second string\"\n");
     netlab()
         .args(["dns", "svc.example.com", "HTTPS", "--sandbox", "--short"])
         .assert()
