@@ -158,7 +158,8 @@ pub struct DnsArgs {
     /// Time limit for the whole walk in milliseconds
     #[arg(long, value_name = "MS", default_value_t = 20_000)]
     pub max_time: u64,
-    /// Print only the answers' data, one per line (like dig +short)
+    /// Print only the answers' data, one per line, as dig +short prints it. No answer (or a
+    /// DNSSEC-bogus one): nothing on stdout, the reason in one line on stderr
     #[arg(long)]
     pub short: bool,
     /// Validate with DNSSEC: ask with DO, check DNSKEY and DS at every zone cut and the RRSIGs on

@@ -382,13 +382,65 @@ fn five_hundred_records_are_kept_bounded() {
 }
 
 #[test]
-fn an_answer_from_the_wrong_source_is_not_believed() {
+fn an_answer_from_the_wrong_source_never_reaches_the_walk() {
+    // The query's UDP socket is connected to the server: the kernel drops the spoofer's
+    // datagram (another source port), so the walk neither believes nor even sees it.
     let (t, took) = run(Misbehaviour::WrongSource);
     assert_failed_cleanly(&t, took);
-    let reasons = ignored_reasons(&t);
+    assert!(ignored_reasons(&t).is_empty(), "{:?}", ignored_reasons(&t));
     assert!(
-        reasons[0].starts_with("from 127.0.0.1:") && reasons[0].contains(", not 127.0.0.1:"),
-        "{reasons:?}"
+        dns_events(&t).iter().all(|e| !matches!(e, DnsEvent::Response(_))),
+        "no response was seen"
+    );
+}
+
+#[test]
+fn a_dead_port_ends_the_attempt_at_once_as_port_unreachable() {
+    // Nothing listens on this port: the host answers with ICMP port unreachable, which the
+    // connected socket reports at once (RFC 1122 §4.1.3.1), long before the 1 s timeout.
+    let dead = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = dead.local_addr().unwrap();
+    drop(dead);
+    let started = Instant::now();
+    let out = netlab()
+        .args([
+            "dns",
+            "www.victim.test",
+            "--root",
+            &addr.to_string(),
+            "--timeout",
+            "1000",
+        ])
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(4), "{stdout}");
+    assert!(took < Duration::from_millis(500), "took {took:?}: {stdout}");
+    assert!(
+        stdout.contains(&format!("unreachable: {} over udp: port unreachable (ICMP)", addr.ip())),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("timeout: no answer"), "{stdout}");
+    let short = netlab()
+        .args([
+            "dns",
+            "www.victim.test",
+            "--root",
+            &addr.to_string(),
+            "--timeout",
+            "1000",
+            "--short",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&short.stderr);
+    assert_eq!(short.status.code(), Some(4), "{stderr}");
+    assert!(short.stdout.is_empty());
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("netlab: resolving www.victim.test.: unreachable: ") && stderr.contains("port unreachable"),
+        "{stderr}"
     );
 }
 
@@ -454,7 +506,7 @@ fn every_hostile_case_through_the_cli() {
         (Misbehaviour::Garbage, "malformed message"),
         (Misbehaviour::Silence, "timeout: no answer"),
         (Misbehaviour::LateAnswer, "timeout: no answer"),
-        (Misbehaviour::WrongSource, "ignored"),
+        (Misbehaviour::WrongSource, "timeout: no answer"),
         (
             Misbehaviour::ServfailWithEde,
             "extended error 22 (No Reachable Authority)",

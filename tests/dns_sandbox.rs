@@ -85,6 +85,40 @@ fn text_output_short_and_no_notes() {
 }
 
 #[test]
+fn txt_strings_keep_their_boundaries_in_text_and_json() {
+    let (v, code) = walk(&["multi.example.com", "TXT"]);
+    assert_eq!(code, 0);
+    let answer = &summary(&v)["answers"][0];
+    assert_eq!(answer["data"], r#""netlab lab" "second string""#);
+    assert_eq!(answer["strings"], serde_json::json!(["netlab lab", "second string"]));
+    netlab()
+        .args(["dns", "multi.example.com", "TXT", "--sandbox"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            r#"multi.example.com.  3600  TXT  "netlab lab" "second string""#,
+        ));
+    // Stub mode: the resolver's answer, in the same presentation.
+    netlab()
+        .args([
+            "dns",
+            "multi.example.com",
+            "TXT",
+            "@198.51.100.53",
+            "--sandbox",
+            "--short",
+        ])
+        .assert()
+        .code(0)
+        .stdout("\"netlab lab\" \"second string\"\n");
+    netlab()
+        .args(["dns", "svc.example.com", "HTTPS", "--sandbox", "--short"])
+        .assert()
+        .code(0)
+        .stdout("1 . alpn=\"h3,h2\" port=8443 ipv4hint=192.0.2.10,192.0.2.11 ipv6hint=2001:db8::10\n");
+}
+
+#[test]
 fn truncation_retries_over_tcp() {
     let (v, code) = walk(&["big.example.com", "TXT"]);
     assert_eq!(code, 0);
@@ -384,7 +418,24 @@ fn dnssec_bogus_names_the_broken_link_and_insecure_is_not_bogus() {
         .args(["dns", "www.bogus.test", "--sandbox", "--dnssec"])
         .assert()
         .code(1)
-        .stdout(predicate::str::contains(";; DNSSEC: bogus: bogus.test. dnskey:"));
+        .stdout(predicate::str::contains(";; DNSSEC: bogus: bogus.test. dnskey:"))
+        .stdout(predicate::str::contains(
+            ";; BOGUS: these records failed DNSSEC validation: do not trust them.",
+        ))
+        .stdout(predicate::str::contains(
+            "\nBOGUS  www.bogus.test.  3600  A  192.0.2.66\n",
+        ));
+    // --short prints no records, as dig +short prints none for a validating resolver's
+    // SERVFAIL, and says why on stderr.
+    netlab()
+        .args(["dns", "www.bogus.test", "--sandbox", "--dnssec", "--short"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::starts_with(
+            "netlab: DNSSEC bogus: bogus.test. dnskey: no DNSKEY",
+        ))
+        .stderr(predicate::function(|e: &str| e.lines().count() == 1));
     let (v, code) = walk(&["www.example.org", "--dnssec"]);
     assert_eq!(code, 0);
     assert_eq!(summary(&v)["dnssec"], "insecure");

@@ -78,7 +78,7 @@ fn h2_fetch_logs_frames_with_hpack_and_times_every_phase() {
     assert!(phases.last().unwrap()["end_us"].as_u64().unwrap() <= s["total_us"].as_u64().unwrap());
     assert_eq!(s["alt_svc"], "h3=\":443\"; ma=3600");
     assert_eq!(
-        s["https_record"], "cdn.example.net. HTTPS 1 . alpn=h3,h2",
+        s["https_record"], "cdn.example.net. HTTPS 1 . alpn=\"h3,h2\"",
         "www is a CNAME to the CDN, whose HTTPS record says h3"
     );
     let c = &s["request_headers"];

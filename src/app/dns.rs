@@ -3,6 +3,7 @@
 
 use super::output::{Document, Printer};
 use super::Io;
+use crate::dns::dnssec::Status;
 use crate::dns::events::DnsEvent;
 use crate::dns::walk::short_answers;
 use crate::error::{Error, Result};
@@ -17,6 +18,10 @@ pub(super) fn run_dns(a: &crate::cli::DnsArgs, place: &Place, printer: &Printer,
     let trace = dns_trace(a, place)?;
     if a.short {
         printer.document(io.stdout, &Short(&trace))?;
+        // dig +short prints nothing when nothing answered; say why, on stderr, in one line.
+        if let (Some(why), false) = (short_failure(&trace), printer.is_json()) {
+            writeln!(io.stderr, "netlab: {why}").map_err(super::output::to_stdout)?;
+        }
     } else {
         printer.document(io.stdout, &trace)?;
     }
@@ -24,7 +29,8 @@ pub(super) fn run_dns(a: &crate::cli::DnsArgs, place: &Place, printer: &Printer,
 }
 
 /// A DNS trace shown as `--short` shows it: the answers only, one per line, like dig +short.
-/// Its JSON is the trace.
+/// A DNSSEC-bogus answer is not printed, as a validating resolver would not pass it on (RFC 4035
+/// §5.5: SERVFAIL, for which dig +short prints nothing). Its JSON is the trace.
 #[derive(serde::Serialize)]
 #[serde(transparent)]
 struct Short<'a>(&'a Trace);
@@ -35,7 +41,9 @@ impl Document for Short<'_> {
             .events
             .iter()
             .filter_map(|e| match &e.kind {
-                EventKind::Dns(DnsEvent::Summary(s)) if s.result == "answer" => Some(short_answers(&s.answers)),
+                EventKind::Dns(DnsEvent::Summary(s)) if s.result == "answer" && s.dnssec != Some(Status::Bogus) => {
+                    Some(short_answers(&s.answers))
+                }
                 EventKind::Dns(DnsEvent::Stub(x)) => Some(short_answers(&x.answers)),
                 _ => None,
             })
@@ -43,6 +51,28 @@ impl Document for Short<'_> {
             .map(|l| l + "\n")
             .collect()
     }
+}
+
+/// Why `--short` printed no records, when the walk or the stub query did not end in an answer:
+/// a failure (every server timed out or was unreachable), a DNSSEC-bogus answer, or a negative
+/// answer (NXDOMAIN, NODATA).
+fn short_failure(trace: &Trace) -> Option<String> {
+    match &trace.outcome {
+        crate::trace::Outcome::Ok => None,
+        crate::trace::Outcome::Negative { reason } if bogus(trace) => Some(format!(
+            "{reason} (a validating resolver answers SERVFAIL, so no records are printed; without --short the trace shows them)"
+        )),
+        crate::trace::Outcome::Negative { reason } => Some(reason.clone()),
+        crate::trace::Outcome::Failed { failure } => Some(format!("{failure} ({})", failure.kind.hint())),
+    }
+}
+
+/// Whether the walk's DNSSEC verdict is bogus.
+fn bogus(trace: &Trace) -> bool {
+    trace
+        .events
+        .iter()
+        .any(|e| matches!(&e.kind, EventKind::Dns(DnsEvent::Summary(s)) if s.dnssec == Some(Status::Bogus)))
 }
 
 /// Runs `netlab dns` (a walk, or a stub query) and returns its trace.

@@ -108,7 +108,23 @@ pub struct RecordView {
     pub name: String,
     pub ttl: u32,
     pub rtype: String,
+    /// The record data as `dig +short` prints it (RFC 1035 §5.1; RFC 9460 §2.1 for SVCB).
     pub data: String,
+    /// TXT: its strings, one element each, as text (RFC 1035 §3.3.14).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strings: Option<Vec<String>>,
+    /// RRSIG: its validity period (RFC 4034 §3.1.5), and when netlab saw it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validity: Option<Validity>,
+}
+
+/// When an RRSIG may be used: from `inception` to `expiration`, seconds since the Unix epoch
+/// (RFC 4034 §3.1.5); `seen` is when the record arrived, what "expires in 7 days" counts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Validity {
+    pub inception: u32,
+    pub expiration: u32,
+    pub seen: u32,
 }
 
 /// A believed response and what it means.

@@ -64,7 +64,6 @@ impl HostLookup for WalkLookup {
             .records
             .iter()
             .find(|r| r.record_type() == RecordType::HTTPS)
-            // hickory prints a trailing comma after the last value of a parameter list.
-            .map(|r| format!("{} HTTPS {}", r.name, r.data.to_string().trim_end_matches(',')))
+            .map(|r| format!("{} HTTPS {}", r.name, super::present::rdata(&r.data)))
     }
 }

@@ -4,6 +4,7 @@ pub mod dnssec;
 pub mod events;
 pub mod hints;
 pub mod lookup;
+pub mod present;
 pub mod render;
 pub mod stub;
 pub mod transport;

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::dnssec::Status;
-use super::events::{DnsEvent, Meaning, QuerySent, RecordView, ResponseSeen, Server, StubExchange, Summary};
+use super::events::{DnsEvent, Meaning, QuerySent, RecordView, ResponseSeen, Server, StubExchange, Summary, Validity};
 use crate::style::{self, Palette, RenderOpts};
 use crate::trace::Note;
 
@@ -261,8 +261,45 @@ fn server(s: &Server) -> String {
     }
 }
 
+/// A record as a zone file line (name, TTL, type, data); an RRSIG also says how long it is
+/// valid, counted from when it arrived.
 fn record(r: &RecordView) -> String {
-    format!("{}  {}  {}  {}", r.name, r.ttl, r.rtype, r.data)
+    let line = format!("{}  {}  {}  {}", r.name, r.ttl, r.rtype, r.data);
+    match &r.validity {
+        Some(v) => format!("{line}  ({})", lifetime(v)),
+        None => line,
+    }
+}
+
+/// An RRSIG's validity period in words, as it stood when the record arrived (RFC 4034 §3.1.5:
+/// a signature is used only between its inception and its expiration).
+fn lifetime(v: &Validity) -> String {
+    if v.seen < v.inception {
+        format!(
+            "not valid yet: its inception is {}",
+            duration(v.inception - v.seen, "in")
+        )
+    } else if v.seen > v.expiration {
+        format!("expired {}", duration(v.seen - v.expiration, "ago"))
+    } else {
+        format!("expires {}", duration(v.expiration - v.seen, "in"))
+    }
+}
+
+/// `in 7 days`, `2 hours ago`: the largest unit that fits twice, else the next one down.
+fn duration(secs: u32, way: &str) -> String {
+    let (n, unit) = match secs {
+        s if s >= 2 * 86_400 => (s / 86_400, "day"),
+        s if s >= 2 * 3600 => (s / 3600, "hour"),
+        s if s >= 2 * 60 => (s / 60, "minute"),
+        s => (s, "second"),
+    };
+    let plural = if n == 1 { "" } else { "s" };
+    if way == "ago" {
+        format!("{n} {unit}{plural} ago")
+    } else {
+        format!("{way} {n} {unit}{plural}")
+    }
 }
 
 fn meaning(m: &Meaning) -> String {
@@ -318,6 +355,16 @@ fn summary(out: &mut String, s: &Summary, opts: &RenderOpts) {
         (None, _) => {}
     }
     match s.result.as_str() {
+        "answer" if s.dnssec == Some(Status::Bogus) => {
+            let _ = writeln!(
+                out,
+                "{};; BOGUS: these records failed DNSSEC validation: do not trust them. A validating resolver answers SERVFAIL instead (RFC 4035 §5.5).{}",
+                p.red, p.reset
+            );
+            for r in &s.answers {
+                let _ = writeln!(out, "{}BOGUS{}  {}", p.red, p.reset, record(r));
+            }
+        }
         "answer" => {
             for r in &s.answers {
                 let _ = writeln!(out, "{}", record(r));
@@ -346,5 +393,34 @@ fn summary(out: &mut String, s: &Summary, opts: &RenderOpts) {
                 }
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rrsig(inception: u32, expiration: u32, seen: u32) -> RecordView {
+        RecordView {
+            name: "example.com.".into(),
+            ttl: 3600,
+            rtype: "RRSIG".into(),
+            data: "TXT 15 2 3600 20261209001537 20261202001537 2829 example.com. c2ln".into(),
+            strings: None,
+            validity: Some(Validity {
+                inception,
+                expiration,
+                seen,
+            }),
+        }
+    }
+
+    #[test]
+    fn rrsig_validity_is_said_in_words() {
+        let day = 86_400;
+        assert!(record(&rrsig(0, 10 * day, 3 * day)).ends_with("example.com. c2ln  (expires in 7 days)"));
+        assert!(record(&rrsig(0, 10 * day, 12 * day)).ends_with("(expired 2 days ago)"));
+        assert!(record(&rrsig(0, 10 * day, 10 * day - 3600)).ends_with("(expires in 60 minutes)"));
+        assert!(record(&rrsig(5 * 3600, day, 0)).ends_with("(not valid yet: its inception is in 5 hours)"));
     }
 }

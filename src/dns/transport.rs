@@ -18,20 +18,34 @@ pub const MAX_IGNORED: usize = 32;
 /// How one attempt ended.
 #[derive(Debug)]
 pub enum Outcome {
-    Response { message: Box<Message>, size: usize },
+    Response {
+        message: Box<Message>,
+        size: usize,
+    },
     Timeout,
     Unreachable(String),
+    /// ICMP port unreachable: the host is there, nothing listens on the port (RFC 1122
+    /// §4.1.3.1); the connected socket hears it as ECONNREFUSED.
+    PortUnreachable(String),
 }
 
-/// Why a packet that arrived while waiting was not believed (RFC 5452 §4.1: it must come from
-/// the address asked, and match the query's ID and question).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Ignored {
-    /// A UDP datagram from another address than the server's.
-    #[error("from {from}, not {expected}")]
-    WrongSource { from: SocketAddr, expected: SocketAddr },
-    #[error(transparent)]
-    Unbelieved(#[from] Unbelieved),
+/// Why a packet that arrived while waiting was not believed (RFC 5452 §4.1: it must match the
+/// query's ID and question). The source needs no check: the UDP socket is connected, so the
+/// kernel delivers only datagrams from the server's address and port.
+pub type Ignored = Unbelieved;
+
+/// What an I/O error on a UDP query's socket means: ECONNREFUSED on a connected UDP socket is
+/// the ICMP port unreachable the server's host sent back (RFC 1122 §4.1.3.1).
+fn udp_failure(e: &std::io::Error, server: SocketAddr) -> Outcome {
+    if e.kind() == std::io::ErrorKind::ConnectionRefused {
+        Outcome::PortUnreachable(format!(
+            "port unreachable (ICMP): nothing listens on UDP port {} of {}",
+            server.port(),
+            server.ip()
+        ))
+    } else {
+        Outcome::Unreachable(e.to_string())
+    }
 }
 
 /// One attempt: its outcome, what was ignored on the way, and the round-trip time.
@@ -43,26 +57,32 @@ pub struct Attempt {
     pub rtt: Duration,
 }
 
-/// A UDP socket bound for one query: the OS picks a random source port (RFC 5452 §9.2).
+/// A UDP socket for one query, connected to the server: the OS picks a random source port
+/// (RFC 5452 §9.2), and an ICMP port unreachable ends the attempt at once.
 pub struct UdpQuery {
     socket: UdpSocket,
+    server: SocketAddr,
     pub source_port: u16,
 }
 
 impl UdpQuery {
     pub async fn open(route: &Route) -> std::io::Result<UdpQuery> {
-        let socket = crate::net::socket::udp_for(route).await?;
+        let socket = crate::net::socket::udp_connected(route).await?;
         let source_port = socket.local_addr()?.port();
-        Ok(UdpQuery { socket, source_port })
+        Ok(UdpQuery {
+            socket,
+            server: route.via(),
+            source_port,
+        })
     }
 
-    /// Sends `query` and waits up to `timeout` for a response from `route.via()` that matches.
-    pub async fn exchange(self, route: &Route, query: &[u8], id: u16, q: &Question, timeout: Duration) -> Attempt {
+    /// Sends `query` and waits up to `timeout` for a response that matches.
+    pub async fn exchange(self, query: &[u8], id: u16, q: &Question, timeout: Duration) -> Attempt {
         let start = Instant::now();
         let mut ignored = Vec::new();
-        if let Err(e) = self.socket.send_to(query, route.via()).await {
+        if let Err(e) = self.socket.send(query).await {
             return Attempt {
-                outcome: Outcome::Unreachable(e.to_string()),
+                outcome: udp_failure(&e, self.server),
                 ignored,
                 rtt: start.elapsed(),
             };
@@ -70,28 +90,18 @@ impl UdpQuery {
         let deadline = tokio::time::Instant::now() + timeout;
         let mut buf = vec![0u8; 65_535];
         while ignored.len() < MAX_IGNORED {
-            let received = tokio::time::timeout_at(deadline, self.socket.recv_from(&mut buf)).await;
-            let (n, from) = match received {
+            let received = tokio::time::timeout_at(deadline, self.socket.recv(&mut buf)).await;
+            let n = match received {
                 Err(_) => break,
                 Ok(Err(e)) => {
                     return Attempt {
-                        outcome: Outcome::Unreachable(e.to_string()),
+                        outcome: udp_failure(&e, self.server),
                         ignored,
                         rtt: start.elapsed(),
                     }
                 }
-                Ok(Ok(got)) => got,
+                Ok(Ok(n)) => n,
             };
-            if from != route.via() {
-                ignored.push((
-                    Ignored::WrongSource {
-                        from,
-                        expected: route.via(),
-                    },
-                    n,
-                ));
-                continue;
-            }
             match check_response(&buf[..n], id, q) {
                 Ok(message) => {
                     return Attempt {
@@ -103,7 +113,7 @@ impl UdpQuery {
                         rtt: start.elapsed(),
                     }
                 }
-                Err(why) => ignored.push((why.into(), n)),
+                Err(why) => ignored.push((why, n)),
             }
         }
         Attempt {
@@ -150,7 +160,7 @@ impl TcpQuery {
                             size: len,
                         })
                     }
-                    Err(why) => ignored.push((why.into(), len)),
+                    Err(why) => ignored.push((why, len)),
                 }
             }
             Ok(Outcome::Timeout)

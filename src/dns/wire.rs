@@ -5,7 +5,7 @@
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
-use super::events::RecordView;
+use super::events::{RecordView, Validity};
 
 /// Longest name in presentation form (RFC 1035 §2.3.4: 255 octets on the wire).
 pub const MAX_NAME: usize = 253;
@@ -185,11 +185,21 @@ pub fn check_response(bytes: &[u8], id: u16, q: &Question) -> Result<Message, Un
 
 /// A record in presentation form.
 pub fn record_view(r: &Record) -> RecordView {
+    let validity = match &r.data {
+        RData::DNSSEC(hickory_proto::dnssec::rdata::DNSSECRData::RRSIG(s)) => Some(Validity {
+            inception: s.input().sig_inception.get(),
+            expiration: s.input().sig_expiration.get(),
+            seen: super::dnssec::now(),
+        }),
+        _ => None,
+    };
     RecordView {
         name: r.name.to_string(),
         ttl: r.ttl,
         rtype: r.record_type().to_string(),
-        data: r.data.to_string(),
+        data: super::present::rdata(&r.data),
+        strings: super::present::txt_strings(&r.data),
+        validity,
     }
 }
 

@@ -28,9 +28,13 @@ pub fn tcp_connect_blocking(route: &Route, timeout: Duration) -> io::Result<std:
     std::net::TcpStream::connect_timeout(&route.via(), timeout)
 }
 
-/// A UDP socket for datagrams along `route`.
-pub async fn udp_for(route: &Route) -> io::Result<tokio::net::UdpSocket> {
-    tokio::net::UdpSocket::bind(any_local(route)).await
+/// A UDP socket connected to `route`'s server: the kernel delivers only datagrams from that
+/// address and port, and reports an ICMP port unreachable as ECONNREFUSED on the next send or
+/// receive (RFC 1122 §4.1.3.3: UDP passes ICMP errors up), so a dead port fails at once.
+pub async fn udp_connected(route: &Route) -> io::Result<tokio::net::UdpSocket> {
+    let socket = tokio::net::UdpSocket::bind(any_local(route)).await?;
+    socket.connect(route.via()).await?;
+    Ok(socket)
 }
 
 /// A QUIC client endpoint (one UDP socket) for connections along `route`.

@@ -34,7 +34,7 @@ fn describe_dns(m: &Message, layers: &mut Vec<Layer>) -> String {
         .answers
         .iter()
         .take(5)
-        .map(|r| format!("{} {}", r.record_type(), r.data))
+        .map(|r| format!("{} {}", r.record_type(), crate::dns::present::rdata(&r.data)))
         .collect();
     push(
         layers,
@@ -55,7 +55,7 @@ fn describe_dns(m: &Message, layers: &mut Vec<Layer>) -> String {
             .iter()
             .filter(|r| r.record_type() == hickory_proto::rr::RecordType::NS)
             .take(3)
-            .map(|r| r.data.to_string())
+            .map(|r| crate::dns::present::rdata(&r.data))
             .collect();
         let what = match (answers.is_empty(), referral.is_empty()) {
             (false, _) => answers.join(", "),

@@ -16,7 +16,8 @@
 //!   layer's `src port` and `dst port`): 40001, 40002, ... in order of first appearance.
 //! - DNS message IDs (`id`): 0x1001, 0x1002, ...; DNSSEC key tags (in RRSIG and DS data, and in
 //!   "key N" / "key tags N" in messages): 10001, 10002, ...
-//! - RRSIG inception and expiration: inception 2026-01-01 00:00:00 UTC, the validity period kept.
+//! - RRSIG inception and expiration (`YYYYMMDDHHmmSS` in the data, seconds in `validity`):
+//!   inception 2026-01-01 00:00:00 UTC, the validity period kept; `validity.seen` that date too.
 //!   rustls's "verification time N (UNIX)" becomes that date too, and its "(K seconds ago)" follows.
 //! - TCP sequence and acknowledgment numbers, IPv4 IDs: each side's first value becomes a round
 //!   number (1000000000, 2000000000, ...) and the offsets from it are kept. TCP timestamps (a
@@ -25,7 +26,8 @@
 //! - Random bytes written out: a run of 16 or more hex digits with a letter, or 20 or more base64
 //!   characters with a letter and a digit (keys, signatures, digests, TLS randoms, session IDs,
 //!   verify_data), is replaced by filler of the same length and alphabet (hex in its case, or
-//!   base64); HTTP/3 GREASE values (`0x` and 9 or more hex digits) by other valid GREASE values.
+//!   base64), and the short last word of a DS digest that dig's 56-character split leaves by
+//!   `0123...` of its length; HTTP/3 GREASE values (`0x` and 9 or more hex digits) by other valid GREASE values.
 //! - A ClientHello's extensions (rustls shuffles their order per connection) are sorted by type.
 //!
 //! The same input value always gets the same stand-in within a trace, so what matched still
@@ -303,26 +305,82 @@ fn rrsig_and_ds(m: &mut Map<String, Value>, t: &mut Tokens) {
     let mut fields: Vec<String> = data.split(' ').map(str::to_string).collect();
     match rtype.as_str() {
         "RRSIG" if fields.len() >= 9 => {
-            let (Ok(expiration), Ok(inception), Ok(tag)) = (
-                fields[4].parse::<u64>(),
-                fields[5].parse::<u64>(),
-                fields[6].parse::<u64>(),
-            ) else {
+            let (Some(expiration), Some(inception), Ok(tag)) =
+                (epoch_of(&fields[4]), epoch_of(&fields[5]), fields[6].parse::<u64>())
+            else {
                 return;
             };
-            fields[4] = (FIXED_NOW + expiration.saturating_sub(inception)).to_string();
-            fields[5] = FIXED_NOW.to_string();
+            fields[4] = date_of(FIXED_NOW + expiration.saturating_sub(inception));
+            fields[5] = date_of(FIXED_NOW);
             fields[6] = t.key_tag(tag).to_string();
+            if let Some(Value::Object(v)) = m.get_mut("validity") {
+                v.insert("inception".into(), FIXED_NOW.into());
+                v.insert(
+                    "expiration".into(),
+                    (FIXED_NOW + expiration.saturating_sub(inception)).into(),
+                );
+                v.insert("seen".into(), FIXED_NOW.into());
+            }
+            let Some(Value::String(data)) = m.get_mut("data") else {
+                return;
+            };
+            *data = fields.join(" ");
+            return;
         }
         "DS" if fields.len() >= 4 => {
             let Ok(tag) = fields[0].parse::<u64>() else {
                 return;
             };
             fields[0] = t.key_tag(tag).to_string();
+            // The digest is cut into 56-character words, as dig prints it: a short last word
+            // is too short for `string` to see as random bytes, so it gets its filler here.
+            for word in fields.iter_mut().skip(4) {
+                if word.len() < 16 && word.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    *word = "0123456789ABCDEF"[..word.len()].to_string();
+                }
+            }
         }
         _ => return,
     }
     *data = fields.join(" ");
+}
+
+/// An RRSIG time as presented (`YYYYMMDDHHmmSS`, RFC 4034 §3.2), in seconds since the epoch.
+fn epoch_of(date: &str) -> Option<u64> {
+    if date.len() != 14 || !date.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| date[r].parse::<i64>().ok();
+    let (y, mo, d) = (n(0..4)?, n(4..6)?, n(6..8)?);
+    // Howard Hinnant's days_from_civil.
+    let y = if mo <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if mo > 2 { mo - 3 } else { mo + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    u64::try_from(days * 86_400 + n(8..10)? * 3600 + n(10..12)? * 60 + n(12..14)?).ok()
+}
+
+/// Seconds since the epoch as an RRSIG time, `YYYYMMDDHHmmSS` in UTC.
+fn date_of(epoch: u64) -> String {
+    let days = epoch / 86_400;
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + u64::from(m <= 2);
+    let rem = epoch % 86_400;
+    format!(
+        "{y:04}{m:02}{d:02}{:02}{:02}{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 fn is_b64(c: char) -> bool {

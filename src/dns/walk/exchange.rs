@@ -106,7 +106,16 @@ impl Walker<'_> {
                     return Ok(None);
                 }
                 Outcome::Unreachable(error) => {
-                    self.record_unreachable(&x, framing, error);
+                    self.record_unreachable(&x, framing, error, Vec::new());
+                    return Ok(None);
+                }
+                Outcome::PortUnreachable(error) => {
+                    let note = Note::new(
+                        "dns.port_unreachable",
+                        "The server's host answered with ICMP port unreachable: nothing listens there. The query's UDP socket is connected to the server, so the kernel reports it at once and no timeout is waited for; the next name server address is tried.",
+                        Some("RFC 1122 §4.1.3.1"),
+                    );
+                    self.record_unreachable(&x, framing, error, vec![note]);
                     return Ok(None);
                 }
                 Outcome::Response { message, size } => (message, size),
@@ -163,7 +172,7 @@ impl Walker<'_> {
             match UdpQuery::open(x.route).await {
                 Ok(s) => {
                     self.push_query(x, sent(s.source_port));
-                    Ok(s.exchange(x.route, &bytes, id, x.q, self.opts.timeout).await)
+                    Ok(s.exchange(&bytes, id, x.q, self.opts.timeout).await)
                 }
                 Err(e) => Err(WalkError::UdpSocket(e.to_string())),
             }
@@ -199,7 +208,15 @@ impl Walker<'_> {
 
     /// A try that got no answer in time; `again`: the same query is sent once more.
     fn record_timeout(&mut self, x: &Exchange<'_>, framing: Framing, again: bool) {
-        self.last_silence = Some(crate::trace::FailureKind::Timeout);
+        self.last_silence = Some((
+            crate::trace::FailureKind::Timeout,
+            format!(
+                "{} did not answer over {} in {} ms",
+                x.route.via(),
+                framing.transport(),
+                self.opts.timeout.as_millis()
+            ),
+        ));
         let note = if again {
             Note::new(
                 "dns.timeout.resend",
@@ -224,8 +241,11 @@ impl Walker<'_> {
         );
     }
 
-    fn record_unreachable(&mut self, x: &Exchange<'_>, framing: Framing, error: String) {
-        self.last_silence = Some(crate::trace::FailureKind::Unreachable);
+    fn record_unreachable(&mut self, x: &Exchange<'_>, framing: Framing, error: String, notes: Vec<Note>) {
+        self.last_silence = Some((
+            crate::trace::FailureKind::Unreachable,
+            format!("{} over {}: {error}", x.route.via(), framing.transport()),
+        ));
         self.trace.push(
             DnsEvent::Unreachable {
                 depth: x.depth,
@@ -233,7 +253,7 @@ impl Walker<'_> {
                 transport: framing.transport().into(),
                 error,
             },
-            Vec::new(),
+            notes,
         );
     }
 

@@ -123,8 +123,8 @@ struct Walker<'a> {
     dnssec: Option<Status>,
     dnssec_failure: Option<String>,
     /// How the last server that failed to answer failed (timed out, unreachable), for the
-    /// outcome when no server of a zone gave a usable answer.
-    last_silence: Option<FailureKind>,
+    /// outcome when no server of a zone gave a usable answer: the kind, and what happened.
+    last_silence: Option<(FailureKind, String)>,
 }
 
 /// Resolves `opts.name` iteratively. Fails only on bad input or when the network layer refuses
@@ -230,8 +230,11 @@ pub async fn walk_records(opts: &WalkOptions, net: &Network) -> Result<Walked, E
         // last one timed out or was unreachable; or they answered with errors such as SERVFAIL
         // or REFUSED), not the data.
         (_, Some(e)) if matches!(result, Err(WalkError::NoUsableServer { .. })) => {
-            let kind = w.last_silence.unwrap_or(FailureKind::Alert);
-            Failure::new(Phase::Dns, kind, format!("resolving {}", name.to_ascii()), e).outcome()
+            let (kind, detail) = match w.last_silence.take() {
+                Some((kind, last)) => (kind, format!("{e} (the last: {last})")),
+                None => (FailureKind::Alert, e),
+            };
+            Failure::new(Phase::Dns, kind, format!("resolving {}", name.to_ascii()), detail).outcome()
         }
         (_, Some(e)) => TraceOutcome::Negative { reason: e },
         (kind, None) => TraceOutcome::Negative {
