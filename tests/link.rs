@@ -642,6 +642,13 @@ fn link_pcap_shows_each_end_and_the_drop_only_at_its_sender() {
         "www.example.com",
     ]);
     assert_eq!(code, 0, "{}", v["outcome"]);
+    let files = &of_type(&v, "link.summary")[0]["pcap_files"];
+    let expected = ["run.client.pcap", "run.servers.pcap"].map(|f| dir.path().join(f).display().to_string());
+    assert_eq!(
+        files,
+        &serde_json::json!(expected),
+        "the trace says where the files went"
+    );
     let (client, client_mode) = read_link_pcap(&dir.path().join("run.client.pcap"));
     let (servers, servers_mode) = read_link_pcap(&dir.path().join("run.servers.pcap"));
     assert_eq!((client_mode, servers_mode), (0o600, 0o600));

@@ -72,4 +72,7 @@ pub struct LinkSummary {
     /// Why the link stopped early, if it did.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failures: Vec<String>,
+    /// The capture files `--link-pcap` wrote: the client's end, then the servers'.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pcap_files: Vec<String>,
 }

@@ -83,4 +83,7 @@ fn summary(out: &mut String, s: &LinkSummary, opts: &RenderOpts) {
             opts.palette.red, opts.palette.reset
         );
     }
+    if !s.pcap_files.is_empty() {
+        let _ = writeln!(out, "   each end's packets: {}", s.pcap_files.join(", "));
+    }
 }

@@ -144,12 +144,17 @@ impl Linked {
     /// stopped), once `--link-pcap`'s files are in place.
     pub fn finish(&self) -> Result<Vec<LinkEvent>> {
         let forwarder = self.forwarder.lock().ok().and_then(|mut f| f.take());
-        let events = match forwarder {
+        let mut events = match forwarder {
             Some(f) => events(&f.stop(), &self.spec),
             None => Vec::new(),
         };
         if let Some(pcap) = &self.pcap {
-            pcap.finish()?;
+            let written = pcap.finish()?;
+            for e in &mut events {
+                if let LinkEvent::Summary(s) = e {
+                    s.pcap_files = written.iter().map(|p| p.display().to_string()).collect();
+                }
+            }
         }
         Ok(events)
     }
@@ -249,6 +254,7 @@ pub fn events(log: &ForwardLog, spec: &LinkSpec) -> Vec<LinkEvent> {
         down: counts(&log.down),
         omitted: log.omitted,
         failures: log.failures.clone(),
+        pcap_files: Vec::new(),
     })));
     out
 }
