@@ -277,15 +277,7 @@ impl Comparison {
     /// Adds each request's completion time, request by request in sending order (requests
     /// beyond the shorter list have one side only).
     pub fn with_streams(mut self, h2: &[ResponseSeen], h3: &[ResponseSeen]) -> Comparison {
-        let in_order = |rs: &[ResponseSeen]| {
-            let mut v: Vec<(u64, u64)> = rs
-                .iter()
-                .map(|r| (r.stream, r.done_us.saturating_sub(r.sent_us)))
-                .collect();
-            v.sort_unstable();
-            v
-        };
-        let (h2, h3) = (in_order(h2), in_order(h3));
+        let (h2, h3) = (completions_in_stream_order(h2), completions_in_stream_order(h3));
         self.streams = (0..h2.len().max(h3.len()))
             .map(|i| StreamRow {
                 request: u32::try_from(i + 1).unwrap_or(u32::MAX),
@@ -297,4 +289,15 @@ impl Comparison {
             .collect();
         self
     }
+}
+
+/// Each response's stream and its time from request to last byte, in stream order (which is
+/// sending order: a client opens its streams in increasing order, RFC 9113 §5.1.1, RFC 9000 §2.1).
+pub fn completions_in_stream_order(responses: &[ResponseSeen]) -> Vec<(u64, u64)> {
+    let mut v: Vec<(u64, u64)> = responses
+        .iter()
+        .map(|r| (r.stream, r.done_us.saturating_sub(r.sent_us)))
+        .collect();
+    v.sort_unstable();
+    v
 }

@@ -55,11 +55,7 @@ pub async fn fetch(
         // Each protocol meets the link's conditions from their start (the same drops, the same
         // losses for the same seed), so the two are compared under the same network.
         net.restart_link();
-        let fetched = if *protocol == "h2" {
-            super::h2::fetch(&o, net).await
-        } else {
-            super::h3::fetch(&o, net).await
-        };
+        let fetched = fetch_over(protocol, &o, net).await;
         exchange_drops.push(net.link().map_or(0, |l| l.exchange_drops()));
         body = body.or(fetched.body);
         for mut e in fetched.events {
@@ -106,6 +102,15 @@ pub async fn fetch(
         }
     }
     Ok((trace.finish(outcome), body))
+}
+
+/// One protocol's fetch: `h2` over TCP + TLS, anything else (`h3`) over QUIC.
+pub async fn fetch_over(protocol: &str, o: &FetchOptions, net: &Network) -> super::client::Fetched {
+    if protocol == "h2" {
+        super::h2::fetch(o, net).await
+    } else {
+        super::h3::fetch(o, net).await
+    }
 }
 
 /// How a fetch that ended in this summary ends: its typed failure, or a verdict (a certificate

@@ -22,7 +22,7 @@
 use std::time::Duration;
 
 use super::client::FetchOptions;
-use super::events::{HttpEvent, ProtocolRuns, ResponseSeen, RunSample, RunsSummary};
+use super::events::{completions_in_stream_order, HttpEvent, ProtocolRuns, ResponseSeen, RunSample, RunsSummary};
 use crate::net::{Conditions, Network};
 use crate::trace::Note;
 
@@ -41,12 +41,10 @@ impl Sample {
     /// The sample of one fetch: its responses (on the last connection: the resumed one with
     /// `--resume`) in stream order, which is sending order.
     pub fn of(responses: &[ResponseSeen], requests: u32, drops: u64) -> Sample {
-        let mut done: Vec<(u64, u64)> = responses
-            .iter()
-            .map(|r| (r.stream, r.done_us.saturating_sub(r.sent_us)))
+        let mut completions_us: Vec<Option<u64>> = completions_in_stream_order(responses)
+            .into_iter()
+            .map(|(_, us)| Some(us))
             .collect();
-        done.sort_unstable();
-        let mut completions_us: Vec<Option<u64>> = done.into_iter().map(|(_, us)| Some(us)).collect();
         completions_us.resize(requests as usize, None);
         Sample { completions_us, drops }
     }
@@ -80,11 +78,7 @@ pub async fn repeat(o: &FetchOptions, net: &Network, runs: u32, first: [Sample; 
 /// One fetch over `protocol` under `conditions`, reduced to its sample.
 async fn one(protocol: &str, o: &FetchOptions, net: &Network, conditions: Conditions) -> Sample {
     net.restart_link_with(conditions);
-    let fetched = if protocol == "h2" {
-        super::h2::fetch(o, net).await
-    } else {
-        super::h3::fetch(o, net).await
-    };
+    let fetched = super::fetch::fetch_over(protocol, o, net).await;
     let responses: Vec<ResponseSeen> = fetched
         .events
         .into_iter()

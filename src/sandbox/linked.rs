@@ -144,19 +144,12 @@ impl Linked {
     /// stopped), once `--link-pcap`'s files are in place.
     pub fn finish(&self) -> Result<Vec<LinkEvent>> {
         let forwarder = self.forwarder.lock().ok().and_then(|mut f| f.take());
-        let mut events = match forwarder {
-            Some(f) => events(&f.stop(), &self.spec),
+        let log = forwarder.map(Forwarder::stop);
+        let written = match &self.pcap {
+            Some(pcap) => pcap.finish()?,
             None => Vec::new(),
         };
-        if let Some(pcap) = &self.pcap {
-            let written = pcap.finish()?;
-            for e in &mut events {
-                if let LinkEvent::Summary(s) = e {
-                    s.pcap_files = written.iter().map(|p| p.display().to_string()).collect();
-                }
-            }
-        }
-        Ok(events)
+        Ok(log.map_or_else(Vec::new, |log| events(&log, &self.spec, &written)))
     }
 }
 
@@ -213,7 +206,7 @@ impl Drop for Linked {
 }
 
 /// The forwarder's log as trace events: each logged packet decoded, then the counts.
-pub fn events(log: &ForwardLog, spec: &LinkSpec) -> Vec<LinkEvent> {
+pub fn events(log: &ForwardLog, spec: &LinkSpec, pcap_files: &[std::path::PathBuf]) -> Vec<LinkEvent> {
     let mut out: Vec<LinkEvent> = log
         .records
         .iter()
@@ -254,7 +247,7 @@ pub fn events(log: &ForwardLog, spec: &LinkSpec) -> Vec<LinkEvent> {
         down: counts(&log.down),
         omitted: log.omitted,
         failures: log.failures.clone(),
-        pcap_files: Vec::new(),
+        pcap_files: pcap_files.iter().map(|p| p.display().to_string()).collect(),
     })));
     out
 }

@@ -362,25 +362,9 @@ fn epoch_of(date: &str) -> Option<u64> {
     u64::try_from(days * 86_400 + n(8..10)? * 3600 + n(10..12)? * 60 + n(12..14)?).ok()
 }
 
-/// Seconds since the epoch as an RRSIG time, `YYYYMMDDHHmmSS` in UTC.
+/// Seconds since the epoch as an RRSIG time, `YYYYMMDDHHmmSS` in UTC, as netlab prints it.
 fn date_of(epoch: u64) -> String {
-    let days = epoch / 86_400;
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + u64::from(m <= 2);
-    let rem = epoch % 86_400;
-    format!(
-        "{y:04}{m:02}{d:02}{:02}{:02}{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    netlab::dns::present::timestamp(u32::try_from(epoch).unwrap_or(u32::MAX))
 }
 
 fn is_b64(c: char) -> bool {
