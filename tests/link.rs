@@ -470,6 +470,35 @@ fn a_single_lost_packet_stalls_every_http2_stream_and_only_its_own_http3_streams
         h3.iter().filter(|t| **t < 60_000).count() >= 6,
         "the untouched HTTP/3 streams finish in one round trip, before the retransmission: {h3:?}"
     );
+    // The link names what each lost packet carried: HTTP/2 DATA (through the TLS records, from
+    // the TCP sequence number), and QUIC STREAM frames (the packet opened with the server's
+    // 1-RTT key), whose streams are exactly the HTTP/3 streams that waited.
+    let carried = |p: &Value, what: &str| -> Vec<u64> {
+        p["carried"]
+            .as_array()
+            .unwrap_or(&Vec::new())
+            .iter()
+            .filter(|c| c["what"] == what && c["bytes"].as_u64() > Some(0))
+            .map(|c| c["stream"].as_u64().unwrap())
+            .collect()
+    };
+    let h2_data = carried(chosen[0], "HTTP/2 DATA");
+    assert!(!h2_data.is_empty(), "{}", chosen[0]);
+    assert!(
+        h2_data.iter().all(|s| s % 2 == 1),
+        "client-initiated streams are odd: {h2_data:?}"
+    );
+    let mut quic_streams = carried(chosen[1], "QUIC STREAM");
+    quic_streams.sort_unstable();
+    let mut h3_waited_streams: Vec<u64> = of_type(&v, "http.compare")[0]["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["h3_us"].as_u64().unwrap() >= 70_000)
+        .map(|s| s["h3_stream"].as_u64().unwrap())
+        .collect();
+    h3_waited_streams.sort_unstable();
+    assert_eq!(quic_streams, h3_waited_streams, "{}", chosen[1]);
 }
 
 #[test]

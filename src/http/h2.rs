@@ -1,7 +1,9 @@
 //! HTTP/2 over TCP + TLS (RFC 9113) with the h2 crate. The TLS stream's plaintext side is tapped,
 //! so every frame both sides sent can be parsed afterwards ([`super::frames`]).
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -15,7 +17,9 @@ use super::events::{HeaderCompression, HttpEvent, HttpSummary, ResponseSeen};
 use super::frames::{self, FrameSeen, Timed};
 use super::hpack::{Decoder, Field, Source};
 use crate::error::{Error, Result};
+use crate::link::carried::Carriage;
 use crate::net::Network;
+use crate::tls::secrets::SecretLog;
 use crate::tls::tap::{Direction, Recording, Tap, MAX_TAPPED};
 use crate::trace::{Failure, FailureKind, Phase};
 
@@ -29,13 +33,20 @@ const MAX_FRAMES_LOGGED: usize = 200;
 /// Fetches over HTTP/2 (twice with `--resume`); failures end up in the summary's `error`, with
 /// what was seen so far.
 pub async fn fetch(o: &FetchOptions, net: &Network) -> Fetched {
+    let secrets = Arc::new(SecretLog::default());
     let config = match tls_config(o, net.roots(), b"h2") {
-        Ok((config, recorder)) => (Arc::new(config), recorder),
+        Ok((mut config, recorder)) => {
+            // Behind the link, the secrets let it say what a dropped segment carried.
+            if net.logs_packets() {
+                config.key_log = secrets.clone();
+            }
+            (Arc::new(config), recorder)
+        }
         Err(e) => return failed_before_connecting("h2", o, &e),
     };
     let mut all = Fetched::default();
     for connection in connections(o) {
-        let one = fetch_once(o, net, &config, connection).await;
+        let one = fetch_once(o, net, &config, &secrets, connection).await;
         let failed = matches!(one.events.last(), Some(HttpEvent::Summary(s)) if s.error.is_some());
         all.events.extend(one.events);
         all.body = all.body.or(one.body);
@@ -46,17 +57,51 @@ pub async fn fetch(o: &FetchOptions, net: &Network) -> Fetched {
     all
 }
 
+/// What one connection's taps saw: the plaintext HTTP/2 read and wrote, the TLS records under
+/// it, and the TCP connection's two ends.
+#[derive(Default)]
+struct Taps {
+    plain: Recording,
+    cipher: Recording,
+    /// (server, client)
+    ends: OnceLock<(SocketAddr, SocketAddr)>,
+}
+
+impl Taps {
+    /// What the server's bytes carried, for the link's log.
+    fn carriage(&self, secrets: &HashMap<String, Vec<u8>>) -> Option<Carriage> {
+        let (server, client) = *self.ends.get()?;
+        Some(Carriage::Tcp {
+            server,
+            client,
+            spans: super::carried::server_spans(&self.cipher.chunks(), &self.plain.chunks(), secrets),
+        })
+    }
+}
+
 /// One connection's fetch.
-async fn fetch_once(o: &FetchOptions, net: &Network, config: &TlsConfig, connection: u8) -> Fetched {
+async fn fetch_once(
+    o: &FetchOptions,
+    net: &Network,
+    config: &TlsConfig,
+    secrets: &SecretLog,
+    connection: u8,
+) -> Fetched {
     let t0 = Instant::now();
     let mut summary = new_summary("h2", o, connection);
-    let recording = Recording::default();
+    let taps = Taps::default();
+    let mark = secrets.mark();
     let mut fetched = Fetched::default();
-    let result = bounded(o, run(o, net, config, t0, &recording, &mut summary, &mut fetched)).await;
+    let result = bounded(o, run(o, net, config, t0, &taps, &mut summary, &mut fetched)).await;
     if let Err(e) = result {
         summary.fail(e);
     }
-    let (frames, note, compression) = frame_log(&recording, o.dns_us);
+    if net.logs_packets() {
+        if let Some(carriage) = taps.carriage(&secrets.since(mark)) {
+            net.carried(carriage);
+        }
+    }
+    let (frames, note, compression) = frame_log(&taps.plain, o.dns_us);
     summary.request_headers = compression;
     summary.frames_note = note;
     if summary.total_us == 0 {
@@ -76,7 +121,7 @@ async fn run(
     net: &Network,
     (config, recorder): &TlsConfig,
     t0: Instant,
-    recording: &Recording,
+    taps: &Taps,
     summary: &mut HttpSummary,
     fetched: &mut Fetched,
 ) -> Result<()> {
@@ -94,6 +139,10 @@ async fn run(
     if let Some(cc) = &o.cc {
         cc.apply(std::os::fd::AsRawFd::as_raw_fd(&tcp))?;
     }
+    if let (Ok(server), Ok(client)) = (tcp.peer_addr(), tcp.local_addr()) {
+        let _ = taps.ends.set((server, client));
+    }
+    let tcp = Tap::new(tcp, t0, taps.cipher.clone());
     let connected = at(t0);
     summary.phases.push(phase("tcp_connect", o.dns_us, connected, Some(1)));
     let name = ServerName::try_from(o.host.clone()).map_err(|_| {
@@ -129,7 +178,7 @@ async fn run(
             "try --h3, or curl --http1.1",
         ));
     }
-    let tap = Tap::new(tls, t0, recording.clone());
+    let tap = Tap::new(tls, t0, taps.plain.clone());
     let (client, connection) = within(
         o.timeout,
         Phase::Request,

@@ -15,7 +15,9 @@ use super::client::{
 use super::events::{HttpEvent, HttpSummary, QuicStats, ResponseSeen};
 use super::h3tap::{H3Recording, Tapped};
 use crate::error::{Error, Result};
+use crate::link::carried::Carriage;
 use crate::net::Network;
+use crate::tls::secrets::SecretLog;
 use crate::trace::Phase;
 
 /// Fetches over HTTP/3 (twice with `--resume`, the second time in 0-RTT where the ticket
@@ -31,8 +33,12 @@ pub async fn fetch(o: &FetchOptions, net: &Network) -> Fetched {
         let mut summary = new_summary("h3", o, connection);
         summary.tls_version = Some("TLS 1.3".into());
         let mut fetched = Fetched::default();
+        let mark = setup.secrets.mark();
         if let Err(e) = bounded(o, run(o, net, &setup, t0, &mut summary, &mut fetched)).await {
             summary.fail(e);
+        }
+        if let Some(carriage) = setup.carriage(o, mark) {
+            net.carried(carriage);
         }
         if summary.total_us == 0 {
             summary.total_us = o.dns_us + us(t0);
@@ -56,12 +62,32 @@ struct Setup {
     config: quinn::ClientConfig,
     recorder: Option<Arc<crate::tls::insecure::RecordingVerifier>>,
     route: crate::net::Route,
+    /// The traffic secrets, logged behind the link only.
+    secrets: Arc<SecretLog>,
+}
+
+impl Setup {
+    /// What the connection begun at `mark` carried, for the link's log: the server's 1-RTT
+    /// secret, with which the link opens the packets it dropped.
+    fn carriage(&self, o: &FetchOptions, mark: usize) -> Option<Carriage> {
+        let secret = self.secrets.since(mark).remove("SERVER_TRAFFIC_SECRET_0")?;
+        Some(Carriage::Quic {
+            server: o.address,
+            client: self.endpoint.local_addr().ok()?,
+            secret,
+        })
+    }
 }
 
 fn client_setup(o: &FetchOptions, net: &Network) -> Result<Setup> {
     let route = net.route(o.address)?;
     let endpoint = crate::net::socket::quic_client_for(&route).map_err(|e| Error::io("UDP socket", e))?;
-    let (tls, recorder) = tls_config(o, net.roots(), b"h3")?;
+    let (mut tls, recorder) = tls_config(o, net.roots(), b"h3")?;
+    let secrets = Arc::new(SecretLog::default());
+    // Behind the link, the secrets let it say what a dropped packet carried.
+    if net.logs_packets() {
+        tls.key_log = secrets.clone();
+    }
     let crypto = quinn::crypto::rustls::QuicClientConfig::try_from(tls)
         .map_err(|e| Error::usage("QUIC", e.to_string(), "report this"))?;
     let mut config = quinn::ClientConfig::new(Arc::new(crypto));
@@ -71,6 +97,7 @@ fn client_setup(o: &FetchOptions, net: &Network) -> Result<Setup> {
         config,
         recorder,
         route,
+        secrets,
     })
 }
 

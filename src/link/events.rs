@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::carried::Carried;
 use super::{Direction, DropReason};
 
 /// One event of the link.
@@ -48,6 +49,10 @@ pub struct LinkPacket {
     pub dst: String,
     /// The decoders' one-line description (TCP flags and numbers, DNS question, TLS record, ...).
     pub info: String,
+    /// For a dropped packet of a connection whose keys netlab held: what it carried (HTTP/2
+    /// frames by stream, QUIC frames by stream), in the order it carried them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub carried: Vec<Carried>,
 }
 
 /// One direction's counts.

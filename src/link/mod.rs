@@ -6,6 +6,7 @@
 //! [`spec`] parses `--link` and its presets. The I/O shell that feeds it packets from TUN
 //! devices lives with the namespaces that hold them.
 
+pub mod carried;
 pub mod events;
 pub mod model;
 pub mod render;

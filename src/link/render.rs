@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use super::carried::Carried;
 use super::events::{DirectionCounts, LinkEvent, LinkPacket, LinkSummary, PacketFate};
 use super::Direction;
 use crate::render::RenderOpts;
@@ -45,6 +46,46 @@ fn packet(out: &mut String, p: &LinkPacket, opts: &RenderOpts) {
             .unwrap_or_default(),
         opts.palette.reset
     );
+    if !p.carried.is_empty() {
+        let _ = writeln!(out, "{:>17}carried {}", "", carried(&p.carried));
+    }
+}
+
+/// What a packet carried, one group per kind in the order they came:
+/// `HTTP/2 DATA stream 1 (1009 B), stream 3 (91 B); QUIC STOP_SENDING streams 4, 8; QUIC ACK`.
+fn carried(pieces: &[Carried]) -> String {
+    let mut kinds: Vec<&str> = Vec::new();
+    for c in pieces {
+        if !kinds.contains(&c.piece.what.as_str()) {
+            kinds.push(&c.piece.what);
+        }
+    }
+    kinds
+        .iter()
+        .map(|kind| {
+            let group: Vec<&Carried> = pieces.iter().filter(|c| c.piece.what == *kind).collect();
+            let data = group.iter().any(|c| c.bytes > 0);
+            let streams: Vec<String> = group
+                .iter()
+                .filter_map(|c| {
+                    let s = c.piece.stream?;
+                    Some(if data {
+                        format!("stream {s} ({} B)", c.bytes)
+                    } else {
+                        s.to_string()
+                    })
+                })
+                .collect();
+            match (streams.len(), data) {
+                (0, true) => format!("{kind} ({} B)", group.iter().map(|c| c.bytes).sum::<u64>()),
+                (0, false) => kind.to_string(),
+                (_, true) => format!("{kind} {}", streams.join(", ")),
+                (1, false) => format!("{kind} stream {}", streams[0]),
+                (_, false) => format!("{kind} streams {}", streams.join(", ")),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn arrow(dir: Direction) -> &'static str {
@@ -85,5 +126,38 @@ fn summary(out: &mut String, s: &LinkSummary, opts: &RenderOpts) {
     }
     if !s.pcap_files.is_empty() {
         let _ = writeln!(out, "   each end's packets: {}", s.pcap_files.join(", "));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::link::carried::Piece;
+
+    fn c(what: &str, stream: Option<u64>, bytes: u64) -> Carried {
+        Carried {
+            piece: Piece {
+                what: what.into(),
+                stream,
+            },
+            bytes,
+        }
+    }
+
+    #[test]
+    fn what_a_packet_carried_is_grouped_by_kind_in_order() {
+        let pieces = [
+            c("QUIC STOP_SENDING", Some(8), 0),
+            c("QUIC STOP_SENDING", Some(4), 0),
+            c("QUIC STREAM", Some(12), 1063),
+            c("QUIC ACK", None, 0),
+            c("QUIC STREAM", Some(28), 93),
+            c("TLS handshake", None, 200),
+        ];
+        assert_eq!(
+            carried(&pieces),
+            "QUIC STOP_SENDING streams 8, 4; QUIC STREAM stream 12 (1063 B), stream 28 (93 B); QUIC ACK; TLS handshake (200 B)"
+        );
+        assert_eq!(carried(&pieces[..1]), "QUIC STOP_SENDING stream 8");
     }
 }

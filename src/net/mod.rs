@@ -57,6 +57,9 @@ pub trait LinkControl: Send + Sync {
     fn round_trip(&self) -> std::time::Duration;
     /// The seed of its random conditions as given (`seed=`).
     fn seed(&self) -> u64;
+    /// What a connection's bytes were, so the link's log can name what a dropped packet of it
+    /// carried.
+    fn carried(&self, carriage: crate::link::carried::Carriage);
 }
 
 /// Which conditions a restarted link applies.
@@ -214,6 +217,19 @@ impl Network {
     pub fn requests_sent(&self) {
         if let Some(link) = &self.link {
             link.requests_sent();
+        }
+    }
+
+    /// Whether a link logs this network's packets: then engines that hold a connection's keys
+    /// tell it what the connection carried ([`Network::carried`]).
+    pub fn logs_packets(&self) -> bool {
+        self.link.is_some()
+    }
+
+    /// Tells the link (if any) what a connection's bytes were.
+    pub fn carried(&self, carriage: crate::link::carried::Carriage) {
+        if let Some(link) = &self.link {
+            link.carried(carriage);
         }
     }
 

@@ -7,6 +7,7 @@ pub mod events;
 pub mod experiment;
 pub mod layer;
 pub mod layers;
+pub mod onertt;
 pub mod pipeline;
 pub mod quic;
 pub mod reader;

@@ -24,6 +24,8 @@ pub const INITIAL_SALT_V1: [u8; 20] = [
 pub enum QuicError {
     #[error("not a QUIC long header (first bit is 0: a short header, or not QUIC)")]
     NotLong,
+    #[error("not a QUIC short header (first bit is 1: a long header)")]
+    NotShort,
     #[error("QUIC packet ends inside the {0}")]
     Truncated(&'static str),
     #[error("connection ID of {0} octets is over the 20 allowed (RFC 9000 §17.2)")]

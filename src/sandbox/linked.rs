@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use super::directory::Directory;
 use super::{Addressing, Sandbox};
 use crate::error::{Error, Result};
+use crate::link::carried::{self, Carriage, Seen};
 use crate::link::events::{DirectionCounts, LinkEvent, LinkPacket, LinkSummary, PacketFate};
 use crate::link::model::Link;
 use crate::link::spec::LinkSpec;
@@ -21,6 +22,8 @@ use crate::packet::layers::{self, Link as LinkType};
 
 /// Most packets the link logs one by one (the rest are counted).
 const LOG_LIMIT: usize = 50_000;
+/// Most connections whose contents the link keeps to name its drops by.
+const MAX_CARRIAGES: usize = 1024;
 
 /// The link model, shared between the forwarder (which asks it of every packet) and the
 /// handle that restarts it.
@@ -44,6 +47,8 @@ pub struct Linked {
     /// `--link-pcap`'s two files, finished once the forwarder has stopped.
     pcap: Option<Arc<LinkPcap>>,
     sandbox: Mutex<Option<Sandbox>>,
+    /// What the client's engines said their connections carried.
+    carriages: Mutex<Vec<Carriage>>,
     runtime: Mutex<Option<tokio::runtime::Runtime>>,
     client: Namespace,
     _servers: Arc<Namespace>,
@@ -100,6 +105,7 @@ impl Linked {
             forwarder: Mutex::new(Some(forwarder)),
             pcap,
             sandbox: Mutex::new(None),
+            carriages: Mutex::new(Vec::new()),
             runtime: Mutex::new(Some(runtime)),
             client,
             _servers: server_ns,
@@ -149,7 +155,8 @@ impl Linked {
             Some(pcap) => pcap.finish()?,
             None => Vec::new(),
         };
-        Ok(log.map_or_else(Vec::new, |log| events(&log, &self.spec, &written)))
+        let carriages = self.carriages.lock().map(|c| c.clone()).unwrap_or_default();
+        Ok(log.map_or_else(Vec::new, |log| events(&log, &self.spec, &written, &carriages)))
     }
 }
 
@@ -184,6 +191,15 @@ impl crate::net::LinkControl for Linked {
     fn seed(&self) -> u64 {
         self.spec.seed
     }
+
+    fn carried(&self, carriage: Carriage) {
+        if let Ok(mut all) = self.carriages.lock() {
+            // Bounded like the log: a --runs comparison makes a few hundred connections.
+            if all.len() < MAX_CARRIAGES {
+                all.push(carriage);
+            }
+        }
+    }
 }
 
 impl Drop for Linked {
@@ -206,7 +222,23 @@ impl Drop for Linked {
 }
 
 /// The forwarder's log as trace events: each logged packet decoded, then the counts.
-pub fn events(log: &ForwardLog, spec: &LinkSpec, pcap_files: &[std::path::PathBuf]) -> Vec<LinkEvent> {
+/// Dropped packets of connections in `carriages` are named by what they carried.
+pub fn events(
+    log: &ForwardLog,
+    spec: &LinkSpec,
+    pcap_files: &[std::path::PathBuf],
+    carriages: &[Carriage],
+) -> Vec<LinkEvent> {
+    let seen: Vec<Seen<'_>> = log
+        .records
+        .iter()
+        .map(|r| Seen {
+            bytes: &r.bytes,
+            len: r.len,
+            dropped: !matches!(r.verdict, RecordVerdict::Forwarded { .. }),
+        })
+        .collect();
+    let mut carried = carried::name_dropped(&seen, carriages).into_iter();
     let mut out: Vec<LinkEvent> = log
         .records
         .iter()
@@ -231,6 +263,7 @@ pub fn events(log: &ForwardLog, spec: &LinkSpec, pcap_files: &[std::path::PathBu
                 src: endpoint(d.src, d.sport),
                 dst: endpoint(d.dst, d.dport),
                 info: describe(&d),
+                carried: carried.next().unwrap_or_default(),
             }))
         })
         .collect();

@@ -61,13 +61,53 @@ struct Found {
     early_accepted: bool,
     early_records: u32,
     early_bytes: usize,
+    /// Every record of both directions, where it sits and what it held.
+    layout: Vec<(Direction, LaidRecord)>,
 }
 
-/// Decodes a tapped connection. `secrets` maps key-log labels to secrets for this connection.
-pub fn decode(chunks: &[Chunk], secrets: &HashMap<String, Vec<u8>>, show_secrets: bool) -> (Vec<TlsEvent>, TlsSummary) {
+/// One record: where it sits in its direction's byte stream (the TCP payload), and what it held.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LaidRecord {
+    /// Its header's first octet, counted from the direction's first octet.
+    pub offset: usize,
+    /// Header and fragment: the octets it takes in the stream.
+    pub len: usize,
+    pub content: RecordContent,
+}
+
+/// What a record held.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordContent {
+    /// Application data: the fragment's plaintext is the octets `plain_offset..+plain_len` of
+    /// the application's byte stream (what the TLS library hands the application, in order).
+    /// A protected record's plaintext starts `RECORD_HEADER` octets in and is its fragment
+    /// less the AEAD tag, the inner content type and any padding (RFC 8446 §5.2).
+    Application { plain_offset: usize, plain_len: usize },
+    /// Anything else, by (inner) content type: `handshake`, `alert`, `change_cipher_spec`.
+    Other(String),
+    /// A protected record that could not be opened.
+    Undecrypted,
+}
+
+/// A record header's length (RFC 8446 §5.1).
+pub const RECORD_HEADER: usize = 5;
+
+/// Where each record of `direction` sits and what it held, decrypted with `secrets`.
+pub fn layout(chunks: &[Chunk], secrets: &HashMap<String, Vec<u8>>, direction: Direction) -> Vec<LaidRecord> {
+    let (_, found) = decode_both(chunks, secrets);
+    found
+        .layout
+        .into_iter()
+        .filter(|(d, _)| *d == direction)
+        .map(|(_, r)| r)
+        .collect()
+}
+
+/// Both directions decoded, the server's first: its ServerHello names the cipher suite both
+/// sides use.
+fn decode_both(chunks: &[Chunk], secrets: &HashMap<String, Vec<u8>>) -> (Vec<(u64, TlsEvent)>, Found) {
     let mut events: Vec<(u64, TlsEvent)> = Vec::new();
     let mut found = Found::default();
-    // The server side first: its ServerHello names the cipher suite both sides use.
     for direction in [Direction::ServerToClient, Direction::ClientToServer] {
         decode_direction(
             &Stream::of(chunks, direction),
@@ -77,6 +117,12 @@ pub fn decode(chunks: &[Chunk], secrets: &HashMap<String, Vec<u8>>, show_secrets
             &mut events,
         );
     }
+    (events, found)
+}
+
+/// Decodes a tapped connection. `secrets` maps key-log labels to secrets for this connection.
+pub fn decode(chunks: &[Chunk], secrets: &HashMap<String, Vec<u8>>, show_secrets: bool) -> (Vec<TlsEvent>, TlsSummary) {
+    let (mut events, found) = decode_both(chunks, secrets);
     events.sort_by_key(|(t, _)| *t);
     let mut out: Vec<TlsEvent> = events.into_iter().map(|(_, e)| e).collect();
     let suite = found.suite.and_then(Suite::from_id);
@@ -193,7 +239,23 @@ fn decode_direction(
 ) {
     let mut layer = RecordLayer::new(direction, secrets);
     let mut offset = 0usize;
-    while let Some((rec, at)) = next_record(stream, &mut offset, direction, events) {
+    // Application plaintext so far, this direction.
+    let mut plain = 0usize;
+    loop {
+        let start = offset;
+        let Some((rec, at)) = next_record(stream, &mut offset, direction, events) else {
+            break;
+        };
+        let laid = |content| {
+            (
+                direction,
+                LaidRecord {
+                    offset: start,
+                    len: offset - start,
+                    content,
+                },
+            )
+        };
         let mut seen = RecordSeen {
             direction,
             time_us: at,
@@ -214,11 +276,22 @@ fn decode_direction(
             Opened::Undecrypted(why) => {
                 seen.undecrypted = Some(why);
                 events.push((at, TlsEvent::Record(seen)));
+                found.layout.push(laid(RecordContent::Undecrypted));
                 continue;
             }
             Opened::UnknownSuite => break,
         };
         events.push((at, TlsEvent::Record(seen)));
+        found.layout.push(laid(match content_type {
+            ContentType::ApplicationData if !layer.early => {
+                plain += content.len();
+                RecordContent::Application {
+                    plain_offset: plain - content.len(),
+                    plain_len: content.len(),
+                }
+            }
+            other => RecordContent::Other(other.to_string()),
+        }));
         match content_type {
             ContentType::Handshake => {
                 // A message too long to be one: the rest of this direction cannot be framed.

@@ -86,6 +86,21 @@ impl Suite {
     pub fn key_len(&self) -> usize {
         self.aead.key_len()
     }
+
+    /// The record protection algorithm (also QUIC's packet protection, RFC 9001 §5.3).
+    pub fn aead(&self) -> &'static aead::Algorithm {
+        self.aead
+    }
+
+    /// QUIC's header protection for this suite (RFC 9001 §5.4.3-5.4.4): AES in ECB mode for the
+    /// AES-GCM suites, raw ChaCha20 for ChaCha20-Poly1305.
+    pub fn header_protection(&self) -> &'static aead::quic::Algorithm {
+        match self.id {
+            0x1302 => &aead::quic::AES_256,
+            0x1303 => &aead::quic::CHACHA20,
+            _ => &aead::quic::AES_128,
+        }
+    }
 }
 
 fn hmac_sign(hash: Hash, key: &[u8], data: &[&[u8]]) -> Vec<u8> {

@@ -15,6 +15,7 @@ pub mod keys;
 pub mod names;
 pub mod record;
 pub mod render;
+pub mod secrets;
 pub mod serve;
 pub mod server;
 pub mod tap;

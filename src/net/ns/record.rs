@@ -17,6 +17,10 @@ use crate::link::{Direction, DropReason, Verdict};
 /// Whole packets would cost up to 64 KiB each at a jumbo MTU.
 pub const SNAPLEN: usize = 256;
 
+/// Dropped packets kept whole (the rest of them cut at [`SNAPLEN`] like any other): a lost
+/// QUIC packet can then be opened to say what it carried. 1,024 jumbo packets are 64 MiB.
+pub const WHOLE_DROPS: usize = 1024;
+
 /// One packet's passage through the link.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PacketRecord {
@@ -28,7 +32,8 @@ pub struct PacketRecord {
     /// Whether it carried TCP or UDP payload (what the model was told).
     pub carries_data: bool,
     pub verdict: RecordVerdict,
-    /// Its first [`SNAPLEN`] bytes (all of it when shorter), starting with the IP header.
+    /// Its first [`SNAPLEN`] bytes (all of it when shorter, or when it was one of the first
+    /// [`WHOLE_DROPS`] dropped), starting with the IP header.
     pub bytes: Vec<u8>,
 }
 
@@ -79,6 +84,8 @@ pub(crate) struct Recorder {
     dir: Direction,
     budget: Arc<AtomicUsize>,
     limit: usize,
+    /// Dropped packets kept whole so far, both directions.
+    whole: Arc<AtomicUsize>,
     records: Vec<PacketRecord>,
     omitted: u64,
     pub(crate) stats: DirectionStats,
@@ -90,10 +97,12 @@ impl Recorder {
     /// Recorders for Up and Down sharing one budget of `limit` records.
     pub(crate) fn pair(limit: usize) -> (Recorder, Recorder) {
         let budget = Arc::new(AtomicUsize::new(0));
+        let whole = Arc::new(AtomicUsize::new(0));
         let make = |dir| Recorder {
             dir,
             budget: Arc::clone(&budget),
             limit,
+            whole: Arc::clone(&whole),
             records: Vec::new(),
             omitted: 0,
             stats: DirectionStats::default(),
@@ -119,13 +128,21 @@ impl Recorder {
             self.omitted += 1;
             return;
         }
+        let keep_whole = matches!(verdict, RecordVerdict::Dropped(_))
+            && packet.len() > SNAPLEN
+            && self.whole.fetch_add(1, Ordering::Relaxed) < WHOLE_DROPS;
+        let kept = if keep_whole {
+            packet.len()
+        } else {
+            packet.len().min(SNAPLEN)
+        };
         self.records.push(PacketRecord {
             at_us: micros(now),
             dir: self.dir,
             len: packet.len(),
             carries_data,
             verdict,
-            bytes: packet[..packet.len().min(SNAPLEN)].to_vec(),
+            bytes: packet[..kept].to_vec(),
         });
     }
 
@@ -172,7 +189,7 @@ mod tests {
         down.record(Duration::from_micros(1), &[0x45; 40], false, forwarded);
         up.record(
             Duration::from_micros(9),
-            &[0x45; 40],
+            &[0x45; 300],
             false,
             RecordVerdict::Dropped(DropReason::Loss),
         );
@@ -182,6 +199,8 @@ mod tests {
         assert_eq!(times, [1, 5, 9]);
         assert_eq!(log.omitted, 1);
         assert_eq!((log.records[1].len, log.records[1].bytes.len()), (300, SNAPLEN));
+        // A dropped packet is kept whole, so that what it carried can be read.
+        assert_eq!(log.records[2].bytes.len(), 300);
         assert_eq!((log.up.packets, log.up.dropped), (2, 1));
         assert_eq!((log.down.packets, log.down.overflowed, log.down.bytes), (2, 1, 80));
     }
