@@ -837,6 +837,38 @@ fn sandbox_up_behind_a_link_prints_tools_that_cross_it() {
 }
 
 #[test]
+fn sandbox_up_behind_a_link_prints_the_link_s_log_when_it_stops() {
+    use std::io::Read;
+    let Some(_one) = root_or_skip("sandbox_up_behind_a_link_prints_the_link_s_log_when_it_stops") else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let (mut up, v) = common::sandbox_up(&["--link", "rtt=10ms"], 60, home.path());
+    let (dig, _) = run_printed(&v["link"]["dig"]);
+    assert!(dig.contains("status: NOERROR"), "{dig}");
+    // SIGTERM: the servers stop, and the link's log follows the directory on stdout.
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &up.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let mut rest = String::new();
+    up.stdout.take().unwrap().read_to_string(&mut rest).unwrap();
+    assert!(up.wait().unwrap().success());
+    let log: Value = serde_json::from_str(rest.trim()).unwrap_or_else(|e| panic!("{e}: {rest}"));
+    assert_eq!(log["schema"], "netlab.link/1");
+    // dig's query and the resolver's answer crossed the link, on UDP port 53.
+    let dns: Vec<&Value> = of_type(&log, "link.packet")
+        .into_iter()
+        .filter(|p| p["proto"] == "udp" && p["dst"] == "198.51.100.53:53")
+        .collect();
+    assert!(!dns.is_empty(), "{log}");
+    let summary = of_type(&log, "link.summary")[0];
+    assert_eq!(summary["spec"], "delay=5ms");
+    assert!(summary["up"]["packets"].as_u64() >= Some(1), "{summary}");
+}
+
+#[test]
 fn link_pcap_needs_link() {
     let out = common::netlab()
         .args(["--link-pcap", "/tmp/x", "tcp", "127.0.0.1:9"])

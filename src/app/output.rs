@@ -347,6 +347,16 @@ impl Item for crate::sandbox::directory::Directory {
     }
 }
 
+impl Item for crate::link::events::LinkLog {
+    fn text(&self, opts: &RenderOpts, out: &mut Vec<u8>) {
+        let mut text = String::new();
+        for e in &self.events {
+            crate::link::render::event(&mut text, e, opts);
+        }
+        out.extend_from_slice(text.as_bytes());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

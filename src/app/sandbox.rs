@@ -6,13 +6,16 @@
 //!
 //! With `--link` the servers run behind the emulated link, on their own addresses in a network
 //! namespace of their own, and the directory says how to run real tools in the client's
-//! namespace (`nsenter --net=/proc/PID/fd/N ...`), so their packets cross the same link.
+//! namespace (`nsenter --net=/proc/PID/fd/N ...`), so their packets cross the same link. When
+//! it stops it prints what the link did (`netlab.link/1`): the packets it dropped and the
+//! counts, as after any command behind the link.
 
 use tokio::signal::unix::{signal, Signal, SignalKind};
 
 use super::output::{to_stdout, Printer};
 use super::Io;
 use crate::error::{Error, Result};
+use crate::link::events::LinkLog;
 use crate::net::Place;
 use crate::sandbox::directory::Directory;
 use crate::sandbox::linked::Linked;
@@ -51,9 +54,11 @@ pub(super) fn run_sandbox_up(
         drop(network);
         announce(&linked.directory(dir)?, printer, io)?;
         runtime.block_on(stop.wait(a.duration));
-        // Puts --link-pcap's files in place.
-        linked.finish()?;
+        // What crossed the link while it ran (and --link-pcap's files put in place).
+        let log = LinkLog::new(linked.finish()?);
         drop(linked);
+        let mut out = printer.lines(&mut *io.stdout);
+        out.item(&log).and_then(|()| out.end()).map_err(to_stdout)?;
         return Ok(0);
     }
     runtime.block_on(async {

@@ -81,3 +81,23 @@ pub struct LinkSummary {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pcap_files: Vec<String>,
 }
+
+/// The schema of the link's log on its own (`sandbox up --link`, when it stops).
+pub const LOG_SCHEMA: &str = "netlab.link/1";
+
+/// The link's log on its own, for a command that is not a trace: what `sandbox up --link`
+/// prints when it stops.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkLog {
+    pub schema: &'static str,
+    pub events: Vec<LinkEvent>,
+}
+
+impl LinkLog {
+    pub fn new(events: Vec<LinkEvent>) -> LinkLog {
+        LinkLog {
+            schema: LOG_SCHEMA,
+            events,
+        }
+    }
+}

@@ -56,7 +56,7 @@ pub fn trace(args: &[&str]) -> (Value, i32) {
 /// returns the running process and the directory it printed (its first line).
 #[allow(dead_code)]
 pub fn sandbox_up(global: &[&str], seconds: u32, home: &Path) -> (std::process::Child, Value) {
-    use std::io::BufRead;
+    use std::io::Read;
     let mut up = std::process::Command::new(env!("CARGO_BIN_EXE_netlab"))
         .args(global)
         .args(["--json", "sandbox", "up", "--for", &seconds.to_string()])
@@ -65,10 +65,15 @@ pub fn sandbox_up(global: &[&str], seconds: u32, home: &Path) -> (std::process::
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(up.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    // Byte by byte, so nothing after the first line is read ahead: the child keeps its stdout
+    // for whoever wants what it prints when it stops.
+    let stdout = up.stdout.as_mut().unwrap();
+    let mut bytes = Vec::new();
+    let mut byte = [0u8];
+    while stdout.read(&mut byte).unwrap() == 1 && byte[0] != b'\n' {
+        bytes.push(byte[0]);
+    }
+    let line = String::from_utf8_lossy(&bytes);
     let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
     (up, v)
 }
