@@ -159,8 +159,13 @@ fn a_damaged_capture_is_a_negative_outcome_in_json_too() {
     let first = 24 + 16 + u32::from_le_bytes(pcap[24 + 8..24 + 12].try_into().unwrap()) as usize;
     std::fs::write(&cut, &pcap[..first + 8]).unwrap();
     let (code, v) = json(home.path(), &["pcap", cut.to_str().unwrap()]);
-    assert_eq!(code, 1, "{v}");
+    // The trace is whole; the command's one-line error (on stderr) makes the exit 2, bad input.
+    assert_eq!(code, 2, "{v}");
     assert_eq!(v["outcome"]["status"], "negative");
+    assert_eq!(
+        v["outcome"]["reason"],
+        "the file ends inside frame 2's record header (at byte offset 126); frame 1 decoded"
+    );
     let summary = v["events"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(summary["frames_read"], 1);
     assert_eq!(summary["error"], v["outcome"]["reason"]);

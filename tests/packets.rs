@@ -125,12 +125,12 @@ fn bad_files_get_one_clear_line_and_cut_files_keep_what_they_have() {
     let dir = tempfile::tempdir().unwrap();
     let garbage = dir.path().join("garbage.pcap");
     std::fs::write(&garbage, b"this is not a capture at all").unwrap();
-    netlab()
-        .arg("pcap")
-        .arg(&garbage)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("not a pcap or pcapng file").and(predicate::str::contains("\n").count(1)));
+    netlab().arg("pcap").arg(&garbage).assert().code(2).stderr(
+        predicate::str::contains("not a pcap or pcapng file: it starts with 74 68 69 73 (\"this\")")
+            .and(predicate::str::contains("\n").count(1))
+            // One hint, said once.
+            .and(predicate::str::contains("pcap or pcapng").count(2)),
+    );
     let empty = dir.path().join("empty.pcap");
     std::fs::write(&empty, b"").unwrap();
     netlab()
@@ -140,14 +140,21 @@ fn bad_files_get_one_clear_line_and_cut_files_keep_what_they_have() {
         .code(2)
         .stderr(predicate::str::contains("empty"));
     netlab().args(["pcap", "/nonexistent.pcap"]).assert().code(3);
-    // Cut in the middle of a record: the frames before are shown, then the failure, exit 1.
+    // Cut in the middle of a record: the frames before are shown on stdout, then the one-line
+    // error on stderr naming the frame and the offset, exit 2 (bad input).
     let whole = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/captures/dns-walk.pcap")).unwrap();
     let cut = dir.path().join("cut.pcap");
     std::fs::write(&cut, &whole[..whole.len() - 30]).unwrap();
     let out = netlab().args(["pcap"]).arg(&cut).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("DNS query") && text.contains("failed: frame"), "{text}");
+    assert!(text.contains("DNS query") && !text.contains("failed"), "{text}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("netlab: ") && err.contains("the file ends inside frame") && err.contains("at byte offset"),
+        "{err}"
+    );
     // Standard input works too.
     netlab()
         .args(["pcap", "-", "-c", "2"])
@@ -374,4 +381,64 @@ fn pcapng_and_snaplen_cut_frames() {
             .unwrap()
             > 0
     );
+}
+
+/// A pcap of `frames` whose header claims a snap length of `snaplen` (what some tools write),
+/// whatever the records hold.
+fn pcap_with_snaplen(frames: &[(std::time::Duration, Vec<u8>)], snaplen: u32) -> Vec<u8> {
+    let mut f = Vec::new();
+    f.extend(0xa1b2_c3d4u32.to_le_bytes());
+    f.extend(2u16.to_le_bytes());
+    f.extend(4u16.to_le_bytes());
+    f.extend([0u8; 8]);
+    f.extend(snaplen.to_le_bytes());
+    f.extend(1u32.to_le_bytes()); // Ethernet
+    for (ts, data) in frames {
+        f.extend((ts.as_secs() as u32).to_le_bytes());
+        f.extend(ts.subsec_micros().to_le_bytes());
+        f.extend((data.len() as u32).to_le_bytes());
+        f.extend((data.len() as u32).to_le_bytes());
+        f.extend_from_slice(data);
+    }
+    f
+}
+
+#[test]
+fn records_over_the_header_s_snap_length_are_read_as_libpcap_reads_them() {
+    let frames = frames_of("dns-walk.pcap");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("small-snaplen.pcap");
+    std::fs::write(&file, pcap_with_snaplen(&frames, 80)).unwrap();
+    let v = pcap_json(&[file.to_str().unwrap()]);
+    let seen = of_type(&v, "packet.frame");
+    // Every frame is read (the pcap-file crate refused the file at frame 1)...
+    assert_eq!(seen.len(), frames.len(), "{}", v["outcome"]);
+    let over: Vec<&Value> = seen
+        .iter()
+        .copied()
+        .filter(|f| {
+            f["problem"]
+                .as_str()
+                .is_some_and(|p| p.contains("over the file's snap length of 80"))
+        })
+        .collect();
+    // ...those longer than 80 octets cut to their first 80 and marked, the rest whole.
+    assert_eq!(over.len(), frames.iter().filter(|(_, d)| d.len() > 80).count());
+    assert!(over.iter().all(|f| f["captured"] == 80), "{over:?}");
+    assert_eq!(v["outcome"]["status"], "ok");
+    // A file cut inside its last record: the frames before it are in the JSON trace, whose
+    // summary says where it stopped, and the one-line error names the frame.
+    let whole = pcap_with_snaplen(&frames, 65535);
+    let cut = dir.path().join("cut-short.pcap");
+    std::fs::write(&cut, &whole[..whole.len() - 10]).unwrap();
+    let out = netlab().args(["--json", "pcap"]).arg(&cut).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(of_type(&v, "packet.frame").len(), frames.len() - 1);
+    let stopped = format!("the file ends inside frame {}", frames.len());
+    assert!(of_type(&v, "packet.summary")[0]["error"]
+        .as_str()
+        .unwrap()
+        .starts_with(&stopped));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&stopped));
 }

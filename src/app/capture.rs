@@ -66,6 +66,7 @@ pub(super) fn run_capture(a: &CaptureArgs, printer: &Printer, io: &mut Io) -> Re
             ts,
             orig_len: data.len() as u32,
             data,
+            over_snaplen: None,
             link: Ok(Link::Ethernet),
         };
         if run.take(frame)? {
@@ -74,7 +75,7 @@ pub(super) fn run_capture(a: &CaptureArgs, printer: &Printer, io: &mut Io) -> Re
     }
     let outcome = run.finish()?;
     stream.end(&outcome).map_err(to_stdout)?;
-    Ok(outcome.exit_code())
+    super::pcap::stopped_reading(&outcome, &format!("capture on {}", a.interface), "capture again")
 }
 
 /// A pcap file for `-w`, created 0600 (captures can hold secrets: cookies, tokens).

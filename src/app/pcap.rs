@@ -7,6 +7,7 @@ use super::Io;
 use crate::cli::{PacketShow, PcapArgs};
 use crate::error::{Error, Result};
 use crate::packet::pipeline::{self, Filter, Options};
+use crate::trace::Outcome;
 
 /// The pipeline's options from `--host`, `--port`, `--proto`, `-c` and `--streams`.
 pub(super) fn pipeline_options(show: &PacketShow) -> Options {
@@ -33,7 +34,7 @@ pub(super) fn run_pcap(a: &PcapArgs, printer: &Printer, io: &mut Io) -> Result<i
         Error::usage(
             a.file.display().to_string(),
             e.to_string(),
-            "give a pcap or pcapng file (tcpdump -w, Wireshark)",
+            "give a pcap or pcapng file: tcpdump -w, or Wireshark's File > Save As",
         )
     })?;
     let mut options = pipeline_options(&a.show);
@@ -56,5 +57,19 @@ pub(super) fn run_pcap(a: &PcapArgs, printer: &Printer, io: &mut Io) -> Result<i
         stream.item(&PacketItem::new(e, verbose)).map_err(to_stdout)
     })?;
     stream.end(&outcome).map_err(to_stdout)?;
-    Ok(outcome.exit_code())
+    stopped_reading(
+        &outcome,
+        &a.file.display().to_string(),
+        "the frames before it are shown",
+    )
+}
+
+/// How a capture's reading ended: its exit code, or, when reading stopped on damage (a file
+/// cut short, a failed interface), the one-line error on standard error, after the frames
+/// decoded before it were printed.
+pub(super) fn stopped_reading(outcome: &Outcome, what: &str, hint: &str) -> Result<i32> {
+    match outcome {
+        Outcome::Negative { reason } => Err(Error::usage(what, reason, hint)),
+        other => Ok(other.exit_code()),
+    }
 }

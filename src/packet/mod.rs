@@ -12,6 +12,7 @@ pub mod pipeline;
 pub mod quic;
 pub mod reader;
 pub mod render;
+pub mod savefile;
 pub mod streams;
 pub mod tcpinfo;
 pub mod tlsflows;

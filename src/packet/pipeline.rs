@@ -93,7 +93,12 @@ impl<S: FnMut(PacketEvent) -> Result<()>> Pipeline<S> {
                 ..Decoded::default()
             },
         };
-        if frame.data.len() < frame.orig_len as usize && decoded.problem.is_none() {
+        if let Some((claimed, snaplen)) = frame.over_snaplen {
+            // Marked whatever the decoders found: the record itself breaks the file's rule.
+            decoded.problem = Some(format!(
+                "the record claims {claimed} captured octets, over the file's snap length of {snaplen}: its first {snaplen} read, as libpcap reads it"
+            ));
+        } else if frame.data.len() < frame.orig_len as usize && decoded.problem.is_none() {
             decoded.problem = Some(format!(
                 "cut by the snap length: {} of {} octets",
                 frame.data.len(),
@@ -126,11 +131,6 @@ impl<S: FnMut(PacketEvent) -> Result<()>> Pipeline<S> {
     /// the capture's answer becomes "no".
     pub fn stopped(&mut self, error: String) {
         self.summary.error = Some(error);
-    }
-
-    /// How many frames were read so far (to name the one that could not be).
-    pub fn frames_read(&self) -> u64 {
-        self.summary.frames_read
     }
 
     /// The streams (with `--streams`), the TLS connections (with `--keylog`) and the summary;
@@ -171,8 +171,8 @@ pub fn run<E: std::fmt::Display>(
                 }
             }
             Err(e) => {
-                let n = pipeline.frames_read() + 1;
-                pipeline.stopped(format!("frame {n}: {e}"));
+                // The reader's errors name the frame and where it stopped.
+                pipeline.stopped(e.to_string());
                 break;
             }
         }
@@ -204,6 +204,7 @@ mod tests {
             ts: Duration::from_millis(1000 + number),
             orig_len: data.len() as u32,
             data,
+            over_snaplen: None,
             link: Ok(Link::Raw),
         }
     }
@@ -260,18 +261,21 @@ mod tests {
     #[test]
     fn a_frame_that_cannot_be_read_ends_the_run_as_a_negative_answer() {
         let (events, outcome) = collect(
-            vec![Ok(udp_frame(1)), Err(std::io::Error::other("bad record"))],
+            vec![
+                Ok(udp_frame(1)),
+                Err(std::io::Error::other("the file ends inside frame 2")),
+            ],
             Options::default(),
         );
         assert_eq!(
             outcome,
             Outcome::Negative {
-                reason: "frame 2: bad record".into()
+                reason: "the file ends inside frame 2".into()
             }
         );
         let PacketEvent::Summary(s) = events.last().unwrap() else {
             panic!("{events:?}")
         };
-        assert_eq!(s.error.as_deref(), Some("frame 2: bad record"));
+        assert_eq!(s.error.as_deref(), Some("the file ends inside frame 2"));
     }
 }

@@ -189,7 +189,5 @@ fn summary(out: &mut String, s: &CaptureSummary, opts: &RenderOpts) {
         "\n{};; {} frame(s) read, {} shown, {} cut or malformed{}",
         p.bold, s.frames_read, s.frames_shown, s.frames_with_problems, p.reset
     );
-    if let Some(e) = &s.error {
-        let _ = writeln!(out, "{}failed:{} {e}", p.red, p.reset);
-    }
+    // Why reading stopped (`error`) is the command's one-line error on standard error.
 }
