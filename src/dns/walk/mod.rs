@@ -141,6 +141,9 @@ pub struct Walked {
     pub result: &'static str,
     /// The answer (CNAMEs included), or the SOA of a negative answer.
     pub records: Vec<Record>,
+    /// The DNSSEC verdict, when the walk validated (`opts.anchors`), and the first broken link.
+    pub dnssec: Option<Status>,
+    pub dnssec_failure: Option<String>,
 }
 
 /// Like [`walk`], keeping the records themselves.
@@ -245,6 +248,8 @@ pub async fn walk_records(opts: &WalkOptions, net: &Network) -> Result<Walked, E
         trace: w.trace.finish(outcome),
         result: result_kind,
         records: answers,
+        dnssec: w.dnssec,
+        dnssec_failure: w.dnssec_failure,
     })
 }
 
