@@ -15,6 +15,7 @@ use hickory_proto::op::{DnsRequest, DnsRequestOptions, Message, ResponseCode};
 use hickory_proto::rr::RecordType;
 use hickory_resolver::config::{ConnectionConfig, ResolverOpts};
 use hickory_resolver::net::xfer::{DnsHandle, FirstAnswer};
+use hickory_resolver::net::NetError;
 use hickory_resolver::{ConnectionProvider, PoolContext, TlsConfig};
 
 use super::events::{DnsEvent, Server, StubExchange};
@@ -94,7 +95,7 @@ struct Asked {
 
 /// Why no response came.
 enum Silence {
-    /// Plain DNS: a timeout or an unreachable host, as data.
+    /// A timeout or an unreachable host, as data.
     Failed(Failure),
     /// Plain DNS: an ICMP port unreachable, heard at once on the connected socket.
     PortUnreachable(Failure),
@@ -248,13 +249,16 @@ async fn ask_encrypted(
             .first_answer()
             .await
     };
+    let what = || format!("asking the resolver {} for {} {}", route.target(), q.name, q.rtype);
+    // A timeout or a refused connection is the network's failure; the rest (the TLS handshake,
+    // the certificate) the encrypted transport's.
     let reply = match tokio::time::timeout(opts.timeout, exchange).await {
         Ok(Ok(response)) => Ok(response.into_message()),
+        Ok(Err(NetError::Timeout)) | Err(_) => Err(Silence::Failed(Failure::timeout(Phase::Dns, what(), opts.timeout))),
+        Ok(Err(NetError::Io(e))) if e.kind() != std::io::ErrorKind::InvalidData => {
+            Err(Silence::Failed(Failure::io(Phase::Dns, what(), &e)))
+        }
         Ok(Err(e)) => Err(Silence::Encrypted(e.to_string())),
-        Err(_) => Err(Silence::Encrypted(format!(
-            "no answer in {} ms",
-            opts.timeout.as_millis()
-        ))),
     };
     Asked {
         route: *route,
@@ -336,7 +340,7 @@ fn stub_trace(opts: &StubOptions, q: &Question, asked: Asked) -> Trace {
             }
         }
     };
-    if let Transport::Tls { name } | Transport::Https { name } = &opts.transport {
+    if let (Transport::Tls { name } | Transport::Https { name }, None) = (&opts.transport, &exchange.error) {
         notes.push(Note::new(
             "dns.encrypted",
             format!("The question and answer travelled inside TLS, checked against the certificate of {name}: nobody on the path can read or change them. The resolver itself still sees every name you ask."),
