@@ -230,10 +230,11 @@ fn header(out: &str) -> (Vec<String>, String) {
 }
 
 /// The sandbox's recursive resolver validates as a public validating resolver does, seen by
-/// dig: AD=1 on a secure answer to a query with DO or AD (RFC 6840 §5.7, RFC 4035 §3.2.3), none
-/// on an unsigned zone's, SERVFAIL with Extended DNS Error 6 for a bogus one (RFC 8914 §4.7),
-/// and the bogus data without AD when the query sets CD=1 (RFC 4035 §3.2.2). It needs dig only:
-/// the sandbox listens on loopback ports.
+/// dig: AD=1 on a secure answer to a query with DO or AD (RFC 6840 §5.7, RFC 4035 §3.2.3) and,
+/// when DO=1, its RRSIGs or NSEC proof (RFC 4035 §3.2.1); no AD on an unsigned zone's answer;
+/// SERVFAIL with Extended DNS Error 6 for a bogus one (RFC 8914 §4.7); the bogus data without AD
+/// when the query sets CD=1 (RFC 4035 §3.2.2). It needs dig only: the sandbox listens on
+/// loopback ports.
 #[test]
 fn dig_sees_the_sandbox_resolver_validate() {
     if !have("dig", "-v") {
@@ -269,6 +270,7 @@ fn dig_sees_the_sandbox_resolver_validate() {
     let bogus = ask(&["+dnssec", "www.bogus.test"]);
     let unchecked = ask(&["+dnssec", "+cd", "www.bogus.test"]);
     let not_asked = ask(&["+noadflag", "+noedns", "www.example.com"]);
+    let negative = ask(&["+dnssec", "nope.example.com"]);
     let _ = up.kill();
     let _ = up.wait();
     let has = |out: &str, flag: &str| header(out).0.iter().any(|f| f == flag);
@@ -277,6 +279,15 @@ fn dig_sees_the_sandbox_resolver_validate() {
     assert!(
         secure.contains("flags: do;"),
         "DO is echoed in the OPT record:\n{secure}"
+    );
+    assert!(
+        secure.contains("IN\tRRSIG\tCNAME 15 ") && secure.contains("IN\tRRSIG\tA 15 "),
+        "DO=1 gets the RRSIGs over the CNAME and the A records:\n{secure}"
+    );
+    assert_eq!(header(&negative).1, "NXDOMAIN", "{negative}");
+    assert!(
+        has(&negative, "ad") && negative.contains("IN\tNSEC\t") && negative.contains("IN\tRRSIG\tSOA 15 "),
+        "a secure NXDOMAIN carries its NSEC proof and its signed SOA:\n{negative}"
     );
     assert_eq!(header(&unsigned).1, "NOERROR", "{unsigned}");
     assert!(
@@ -300,4 +311,5 @@ fn dig_sees_the_sandbox_resolver_validate() {
         !has(&not_asked, "ad"),
         "no DO, no AD in the query: no AD back:\n{not_asked}"
     );
+    assert!(!not_asked.contains("RRSIG"), "no DO, no RRSIGs:\n{not_asked}");
 }

@@ -7,7 +7,8 @@
 //!
 //! It validates like a public validating resolver (RFC 4035 §4): every walk checks the chain of
 //! trust from the sandbox's root key. A secure answer gets AD=1 when the stub asked with DO=1 or
-//! AD=1 (RFC 6840 §5.7, RFC 4035 §3.2.3); data whose chain is broken is never passed on: SERVFAIL,
+//! AD=1 (RFC 6840 §5.7, RFC 4035 §3.2.3), and a stub that asked with DO=1 gets the RRSIGs, or the
+//! NSEC proof of a negative answer, along with the data (RFC 4035 §3.2.1); data whose chain is broken is never passed on: SERVFAIL,
 //! with Extended DNS Error 6, "DNSSEC Bogus", naming the broken link (RFC 4035 §5.5, RFC 8914
 //! §4.7); a stub that sets CD=1 takes the data unvalidated, without AD (RFC 4035 §3.2.2).
 
@@ -49,6 +50,8 @@ struct Cached {
     rcode: ResponseCode,
     dnssec: Status,
     broken_link: Option<String>,
+    /// RRSIGs over the answer, or the NSEC proof of a negative one, for DO=1 (RFC 4035 §3.2.1).
+    proofs: Vec<Record>,
     stored: Instant,
     expires: Instant,
 }
@@ -85,10 +88,12 @@ struct Handler {
     anchors: Anchors,
 }
 
-/// What a stub's query asks of DNSSEC: DO=1 in its EDNS (RFC 3225) or AD=1 in its header
-/// (RFC 6840 §5.7) ask for the AD bit; CD=1 asks for the data unchecked (RFC 4035 §3.2.2).
+/// What a stub's query asks of DNSSEC: DO=1 in its EDNS (RFC 3225) asks for the DNSSEC
+/// records; DO=1 or AD=1 in its header (RFC 6840 §5.7) ask for the AD bit; CD=1 asks for the
+/// data unchecked (RFC 4035 §3.2.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Asks {
+    dnssec_ok: bool,
     authentic_data: bool,
     checking_disabled: bool,
 }
@@ -134,9 +139,10 @@ impl RequestHandler for Handler {
         for q in request.queries.queries() {
             query.add_query(q.original().clone());
         }
+        let dnssec_ok = request.edns.as_ref().is_some_and(|e| e.flags().dnssec_ok);
         let asks = Asks {
-            authentic_data: request.metadata.authentic_data
-                || request.edns.as_ref().is_some_and(|e| e.flags().dnssec_ok),
+            dnssec_ok,
+            authentic_data: request.metadata.authentic_data || dnssec_ok,
             checking_disabled: request.metadata.checking_disabled,
         };
         let (reply, bogus) = answer(&query, asks, self).await;
@@ -263,7 +269,7 @@ async fn answer(query: &Message, asks: Asks, handler: &Handler) -> (Message, Opt
                 anchors: Some(handler.anchors.clone()),
             };
             let walked = walk_records(&opts, &handler.net).await;
-            let (rcode, records, dnssec, broken_link) = match walked {
+            let (rcode, records, dnssec, broken_link, proofs) = match walked {
                 Ok(w) if matches!(w.result, "answer" | "nxdomain" | "nodata") => (
                     if w.result == "nxdomain" {
                         ResponseCode::NXDomain
@@ -274,15 +280,23 @@ async fn answer(query: &Message, asks: Asks, handler: &Handler) -> (Message, Opt
                     // A walk that checked nothing vouches for nothing.
                     w.dnssec.unwrap_or(Status::Insecure),
                     w.dnssec_failure,
+                    w.proofs,
                 ),
-                _ => (ResponseCode::ServFail, Vec::new(), Status::Insecure, None),
+                _ => (ResponseCode::ServFail, Vec::new(), Status::Insecure, None, Vec::new()),
             };
-            let ttl = records.iter().map(|r| r.ttl).min().unwrap_or(0).min(86_400);
+            let ttl = records
+                .iter()
+                .chain(&proofs)
+                .map(|r| r.ttl)
+                .min()
+                .unwrap_or(0)
+                .min(86_400);
             let c = Cached {
                 records,
                 rcode,
                 dnssec,
                 broken_link,
+                proofs,
                 stored: now,
                 expires: now + Duration::from_secs(u64::from(ttl)),
             };
@@ -311,12 +325,20 @@ async fn answer(query: &Message, asks: Asks, handler: &Handler) -> (Message, Opt
     }
     let aged = now.saturating_duration_since(cached.stored).as_secs() as u32;
     reply.metadata.response_code = cached.rcode;
-    for r in cached.records {
+    let negative = cached.rcode == ResponseCode::NXDomain
+        || (q.query_type() != RecordType::SOA && cached.records.iter().all(|r| r.record_type() == RecordType::SOA));
+    // With DO=1 the DNSSEC records go along: the RRSIGs with the answer, the NSEC proof of a
+    // negative answer in the authority section with its SOA (RFC 4035 §3.1.1, §3.1.3).
+    let proofs = if asks.dnssec_ok { cached.proofs } else { Vec::new() };
+    for r in cached.records.into_iter().chain(proofs) {
         let mut r = r.clone();
         r.ttl = r.ttl.saturating_sub(aged);
-        if r.record_type() == RecordType::SOA
-            && (cached.rcode == ResponseCode::NXDomain || q.query_type() != RecordType::SOA)
-        {
+        let authority = match r.record_type() {
+            RecordType::SOA => cached.rcode == ResponseCode::NXDomain || q.query_type() != RecordType::SOA,
+            RecordType::NSEC | RecordType::RRSIG => negative,
+            _ => false,
+        };
+        if authority {
             reply.add_authority(r);
         } else {
             reply.add_answer(r);
@@ -330,14 +352,17 @@ mod tests {
     use super::*;
 
     const PLAIN: Asks = Asks {
+        dnssec_ok: false,
         authentic_data: false,
         checking_disabled: false,
     };
     const DNSSEC: Asks = Asks {
+        dnssec_ok: true,
         authentic_data: true,
         checking_disabled: false,
     };
     const UNCHECKED: Asks = Asks {
+        dnssec_ok: true,
         authentic_data: true,
         checking_disabled: true,
     };
