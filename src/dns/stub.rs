@@ -174,7 +174,7 @@ pub async fn stub(opts: &StubOptions, net: &Network) -> Result<Trace, Error> {
     Ok(stub_trace(opts, &q, asked))
 }
 
-/// The query, as bytes or as a message, with a random ID (RFC 5452 §9.2 is the source port's).
+/// The query message, with a random ID (RFC 5452 §4.1: an off-path spoofer must guess it).
 fn query(q: &Question, opts: &StubOptions) -> (u16, Message) {
     let id: u16 = rand::random();
     (id, wire::build_stub_query(id, q, opts.dnssec))
