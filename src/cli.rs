@@ -109,6 +109,7 @@ Examples:
   netlab dns example.com @127.0.0.53              stub mode: ask a recursive resolver once
   netlab dns www.example.com @203.0.113.53 --sandbox   ask one sandbox server directly
   netlab dns www.example.com --system --sandbox   ask the sandbox's recursive resolver
+  netlab dns www.bogus.test @198.51.100.53 --dnssec --sandbox   its AD bit, or SERVFAIL and why
   netlab dns www.example.com @198.51.100.53 --https --sandbox   the same over DNS over HTTPS
   netlab dns example.com @1.1.1.1 --tls           DNS over TLS to a public resolver
 
@@ -163,8 +164,10 @@ pub struct DnsArgs {
     #[arg(long)]
     pub short: bool,
     /// Validate with DNSSEC: ask with DO, check DNSKEY and DS at every zone cut and the RRSIGs on
-    /// the answer, from the IANA root key (with --sandbox, the sandbox's own root key)
-    #[arg(long, conflicts_with_all = ["resolver", "system"])]
+    /// the answer, from the IANA root key (with --sandbox, the sandbox's own root key). In stub
+    /// mode: ask with DO=1 and AD=1, and show whether the resolver vouches (AD) or why it failed
+    /// (Extended DNS Errors)
+    #[arg(long)]
     pub dnssec: bool,
 }
 

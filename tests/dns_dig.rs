@@ -212,3 +212,104 @@ fn short_prints_what_dig_short_prints_for_every_record_type() {
         differences.join("\n")
     );
 }
+
+/// dig's header flags (`;; flags: qr rd ra ad; QUERY: ...`) and status, from its full output.
+fn header(out: &str) -> (Vec<String>, String) {
+    let flags = out
+        .lines()
+        .find_map(|l| l.strip_prefix(";; flags:"))
+        .and_then(|l| l.split(';').next())
+        .map(|f| f.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default();
+    let status = out
+        .lines()
+        .find_map(|l| l.split_once("status: "))
+        .map(|(_, s)| s.split(',').next().unwrap_or("").to_string())
+        .unwrap_or_default();
+    (flags, status)
+}
+
+/// The sandbox's recursive resolver validates as a public validating resolver does, seen by
+/// dig: AD=1 on a secure answer to a query with DO or AD (RFC 6840 §5.7, RFC 4035 §3.2.3) and,
+/// when DO=1, its RRSIGs or NSEC proof (RFC 4035 §3.2.1); no AD on an unsigned zone's answer;
+/// SERVFAIL with Extended DNS Error 6 for a bogus one (RFC 8914 §4.7); the bogus data without AD
+/// when the query sets CD=1 (RFC 4035 §3.2.2). It needs dig only: the sandbox listens on
+/// loopback ports.
+#[test]
+fn dig_sees_the_sandbox_resolver_validate() {
+    if !have("dig", "-v") {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "dig must be installed in CI (.ci/run installs bind9-dnsutils)"
+        );
+        eprintln!("dig is not installed: skipping (apt-get install bind9-dnsutils)");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let (mut up, directory) = common::sandbox_up(&[], 60, home.path());
+    let socket = directory["resolver"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["virtual_address"] == "198.51.100.53:53")
+        .expect("the resolver's plain DNS socket")["socket"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (ip, port) = socket.rsplit_once(':').unwrap();
+    let ask = |args: &[&str]| {
+        let out = Command::new("dig")
+            .args(["+time=5", "+tries=1", &format!("@{ip}"), "-p", port])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let secure = ask(&["+dnssec", "www.example.com"]);
+    let unsigned = ask(&["+dnssec", "www.example.org"]);
+    let bogus = ask(&["+dnssec", "www.bogus.test"]);
+    let unchecked = ask(&["+dnssec", "+cd", "www.bogus.test"]);
+    let not_asked = ask(&["+noadflag", "+noedns", "www.example.com"]);
+    let negative = ask(&["+dnssec", "nope.example.com"]);
+    let _ = up.kill();
+    let _ = up.wait();
+    let has = |out: &str, flag: &str| header(out).0.iter().any(|f| f == flag);
+    assert_eq!(header(&secure).1, "NOERROR", "{secure}");
+    assert!(has(&secure, "ad"), "a secure answer has AD=1:\n{secure}");
+    assert!(
+        secure.contains("flags: do;"),
+        "DO is echoed in the OPT record:\n{secure}"
+    );
+    assert!(
+        secure.contains("IN\tRRSIG\tCNAME 15 ") && secure.contains("IN\tRRSIG\tA 15 "),
+        "DO=1 gets the RRSIGs over the CNAME and the A records:\n{secure}"
+    );
+    assert_eq!(header(&negative).1, "NXDOMAIN", "{negative}");
+    assert!(
+        has(&negative, "ad") && negative.contains("IN\tNSEC\t") && negative.contains("IN\tRRSIG\tSOA 15 "),
+        "a secure NXDOMAIN carries its NSEC proof and its signed SOA:\n{negative}"
+    );
+    assert_eq!(header(&unsigned).1, "NOERROR", "{unsigned}");
+    assert!(
+        !has(&unsigned, "ad"),
+        "an unsigned zone's answer has no AD:\n{unsigned}"
+    );
+    assert_eq!(header(&bogus).1, "SERVFAIL", "{bogus}");
+    assert!(
+        bogus.contains("; EDE: 6 (DNSSEC Bogus): (bogus.test. dnskey:"),
+        "SERVFAIL names the broken link in EDE 6:\n{bogus}"
+    );
+    assert!(!bogus.contains("192.0.2.66"), "bogus data is not passed on:\n{bogus}");
+    assert_eq!(header(&unchecked).1, "NOERROR", "{unchecked}");
+    assert!(has(&unchecked, "cd") && !has(&unchecked, "ad"), "{unchecked}");
+    assert!(
+        unchecked.contains("192.0.2.66"),
+        "CD=1 gets the data unchecked:\n{unchecked}"
+    );
+    assert_eq!(header(&not_asked).1, "NOERROR", "{not_asked}");
+    assert!(
+        !has(&not_asked, "ad"),
+        "no DO, no AD in the query: no AD back:\n{not_asked}"
+    );
+    assert!(!not_asked.contains("RRSIG"), "no DO, no RRSIGs:\n{not_asked}");
+}

@@ -536,3 +536,133 @@ fn a_walk_no_server_answers_is_a_dns_failure_not_a_negative_answer() {
     assert_eq!(failure["what"], "resolving www.example.com.");
     assert_eq!(summary(&v)["result"], "failed", "the walk's own summary still says so");
 }
+
+/// The notes' topics of an event.
+fn topics(event: &Value) -> Vec<&str> {
+    event["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["topic"].as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn stub_dnssec_shows_the_resolvers_ad_bit_and_its_extended_error() {
+    for resolver in [&["@198.51.100.53"][..], &["--resolver", "198.51.100.53"]] {
+        // A signed chain: the validating resolver says AD=1 to a query that asks (DO=1, AD=1).
+        let (v, code) = trace(&[&["dns", "www.example.com", "--dnssec", "--sandbox"], resolver].concat());
+        assert_eq!(code, 0, "{resolver:?}: {}", v["outcome"]);
+        let stub = of_type(&v, "dns.stub")[0];
+        assert_eq!(stub["dnssec_ok"], true);
+        assert!(stub["flags"].as_array().unwrap().contains(&Value::from("AD")), "{stub}");
+        assert!(stub.get("extended_errors").is_none(), "{stub}");
+        let ad = stub["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["topic"] == "dns.ad")
+            .unwrap();
+        assert!(ad["text"].as_str().unwrap().starts_with("AD=1"), "{ad}");
+        // An unsigned zone (example.org): an answer, no AD.
+        let (v, code) = trace(&[&["dns", "www.example.org", "--dnssec", "--sandbox"], resolver].concat());
+        assert_eq!(code, 0);
+        let stub = of_type(&v, "dns.stub")[0];
+        assert!(
+            !stub["flags"].as_array().unwrap().contains(&Value::from("AD")),
+            "{stub}"
+        );
+        // A broken chain: SERVFAIL, Extended DNS Error 6 naming the broken link, and its note.
+        let (v, code) = trace(&[&["dns", "www.bogus.test", "--dnssec", "--sandbox"], resolver].concat());
+        assert_eq!(code, 1, "{}", v["outcome"]);
+        let stub = of_type(&v, "dns.stub")[0];
+        assert_eq!(stub["rcode"], "SERVFAIL");
+        assert!(stub["answers"].as_array().unwrap().is_empty());
+        let ede = stub["extended_errors"][0].as_str().unwrap();
+        assert!(ede.starts_with("6 (DNSSEC Bogus): bogus.test. dnskey:"), "{ede}");
+        assert!(topics(stub).contains(&"dns.ede.bogus"), "{stub}");
+        assert!(!topics(stub).contains(&"dns.ad"), "no data, no AD to explain");
+        assert!(v["outcome"]["reason"].as_str().unwrap().contains("DNSSEC Bogus"));
+    }
+    // Without --dnssec the query asks for no AD, and a resolver sets none (RFC 6840 §5.7); the
+    // bogus name is still refused, as every validating resolver refuses it.
+    let (v, _) = trace(&["dns", "www.example.com", "@198.51.100.53", "--sandbox"]);
+    let stub = of_type(&v, "dns.stub")[0];
+    assert_eq!(stub["dnssec_ok"], false);
+    assert!(
+        !stub["flags"].as_array().unwrap().contains(&Value::from("AD")),
+        "{stub}"
+    );
+    netlab()
+        .args(["dns", "www.bogus.test", "@198.51.100.53", "--sandbox"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("(recursive resolver, RD=1, over udp)"))
+        .stdout(predicate::str::contains("<- SERVFAIL flags RD RA,"))
+        .stdout(predicate::str::contains(
+            "extended error 6 (DNSSEC Bogus): bogus.test. dnskey:",
+        ));
+    netlab()
+        .args(["dns", "www.example.com", "@198.51.100.53", "--dnssec", "--sandbox"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "(recursive resolver, RD=1 AD=1 DO=1, over udp)",
+        ))
+        .stdout(predicate::str::contains("<- NOERROR flags RD RA AD,"));
+    // Over DNS over TLS the same: the whole response, its EDE included.
+    let (v, code) = trace(&[
+        "dns",
+        "www.bogus.test",
+        "@198.51.100.53",
+        "--tls",
+        "--dnssec",
+        "--sandbox",
+    ]);
+    assert_eq!(code, 1);
+    let stub = of_type(&v, "dns.stub")[0];
+    assert_eq!(
+        (&stub["transport"], &stub["rcode"]),
+        (&Value::from("tls"), &Value::from("SERVFAIL"))
+    );
+    assert!(stub["extended_errors"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("6 (DNSSEC Bogus)"));
+}
+
+#[test]
+fn stub_mode_to_a_closed_udp_port_ends_at_once_with_port_unreachable() {
+    // A timeout of a minute: the ICMP port unreachable must end the query, not the timeout (a
+    // timeout would be kind "timeout").
+    let (v, code) = trace(&["dns", "example.com", "@127.0.0.1:1", "--timeout", "60000"]);
+    assert_eq!(code, 4, "{}", v["outcome"]);
+    let failure = &v["outcome"]["failure"];
+    assert_eq!(
+        (&failure["phase"], &failure["kind"]),
+        (&Value::from("dns"), &Value::from("unreachable"))
+    );
+    assert!(
+        failure["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("port unreachable (ICMP)"),
+        "{failure}"
+    );
+    let stub = of_type(&v, "dns.stub")[0];
+    assert!(stub["error"]
+        .as_str()
+        .unwrap()
+        .contains("nothing listens on UDP port 1 of 127.0.0.1"));
+    assert_eq!(
+        topics(stub),
+        ["dns.port_unreachable"],
+        "no claim that a resolver walked"
+    );
+    netlab()
+        .args(["dns", "example.com", "@127.0.0.1:1", "--timeout", "60000"])
+        .assert()
+        .code(4)
+        .stdout(predicate::str::contains("no answer after"))
+        .stdout(predicate::str::contains("port unreachable (ICMP)"));
+}

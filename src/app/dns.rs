@@ -124,6 +124,7 @@ pub(super) fn dns_trace(a: &crate::cli::DnsArgs, place: &Place) -> Result<Trace>
             },
             transport: crate::dns::stub::Transport::Plain,
             timeout: walk.timeout,
+            dnssec: a.dnssec,
         }),
     };
     if stub.is_none() && (a.tls || a.https) {

@@ -214,14 +214,20 @@ pub struct Summary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StubExchange {
     pub server: Server,
-    /// `udp`, `tls` (DNS over TLS) or `https` (DNS over HTTPS).
+    /// `udp`, `tcp` (UDP came back truncated), `tls` (DNS over TLS) or `https` (DNS over HTTPS).
     pub transport: String,
     pub qname: String,
     pub qtype: String,
+    /// The query asked with DO=1 and AD=1 (`--dnssec`, RFC 3225, RFC 6840 §5.7).
+    #[serde(default)]
+    pub dnssec_ok: bool,
     pub rtt_us: u64,
     pub rcode: String,
     pub flags: Vec<String>,
     pub answers: Vec<RecordView>,
+    /// Extended DNS Errors in the response (RFC 8914): "code (name): text".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extended_errors: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }

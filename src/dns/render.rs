@@ -211,12 +211,13 @@ fn dnssec(out: &mut String, depth: u8, zone: &str, check: &str, status: Status, 
 fn stub(out: &mut String, x: &StubExchange, p: &Palette) -> String {
     let _ = writeln!(
         out,
-        "{}{} {}?{}  ->  {} (recursive resolver, RD=1, over {})",
+        "{}{} {}?{}  ->  {} (recursive resolver, RD=1{}, over {})",
         p.bold,
         x.qname,
         x.qtype,
         p.reset,
         server(&x.server),
+        if x.dnssec_ok { " AD=1 DO=1" } else { "" },
         x.transport
     );
     let flags = if x.flags.is_empty() {
@@ -245,6 +246,9 @@ fn stub(out: &mut String, x: &StubExchange, p: &Palette) -> String {
     }
     for rec in &x.answers {
         let _ = writeln!(out, "       {}", record(rec));
+    }
+    for ede in &x.extended_errors {
+        let _ = writeln!(out, "       extended error {ede}");
     }
     "  ".to_string()
 }

@@ -130,6 +130,23 @@ pub fn build_query(id: u16, q: &Question, recursion_desired: bool, edns: Option<
     m.to_vec().unwrap_or_default()
 }
 
+/// Encodes a stub query to a recursive resolver: RD=1, EDNS with netlab's payload size. With
+/// `dnssec`, DO=1 (RFC 3225: send the DNSSEC records) and AD=1 (RFC 6840 §5.7: say whether you
+/// validated), as `dig +dnssec` asks.
+pub fn build_stub_query(id: u16, q: &Question, dnssec: bool) -> Message {
+    let mut m = Message::new(id, MessageType::Query, OpCode::Query);
+    m.metadata.recursion_desired = true;
+    m.metadata.authentic_data = dnssec;
+    let mut query = Query::query(q.name.clone(), q.rtype);
+    query.set_query_class(DNSClass::IN);
+    m.add_query(query);
+    let mut e = Edns::new();
+    e.set_max_payload(super::walk::EDNS_BUFFER);
+    e.set_dnssec_ok(dnssec);
+    m.set_edns(e);
+    m
+}
+
 /// Why a response is not believed as the answer to a query (RFC 5452 §4.1: the ID and the
 /// question must match; RFC 1035 §4.1.1: QR=1).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -250,24 +267,32 @@ pub fn rcode_name(code: u16) -> String {
     }
 }
 
-/// Extended DNS Errors (RFC 8914, EDNS option 15): "INFO-CODE: text".
-pub fn extended_errors(m: &Message) -> Vec<String> {
+/// The EDE options' payloads (RFC 8914 §2: a two-octet INFO-CODE, then EXTRA-TEXT).
+fn extended_error_options(m: &Message) -> Vec<(u16, &[u8])> {
     let Some(edns) = &m.edns else { return Vec::new() };
     edns.options()
         .get_all(hickory_proto::rr::rdata::opt::EdnsCode::Unknown(15))
         .into_iter()
         .filter_map(|o| match o {
             hickory_proto::rr::rdata::opt::EdnsOption::Unknown(_, data) if data.len() >= 2 => {
-                let code = u16::from_be_bytes([data[0], data[1]]);
-                Some(format!(
-                    "{code} ({}): {}",
-                    ede_name(code),
-                    String::from_utf8_lossy(&data[2..])
-                ))
+                Some((u16::from_be_bytes([data[0], data[1]]), &data[2..]))
             }
             _ => None,
         })
         .collect()
+}
+
+/// Extended DNS Errors (RFC 8914, EDNS option 15): "INFO-CODE (name): text".
+pub fn extended_errors(m: &Message) -> Vec<String> {
+    extended_error_options(m)
+        .into_iter()
+        .map(|(code, text)| format!("{code} ({}): {}", ede_name(code), String::from_utf8_lossy(text)))
+        .collect()
+}
+
+/// The Extended DNS Errors' info-codes alone.
+pub fn extended_error_codes(m: &Message) -> Vec<u16> {
+    extended_error_options(m).into_iter().map(|(code, _)| code).collect()
 }
 
 /// RFC 8914 §4 info-code names.

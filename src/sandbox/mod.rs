@@ -121,7 +121,8 @@ impl Sandbox {
             &[resolver_ip_virtual, resolver_ip],
             pki::Leaf::Good,
         )?;
-        let resolver = resolver::start(binds, walk_net, roots, cert).await?;
+        let anchors = crate::dns::dnssec::Anchors::root_key(&keys.root_anchor());
+        let resolver = resolver::start(binds, walk_net, roots, anchors, cert).await?;
         book.insert(SocketAddr::new(resolver_ip_virtual, 53), resolver.local);
         book.insert(SocketAddr::new(resolver_ip_virtual, 853), resolver.local_tls);
         book.insert(SocketAddr::new(resolver_ip_virtual, 443), resolver.local_https);

@@ -125,6 +125,9 @@ struct Walker<'a> {
     /// How the last server that failed to answer failed (timed out, unreachable), for the
     /// outcome when no server of a zone gave a usable answer: the kind, and what happened.
     last_silence: Option<(FailureKind, String)>,
+    /// The DNSSEC records of the final replies (RRSIGs over the answer, NSEC proofs of a
+    /// negative answer), for a resolver to pass on to a client that asked with DO=1.
+    proofs: Vec<Record>,
 }
 
 /// Resolves `opts.name` iteratively. Fails only on bad input or when the network layer refuses
@@ -141,6 +144,12 @@ pub struct Walked {
     pub result: &'static str,
     /// The answer (CNAMEs included), or the SOA of a negative answer.
     pub records: Vec<Record>,
+    /// The DNSSEC verdict, when the walk validated (`opts.anchors`), and the first broken link.
+    pub dnssec: Option<Status>,
+    pub dnssec_failure: Option<String>,
+    /// When validating: the RRSIGs over the answer (CNAMEs included), or the NSEC records and
+    /// their RRSIGs that prove a negative answer (RFC 4035 §3.1.1, §3.1.3).
+    pub proofs: Vec<Record>,
 }
 
 /// Like [`walk`], keeping the records themselves.
@@ -175,6 +184,7 @@ pub async fn walk_records(opts: &WalkOptions, net: &Network) -> Result<Walked, E
         dnssec: None,
         dnssec_failure: None,
         last_silence: None,
+        proofs: Vec::new(),
     };
     if let Some(ascii) = ascii {
         w.trace.push(
@@ -245,6 +255,9 @@ pub async fn walk_records(opts: &WalkOptions, net: &Network) -> Result<Walked, E
         trace: w.trace.finish(outcome),
         result: result_kind,
         records: answers,
+        dnssec: w.dnssec,
+        dnssec_failure: w.dnssec_failure,
+        proofs: w.proofs,
     })
 }
 
@@ -330,6 +343,9 @@ impl Walker<'_> {
                 if validating {
                     let message = self.last_message.take();
                     self.check_reply(&zone, name, rtype, &reply, message.as_deref(), depth);
+                    if let (0, Some(m)) = (depth, &message) {
+                        self.proofs.extend(trust::proofs(&reply, m));
+                    }
                 }
                 return Ok(reply);
             };

@@ -228,3 +228,27 @@ impl Walker<'_> {
         }
     }
 }
+
+/// The DNSSEC records a final reply carries for what it says: the RRSIGs over its answer
+/// records (and CNAMEs), or, for a negative answer, the NSEC records and RRSIGs of its authority
+/// section (RFC 4035 §3.1.1, §3.1.3).
+pub(super) fn proofs(reply: &Reply, m: &Message) -> Vec<hickory_proto::rr::Record> {
+    let answered: Vec<&Name> = match reply {
+        Reply::Answer(records) => records.iter().map(|r| &r.name).collect(),
+        Reply::Cname { chain, answers, .. } => chain.iter().chain(answers).map(|r| &r.name).collect(),
+        Reply::Nxdomain { .. } | Reply::Nodata { .. } => {
+            return m
+                .authorities
+                .iter()
+                .filter(|r| matches!(r.record_type(), RecordType::NSEC | RecordType::RRSIG))
+                .cloned()
+                .collect()
+        }
+        Reply::Referral { .. } => return Vec::new(),
+    };
+    m.answers
+        .iter()
+        .filter(|r| r.record_type() == RecordType::RRSIG && answered.contains(&&r.name))
+        .cloned()
+        .collect()
+}
