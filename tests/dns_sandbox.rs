@@ -58,6 +58,50 @@ fn www_example_com_walks_three_zones_and_a_cross_zone_cname() {
     assert!(ids.len() >= 5, "query IDs are random: {ids:?}");
 }
 
+/// Root and TLD servers clear AA on referrals (RFC 1035 §4.1.1: AA says the server is an
+/// authority for the name asked); the zone that holds the name sets it on its answer.
+#[test]
+fn referrals_are_not_authoritative_and_answers_are() {
+    let (v, code) = walk(&["www.example.com"]);
+    assert_eq!(code, 0);
+    let aa: Vec<(String, bool)> = of_type(&v, "dns.response")
+        .iter()
+        .map(|r| {
+            let flags = r["flags"].as_array().unwrap();
+            (
+                r["meaning"]["kind"].as_str().unwrap().to_string(),
+                flags.contains(&Value::from("AA")),
+            )
+        })
+        .collect();
+    let want: Vec<(String, bool)> = [
+        ("referral", false),
+        ("referral", false),
+        ("cname", true),
+        ("referral", false),
+        ("referral", false),
+        ("answer", true),
+    ]
+    .iter()
+    .map(|(m, a)| (m.to_string(), *a))
+    .collect();
+    assert_eq!(aa, want);
+    let topics: Vec<&Value> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| e["notes"].as_array().into_iter().flatten())
+        .map(|n| &n["topic"])
+        .collect();
+    assert!(!topics.contains(&&Value::from("dns.aa_referral")), "{topics:?}");
+    // An NS query for a delegated zone, asked of its parent: a referral too (RFC 1034 §4.3.2).
+    let (v, _) = walk(&["example.com", "NS"]);
+    let referral = of_type(&v, "dns.response")[1];
+    assert_eq!(referral["meaning"]["kind"], "referral", "{referral}");
+    assert!(referral["answers"].as_array().unwrap().is_empty(), "{referral}");
+    assert!(!referral["flags"].as_array().unwrap().contains(&Value::from("AA")));
+}
+
 #[test]
 fn text_output_short_and_no_notes() {
     netlab()

@@ -13,6 +13,7 @@ pub mod http_quic;
 pub mod http_tcp;
 pub mod linked;
 pub mod pki;
+pub mod referral;
 pub mod resolver;
 pub mod web;
 pub mod world;
