@@ -411,6 +411,46 @@ fn offline_guard_refuses_stub_mode_too() {
         .stderr(predicate::str::contains("it is not part of the sandbox"));
 }
 
+/// A teaching note is given once per trace: a --dnssec walk meets ten answers, five key sets and
+/// four referrals, and says what each kind means once, on the first (in JSON and in text).
+#[test]
+fn each_teaching_note_is_given_once_per_trace() {
+    let (v, code) = walk(&["www.example.com", "--dnssec"]);
+    assert_eq!(code, 0);
+    let events = v["events"].as_array().unwrap();
+    let mut topics: Vec<&str> = events
+        .iter()
+        .flat_map(|e| e["notes"].as_array().into_iter().flatten())
+        .map(|n| n["topic"].as_str().unwrap())
+        .collect();
+    for many in ["dns.referral", "dns.answer", "dnssec.dnskey"] {
+        assert_eq!(topics.iter().filter(|t| **t == many).count(), 1, "{many}: {topics:?}");
+    }
+    assert!(of_type(&v, "dns.response").len() > 10, "the walk has many responses");
+    let given = topics.len();
+    topics.sort_unstable();
+    topics.dedup();
+    assert_eq!(topics.len(), given, "a topic repeated");
+    // The note stays on the first event that carries it: the root's referral.
+    let first_referral = of_type(&v, "dns.response")
+        .into_iter()
+        .find(|r| r["meaning"]["kind"] == "referral")
+        .unwrap();
+    assert_eq!(first_referral["notes"][0]["topic"], "dns.referral");
+    let out = netlab()
+        .args(["dns", "www.example.com", "--dnssec", "--sandbox", "--timeout", "1000"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let why: Vec<&str> = text.lines().filter(|l| l.trim_start().starts_with("why:")).collect();
+    assert_eq!(why.len(), given, "{text}");
+    assert_eq!(
+        text.matches("why: AA=1 marks an authoritative answer").count(),
+        1,
+        "{text}"
+    );
+}
+
 #[test]
 fn dnssec_secure_chain_from_the_sandbox_root() {
     let (v, code) = walk(&["www.example.com", "--dnssec"]);
