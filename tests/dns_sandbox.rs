@@ -620,3 +620,69 @@ fn a_walk_no_server_answers_is_a_dns_failure_not_a_negative_answer() {
     assert_eq!(failure["what"], "resolving www.example.com.");
     assert_eq!(summary(&v)["result"], "failed", "the walk's own summary still says so");
 }
+
+/// The resolver's socket in `sandbox up`'s directory for one of its virtual ports.
+fn resolver_socket(directory: &Value, port: u16) -> String {
+    let want = format!("198.51.100.53:{port}");
+    directory["resolver"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["virtual_address"] == want.as_str())
+        .unwrap_or_else(|| panic!("no resolver entry for {want}: {directory}"))["socket"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// `sandbox up` lists the recursive resolver, resolver.sandbox.test. (a name the sandbox itself
+/// resolves), on DNS 53, DNS over TLS 853 and DNS over HTTPS 443; and its plain socket answers
+/// real dig and netlab's stub, with recursion (RA).
+#[test]
+fn sandbox_up_lists_the_resolver_and_dig_and_the_stub_reach_it() {
+    let home = tempfile::tempdir().unwrap();
+    let (mut up, directory) = common::sandbox_up(&[], 30, home.path());
+    let entries = directory["resolver"].as_array().unwrap();
+    assert!(
+        entries.iter().all(|r| r["name"] == "resolver.sandbox.test."),
+        "{directory}"
+    );
+    let plain = resolver_socket(&directory, 53);
+    for port in [853, 443] {
+        assert_ne!(resolver_socket(&directory, port), plain, "its own socket for {port}");
+    }
+    let stub = |args: &[&str]| {
+        netlab()
+            .args(["dns"])
+            .args(args)
+            .args([&format!("@{plain}"), "--short"])
+            .output()
+            .unwrap()
+    };
+    let www = stub(&["www.example.com"]);
+    let named = stub(&["resolver.sandbox.test"]);
+    let (ip, port) = plain.rsplit_once(':').unwrap();
+    let dig = std::process::Command::new("dig")
+        .args(["+short", "+time=5", "+tries=1", &format!("@{ip}"), "-p", port])
+        .args(["www.example.com", "A"])
+        .output();
+    let _ = up.kill();
+    let _ = up.wait();
+    assert_eq!(String::from_utf8_lossy(&www.stdout), "cdn.example.net.\n192.0.2.80\n");
+    assert_eq!(String::from_utf8_lossy(&named.stdout), "198.51.100.53\n");
+    match dig {
+        Ok(out) => assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "cdn.example.net.\n192.0.2.80\n",
+            "dig: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "dig must be installed in CI (.ci/run installs bind9-dnsutils): {e}"
+            );
+            eprintln!("dig is not installed: skipping it (apt-get install bind9-dnsutils)");
+        }
+    }
+}

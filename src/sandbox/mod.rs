@@ -68,11 +68,14 @@ impl Sandbox {
         let own = addressing == Addressing::Own;
         let mut servers = Vec::new();
         let mut book = AddressBook::default();
+        // The resolver listens on the 127.0.53.x after the name servers'.
         let rewrite: dns::Rewrite = if bind_127 {
             world::SERVERS
                 .iter()
+                .map(|s| s.address)
+                .chain([resolver::ADDRESS])
                 .enumerate()
-                .map(|(i, s)| (s.address.to_string(), loopback_for(i).to_string()))
+                .map(|(i, address)| (address.to_string(), loopback_for(i).to_string()))
                 .collect()
         } else {
             Default::default()

@@ -25,6 +25,8 @@ use crate::net::Network;
 /// The resolver's name and virtual address.
 pub const NAME: &str = "resolver.sandbox.test.";
 pub const ADDRESS: &str = "198.51.100.53";
+/// The path of its DNS over HTTPS endpoint (RFC 8484 §3: the URI template's path).
+pub const DOH_PATH: &str = "/dns-query";
 
 /// Most entries the cache holds; the oldest are dropped beyond it.
 const MAX_CACHE: usize = 4096;
@@ -140,7 +142,7 @@ pub async fn start(
             Duration::from_secs(5),
             certs,
             Some(NAME.trim_end_matches('.').to_string()),
-            "/dns-query".to_string(),
+            DOH_PATH.to_string(),
         )
         .map_err(|e| Error::io("resolver DoH listener", e))?;
     let task = tokio::spawn(async move {
