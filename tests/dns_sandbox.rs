@@ -686,3 +686,87 @@ fn sandbox_up_lists_the_resolver_and_dig_and_the_stub_reach_it() {
         }
     }
 }
+
+/// DNS over HTTPS both ways RFC 8484 §4.1 allows, with curl against `sandbox up`: GET with the
+/// query in `?dns=` (base64url, no padding) and POST with it as the body. Both answers are DNS
+/// messages for the query sent, with the sandbox's records; GET's ID 0 comes back as 0.
+#[test]
+fn doh_answers_get_and_post_from_curl() {
+    use hickory_proto::op::Message;
+    if std::process::Command::new("curl").arg("--version").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "curl must be installed in CI");
+        eprintln!("curl is not installed: skipping");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let (mut up, directory) = common::sandbox_up(&[], 30, home.path());
+    let doh = resolver_socket(&directory, 443);
+    let ca = directory["ca"].as_str().unwrap().to_string();
+    let (ip, port) = doh.rsplit_once(':').unwrap();
+    let url = format!("https://resolver.sandbox.test:{port}/dns-query");
+    let resolve = format!("resolver.sandbox.test:{port}:{ip}");
+    let curl = |args: &[&str], stdin: Option<&[u8]>| {
+        let mut child = std::process::Command::new("curl")
+            .args([
+                "-s",
+                "--max-time",
+                "10",
+                "-D",
+                "/dev/stderr",
+                "--cacert",
+                &ca,
+                "--resolve",
+                &resolve,
+            ])
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        if let Some(bytes) = stdin {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(bytes).unwrap();
+        }
+        child.wait_with_output().unwrap()
+    };
+    // RFC 8484 §4.1.1's example: www.example.com A, RD=1 (with ID 0, as §4.1 recommends).
+    let get = curl(
+        &[
+            "-H",
+            "accept: application/dns-message",
+            &format!("{url}?dns=AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB"),
+        ],
+        None,
+    );
+    let mut query = Message::from_vec(
+        &data_encoding::BASE64URL_NOPAD
+            .decode(b"AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB")
+            .unwrap(),
+    )
+    .unwrap();
+    query.metadata.id = 0x1234;
+    let post = curl(
+        &[
+            "-H",
+            "content-type: application/dns-message",
+            "--data-binary",
+            "@-",
+            &url,
+        ],
+        Some(&query.to_vec().unwrap()),
+    );
+    let _ = up.kill();
+    let _ = up.wait();
+    for (how, out, id) in [("GET", &get, 0), ("POST", &post, 0x1234)] {
+        let head = String::from_utf8_lossy(&out.stderr);
+        assert!(head.starts_with("HTTP/2 200"), "{how}: {head}");
+        assert!(head.contains("content-type: application/dns-message"), "{how}: {head}");
+        assert!(head.contains("cache-control: max-age="), "{how}: {head}");
+        let answer = Message::from_vec(&out.stdout).unwrap_or_else(|e| panic!("{how}: {e}: {head}"));
+        assert_eq!(answer.metadata.id, id, "{how}");
+        assert!(answer.metadata.recursion_available, "{how}");
+        let data: Vec<String> = answer.answers.iter().map(|r| r.data.to_string()).collect();
+        assert_eq!(data, ["cdn.example.net.", "192.0.2.80"], "{how}");
+    }
+}

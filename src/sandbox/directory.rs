@@ -306,12 +306,18 @@ impl Directory {
         let ca = self.ca.display();
         let at = |s: &Served| format!("@{} -p {}", s.socket.ip(), s.socket.port());
         text.push_str(&format!(
-            "  dig {dns_at} www.example.com\n  netlab dns www.example.com @{dns_socket}\n  kdig {dot_at} +tls-ca={ca} +tls-hostname={host} www.example.com\n  kdig {doh_at} +https={path} +tls-ca={ca} +tls-hostname={host} www.example.com\n",
+            "  dig {dns_at} www.example.com\n  netlab dns www.example.com @{dns_socket}\n  kdig {dot_at} +tls-ca={ca} +tls-hostname={host} www.example.com\n  kdig {doh_at} +https={path} +tls-ca={ca} +tls-hostname={host} www.example.com\n\
+             DNS over HTTPS with GET carries the query in the URL, base64url (RFC 8484 §4.1; this one asks www.example.com A):\n  \
+             curl -s --cacert {ca} --resolve {host}:{port}:{ip} -H 'accept: {media}' 'https://{host}:{port}{path}?dns={query}' | od -A x -t x1z\n",
             dns_at = at(dns),
             dns_socket = dns.socket,
             dot_at = at(dot),
             doh_at = at(doh),
             path = resolver::DOH_PATH,
+            port = doh.socket.port(),
+            ip = doh.socket.ip(),
+            media = super::doh::DNS_MESSAGE,
+            query = doh_get_query(),
         ));
         text
     }
@@ -381,6 +387,16 @@ impl Directory {
     }
 }
 
+/// The `dns` parameter of a DoH GET asking www.example.com A: ID 0, so that HTTP caches can
+/// share it (RFC 8484 §4.1), RD=1, base64url without padding.
+fn doh_get_query() -> String {
+    let question = crate::dns::wire::Question {
+        name: hickory_proto::rr::Name::from_ascii("www.example.com.").expect("a valid name"),
+        rtype: hickory_proto::rr::RecordType::A,
+    };
+    data_encoding::BASE64URL_NOPAD.encode(&crate::dns::wire::build_query(0, &question, true, None, false))
+}
+
 /// `words` as one shell command line: a word with anything but safe characters is quoted.
 fn shell_words(words: &[String]) -> String {
     let safe = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
@@ -443,6 +459,8 @@ mod tests {
             "  netlab dns www.example.com @127.0.0.1:5301",
             "  kdig @127.0.0.1 -p 5302 +tls-ca=/tmp/ca.pem +tls-hostname=resolver.sandbox.test www.example.com",
             "  kdig @127.0.0.1 -p 5303 +https=/dns-query +tls-ca=/tmp/ca.pem +tls-hostname=resolver.sandbox.test www.example.com",
+            // RFC 8484 §4.1.1's example query, with ID 0.
+            "  curl -s --cacert /tmp/ca.pem --resolve resolver.sandbox.test:5303:127.0.0.1 -H 'accept: application/dns-message' 'https://resolver.sandbox.test:5303/dns-query?dns=AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB' | od -A x -t x1z",
         ] {
             assert!(text.lines().any(|l| l == line), "{line:?} not in:\n{text}");
         }

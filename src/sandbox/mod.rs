@@ -6,6 +6,7 @@ pub mod directory;
 pub mod discard;
 pub mod dns;
 pub mod dnssec;
+pub mod doh;
 pub mod early;
 pub mod glue;
 pub mod http;

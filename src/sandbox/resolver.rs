@@ -2,8 +2,8 @@
 //! queries (RD=1) by walking the sandbox from its root with netlab's own walker, and caches
 //! what it learns for the records' TTL, so a second question is answered at once with the TTL
 //! counting down (RFC 1034 §5.3.1, RFC 2308 for negative answers). hickory-server carries the
-//! queries: plain DNS on port 53, DNS over TLS on 853 (RFC 7858), DNS over HTTPS on 443
-//! (RFC 8484, `/dns-query`), with a certificate from the sandbox CA.
+//! queries: plain DNS on port 53, DNS over TLS on 853 (RFC 7858); DNS over HTTPS on 443
+//! (RFC 8484, `/dns-query`, GET and POST) is [`super::doh`]. Its certificate is from the sandbox CA.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -125,28 +125,28 @@ pub async fn start(
         addr(tls.local_addr())?,
         addr(https.local_addr())?,
     );
-    let mut server = Server::new(Handler {
-        cache: Arc::default(),
-        net,
-        roots,
-    });
+    let cache: Cache = Arc::default();
+    // DNS over HTTPS is netlab's own (super::doh: hickory-server's takes no GET), with the
+    // same handler and cache.
+    let doh = super::doh::serve(
+        https,
+        cert.clone(),
+        DOH_PATH,
+        Handler {
+            cache: cache.clone(),
+            net: net.clone(),
+            roots: roots.clone(),
+        },
+    );
+    let mut server = Server::new(Handler { cache, net, roots });
     server.register_socket(udp);
     server.register_listener(tcp, Duration::from_secs(5), 65_535);
     let certs = Arc::new(super::pki::OneCert(cert));
     server
-        .register_tls_listener(tls, Duration::from_secs(5), certs.clone())
+        .register_tls_listener(tls, Duration::from_secs(5), certs)
         .map_err(|e| Error::io("resolver DoT listener", e))?;
-    server
-        .register_https_listener(
-            https,
-            Duration::from_secs(5),
-            certs,
-            Some(NAME.trim_end_matches('.').to_string()),
-            DOH_PATH.to_string(),
-        )
-        .map_err(|e| Error::io("resolver DoH listener", e))?;
     let task = tokio::spawn(async move {
-        let _ = server.block_until_done().await;
+        let _ = tokio::join!(server.block_until_done(), doh);
     });
     Ok(RunningResolver {
         local,
