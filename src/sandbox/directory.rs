@@ -257,6 +257,7 @@ impl Directory {
              and every packet they send crosses the link:\n  {dig}\n  {curl}\n  {openssl}\n  \
              {enter} kdig @{resolver} +tls-ca={ca} +tls-hostname={resolver_name} www.example.com     (DNS over TLS)\n  \
              {enter} kdig @{resolver} +https={doh} +tls-ca={ca} +tls-hostname={resolver_name} www.example.com     (DNS over HTTPS)\n  \
+             {enter} curl -s --cacert {ca} --resolve {resolver_name}:443:{resolver} -H 'accept: {media}' 'https://{resolver_name}{doh}?dns={query}' | od -A x -t x1z     (DoH GET, RFC 8484 §4.1)\n  \
              {enter} dig @{root} +norecurse www.example.com     (walk from the root by hand)\n  \
              {enter} bash     (a shell on the client's side)\n\
              There is no system resolver in there: give curl --resolve, as above. The root CA is {ca}.\n",
@@ -276,6 +277,8 @@ impl Directory {
             resolver = resolver::ADDRESS,
             resolver_name = resolver::NAME.trim_end_matches('.'),
             doh = resolver::DOH_PATH,
+            media = super::doh::DNS_MESSAGE,
+            query = doh_get_query(),
             dig = shell_words(&link.dig),
             curl = shell_words(&link.curl),
             openssl = shell_words(&link.openssl),
@@ -461,6 +464,21 @@ mod tests {
             "  kdig @127.0.0.1 -p 5303 +https=/dns-query +tls-ca=/tmp/ca.pem +tls-hostname=resolver.sandbox.test www.example.com",
             // RFC 8484 §4.1.1's example query, with ID 0.
             "  curl -s --cacert /tmp/ca.pem --resolve resolver.sandbox.test:5303:127.0.0.1 -H 'accept: application/dns-message' 'https://resolver.sandbox.test:5303/dns-query?dns=AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB' | od -A x -t x1z",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line:?} not in:\n{text}");
+        }
+    }
+
+    #[test]
+    fn behind_a_link_the_resolver_is_reached_from_the_clients_namespace() {
+        let text = with_resolver([53, 853, 443])
+            .behind_link("rtt=40ms".into(), "/proc/7/fd/9".into(), None)
+            .text();
+        for line in [
+            "  nsenter --net=/proc/7/fd/9 dig @198.51.100.53 www.example.com",
+            "  nsenter --net=/proc/7/fd/9 kdig @198.51.100.53 +tls-ca=/tmp/ca.pem +tls-hostname=resolver.sandbox.test www.example.com     (DNS over TLS)",
+            "  nsenter --net=/proc/7/fd/9 kdig @198.51.100.53 +https=/dns-query +tls-ca=/tmp/ca.pem +tls-hostname=resolver.sandbox.test www.example.com     (DNS over HTTPS)",
+            "  nsenter --net=/proc/7/fd/9 curl -s --cacert /tmp/ca.pem --resolve resolver.sandbox.test:443:198.51.100.53 -H 'accept: application/dns-message' 'https://resolver.sandbox.test/dns-query?dns=AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB' | od -A x -t x1z     (DoH GET, RFC 8484 §4.1)",
         ] {
             assert!(text.lines().any(|l| l == line), "{line:?} not in:\n{text}");
         }
