@@ -756,8 +756,21 @@ fn doh_answers_get_and_post_from_curl() {
         ],
         Some(&query.to_vec().unwrap()),
     );
+    // What is not a DNS query gets an HTTP error, not a hang: padding (RFC 8484 §4.1 forbids
+    // it), no message, another path, a body of another type.
+    let status = |args: &[&str]| {
+        let out = curl(&[&["-o", "/dev/null", "-w", "%{http_code}"], args].concat(), None);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let refused = [
+        status(&[&format!("{url}?dns=AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB==")]),
+        status(&[&format!("{url}?dns=AAAB")]),
+        status(&[&format!("https://resolver.sandbox.test:{port}/other?dns=AAAB")]),
+        status(&["-H", "content-type: text/plain", "--data-binary", "x", &url]),
+    ];
     let _ = up.kill();
     let _ = up.wait();
+    assert_eq!(refused, ["400", "400", "404", "415"]);
     for (how, out, id) in [("GET", &get, 0), ("POST", &post, 0x1234)] {
         let head = String::from_utf8_lossy(&out.stderr);
         assert!(head.starts_with("HTTP/2 200"), "{how}: {head}");

@@ -23,6 +23,8 @@ use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseI
 use hickory_server::zone_handler::MessageResponse;
 use tokio::net::TcpListener;
 
+use crate::error::{Error, Result};
+
 /// The media type of a DNS message in HTTP (RFC 8484 §6).
 pub const DNS_MESSAGE: &str = "application/dns-message";
 /// The largest DNS message (RFC 8484 §6: a message in HTTP is at most 65535 octets).
@@ -30,41 +32,40 @@ const MAX_MESSAGE: usize = 65_535;
 /// Longest a client may take for its TLS and HTTP/2 handshakes.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Serves DoH at `path` on `listener` with `cert`, answering by `handler`, until dropped.
-pub async fn serve<H: RequestHandler>(
+/// The DoH server at `path` on `listener` with `cert`, answering by `handler`: it serves while
+/// the future runs. Fails only if rustls refuses the configuration.
+pub fn serve<H: RequestHandler>(
     listener: TcpListener,
     cert: Arc<rustls::sign::CertifiedKey>,
     path: &'static str,
     handler: H,
-) {
+) -> Result<impl std::future::Future<Output = ()>> {
     let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_protocol_versions(&[&rustls::version::TLS13])
-        .map(|b| {
-            b.with_no_client_auth()
-                .with_cert_resolver(Arc::new(super::pki::OneCert(cert)))
-        });
+        .map_err(|e| Error::usage("sandbox DoH", e.to_string(), "report this"))?
+        .with_no_client_auth()
+        .with_cert_resolver(Arc::new(super::pki::OneCert(cert)));
     // RFC 8484 §5.2: HTTP/2 is the minimum recommended version.
-    if let Ok(config) = &mut config {
-        config.alpn_protocols = vec![b"h2".to_vec()];
-    }
-    let Ok(config) = config else { return };
+    config.alpn_protocols = vec![b"h2".to_vec()];
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
     let handler = Arc::new(handler);
-    while let Ok((stream, peer)) = listener.accept().await {
-        let _ = stream.set_nodelay(true);
-        let (acceptor, handler) = (acceptor.clone(), handler.clone());
-        tokio::spawn(async move {
-            let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await else {
-                return;
-            };
-            let Ok(Ok(mut conn)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, h2::server::handshake(tls)).await else {
-                return;
-            };
-            while let Some(Ok((request, respond))) = conn.accept().await {
-                tokio::spawn(exchange(request, respond, peer, path, handler.clone()));
-            }
-        });
-    }
+    Ok(async move {
+        while let Ok((stream, peer)) = listener.accept().await {
+            let _ = stream.set_nodelay(true);
+            let (acceptor, handler) = (acceptor.clone(), handler.clone());
+            tokio::spawn(async move {
+                let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await else {
+                    return;
+                };
+                let Ok(Ok(mut conn)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, h2::server::handshake(tls)).await else {
+                    return;
+                };
+                while let Some(Ok((request, respond))) = conn.accept().await {
+                    tokio::spawn(exchange(request, respond, peer, path, handler.clone()));
+                }
+            });
+        }
+    })
 }
 
 /// One HTTP exchange: the DNS message out of the request, the resolver's answer back.
@@ -75,7 +76,10 @@ async fn exchange<H: RequestHandler>(
     path: &str,
     handler: Arc<H>,
 ) {
-    let (status, body) = match query_of(request, path).await {
+    // The request's body stays open until the response is sent: h2 resets a stream whose
+    // body is dropped unread, and the response with it.
+    let (parts, mut request_body) = request.into_parts();
+    let (status, body) = match query_of(&parts, &mut request_body, path).await {
         Ok(query) => match answer(query, peer, &*handler).await {
             Some(reply) => (200, reply),
             None => (400, Vec::new()),
@@ -103,13 +107,13 @@ async fn exchange<H: RequestHandler>(
 }
 
 /// The DNS message a request carries (RFC 8484 §4.1), or the HTTP status that refuses it.
-async fn query_of(request: http::Request<h2::RecvStream>, path: &str) -> Result<Vec<u8>, u16> {
-    if request.uri().path() != path {
+async fn query_of(request: &http::request::Parts, body: &mut h2::RecvStream, path: &str) -> Result<Vec<u8>, u16> {
+    if request.uri.path() != path {
         return Err(404);
     }
-    match *request.method() {
+    match request.method {
         http::Method::GET => request
-            .uri()
+            .uri
             .query()
             .and_then(dns_parameter)
             .and_then(|b64| data_encoding::BASE64URL_NOPAD.decode(b64.as_bytes()).ok())
@@ -117,13 +121,12 @@ async fn query_of(request: http::Request<h2::RecvStream>, path: &str) -> Result<
             .ok_or(400),
         http::Method::POST => {
             let typed = request
-                .headers()
+                .headers
                 .get("content-type")
                 .is_some_and(|t| t.as_bytes() == DNS_MESSAGE.as_bytes());
             if !typed {
                 return Err(415);
             }
-            let mut body = request.into_body();
             let mut message = Vec::new();
             while let Some(chunk) = body.data().await {
                 let chunk = chunk.map_err(|_| 400u16)?;

@@ -137,7 +137,7 @@ pub async fn start(
             net: net.clone(),
             roots: roots.clone(),
         },
-    );
+    )?;
     let mut server = Server::new(Handler { cache, net, roots });
     server.register_socket(udp);
     server.register_listener(tcp, Duration::from_secs(5), 65_535);
