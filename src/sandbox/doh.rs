@@ -76,15 +76,18 @@ async fn exchange<H: RequestHandler>(
     path: &str,
     handler: Arc<H>,
 ) {
-    // The request's body stays open until the response is sent: h2 resets a stream whose
-    // body is dropped unread, and the response with it.
     let (parts, mut request_body) = request.into_parts();
     let (status, body) = match query_of(&parts, &mut request_body, path).await {
         Ok(query) => match answer(query, peer, &*handler).await {
             Some(reply) => (200, reply),
             None => (400, Vec::new()),
         },
-        Err(status) => (status, Vec::new()),
+        Err(status) => {
+            // A refused request's body is read to its end first: h2 resets a stream whose body
+            // is dropped unread, and drops the response queued on it.
+            let _ = tokio::time::timeout(HANDSHAKE_TIMEOUT, drain(&mut request_body)).await;
+            (status, Vec::new())
+        }
     };
     let mut head = http::Response::builder()
         .status(status)
@@ -139,6 +142,18 @@ async fn query_of(request: &http::request::Parts, body: &mut h2::RecvStream, pat
             Ok(message)
         }
         _ => Err(405),
+    }
+}
+
+/// Reads what is left of a request body (at most a message's worth) and lets it go.
+async fn drain(body: &mut h2::RecvStream) {
+    let mut left = MAX_MESSAGE;
+    while let Some(Ok(chunk)) = body.data().await {
+        let _ = body.flow_control().release_capacity(chunk.len());
+        left = left.saturating_sub(chunk.len());
+        if left == 0 {
+            break;
+        }
     }
 }
 
