@@ -37,6 +37,8 @@ enum Misbehaviour {
     ServfailWithEde,
     /// An old server: FORMERR to any query with EDNS, a proper answer without it.
     NoEdns,
+    /// A quirky but usable server: AA=1 on its referral (as the root) and on its answer.
+    AaOnReferral,
 }
 
 /// The reply a well-behaved server would start from: same ID, same question.
@@ -110,6 +112,18 @@ fn respond(mode: Misbehaviour, nth: usize, query: &Message, raw: &[u8]) -> Vec<V
                 m.add_additional(a("ns.test.", [192, 0, 2, 53]));
             } else {
                 m.add_authority(ns(".", "a.root.test."));
+            }
+            vec![ok(m)]
+        }
+        Misbehaviour::AaOnReferral => {
+            // Asked as the root: delegate test. to itself (glue 192.0.2.53, mapped back here),
+            // keeping reply_to's AA=1; asked as test.: the answer.
+            let mut m = reply_to(query);
+            if nth == 0 {
+                m.add_authority(ns("test.", "ns.test."));
+                m.add_additional(a("ns.test.", [192, 0, 2, 53]));
+            } else {
+                m.add_answer(a("www.victim.test.", [192, 0, 2, 7]));
             }
             vec![ok(m)]
         }
@@ -490,6 +504,45 @@ fn formerr_to_edns_is_retried_without_it() {
     assert!(dns_events(&t)
         .iter()
         .any(|e| matches!(e, DnsEvent::Response(r) if r.meaning == netlab::dns::events::Meaning::NoEdns)));
+}
+
+/// AA=1 on a referral is wrong (RFC 1035 §4.1.1) but harmless: the walk follows it, and says so
+/// on that response only, in text and in JSON.
+#[test]
+fn aa_on_a_referral_is_followed_and_pointed_out() {
+    let (t, _) = run(Misbehaviour::AaOnReferral);
+    let s = summary(&t);
+    assert_eq!(s.result, "answer", "{s:?}");
+    assert_eq!(s.answers[0].data, "192.0.2.7");
+    let noted: Vec<(String, bool)> = t
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Dns(DnsEvent::Response(r)) => Some((
+                format!("{:?}", r.meaning)
+                    .split_whitespace()
+                    .next()
+                    .unwrap()
+                    .to_string(),
+                e.notes.iter().any(|n| n.topic == "dns.aa_referral"),
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(noted, [("Referral".to_string(), true), ("Answer".to_string(), false)]);
+    let note = t
+        .events
+        .iter()
+        .flat_map(|e| &e.notes)
+        .find(|n| n.topic == "dns.aa_referral")
+        .unwrap();
+    assert!(note.text.contains("delegating test."), "{}", note.text);
+    assert_eq!(note.reference.as_deref(), Some("RFC 1035 §4.1.1"));
+    // The glue leads to 192.0.2.53, which only the test's address book maps back here: the text
+    // comes from the same trace, as the CLI would print it.
+    let text = netlab::render::text(&t, &netlab::render::RenderOpts::plain());
+    assert!(text.contains("<- NOERROR flags AA"), "{text}");
+    assert_eq!(text.matches("set AA=1 on a referral").count(), 1, "{text}");
 }
 
 /// The same hostile servers through the CLI: each case ends with its named reason and exit 4 (no

@@ -58,6 +58,50 @@ fn www_example_com_walks_three_zones_and_a_cross_zone_cname() {
     assert!(ids.len() >= 5, "query IDs are random: {ids:?}");
 }
 
+/// Root and TLD servers clear AA on referrals (RFC 1035 §4.1.1: AA says the server is an
+/// authority for the name asked); the zone that holds the name sets it on its answer.
+#[test]
+fn referrals_are_not_authoritative_and_answers_are() {
+    let (v, code) = walk(&["www.example.com"]);
+    assert_eq!(code, 0);
+    let aa: Vec<(String, bool)> = of_type(&v, "dns.response")
+        .iter()
+        .map(|r| {
+            let flags = r["flags"].as_array().unwrap();
+            (
+                r["meaning"]["kind"].as_str().unwrap().to_string(),
+                flags.contains(&Value::from("AA")),
+            )
+        })
+        .collect();
+    let want: Vec<(String, bool)> = [
+        ("referral", false),
+        ("referral", false),
+        ("cname", true),
+        ("referral", false),
+        ("referral", false),
+        ("answer", true),
+    ]
+    .iter()
+    .map(|(m, a)| (m.to_string(), *a))
+    .collect();
+    assert_eq!(aa, want);
+    let topics: Vec<&Value> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| e["notes"].as_array().into_iter().flatten())
+        .map(|n| &n["topic"])
+        .collect();
+    assert!(!topics.contains(&&Value::from("dns.aa_referral")), "{topics:?}");
+    // An NS query for a delegated zone, asked of its parent: a referral too (RFC 1034 §4.3.2).
+    let (v, _) = walk(&["example.com", "NS"]);
+    let referral = of_type(&v, "dns.response")[1];
+    assert_eq!(referral["meaning"]["kind"], "referral", "{referral}");
+    assert!(referral["answers"].as_array().unwrap().is_empty(), "{referral}");
+    assert!(!referral["flags"].as_array().unwrap().contains(&Value::from("AA")));
+}
+
 #[test]
 fn text_output_short_and_no_notes() {
     netlab()
@@ -367,6 +411,46 @@ fn offline_guard_refuses_stub_mode_too() {
         .stderr(predicate::str::contains("it is not part of the sandbox"));
 }
 
+/// A teaching note is given once per trace: a --dnssec walk meets ten answers, five key sets and
+/// four referrals, and says what each kind means once, on the first (in JSON and in text).
+#[test]
+fn each_teaching_note_is_given_once_per_trace() {
+    let (v, code) = walk(&["www.example.com", "--dnssec"]);
+    assert_eq!(code, 0);
+    let events = v["events"].as_array().unwrap();
+    let mut topics: Vec<&str> = events
+        .iter()
+        .flat_map(|e| e["notes"].as_array().into_iter().flatten())
+        .map(|n| n["topic"].as_str().unwrap())
+        .collect();
+    for many in ["dns.referral", "dns.answer", "dnssec.dnskey"] {
+        assert_eq!(topics.iter().filter(|t| **t == many).count(), 1, "{many}: {topics:?}");
+    }
+    assert!(of_type(&v, "dns.response").len() > 10, "the walk has many responses");
+    let given = topics.len();
+    topics.sort_unstable();
+    topics.dedup();
+    assert_eq!(topics.len(), given, "a topic repeated");
+    // The note stays on the first event that carries it: the root's referral.
+    let first_referral = of_type(&v, "dns.response")
+        .into_iter()
+        .find(|r| r["meaning"]["kind"] == "referral")
+        .unwrap();
+    assert_eq!(first_referral["notes"][0]["topic"], "dns.referral");
+    let out = netlab()
+        .args(["dns", "www.example.com", "--dnssec", "--sandbox", "--timeout", "1000"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let why: Vec<&str> = text.lines().filter(|l| l.trim_start().starts_with("why:")).collect();
+    assert_eq!(why.len(), given, "{text}");
+    assert_eq!(
+        text.matches("why: AA=1 marks an authoritative answer").count(),
+        1,
+        "{text}"
+    );
+}
+
 #[test]
 fn dnssec_secure_chain_from_the_sandbox_root() {
     let (v, code) = walk(&["www.example.com", "--dnssec"]);
@@ -665,4 +749,167 @@ fn stub_mode_to_a_closed_udp_port_ends_at_once_with_port_unreachable() {
         .code(4)
         .stdout(predicate::str::contains("no answer after"))
         .stdout(predicate::str::contains("port unreachable (ICMP)"));
+}
+
+/// The resolver's socket in `sandbox up`'s directory for one of its virtual ports.
+fn resolver_socket(directory: &Value, port: u16) -> String {
+    let want = format!("198.51.100.53:{port}");
+    directory["resolver"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["virtual_address"] == want.as_str())
+        .unwrap_or_else(|| panic!("no resolver entry for {want}: {directory}"))["socket"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// `sandbox up` lists the recursive resolver, resolver.sandbox.test. (a name the sandbox itself
+/// resolves), on DNS 53, DNS over TLS 853 and DNS over HTTPS 443; and its plain socket answers
+/// real dig and netlab's stub, with recursion (RA).
+#[test]
+fn sandbox_up_lists_the_resolver_and_dig_and_the_stub_reach_it() {
+    let home = tempfile::tempdir().unwrap();
+    let (mut up, directory) = common::sandbox_up(&[], 30, home.path());
+    let entries = directory["resolver"].as_array().unwrap();
+    assert!(
+        entries.iter().all(|r| r["name"] == "resolver.sandbox.test."),
+        "{directory}"
+    );
+    let plain = resolver_socket(&directory, 53);
+    for port in [853, 443] {
+        assert_ne!(resolver_socket(&directory, port), plain, "its own socket for {port}");
+    }
+    let stub = |args: &[&str]| {
+        netlab()
+            .args(["dns"])
+            .args(args)
+            .args([&format!("@{plain}"), "--short"])
+            .output()
+            .unwrap()
+    };
+    let www = stub(&["www.example.com"]);
+    let named = stub(&["resolver.sandbox.test"]);
+    let (ip, port) = plain.rsplit_once(':').unwrap();
+    let dig = std::process::Command::new("dig")
+        .args(["+short", "+time=5", "+tries=1", &format!("@{ip}"), "-p", port])
+        .args(["www.example.com", "A"])
+        .output();
+    let _ = up.kill();
+    let _ = up.wait();
+    assert_eq!(String::from_utf8_lossy(&www.stdout), "cdn.example.net.\n192.0.2.80\n");
+    assert_eq!(String::from_utf8_lossy(&named.stdout), "198.51.100.53\n");
+    match dig {
+        Ok(out) => assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "cdn.example.net.\n192.0.2.80\n",
+            "dig: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "dig must be installed in CI (.ci/run installs bind9-dnsutils): {e}"
+            );
+            eprintln!("dig is not installed: skipping it (apt-get install bind9-dnsutils)");
+        }
+    }
+}
+
+/// DNS over HTTPS both ways RFC 8484 §4.1 allows, with curl against `sandbox up`: GET with the
+/// query in `?dns=` (base64url, no padding) and POST with it as the body. Both answers are DNS
+/// messages for the query sent, with the sandbox's records; GET's ID 0 comes back as 0.
+#[test]
+fn doh_answers_get_and_post_from_curl() {
+    use hickory_proto::op::Message;
+    if std::process::Command::new("curl").arg("--version").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "curl must be installed in CI");
+        eprintln!("curl is not installed: skipping");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let (mut up, directory) = common::sandbox_up(&[], 30, home.path());
+    let doh = resolver_socket(&directory, 443);
+    let ca = directory["ca"].as_str().unwrap().to_string();
+    let (ip, port) = doh.rsplit_once(':').unwrap();
+    let url = format!("https://resolver.sandbox.test:{port}/dns-query");
+    let resolve = format!("resolver.sandbox.test:{port}:{ip}");
+    let curl = |args: &[&str], stdin: Option<&[u8]>| {
+        let mut child = std::process::Command::new("curl")
+            .args([
+                "-s",
+                "--max-time",
+                "10",
+                "-D",
+                "/dev/stderr",
+                "--cacert",
+                &ca,
+                "--resolve",
+                &resolve,
+            ])
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        if let Some(bytes) = stdin {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(bytes).unwrap();
+        }
+        child.wait_with_output().unwrap()
+    };
+    // RFC 8484 §4.1.1's example: www.example.com A, RD=1 (with ID 0, as §4.1 recommends).
+    let get = curl(
+        &[
+            "-H",
+            "accept: application/dns-message",
+            &format!("{url}?dns=AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB"),
+        ],
+        None,
+    );
+    let mut query = Message::from_vec(
+        &data_encoding::BASE64URL_NOPAD
+            .decode(b"AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB")
+            .unwrap(),
+    )
+    .unwrap();
+    query.metadata.id = 0x1234;
+    let post = curl(
+        &[
+            "-H",
+            "content-type: application/dns-message",
+            "--data-binary",
+            "@-",
+            &url,
+        ],
+        Some(&query.to_vec().unwrap()),
+    );
+    // What is not a DNS query gets an HTTP error, not a hang: padding (RFC 8484 §4.1 forbids
+    // it), no message, another path, a body of another type.
+    let status = |args: &[&str]| {
+        let out = curl(&[&["-o", "/dev/null", "-w", "%{http_code}"], args].concat(), None);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let refused = [
+        status(&[&format!("{url}?dns=AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB==")]),
+        status(&[&format!("{url}?dns=AAAB")]),
+        status(&[&format!("https://resolver.sandbox.test:{port}/other?dns=AAAB")]),
+        status(&["-H", "content-type: text/plain", "--data-binary", "x", &url]),
+    ];
+    let _ = up.kill();
+    let _ = up.wait();
+    assert_eq!(refused, ["400", "400", "404", "415"]);
+    for (how, out, id) in [("GET", &get, 0), ("POST", &post, 0x1234)] {
+        let head = String::from_utf8_lossy(&out.stderr);
+        assert!(head.starts_with("HTTP/2 200"), "{how}: {head}");
+        assert!(head.contains("content-type: application/dns-message"), "{how}: {head}");
+        assert!(head.contains("cache-control: max-age="), "{how}: {head}");
+        let answer = Message::from_vec(&out.stdout).unwrap_or_else(|e| panic!("{how}: {e}: {head}"));
+        assert_eq!(answer.metadata.id, id, "{how}");
+        assert!(answer.metadata.recursion_available, "{how}");
+        let data: Vec<String> = answer.answers.iter().map(|r| r.data.to_string()).collect();
+        assert_eq!(data, ["cdn.example.net.", "192.0.2.80"], "{how}");
+    }
 }

@@ -255,6 +255,9 @@ impl Directory {
             "\nThey are reachable only from the client's side of the link (100.64.0.2), a network namespace\n\
              this process holds as {netns}. Run real tools there with nsenter ({who}),\n\
              and every packet they send crosses the link:\n  {dig}\n  {curl}\n  {openssl}\n  \
+             {enter} kdig @{resolver} +tls-ca={ca} +tls-hostname={resolver_name} www.example.com     (DNS over TLS)\n  \
+             {enter} kdig @{resolver} +https={doh} +tls-ca={ca} +tls-hostname={resolver_name} www.example.com     (DNS over HTTPS)\n  \
+             {enter} curl -s --cacert {ca} --resolve {resolver_name}:443:{resolver} -H 'accept: {media}' 'https://{resolver_name}{doh}?dns={query}' | od -A x -t x1z     (DoH GET, RFC 8484 §4.1)\n  \
              {enter} dig @{root} +norecurse www.example.com     (walk from the root by hand)\n  \
              {enter} bash     (a shell on the client's side)\n\
              There is no system resolver in there: give curl --resolve, as above. The root CA is {ca}.\n",
@@ -271,12 +274,54 @@ impl Directory {
                 .name_servers
                 .first()
                 .map_or_else(|| "ROOT".to_string(), |s| s.virtual_address.ip().to_string()),
+            resolver = resolver::ADDRESS,
+            resolver_name = resolver::NAME.trim_end_matches('.'),
+            doh = resolver::DOH_PATH,
+            media = super::doh::DNS_MESSAGE,
+            query = doh_get_query(),
             dig = shell_words(&link.dig),
             curl = shell_words(&link.curl),
             openssl = shell_words(&link.openssl),
             ca = self.ca.display(),
         ));
         text.push_str(&format!("Zones: {}. Press Ctrl-C to stop.\n", self.zones));
+        text
+    }
+
+    /// The recursive resolver's part of the loopback banner: its three endpoints, and dig,
+    /// netlab and kdig asking it over each.
+    fn resolver_text(&self) -> String {
+        let [dns, dot, doh] = self.resolver.as_slice() else {
+            return String::new();
+        };
+        let mut text = format!(
+            "\nThe recursive resolver {} (RD=1: it walks the sandbox from the root for you, and caches):\n",
+            dns.name
+        );
+        for (what, s) in [("DNS", dns), ("DNS over TLS", dot), ("DNS over HTTPS", doh)] {
+            text.push_str(&format!(
+                "  {what:<24} {:<19} -> {}\n",
+                s.virtual_address.to_string(),
+                s.socket
+            ));
+        }
+        let host = dns.name.trim_end_matches('.');
+        let ca = self.ca.display();
+        let at = |s: &Served| format!("@{} -p {}", s.socket.ip(), s.socket.port());
+        text.push_str(&format!(
+            "  dig {dns_at} www.example.com\n  netlab dns www.example.com @{dns_socket}\n  kdig {dot_at} +tls-ca={ca} +tls-hostname={host} www.example.com\n  kdig {doh_at} +https={path} +tls-ca={ca} +tls-hostname={host} www.example.com\n\
+             DNS over HTTPS with GET carries the query in the URL, base64url (RFC 8484 §4.1; this one asks www.example.com A):\n  \
+             curl -s --cacert {ca} --resolve {host}:{port}:{ip} -H 'accept: {media}' 'https://{host}:{port}{path}?dns={query}' | od -A x -t x1z\n",
+            dns_at = at(dns),
+            dns_socket = dns.socket,
+            dot_at = at(dot),
+            doh_at = at(doh),
+            path = resolver::DOH_PATH,
+            port = doh.socket.port(),
+            ip = doh.socket.ip(),
+            media = super::doh::DNS_MESSAGE,
+            query = doh_get_query(),
+        ));
         text
     }
 
@@ -309,6 +354,7 @@ impl Directory {
                 ));
             }
         }
+        text.push_str(&self.resolver_text());
         text.push_str("\nTLS hosts (virtual address:443 -> the socket that serves it):\n");
         for h in &self.tls_hosts {
             let addresses: Vec<String> = h.virtual_addresses.iter().map(|a| a.ip().to_string()).collect();
@@ -344,6 +390,16 @@ impl Directory {
     }
 }
 
+/// The `dns` parameter of a DoH GET asking www.example.com A: ID 0, so that HTTP caches can
+/// share it (RFC 8484 §4.1), RD=1, base64url without padding.
+fn doh_get_query() -> String {
+    let question = crate::dns::wire::Question {
+        name: hickory_proto::rr::Name::from_ascii("www.example.com.").expect("a valid name"),
+        rtype: hickory_proto::rr::RecordType::A,
+    };
+    data_encoding::BASE64URL_NOPAD.encode(&crate::dns::wire::build_query(0, &question, true, None, false))
+}
+
 /// `words` as one shell command line: a word with anything but safe characters is quoted.
 fn shell_words(words: &[String]) -> String {
     let safe = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
@@ -371,6 +427,61 @@ mod tests {
             .find(|h| h.names.contains(&"www.example.com"))
             .unwrap();
         assert!(www.addresses.contains(&WWW));
+    }
+
+    /// A directory on loopback with only the resolver in it, its sockets on `ports`.
+    fn with_resolver(ports: [u16; 3]) -> Directory {
+        let served = |virtual_port: u16, port: u16| Served {
+            name: resolver::NAME.into(),
+            virtual_address: SocketAddr::new(ip(resolver::ADDRESS), virtual_port),
+            socket: SocketAddr::new(ip("127.0.0.1"), port),
+        };
+        Directory {
+            schema: SCHEMA,
+            bind_127: false,
+            name_servers: Vec::new(),
+            resolver: vec![served(53, ports[0]), served(853, ports[1]), served(443, ports[2])],
+            tls_hosts: Vec::new(),
+            discard: Vec::new(),
+            ca: "/tmp/ca.pem".into(),
+            client_cert: "/tmp/c.pem".into(),
+            client_key: "/tmp/c.key".into(),
+            zones: ZONES,
+            link: None,
+        }
+    }
+
+    #[test]
+    fn the_banner_says_how_to_reach_the_resolver_over_each_transport() {
+        let text = with_resolver([5301, 5302, 5303]).text();
+        for line in [
+            "  DNS                      198.51.100.53:53    -> 127.0.0.1:5301",
+            "  DNS over TLS             198.51.100.53:853   -> 127.0.0.1:5302",
+            "  DNS over HTTPS           198.51.100.53:443   -> 127.0.0.1:5303",
+            "  dig @127.0.0.1 -p 5301 www.example.com",
+            "  netlab dns www.example.com @127.0.0.1:5301",
+            "  kdig @127.0.0.1 -p 5302 +tls-ca=/tmp/ca.pem +tls-hostname=resolver.sandbox.test www.example.com",
+            "  kdig @127.0.0.1 -p 5303 +https=/dns-query +tls-ca=/tmp/ca.pem +tls-hostname=resolver.sandbox.test www.example.com",
+            // RFC 8484 §4.1.1's example query, with ID 0.
+            "  curl -s --cacert /tmp/ca.pem --resolve resolver.sandbox.test:5303:127.0.0.1 -H 'accept: application/dns-message' 'https://resolver.sandbox.test:5303/dns-query?dns=AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB' | od -A x -t x1z",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line:?} not in:\n{text}");
+        }
+    }
+
+    #[test]
+    fn behind_a_link_the_resolver_is_reached_from_the_clients_namespace() {
+        let text = with_resolver([53, 853, 443])
+            .behind_link("rtt=40ms".into(), "/proc/7/fd/9".into(), None)
+            .text();
+        for line in [
+            "  nsenter --net=/proc/7/fd/9 dig @198.51.100.53 www.example.com",
+            "  nsenter --net=/proc/7/fd/9 kdig @198.51.100.53 +tls-ca=/tmp/ca.pem +tls-hostname=resolver.sandbox.test www.example.com     (DNS over TLS)",
+            "  nsenter --net=/proc/7/fd/9 kdig @198.51.100.53 +https=/dns-query +tls-ca=/tmp/ca.pem +tls-hostname=resolver.sandbox.test www.example.com     (DNS over HTTPS)",
+            "  nsenter --net=/proc/7/fd/9 curl -s --cacert /tmp/ca.pem --resolve resolver.sandbox.test:443:198.51.100.53 -H 'accept: application/dns-message' 'https://resolver.sandbox.test/dns-query?dns=AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB' | od -A x -t x1z     (DoH GET, RFC 8484 §4.1)",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line:?} not in:\n{text}");
+        }
     }
 
     #[test]

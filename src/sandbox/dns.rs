@@ -142,7 +142,7 @@ pub async fn start(spec: ServerSpec, bind: Option<SocketAddr>, rewrite: &Rewrite
                 let (origin, handler) = load_zone(stem, rewrite, keys)?;
                 catalog.upsert(LowerName::from(origin), vec![handler]);
             }
-            let mut server = Server::new(catalog);
+            let mut server = Server::new(super::referral::Authoritative(catalog));
             server.register_socket(udp);
             server.register_listener(tcp, Duration::from_secs(5), 65_535);
             tokio::spawn(async move {

@@ -6,6 +6,7 @@ pub mod directory;
 pub mod discard;
 pub mod dns;
 pub mod dnssec;
+pub mod doh;
 pub mod early;
 pub mod glue;
 pub mod http;
@@ -13,6 +14,7 @@ pub mod http_quic;
 pub mod http_tcp;
 pub mod linked;
 pub mod pki;
+pub mod referral;
 pub mod resolver;
 pub mod web;
 pub mod world;
@@ -67,11 +69,14 @@ impl Sandbox {
         let own = addressing == Addressing::Own;
         let mut servers = Vec::new();
         let mut book = AddressBook::default();
+        // The resolver listens on the 127.0.53.x after the name servers'.
         let rewrite: dns::Rewrite = if bind_127 {
             world::SERVERS
                 .iter()
+                .map(|s| s.address)
+                .chain([resolver::ADDRESS])
                 .enumerate()
-                .map(|(i, s)| (s.address.to_string(), loopback_for(i).to_string()))
+                .map(|(i, address)| (address.to_string(), loopback_for(i).to_string()))
                 .collect()
         } else {
             Default::default()

@@ -2,8 +2,8 @@
 //! queries (RD=1) by walking the sandbox from its root with netlab's own walker, and caches
 //! what it learns for the records' TTL, so a second question is answered at once with the TTL
 //! counting down (RFC 1034 §5.3.1, RFC 2308 for negative answers). hickory-server carries the
-//! queries: plain DNS on port 53, DNS over TLS on 853 (RFC 7858), DNS over HTTPS on 443
-//! (RFC 8484, `/dns-query`), with a certificate from the sandbox CA.
+//! queries: plain DNS on port 53, DNS over TLS on 853 (RFC 7858); DNS over HTTPS on 443
+//! (RFC 8484, `/dns-query`, GET and POST) is [`super::doh`]. Its certificate is from the sandbox CA.
 //!
 //! It validates like a public validating resolver (RFC 4035 §4): every walk checks the chain of
 //! trust from the sandbox's root key. A secure answer gets AD=1 when the stub asked with DO=1 or
@@ -34,6 +34,8 @@ use crate::net::Network;
 /// The resolver's name and virtual address.
 pub const NAME: &str = "resolver.sandbox.test.";
 pub const ADDRESS: &str = "198.51.100.53";
+/// The path of its DNS over HTTPS endpoint (RFC 8484 §3: the URI template's path).
+pub const DOH_PATH: &str = "/dns-query";
 
 /// Most entries the cache holds; the oldest are dropped beyond it.
 const MAX_CACHE: usize = 4096;
@@ -205,8 +207,22 @@ pub async fn start(
         addr(tls.local_addr())?,
         addr(https.local_addr())?,
     );
+    let cache: Cache = Arc::default();
+    // DNS over HTTPS is netlab's own (super::doh: hickory-server's takes no GET), with the
+    // same handler and cache.
+    let doh = super::doh::serve(
+        https,
+        cert.clone(),
+        DOH_PATH,
+        Handler {
+            cache: cache.clone(),
+            net: net.clone(),
+            roots: roots.clone(),
+            anchors: anchors.clone(),
+        },
+    )?;
     let mut server = Server::new(Handler {
-        cache: Arc::default(),
+        cache,
         net,
         roots,
         anchors,
@@ -215,19 +231,10 @@ pub async fn start(
     server.register_listener(tcp, Duration::from_secs(5), 65_535);
     let certs = Arc::new(super::pki::OneCert(cert));
     server
-        .register_tls_listener(tls, Duration::from_secs(5), certs.clone())
+        .register_tls_listener(tls, Duration::from_secs(5), certs)
         .map_err(|e| Error::io("resolver DoT listener", e))?;
-    server
-        .register_https_listener(
-            https,
-            Duration::from_secs(5),
-            certs,
-            Some(NAME.trim_end_matches('.').to_string()),
-            "/dns-query".to_string(),
-        )
-        .map_err(|e| Error::io("resolver DoH listener", e))?;
     let task = tokio::spawn(async move {
-        let _ = server.block_until_done().await;
+        let _ = tokio::join!(server.block_until_done(), doh);
     });
     Ok(RunningResolver {
         local,

@@ -11,6 +11,7 @@
 //!                                └─► lab checks     (answers checked against it)
 //! ```
 
+use std::collections::HashSet;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
@@ -143,12 +144,18 @@ impl Trace {
 }
 
 /// Builds a trace event by event, stamping each with the time since the builder was made.
+///
+/// A teaching note is given once per trace: the first event that carries a topic keeps its
+/// note, and later events (the next referral, the next DNSSEC key set, the second handshake)
+/// carry only what is new. The events themselves say what differs.
 #[derive(Debug)]
 pub struct TraceBuilder {
     schema: String,
     command: String,
     started: Instant,
     events: Vec<Event>,
+    /// The topics of the notes given so far.
+    taught: HashSet<String>,
 }
 
 impl TraceBuilder {
@@ -159,11 +166,14 @@ impl TraceBuilder {
             command: command.to_string(),
             started: Instant::now(),
             events: Vec::new(),
+            taught: HashSet::new(),
         }
     }
 
-    /// Records an event with its teaching notes.
-    pub fn push(&mut self, kind: impl Into<EventKind>, notes: Vec<Note>) {
+    /// Records an event with its teaching notes, less those whose topic an earlier event of
+    /// this trace already carries.
+    pub fn push(&mut self, kind: impl Into<EventKind>, mut notes: Vec<Note>) {
+        notes.retain(|n| self.taught.insert(n.topic.clone()));
         let at_us = u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX);
         self.events.push(Event {
             at_us,
@@ -180,5 +190,36 @@ impl TraceBuilder {
             events: self.events,
             outcome,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn note(topic: &str, text: &str) -> Note {
+        Note::new(topic, text, None)
+    }
+
+    fn event() -> DnsEvent {
+        DnsEvent::Idn {
+            input: "bücher.example".into(),
+            ascii: "xn--bcher-kva.example".into(),
+        }
+    }
+
+    #[test]
+    fn a_topic_is_taught_once_per_trace_on_its_first_event() {
+        let mut b = TraceBuilder::new("dns", "test");
+        b.push(event(), vec![note("a", "first"), note("b", "b")]);
+        b.push(event(), vec![note("a", "again, other words"), note("c", "c")]);
+        b.push(event(), vec![note("b", "b"), note("c", "c")]);
+        let t = b.finish(Outcome::Ok);
+        let topics: Vec<Vec<(&str, &str)>> = t
+            .events
+            .iter()
+            .map(|e| e.notes.iter().map(|n| (n.topic.as_str(), n.text.as_str())).collect())
+            .collect();
+        assert_eq!(topics, [vec![("a", "first"), ("b", "b")], vec![("c", "c")], vec![]]);
     }
 }

@@ -186,8 +186,9 @@ fn referral(child: &Name, delegation: &[Record], m: &Message, zone: &Name) -> Re
     }
 }
 
-/// The trace's meaning of a reply, and its teaching notes.
-pub(super) fn explain(reply: &Reply, zone: &Name) -> (Meaning, Vec<Note>) {
+/// The trace's meaning of a reply, and its teaching notes. `authoritative`: the response's AA
+/// bit, which a referral should not carry.
+pub(super) fn explain(reply: &Reply, zone: &Name, authoritative: bool) -> (Meaning, Vec<Note>) {
     let negative_ttl = |soa: &Option<Record>| {
         soa.as_ref().and_then(|r| match &r.data {
             RData::SOA(s) => Some(r.ttl.min(s.minimum)),
@@ -198,11 +199,13 @@ pub(super) fn explain(reply: &Reply, zone: &Name) -> (Meaning, Vec<Note>) {
     match reply {
         Reply::Referral { zone: child, ns, glue } => (
             Meaning::Referral { zone: child.to_string(), ns: ns.iter().map(|n| n.to_string()).collect(), glue: glue.iter().map(|(n, ip)| format!("{n} {ip}")).collect() },
-            vec![Note::new(
+            std::iter::once(Note::new(
                 "dns.referral",
                 format!("The {zone} servers do not hold this name; they delegate {child} and say who serves it{}.", if glue.is_empty() { "" } else { ", with glue (the servers' addresses) so the next step needs no extra lookup" }),
                 Some("RFC 1034 §4.2.1"),
-            )],
+            ))
+            .chain(authoritative.then(|| aa_on_referral(zone, child)))
+            .collect(),
         ),
         Reply::Answer(_) => (Meaning::Answer, vec![Note::new("dns.answer", "AA=1 marks an authoritative answer: from a server for the zone itself, not a cache. Each record may be cached for its TTL.", Some("RFC 1035 §4.1.1"))]),
         Reply::Cname { target, .. } => (Meaning::Cname { target: target.to_string() }, Vec::new()),
@@ -215,4 +218,15 @@ pub(super) fn explain(reply: &Reply, zone: &Name) -> (Meaning, Vec<Note>) {
             vec![Note::new("dns.nodata", "NODATA: NOERROR with no records: the name exists but has nothing of this type. Not the same as NXDOMAIN.", Some("RFC 2308 §2.2"))],
         ),
     }
+}
+
+/// A server that sets AA on a referral (some do; hickory-server did): AA says the server is an
+/// authority for the name in the question, and a referral says it is not, so the bit is wrong
+/// and the walk goes on as for any referral.
+fn aa_on_referral(zone: &Name, child: &Name) -> Note {
+    Note::new(
+        "dns.aa_referral",
+        format!("This {zone} server set AA=1 on a referral, a quirk: AA means the responding server is an authority for the name in the question, and by delegating {child} it says it is not. Real root and TLD servers clear AA on referrals; the walk ignores the bit and follows the delegation."),
+        Some("RFC 1035 §4.1.1"),
+    )
 }

@@ -317,7 +317,7 @@ fn judge(message: &Message, x: &Exchange<'_>, framing: Framing) -> (Meaning, Opt
     } else {
         match classify(message, x.q, x.zone) {
             Ok(reply) => {
-                let (meaning, notes) = explain(&reply, x.zone);
+                let (meaning, notes) = explain(&reply, x.zone, message.metadata.authoritative);
                 (meaning, Some(reply), notes)
             }
             Err(why) => (
