@@ -361,8 +361,10 @@ pub struct PacketShow {
     /// Only frames from or to this port
     #[arg(long, value_name = "PORT")]
     pub port: Option<u16>,
-    /// Only this protocol: tcp, udp, icmp, icmpv6, dns, tls, quic, http
-    #[arg(long, value_name = "PROTO")]
+    /// Only this protocol (a layer the frame has, or its transport)
+    #[arg(long, value_name = "PROTO", ignore_case = true, value_parser = [
+        "ethernet", "arp", "ipv4", "ipv6", "tcp", "udp", "icmp", "icmpv6", "dns", "tls", "quic", "http",
+    ])]
     pub proto: Option<String>,
     /// Every layer's fields under each frame (and QUIC Initial decryption step by step)
     #[arg(short = 'v', long)]

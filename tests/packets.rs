@@ -442,3 +442,22 @@ fn records_over_the_header_s_snap_length_are_read_as_libpcap_reads_them() {
         .starts_with(&stopped));
     assert!(String::from_utf8_lossy(&out.stderr).contains(&stopped));
 }
+
+#[test]
+fn an_unknown_proto_is_refused_and_ip_protocols_are_named_as_wireshark_names_them() {
+    netlab()
+        .args(["pcap", "captures/dns-walk.pcap", "--proto", "foo"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("possible values").and(predicate::str::contains("quic")));
+    let v = pcap_json(&["captures/dns-walk.pcap", "--proto", "DNS", "-c", "1"]);
+    let ip = &of_type(&v, "packet.frame")[0]["layers"][1];
+    assert_eq!(ip["name"], "IPv4");
+    let protocol = ip["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f[0] == "protocol")
+        .unwrap();
+    assert_eq!(protocol[1], "UDP (17)");
+}

@@ -206,7 +206,7 @@ fn ipv4(b: &[u8], mut d: Decoded) -> Decoded {
             ("src", ip.get_source().to_string()),
             ("dst", ip.get_destination().to_string()),
             ("ttl", ip.get_ttl().to_string()),
-            ("protocol", ip.get_next_level_protocol().to_string()),
+            ("protocol", protocol_name(ip.get_next_level_protocol().0)),
             ("total length", total.to_string()),
             ("id", format!("{:#06x}", ip.get_identification())),
             (
@@ -233,6 +233,31 @@ fn ipv4(b: &[u8], mut d: Decoded) -> Decoded {
         return d;
     }
     transport(ip.get_next_level_protocol(), &b[ihl..end], total.saturating_sub(ihl), d)
+}
+
+/// An IP protocol number as Wireshark shows it: `UDP (17)` (IANA's protocol numbers).
+fn protocol_name(n: u8) -> String {
+    let name = match n {
+        0 => "IPv6 Hop-by-Hop",
+        1 => "ICMP",
+        2 => "IGMP",
+        4 => "IPIP",
+        6 => "TCP",
+        17 => "UDP",
+        41 => "IPv6",
+        43 => "IPv6 Routing",
+        44 => "IPv6 Fragment",
+        47 => "GRE",
+        50 => "ESP",
+        51 => "AH",
+        58 => "ICMPv6",
+        59 => "IPv6 No Next Header",
+        60 => "IPv6 Destination Options",
+        89 => "OSPF",
+        132 => "SCTP",
+        _ => return n.to_string(),
+    };
+    format!("{name} ({n})")
 }
 
 fn ipv6(b: &[u8], mut d: Decoded) -> Decoded {
@@ -292,7 +317,7 @@ fn ipv6(b: &[u8], mut d: Decoded) -> Decoded {
     if !chain.is_empty() {
         fields.push(("extension headers", chain.join(", ")));
     }
-    fields.push(("next header", next.to_string()));
+    fields.push(("next header", protocol_name(next.0)));
     d.layers.push(Layer::new("IPv6", fields));
     // What IPv6 declares for the upper layer: its payload length less the extension headers.
     let declared = rest.len() + payload_len.saturating_sub(b.len().saturating_sub(40));
