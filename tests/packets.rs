@@ -461,3 +461,19 @@ fn an_unknown_proto_is_refused_and_ip_protocols_are_named_as_wireshark_names_the
         .unwrap();
     assert_eq!(protocol[1], "UDP (17)");
 }
+
+#[test]
+fn tcp_windows_are_shown_scaled_once_the_handshake_agreed_a_scale() {
+    let v = pcap_json(&["captures/http2-fetch.pcap", "--proto", "tcp", "-c", "3"]);
+    let frames = of_type(&v, "packet.frame");
+    // Both SYNs offered wscale 10: the SYNs themselves are not scaled, the ACK's 64 is 64 KiB.
+    assert_eq!(frames[0]["window"]["scaling"], "handshake");
+    assert_eq!(frames[2]["tcp"]["window"], 64);
+    assert_eq!(frames[2]["window"]["bytes"], 65536, "{}", frames[2]);
+    assert_eq!(frames[2]["window"]["shift"], 10);
+    netlab()
+        .args(["pcap", "captures/http2-fetch.pcap", "--proto", "tcp", "-c", "3"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("win 65536 (64 << 10)"));
+}

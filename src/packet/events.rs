@@ -67,6 +67,24 @@ pub struct FrameSeen {
     /// TCP sequence and acknowledgment numbers relative to each side's first (as Wireshark shows).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relative: Option<(u32, u32)>,
+    /// The TCP window the sender offered, scaled as its handshake agreed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<WindowSeen>,
+}
+
+/// What a TCP segment's 16-bit window field means in octets (RFC 7323 §2): Wireshark's
+/// "calculated window size".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "scaling", rename_all = "snake_case")]
+pub enum WindowSeen {
+    /// In a SYN or SYN-ACK the window is never scaled (RFC 7323 §2.2).
+    Handshake,
+    /// Both SYNs carried Window Scale: the field times 2^shift, the sender's own shift.
+    Scaled { shift: u8, bytes: u64 },
+    /// A SYN came without the option: no scaling on this connection, the field is the window.
+    Off,
+    /// The handshake is not in the capture, so the scale is unknown.
+    Unknown,
 }
 
 /// The whole capture.

@@ -114,7 +114,7 @@ pub fn run(o: &TcpOptions, net: &Network) -> Result<Trace> {
                 continue;
             }
             let at = ts.saturating_sub(t0);
-            let relative = tracker.see(i as u64 + 1, at.as_micros() as u64, &decoded);
+            let view = tracker.see(i as u64 + 1, at.as_micros() as u64, &decoded);
             trace.push(
                 PacketEvent::Frame(Box::new(FrameSeen {
                     number: i as u64 + 1,
@@ -122,7 +122,8 @@ pub fn run(o: &TcpOptions, net: &Network) -> Result<Trace> {
                     length: data.len() as u32,
                     captured: data.len(),
                     decoded,
-                    relative,
+                    relative: view.map(|v| v.relative),
+                    window: view.map(|v| v.window),
                 })),
                 Vec::new(),
             );

@@ -56,6 +56,9 @@ pub struct TcpFacts {
     pub ack: u32,
     pub window: u16,
     pub payload_len: usize,
+    /// The Window Scale option's shift count, when the segment carried one (RFC 7323 §2.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wscale: Option<u8>,
 }
 
 /// A decoded frame.
@@ -451,12 +454,16 @@ fn tcp(b: &[u8], declared: usize, mut d: Decoded) -> Decoded {
     d.dport = Some(t.get_destination());
     d.proto = "tcp".into();
     let mut options = Vec::new();
+    let mut wscale = None;
     for o in t.get_options_iter() {
         let p = o.payload();
         let n = o.get_number();
         options.push(match n {
             TcpOptionNumbers::MSS if p.len() == 2 => format!("mss {}", u16::from_be_bytes([p[0], p[1]])),
-            TcpOptionNumbers::WSCALE if p.len() == 1 => format!("wscale {}", p[0]),
+            TcpOptionNumbers::WSCALE if p.len() == 1 => {
+                wscale = Some(p[0]);
+                format!("wscale {}", p[0])
+            }
             TcpOptionNumbers::SACK_PERMITTED => "sack_perm".into(),
             TcpOptionNumbers::SACK => {
                 let blocks: Vec<String> = p
@@ -488,6 +495,7 @@ fn tcp(b: &[u8], declared: usize, mut d: Decoded) -> Decoded {
         window: t.get_window(),
         // The segment's real length, even when the capture kept less of it.
         payload_len: declared.saturating_sub(offset).max(payload.len()),
+        wscale,
     });
     d.layers.push(Layer::new(
         "TCP",

@@ -108,7 +108,8 @@ impl<S: FnMut(PacketEvent) -> Result<()>> Pipeline<S> {
         if decoded.problem.is_some() {
             self.summary.frames_with_problems += 1;
         }
-        let relative = self.tracker.see(frame.number, at.as_micros() as u64, &decoded);
+        let view = self.tracker.see(frame.number, at.as_micros() as u64, &decoded);
+        let relative = view.map(|v| v.relative);
         if self.options.keylog.is_some() {
             self.tls.see(at, &decoded, &frame.data, relative);
         }
@@ -123,6 +124,7 @@ impl<S: FnMut(PacketEvent) -> Result<()>> Pipeline<S> {
             captured: frame.data.len(),
             decoded,
             relative,
+            window: view.map(|v| v.window),
         })))?;
         Ok(self.options.count.is_some_and(|c| self.summary.frames_shown >= c))
     }

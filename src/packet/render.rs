@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::events::{CaptureSummary, FrameSeen, PacketEvent};
+use super::events::{CaptureSummary, FrameSeen, PacketEvent, WindowSeen};
 use super::streams::StreamSeen;
 use crate::style::{self, RenderOpts};
 use crate::trace::Note;
@@ -104,7 +104,7 @@ fn frame(out: &mut String, f: &FrameSeen, opts: &RenderOpts, verbose: bool) {
             out,
             " [{}] seq {seq} ack {ack} win {} len {}",
             super::layers::flag_names(t.flags),
-            t.window,
+            window(t.window, f.window),
             t.payload_len
         );
         if let Some(opts) = d
@@ -179,6 +179,16 @@ fn stream(out: &mut String, s: &StreamSeen, opts: &RenderOpts) {
             out,
             "   TIME_WAIT: {tw}; it waits 2*MSL before the address pair can be reused (RFC 9293 §3.6.1)"
         );
+    }
+}
+
+/// The window in octets as Wireshark calculates it: `65536 (64 << 10)`, or the field as it is
+/// with why it cannot be scaled.
+fn window(field: u16, seen: Option<WindowSeen>) -> String {
+    match seen {
+        Some(WindowSeen::Scaled { shift, bytes }) if shift > 0 => format!("{bytes} ({field} << {shift})"),
+        Some(WindowSeen::Unknown) => format!("{field} (scale unknown: the handshake is not in the capture)"),
+        _ => field.to_string(),
     }
 }
 

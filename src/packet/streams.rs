@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 
 use serde::{Deserialize, Serialize};
 
+use super::events::WindowSeen;
 use super::layers::{Decoded, TcpFacts};
 
 /// Most connections followed at once; later ones are counted but not followed.
@@ -46,6 +47,14 @@ pub struct StreamSeen {
     pub last_frame: u64,
 }
 
+/// What the tracker makes of one segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TcpView {
+    /// Sequence and acknowledgment numbers relative to each side's first.
+    pub relative: (u32, u32),
+    pub window: WindowSeen,
+}
+
 #[derive(Debug, Clone, Default)]
 struct Side {
     isn: Option<u32>,
@@ -55,6 +64,9 @@ struct Side {
     same_ack: u32,
     fin: Option<u64>,
     bytes: u64,
+    /// Its SYN's Window Scale shift: `None` before its SYN was seen, `Some(None)` for a SYN
+    /// without the option.
+    wscale: Option<Option<u8>>,
 }
 
 #[derive(Debug, Clone)]
@@ -83,8 +95,9 @@ pub struct Tracker {
 }
 
 impl Tracker {
-    /// Takes one decoded frame (µs since the first); returns the relative seq and ack.
-    pub fn see(&mut self, frame: u64, at_us: u64, d: &Decoded) -> Option<(u32, u32)> {
+    /// Takes one decoded frame (µs since the first); returns the relative seq and ack, and the
+    /// window in octets.
+    pub fn see(&mut self, frame: u64, at_us: u64, d: &Decoded) -> Option<TcpView> {
         let (Some(t), Some(src), Some(dst), Some(sp), Some(dp)) = (d.tcp, d.src, d.dst, d.sport, d.dport) else {
             return None;
         };
@@ -136,7 +149,7 @@ impl Tracker {
 }
 
 impl Conn {
-    fn see(&mut self, frame: u64, at_us: u64, from_client: bool, t: TcpFacts) -> (u32, u32) {
+    fn see(&mut self, frame: u64, at_us: u64, from_client: bool, t: TcpFacts) -> TcpView {
         let (me, peer) = if from_client { (0, 1) } else { (1, 0) };
         self.packets += 1;
         self.last_frame = frame;
@@ -178,7 +191,31 @@ impl Conn {
         if t.flags & RST != 0 {
             self.reset_by.get_or_insert(me);
         }
-        (rel_seq, rel_ack)
+        TcpView {
+            relative: (rel_seq, rel_ack),
+            window: self.window(me, peer, t),
+        }
+    }
+
+    /// The window `t` offers, in octets: scaled by its sender's own shift once both SYNs
+    /// carried Window Scale, never in a SYN (RFC 7323 §2.2-2.3).
+    fn window(&mut self, me: usize, peer: usize, t: TcpFacts) -> WindowSeen {
+        if t.flags & SYN != 0 {
+            self.sides[me].wscale.get_or_insert(t.wscale);
+            return WindowSeen::Handshake;
+        }
+        match (self.sides[me].wscale, self.sides[peer].wscale) {
+            (Some(Some(shift)), Some(Some(_))) => {
+                // A shift over 14 is treated as 14 (RFC 7323 §2.3).
+                let shift = shift.min(14);
+                WindowSeen::Scaled {
+                    shift,
+                    bytes: u64::from(t.window) << shift,
+                }
+            }
+            (Some(None), _) | (_, Some(None)) => WindowSeen::Off,
+            _ => WindowSeen::Unknown,
+        }
     }
 
     fn story(&self) -> StreamSeen {
@@ -241,9 +278,59 @@ mod tests {
                 ack,
                 window: 1000,
                 payload_len: len,
+                wscale: None,
             }),
             ..Decoded::default()
         }
+    }
+
+    fn with_wscale(mut d: Decoded, shift: Option<u8>, window: u16) -> Decoded {
+        let t = d.tcp.as_mut().unwrap();
+        t.wscale = shift;
+        t.window = window;
+        d
+    }
+
+    #[test]
+    fn windows_are_scaled_by_the_sender_s_shift_once_both_syns_offered_it() {
+        let views = |script: &[Decoded]| -> Vec<WindowSeen> {
+            let mut t = Tracker::default();
+            script
+                .iter()
+                .enumerate()
+                .map(|(i, d)| t.see(i as u64 + 1, 0, d).unwrap().window)
+                .collect()
+        };
+        let both = [
+            with_wscale(seg(true, SYN, 1000, 0, 0), Some(7), 64240),
+            with_wscale(seg(false, SYN | ACK, 5000, 1001, 0), Some(10), 65160),
+            with_wscale(seg(true, ACK, 1001, 5001, 0), None, 502),
+            with_wscale(seg(false, ACK, 5001, 1001, 0), None, 64),
+        ];
+        assert_eq!(
+            views(&both),
+            [
+                WindowSeen::Handshake,
+                WindowSeen::Handshake,
+                WindowSeen::Scaled {
+                    shift: 7,
+                    bytes: 502 << 7
+                },
+                WindowSeen::Scaled {
+                    shift: 10,
+                    bytes: 64 << 10
+                },
+            ]
+        );
+        // The server did not offer it: no scaling either way.
+        let one = [
+            with_wscale(seg(true, SYN, 1000, 0, 0), Some(7), 64240),
+            with_wscale(seg(false, SYN | ACK, 5000, 1001, 0), None, 65160),
+            with_wscale(seg(true, ACK, 1001, 5001, 0), None, 502),
+        ];
+        assert_eq!(views(&one)[2], WindowSeen::Off);
+        // A capture that starts after the handshake cannot know.
+        assert_eq!(views(&both[2..3]), [WindowSeen::Unknown]);
     }
 
     #[test]
@@ -263,7 +350,7 @@ mod tests {
         ];
         let mut rel = Vec::new();
         for (i, d) in script.iter().enumerate() {
-            rel.push(t.see(i as u64 + 1, i as u64 * 10, d));
+            rel.push(t.see(i as u64 + 1, i as u64 * 10, d).map(|v| v.relative));
         }
         assert_eq!(rel[1], Some((0, 1)));
         assert_eq!(rel[4], Some((101, 1)));
