@@ -467,7 +467,7 @@ fn tcp_windows_are_shown_scaled_once_the_handshake_agreed_a_scale() {
     let v = pcap_json(&["captures/http2-fetch.pcap", "--proto", "tcp", "-c", "3"]);
     let frames = of_type(&v, "packet.frame");
     // Both SYNs offered wscale 10: the SYNs themselves are not scaled, the ACK's 64 is 64 KiB.
-    assert_eq!(frames[0]["window"]["scaling"], "handshake");
+    assert_eq!(frames[0]["window"]["scaling"], "unscaled");
     assert_eq!(frames[2]["tcp"]["window"], 64);
     assert_eq!(frames[2]["window"]["bytes"], 65536, "{}", frames[2]);
     assert_eq!(frames[2]["window"]["shift"], 10);

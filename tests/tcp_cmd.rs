@@ -67,3 +67,39 @@ fn just_the_handshake_to_a_local_listener() {
     );
     assert_eq!(of_type(&v, "packet.tcp_closed")[0]["sent_bytes"], 0);
 }
+
+#[test]
+fn a_refused_connection_is_a_connect_failure_and_as_root_shows_the_syn_and_the_rst() {
+    // A port nobody listens on: bind one, note it, close it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = netlab()
+        .timeout(std::time::Duration::from_secs(60))
+        .args(["--json", "tcp", &format!("127.0.0.1:{port}")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "a network failure, not bad usage");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let failure = &v["outcome"]["failure"];
+    assert_eq!(
+        (failure["phase"].as_str(), failure["kind"].as_str()),
+        (Some("connect"), Some("refused"))
+    );
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return;
+    }
+    let frames = of_type(&v, "packet.frame");
+    let flags: Vec<u64> = frames.iter().map(|f| f["tcp"]["flags"].as_u64().unwrap()).collect();
+    assert_eq!(flags, [0x02, 0x14], "SYN, then RST+ACK: {frames:?}");
+    let notes: Vec<&str> = frames[1]["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["topic"].as_str().unwrap())
+        .collect();
+    assert_eq!(notes, ["tcp.refused"]);
+}

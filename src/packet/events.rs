@@ -77,8 +77,9 @@ pub struct FrameSeen {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "scaling", rename_all = "snake_case")]
 pub enum WindowSeen {
-    /// In a SYN or SYN-ACK the window is never scaled (RFC 7323 §2.2).
-    Handshake,
+    /// In a SYN or SYN-ACK the window is never scaled (RFC 7323 §2.2), and a reset's is not
+    /// read at all (RFC 9293 §3.10.7).
+    Unscaled,
     /// Both SYNs carried Window Scale: the field times 2^shift, the sender's own shift.
     Scaled { shift: u8, bytes: u64 },
     /// A SYN came without the option: no scaling on this connection, the field is the window.

@@ -45,6 +45,15 @@ pub fn run(o: &TcpOptions, net: &Network) -> Result<Trace> {
     let mut stream = match crate::net::socket::tcp_connect_blocking(&route, timeout) {
         Ok(stream) => stream,
         Err(e) => {
+            // What the capture saw of the attempt: the SYN and the answer (or none).
+            if let Ok(capture) = capture {
+                std::thread::sleep(Duration::from_millis(20));
+                let port = route.via().port();
+                let refused = Note::new("tcp.refused", "The SYN was answered with RST: no socket listens on that port, and a TCP with no connection for a segment answers it with a reset at once, so connect() fails in one round trip (a firewall that drops the SYN makes it time out instead).", Some("RFC 9293 §3.10.7.1"));
+                push_frames(&mut trace, capture, Some(refused), |d| {
+                    d.sport == Some(port) || d.dport == Some(port)
+                });
+            }
             let failure = Failure::io(Phase::Connect, format!("TCP connect to {target}"), &e);
             return Ok(trace.finish(failure.outcome()));
         }
@@ -103,34 +112,9 @@ pub fn run(o: &TcpOptions, net: &Network) -> Result<Trace> {
     drop(stream);
     std::thread::sleep(Duration::from_millis(50));
     if let Ok(capture) = capture {
-        let capture_link = capture.link;
-        let frames = capture.stop();
-        let mut tracker = Tracker::default();
-        let t0 = frames.first().map(|(t, _)| *t).unwrap_or_default();
-        for (i, (ts, data)) in frames.iter().enumerate() {
-            let decoded = layers::decode(capture_link, data);
-            let ports = [decoded.sport, decoded.dport];
-            if !ports.contains(&Some(local.port())) || decoded.tcp.is_none() {
-                continue;
-            }
-            let at = ts.saturating_sub(t0);
-            let view = tracker.see(i as u64 + 1, at.as_micros() as u64, &decoded);
-            trace.push(
-                PacketEvent::Frame(Box::new(FrameSeen {
-                    number: i as u64 + 1,
-                    time: at.as_secs_f64(),
-                    length: data.len() as u32,
-                    captured: data.len(),
-                    decoded,
-                    relative: view.map(|v| v.relative),
-                    window: view.map(|v| v.window),
-                })),
-                Vec::new(),
-            );
-        }
-        for s in tracker.finish() {
-            trace.push(PacketEvent::Stream(Box::new(s)), Vec::new());
-        }
+        push_frames(&mut trace, capture, None, |d| {
+            d.sport == Some(local.port()) || d.dport == Some(local.port())
+        });
     }
     // Last, so labs find it at /events/-1 with or without a capture.
     trace.push(
@@ -141,6 +125,49 @@ pub fn run(o: &TcpOptions, net: &Network) -> Result<Trace> {
         vec![Note::new("tcp.time_wait", "The side that closes first waits in TIME_WAIT for 2*MSL (60 s on Linux) so late segments of this connection cannot be taken for a new one's; a server that closes first keeps thousands of these.", Some("RFC 9293 §3.6.1"))],
     );
     Ok(trace.finish(crate::trace::Outcome::Ok))
+}
+
+/// Stops `capture` and adds the TCP frames `mine` keeps, then each connection's story; the
+/// first reset among them carries `on_reset`.
+fn push_frames(
+    trace: &mut TraceBuilder,
+    capture: Capture,
+    mut on_reset: Option<Note>,
+    mine: impl Fn(&layers::Decoded) -> bool,
+) {
+    let capture_link = capture.link;
+    let frames = capture.stop();
+    let mut tracker = Tracker::default();
+    let t0 = frames.first().map(|(t, _)| *t).unwrap_or_default();
+    for (i, (ts, data)) in frames.iter().enumerate() {
+        let decoded = layers::decode(capture_link, data);
+        let Some(tcp) = decoded.tcp.filter(|_| mine(&decoded)) else {
+            continue;
+        };
+        // RST is bit 2 of the flags (RFC 9293 §3.1).
+        let notes = if tcp.flags & 0x04 != 0 {
+            on_reset.take().into_iter().collect()
+        } else {
+            Vec::new()
+        };
+        let at = ts.saturating_sub(t0);
+        let view = tracker.see(i as u64 + 1, at.as_micros() as u64, &decoded);
+        trace.push(
+            PacketEvent::Frame(Box::new(FrameSeen {
+                number: i as u64 + 1,
+                time: at.as_secs_f64(),
+                length: data.len() as u32,
+                captured: data.len(),
+                decoded,
+                relative: view.map(|v| v.relative),
+                window: view.map(|v| v.window),
+            })),
+            notes,
+        );
+    }
+    for s in tracker.finish() {
+        trace.push(PacketEvent::Stream(Box::new(s)), Vec::new());
+    }
 }
 
 /// A capture (on loopback, or on the client's side of the emulated link) running in a thread

@@ -198,11 +198,14 @@ impl Conn {
     }
 
     /// The window `t` offers, in octets: scaled by its sender's own shift once both SYNs
-    /// carried Window Scale, never in a SYN (RFC 7323 §2.2-2.3).
+    /// carried Window Scale, never in a SYN (RFC 7323 §2.2-2.3) or a reset.
     fn window(&mut self, me: usize, peer: usize, t: TcpFacts) -> WindowSeen {
         if t.flags & SYN != 0 {
             self.sides[me].wscale.get_or_insert(t.wscale);
-            return WindowSeen::Handshake;
+            return WindowSeen::Unscaled;
+        }
+        if t.flags & RST != 0 {
+            return WindowSeen::Unscaled;
         }
         match (self.sides[me].wscale, self.sides[peer].wscale) {
             (Some(Some(shift)), Some(Some(_))) => {
@@ -310,8 +313,8 @@ mod tests {
         assert_eq!(
             views(&both),
             [
-                WindowSeen::Handshake,
-                WindowSeen::Handshake,
+                WindowSeen::Unscaled,
+                WindowSeen::Unscaled,
                 WindowSeen::Scaled {
                     shift: 7,
                     bytes: 502 << 7
