@@ -237,6 +237,9 @@ pub struct TlsArgs {
     /// Write the secrets as an NSS key log (0600) for Wireshark
     #[arg(long, value_name = "FILE")]
     pub keylog: Option<PathBuf>,
+    /// Make the missing folders of --keylog (0700), as curl's --create-dirs
+    #[arg(long)]
+    pub create_dirs: bool,
     /// Timeout for the connection and the handshake, in milliseconds
     #[arg(long, value_name = "MS", default_value_t = 5000)]
     pub timeout: u64,
@@ -276,6 +279,9 @@ pub struct HttpArgs {
     /// Write the (first) body to FILE; '-' for standard output (otherwise bodies are only counted)
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Make the missing folders of -o and --qlog (0700), as curl's --create-dirs
+    #[arg(long)]
+    pub create_dirs: bool,
     /// Extra request header, 'Name: value' (repeatable)
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
     pub headers: Vec<String>,

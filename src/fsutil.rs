@@ -1,6 +1,8 @@
-//! Files netlab writes for the user (progress, key logs, captures): created 0600,
-//! written to a temporary file in the same folder, fsynced, then renamed over the target, so a
-//! crash at any point leaves either the old file or the new one, never a torn one.
+//! Files netlab writes for the user (progress, key logs, captures, bodies): written to a
+//! temporary file in the same folder, fsynced, then renamed over the target, so a crash at any
+//! point leaves either the old file or the new one, never a torn one. Secrets and progress are
+//! created 0600; a downloaded body follows the umask, as curl's `-o` does. The folder must
+//! exist (as with curl without `--create-dirs`): [`create_private_dir`] makes one, 0700.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -12,17 +14,21 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 
 /// Writes `bytes` to `path` atomically, mode 0600.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    write_atomic_with(path, |f| f.write_all(bytes))
+    write_atomic_with(path, PRIVATE, |f| f.write_all(bytes))
 }
 
-/// Like [`write_atomic`], with the writing done by `fill` (tests inject failures here).
-pub fn write_atomic_with(path: &Path, fill: impl FnOnce(&mut File) -> io::Result<()>) -> io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    create_private_dir(dir)?;
-    let (mut file, tmp) = create_temp_beside(path)?;
+/// Writes `bytes` to `path` atomically with the permissions the umask leaves of 0666 (a
+/// downloaded body, as curl writes it).
+pub fn write_atomic_public(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_atomic_with(path, 0o666, |f| f.write_all(bytes))
+}
+
+/// Mode of secrets, keys and progress.
+const PRIVATE: u32 = 0o600;
+
+/// Like [`write_atomic`] with `mode`, the writing done by `fill` (tests inject failures here).
+pub fn write_atomic_with(path: &Path, mode: u32, fill: impl FnOnce(&mut File) -> io::Result<()>) -> io::Result<()> {
+    let (mut file, tmp) = create_temp_with(path, mode)?;
     match fill(&mut file) {
         Ok(()) => commit(file, &tmp, path),
         Err(e) => {
@@ -36,13 +42,26 @@ pub fn write_atomic_with(path: &Path, fill: impl FnOnce(&mut File) -> io::Result
 /// For a file written as it goes (a capture): a new, empty temporary file beside `path`, mode
 /// 0600, and its name. [`commit`] puts it in place; on failure remove it.
 pub fn create_temp_beside(path: &Path) -> io::Result<(File, PathBuf)> {
+    create_temp_with(path, PRIVATE)
+}
+
+fn create_temp_with(path: &Path, mode: u32) -> io::Result<(File, PathBuf)> {
     let tmp = temp_path(path);
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
-    options.mode(0o600);
+    options.mode(mode);
+    #[cfg(not(unix))]
+    let _ = mode;
     let file = options.open(&tmp)?;
     Ok((file, tmp))
+}
+
+/// The folder `path` would be written in.
+pub fn folder_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
 }
 
 /// Fsyncs `file` (written to `tmp`, from [`create_temp_beside`]) and renames it over `path`;
@@ -55,11 +74,7 @@ pub fn commit(file: File, tmp: &Path, path: &Path) -> io::Result<()> {
         return Err(e);
     }
     // Make the rename itself durable.
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    if let Ok(d) = File::open(dir) {
+    if let Ok(d) = File::open(folder_of(path)) {
         let _ = d.sync_all();
     }
     Ok(())
@@ -93,6 +108,9 @@ mod tests {
     fn writes_0600_and_replaces() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/progress.json");
+        // The folder must exist: no folder is made on the way.
+        assert_eq!(write_atomic(&path, b"one").unwrap_err().kind(), io::ErrorKind::NotFound);
+        create_private_dir(folder_of(&path)).unwrap();
         write_atomic(&path, b"one").unwrap();
         write_atomic(&path, b"two").unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"two");
@@ -104,11 +122,29 @@ mod tests {
     }
 
     #[test]
+    fn a_public_file_follows_the_umask() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("body.html");
+        write_atomic_public(&path, b"<p>").unwrap();
+        // SAFETY: umask(2) cannot fail; it is read by setting it and set back at once.
+        let umask = unsafe {
+            let m = libc::umask(0o022);
+            libc::umask(m);
+            m
+        };
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o666 & !umask
+        );
+    }
+
+    #[test]
     fn a_failing_write_leaves_the_old_file_and_no_temp() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("progress.json");
         write_atomic(&path, b"old and good").unwrap();
-        let err = write_atomic_with(&path, |f| {
+        let err = write_atomic_with(&path, PRIVATE, |f| {
             f.write_all(b"half of the new")?;
             Err(io::Error::other("disk full"))
         })

@@ -107,6 +107,11 @@ fn connect_to(spec: &str, url: &Url) -> Result<Option<(String, u16)>> {
 }
 
 pub(super) fn run_http(a: &HttpArgs, place: &Place, printer: &Printer, io: &mut Io) -> Result<i32> {
+    for (path, flag) in [(&a.output, "-o"), (&a.qlog, "--qlog")] {
+        if let Some(path) = path.as_deref().filter(|p| *p != std::path::Path::new("-")) {
+            super::folder_ready(path, flag, a.create_dirs)?;
+        }
+    }
     if a.insecure {
         super::warn_insecure(io);
     }
@@ -118,7 +123,8 @@ pub(super) fn run_http(a: &HttpArgs, place: &Place, printer: &Printer, io: &mut 
             printer.document(io.stderr, &trace)?;
             return Ok(trace.outcome.exit_code());
         }
-        (Some(p), Some(body)) => crate::fsutil::write_atomic(p, &body).map_err(|e| Error::io(p, e))?,
+        // A body is the user's file, not a secret: it follows the umask, as curl's -o.
+        (Some(p), Some(body)) => crate::fsutil::write_atomic_public(p, &body).map_err(|e| Error::io(p, e))?,
         _ => {}
     }
     printer.document(io.stdout, &trace)?;

@@ -195,3 +195,21 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .build()
         .map_err(|e| Error::io("tokio runtime", e))
 }
+
+/// A file the user named (`-o`, `--keylog`, `--qlog`) goes in a folder that exists; with
+/// `--create-dirs` the missing folders are made, 0700, as curl's `--create-dirs` does.
+/// Refused otherwise, before anything runs, so nothing is lost at the end.
+pub(crate) fn folder_ready(path: &std::path::Path, flag: &str, create_dirs: bool) -> Result<()> {
+    let dir = crate::fsutil::folder_of(path);
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if create_dirs {
+        return crate::fsutil::create_private_dir(dir).map_err(|e| Error::io(dir, e));
+    }
+    Err(Error::usage(
+        format!("{flag} {}", path.display()),
+        format!("the folder {} does not exist", dir.display()),
+        "create it first, or add --create-dirs",
+    ))
+}

@@ -46,6 +46,9 @@ pub(super) fn run_tls(a: &TlsArgs, place: &Place, printer: &Printer, io: &mut Io
         )?;
         return run_serve(s, printer, io);
     }
+    if let Some(keylog) = &a.keylog {
+        super::folder_ready(keylog, "--keylog", a.create_dirs)?;
+    }
     if a.insecure {
         super::warn_insecure(io);
     }

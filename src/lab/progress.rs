@@ -178,6 +178,9 @@ pub fn load(path: &Path) -> Result<Progress> {
 /// Saves progress atomically (temp file, fsync, rename; 0600).
 pub fn save(path: &Path, progress: &Progress) -> Result<()> {
     let json = serde_json::to_vec_pretty(progress).map_err(|e| Error::io(path, std::io::Error::other(e)))?;
+    // netlab's own folder (NETLAB_HOME), made 0700 on first use.
+    let dir = fsutil::folder_of(path);
+    fsutil::create_private_dir(dir).map_err(|e| Error::io(dir, e))?;
     fsutil::write_atomic(path, &json).map_err(|e| Error::io(path, e))
 }
 

@@ -104,6 +104,8 @@ impl Directory {
         let client_cert = dir.join("sandbox-client.pem");
         let client_key = dir.join("sandbox-client.key");
         let (cert_pem, key_pem) = pki::identity_pem(&sandbox.client_identity);
+        // netlab's own folder (NETLAB_HOME), made 0700 on first use.
+        crate::fsutil::create_private_dir(dir).map_err(|e| Error::io(dir, e))?;
         for (path, text) in [
             (&ca, pki::pem_certificate(&sandbox.ca_cert)),
             (&client_cert, cert_pem),
