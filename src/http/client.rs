@@ -72,6 +72,7 @@ pub fn tls_config(
 ) -> Result<(rustls::ClientConfig, Option<Arc<RecordingVerifier>>)> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let (builder, recorder) = crate::tls::client::verifying_builder(roots, provider, o.insecure)?;
+    let recorder = o.insecure.then_some(recorder);
     let mut config = builder.with_no_client_auth();
     config.alpn_protocols = vec![alpn.to_vec()];
     config.enable_early_data = o.resume;
