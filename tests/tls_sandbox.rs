@@ -299,6 +299,47 @@ fn every_broken_certificate_names_the_failed_check() {
     }
 }
 
+/// The chain verifies, the CertificateVerify does not: said at the CertificateVerify, not
+/// blamed on the chain.
+#[test]
+fn a_handshake_signature_that_fails_is_not_blamed_on_the_chain() {
+    let (v, code) = handshake(&["wrong-key.example.com"]);
+    assert_eq!(code, 1);
+    let verify = of_type(&v, "tls.verify")[0];
+    assert_eq!(verify["verified"], true, "{verify}");
+    assert!(verify["handshake_signature"]
+        .as_str()
+        .unwrap()
+        .starts_with("the chain verified, but"));
+    let s = of_type(&v, "tls.summary")[0];
+    let error = s["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("the chain verified, but the server's CertificateVerify signature over the handshake does not verify with the leaf's EC key (256 bits)"),
+        "{error}"
+    );
+    assert!(!error.contains("certificate chain does not verify"), "{error}");
+    let cv = of_type(&v, "tls.message")
+        .into_iter()
+        .find(|m| m["name"] == "CertificateVerify")
+        .unwrap();
+    assert!(
+        cv["details"][1]
+            .as_str()
+            .unwrap()
+            .starts_with("FAILED: the chain verified"),
+        "{cv}"
+    );
+    assert!(of_type(&v, "tls.message")
+        .iter()
+        .any(|m| m["direction"] == "client_to_server" && m["name"] == "Alert decrypt_error"));
+    let out = netlab()
+        .args(["--color", "never", "tls", "--sandbox", "wrong-key.example.com"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(";; TLS 1.3 handshake failed;"), "{text}");
+}
+
 #[test]
 fn hello_retry_request_costs_a_round_trip_and_the_transcript_still_verifies() {
     let (v, code) = handshake(&["hrr.example.com"]);

@@ -97,6 +97,9 @@ pub enum Leaf {
     CaAsLeaf,
     /// Issued by an authority whose name is empty, served alone (RFC 5280 §4.1.2.4).
     EmptyIssuer,
+    /// A good chain, but the server signs its CertificateVerify with another key than the
+    /// certificate's: the chain verifies and the handshake signature does not (RFC 8446 §4.4.3).
+    WrongKey,
 }
 
 /// The only DNS subtree the name-constrained intermediate permits.
@@ -214,7 +217,7 @@ impl Pki {
             params.not_after = rcgen::date_time_ymd(2020, 1, 1);
         }
         let (cert, chain_rest) = match leaf {
-            Leaf::Good | Leaf::Expired | Leaf::WrongName | Leaf::CaAsLeaf => (
+            Leaf::Good | Leaf::Expired | Leaf::WrongName | Leaf::CaAsLeaf | Leaf::WrongKey => (
                 params.signed_by(&key, &self.intermediate.issuer),
                 vec![self.intermediate.cert.clone()],
             ),
@@ -235,7 +238,11 @@ impl Pki {
             Leaf::EmptyIssuer => (params.signed_by(&key, &self.nameless.issuer), Vec::new()),
         };
         let cert = cert.map_err(pki_error)?;
-        let private = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+        let signing_key = match leaf {
+            Leaf::WrongKey => kind.key_pair().map_err(pki_error)?,
+            _ => key,
+        };
+        let private = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(signing_key.serialize_der()));
         let signer = rustls::crypto::ring::sign::any_supported_type(&private).map_err(pki_error)?;
         Ok(Arc::new(CertifiedKey::new(
             [vec![cert.der().clone()], chain_rest].concat(),

@@ -122,6 +122,14 @@ pub const HOSTS: &[HostSpec] = &[
         schedule: Schedule::RoundRobin,
     },
     HostSpec {
+        names: &["wrong-key.example.com"],
+        addresses: &["192.0.2.118"],
+        leaf: Leaf::WrongKey,
+        key: KeyKind::P256,
+        behaviour: Behaviour::Normal,
+        schedule: Schedule::RoundRobin,
+    },
+    HostSpec {
         names: &["hrr.example.com"],
         addresses: &["192.0.2.106"],
         leaf: Leaf::Good,

@@ -390,7 +390,14 @@ async fn one_connection(
         .as_ref()
         .map(|c| super::verify::verification(c, recorder.anchors(), opts.insecure));
     let mut verification_event = verification.clone().map(TlsEvent::Verify);
-    for e in events {
+    let bad_signature = verification.as_ref().and_then(|v| v.handshake_signature.clone());
+    for mut e in events {
+        // A failed handshake signature is said at the CertificateVerify it judged.
+        if let (TlsEvent::Message(m), Some(why)) = (&mut e, &bad_signature) {
+            if m.name == "CertificateVerify" && m.direction == super::tap::Direction::ServerToClient {
+                m.details.push(format!("FAILED: {why}"));
+            }
+        }
         let after_certificate = matches!(&e, TlsEvent::Message(m) if m.name == "Certificate" && m.direction == super::tap::Direction::ServerToClient);
         let notes = notes_for(&e);
         trace.push(e, notes);

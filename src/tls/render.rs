@@ -136,14 +136,6 @@ fn verification(out: &mut String, v: &super::verify::Verification, opts: &Render
         };
         style::paragraph(out, &lead, &format!("{}{rfc}", v.verdict), opts.width);
     }
-    if let Some(sig) = &v.handshake_signature {
-        style::paragraph(
-            out,
-            &format!("{indent}{}{}handshake signature FAILED:{} ", p.bold, p.red, p.reset),
-            sig,
-            opts.width,
-        );
-    }
     if let Some(alert) = &v.alert {
         style::paragraph(
             out,

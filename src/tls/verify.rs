@@ -266,11 +266,11 @@ pub fn signature_failure(e: &rustls::Error, leaf: Option<&Facts>) -> String {
     let key = leaf.map_or("the leaf's key".to_string(), |f| format!("the leaf's {}", f.key));
     let why = match e {
         rustls::Error::InvalidCertificate(rustls::CertificateError::BadSignature) => {
-            "the signature does not verify with it (a key too weak for the verifier, such as RSA under 2048 bits, fails the same way)".to_string()
+            "the server signed with a key other than its certificate's, or with one too weak for the verifier (such as RSA under 2048 bits)".to_string()
         }
         other => other.to_string(),
     };
-    format!("the chain verified, but the server's CertificateVerify signature over the handshake, made with {key}, failed: {why}")
+    format!("the chain verified, but the server's CertificateVerify signature over the handshake does not verify with {key}: {why} (RFC 8446 §4.4.3)")
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -444,6 +444,20 @@ fn link_checks(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_handshake_signature_is_not_blamed_on_the_chain() {
+        let leaf = Facts {
+            key: "RSA key (1024 bits)".into(),
+            ..Facts::default()
+        };
+        let said = signature_failure(
+            &rustls::Error::InvalidCertificate(rustls::CertificateError::BadSignature),
+            Some(&leaf),
+        );
+        assert!(said.starts_with("the chain verified, but the server's CertificateVerify signature over the handshake does not verify with the leaf's RSA key (1024 bits)"), "{said}");
+        assert!(!said.contains("certificate chain does not verify"), "{said}");
+    }
 
     #[test]
     fn alert_names_are_rfc_8446_spellings() {
