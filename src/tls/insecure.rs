@@ -58,10 +58,24 @@ impl RecordingVerifier {
         self.insecure
     }
 
-    /// The failure the last certificate check recorded (and forgets the check, for the next
+    /// The last certificate check's failure in plain words (and forgets the check, for the next
     /// connection).
-    pub fn take_failure(&self) -> Option<rustls::Error> {
-        self.take_checked().and_then(|c| c.chain_result.err())
+    pub fn take_failure(&self) -> Option<String> {
+        self.take_checked().and_then(|c| super::verify::said(&c))
+    }
+
+    /// A failed handshake said with the recorded check when a certificate failed it: the
+    /// failure's detail becomes the check's plain words instead of rustls's.
+    pub fn explain(&self, e: crate::error::Error) -> crate::error::Error {
+        match e {
+            crate::error::Error::Failed(mut f) if f.kind == crate::trace::FailureKind::Certificate => {
+                if let Some(said) = self.take_failure() {
+                    f.detail = said;
+                }
+                crate::error::Error::Failed(f)
+            }
+            other => other,
+        }
     }
 
     /// The last certificate check (and forgets it, for the next connection).

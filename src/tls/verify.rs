@@ -121,6 +121,13 @@ pub fn finding(checked: &Checked, chain: &[Option<Facts>]) -> Option<Finding> {
     })
 }
 
+/// A failed chain check in plain words with its RFC section, from what the verifier recorded
+/// (`None` when the chain verified).
+pub fn said(checked: &Checked) -> Option<String> {
+    let chain: Vec<Option<Facts>> = checked.chain.iter().map(|c| facts(c)).collect();
+    finding(checked, &chain).map(|f| format!("{} ({})", f.text, f.rfc))
+}
+
 /// The alert rustls sends for a refused chain (its own mapping, RFC 8446 §6.2).
 fn alert_for(e: &rustls::Error) -> String {
     let desc = match e {
