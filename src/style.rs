@@ -69,13 +69,20 @@ pub fn paragraph(out: &mut String, lead: &str, text: &str, width: usize) {
 /// indented by `indent`. A word too long for any line (a hex value) gets a line of its own,
 /// where it overflows least; nothing is cut.
 fn wrap(out: &mut String, lead: &str, indent: usize, text: &str, width: usize) {
+    wrap_under(out, lead, &" ".repeat(indent), text, width);
+}
+
+/// [`wrap`] with the continuation lines starting with `continuation` (which may carry a marker
+/// such as `# `).
+fn wrap_under(out: &mut String, lead: &str, continuation: &str, text: &str, width: usize) {
     out.push_str(lead);
     let (mut used, mut start) = (columns(lead), columns(lead));
+    let indent = columns(continuation);
     for (i, word) in text.split(' ').enumerate() {
         let w = columns(word);
         if i > 0 && used + 1 + w > width && used > start {
             out.push('\n');
-            out.push_str(&" ".repeat(indent));
+            out.push_str(continuation);
             (used, start) = (indent, indent);
         } else if i > 0 {
             out.push(' ');
@@ -87,7 +94,8 @@ fn wrap(out: &mut String, lead: &str, indent: usize, text: &str, width: usize) {
     out.push('\n');
 }
 
-/// Appends teaching notes, one per line, each starting with `prefix`.
+/// Appends teaching notes, each starting with `prefix` and wrapped to `opts.width`, its
+/// continuation lines under `prefix` and four columns in.
 pub fn notes(out: &mut String, notes: &[Note], opts: &RenderOpts, prefix: &str) {
     if !opts.notes {
         return;
@@ -95,10 +103,13 @@ pub fn notes(out: &mut String, notes: &[Note], opts: &RenderOpts, prefix: &str) 
     for Note { text, reference, .. } in notes {
         let p = &opts.palette;
         let reference = reference.as_deref().map(|r| format!(" [{r}]")).unwrap_or_default();
-        out.push_str(&format!(
-            "{prefix}{}why:{} {text}{}{reference}{}\n",
-            p.cyan, p.reset, p.dim, p.reset
-        ));
+        wrap_under(
+            out,
+            &format!("{prefix}{}why:{} ", p.cyan, p.reset),
+            &format!("{prefix}    "),
+            &format!("{text}{}{reference}{}", p.dim, p.reset),
+            opts.width,
+        );
     }
 }
 
@@ -202,6 +213,26 @@ mod tests {
             overflow, "  x: aaaaaaaa,\n     bbbbbbbbbbbbbbbb,\n     c\n",
             "it does not pull the next word along"
         );
+    }
+
+    #[test]
+    fn notes_wrap_under_their_prefix() {
+        let opts = RenderOpts {
+            width: 30,
+            ..RenderOpts::plain()
+        };
+        let note = Note::new("t", "one two three four five six", Some("RFC 1 §2"));
+        let mut out = String::new();
+        notes(&mut out, std::slice::from_ref(&note), &opts, "  ");
+        assert_eq!(
+            out,
+            "  why: one two three four five
+      six [RFC 1 §2]
+"
+        );
+        let mut marked = String::new();
+        notes(&mut marked, &[note], &opts, "# ");
+        assert!(marked.lines().all(|l| l.starts_with("# ")), "{marked}");
     }
 
     #[test]

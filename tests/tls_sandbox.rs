@@ -73,7 +73,32 @@ fn tls13_handshake_decrypted_and_finished_verified() {
         .stdout(predicate::str::contains(
             "\nserver Finished verified: HMAC over the transcript hash",
         ))
-        .stdout(predicate::str::contains(";; TLS 1.3 handshake, Finished verified"));
+        .stdout(predicate::str::contains(
+            ";; TLS 1.3 handshake, server Finished verified",
+        ))
+        .stdout(predicate::str::contains("chain verified: leaf CN=example.com"));
+    // The check, right after the Certificate it judged.
+    let events = v["events"].as_array().unwrap();
+    let at = events
+        .iter()
+        .position(|e| e["type"] == "tls.message" && e["name"] == "Certificate")
+        .unwrap();
+    let check = &events[at + 1];
+    assert_eq!(check["type"], "tls.verify", "{check}");
+    assert_eq!(check["verified"], true);
+    assert_eq!(
+        check["verdict"],
+        "chain verified: leaf CN=example.com → CN=netlab sandbox intermediate CA → trusted root CN=netlab sandbox root CA"
+    );
+    let roles: Vec<&str> = check["chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["leaf", "intermediate", "trusted root"]);
+    assert!(check.get("alert").is_none(), "no alert when the chain verifies");
+    assert_eq!(of_type(&v, "tls.summary")[0]["certificate_verified"], true);
 }
 
 #[test]
@@ -153,9 +178,9 @@ fn a_name_the_certificate_does_not_cover_fails_precisely() {
     let (v, code) = handshake(&["www.example.com", "--sni", "evil.example"]);
     assert_eq!(code, 1);
     let err = of_type(&v, "tls.summary")[0]["error"].as_str().unwrap().to_string();
-    assert!(
-        err.starts_with("certificate check failed: the certificate does not cover this name"),
-        "{err}"
+    assert_eq!(
+        err,
+        "certificate check failed: the leaf certificate CN=example.com does not cover evil.example: its subjectAltName names example.com, www.example.com, cdn.example.net, 192.0.2.10, 192.0.2.80 (RFC 9525 §6.3; RFC 5280 §4.2.1.6)"
     );
     assert!(
         !of_type(&v, "tls.message").is_empty(),
@@ -185,29 +210,134 @@ fn offline_and_bad_targets() {
     netlab().args(["tls", "nope.example.com", "--sandbox"]).assert().code(2);
 }
 
+/// Every broken host: the summary's error in plain words (no rustls Debug output), the
+/// `tls.verify` right after the Certificate with the failed check on the certificate it concerns,
+/// and the client's alert on the wire.
 #[test]
 fn every_broken_certificate_names_the_failed_check() {
     let cases = [
-        ("expired.example.com", "certificate check failed: the certificate has expired"),
-        ("wrong-host.example.com", "certificate check failed: the certificate does not cover this name"),
-        ("self-signed.example.com", "certificate check failed: the certificate is self-signed (CN=self-signed.example.com)"),
-        ("untrusted.example.com", "certificate check failed: unknown issuer: the chain ends at CN=nobody trusts this root"),
-        ("no-intermediate.example.com", "certificate check failed: missing intermediate: the server sent only its own certificate, issued by CN=netlab sandbox intermediate CA"),
+        ("expired.example.com", "the leaf certificate CN=expired.example.com expired on 2020-01-01 (notAfter), ", "validity", 0, "certificate_expired"),
+        ("wrong-host.example.com", "the leaf certificate CN=someone-else.example.net does not cover wrong-host.example.com: its subjectAltName names someone-else.example.net", "name", 0, "bad_certificate"),
+        ("self-signed.example.com", "the leaf certificate CN=self-signed.example.com is self-signed (CN=self-signed.example.com)", "issuer", 0, "unknown_ca"),
+        ("untrusted.example.com", "unknown issuer: the chain ends at CN=nobody trusts this root", "issuer", 1, "unknown_ca"),
+        ("no-intermediate.example.com", "missing intermediate: the server sent only its own certificate, issued by CN=netlab sandbox intermediate CA", "issuer", 0, "unknown_ca"),
+        ("name-constraints.example.com", "the certificate [1] CN=netlab sandbox CA for example.org permits names within example.org and no others (nameConstraints), but the leaf certificate CN=name-constraints.example.com names name-constraints.example.com", "name_constraints", 1, "certificate_unknown"),
+        ("path-length.example.com", "the certificate [2] CN=netlab sandbox CA with path length 0 allows at most 0 intermediate CA certificate(s) below it (pathLenConstraint 0), but the chain has 1", "path_length", 2, "certificate_unknown"),
+        ("ca-leaf.example.com", "the leaf certificate CN=ca-leaf.example.com is a CA certificate (basicConstraints cA=TRUE)", "basic_constraints", 0, "certificate_unknown"),
+        ("empty-issuer.example.com", "the leaf certificate CN=empty-issuer.example.com has an empty issuer name", "issuer", 0, "unknown_ca"),
     ];
-    for (host, want) in cases {
+    for (host, want, check, cert, alert) in cases {
         let (v, code) = handshake(&[host]);
         assert_eq!(code, 1, "{host}");
         let s = of_type(&v, "tls.summary")[0];
-        assert!(s["error"].as_str().unwrap().starts_with(want), "{host}: {}", s["error"]);
-        let names: Vec<&str> = of_type(&v, "tls.message")
-            .iter()
-            .map(|m| m["name"].as_str().unwrap())
-            .collect();
+        let error = s["error"].as_str().unwrap();
         assert!(
-            names.contains(&"Certificate"),
-            "{host}: the handshake up to the failure is shown: {names:?}"
+            error.starts_with(&format!("certificate check failed: {want}")),
+            "{host}: {error}"
+        );
+        for debug in ["Context {", "Other(", "(UNIX)", "[6, "] {
+            assert!(!error.contains(debug), "{host}: {error}");
+        }
+        assert!(!error.contains("issued by ,"), "{host}: {error}");
+        assert_eq!(s["certificate_verified"], false, "{host}");
+        let events = v["events"].as_array().unwrap();
+        let at = events
+            .iter()
+            .position(|e| e["type"] == "tls.message" && e["name"] == "Certificate")
+            .unwrap_or_else(|| panic!("{host}: the handshake up to the failure is shown"));
+        let verify = &events[at + 1];
+        assert_eq!(verify["type"], "tls.verify", "{host}");
+        assert_eq!(verify["verified"], false, "{host}");
+        assert!(
+            verify["verdict"].as_str().unwrap().starts_with(want),
+            "{host}: {verify}"
+        );
+        assert_eq!(verify["alert"], alert, "{host}");
+        let failed: Vec<(u64, &str)> = verify["chain"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|l| {
+                l["checks"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|c| c["status"] == "failed")
+                    .map(move |c| (l["sent_as"].as_u64().unwrap_or(99), c["check"].as_str().unwrap()))
+            })
+            .collect();
+        assert!(failed.contains(&(cert, check)), "{host}: {failed:?}");
+        assert!(
+            of_type(&v, "tls.message")
+                .iter()
+                .any(|m| m["direction"] == "client_to_server" && m["name"] == format!("Alert {alert}")),
+            "{host}: the client's alert crossed the wire"
         );
     }
+    // The text: the check under the Certificate, and a summary that does not read as success.
+    let out = netlab()
+        .args(["--color", "never", "tls", "--sandbox", "expired.example.com"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let certificate = text.find("Certificate (").unwrap();
+    let check = text.find("the client checks the chain:").unwrap();
+    let verify = text.find("CertificateVerify (").unwrap();
+    assert!(certificate < check && check < verify, "{text}");
+    assert!(
+        text.contains("FAILED validity: valid 2019-01-01 to 2020-01-01: expired on 2020-01-01"),
+        "{text}"
+    );
+    assert!(text.contains("client -> server  Alert certificate_expired"), "{text}");
+    assert!(
+        text.contains(";; TLS 1.3 handshake FAILED certificate verification;"),
+        "{text}"
+    );
+    assert!(!text.contains("handshake, Finished verified"), "{text}");
+    for line in text.lines().filter(|l| l.starts_with(";;") || l.starts_with("failed:")) {
+        assert!(line.chars().count() <= 100, "wrapped: {line}");
+    }
+}
+
+/// The chain verifies, the CertificateVerify does not: said at the CertificateVerify, not
+/// blamed on the chain.
+#[test]
+fn a_handshake_signature_that_fails_is_not_blamed_on_the_chain() {
+    let (v, code) = handshake(&["wrong-key.example.com"]);
+    assert_eq!(code, 1);
+    let verify = of_type(&v, "tls.verify")[0];
+    assert_eq!(verify["verified"], true, "{verify}");
+    assert!(verify["handshake_signature"]
+        .as_str()
+        .unwrap()
+        .starts_with("the chain verified, but"));
+    let s = of_type(&v, "tls.summary")[0];
+    let error = s["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("the chain verified, but the server's CertificateVerify signature over the handshake does not verify with the leaf's EC key (256 bits)"),
+        "{error}"
+    );
+    assert!(!error.contains("certificate chain does not verify"), "{error}");
+    let cv = of_type(&v, "tls.message")
+        .into_iter()
+        .find(|m| m["name"] == "CertificateVerify")
+        .unwrap();
+    assert!(
+        cv["details"][1]
+            .as_str()
+            .unwrap()
+            .starts_with("FAILED: the chain verified"),
+        "{cv}"
+    );
+    assert!(of_type(&v, "tls.message")
+        .iter()
+        .any(|m| m["direction"] == "client_to_server" && m["name"] == "Alert decrypt_error"));
+    let out = netlab()
+        .args(["--color", "never", "tls", "--sandbox", "wrong-key.example.com"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(";; TLS 1.3 handshake failed;"), "{text}");
 }
 
 #[test]
@@ -724,7 +854,7 @@ fn serve_refuses_anything_but_loopback() {
 fn insecure_goes_on_but_says_loudly_which_check_failed() {
     for (host, check) in [
         ("expired.example.com", "expired"),
-        ("wrong-host.example.com", "does not cover this name"),
+        ("wrong-host.example.com", "does not cover wrong-host.example.com"),
         ("self-signed.example.com", "self-signed"),
         ("untrusted.example.com", "unknown issuer"),
     ] {
@@ -758,8 +888,21 @@ fn insecure_goes_on_but_says_loudly_which_check_failed() {
         .args(["--color", "never", "tls", "--sandbox", "-k", "expired.example.com"])
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&text.stdout)
-        .contains("!! INSECURE: certificate check failed: the certificate has expired"));
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("!! INSECURE: certificate check failed: the leaf certificate CN=expired.example.com expired on"),
+        "{text}"
+    );
+    // -k prints the same plain-words verdict at the Certificate step, and the summary never
+    // reads as a verified handshake.
+    assert!(
+        text.contains("NOT verified (let pass by --insecure): the leaf certificate CN=expired.example.com"),
+        "{text}"
+    );
+    assert!(
+        text.contains(";; TLS 1.3 handshake completed with an UNVERIFIED certificate (--insecure);"),
+        "{text}"
+    );
 
     let (v, code) = handshake(&["--insecure", "www.example.com"]);
     assert_eq!(code, 0);

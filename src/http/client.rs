@@ -60,16 +60,16 @@ pub struct Fetched {
 }
 
 /// A client configuration shared by a fetch's connections (so the second can resume), and the
-/// `--insecure` recorder.
-pub type TlsConfig = (Arc<rustls::ClientConfig>, Option<Arc<RecordingVerifier>>);
+/// verifier that records its certificate checks.
+pub type TlsConfig = (Arc<rustls::ClientConfig>, Arc<RecordingVerifier>);
 
-/// The rustls configuration for `alpn`, and with `--insecure` the verifier that records what
-/// it let pass.
+/// The rustls configuration for `alpn`, and the verifier that records its certificate checks
+/// (and with `--insecure` lets a failed one pass).
 pub fn tls_config(
     o: &FetchOptions,
     roots: &Roots,
     alpn: &[u8],
-) -> Result<(rustls::ClientConfig, Option<Arc<RecordingVerifier>>)> {
+) -> Result<(rustls::ClientConfig, Arc<RecordingVerifier>)> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let (builder, recorder) = crate::tls::client::verifying_builder(roots, provider, o.insecure)?;
     let mut config = builder.with_no_client_auth();

@@ -158,7 +158,8 @@ async fn run(
         "TLS handshake",
         tokio_rustls::TlsConnector::from(config.clone()).connect(name, tcp),
     )
-    .await?;
+    .await
+    .map_err(|e| recorder.explain(e))?;
     let version = tls.get_ref().1.protocol_version();
     let tls13 = version == Some(rustls::ProtocolVersion::TLSv1_3);
     summary.tls_version = Some(if tls13 { "TLS 1.3" } else { "TLS 1.2" }.into());
@@ -169,7 +170,10 @@ async fn run(
         handshaken,
         Some(if tls13 { 1 } else { 2 }),
     ));
-    summary.unverified_because = recorder.as_ref().and_then(|r| r.take_failure()).map(|e| e.to_string());
+    summary.unverified_because = recorder
+        .take_failure()
+        .filter(|_| recorder.insecure())
+        .map(|said| format!("certificate check failed: {said}"));
     summary.resumed = tls.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
     if tls.get_ref().1.alpn_protocol() != Some(b"h2") {
         return Err(Error::usage(

@@ -60,7 +60,7 @@ pub async fn fetch(o: &FetchOptions, net: &Network) -> Fetched {
 struct Setup {
     endpoint: quinn::Endpoint,
     config: quinn::ClientConfig,
-    recorder: Option<Arc<crate::tls::insecure::RecordingVerifier>>,
+    recorder: Arc<crate::tls::insecure::RecordingVerifier>,
     route: crate::net::Route,
     /// The traffic secrets, logged behind the link only.
     secrets: Arc<SecretLog>,
@@ -175,9 +175,12 @@ async fn run(
                 "QUIC handshake (no answer to the Initial packet)",
                 connecting.handshake_data(),
             )
-            .await?;
+            .await
+            .map_err(|e| setup.recorder.explain(e))?;
             let keys = at(t0);
-            let conn = within(o.timeout, Phase::Quic, "QUIC handshake", connecting).await?;
+            let conn = within(o.timeout, Phase::Quic, "QUIC handshake", connecting)
+                .await
+                .map_err(|e| setup.recorder.explain(e))?;
             let connected = at(t0);
             summary
                 .phases
@@ -218,9 +221,9 @@ async fn run(
     }
     summary.unverified_because = setup
         .recorder
-        .as_ref()
-        .and_then(|r| r.take_failure())
-        .map(|e| e.to_string());
+        .take_failure()
+        .filter(|_| setup.recorder.insecure())
+        .map(|said| format!("certificate check failed: {said}"));
     summary.phases.extend(exchange_phases(&responses, ready));
     let (frames, note) = recording.frames();
     summary.frames_note = note;

@@ -1,12 +1,17 @@
 //! The sandbox's certificate authority (rcgen), made fresh at start: a root, an intermediate
 //! that issues the hosts' certificates, and certificates broken on purpose (expired, for another
-//! name, self-signed, from a root nobody trusts, served without its intermediate), so clients
-//! meet every failure for real instead of skipping checks.
+//! name, self-signed, from a root nobody trusts, served without its intermediate, outside an
+//! intermediate's name constraints, below an intermediate whose path length allows no other, a CA
+//! certificate as the leaf, from an issuer with an empty name), so clients meet every failure for
+//! real instead of skipping checks.
 
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose, SanType};
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, GeneralSubtree, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose, NameConstraints, SanType,
+};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
@@ -50,8 +55,14 @@ impl Authority {
 
     /// An intermediate signed by `self`.
     pub fn intermediate(&self, name: &str) -> Result<Authority> {
+        self.intermediate_with(name, |_| {})
+    }
+
+    /// An intermediate signed by `self`, its parameters changed by `change` (constraints).
+    fn intermediate_with(&self, name: &str, change: impl FnOnce(&mut CertificateParams)) -> Result<Authority> {
         let key = KeyPair::generate().map_err(pki_error)?;
-        let params = ca_params(name)?;
+        let mut params = ca_params(name)?;
+        change(&mut params);
         let cert = params.signed_by(&key, &self.issuer).map_err(pki_error)?;
         Ok(Authority {
             cert: cert.der().clone(),
@@ -76,7 +87,23 @@ pub enum Leaf {
     /// Issued by the intermediate, served with it, but for [`OTHER_NAME`] instead of the names
     /// the host is reached by: the name check fails (RFC 6125 §6).
     WrongName,
+    /// Issued by an intermediate whose nameConstraints permit only [`CONSTRAINED_TO`], served
+    /// with it (RFC 5280 §4.2.1.10).
+    OutsideNameConstraints,
+    /// Issued by an intermediate below one with pathLenConstraint 0, served with both
+    /// (RFC 5280 §4.2.1.9).
+    PathTooLong,
+    /// A CA certificate (basicConstraints cA=TRUE) as the server's own (RFC 5280 §4.2.1.9).
+    CaAsLeaf,
+    /// Issued by an authority whose name is empty, served alone (RFC 5280 §4.1.2.4).
+    EmptyIssuer,
+    /// A good chain, but the server signs its CertificateVerify with another key than the
+    /// certificate's: the chain verifies and the handshake signature does not (RFC 8446 §4.4.3).
+    WrongKey,
 }
+
+/// The only DNS subtree the name-constrained intermediate permits.
+pub const CONSTRAINED_TO: &str = "example.org";
 
 /// The one name a [`Leaf::WrongName`] certificate covers: not one of the host's.
 pub const OTHER_NAME: &str = "someone-else.example.net";
@@ -113,6 +140,13 @@ pub struct Pki {
     pub root: Authority,
     pub intermediate: Authority,
     pub untrusted: Authority,
+    /// Issues [`Leaf::OutsideNameConstraints`].
+    constrained: Authority,
+    /// pathLenConstraint 0, and the intermediate below it that issues [`Leaf::PathTooLong`].
+    no_more_below: Authority,
+    below_the_limit: Authority,
+    /// A root with an empty subject, which issues [`Leaf::EmptyIssuer`].
+    nameless: Authority,
 }
 
 impl Pki {
@@ -120,10 +154,34 @@ impl Pki {
         let root = Authority::root("netlab sandbox root CA")?;
         let intermediate = root.intermediate("netlab sandbox intermediate CA")?;
         let untrusted = Authority::root("nobody trusts this root")?;
+        let constrained = root.intermediate_with("netlab sandbox CA for example.org", |p| {
+            p.name_constraints = Some(NameConstraints {
+                permitted_subtrees: vec![GeneralSubtree::DnsName(CONSTRAINED_TO.into())],
+                excluded_subtrees: Vec::new(),
+            });
+        })?;
+        let no_more_below = root.intermediate_with("netlab sandbox CA with path length 0", |p| {
+            p.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        })?;
+        let below_the_limit = no_more_below.intermediate("netlab sandbox CA one too deep")?;
+        let nameless = {
+            let key = KeyPair::generate().map_err(pki_error)?;
+            let mut params = ca_params("")?;
+            params.distinguished_name = DistinguishedName::new();
+            let cert = params.self_signed(&key).map_err(pki_error)?;
+            Authority {
+                cert: cert.der().clone(),
+                issuer: Issuer::new(params, key),
+            }
+        };
         Ok(Pki {
             root,
             intermediate,
             untrusted,
+            constrained,
+            no_more_below,
+            below_the_limit,
+            nameless,
         })
     }
 
@@ -151,12 +209,15 @@ impl Pki {
         params
             .subject_alt_names
             .extend(ips.iter().map(|ip| SanType::IpAddress(*ip)));
+        if leaf == Leaf::CaAsLeaf {
+            params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        }
         if leaf == Leaf::Expired {
             params.not_before = rcgen::date_time_ymd(2019, 1, 1);
             params.not_after = rcgen::date_time_ymd(2020, 1, 1);
         }
         let (cert, chain_rest) = match leaf {
-            Leaf::Good | Leaf::Expired | Leaf::WrongName => (
+            Leaf::Good | Leaf::Expired | Leaf::WrongName | Leaf::CaAsLeaf | Leaf::WrongKey => (
                 params.signed_by(&key, &self.intermediate.issuer),
                 vec![self.intermediate.cert.clone()],
             ),
@@ -166,9 +227,22 @@ impl Pki {
                 vec![self.untrusted.cert.clone()],
             ),
             Leaf::SelfSigned => (params.self_signed(&key), Vec::new()),
+            Leaf::OutsideNameConstraints => (
+                params.signed_by(&key, &self.constrained.issuer),
+                vec![self.constrained.cert.clone()],
+            ),
+            Leaf::PathTooLong => (
+                params.signed_by(&key, &self.below_the_limit.issuer),
+                vec![self.below_the_limit.cert.clone(), self.no_more_below.cert.clone()],
+            ),
+            Leaf::EmptyIssuer => (params.signed_by(&key, &self.nameless.issuer), Vec::new()),
         };
         let cert = cert.map_err(pki_error)?;
-        let private = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+        let signing_key = match leaf {
+            Leaf::WrongKey => kind.key_pair().map_err(pki_error)?,
+            _ => key,
+        };
+        let private = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(signing_key.serialize_der()));
         let signer = rustls::crypto::ring::sign::any_supported_type(&private).map_err(pki_error)?;
         Ok(Arc::new(CertifiedKey::new(
             [vec![cert.der().clone()], chain_rest].concat(),

@@ -109,12 +109,12 @@ fn root_store(roots: &Roots) -> Result<rustls::RootCertStore> {
     Ok(store)
 }
 
-/// The client's configuration, and with `--insecure` the verifier that records what it let pass.
+/// The client's configuration, and the verifier that records its certificate check.
 fn client_config(
     opts: &TlsOptions,
     roots: &Roots,
     keylog: Arc<Collector>,
-) -> Result<(rustls::ClientConfig, Option<Arc<RecordingVerifier>>)> {
+) -> Result<(rustls::ClientConfig, Arc<RecordingVerifier>)> {
     let (builder, recorder) = verifying_builder(roots, Arc::new(provider(opts)?), opts.insecure)?;
     let mut config = with_client_auth(builder, opts)?;
     config.key_log = keylog;
@@ -126,27 +126,26 @@ fn client_config(
 /// A client configuration that still needs its client-certificate choice.
 pub type WantsClientCert = rustls::ConfigBuilder<rustls::ClientConfig, rustls::client::WantsClientCert>;
 
-/// A TLS 1.3/1.2 client configuration that checks the server against `roots`; with `insecure`,
-/// through a verifier that records a failed check instead of stopping (shown loudly later).
+/// A TLS 1.3/1.2 client configuration that checks the server against `roots` with rustls's
+/// WebPKI verifier, through a verifier that records the check for the trace; with `insecure`, a
+/// failed check is recorded instead of stopping the handshake (shown loudly later).
 pub fn verifying_builder(
     roots: &Roots,
     provider: Arc<rustls::crypto::CryptoProvider>,
     insecure: bool,
-) -> Result<(WantsClientCert, Option<Arc<RecordingVerifier>>)> {
+) -> Result<(WantsClientCert, Arc<RecordingVerifier>)> {
     let store = root_store(roots)?;
+    let anchors = super::verify::anchors(&store);
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .map_err(|e| Error::usage("TLS", e.to_string(), "report this"))?;
-    if !insecure {
-        return Ok((builder.with_root_certificates(store), None));
-    }
     let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider)
         .build()
         .map_err(|e| Error::usage("--cacert", e.to_string(), "give a PEM CA certificate"))?;
-    let recorder = Arc::new(RecordingVerifier::new(webpki));
+    let recorder = Arc::new(RecordingVerifier::new(webpki, insecure, anchors));
     Ok((
         builder.dangerous().with_custom_certificate_verifier(recorder.clone()),
-        Some(recorder),
+        recorder,
     ))
 }
 
@@ -181,7 +180,7 @@ pub struct Tracer {
     opts: TlsOptions,
     server_name: ServerName<'static>,
     config: Arc<rustls::ClientConfig>,
-    recorder: Option<Arc<RecordingVerifier>>,
+    recorder: Arc<RecordingVerifier>,
     collector: Arc<Collector>,
 }
 
@@ -228,26 +227,29 @@ impl Tracer {
             // Early data is only possible with a ticket, so only on the second connection.
             let connector =
                 tokio_rustls::TlsConnector::from(config.clone()).early_data(opts.early_data && connection > 1);
-            let mut summary =
-                match one_connection(opts, &connector, server_name, &route, collector, connection, &mut trace).await {
-                    Ok((summary, failure)) => {
-                        if let Some(failure) = failure {
-                            failed_with = Some(failure);
-                        }
-                        summary
+            let mut summary = match one_connection(
+                opts,
+                &connector,
+                server_name,
+                &route,
+                (collector, recorder),
+                connection,
+                &mut trace,
+            )
+            .await
+            {
+                Ok((summary, failure)) => {
+                    if let Some(failure) = failure {
+                        failed_with = Some(failure);
                     }
-                    Err(Error::Failed(failure)) => {
-                        outcome = failure.outcome();
-                        break;
-                    }
-                    Err(e) => return Err(e),
-                };
-            if let Some(recorder) = &recorder {
-                summary.insecure = true;
-                summary.unverified_because = recorder
-                    .take_failure()
-                    .map(|e| refine_error(explain_rustls(&e), &summary.chain));
-            }
+                    summary
+                }
+                Err(Error::Failed(failure)) => {
+                    outcome = failure.outcome();
+                    break;
+                }
+                Err(e) => return Err(e),
+            };
             if opts.early_data && connection > 1 && summary.early_data.is_none() {
                 summary.early_data = Some(super::events::EarlyData {
                     offered: false,
@@ -297,7 +299,7 @@ async fn one_connection(
     connector: &tokio_rustls::TlsConnector,
     server_name: &ServerName<'static>,
     route: &crate::net::Route,
-    collector: &Collector,
+    (collector, recorder): (&Collector, &RecordingVerifier),
     connection: u8,
     trace: &mut TraceBuilder,
 ) -> Result<(super::events::TlsSummary, Option<Failure>)> {
@@ -382,15 +384,58 @@ async fn one_connection(
         .map(|(l, _, s)| (l, s))
         .collect();
     let (events, mut summary) = decode(&chunks, &secrets, opts.show_secrets);
-    for e in events {
+    // The certificate check, shown right after the Certificate it judged.
+    let checked = recorder.take_checked();
+    let verification = checked
+        .as_ref()
+        .map(|c| super::verify::verification(c, recorder.anchors(), opts.insecure));
+    let mut verification_event = verification.clone().map(TlsEvent::Verify);
+    let bad_signature = verification.as_ref().and_then(|v| v.handshake_signature.clone());
+    for mut e in events {
+        // A failed handshake signature is said at the CertificateVerify it judged.
+        if let (TlsEvent::Message(m), Some(why)) = (&mut e, &bad_signature) {
+            if m.name == "CertificateVerify" && m.direction == super::tap::Direction::ServerToClient {
+                m.details.push(format!("FAILED: {why}"));
+            }
+        }
+        let after_certificate = matches!(&e, TlsEvent::Message(m) if m.name == "Certificate" && m.direction == super::tap::Direction::ServerToClient);
         let notes = notes_for(&e);
         trace.push(e, notes);
+        if after_certificate {
+            if let Some(v) = verification_event.take() {
+                let notes = notes_for(&v);
+                trace.push(v, notes);
+            }
+        }
+    }
+    if let Some(v) = verification_event.take() {
+        let notes = notes_for(&v);
+        trace.push(v, notes);
     }
     let failure = error.as_ref().and_then(|(_, kind)| *kind).map(|kind| {
         let detail = error.as_ref().map(|(text, _)| text.clone()).unwrap_or_default();
         Failure::new(Phase::Tls, kind, format!("TLS handshake with {}", opts.address), detail)
     });
-    summary.error = error.map(|(text, _)| refine_error(text, &summary.chain));
+    summary.insecure = opts.insecure;
+    summary.certificate_verified = verification.as_ref().map(|v| v.verified);
+    // What the check found, in its plain words, rather than rustls's.
+    let said = verification.as_ref().and_then(|v| {
+        if let Some(bad_signature) = &v.handshake_signature {
+            return Some(bad_signature.clone());
+        }
+        (!v.verified).then(|| match &v.rfc {
+            Some(rfc) => format!("certificate check failed: {} ({rfc})", v.verdict),
+            None => format!("certificate check failed: {}", v.verdict),
+        })
+    });
+    let signature_failed = verification.as_ref().is_some_and(|v| v.handshake_signature.is_some());
+    summary.error = error.map(|(text, _)| text);
+    match (said, opts.insecure && !signature_failed) {
+        (Some(said), true) => summary.unverified_because = Some(said),
+        // The handshake ended for the reason the check found: say it in the check's words.
+        (Some(said), false) if summary.error.is_some() => summary.error = Some(said),
+        _ => {}
+    }
     if summary.version.as_deref() == Some("TLS 1.2") {
         summary.error.get_or_insert_with(|| {
             "this server chose TLS 1.2: it does not speak TLS 1.3 (only the plaintext messages can be shown)"
@@ -447,52 +492,41 @@ fn explain_error(e: &std::io::Error) -> String {
 
 /// A rustls error said plainly, naming the failed check (classified by its variant).
 fn explain_rustls(e: &rustls::Error) -> String {
-    use rustls::{AlertDescription as Alert, CertificateError as Cert, Error as E};
+    use rustls::{AlertDescription as Alert, Error as E};
     let text = e.to_string();
-    let why = match e {
+    match e {
         // The server's verdict on the client's certificate (mutual TLS), said as it is.
         E::AlertReceived(Alert::CertificateRequired) => {
-            return format!("the server requires a client certificate (it sent CertificateRequest; mutual TLS): give --client-cert and --client-key (on the sandbox: --client-cert sandbox) ({text})");
+            format!("the server requires a client certificate (it sent CertificateRequest; mutual TLS): give --client-cert and --client-key (on the sandbox: --client-cert sandbox) ({text})")
         }
         E::AlertReceived(Alert::UnknownCA | Alert::BadCertificate) => {
-            return format!(
-                "the server refused the client certificate: it does not trust its issuer or cannot use it ({text})"
-            );
+            format!("the server refused the client certificate: it does not trust its issuer or cannot use it ({text})")
         }
-        // The client's own check of the server's certificate.
-        E::InvalidCertificate(Cert::UnknownIssuer) => {
-            "the certificate is signed by an authority this client does not trust (unknown issuer; give --cacert for a private CA)"
+        // The client's own check of the server's certificate, said without the chain (the
+        // traced handshake says it with the chain, from its `tls.verify`).
+        E::InvalidCertificate(c) => {
+            let cx = super::verdict::Context {
+                chain: &[],
+                server_name: "",
+                now: 0,
+            };
+            let found = super::verdict::explain(c, &cx);
+            format!("certificate check failed: {} ({})", found.text, found.rfc)
         }
-        E::InvalidCertificate(Cert::NotValidForName | Cert::NotValidForNameContext { .. }) => {
-            "the certificate does not cover this name (name mismatch; check --sni)"
-        }
-        E::InvalidCertificate(Cert::Expired | Cert::ExpiredContext { .. }) => "the certificate has expired",
-        E::InvalidCertificate(Cert::NotValidYet | Cert::NotValidYetContext { .. }) => {
-            "the certificate is not valid yet"
-        }
-        E::InvalidCertificate(Cert::BadSignature) => "a signature in the certificate chain does not verify",
-        _ => return format!("the handshake failed: {text}"),
-    };
-    format!("certificate check failed: {why} ({text})")
-}
-
-/// An unknown-issuer failure said precisely, from the chain the server actually sent.
-fn refine_error(error: String, chain: &[super::events::ChainLink]) -> String {
-    if !error.contains("unknown issuer") {
-        return error;
-    }
-    match chain {
-        [only] if only.subject == only.issuer => format!("certificate check failed: the certificate is self-signed ({}): no trusted authority vouches for it", only.subject),
-        [only] => format!("certificate check failed: missing intermediate: the server sent only its own certificate, issued by {}, without that issuer's certificate, so no path leads to a trusted root", only.issuer),
-        [.., last] => format!("certificate check failed: unknown issuer: the chain ends at {}, which this client does not trust (give --cacert for a private CA)", last.issuer),
-        [] => error,
+        _ => format!("the handshake failed: {text}"),
     }
 }
 
 /// Teaching notes for the main messages.
 fn notes_for(e: &TlsEvent) -> Vec<Note> {
-    let TlsEvent::Message(m) = e else { return Vec::new() };
     let note = |topic: &str, text: &str, rfc: &str| vec![Note::new(topic, text, Some(rfc))];
+    let m = match e {
+        TlsEvent::Message(m) => m,
+        TlsEvent::Verify(v) if v.verified => return note("tls.verify", "The client built a path from the leaf through the certificates the server sent to a root it already trusts, and checked each link: the issuer's signature, the validity window, the CA and path-length constraints, key usage, and the name on the leaf.", "RFC 5280 §6.1"),
+        TlsEvent::Verify(v) if v.insecure => return note("tls.verify", "The check failed, and --insecure let the handshake go on: the CertificateVerify still proves the server holds the leaf's key, but nothing ties that key to the name asked for.", "RFC 5280 §6.1"),
+        TlsEvent::Verify(_) => return note("tls.verify", "The check failed, so the client ends the handshake with a fatal alert naming the reason instead of sending its Finished: no application data is ever sent to this server.", "RFC 8446 §6.2"),
+        _ => return Vec::new(),
+    };
     match m.name.as_str() {
         "ClientHello" => note("tls.client_hello", "The client offers cipher suites, groups and a key share (its half of the (EC)DHE exchange) up front, so the server can answer in one round trip.", "RFC 8446 §4.1.2"),
         "ServerHello" => note("tls.server_hello", "The server picks a suite and sends its key share: from here on both sides derive the handshake keys, and everything else is encrypted.", "RFC 8446 §4.1.3"),

@@ -171,6 +171,7 @@ pub fn decode(chunks: &[Chunk], secrets: &HashMap<String, Vec<u8>>, show_secrets
         }),
         error: None,
         insecure: false,
+        certificate_verified: None,
         unverified_because: None,
     };
     (out, summary)

@@ -36,6 +36,9 @@ pub enum TlsEvent {
         iv: String,
     },
     /// The server's Finished recomputed from the transcript.
+    /// The client's check of the server's certificate chain, right after the Certificate.
+    #[serde(rename = "tls.verify")]
+    Verify(super::verify::Verification),
     #[serde(rename = "tls.finished_check")]
     FinishedCheck { verified: bool, detail: String },
     #[serde(rename = "tls.summary")]
@@ -107,6 +110,10 @@ pub struct TlsSummary {
     /// `--insecure` was given: a failed certificate check did not stop the connection.
     #[serde(default)]
     pub insecure: bool,
+    /// The client's verdict on the server's certificate chain (absent when none was checked,
+    /// as on a resumed connection).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_verified: Option<bool>,
     /// With `--insecure`, the certificate check that failed and was let pass.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unverified_because: Option<String>,

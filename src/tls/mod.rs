@@ -1,6 +1,6 @@
 //! TLS 1.3, byte by byte: `netlab tls` taps a rustls connection ([`tap`], [`client`]), then
 //! decodes what crossed the wire ([`decode`]) with pure parsers ([`record`], [`handshake`],
-//! [`cert`]) and its own key schedule and record decryption ([`keys`]), verified against RFC
+//! [`cert`]), shows the client's certificate check ([`verify`], in plain words: [`verdict`]) and its own key schedule and record decryption ([`keys`]), verified against RFC
 //! 8448's example handshake (`tests/tls_rfc8448.rs`).
 
 pub mod cert;
@@ -19,3 +19,5 @@ pub mod secrets;
 pub mod serve;
 pub mod server;
 pub mod tap;
+pub mod verdict;
+pub mod verify;

@@ -80,9 +80,73 @@ pub fn event(out: &mut String, e: &TlsEvent, notes: &[Note], opts: &RenderOpts) 
                 opts.width,
             );
         }
+        TlsEvent::Verify(v) => verification(out, v, opts),
         TlsEvent::Summary(s) => summary(out, s, opts),
     }
     style::notes(out, notes, opts, "             ");
+}
+
+/// The client's certificate check under the Certificate: the chain as built, each link's checks,
+/// the verdict, and the alert the client sent to refuse it.
+fn verification(out: &mut String, v: &super::verify::Verification, opts: &RenderOpts) {
+    use super::verify::Status;
+    let p = &opts.palette;
+    let indent = "             ";
+    let _ = writeln!(out, "{indent}{}the client checks the chain:{}", p.bold, p.reset);
+    for link in &v.chain {
+        let sent = link.sent_as.map(|i| format!(" [{i}]")).unwrap_or_default();
+        let _ = writeln!(out, "{indent}  {}{sent} {}", link.role, link.subject);
+        for c in &link.checks {
+            let (colour, mark) = match c.status {
+                Status::Passed => (p.green, "ok"),
+                Status::Failed => (p.red, "FAILED"),
+                Status::NotReached => (p.dim, "not reached"),
+            };
+            let check = serde_json::to_value(c.check)
+                .ok()
+                .and_then(|j| j.as_str().map(|s| s.replace('_', " ")))
+                .unwrap_or_default();
+            style::paragraph(
+                out,
+                &format!("{indent}    {colour}{mark}{} {check}: ", p.reset),
+                &c.detail,
+                opts.width,
+            );
+        }
+    }
+    if let Some(stopped) = &v.stopped {
+        style::paragraph(out, &format!("{indent}  building stopped: "), stopped, opts.width);
+    }
+    let rfc = v.rfc.as_ref().map(|r| format!(" [{r}]")).unwrap_or_default();
+    if v.verified {
+        style::paragraph(
+            out,
+            &format!("{indent}{}", p.green),
+            &format!("{}{}", v.verdict, p.reset),
+            opts.width,
+        );
+    } else {
+        let lead = if v.insecure {
+            format!(
+                "{indent}{}{}NOT verified (let pass by --insecure):{} ",
+                p.bold, p.red, p.reset
+            )
+        } else {
+            format!("{indent}{}{}NOT verified:{} ", p.bold, p.red, p.reset)
+        };
+        style::paragraph(out, &lead, &format!("{}{rfc}", v.verdict), opts.width);
+    }
+    if let Some(alert) = &v.alert {
+        style::paragraph(
+            out,
+            indent,
+            &format!(
+                "the client refuses the chain: it answers with a fatal {}{alert}{} alert instead of its Finished",
+                p.bold, p.reset
+            ),
+            opts.width,
+        );
+    }
 }
 
 /// One rung of the ladder: time, direction, what crossed and its size.
@@ -111,13 +175,22 @@ fn ladder_line(
 fn summary(out: &mut String, s: &TlsSummary, opts: &RenderOpts) {
     let p = &opts.palette;
     let or = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
-    let _ = writeln!(
-        out,
-        "\n{};; {}{} {} with {} (key exchange {}), ALPN {}; {} round trip(s), handshake {:.1} ms; {} application record(s), {} B{}",
-        p.bold,
+    let version = or(&s.version);
+    // Never a success headline when the certificate check failed.
+    let how = match (s.certificate_verified, s.insecure, s.error.is_some()) {
+        (Some(false), false, _) => format!("{version} handshake FAILED certificate verification;"),
+        (Some(false), true, _) => format!("{version} handshake completed with an UNVERIFIED certificate (--insecure);"),
+        (_, _, true) => format!("{version} handshake failed;"),
+        _ => format!("{version} handshake,"),
+    };
+    let finished = if s.finished_verified {
+        "server Finished verified, "
+    } else {
+        ""
+    };
+    let line = format!(
+        "{}{how} {finished}with {} (key exchange {}), ALPN {}; {} round trip(s), handshake {:.1} ms; {} application record(s), {} B",
         if s.resumed { "resumed (PSK) " } else { "" },
-        or(&s.version),
-        if s.finished_verified { "handshake, Finished verified," } else { "handshake," },
         or(&s.cipher_suite),
         or(&s.key_exchange_group),
         or(&s.alpn),
@@ -125,36 +198,56 @@ fn summary(out: &mut String, s: &TlsSummary, opts: &RenderOpts) {
         s.handshake_us as f64 / 1000.0,
         s.application_records,
         s.application_bytes,
-        p.reset
+    );
+    out.push('\n');
+    style::paragraph(
+        out,
+        &format!("{};; ", p.bold),
+        &format!("{line}{}", p.reset),
+        opts.width,
     );
     if let Some(early) = &s.early_data {
-        let _ = if !early.offered {
-            writeln!(out, "{}0-RTT not possible:{} the server's tickets allow no early data (no early_data extension in its NewSessionTicket), so the request waited for the handshake", p.yellow, p.reset)
+        let (lead, text) = if !early.offered {
+            ("0-RTT not possible:", "the server's tickets allow no early data (no early_data extension in its NewSessionTicket), so the request waited for the handshake".to_string())
         } else if early.accepted {
-            writeln!(out, "{}0-RTT accepted:{} {} B of early data in {} record(s) went with the ClientHello, before any round trip; the server may act on it before the handshake ends, and an attacker who replays the ClientHello can make it act twice (RFC 8446 §8)", p.yellow, p.reset, early.bytes, early.records)
+            ("0-RTT accepted:", format!("{} B of early data in {} record(s) went with the ClientHello, before any round trip; the server may act on it before the handshake ends, and an attacker who replays the ClientHello can make it act twice (RFC 8446 §8)", early.bytes, early.records))
         } else {
-            writeln!(out, "{}0-RTT refused:{} the server skipped the {} B of early data; the client sent it again after the handshake", p.yellow, p.reset, early.bytes)
+            (
+                "0-RTT refused:",
+                format!(
+                    "the server skipped the {} B of early data; the client sent it again after the handshake",
+                    early.bytes
+                ),
+            )
         };
+        style::paragraph(out, &format!("{}{lead}{} ", p.yellow, p.reset), &text, opts.width);
     }
     if let Some(e) = &s.error {
-        let _ = writeln!(out, "{}failed:{} {e}", p.red, p.reset);
+        style::paragraph(out, &format!("{}failed:{} ", p.red, p.reset), e, opts.width);
     }
     match (&s.unverified_because, s.insecure) {
         (Some(why), _) => {
-            let _ = writeln!(
+            style::paragraph(
                 out,
-                "{}{}!! INSECURE: {why}. --insecure let the connection go on: nothing proves this server is who it claims to be.{}",
-                p.bold, p.red, p.reset
+                &format!("{}{}!! INSECURE:{} ", p.bold, p.red, p.reset),
+                &format!(
+                    "{why}. --insecure let the connection go on: nothing proves this server is who it claims to be."
+                ),
+                opts.width,
             );
         }
-        (None, true) => {
-            let _ = writeln!(
+        (None, true) if s.certificate_verified == Some(true) => {
+            style::paragraph(
                 out,
-                "{}--insecure was given, but the certificate check passed: the flag changed nothing here.{}",
-                p.yellow, p.reset
+                "",
+                &format!(
+                    "{}--insecure was given, but the certificate check passed: the flag changed nothing here.{}",
+                    p.yellow, p.reset
+                ),
+                opts.width,
             );
         }
-        (None, false) => {}
+        _ => {}
     }
 }
 

@@ -154,6 +154,30 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
         result
     }
 
+    /// Passed on whole: rustls queues a flight as several buffers and, after a fatal error,
+    /// makes one last write, so writing only the first would leave its alert unsent.
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let result = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if let Poll::Ready(Ok(n)) = result {
+            let at = self.started.elapsed();
+            let mut left = n;
+            for b in bufs {
+                let take = left.min(b.len());
+                self.recording.push(self.writes(), at, &b[..take]);
+                left -= take;
+            }
+        }
+        result
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.inner).poll_flush(cx)
     }

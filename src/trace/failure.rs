@@ -109,7 +109,8 @@ pub struct Failure {
     pub kind: FailureKind,
     /// What was being done, e.g. `TCP connect to 127.0.0.1:1`, `HTTP/2 response`.
     pub what: String,
-    /// What the system or the peer said, as it said it.
+    /// What the system or the peer said, as it said it (for a failed certificate check, the
+    /// check's plain words, `tls::verify::said`).
     pub detail: String,
 }
 
