@@ -15,7 +15,7 @@ use super::client::{
 };
 use super::events::{HeaderCompression, HttpEvent, HttpSummary, ResponseSeen};
 use super::frames::{self, FrameSeen, Timed};
-use super::hpack::{Decoder, Field, Source};
+use super::hpack::Decoder;
 use crate::error::{Error, Result};
 use crate::link::carried::Carriage;
 use crate::net::Network;
@@ -294,18 +294,7 @@ fn frame_log(recording: &Recording, offset_us: u64) -> (Vec<FrameSeen>, Option<S
             all.len()
         ));
     }
-    let sent: Vec<&Field> = all
-        .iter()
-        .filter(|f| f.direction == Direction::ClientToServer)
-        .flat_map(|f| f.fields.iter())
-        .collect();
-    let compression = (!sent.is_empty()).then(|| HeaderCompression {
-        encoded: sent.iter().map(|f| f.encoded_len).sum(),
-        plain: sent.iter().map(|f| f.plain_len).sum(),
-        indexed_fields: sent.iter().filter(|f| f.representation == "indexed").count(),
-        dynamic_hits: sent.iter().filter(|f| f.source == Source::Dynamic).count(),
-        fields: sent.len(),
-    });
+    let compression = HeaderCompression::of_requests(&all, false);
     all.truncate(MAX_FRAMES_LOGGED);
     (all, (!notes.is_empty()).then(|| notes.join("; ")), compression)
 }

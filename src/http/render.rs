@@ -58,6 +58,7 @@ fn frame(out: &mut String, f: &FrameSeen, opts: &RenderOpts) {
         let how = match (field.representation.as_str(), field.source, field.index) {
             ("indexed", Source::Static, Some(i)) => format!("static table #{i}"),
             ("indexed", Source::Dynamic, Some(i)) => format!("dynamic table #{i}"),
+            ("indexed_post_base", Source::Dynamic, Some(i)) => format!("dynamic table #{i}, after the section's Base"),
             (r, Source::Static, Some(i)) => format!("name from static #{i}, literal value, {}", r.replace('_', " ")),
             (r, Source::Dynamic, Some(i)) => format!("name from dynamic #{i}, literal value, {}", r.replace('_', " ")),
             (r, _, _) => format!("literal, {}", r.replace('_', " ")),
@@ -168,7 +169,8 @@ fn summary(out: &mut String, s: &HttpSummary, opts: &RenderOpts) {
     if let Some(c) = &s.request_headers {
         let _ = writeln!(
             out,
-            "   HPACK: request headers took {} B on the wire for {} B of text ({:.0}%): {} of {} fields were one table index, {} from the dynamic table",
+            "   {}: request headers took {} B on the wire for {} B of text ({:.0}%): {} of {} fields were one table index, {} from the dynamic table",
+            if s.protocol == "h3" { "QPACK" } else { "HPACK" },
             c.encoded,
             c.plain,
             100.0 * c.encoded as f64 / c.plain.max(1) as f64,
