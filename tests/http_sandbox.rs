@@ -437,3 +437,34 @@ fn qlog_records_the_quic_connection_for_qvis() {
         "written beside, then renamed"
     );
 }
+
+#[test]
+fn downloads_show_their_throughput_on_both_protocols() {
+    for protocol in ["--h2", "--h3"] {
+        let (v, code) = fetch(&["https://www.example.com/bytes/200000", protocol]);
+        assert_eq!(code, 0, "{v}");
+        let s = of_type(&v, "http.summary")[0];
+        assert_eq!(s["body_bytes"], 200000);
+        let download = s["phases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "download")
+            .unwrap();
+        let us = download["end_us"].as_u64().unwrap() - download["start_us"].as_u64().unwrap();
+        assert!(us > 0, "200 kB take some time even on loopback");
+        // The rate is the body over the download phase (first byte to last), to the octet/s.
+        let rate = s["download_bytes_per_s"].as_u64().unwrap();
+        assert_eq!(rate, 200000 * 1_000_000 / us, "{protocol}: {s}");
+    }
+    netlab()
+        .args([
+            "http",
+            "--sandbox",
+            "https://www.example.com/bytes/200000",
+            "--no-notes",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("throughput: 200000 B of body at "));
+}

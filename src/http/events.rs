@@ -151,6 +151,10 @@ pub struct HttpSummary {
     /// Request header octets as sent (HPACK for HTTP/2, QPACK for HTTP/3) vs as text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_headers: Option<HeaderCompression>,
+    /// Body octets per second over the download phase (first response byte to last body
+    /// byte), when that phase took measurable time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub download_bytes_per_s: Option<u64>,
     /// The response's Alt-Svc header: how a client learns the origin also speaks HTTP/3.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alt_svc: Option<String>,

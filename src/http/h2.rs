@@ -10,8 +10,9 @@ use bytes::Bytes;
 use rustls::pki_types::ServerName;
 
 use super::client::{
-    bounded, connections, exchange_phases, failed_before_connecting, header_list, keep_piece, new_summary, phase,
-    request, run_requests, tls_config, us, within, FetchOptions, Fetched, OneResult, TlsConfig, MAX_HEADER_SECTION,
+    bounded, connections, download_rate, exchange_phases, failed_before_connecting, header_list, keep_piece,
+    new_summary, phase, request, run_requests, tls_config, us, within, FetchOptions, Fetched, OneResult, TlsConfig,
+    MAX_HEADER_SECTION,
 };
 use super::events::{HeaderCompression, HttpEvent, HttpSummary, ResponseSeen};
 use super::frames::{self, FrameSeen, Timed};
@@ -202,6 +203,7 @@ async fn run(
     drop(client);
     driver.abort();
     summary.phases.extend(exchange_phases(&responses, handshaken));
+    summary.download_bytes_per_s = download_rate(&responses);
     fetched.events.extend(responses.into_iter().map(HttpEvent::Response));
     first_error.map_or(Ok(()), Err)
 }

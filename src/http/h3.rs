@@ -9,8 +9,9 @@ use std::time::Instant;
 use bytes::{Buf, Bytes};
 
 use super::client::{
-    bounded, connections, exchange_phases, failed_before_connecting, header_list, keep_piece, new_summary, phase,
-    request, run_requests, tls_config, us, within, FetchOptions, Fetched, OneResult, MAX_HEADER_SECTION,
+    bounded, connections, download_rate, exchange_phases, failed_before_connecting, header_list, keep_piece,
+    new_summary, phase, request, run_requests, tls_config, us, within, FetchOptions, Fetched, OneResult,
+    MAX_HEADER_SECTION,
 };
 use super::events::{HeaderCompression, HttpEvent, HttpSummary, QuicStats, ResponseSeen};
 use super::h3tap::{H3Recording, Tapped};
@@ -222,6 +223,7 @@ async fn run(
         .and_then(|r| r.take_failure())
         .map(|e| e.to_string());
     summary.phases.extend(exchange_phases(&responses, ready));
+    summary.download_bytes_per_s = download_rate(&responses);
     let (frames, note) = recording.frames();
     summary.frames_note = note;
     summary.request_headers = HeaderCompression::of_requests(&frames, true);

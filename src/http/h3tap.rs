@@ -409,7 +409,14 @@ where
     }
 
     fn send_data<T: Into<WriteBuf<B>>>(&mut self, data: T) -> Result<(), StreamErrorIncoming> {
-        // h3 calls poll_ready before each frame, so nothing is pending here.
+        // h3 waits for poll_ready before each frame; if it did not, say so as h3-quinn does.
+        if self.writing.as_ref().is_some_and(|w| w.has_remaining()) {
+            return Err(StreamErrorIncoming::ConnectionErrorIncoming {
+                connection_error: ConnectionErrorIncoming::InternalError(
+                    "send_data called while the tapped stream was still writing".into(),
+                ),
+            });
+        }
         self.writing = Some(Box::new(data.into()));
         Ok(())
     }

@@ -166,6 +166,14 @@ fn summary(out: &mut String, s: &HttpSummary, opts: &RenderOpts) {
             p.reset
         );
     }
+    if let Some(rate) = s.download_bytes_per_s {
+        let _ = writeln!(
+            out,
+            "   throughput: {} B of body at {} over the download phase",
+            s.body_bytes,
+            per_second(rate)
+        );
+    }
     if let Some(c) = &s.request_headers {
         let _ = writeln!(
             out,
@@ -309,4 +317,13 @@ fn runs(out: &mut String, r: &RunsSummary, opts: &RenderOpts) {
 
 fn per_drop(v: Option<f64>) -> String {
     v.map_or_else(|| "-".into(), |v| format!("{v:.1}"))
+}
+
+/// Octets per second, in the unit that keeps three or so digits (decimal prefixes).
+fn per_second(rate: u64) -> String {
+    match rate {
+        r if r >= 1_000_000 => format!("{:.1} MB/s", r as f64 / 1e6),
+        r if r >= 1_000 => format!("{:.1} kB/s", r as f64 / 1e3),
+        r => format!("{r} B/s"),
+    }
 }
