@@ -133,14 +133,94 @@ fn h3_fetch_reports_quic_phases_and_quinn_stats() {
             ("server_to_client", "DATA")
         ]
     );
-    let qpack = frames.iter().find(|f| f["frame_type"] == "HEADERS").unwrap();
-    assert!(
-        qpack["details"][0].as_str().unwrap().starts_with("QPACK field section"),
-        "{qpack}"
+    // Both directions' field sections decoded field by field (RFC 9204 §4.5): the request's
+    // from what the tap wrote to quinn, the response's from what quinn delivered.
+    let headers = |direction: &str| {
+        *frames
+            .iter()
+            .find(|f| f["frame_type"] == "HEADERS" && f["direction"] == direction)
+            .unwrap()
+    };
+    let field = |frame: &Value, name: &str| -> Value {
+        frame["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {frame}"))
+            .clone()
+    };
+    let request = headers("client_to_server");
+    let method = field(request, ":method");
+    assert_eq!(
+        (
+            &method["value"],
+            &method["representation"],
+            &method["source"],
+            &method["index"]
+        ),
+        (&"GET".into(), &"indexed".into(), &"static".into(), &17.into()),
+        "QPACK static table entry 17 is :method GET"
     );
+    let authority = field(request, ":authority");
+    assert_eq!(authority["value"], "www.example.com");
+    assert_eq!(authority["representation"], "literal_with_name_reference");
+    assert_eq!(authority["index"], 0, "the name from static entry 0");
+    let response = headers("server_to_client");
+    let status = field(response, ":status");
+    assert_eq!((&status["value"], &status["index"]), (&"200".into(), &25.into()));
+    for frame in [request, response] {
+        let details = frame["details"].to_string();
+        assert!(
+            details.contains("QPACK: ") && details.contains("Required Insert Count 0"),
+            "{frame}"
+        );
+        let encoded: u64 = frame["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["encoded_len"].as_u64().unwrap())
+            .sum();
+        assert_eq!(
+            encoded + 2,
+            frame["length"].as_u64().unwrap(),
+            "field lines after the 2-octet prefix"
+        );
+    }
+    let compression = &s["request_headers"];
+    assert_eq!(
+        compression["fields"].as_u64().unwrap(),
+        request["fields"].as_array().unwrap().len() as u64
+    );
+    assert_eq!(
+        compression["encoded"], request["length"],
+        "the whole field section, prefix included"
+    );
+    assert!(compression["encoded"].as_u64().unwrap() < compression["plain"].as_u64().unwrap());
     assert!(frames
         .iter()
         .any(|f| f["details"].to_string().contains("QPACK encoder stream")));
+    // The notes: HTTP/3's SETTINGS in their own RFC, and GREASE named where it appears.
+    let notes: Vec<(&str, &str)> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| e["notes"].as_array().into_iter().flatten())
+        .map(|n| (n["topic"].as_str().unwrap(), n["reference"].as_str().unwrap_or("")))
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|(id, rfc)| *id == "http.h3.settings" && rfc.contains("RFC 9114 §7.2.4")),
+        "{notes:?}"
+    );
+    assert!(!notes.iter().any(|(id, _)| *id == "http.h2.settings"), "{notes:?}");
+    assert!(
+        notes
+            .iter()
+            .any(|(id, rfc)| *id == "http.h3.grease" && rfc.contains("§7.2.8")),
+        "{notes:?}"
+    );
     let q = of_type(&v, "http.quic")[0];
     assert!(q["sent_packets"].as_u64().unwrap() > 0);
     assert!(q["rtt_us"].as_u64().unwrap() > 0);
@@ -375,4 +455,35 @@ fn qlog_records_the_quic_connection_for_qvis() {
         !dir.path().join("fetch.sqlog.part").exists(),
         "written beside, then renamed"
     );
+}
+
+#[test]
+fn downloads_show_their_throughput_on_both_protocols() {
+    for protocol in ["--h2", "--h3"] {
+        let (v, code) = fetch(&["https://www.example.com/bytes/200000", protocol]);
+        assert_eq!(code, 0, "{v}");
+        let s = of_type(&v, "http.summary")[0];
+        assert_eq!(s["body_bytes"], 200000);
+        let download = s["phases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "download")
+            .unwrap();
+        let us = download["end_us"].as_u64().unwrap() - download["start_us"].as_u64().unwrap();
+        assert!(us > 0, "200 kB take some time even on loopback");
+        // The rate is the body over the download phase (first byte to last), to the octet/s.
+        let rate = s["download_bytes_per_s"].as_u64().unwrap();
+        assert_eq!(rate, 200000 * 1_000_000 / us, "{protocol}: {s}");
+    }
+    netlab()
+        .args([
+            "http",
+            "--sandbox",
+            "https://www.example.com/bytes/200000",
+            "--no-notes",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("throughput: 200000 B of body at "));
 }

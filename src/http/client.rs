@@ -94,6 +94,7 @@ pub fn new_summary(protocol: &str, o: &FetchOptions, connection: u8) -> HttpSumm
         requests: o.requests,
         responses: 0,
         body_bytes: 0,
+        download_bytes_per_s: None,
         request_headers: None,
         alt_svc: None,
         https_record: None,
@@ -221,6 +222,16 @@ pub fn exchange_phases(responses: &[ResponseSeen], after: u64) -> Vec<Phase> {
         phase("first_byte", sent, first, Some(1)),
         phase("download", first, done, None),
     ]
+}
+
+/// The download's throughput: all bodies' octets over the download phase (from the first
+/// response byte to the end of the last body), in octets per second; `None` if it took no time.
+pub fn download_rate(responses: &[ResponseSeen]) -> Option<u64> {
+    let first = responses.iter().map(|r| r.first_byte_us).min()?;
+    let done = responses.iter().map(|r| r.done_us).max()?;
+    let bytes: u64 = responses.iter().map(|r| r.body_bytes).sum();
+    let us = done.checked_sub(first).filter(|us| *us > 0)?;
+    (bytes > 0).then(|| (u128::from(bytes) * 1_000_000 / u128::from(us)) as u64)
 }
 
 /// A timeout's failure, naming what stalled.

@@ -148,9 +148,13 @@ pub struct HttpSummary {
     pub requests: u32,
     pub responses: u32,
     pub body_bytes: u64,
-    /// HPACK: request header octets as sent vs as text (HTTP/2 only).
+    /// Request header octets as sent (HPACK for HTTP/2, QPACK for HTTP/3) vs as text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_headers: Option<HeaderCompression>,
+    /// Body octets per second over the download phase (first response byte to last body
+    /// byte), when that phase took measurable time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub download_bytes_per_s: Option<u64>,
     /// The response's Alt-Svc header: how a client learns the origin also speaks HTTP/3.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alt_svc: Option<String>,
@@ -192,6 +196,35 @@ pub struct HeaderCompression {
     pub indexed_fields: usize,
     pub dynamic_hits: usize,
     pub fields: usize,
+}
+
+impl HeaderCompression {
+    /// The figures for the fields the client sent in a frame log (HPACK or QPACK), if any.
+    /// With `whole_sections` (QPACK), a HEADERS frame's payload is one field section and counts
+    /// whole, its prefix (Required Insert Count, Base) included; HPACK's blocks are their fields.
+    pub fn of_requests(frames: &[super::frames::FrameSeen], whole_sections: bool) -> Option<HeaderCompression> {
+        let requests: Vec<&super::frames::FrameSeen> = frames
+            .iter()
+            .filter(|f| f.direction == crate::tls::tap::Direction::ClientToServer && !f.fields.is_empty())
+            .collect();
+        let sent: Vec<&super::hpack::Field> = requests.iter().flat_map(|f| f.fields.iter()).collect();
+        let encoded = if whole_sections {
+            requests.iter().map(|f| f.length).sum()
+        } else {
+            sent.iter().map(|f| f.encoded_len).sum()
+        };
+        (!sent.is_empty()).then(|| HeaderCompression {
+            encoded,
+            plain: sent.iter().map(|f| f.plain_len).sum(),
+            // HPACK's `indexed`, QPACK's `indexed` and `indexed_post_base`.
+            indexed_fields: sent.iter().filter(|f| f.representation.starts_with("indexed")).count(),
+            dynamic_hits: sent
+                .iter()
+                .filter(|f| f.source == super::hpack::Source::Dynamic)
+                .count(),
+            fields: sent.len(),
+        })
+    }
 }
 
 /// HTTP/2 and HTTP/3 side by side, phase by phase (µs; `None` where a protocol has no such phase).

@@ -10,12 +10,13 @@ use bytes::Bytes;
 use rustls::pki_types::ServerName;
 
 use super::client::{
-    bounded, connections, exchange_phases, failed_before_connecting, header_list, keep_piece, new_summary, phase,
-    request, run_requests, tls_config, us, within, FetchOptions, Fetched, OneResult, TlsConfig, MAX_HEADER_SECTION,
+    bounded, connections, download_rate, exchange_phases, failed_before_connecting, header_list, keep_piece,
+    new_summary, phase, request, run_requests, tls_config, us, within, FetchOptions, Fetched, OneResult, TlsConfig,
+    MAX_HEADER_SECTION,
 };
 use super::events::{HeaderCompression, HttpEvent, HttpSummary, ResponseSeen};
 use super::frames::{self, FrameSeen, Timed};
-use super::hpack::{Decoder, Field, Source};
+use super::hpack::Decoder;
 use crate::error::{Error, Result};
 use crate::link::carried::Carriage;
 use crate::net::Network;
@@ -206,6 +207,7 @@ async fn run(
     drop(client);
     driver.abort();
     summary.phases.extend(exchange_phases(&responses, handshaken));
+    summary.download_bytes_per_s = download_rate(&responses);
     fetched.events.extend(responses.into_iter().map(HttpEvent::Response));
     first_error.map_or(Ok(()), Err)
 }
@@ -298,18 +300,7 @@ fn frame_log(recording: &Recording, offset_us: u64) -> (Vec<FrameSeen>, Option<S
             all.len()
         ));
     }
-    let sent: Vec<&Field> = all
-        .iter()
-        .filter(|f| f.direction == Direction::ClientToServer)
-        .flat_map(|f| f.fields.iter())
-        .collect();
-    let compression = (!sent.is_empty()).then(|| HeaderCompression {
-        encoded: sent.iter().map(|f| f.encoded_len).sum(),
-        plain: sent.iter().map(|f| f.plain_len).sum(),
-        indexed_fields: sent.iter().filter(|f| f.representation == "indexed").count(),
-        dynamic_hits: sent.iter().filter(|f| f.source == Source::Dynamic).count(),
-        fields: sent.len(),
-    });
+    let compression = HeaderCompression::of_requests(&all, false);
     all.truncate(MAX_FRAMES_LOGGED);
     (all, (!notes.is_empty()).then(|| notes.join("; ")), compression)
 }

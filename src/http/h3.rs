@@ -9,10 +9,11 @@ use std::time::Instant;
 use bytes::{Buf, Bytes};
 
 use super::client::{
-    bounded, connections, exchange_phases, failed_before_connecting, header_list, keep_piece, new_summary, phase,
-    request, run_requests, tls_config, us, within, FetchOptions, Fetched, OneResult, MAX_HEADER_SECTION,
+    bounded, connections, download_rate, exchange_phases, failed_before_connecting, header_list, keep_piece,
+    new_summary, phase, request, run_requests, tls_config, us, within, FetchOptions, Fetched, OneResult,
+    MAX_HEADER_SECTION,
 };
-use super::events::{HttpEvent, HttpSummary, QuicStats, ResponseSeen};
+use super::events::{HeaderCompression, HttpEvent, HttpSummary, QuicStats, ResponseSeen};
 use super::h3tap::{H3Recording, Tapped};
 use crate::error::{Error, Result};
 use crate::link::carried::Carriage;
@@ -225,8 +226,10 @@ async fn run(
         .filter(|_| setup.recorder.insecure())
         .map(|said| format!("certificate check failed: {said}"));
     summary.phases.extend(exchange_phases(&responses, ready));
+    summary.download_bytes_per_s = download_rate(&responses);
     let (frames, note) = recording.frames();
     summary.frames_note = note;
+    summary.request_headers = HeaderCompression::of_requests(&frames, true);
     fetched.events.extend(frames.into_iter().map(HttpEvent::Frame));
     fetched.events.extend(responses.into_iter().map(HttpEvent::Response));
     fetched.events.push(HttpEvent::Quic(stats(&conn.stats())));

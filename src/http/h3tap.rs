@@ -3,9 +3,11 @@
 //! control streams' SETTINGS, the QPACK encoder and decoder streams, and on each request stream
 //! HEADERS (a QPACK field section, RFC 9204) and DATA.
 //!
-//! What h3 sends is seen as it hands frames to quinn: the frame header (and small frames whole);
-//! a larger payload (a HEADERS field section, DATA) only by its length. What it receives is seen
-//! in full, up to [`MAX_RECORDED`] octets per connection.
+//! What h3 sends is seen as the tap writes it to quinn itself: h3 hands a send stream a frame
+//! (`WriteBuf`) whose payload it cannot read without consuming it, so the tap keeps the frame
+//! and writes it through h3-quinn's unframed `poll_send`, recording each chunk as it goes. What
+//! h3 receives is seen as quinn delivers it. Both count towards [`MAX_RECORDED`] octets per
+//! connection; past that, only lengths.
 
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -15,6 +17,7 @@ use bytes::Buf;
 use h3::quic::{self, ConnectionErrorIncoming, StreamErrorIncoming, StreamId, WriteBuf};
 
 use super::frames::FrameSeen;
+use super::qpack::{decoder_stream, Decoder, DecoderInstruction, EncoderInstruction};
 use crate::packet::quic::varint;
 use crate::tls::tap::Direction;
 
@@ -76,13 +79,42 @@ impl H3Recording {
         let mut keys: Vec<(u64, Direction)> = pieces.iter().map(|p| (p.stream, p.direction)).collect();
         keys.sort_by_key(|(s, d)| (*s, *d == Direction::ServerToClient));
         keys.dedup();
-        let mut frames = Vec::new();
-        for (stream, direction) in keys {
-            let parts: Vec<&Piece> = pieces
+        let parts = |stream: u64, direction: Direction| -> Vec<&Piece> {
+            pieces
                 .iter()
                 .filter(|p| p.stream == stream && p.direction == direction)
-                .collect();
-            frames.extend(parse_stream(stream, direction, &parts));
+                .collect()
+        };
+        // First the SETTINGS: each side's QPACK decoder works within the dynamic table capacity
+        // it announced (RFC 9204 §3.2.3), which the peer's Required Insert Counts depend on.
+        let mut first_pass = Vec::new();
+        for (stream, direction) in keys.iter().filter(|(s, _)| s & 0x2 != 0) {
+            first_pass.extend(parse_stream(
+                *stream,
+                *direction,
+                &parts(*stream, *direction),
+                &mut Decoder::new(0),
+            ));
+        }
+        // A direction's field sections are decoded with the receiver's decoder, which that same
+        // direction's encoder stream fills; unidirectional streams go first so that it is.
+        let mut decoders = [Direction::ClientToServer, Direction::ServerToClient].map(|d| {
+            let receiver = if d == Direction::ClientToServer {
+                Direction::ServerToClient
+            } else {
+                Direction::ClientToServer
+            };
+            (d, Decoder::new(announced_capacity(&first_pass, receiver)))
+        });
+        keys.sort_by_key(|(s, _)| s & 0x2 == 0);
+        let mut frames = Vec::new();
+        for (stream, direction) in keys {
+            let decoder = &mut decoders
+                .iter_mut()
+                .find(|(d, _)| *d == direction)
+                .expect("both directions")
+                .1;
+            frames.extend(parse_stream(stream, direction, &parts(stream, direction), decoder));
         }
         frames.sort_by_key(|f| f.time_us);
         let note = (total > MAX_RECORDED).then(|| {
@@ -94,6 +126,17 @@ impl H3Recording {
         });
         (frames, note)
     }
+}
+
+/// The QPACK_MAX_TABLE_CAPACITY a side announced in its SETTINGS (absent: 0, RFC 9204 §5).
+fn announced_capacity(frames: &[FrameSeen], direction: Direction) -> usize {
+    frames
+        .iter()
+        .filter(|f| f.direction == direction && f.frame_type == "SETTINGS")
+        .flat_map(|f| f.details.iter())
+        .find_map(|d| d.strip_prefix("QPACK_MAX_TABLE_CAPACITY = "))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
 
 /// Reserved ("GREASE") values are 0x1f * N + 0x21 (RFC 9114 §7.2.8, §6.2.3).
@@ -128,8 +171,10 @@ fn setting_name(id: u64) -> String {
     }
 }
 
-/// One stream's bytes, one way, as frames. Unseen payload octets count by length only.
-fn parse_stream(stream: u64, direction: Direction, parts: &[&Piece]) -> Vec<FrameSeen> {
+/// One stream's bytes, one way, as frames. Unseen payload octets count by length only. `decoder`
+/// is the QPACK decoder of this direction's receiver: encoder stream instructions update it and
+/// HEADERS field sections are decoded with it.
+fn parse_stream(stream: u64, direction: Direction, parts: &[&Piece], decoder: &mut Decoder) -> Vec<FrameSeen> {
     // Joined bytes, with each piece's start offset and time, and where unseen octets sit.
     let mut bytes = Vec::new();
     let mut times = Vec::new();
@@ -168,12 +213,20 @@ fn parse_stream(stream: u64, direction: Direction, parts: &[&Piece]) -> Vec<Fram
             fields: Vec::new(),
         });
         if kind != 0x0 {
+            let opened = frames.last_mut().expect("pushed");
             if rest > 0 {
-                frames
-                    .last_mut()
-                    .expect("pushed")
-                    .details
-                    .push(format!("then {rest} octets of {name} data"));
+                opened.details.push(format!("then {rest} octets of {name} data"));
+            }
+            let said = match kind {
+                0x2 => decoder
+                    .encoder_stream(&bytes[at..])
+                    .map(|i| i.iter().map(EncoderInstruction::describe).collect()),
+                0x3 => decoder_stream(&bytes[at..]).map(|i| i.iter().map(DecoderInstruction::describe).collect()),
+                _ => Ok(Vec::new()),
+            };
+            match said {
+                Ok(lines) => opened.details.extend(lines),
+                Err(e) => opened.details.push(format!("QPACK error: {e}")),
             }
             return frames;
         }
@@ -194,6 +247,7 @@ fn parse_stream(stream: u64, direction: Direction, parts: &[&Piece]) -> Vec<Fram
         let seen_len = len.saturating_sub(unseen).min(bytes.len().saturating_sub(payload_at));
         let payload = &bytes[payload_at..payload_at + seen_len];
         let mut details = Vec::new();
+        let mut fields = Vec::new();
         match t {
             0x4 => {
                 let mut p = payload;
@@ -203,14 +257,27 @@ fn parse_stream(stream: u64, direction: Direction, parts: &[&Piece]) -> Vec<Fram
                     p = &p[a + b..];
                 }
             }
-            0x1 => details.push(format!(
-                "QPACK field section, {len} octets{}",
-                if payload.first() == Some(&0) && payload.len() >= 2 {
-                    " (Required Insert Count 0: static table and literals only, no dynamic table)"
-                } else {
-                    ""
+            0x1 if seen_len == len => match decoder.section(payload) {
+                Ok(section) => {
+                    let plain: usize = section.fields.iter().map(|f| f.plain_len).sum();
+                    details.push(format!(
+                        "QPACK: {} fields, {len} octets encoded for {plain} octets of text ({:.0}%)",
+                        section.fields.len(),
+                        100.0 * len as f64 / plain.max(1) as f64
+                    ));
+                    details.push(if section.required_insert_count == 0 {
+                        "Required Insert Count 0: static table and literals only, no dynamic table".to_string()
+                    } else {
+                        format!(
+                            "Required Insert Count {}, Base {}",
+                            section.required_insert_count, section.base
+                        )
+                    });
+                    fields = section.fields;
                 }
-            )),
+                Err(e) => details.push(format!("QPACK error: {e}")),
+            },
+            0x1 => details.push(format!("QPACK field section, {len} octets (not all recorded)")),
             0x0 => details.push(format!("{len} octets of body")),
             0x7 => {
                 if let Some((id, _)) = varint(payload) {
@@ -227,7 +294,7 @@ fn parse_stream(stream: u64, direction: Direction, parts: &[&Piece]) -> Vec<Fram
             stream,
             length: len,
             details,
-            fields: Vec::new(),
+            fields,
         });
         at = payload_at + seen_len;
         if seen_len + unseen < len || at >= bytes.len() {
@@ -257,6 +324,8 @@ pub struct TapStream<S> {
     /// The stream id, asked once before the first read: h3-quinn cannot answer while a read is
     /// in flight.
     id: Option<StreamId>,
+    /// What h3 handed over to send and the tap has not yet written to quinn.
+    writing: Option<Box<dyn Buf + Send + Sync>>,
 }
 
 fn wrap<S>(rec: &H3Recording) -> impl FnOnce(S) -> TapStream<S> + '_ {
@@ -264,10 +333,21 @@ fn wrap<S>(rec: &H3Recording) -> impl FnOnce(S) -> TapStream<S> + '_ {
         inner,
         rec: rec.clone(),
         id: None,
+        writing: None,
     }
 }
 
-impl<B: Buf, C: quic::Connection<B>> quic::Connection<B> for Tapped<C> {
+/// Send streams are written through h3-quinn's unframed `poll_send` (see [`TapStream`]).
+impl<B, C> quic::Connection<B> for Tapped<C>
+where
+    B: Buf + Send + Sync + 'static,
+    C: quic::Connection<B>,
+    C::BidiStream: quic::SendStreamUnframed<B>,
+    C::SendStream: quic::SendStreamUnframed<B>,
+    C::OpenStreams: quic::OpenStreams<B>,
+    <C::OpenStreams as quic::OpenStreams<B>>::BidiStream: quic::SendStreamUnframed<B>,
+    <C::OpenStreams as quic::OpenStreams<B>>::SendStream: quic::SendStreamUnframed<B>,
+{
     type RecvStream = TapStream<C::RecvStream>;
     type OpenStreams = Tapped<C::OpenStreams>;
 
@@ -284,7 +364,13 @@ impl<B: Buf, C: quic::Connection<B>> quic::Connection<B> for Tapped<C> {
     }
 }
 
-impl<B: Buf, C: quic::OpenStreams<B>> quic::OpenStreams<B> for Tapped<C> {
+impl<B, C> quic::OpenStreams<B> for Tapped<C>
+where
+    B: Buf + Send + Sync + 'static,
+    C: quic::OpenStreams<B>,
+    C::BidiStream: quic::SendStreamUnframed<B>,
+    C::SendStream: quic::SendStreamUnframed<B>,
+{
     type BidiStream = TapStream<C::BidiStream>;
     type SendStream = TapStream<C::SendStream>;
 
@@ -301,30 +387,47 @@ impl<B: Buf, C: quic::OpenStreams<B>> quic::OpenStreams<B> for Tapped<C> {
     }
 }
 
-impl<B: Buf, S: quic::SendStream<B>> quic::SendStream<B> for TapStream<S> {
+impl<B, S> quic::SendStream<B> for TapStream<S>
+where
+    B: Buf + Send + Sync + 'static,
+    S: quic::SendStreamUnframed<B>,
+{
+    /// Writes what h3 handed over to quinn, recording each chunk as quinn takes it.
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), StreamErrorIncoming>> {
+        while let Some(data) = self.writing.as_mut() {
+            if !data.has_remaining() {
+                self.writing = None;
+                break;
+            }
+            let mut chunk: &[u8] = data.chunk();
+            let written = std::task::ready!(self.inner.poll_send(cx, &mut chunk))?;
+            let sent = &data.chunk()[..written];
+            self.rec.push(self.inner.send_id(), Direction::ClientToServer, sent, 0);
+            data.advance(written);
+        }
         self.inner.poll_ready(cx)
     }
 
     fn send_data<T: Into<WriteBuf<B>>>(&mut self, data: T) -> Result<(), StreamErrorIncoming> {
-        let buf: WriteBuf<B> = data.into();
-        // The first chunk is the encoded frame header (small frames whole); the rest, a payload
-        // h3 passes through, is known by its length.
-        let head = buf.chunk();
-        self.rec.push(
-            self.inner.send_id(),
-            Direction::ClientToServer,
-            head,
-            buf.remaining() - head.len(),
-        );
-        self.inner.send_data(buf)
+        // h3 waits for poll_ready before each frame; if it did not, say so as h3-quinn does.
+        if self.writing.as_ref().is_some_and(|w| w.has_remaining()) {
+            return Err(StreamErrorIncoming::ConnectionErrorIncoming {
+                connection_error: ConnectionErrorIncoming::InternalError(
+                    "send_data called while the tapped stream was still writing".into(),
+                ),
+            });
+        }
+        self.writing = Some(Box::new(data.into()));
+        Ok(())
     }
 
     fn poll_finish(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), StreamErrorIncoming>> {
+        std::task::ready!(quic::SendStream::<B>::poll_ready(self, cx))?;
         self.inner.poll_finish(cx)
     }
 
     fn reset(&mut self, reset_code: u64) {
+        self.writing = None;
         self.inner.reset(reset_code)
     }
 
@@ -379,28 +482,78 @@ mod tests {
             &[0x00, 0x04, 0x05, 0x06, 0x80, 0x00, 0x40, 0x00, 0x21, 0x00],
             0,
         );
-        let (names, details): (Vec<String>, Vec<Vec<String>>) = parse_stream(3, Direction::ServerToClient, &[&control])
-            .into_iter()
-            .map(|f| (f.frame_type, f.details))
-            .unzip();
+        let (names, details): (Vec<String>, Vec<Vec<String>>) =
+            parse_stream(3, Direction::ServerToClient, &[&control], &mut Decoder::new(0))
+                .into_iter()
+                .map(|f| (f.frame_type, f.details))
+                .unzip();
         assert_eq!(names, ["STREAM TYPE 0x0", "SETTINGS", "reserved 0x21 (GREASE)"]);
         assert_eq!(details[1], ["MAX_FIELD_SECTION_SIZE = 16384"]);
-        // Request stream 0: HEADERS header seen, its 20-octet field section not, then DATA.
+        // Request stream 0: HEADERS header seen, its 20-octet field section not.
         let headers = piece(0, Direction::ClientToServer, &[0x01, 0x14], 20);
-        let frames = parse_stream(0, Direction::ClientToServer, &[&headers]);
+        let frames = parse_stream(0, Direction::ClientToServer, &[&headers], &mut Decoder::new(0));
         assert_eq!(frames.len(), 1);
-        assert_eq!(frames[0].details, ["QPACK field section, 20 octets"]);
+        assert_eq!(frames[0].details, ["QPACK field section, 20 octets (not all recorded)"]);
         let answer = piece(
             0,
             Direction::ServerToClient,
             &[0x01, 0x03, 0x00, 0x00, 0xd9, 0x00, 0x02, b'h', b'i'],
             0,
         );
-        let frames = parse_stream(0, Direction::ServerToClient, &[&answer]);
+        let frames = parse_stream(0, Direction::ServerToClient, &[&answer], &mut Decoder::new(0));
         let types: Vec<&str> = frames.iter().map(|f| f.frame_type.as_str()).collect();
         assert_eq!(types, ["HEADERS", "DATA"]);
-        assert!(frames[0].details[0].contains("Required Insert Count 0"));
+        // 0xd9: indexed, static table, index 25 (:status 200), one octet for 12 of text.
+        assert_eq!(
+            frames[0].details,
+            [
+                "QPACK: 1 fields, 3 octets encoded for 12 octets of text (25%)",
+                "Required Insert Count 0: static table and literals only, no dynamic table"
+            ]
+        );
+        let status = &frames[0].fields[0];
+        assert_eq!((status.name.as_str(), status.value.as_str()), (":status", "200"));
+        assert_eq!(
+            (status.representation.as_str(), status.index, status.encoded_len),
+            ("indexed", Some(25), 1)
+        );
         assert_eq!(frames[1].length, 2);
+    }
+
+    #[test]
+    fn encoder_stream_fills_the_table_its_direction_decodes_with() {
+        // RFC 9204 B.2 on the server's encoder stream (id 7, type 0x2), then its section on stream 0.
+        let mut encoder = vec![0x02];
+        encoder.extend(
+            crate::hex::decode("3fbd01c00f7777772e6578616d706c652e636f6dc10c2f73616d706c652f70617468").unwrap(),
+        );
+        let mut decoder = Decoder::new(220);
+        let opened = parse_stream(
+            7,
+            Direction::ServerToClient,
+            &[&piece(7, Direction::ServerToClient, &encoder, 0)],
+            &mut decoder,
+        );
+        assert_eq!(
+            opened[0].details[2..],
+            [
+                "Set Dynamic Table Capacity = 220",
+                "Insert With Name Reference, static index 0 (:authority: www.example.com)",
+                "Insert With Name Reference, static index 1 (:path: /sample/path)"
+            ]
+        );
+        let section = piece(0, Direction::ServerToClient, &[0x01, 0x04, 0x03, 0x81, 0x10, 0x11], 0);
+        let frames = parse_stream(0, Direction::ServerToClient, &[&section], &mut decoder);
+        assert_eq!(frames[0].details[1], "Required Insert Count 2, Base 0");
+        let reps: Vec<(&str, Option<usize>)> = frames[0]
+            .fields
+            .iter()
+            .map(|f| (f.representation.as_str(), f.index))
+            .collect();
+        assert_eq!(reps, [("indexed_post_base", Some(0)), ("indexed_post_base", Some(1))]);
+        // Without the encoder stream the same section is blocked, and says so.
+        let frames = parse_stream(0, Direction::ServerToClient, &[&section], &mut Decoder::new(220));
+        assert!(frames[0].details[0].contains("blocked"), "{:?}", frames[0].details);
     }
 
     #[test]
@@ -415,11 +568,15 @@ mod tests {
         assert_eq!(varint(&[0x80, 0x01]), None);
         // A frame that claims more than arrived: one frame, then stop.
         let cut = piece(0, Direction::ServerToClient, &[0x00, 0x44, 0x00, 1, 2, 3], 0);
-        assert_eq!(parse_stream(0, Direction::ServerToClient, &[&cut]).len(), 1);
+        assert_eq!(
+            parse_stream(0, Direction::ServerToClient, &[&cut], &mut Decoder::new(0)).len(),
+            1
+        );
         assert!(parse_stream(
             0,
             Direction::ServerToClient,
-            &[&piece(0, Direction::ServerToClient, &[], 0)]
+            &[&piece(0, Direction::ServerToClient, &[], 0)],
+            &mut Decoder::new(0)
         )
         .is_empty());
     }

@@ -186,13 +186,7 @@ impl Input<'_> {
             .ok_or(HpackError::Truncated(what))?;
         let raw = &self.bytes[self.at..end];
         self.at = end;
-        let bytes = if huffman {
-            hpack::huffman::HuffmanDecoder::new()
-                .decode(raw)
-                .map_err(|_| HpackError::BadHuffman)?
-        } else {
-            raw.to_vec()
-        };
+        let bytes = if huffman { huffman_decode(raw)? } else { raw.to_vec() };
         Ok((String::from_utf8_lossy(&bytes).into_owned(), huffman))
     }
 }
@@ -332,6 +326,13 @@ impl Field {
             huffman,
         }
     }
+}
+
+/// Decodes a Huffman-coded string (RFC 7541 §5.2, Appendix B; QPACK uses the same code).
+pub fn huffman_decode(raw: &[u8]) -> Result<Vec<u8>, HpackError> {
+    hpack::huffman::HuffmanDecoder::new()
+        .decode(raw)
+        .map_err(|_| HpackError::BadHuffman)
 }
 
 /// An entry's size in the dynamic table: name + value + 32 octets of overhead (§4.1).

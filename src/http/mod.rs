@@ -10,5 +10,6 @@ pub mod h2;
 pub mod h3;
 pub mod h3tap;
 pub mod hpack;
+pub mod qpack;
 pub mod render;
 pub mod runs;

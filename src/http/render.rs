@@ -58,6 +58,7 @@ fn frame(out: &mut String, f: &FrameSeen, opts: &RenderOpts) {
         let how = match (field.representation.as_str(), field.source, field.index) {
             ("indexed", Source::Static, Some(i)) => format!("static table #{i}"),
             ("indexed", Source::Dynamic, Some(i)) => format!("dynamic table #{i}"),
+            ("indexed_post_base", Source::Dynamic, Some(i)) => format!("dynamic table #{i}, after the section's Base"),
             (r, Source::Static, Some(i)) => format!("name from static #{i}, literal value, {}", r.replace('_', " ")),
             (r, Source::Dynamic, Some(i)) => format!("name from dynamic #{i}, literal value, {}", r.replace('_', " ")),
             (r, _, _) => format!("literal, {}", r.replace('_', " ")),
@@ -165,10 +166,19 @@ fn summary(out: &mut String, s: &HttpSummary, opts: &RenderOpts) {
             p.reset
         );
     }
+    if let Some(rate) = s.download_bytes_per_s {
+        let _ = writeln!(
+            out,
+            "   throughput: {} B of body at {} over the download phase",
+            s.body_bytes,
+            per_second(rate)
+        );
+    }
     if let Some(c) = &s.request_headers {
         let _ = writeln!(
             out,
-            "   HPACK: request headers took {} B on the wire for {} B of text ({:.0}%): {} of {} fields were one table index, {} from the dynamic table",
+            "   {}: request headers took {} B on the wire for {} B of text ({:.0}%): {} of {} fields were one table index, {} from the dynamic table",
+            if s.protocol == "h3" { "QPACK" } else { "HPACK" },
             c.encoded,
             c.plain,
             100.0 * c.encoded as f64 / c.plain.max(1) as f64,
@@ -307,4 +317,13 @@ fn runs(out: &mut String, r: &RunsSummary, opts: &RenderOpts) {
 
 fn per_drop(v: Option<f64>) -> String {
     v.map_or_else(|| "-".into(), |v| format!("{v:.1}"))
+}
+
+/// Octets per second, in the unit that keeps three or so digits (decimal prefixes).
+fn per_second(rate: u64) -> String {
+    match rate {
+        r if r >= 1_000_000 => format!("{:.1} MB/s", r as f64 / 1e6),
+        r if r >= 1_000 => format!("{:.1} kB/s", r as f64 / 1e3),
+        r => format!("{r} B/s"),
+    }
 }
