@@ -146,16 +146,26 @@ fn tls(_first: u8, payload: &[u8], layers: &mut Vec<Layer>) -> String {
     let mut kinds = Vec::new();
     let mut rest = payload;
     let mut hello = None;
+    let mut after_ccs = false;
     while let Ok(Some((rec, used))) = crate::tls::record::parse(rest) {
         let mut kind = rec.content_type.to_string();
         if rec.content_type == crate::tls::record::ContentType::Handshake {
             if let Some(&t) = rec.fragment.first() {
-                kind = crate::tls::handshake::message_name(t);
-                if t == 1 {
+                let name = crate::tls::handshake::message_name(t);
+                // After ChangeCipherSpec (TLS 1.2 and earlier) a handshake record is encrypted
+                // (its Finished, RFC 5246 §7.4.9): its first octet is ciphertext, not a type.
+                // Wireshark calls such a record an "Encrypted Handshake Message".
+                kind = if after_ccs || name.starts_with("unknown(") {
+                    "Encrypted Handshake Message".into()
+                } else {
+                    name
+                };
+                if t == 1 && !after_ccs {
                     hello = crate::tls::handshake::decode_hello(rec.fragment).ok();
                 }
             }
         }
+        after_ccs |= rec.content_type == crate::tls::record::ContentType::ChangeCipherSpec;
         kinds.push(kind);
         rest = &rest[used..];
         if kinds.len() > 64 {
@@ -191,4 +201,25 @@ fn tls(_first: u8, payload: &[u8], layers: &mut Vec<Layer>) -> String {
     }
     push(layers, "TLS", fields);
     info
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tls_1_2_finished_after_change_cipher_spec_is_an_encrypted_handshake_message() {
+        // ChangeCipherSpec, then a 40-octet handshake record whose first octet (0xe8 = 232) is
+        // ciphertext.
+        let mut p = vec![0x14, 0x03, 0x03, 0x00, 0x01, 0x01, 0x16, 0x03, 0x03, 0x00, 0x28, 0xe8];
+        p.extend([0x5a; 39]);
+        let info = tls(p[0], &p, &mut Vec::new());
+        assert_eq!(info, "TLS change_cipher_spec, Encrypted Handshake Message");
+        // Alone in its segment (the CCS came in the one before): the unknown type says so.
+        let alone = &p[6..];
+        assert_eq!(tls(alone[0], alone, &mut Vec::new()), "TLS Encrypted Handshake Message");
+        // A real message keeps its name.
+        let finished_type = [0x16, 0x03, 0x03, 0x00, 0x04, 0x02, 0x00, 0x00, 0x00];
+        assert_eq!(tls(0x16, &finished_type, &mut Vec::new()), "TLS ServerHello");
+    }
 }
