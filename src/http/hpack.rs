@@ -143,21 +143,44 @@ impl Default for Decoder {
     }
 }
 
-/// A cursor over a header block.
-struct Input<'a> {
-    bytes: &'a [u8],
-    at: usize,
+/// A cursor over HPACK (and QPACK, RFC 9204 §4.1) bytes: prefixed integers and string
+/// literals.
+pub(super) struct Input<'a> {
+    pub(super) bytes: &'a [u8],
+    pub(super) at: usize,
+}
+
+/// Why the cursor stopped: the bytes ended, an integer overflowed, or a Huffman code was bad.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Cut {
+    Truncated(&'static str),
+    IntegerOverflow(&'static str),
+    BadHuffman,
+}
+
+impl From<Cut> for HpackError {
+    fn from(e: Cut) -> HpackError {
+        match e {
+            Cut::Truncated(what) => HpackError::Truncated(what),
+            Cut::IntegerOverflow(what) => HpackError::IntegerOverflow(what),
+            Cut::BadHuffman => HpackError::BadHuffman,
+        }
+    }
 }
 
 impl Input<'_> {
-    fn byte(&mut self, what: &'static str) -> Result<u8, HpackError> {
-        let b = *self.bytes.get(self.at).ok_or(HpackError::Truncated(what))?;
+    pub(super) fn done(&self) -> bool {
+        self.at >= self.bytes.len()
+    }
+
+    pub(super) fn byte(&mut self, what: &'static str) -> Result<u8, Cut> {
+        let b = *self.bytes.get(self.at).ok_or(Cut::Truncated(what))?;
         self.at += 1;
         Ok(b)
     }
 
     /// An integer with an N-bit prefix (§5.1); `first` is the octet holding the prefix.
-    fn integer(&mut self, first: u8, prefix_bits: u8, what: &'static str) -> Result<usize, HpackError> {
+    pub(super) fn integer(&mut self, first: u8, prefix_bits: u8, what: &'static str) -> Result<usize, Cut> {
         let max_prefix = (1usize << prefix_bits) - 1;
         let mut value = usize::from(first) & max_prefix;
         if value < max_prefix {
@@ -171,22 +194,37 @@ impl Input<'_> {
                 return Ok(value);
             }
         }
-        Err(HpackError::IntegerOverflow(what))
+        Err(Cut::IntegerOverflow(what))
     }
 
     /// A string literal (§5.2): H bit, 7-bit-prefix length, octets (Huffman-coded if H).
-    fn string(&mut self, what: &'static str) -> Result<(String, bool), HpackError> {
+    pub(super) fn string(&mut self, what: &'static str) -> Result<(String, bool), Cut> {
         let first = self.byte(what)?;
-        let huffman = first & 0x80 != 0;
-        let len = self.integer(first, 7, what)?;
+        self.string_after(first, 7, what)
+    }
+
+    /// A string literal whose H bit sits just above an N-bit length prefix in `first` (QPACK's
+    /// names share their first octet with the instruction, RFC 9204 §4.1.2).
+    pub(super) fn string_after(
+        &mut self,
+        first: u8,
+        prefix_bits: u8,
+        what: &'static str,
+    ) -> Result<(String, bool), Cut> {
+        let huffman = first & (1 << prefix_bits) != 0;
+        let len = self.integer(first, prefix_bits, what)?;
         let end = self
             .at
             .checked_add(len)
             .filter(|e| *e <= self.bytes.len())
-            .ok_or(HpackError::Truncated(what))?;
+            .ok_or(Cut::Truncated(what))?;
         let raw = &self.bytes[self.at..end];
         self.at = end;
-        let bytes = if huffman { huffman_decode(raw)? } else { raw.to_vec() };
+        let bytes = if huffman {
+            huffman_decode(raw).map_err(|_| Cut::BadHuffman)?
+        } else {
+            raw.to_vec()
+        };
         Ok((String::from_utf8_lossy(&bytes).into_owned(), huffman))
     }
 }

@@ -17,7 +17,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use super::hpack::{Field, Source, MAX_LIST};
+use super::hpack::{Cut, Field, Input, Source, MAX_LIST};
 
 /// RFC 9204 Appendix A: the static table, index 0..=98.
 pub const STATIC_TABLE: [(&str, &str); 99] = [
@@ -237,64 +237,15 @@ impl DecoderInstruction {
     }
 }
 
-/// A cursor over QPACK bytes.
-struct Input<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl Input<'_> {
-    fn done(&self) -> bool {
-        self.at >= self.bytes.len()
-    }
-
-    fn byte(&mut self, what: &'static str) -> Result<u8, QpackError> {
-        let b = *self.bytes.get(self.at).ok_or(QpackError::Truncated(what))?;
-        self.at += 1;
-        Ok(b)
-    }
-
-    /// An integer with an N-bit prefix (RFC 9204 §4.1.1, which is RFC 7541 §5.1).
-    fn integer(&mut self, first: u8, prefix_bits: u8, what: &'static str) -> Result<usize, QpackError> {
-        let max_prefix = (1usize << prefix_bits) - 1;
-        let mut value = usize::from(first) & max_prefix;
-        if value < max_prefix {
-            return Ok(value);
+/// QPACK's integers and strings are HPACK's (RFC 9204 §4.1.1-4.1.2): the same reader, its
+/// errors in QPACK's words.
+impl From<Cut> for QpackError {
+    fn from(e: Cut) -> QpackError {
+        match e {
+            Cut::Truncated(what) => QpackError::Truncated(what),
+            Cut::IntegerOverflow(what) => QpackError::IntegerOverflow(what),
+            Cut::BadHuffman => QpackError::BadHuffman,
         }
-        // Four continuation octets (28 bits) are plenty for any length or index here.
-        for shift in (0..28).step_by(7) {
-            let b = self.byte(what)?;
-            value += usize::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return Ok(value);
-            }
-        }
-        Err(QpackError::IntegerOverflow(what))
-    }
-
-    /// A string literal (§4.1.2) whose H bit sits just above an N-bit length prefix in `first`.
-    fn string(&mut self, first: u8, prefix_bits: u8, what: &'static str) -> Result<(String, bool), QpackError> {
-        let huffman = first & (1 << prefix_bits) != 0;
-        let len = self.integer(first, prefix_bits, what)?;
-        let end = self
-            .at
-            .checked_add(len)
-            .filter(|e| *e <= self.bytes.len())
-            .ok_or(QpackError::Truncated(what))?;
-        let raw = &self.bytes[self.at..end];
-        self.at = end;
-        let bytes = if huffman {
-            super::hpack::huffman_decode(raw).map_err(|_| QpackError::BadHuffman)?
-        } else {
-            raw.to_vec()
-        };
-        Ok((String::from_utf8_lossy(&bytes).into_owned(), huffman))
-    }
-
-    /// A string whose H bit and 7-bit length start the next octet (field values).
-    fn string7(&mut self, what: &'static str) -> Result<(String, bool), QpackError> {
-        let first = self.byte(what)?;
-        self.string(first, 7, what)
     }
 }
 
@@ -386,7 +337,7 @@ impl Decoder {
                     let absolute = self.relative(index)?;
                     self.dynamic(absolute)?.0
                 };
-                let (value, _) = input.string7("a value")?;
+                let (value, _) = input.string("a value")?;
                 self.insert(name.clone(), value.clone())?;
                 let source = if static_table { Source::Static } else { Source::Dynamic };
                 EncoderInstruction::InsertWithNameReference {
@@ -396,8 +347,8 @@ impl Decoder {
                     value,
                 }
             } else if first & 0x40 != 0 {
-                let (name, _) = input.string(first, 5, "a name")?;
-                let (value, _) = input.string7("a value")?;
+                let (name, _) = input.string_after(first, 5, "a name")?;
+                let (value, _) = input.string("a value")?;
                 self.insert(name.clone(), value.clone())?;
                 EncoderInstruction::InsertWithLiteralName { name, value }
             } else if first & 0x20 != 0 {
@@ -507,7 +458,7 @@ impl Decoder {
                     let absolute = relative(index)?;
                     (dynamic(absolute)?.0, Source::Dynamic, absolute)
                 };
-                let (value, huffman) = input.string7("a field value")?;
+                let (value, huffman) = input.string("a field value")?;
                 let kind = never(first & 0x20 != 0, "literal_with_name_reference");
                 line(name, value, &kind, source, index, huffman)
             } else if first & 0xf0 == 0 {
@@ -515,13 +466,13 @@ impl Decoder {
                 let index = input.integer(first, 3, "a post-base name index")?;
                 let absolute = post_base(index)?;
                 let name = dynamic(absolute)?.0;
-                let (value, huffman) = input.string7("a field value")?;
+                let (value, huffman) = input.string("a field value")?;
                 let kind = never(first & 0x08 != 0, "literal_with_post_base_name_reference");
                 line(name, value, &kind, Source::Dynamic, absolute, huffman)
             } else {
                 // §4.5.6 Literal Field Line with Literal Name: 001 N H, 3-bit name length.
-                let (name, name_huffman) = input.string(first, 3, "a field name")?;
-                let (value, value_huffman) = input.string7("a field value")?;
+                let (name, name_huffman) = input.string_after(first, 3, "a field name")?;
+                let (value, value_huffman) = input.string("a field value")?;
                 let kind = never(first & 0x10 != 0, "literal_with_literal_name");
                 Field {
                     index: None,
