@@ -271,6 +271,7 @@ fn dig_sees_the_sandbox_resolver_validate() {
     let unchecked = ask(&["+dnssec", "+cd", "www.bogus.test"]);
     let not_asked = ask(&["+noadflag", "+noedns", "www.example.com"]);
     let negative = ask(&["+dnssec", "nope.example.com"]);
+    let hashed = ask(&["+dnssec", "nope.example.net"]);
     let _ = up.kill();
     let _ = up.wait();
     let has = |out: &str, flag: &str| header(out).0.iter().any(|f| f == flag);
@@ -288,6 +289,19 @@ fn dig_sees_the_sandbox_resolver_validate() {
     assert!(
         has(&negative, "ad") && negative.contains("IN\tNSEC\t") && negative.contains("IN\tRRSIG\tSOA 15 "),
         "a secure NXDOMAIN carries its NSEC proof and its signed SOA:\n{negative}"
+    );
+    // example.net. denies with NSEC3 (RFC 5155): hashed owner names, SHA-1, no flags, 0
+    // iterations, no salt (RFC 9276), each record signed.
+    assert_eq!(header(&hashed).1, "NXDOMAIN", "{hashed}");
+    // dig separates a long owner name's fields with spaces, a short one's with tabs.
+    let words = hashed.split_whitespace().collect::<Vec<_>>().join(" ");
+    let authority = words.split(";; AUTHORITY SECTION:").nth(1).unwrap_or("");
+    assert!(
+        has(&hashed, "ad")
+            && authority.contains(" IN NSEC3 1 0 0 - ")
+            && authority.contains(" IN RRSIG NSEC3 15 ")
+            && !words.contains(" IN NSEC "),
+        "an NSEC3 zone's NXDOMAIN carries its signed NSEC3 proof:\n{hashed}"
     );
     assert_eq!(header(&unsigned).1, "NOERROR", "{unsigned}");
     assert!(

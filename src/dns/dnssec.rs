@@ -115,6 +115,15 @@ pub enum ValidationError {
     /// An NXDOMAIN answer with no NSEC whose span covers the name (RFC 4035 §5.4).
     #[error("no NSEC record covers {name}, so its non-existence is not proven")]
     NotCovered { name: String },
+    /// A zone that denies with NSEC3 sent none (RFC 5155 §7.2).
+    #[error("no NSEC3 record of {zone} came with the denial")]
+    NoNsec3 { zone: String },
+    /// No ancestor of the name matches an NSEC3 (RFC 5155 §8.3).
+    #[error("no NSEC3 record proves a closest encloser of {name}")]
+    NoClosestEncloser { name: String },
+    /// No DS, and the NSEC3 covering the delegation has no opt-out flag (RFC 5155 §8.6).
+    #[error("no NSEC3 matches {name}, and the one covering it has no opt-out flag")]
+    NoOptOut { name: String },
 }
 
 fn rrsigs<'a>(records: &'a [Record], name: &Name, covered: RecordType) -> Vec<&'a RRSIG> {
