@@ -1044,3 +1044,41 @@ fn nsec_zones_are_unchanged() {
     assert_eq!(summary(&v)["dnssec"], "secure");
     assert!(of_type(&v, "dns.nsec3").is_empty());
 }
+
+/// An answer made from a wildcard (RRSIG labels fewer than the owner's) is secure only with the
+/// signed proof that the name itself does not exist (RFC 4035 §5.3.4): NSEC in example.com.,
+/// NSEC3 in example.net. (RFC 5155 §8.8: the next closer name covered).
+#[test]
+fn wildcard_answers_come_with_the_proof_that_the_name_does_not_exist() {
+    for (name, wildcard, data) in [
+        ("x.wild.example.com", "*.wild.example.com.", "192.0.2.99"),
+        ("a.b.wild.example.net", "*.wild.example.net.", "192.0.2.98"),
+    ] {
+        let (v, code) = walk(&[name, "--dnssec"]);
+        assert_eq!(code, 0);
+        assert_eq!(summary(&v)["dnssec"], "secure", "{name}");
+        assert_eq!(summary(&v)["answers"][0]["data"], data);
+        let answer = of_type(&v, "dns.dnssec")
+            .into_iter()
+            .find(|e| e["check"] == "answer")
+            .unwrap()
+            .clone();
+        let detail = answer["detail"].as_str().unwrap();
+        assert!(
+            detail.contains(&format!("expanded from {wildcard}, and "))
+                && detail.ends_with(&format!("{name}. itself does not exist")),
+            "{detail}"
+        );
+        assert!(note_topics(&v).contains(&"dnssec.wildcard".to_string()), "{name}");
+    }
+    let (v, _) = walk(&["a.b.wild.example.net", "--dnssec"]);
+    let steps = nsec3_steps(&v, "wildcard");
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    assert_eq!(
+        (steps[0].0.as_str(), steps[0].1.as_str(), steps[0].3.as_str()),
+        ("next closer", "b.wild.example.net.", "covers")
+    );
+    // A name that is not under a wildcard is answered from its own records: no wildcard proof.
+    let (v, _) = walk(&["cdn.example.net", "--dnssec"]);
+    assert!(!note_topics(&v).contains(&"dnssec.wildcard".to_string()));
+}

@@ -347,4 +347,25 @@ mod tests {
         let err = proves_nxdomain(&[], &zone, &nope, &[], 0).unwrap_err();
         assert_eq!(err, ValidationError::NoNsec3 { zone: "z.".into() });
     }
+
+    /// A wildcard answer needs its next closer name covered by a signed NSEC3 (RFC 5155 §8.8).
+    #[test]
+    fn a_wildcard_answer_without_a_signed_cover_fails() {
+        let zone = Name::from_ascii("z.").unwrap();
+        let name = Name::from_ascii("x.a.z.").unwrap();
+        let encloser = Name::from_ascii("a.z.").unwrap();
+        let err = proves_wildcard_answer(&[], &zone, &name, &encloser, &[], 0).unwrap_err();
+        assert_eq!(err, ValidationError::NoNsec3 { zone: "z.".into() });
+        let err = proves_wildcard_answer(&chain_of(true), &zone, &name, &encloser, &[], 0).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ValidationError::NoRrsig {
+                    rtype: RecordType::NSEC3,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
 }

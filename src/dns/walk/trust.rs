@@ -42,6 +42,19 @@ impl Walker<'_> {
 
     /// Records a DNSSEC finding and folds it into the walk's verdict.
     fn record_trust(&mut self, depth: u8, zone: &Name, check: &str, status: Status, detail: String) {
+        self.record_trust_with(depth, zone, check, status, detail, Vec::new());
+    }
+
+    /// [`Self::record_trust`], with more notes on what the check saw.
+    fn record_trust_with(
+        &mut self,
+        depth: u8,
+        zone: &Name,
+        check: &str,
+        status: Status,
+        detail: String,
+        more: Vec<Note>,
+    ) {
         if status == Status::Bogus && self.dnssec_failure.is_none() {
             self.dnssec_failure = Some(format!("{zone} {check}: {detail}"));
         }
@@ -60,7 +73,7 @@ impl Walker<'_> {
                 status,
                 detail,
             },
-            note.into_iter().collect(),
+            note.into_iter().chain(more).collect(),
         );
     }
 
@@ -184,6 +197,49 @@ impl Walker<'_> {
         Ok(())
     }
 
+    /// An answer whose RRSIG has fewer labels than its owner was expanded from the wildcard at
+    /// the owner's last `labels` labels; it is secure only with the signed proof that the name
+    /// asked for does not exist itself (RFC 4035 §5.3.4 with NSEC, RFC 5155 §8.8 with NSEC3).
+    #[allow(clippy::too_many_arguments)]
+    fn wildcard_proof(
+        &mut self,
+        zone: &Name,
+        name: &Name,
+        rtype: RecordType,
+        labels: u8,
+        authority: &[hickory_proto::rr::Record],
+        keys: &[hickory_proto::dnssec::rdata::DNSKEY],
+        now: u32,
+        depth: u8,
+    ) -> Result<(String, Note), ValidationError> {
+        let encloser = name.trim_to(usize::from(labels));
+        let wildcard = Name::from_ascii("*")
+            .and_then(|star| star.append_domain(&encloser))
+            .map_or_else(|_| format!("*.{encloser}"), |w| w.to_string());
+        let unproven = |why: ValidationError| ValidationError::WildcardUnproven {
+            name: name.to_string(),
+            wildcard: wildcard.clone(),
+            why: Box::new(why),
+        };
+        let how = if nsec3::present(authority, zone) {
+            let steps = nsec3::proves_wildcard_answer(authority, zone, name, &encloser, keys, now).map_err(unproven)?;
+            self.record_nsec3(depth, zone, name, rtype, "wildcard", steps);
+            "signed NSEC3 records prove"
+        } else {
+            dnssec::nsec_proves_nxdomain(authority, name, keys, now).map_err(unproven)?;
+            "a signed NSEC proves"
+        };
+        let text = format!(
+            "The RRSIG's labels field is {labels}, fewer than the {} labels of {name}: the answer was made from the wildcard {wildcard} and not from records of {name}. Such an answer is trusted only with a signed proof that {name} itself does not exist, which the authority section holds: otherwise an attacker could replay the wildcard's records over a name that does exist.",
+            name.num_labels()
+        );
+        let note = Note::new("dnssec.wildcard", text, Some("RFC 4035 §5.3.4"));
+        Ok((
+            format!("expanded from {wildcard}, and {how} {name} itself does not exist"),
+            note,
+        ))
+    }
+
     /// Records the NSEC3 steps of a proof, with a note on what they show.
     fn record_nsec3(
         &mut self,
@@ -208,6 +264,10 @@ impl Walker<'_> {
                 "The NSEC3 owned by the hash of {name} ({}) lists the types at {name}: {}; {rtype} is not among them, so {name} exists without {rtype} records.",
                 n.hash, n.types.join(" ")
             ), "RFC 5155 §8.5")),
+            ("wildcard", _, Some(nc), _, _) => Some((format!(
+                "The hash of the next closer name {} ({}) falls between NSEC3 owners: {} does not exist, so neither does {name}, and the wildcard at the closest encloser was rightly used.",
+                nc.name, nc.hash, nc.name
+            ), "RFC 5155 §8.8")),
             ("opt-out", Some(ce), Some(nc), _, _) => Some((format!(
                 "No NSEC3 matches {name}: the closest encloser is {}, and the hash of {} ({}) falls in the span of {}, whose opt-out flag says unsigned delegations in that span have no NSEC3 of their own. {name} may be such a delegation: it has no DS, and is Insecure.",
                 ce.name, nc.name, nc.hash, nc.nsec3
@@ -281,10 +341,17 @@ impl Walker<'_> {
             );
         };
         let now = dnssec::now();
-        let secure = |detail: String| (Status::Secure, detail);
+        let secure = |detail: String| (Status::Secure, detail, Vec::new());
         let result = match reply {
-            Reply::Answer(_) => dnssec::verify_rrset(&keys, name, rtype, &m.answers, now)
-                .map(|tag| secure(format!("RRSIG over {name} {rtype} by key {tag} verifies"))),
+            Reply::Answer(_) => dnssec::verify_rrset(&keys, name, rtype, &m.answers, now).and_then(|tag| {
+                let signed = format!("RRSIG over {name} {rtype} by key {tag} verifies");
+                match dnssec::rrsig_labels(&m.answers, name, rtype, tag) {
+                    Some(labels) if labels < name.num_labels() => self
+                        .wildcard_proof(zone, name, rtype, labels, &m.authorities, &keys, now, depth)
+                        .map(|(how, note)| (Status::Secure, format!("{signed}; {how}"), vec![note])),
+                    _ => Ok(secure(signed)),
+                }
+            }),
             Reply::Cname { chain, .. } => chain
                 .iter()
                 .try_for_each(|c| dnssec::verify_rrset(&keys, &c.name, RecordType::CNAME, &m.answers, now).map(|_| ()))
@@ -307,6 +374,7 @@ impl Walker<'_> {
                         (
                             Status::Insecure,
                             format!("the NSEC3 covering {name}'s next closer name has opt-out: an unsigned delegation could hide there, so its absence is not proven"),
+                            Vec::new(),
                         )
                     } else {
                         secure(format!("signed NSEC3 records prove {name} does not exist"))
@@ -318,7 +386,7 @@ impl Walker<'_> {
             Reply::Referral { .. } => Ok(secure(String::new())),
         };
         match result {
-            Ok((status, detail)) => self.record_trust(depth, zone, "answer", status, detail),
+            Ok((status, detail, notes)) => self.record_trust_with(depth, zone, "answer", status, detail, notes),
             Err(why) => self.record_trust(depth, zone, "answer", Status::Bogus, why.to_string()),
         }
     }
