@@ -5,8 +5,9 @@
 //! child; and the final reply's signatures, or its signed denial, are checked with the zone's
 //! keys. Each finding is a `dns.dnssec` event; the worst one is the walk's verdict.
 
+use hickory_proto::dnssec::rdata::DNSSECRData;
 use hickory_proto::op::Message;
-use hickory_proto::rr::{Name, RecordType};
+use hickory_proto::rr::{Name, RData, RecordType};
 
 use super::classify::Reply;
 use super::{NsTarget, Walker};
@@ -394,8 +395,15 @@ impl Walker<'_> {
 
 /// The DNSSEC records a final reply carries for what it says: the RRSIGs over its answer
 /// records (and CNAMEs), or, for a negative answer, the NSEC records and RRSIGs of its authority
-/// section (RFC 4035 §3.1.1, §3.1.3; NSEC3: RFC 5155 §7.2).
+/// section (RFC 4035 §3.1.1, §3.1.3; NSEC3: RFC 5155 §7.2). An answer made from a wildcard also
+/// carries the NSEC or NSEC3 records proving the name itself does not exist (RFC 4035 §3.1.3.3).
 pub(super) fn proofs(reply: &Reply, m: &Message) -> Vec<hickory_proto::rr::Record> {
+    let denial = |r: &&hickory_proto::rr::Record| match &r.data {
+        RData::DNSSEC(DNSSECRData::RRSIG(sig)) => {
+            matches!(sig.input().type_covered, RecordType::NSEC | RecordType::NSEC3)
+        }
+        _ => matches!(r.record_type(), RecordType::NSEC | RecordType::NSEC3),
+    };
     let answered: Vec<&Name> = match reply {
         Reply::Answer(records) => records.iter().map(|r| &r.name).collect(),
         Reply::Cname { chain, answers, .. } => chain.iter().chain(answers).map(|r| &r.name).collect(),
@@ -414,9 +422,15 @@ pub(super) fn proofs(reply: &Reply, m: &Message) -> Vec<hickory_proto::rr::Recor
         }
         Reply::Referral { .. } => return Vec::new(),
     };
-    m.answers
+    let signatures: Vec<&hickory_proto::rr::Record> = m
+        .answers
         .iter()
         .filter(|r| r.record_type() == RecordType::RRSIG && answered.contains(&&r.name))
-        .cloned()
-        .collect()
+        .collect();
+    let expanded = signatures.iter().any(|r| match &r.data {
+        RData::DNSSEC(DNSSECRData::RRSIG(sig)) => sig.input().num_labels < r.name.num_labels(),
+        _ => false,
+    });
+    let wildcard_proof = m.authorities.iter().filter(denial).filter(|_| expanded);
+    signatures.into_iter().chain(wildcard_proof).cloned().collect()
 }
