@@ -271,6 +271,7 @@ pub fn proves_wildcard_answer(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dns::events::Nsec3Use;
 
     /// RFC 5155 Appendix A: salt AABBCCDD, 12 extra iterations; the hashes of its example zone.
     #[test]
@@ -361,6 +362,97 @@ mod tests {
             matches!(
                 err,
                 ValidationError::NoRrsig {
+                    rtype: RecordType::NSEC3,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    /// `records` each signed by a fresh Ed25519 key of `z.`, valid around `now`; the key's DNSKEY.
+    fn signed(records: Vec<Record>, now: u32) -> (Vec<Record>, DNSKEY) {
+        use hickory_proto::dnssec::crypto::Ed25519SigningKey;
+        use hickory_proto::dnssec::rdata::{SigInput, RRSIG};
+        use hickory_proto::dnssec::{Algorithm, DnssecSigner, SigningKey, TBS};
+        use hickory_proto::rr::{DNSClass, SerialNumber};
+        let pkcs8 = Ed25519SigningKey::generate_pkcs8().unwrap();
+        let key = Ed25519SigningKey::from_pkcs8(&pkcs8).unwrap();
+        let dnskey = DNSKEY::new(true, true, false, key.to_public_key().unwrap());
+        let zone = Name::from_ascii("z.").unwrap();
+        let signer = DnssecSigner::new(
+            dnskey.clone(),
+            Box::new(key),
+            zone.clone(),
+            std::time::Duration::from_secs(3600),
+        );
+        let mut out = Vec::new();
+        for r in records {
+            let input = SigInput {
+                type_covered: RecordType::NSEC3,
+                algorithm: Algorithm::ED25519,
+                num_labels: r.name.num_labels(),
+                original_ttl: r.ttl,
+                sig_expiration: SerialNumber::new(now + 3600),
+                sig_inception: SerialNumber::new(now - 3600),
+                key_tag: dnskey.calculate_key_tag().unwrap(),
+                signer_name: zone.clone(),
+            };
+            let tbs = TBS::from_input(&r.name, DNSClass::IN, &input, std::iter::once(&r)).unwrap();
+            let sig = RRSIG::from_sig(input, signer.sign(&tbs).unwrap());
+            let rrsig = Record::from_rdata(r.name.clone(), r.ttl, RData::DNSSEC(DNSSECRData::RRSIG(sig)));
+            out.push(r);
+            out.push(rrsig);
+        }
+        (out, dnskey)
+    }
+
+    /// A signed chain proves NXDOMAIN with its three names; the same chain with one record
+    /// altered after signing does not verify, so the proof is broken (the walk's Bogus).
+    #[test]
+    fn a_signed_chain_proves_nxdomain_and_a_tampered_one_does_not() {
+        let now = 1_800_000_000;
+        let zone = Name::from_ascii("z.").unwrap();
+        let nope = Name::from_ascii("nope.z.").unwrap();
+        let (records, key) = signed(chain_of(true), now);
+        let steps = proves_nxdomain(&records, &zone, &nope, std::slice::from_ref(&key), now).unwrap();
+        let roles: Vec<(&str, &str, Nsec3Use)> = steps
+            .iter()
+            .map(|s| (s.role.as_str(), s.name.as_str(), s.relation))
+            .collect();
+        assert_eq!(
+            roles,
+            [
+                ("closest encloser", "z.", Nsec3Use::Matches),
+                ("next closer", "nope.z.", Nsec3Use::Covers),
+                ("wildcard", "*.z.", Nsec3Use::Covers),
+            ]
+        );
+        assert_eq!(steps[1].hash, hash(&nope, &[], 0).unwrap());
+        // An opt-out flag set after signing: the data no longer matches its signature.
+        let tampered: Vec<Record> = records
+            .into_iter()
+            .map(|mut r| {
+                if let RData::DNSSEC(DNSSECRData::NSEC3(n)) = &r.data {
+                    let next = n.next_hashed_owner_name().to_vec();
+                    let types: Vec<RecordType> = n.type_bit_maps().collect();
+                    r.data = RData::DNSSEC(DNSSECRData::NSEC3(NSEC3::new(
+                        Nsec3HashAlgorithm::SHA1,
+                        true,
+                        0,
+                        vec![],
+                        next,
+                        types,
+                    )));
+                }
+                r
+            })
+            .collect();
+        let err = proves_nxdomain(&tampered, &zone, &nope, &[key], now).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ValidationError::BadSignature {
                     rtype: RecordType::NSEC3,
                     ..
                 }
