@@ -271,6 +271,8 @@ fn dig_sees_the_sandbox_resolver_validate() {
     let unchecked = ask(&["+dnssec", "+cd", "www.bogus.test"]);
     let not_asked = ask(&["+noadflag", "+noedns", "www.example.com"]);
     let negative = ask(&["+dnssec", "nope.example.com"]);
+    let hashed = ask(&["+dnssec", "nope.example.net"]);
+    let wild = ask(&["+dnssec", "a.b.wild.example.net"]);
     let _ = up.kill();
     let _ = up.wait();
     let has = |out: &str, flag: &str| header(out).0.iter().any(|f| f == flag);
@@ -288,6 +290,31 @@ fn dig_sees_the_sandbox_resolver_validate() {
     assert!(
         has(&negative, "ad") && negative.contains("IN\tNSEC\t") && negative.contains("IN\tRRSIG\tSOA 15 "),
         "a secure NXDOMAIN carries its NSEC proof and its signed SOA:\n{negative}"
+    );
+    // example.net. denies with NSEC3 (RFC 5155): hashed owner names, SHA-1, no flags, 0
+    // iterations, no salt (RFC 9276), each record signed.
+    assert_eq!(header(&hashed).1, "NXDOMAIN", "{hashed}");
+    // dig separates a long owner name's fields with spaces, a short one's with tabs.
+    let words = hashed.split_whitespace().collect::<Vec<_>>().join(" ");
+    let authority = words.split(";; AUTHORITY SECTION:").nth(1).unwrap_or("");
+    assert!(
+        has(&hashed, "ad")
+            && authority.contains(" IN NSEC3 1 0 0 - ")
+            && authority.contains(" IN RRSIG NSEC3 15 ")
+            && !words.contains(" IN NSEC "),
+        "an NSEC3 zone's NXDOMAIN carries its signed NSEC3 proof:\n{hashed}"
+    );
+    // A wildcard answer comes with the proof that the name itself does not exist (RFC 4035
+    // §3.1.3.3), in the authority section.
+    let words = wild.split_whitespace().collect::<Vec<_>>().join(" ");
+    let (answer, authority) = words.split_once(";; AUTHORITY SECTION:").unwrap_or((&words, ""));
+    assert!(
+        has(&wild, "ad")
+            && answer.contains("a.b.wild.example.net. 3600 IN A 192.0.2.98")
+            && answer.contains(" IN RRSIG A 15 3 ")
+            && authority.contains(" IN NSEC3 1 0 0 - ")
+            && !answer.contains(" NSEC3 "),
+        "a wildcard answer carries its NSEC3 proof:\n{wild}"
     );
     assert_eq!(header(&unsigned).1, "NOERROR", "{unsigned}");
     assert!(

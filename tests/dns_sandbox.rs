@@ -913,3 +913,172 @@ fn doh_answers_get_and_post_from_curl() {
         assert_eq!(data, ["cdn.example.net.", "192.0.2.80"], "{how}");
     }
 }
+
+/// The `dns.nsec3` events of a trace, as (role, name, hash, relation, opt_out) per step.
+fn nsec3_steps(v: &Value, proof: &str) -> Vec<(String, String, String, String, bool)> {
+    of_type(v, "dns.nsec3")
+        .into_iter()
+        .filter(|e| e["proof"] == proof)
+        .flat_map(|e| e["steps"].as_array().unwrap().clone())
+        .map(|s| {
+            let text = |k: &str| s[k].as_str().unwrap().to_string();
+            (
+                text("role"),
+                text("name"),
+                text("hash"),
+                text("relation"),
+                s["opt_out"] == true,
+            )
+        })
+        .collect()
+}
+
+fn note_topics(v: &Value) -> Vec<String> {
+    v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| e["notes"].as_array().into_iter().flatten())
+        .map(|n| n["topic"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// example.net. denies with NSEC3 (RFC 5155 §8.4): its closest encloser matches, the next closer
+/// name and the wildcard are covered, each step signed; the hashes are the real SHA-1 ones.
+#[test]
+fn nsec3_nxdomain_proves_closest_encloser_next_closer_and_wildcard() {
+    let (v, code) = walk(&["nope.example.net", "--dnssec"]);
+    assert_eq!(code, 1, "a negative answer exits 1");
+    assert_eq!(summary(&v)["dnssec"], "secure");
+    let steps = nsec3_steps(&v, "nxdomain");
+    let roles: Vec<(&str, &str, &str, bool)> = steps
+        .iter()
+        .map(|(r, n, _, rel, o)| (r.as_str(), n.as_str(), rel.as_str(), *o))
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            ("closest encloser", "example.net.", "matches", false),
+            ("next closer", "nope.example.net.", "covers", false),
+            ("wildcard", "*.example.net.", "covers", false),
+        ]
+    );
+    // Iterations 0, no salt (RFC 9276): the hash is SHA-1 of the wire name, in base32hex.
+    assert_eq!(steps[0].2, "93j57bnunnk7b6rcofljbhj4mkp5bpjh");
+    assert_eq!(steps[1].2, "1redndnpm2q54b4tkbgidg0rar8664qb");
+    let answer = of_type(&v, "dns.dnssec")
+        .into_iter()
+        .find(|e| e["zone"] == "example.net." && e["check"] == "answer")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        answer["detail"],
+        "signed NSEC3 records prove nope.example.net. does not exist"
+    );
+    assert!(note_topics(&v).contains(&"dnssec.nsec3.nxdomain".to_string()));
+    let text = netlab()
+        .args(["dns", "nope.example.net", "--dnssec", "--sandbox", "--timeout", "1000"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("next closer nope.example.net. = 1redndnpm2q54b4tkbgidg0rar8664qb: covered by NSEC3"),
+        "{text}"
+    );
+}
+
+/// NODATA with NSEC3 (RFC 5155 §8.5): the name's own hash owns an NSEC3 whose bitmap lacks the type.
+#[test]
+fn nsec3_nodata_matches_the_hash_and_reads_the_bitmap() {
+    let (v, code) = walk(&["cdn.example.net", "TXT", "--dnssec"]);
+    assert_eq!(code, 1, "a negative answer exits 1");
+    assert_eq!(summary(&v)["dnssec"], "secure");
+    let steps = nsec3_steps(&v, "nodata");
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    assert_eq!(
+        (steps[0].0.as_str(), steps[0].1.as_str(), steps[0].3.as_str()),
+        ("name", "cdn.example.net.", "matches")
+    );
+    let e = of_type(&v, "dns.nsec3")[0];
+    let types: Vec<&str> = e["steps"][0]["types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert!(types.contains(&"HTTPS") && !types.contains(&"TXT"), "{types:?}");
+}
+
+/// org. is signed with opt-out NSEC3 (RFC 5155 §6): example.org.'s unsigned delegation has no
+/// NSEC3; the opt-out span covering its hash is the proof that it has no DS: Insecure. A name
+/// that does not exist in an opt-out span is not proven absent either: Insecure, not Secure.
+#[test]
+fn nsec3_opt_out_makes_an_unsigned_delegation_insecure() {
+    let (v, code) = walk(&["www.example.org", "--dnssec"]);
+    assert_eq!(code, 0);
+    assert_eq!(summary(&v)["dnssec"], "insecure");
+    let steps = nsec3_steps(&v, "opt-out");
+    let roles: Vec<(&str, &str, &str, bool)> = steps
+        .iter()
+        .map(|(r, n, _, rel, o)| (r.as_str(), n.as_str(), rel.as_str(), *o))
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            ("closest encloser", "org.", "matches", true),
+            ("next closer", "example.org.", "covers", true)
+        ]
+    );
+    assert!(note_topics(&v).contains(&"dnssec.nsec3.opt-out".to_string()));
+    let (v, code) = walk(&["nope.org", "--dnssec"]);
+    assert_eq!(code, 1, "a negative answer exits 1");
+    assert_eq!(summary(&v)["dnssec"], "insecure");
+    assert!(nsec3_steps(&v, "nxdomain").iter().any(|s| s.0 == "next closer" && s.4));
+}
+
+/// Zones still signed with NSEC keep their NSEC proofs, and no NSEC3 event appears.
+#[test]
+fn nsec_zones_are_unchanged() {
+    let (v, code) = walk(&["nope.example.com", "--dnssec"]);
+    assert_eq!(code, 1, "a negative answer exits 1");
+    assert_eq!(summary(&v)["dnssec"], "secure");
+    assert!(of_type(&v, "dns.nsec3").is_empty());
+}
+
+/// An answer made from a wildcard (RRSIG labels fewer than the owner's) is secure only with the
+/// signed proof that the name itself does not exist (RFC 4035 §5.3.4): NSEC in example.com.,
+/// NSEC3 in example.net. (RFC 5155 §8.8: the next closer name covered).
+#[test]
+fn wildcard_answers_come_with_the_proof_that_the_name_does_not_exist() {
+    for (name, wildcard, data) in [
+        ("x.wild.example.com", "*.wild.example.com.", "192.0.2.99"),
+        ("a.b.wild.example.net", "*.wild.example.net.", "192.0.2.98"),
+    ] {
+        let (v, code) = walk(&[name, "--dnssec"]);
+        assert_eq!(code, 0);
+        assert_eq!(summary(&v)["dnssec"], "secure", "{name}");
+        assert_eq!(summary(&v)["answers"][0]["data"], data);
+        let answer = of_type(&v, "dns.dnssec")
+            .into_iter()
+            .find(|e| e["check"] == "answer")
+            .unwrap()
+            .clone();
+        let detail = answer["detail"].as_str().unwrap();
+        assert!(
+            detail.contains(&format!("expanded from {wildcard}, and "))
+                && detail.ends_with(&format!("{name}. itself does not exist")),
+            "{detail}"
+        );
+        assert!(note_topics(&v).contains(&"dnssec.wildcard".to_string()), "{name}");
+    }
+    let (v, _) = walk(&["a.b.wild.example.net", "--dnssec"]);
+    let steps = nsec3_steps(&v, "wildcard");
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    assert_eq!(
+        (steps[0].0.as_str(), steps[0].1.as_str(), steps[0].3.as_str()),
+        ("next closer", "b.wild.example.net.", "covers")
+    );
+    // A name that is not under a wildcard is answered from its own records: no wildcard proof.
+    let (v, _) = walk(&["cdn.example.net", "--dnssec"]);
+    assert!(!note_topics(&v).contains(&"dnssec.wildcard".to_string()));
+}

@@ -115,6 +115,25 @@ pub enum ValidationError {
     /// An NXDOMAIN answer with no NSEC whose span covers the name (RFC 4035 §5.4).
     #[error("no NSEC record covers {name}, so its non-existence is not proven")]
     NotCovered { name: String },
+    /// A zone that denies with NSEC3 sent none (RFC 5155 §7.2).
+    #[error("no NSEC3 record of {zone} came with the denial")]
+    NoNsec3 { zone: String },
+    /// No ancestor of the name matches an NSEC3 (RFC 5155 §8.3).
+    #[error("no NSEC3 record proves a closest encloser of {name}")]
+    NoClosestEncloser { name: String },
+    /// No DS, and the NSEC3 covering the delegation has no opt-out flag (RFC 5155 §8.6).
+    #[error("no NSEC3 matches {name}, and the one covering it has no opt-out flag")]
+    NoOptOut { name: String },
+    /// An answer expanded from a wildcard without the proof that the name itself does not
+    /// exist (RFC 4035 §5.3.4).
+    #[error(
+        "{name} was answered from the wildcard {wildcard}, and nothing proves {name} itself does not exist: {why}"
+    )]
+    WildcardUnproven {
+        name: String,
+        wildcard: String,
+        why: Box<ValidationError>,
+    },
 }
 
 fn rrsigs<'a>(records: &'a [Record], name: &Name, covered: RecordType) -> Vec<&'a RRSIG> {
@@ -201,6 +220,15 @@ pub fn verify_rrset(
         name: name.to_string(),
         rtype,
     }))
+}
+
+/// The labels field of the RRSIG by `key_tag` over `name`/`rtype` (RFC 4034 §3.1.3): fewer labels
+/// than the owner has means the records were expanded from a wildcard (RFC 4035 §5.3.4).
+pub fn rrsig_labels(section: &[Record], name: &Name, rtype: RecordType, key_tag: u16) -> Option<u8> {
+    rrsigs(section, name, rtype)
+        .into_iter()
+        .find(|sig| sig.input().key_tag == key_tag)
+        .map(|sig| sig.input().num_labels)
 }
 
 fn dnskeys(section: &[Record], zone: &Name) -> Vec<DNSKEY> {

@@ -59,12 +59,54 @@ pub enum DnsEvent {
         status: crate::dns::dnssec::Status,
         detail: String,
     },
+    /// The NSEC3 records a denial (or a wildcard answer) was proven with (RFC 5155 §8): each
+    /// name checked, its hash, and the NSEC3 that matches or covers it.
+    #[serde(rename = "dns.nsec3")]
+    Nsec3 {
+        depth: u8,
+        zone: String,
+        /// The name and type the proof is about.
+        name: String,
+        rtype: String,
+        /// `nxdomain`, `nodata`, `opt-out` (no signed delegation, §6) or `wildcard` (the answer
+        /// was expanded from a wildcard, §8.8).
+        proof: String,
+        steps: Vec<Nsec3Step>,
+    },
     /// Stub mode: one question to a recursive resolver, and what it said.
     #[serde(rename = "dns.stub")]
     Stub(StubExchange),
     /// The walk's end: the path, the counts and the final answer.
     #[serde(rename = "dns.summary")]
     Summary(Summary),
+}
+
+/// How an NSEC3 record relates to a name's hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Nsec3Use {
+    /// The record's owner is the hash: the name exists.
+    Matches,
+    /// The hash falls between the owner and the next hash: no name has it.
+    Covers,
+}
+
+/// One name of an NSEC3 proof.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Nsec3Step {
+    /// `closest encloser`, `next closer`, `wildcard` or `name`.
+    pub role: String,
+    pub name: String,
+    /// Its NSEC3 hash in base32hex (RFC 5155 §5).
+    pub hash: String,
+    /// The owner of the NSEC3 record used, and that record's next hashed owner name.
+    pub nsec3: String,
+    pub next_hash: String,
+    pub relation: Nsec3Use,
+    /// The record's opt-out flag (RFC 5155 §6).
+    pub opt_out: bool,
+    /// The record's type bitmap: the types at the hashed name.
+    pub types: Vec<String>,
 }
 
 /// A name server as the walk knows it.

@@ -4,6 +4,7 @@ pub mod dnssec;
 pub mod events;
 pub mod hints;
 pub mod lookup;
+pub mod nsec3;
 pub mod present;
 pub mod render;
 pub mod stub;

@@ -4,7 +4,10 @@
 use std::fmt::Write as _;
 
 use super::dnssec::Status;
-use super::events::{DnsEvent, Meaning, QuerySent, RecordView, ResponseSeen, Server, StubExchange, Summary, Validity};
+use super::events::{
+    DnsEvent, Meaning, Nsec3Step, Nsec3Use, QuerySent, RecordView, ResponseSeen, Server, StubExchange, Summary,
+    Validity,
+};
 use crate::style::{self, Palette, RenderOpts};
 use crate::trace::Note;
 
@@ -42,6 +45,14 @@ pub fn event(out: &mut String, e: &DnsEvent, notes: &[Note], opts: &RenderOpts) 
             status,
             detail,
         } => dnssec(out, *depth, zone, check, *status, detail, p),
+        DnsEvent::Nsec3 {
+            depth,
+            zone,
+            name,
+            rtype,
+            proof,
+            steps,
+        } => nsec3(out, *depth, zone, name, rtype, proof, steps),
         DnsEvent::Stub(x) => stub(out, x, p),
         DnsEvent::Summary(s) => {
             summary(out, s, opts);
@@ -196,6 +207,23 @@ fn cname(out: &mut String, depth: u8, from: &str, to: &str, hop: u8, p: &Palette
 }
 
 /// `dns.dnssec`: one finding of the chain of trust: which check, on which zone, and its verdict.
+/// `dns.nsec3`: the proof's kind, then one line per name: its hash, and the NSEC3 (owner hash,
+/// next hash) that matches or covers it.
+fn nsec3(out: &mut String, depth: u8, zone: &str, name: &str, rtype: &str, proof: &str, steps: &[Nsec3Step]) -> String {
+    let i = indent(depth);
+    let _ = writeln!(out, "{i}  NSEC3 proof ({proof}) of {name} {rtype} in {zone}:");
+    for s in steps {
+        let owner = s.nsec3.split('.').next().unwrap_or(&s.nsec3);
+        let how = match s.relation {
+            Nsec3Use::Matches => format!("matches NSEC3 {owner} [{}]", s.types.join(" ")),
+            Nsec3Use::Covers => format!("covered by NSEC3 {owner} -> {}", s.next_hash),
+        };
+        let opt_out = if s.opt_out { " (opt-out)" } else { "" };
+        let _ = writeln!(out, "{i}    {} {} = {}: {how}{opt_out}", s.role, s.name, s.hash);
+    }
+    i
+}
+
 fn dnssec(out: &mut String, depth: u8, zone: &str, check: &str, status: Status, detail: &str, p: &Palette) -> String {
     let i = indent(depth);
     let colour = match status {

@@ -6,6 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use hickory_proto::dnssec::Nsec3HashAlgorithm;
 use hickory_proto::rr::{LowerName, Name};
 use hickory_proto::serialize::txt::Parser;
 use hickory_server::net::runtime::TokioRuntimeProvider;
@@ -15,7 +16,7 @@ use hickory_server::Server;
 use tokio::net::{TcpListener, UdpSocket};
 
 use super::dnssec::Keys;
-use super::world::{zone_text, Behaviour, ServerSpec};
+use super::world::{zone_text, Behaviour, ServerSpec, NSEC3};
 use crate::error::{Error, Result};
 use hickory_server::dnssec::NxProofKind;
 
@@ -42,7 +43,7 @@ pub fn load_zone(stem: &str, rewrite: &Rewrite, keys: &Keys) -> Result<(Name, Ar
         .parse()
         .map_err(|e| Error::usage(source.clone(), e.to_string(), "fix the master file"))?;
     let signed = keys.keys.get(stem);
-    let nsec = signed.map(|_| NxProofKind::Nsec);
+    let nsec = signed.map(|_| proof_kind(stem));
     let mut handler = InMemoryZoneHandler::<TokioRuntimeProvider>::new(
         origin.clone(),
         records,
@@ -61,6 +62,20 @@ pub fn load_zone(stem: &str, rewrite: &Rewrite, keys: &Keys) -> Result<(Name, Ar
         handler.secure_zone_mut().map_err(sign_error)?;
     }
     Ok((origin, super::glue::glue_zone(handler)))
+}
+
+/// How a signed zone denies existence: NSEC3 for the zones in [`NSEC3`] (SHA-1, no salt,
+/// iterations 0: RFC 9276 §3.1), NSEC for the others.
+fn proof_kind(stem: &str) -> NxProofKind {
+    match NSEC3.iter().find(|(s, _)| *s == stem) {
+        Some((_, opt_out)) => NxProofKind::Nsec3 {
+            algorithm: Nsec3HashAlgorithm::SHA1,
+            salt: Arc::from(Vec::new()),
+            iterations: 0,
+            opt_out: *opt_out,
+        },
+        None => NxProofKind::Nsec,
+    }
 }
 
 /// Replaces whole address tokens on record lines; other lines are kept as written.

@@ -8,7 +8,7 @@
 //! It validates like a public validating resolver (RFC 4035 §4): every walk checks the chain of
 //! trust from the sandbox's root key. A secure answer gets AD=1 when the stub asked with DO=1 or
 //! AD=1 (RFC 6840 §5.7, RFC 4035 §3.2.3), and a stub that asked with DO=1 gets the RRSIGs, or the
-//! NSEC proof of a negative answer, along with the data (RFC 4035 §3.2.1); data whose chain is broken is never passed on: SERVFAIL,
+//! NSEC or NSEC3 proof of a negative answer (or of a wildcard answer's name, RFC 4035 §3.1.3.3), along with the data (RFC 4035 §3.2.1); data whose chain is broken is never passed on: SERVFAIL,
 //! with Extended DNS Error 6, "DNSSEC Bogus", naming the broken link (RFC 4035 §5.5, RFC 8914
 //! §4.7); a stub that sets CD=1 takes the data unvalidated, without AD (RFC 4035 §3.2.2).
 
@@ -17,9 +17,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use hickory_proto::dnssec::rdata::DNSSECRData;
 use hickory_proto::op::{Edns, Header, HeaderCounts, Message, MessageType, Metadata, OpCode, ResponseCode};
 use hickory_proto::rr::rdata::opt::EdnsOption;
-use hickory_proto::rr::{Record, RecordType};
+use hickory_proto::rr::{RData, Record, RecordType};
 use hickory_server::net::runtime::Time;
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
 use hickory_server::zone_handler::MessageResponseBuilder;
@@ -334,15 +335,20 @@ async fn answer(query: &Message, asks: Asks, handler: &Handler) -> (Message, Opt
     reply.metadata.response_code = cached.rcode;
     let negative = cached.rcode == ResponseCode::NXDomain
         || (q.query_type() != RecordType::SOA && cached.records.iter().all(|r| r.record_type() == RecordType::SOA));
-    // With DO=1 the DNSSEC records go along: the RRSIGs with the answer, the NSEC proof of a
-    // negative answer in the authority section with its SOA (RFC 4035 §3.1.1, §3.1.3).
+    // With DO=1 the DNSSEC records go along: the RRSIGs with the answer, the NSEC (or NSEC3,
+    // RFC 5155 §7.2) proof of a negative answer in the authority section with its SOA (RFC 4035 §3.1.1, §3.1.3).
     let proofs = if asks.dnssec_ok { cached.proofs } else { Vec::new() };
     for r in cached.records.into_iter().chain(proofs) {
         let mut r = r.clone();
         r.ttl = r.ttl.saturating_sub(aged);
-        let authority = match r.record_type() {
-            RecordType::SOA => cached.rcode == ResponseCode::NXDomain || q.query_type() != RecordType::SOA,
-            RecordType::NSEC | RecordType::RRSIG => negative,
+        let authority = match &r.data {
+            RData::SOA(_) => cached.rcode == ResponseCode::NXDomain || q.query_type() != RecordType::SOA,
+            // Denial records go in the authority section, also when they prove that a wildcard
+            // answer's name does not exist itself (RFC 4035 §3.1.3.3).
+            RData::DNSSEC(DNSSECRData::NSEC(_) | DNSSECRData::NSEC3(_)) => true,
+            RData::DNSSEC(DNSSECRData::RRSIG(sig)) => {
+                negative || matches!(sig.input().type_covered, RecordType::NSEC | RecordType::NSEC3)
+            }
             _ => false,
         };
         if authority {

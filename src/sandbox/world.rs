@@ -98,9 +98,9 @@ pub const SERVERS: &[ServerSpec] = &[
 ];
 
 /// DNSSEC-signed zones and their parents: each gets a fresh key at start, its DNSKEY, RRSIGs and
-/// NSEC records, and a DS record in its parent. The root's key is the sandbox's trust anchor.
+/// NSEC (or, for those in [`NSEC3`], NSEC3) records, and a DS record in its parent. The root's key is the sandbox's trust anchor.
 /// Zones not listed (example.org., flaky.test., lame.test., the reverse zones) are unsigned:
-/// their parents' NSEC records prove there is no DS, so they are Insecure.
+/// their parents' NSEC (org.: opt-out NSEC3) records prove there is no DS, so they are Insecure.
 pub const SIGNED: &[(&str, Option<&str>)] = &[
     ("root", None),
     ("com", Some("root")),
@@ -111,6 +111,12 @@ pub const SIGNED: &[(&str, Option<&str>)] = &[
     ("example.net", Some("net")),
     ("bogus.test", Some("test")),
 ];
+
+/// Signed zones that deny with hashed names, NSEC3 (RFC 5155), as most real TLDs do, rather than
+/// NSEC: (file stem, opt-out). Iterations 0 and an empty salt, as RFC 9276 §3.1 recommends.
+/// org. opts out (RFC 5155 §6): its unsigned delegation example.org. gets no NSEC3 record of its
+/// own, and the proof that it has no DS is the opt-out NSEC3 covering its hash.
+pub const NSEC3: &[(&str, bool)] = &[("org", true), ("example.net", false)];
 
 /// Signed zones whose DS in the parent is deliberately wrong: Bogus.
 pub const BOGUS_DS: &[&str] = &["bogus.test"];
