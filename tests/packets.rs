@@ -477,3 +477,21 @@ fn tcp_windows_are_shown_scaled_once_the_handshake_agreed_a_scale() {
         .success()
         .stdout(predicate::str::contains("win 65536 (64 << 10)"));
 }
+
+#[test]
+fn a_binary_key_log_is_one_clear_line() {
+    netlab()
+        .args([
+            "pcap",
+            "captures/tls13-handshake.pcap",
+            "--keylog",
+            "captures/tls13-handshake.pcap",
+        ])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("is binary, not a key log")
+                .and(predicate::str::contains("SSLKEYLOGFILE"))
+                .and(predicate::str::contains("\n").count(1)),
+        );
+}

@@ -39,7 +39,14 @@ pub(super) fn run_pcap(a: &PcapArgs, printer: &Printer, io: &mut Io) -> Result<i
     })?;
     let mut options = pipeline_options(&a.show);
     if let Some(path) = &a.keylog {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            Error::usage(
+                path.display().to_string(),
+                "is binary, not a key log",
+                "give an NSS key log, the SSLKEYLOGFILE format: text lines of a label, a client random and a secret",
+            )
+        })?;
         let log = crate::packet::tlsflows::parse_keylog(&text).map_err(|why| {
             Error::usage(
                 path.display().to_string(),
