@@ -495,3 +495,35 @@ fn a_binary_key_log_is_one_clear_line() {
                 .and(predicate::str::contains("\n").count(1)),
         );
 }
+
+#[test]
+fn a_quic_connection_is_followed_after_its_initial() {
+    let v = pcap_json(&["captures/quic-initial.pcap"]);
+    let frames = of_type(&v, "packet.frame");
+    let first = frames
+        .iter()
+        .position(|f| f["info"].as_str().unwrap().starts_with("QUIC Initial"))
+        .unwrap();
+    let ends = |f: &Value| [f["sport"].as_u64(), f["dport"].as_u64()];
+    let quic_ports = ends(frames[first]);
+    let on_the_connection: Vec<&&Value> = frames[first..]
+        .iter()
+        .filter(|f| f["proto"] == "udp" && (ends(f) == quic_ports || ends(f) == [quic_ports[1], quic_ports[0]]))
+        .collect();
+    assert!(on_the_connection.len() > 10);
+    // Every datagram after the Initial is named as QUIC: none is left as plain UDP.
+    let plain: Vec<&str> = on_the_connection
+        .iter()
+        .map(|f| f["info"].as_str().unwrap())
+        .filter(|i| !i.starts_with("QUIC"))
+        .collect();
+    assert!(plain.is_empty(), "{plain:?}");
+    let short = on_the_connection
+        .iter()
+        .filter(|f| f["info"].as_str().unwrap().starts_with("QUIC 1-RTT DCID "))
+        .count();
+    assert!(short > 5, "the short-header packets are named with their DCID");
+    // --proto quic keeps the whole connection.
+    let only = pcap_json(&["captures/quic-initial.pcap", "--proto", "quic"]);
+    assert_eq!(of_type(&only, "packet.frame").len(), on_the_connection.len());
+}

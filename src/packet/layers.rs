@@ -81,15 +81,23 @@ pub struct Decoded {
     /// Where the TCP payload sits in the frame (start, captured length), for reassembly.
     #[serde(skip)]
     pub tcp_payload: Option<(usize, usize)>,
+    /// Where a UDP payload sits in the frame (start, captured length), for what follows a
+    /// flow (QUIC after its Initial).
+    #[serde(skip)]
+    pub udp_payload: Option<(usize, usize)>,
 }
 
 /// Decodes one frame of link type `link`.
 pub fn decode(link: Link, frame: &[u8]) -> Decoded {
     let mut d = decode_layers(link, frame);
     // The TCP payload's place in the frame (the parsers work on sub-slices of `frame`).
-    if let Some((ptr, len)) = d.tcp_payload {
-        d.tcp_payload = Some((ptr - frame.as_ptr() as usize, len));
-    }
+    // An empty payload's slice may point anywhere: only a place inside the frame is kept.
+    let within = |(ptr, len): (usize, usize)| {
+        let at = ptr.checked_sub(frame.as_ptr() as usize)?;
+        (at.checked_add(len)? <= frame.len()).then_some((at, len))
+    };
+    d.tcp_payload = d.tcp_payload.and_then(within);
+    d.udp_payload = d.udp_payload.and_then(within);
     d
 }
 
@@ -406,6 +414,8 @@ fn udp(b: &[u8], mut d: Decoded) -> Decoded {
     d.dport = Some(dport);
     d.proto = "udp".into();
     let payload = u.payload();
+    // Its address for now; `decode` turns it into an offset in the frame.
+    d.udp_payload = Some((payload.as_ptr() as usize, payload.len()));
     d.layers.push(Layer::new(
         "UDP",
         vec![

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use super::events::{CaptureSummary, FrameSeen, PacketEvent};
 use super::layers::{self, Decoded};
+use super::quicflows::QuicFlows;
 use super::reader::Frame;
 use super::streams::Tracker;
 use super::tlsflows::{KeyLog, TlsFlows};
@@ -64,6 +65,8 @@ pub struct Pipeline<S: FnMut(PacketEvent) -> Result<()>> {
     tracker: Tracker,
     /// With `--keylog`: the TLS connections being reassembled.
     tls: TlsFlows,
+    /// QUIC connections, known from their Initials.
+    quic: QuicFlows,
     summary: CaptureSummary,
     /// The first frame's time: every frame's time is counted from it.
     start: Option<Duration>,
@@ -76,6 +79,7 @@ impl<S: FnMut(PacketEvent) -> Result<()>> Pipeline<S> {
             sink,
             tracker: Tracker::default(),
             tls: TlsFlows::default(),
+            quic: QuicFlows::default(),
             summary: CaptureSummary::default(),
             start: None,
         }
@@ -105,6 +109,7 @@ impl<S: FnMut(PacketEvent) -> Result<()>> Pipeline<S> {
                 frame.orig_len
             ));
         }
+        self.quic.see(&mut decoded, &frame.data);
         if decoded.problem.is_some() {
             self.summary.frames_with_problems += 1;
         }
