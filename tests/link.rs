@@ -461,14 +461,19 @@ fn a_single_lost_packet_stalls_every_http2_stream_and_only_its_own_http3_streams
     let h2 = stream_times(&v, "h2");
     let h3 = stream_times(&v, "h3");
     assert_eq!(waited(&h2), 8, "every HTTP/2 stream waits for the one TCP hole: {h2:?}");
-    let h3_waited = waited(&h3);
+    // HTTP/3's streams are compared with its own fastest, so that a machine that delays the
+    // whole exchange (a busy CI runner has added 25 ms to every stream) cannot break the lesson:
+    // the streams behind the lost packet wait for its retransmission, about a round trip more.
+    let fastest = *h3.iter().min().unwrap();
+    let h3_waited_at = fastest + 30_000;
+    let h3_waited = h3.iter().filter(|t| **t >= h3_waited_at).count();
     assert!(
         (1..=2).contains(&h3_waited),
         "only the one or two HTTP/3 streams whose frames the packet carried wait: {h3:?}"
     );
     assert!(
-        h3.iter().filter(|t| **t < 60_000).count() >= 6,
-        "the untouched HTTP/3 streams finish in one round trip, before the retransmission: {h3:?}"
+        fastest < 80_000,
+        "the untouched HTTP/3 streams finish before the retransmission could have come: {h3:?}"
     );
     // The link names what each lost packet carried: HTTP/2 DATA (through the TLS records, from
     // the TCP sequence number), and QUIC STREAM frames (the packet opened with the server's
@@ -494,7 +499,7 @@ fn a_single_lost_packet_stalls_every_http2_stream_and_only_its_own_http3_streams
         .as_array()
         .unwrap()
         .iter()
-        .filter(|s| s["h3_us"].as_u64().unwrap() >= 70_000)
+        .filter(|s| s["h3_us"].as_u64().unwrap() >= h3_waited_at)
         .map(|s| s["h3_stream"].as_u64().unwrap())
         .collect();
     h3_waited_streams.sort_unstable();
