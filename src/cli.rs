@@ -9,11 +9,18 @@ use crate::style::ColorChoice;
 const ABOUT: &str = "A lab toolkit for networking fundamentals: every command shows what happened and why.";
 
 const EXAMPLES: &str = "\
-Examples:
-  netlab cidr contains 10.0.0.0/8 10.1.2.3      is the address in the network? bit by bit
-  netlab cidr info 192.168.1.77/26              network, broadcast, hosts, special blocks
-  netlab cidr match -f ranges.txt access.log    grep a log for addresses in ranges
-  netlab --json cidr info 2001:db8::/48         the same facts as JSON (schema netlab.cidr/1)
+Examples (one per command; --sandbox runs against the small internet on loopback, offline):
+  netlab cidr contains 10.0.0.0/8 10.1.2.3              is the address in the network? bit by bit
+  netlab dns www.example.com --sandbox                  the walk from the root, hop by hop
+  netlab tls www.example.com --sandbox                  a TLS 1.3 handshake, decrypted
+  netlab http https://www.example.com/ --sandbox --compare   HTTP/2 and HTTP/3 side by side
+  netlab pcap captures/dns-walk.pcap                    decode a capture, layer by layer
+  sudo netlab capture -i lo --port 53 -c 10             capture live, decoding as it goes
+  sudo netlab tcp www.example.com:9 --sandbox           a TCP connection from SYN to TIME_WAIT
+  netlab sandbox up                                     keep the sandbox running for dig and curl
+  netlab lab start 01-dns                               a guided lab, checked against your traces
+  netlab completions bash                               shell completions; netlab man: man pages
+  netlab --json cidr info 2001:db8::/48                 any command's trace as JSON
 
 Exit status: 0 yes/ok, 1 a negative answer (address outside, no line matched, a certificate
 that fails its check), 2 bad usage or input, 3 a file that cannot be read or written, 4 a
@@ -94,6 +101,30 @@ pub enum Command {
         after_help = "Examples:\n  netlab lab list\n  netlab lab start 04-cidr      (type 'hint', 'answer' or 'quit' at any prompt)\n  netlab lab check 04-cidr --answers my-answers.toml\n\nProgress is kept in $NETLAB_HOME/progress.json (default: $XDG_DATA_HOME/netlab or\n~/.local/share/netlab). NETLAB_LABS=DIR loads labs from a folder instead of the built-in ones."
     )]
     Lab(LabCommand),
+    /// Shell completions (bash, zsh, fish, elvish, powershell), generated from these definitions
+    #[command(after_help = "Examples:\n  netlab completions bash > ~/.local/share/bash-completion/completions/netlab\n  netlab completions zsh > \"${fpath[1]}/_netlab\"\n  netlab completions fish > ~/.config/fish/completions/netlab.fish")]
+    Completions(CompletionsArgs),
+    /// Man pages, generated from these definitions: netlab(1) and netlab-COMMAND(1)
+    #[command(after_help = "Examples:\n  netlab man | man -l -\n  netlab man dns | man -l -\n  mkdir -p ~/.local/share/man/man1 && netlab man --dir ~/.local/share/man/man1")]
+    Man(ManArgs),
+}
+
+/// `netlab completions SHELL`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `netlab man [COMMAND]`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print (dns, tls, ...); none: netlab(1) itself
+    pub command: Option<String>,
+    /// Write every page (netlab.1, netlab-dns.1, ...) into this folder instead
+    #[arg(long, value_name = "DIR", conflicts_with = "command")]
+    pub dir: Option<PathBuf>,
 }
 
 const DNS_HELP: &str = "\

@@ -67,6 +67,20 @@ impl CommandRunner for InProcess {
         let trace = serde_json::to_value(&trace).map_err(|e| Error::io("-", io::Error::other(e)))?;
         Ok(Ran { trace, text })
     }
+
+    fn shown(&self, command: &str, stdin: Option<&str>) -> String {
+        let reaches_network = ["dns", "tls", "http", "tcp"]
+            .iter()
+            .any(|c| command.split_whitespace().next() == Some(c));
+        let sandbox = if reaches_network && !self.internet { " --sandbox" } else { "" };
+        match stdin {
+            Some(input) => {
+                let input = input.strip_suffix('\n').unwrap_or(input);
+                format!("netlab {command}{sandbox} <<'EOF'\n{input}\nEOF")
+            }
+            None => format!("netlab {command}{sandbox}"),
+        }
+    }
 }
 
 fn progress_path() -> Result<PathBuf> {

@@ -6,6 +6,7 @@
 mod capture;
 mod cidr;
 mod dns;
+mod docs;
 mod http;
 mod lab;
 mod network;
@@ -151,6 +152,8 @@ fn dispatch(cli: &Cli, io: &mut Io) -> Result<i32> {
             return capture::run_capture(a, &printer, io);
         }
         Command::Tcp(a) => return tcp::run_tcp(a, &place, &printer, io),
+        Command::Completions(a) => return docs::run_completions(a, io),
+        Command::Man(a) => return docs::run_man(a, io),
         Command::Sandbox(crate::cli::SandboxCommand::Up(a)) => {
             if place.link.is_none() {
                 network::refuse_sandbox(&place, "sandbox up", "it is the sandbox")?;

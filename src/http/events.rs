@@ -9,6 +9,10 @@ use super::frames::FrameSeen;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum HttpEvent {
+    /// A step of a connection's set-up before its first frame: the name lookup, then TCP's and
+    /// TLS's handshakes (HTTP/2) or QUIC's (HTTP/3), so that both logs begin where the fetch did.
+    #[serde(rename = "http.setup")]
+    Setup(SetupSeen),
     /// An HTTP/2 frame (from the plaintext side of the TLS connection).
     #[serde(rename = "http.frame")]
     Frame(FrameSeen),
@@ -89,6 +93,64 @@ pub struct Phase {
     /// Network round trips this phase needs at least, where the protocol fixes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub round_trips: Option<u32>,
+}
+
+/// One set-up step of a fetch, read off its summary's phases.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetupSeen {
+    /// `h2` or `h3`.
+    pub protocol: String,
+    /// The phase it is (`dns`, `tcp_connect`, `tls_handshake`, `quic_0rtt`,
+    /// `quic_handshake_keys`, `quic_connected`).
+    pub phase: String,
+    pub start_us: u64,
+    pub end_us: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub round_trips: Option<u32>,
+    /// What happened on the wire, in words.
+    pub what: String,
+}
+
+impl SetupSeen {
+    /// The set-up steps of the fetch `s` summarises, in order; none for the request phases.
+    pub fn of(s: &HttpSummary) -> Vec<SetupSeen> {
+        let tls = s.tls_version.as_deref().unwrap_or("TLS");
+        let alpn = if s.protocol == "h2" { "h2" } else { "h3" };
+        s.phases
+            .iter()
+            // A second connection (--resume) reuses the first one's lookup.
+            .filter(|ph| s.connection <= 1 || ph.name != "dns")
+            .filter_map(|ph| {
+                let what = match ph.name.as_str() {
+                    "dns" => format!("name lookup: {} -> {}", host_of(&s.url), s.address),
+                    "tcp_connect" => "TCP handshake: SYN, SYN-ACK, ACK".to_string(),
+                    "tls_handshake" => format!("{tls} handshake over TCP, ALPN {alpn}"),
+                    "quic_0rtt" => "QUIC resumed: the request leaves with the first Initial, as 0-RTT data".to_string(),
+                    "quic_handshake_keys" => format!("QUIC handshake ({tls} inside QUIC's CRYPTO frames, ALPN {alpn}): Initial and Handshake packets, keys for 1-RTT"),
+                    "quic_connected" => "QUIC handshake complete: the client's Finished sent and the server's verified (RFC 9001 §4.1.1)".to_string(),
+                    _ => return None,
+                };
+                Some(SetupSeen {
+                    protocol: s.protocol.clone(),
+                    phase: ph.name.clone(),
+                    start_us: ph.start_us,
+                    end_us: ph.end_us,
+                    round_trips: ph.round_trips,
+                    what,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The host of an `https://host[:port]/path` URL, as written (`[::1]` keeps its brackets).
+fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    match authority.find(']') {
+        Some(end) => &authority[..=end],
+        None => authority.split(':').next().unwrap_or(authority),
+    }
 }
 
 /// One response.
@@ -333,4 +395,17 @@ pub fn completions_in_stream_order(responses: &[ResponseSeen]) -> Vec<(u64, u64)
         .collect();
     v.sort_unstable();
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_of_urls() {
+        assert_eq!(host_of("https://www.example.com/"), "www.example.com");
+        assert_eq!(host_of("https://www.example.com:8443/x"), "www.example.com");
+        assert_eq!(host_of("https://[::1]:443/"), "[::1]");
+        assert_eq!(host_of("www.example.com"), "www.example.com");
+    }
 }

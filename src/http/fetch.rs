@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use super::client::FetchOptions;
-use super::events::{Comparison, HttpEvent, ResponseSeen};
+use super::events::{Comparison, HttpEvent, ResponseSeen, SetupSeen};
 use super::runs::Sample;
 use crate::error::Result;
 use crate::net::Network;
@@ -58,7 +58,25 @@ pub async fn fetch(
         let fetched = fetch_over(protocol, &o, net).await;
         exchange_drops.push(net.link().map_or(0, |l| l.exchange_drops()));
         body = body.or(fetched.body);
+        // Each connection's set-up first (a resumed second connection has its own).
+        let setups: Vec<Vec<SetupSeen>> = fetched
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                HttpEvent::Summary(s) => Some(SetupSeen::of(s)),
+                _ => None,
+            })
+            .collect();
+        let mut setups = setups.into_iter();
+        let mut setup = setups.next();
         for mut e in fetched.events {
+            if let Some(steps) = setup.take() {
+                for step in steps {
+                    let e = HttpEvent::Setup(step);
+                    let notes = notes_for(&e);
+                    trace.push(e, notes);
+                }
+            }
             if let HttpEvent::Response(r) = &e {
                 since_summary.push(r.clone());
             }
@@ -70,6 +88,7 @@ pub async fn fetch(
                     outcome = summary_outcome(s);
                 }
                 summaries.push(s.clone());
+                setup = setups.next();
             }
             let notes = notes_for(&e);
             trace.push(e, notes);
@@ -132,12 +151,12 @@ fn summary_outcome(s: &super::events::HttpSummary) -> Outcome {
 /// Teaching notes on the summaries and QUIC statistics.
 fn notes_for(e: &HttpEvent) -> Vec<Note> {
     match e {
+        HttpEvent::Setup(s) if s.phase == "tcp_connect" => vec![Note::new("http.h2.setup", "HTTP/2 pays for two handshakes before the request: TCP's (SYN, SYN-ACK) and then TLS's, each at least one round trip.", Some("RFC 9113 §3"))],
+        HttpEvent::Setup(s) if s.phase == "quic_handshake_keys" => vec![Note::new("http.h3.setup", "QUIC runs its transport and TLS 1.3 handshakes together in one round trip over UDP; no TCP connection first.", Some("RFC 9001 §4"))],
         HttpEvent::Summary(s) if s.protocol == "h2" && s.error.is_none() => vec![
-            Note::new("http.h2.setup", "HTTP/2 pays for two handshakes before the request: TCP's (SYN, SYN-ACK) and then TLS's, each at least one round trip.", Some("RFC 9113 §3")),
             Note::new("http.h2.hol", "All streams share one TCP byte stream: one lost segment stalls every stream behind it until it is retransmitted (head-of-line blocking).", Some("RFC 9000 §2, RFC 9113 §5")),
         ],
         HttpEvent::Summary(s) if s.protocol == "h3" && s.error.is_none() => vec![
-            Note::new("http.h3.setup", "QUIC runs its transport and TLS 1.3 handshakes together in one round trip over UDP; no TCP connection first.", Some("RFC 9001 §4")),
             Note::new("http.h3.streams", "QUIC streams are independent: a lost packet delays only the streams whose data it carried.", Some("RFC 9000 §2.2")),
         ],
         // HTTP/3's SETTINGS travel on a control stream (a unidirectional stream, never stream 0).

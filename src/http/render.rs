@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::events::{Comparison, HttpEvent, HttpSummary, ProtocolRuns, QuicStats, ResponseSeen, RunsSummary};
+use super::events::{Comparison, HttpEvent, HttpSummary, ProtocolRuns, QuicStats, ResponseSeen, RunsSummary, SetupSeen};
 use super::frames::FrameSeen;
 use super::hpack::Source;
 use crate::style::{self, RenderOpts};
@@ -20,6 +20,7 @@ fn ms(us: u64) -> String {
 /// Appends one HTTP event and its notes.
 pub fn event(out: &mut String, e: &HttpEvent, notes: &[Note], opts: &RenderOpts) {
     match e {
+        HttpEvent::Setup(s) => setup(out, s, opts),
         HttpEvent::Frame(f) => frame(out, f, opts),
         HttpEvent::Response(r) => response(out, r, opts),
         HttpEvent::Quic(q) => quic(out, q, opts),
@@ -28,6 +29,27 @@ pub fn event(out: &mut String, e: &HttpEvent, notes: &[Note], opts: &RenderOpts)
         HttpEvent::Runs(r) => runs(out, r, opts),
     }
     style::notes(out, notes, opts, "             ");
+}
+
+/// `   0.0 ms  client <-> server  TCP handshake: SYN, SYN-ACK, ACK  (0.3 ms, 1 round trip)`
+fn setup(out: &mut String, s: &SetupSeen, opts: &RenderOpts) {
+    let p = &opts.palette;
+    let trips = match s.round_trips {
+        Some(1) => ", 1 round trip".to_string(),
+        Some(n) => format!(", {n} round trips"),
+        None => String::new(),
+    };
+    let _ = writeln!(
+        out,
+        "{:>10}  {}client <-> server{}  {}  {}({}{trips}){}",
+        ms(s.start_us),
+        p.yellow,
+        p.reset,
+        s.what,
+        p.dim,
+        ms(s.end_us.saturating_sub(s.start_us)),
+        p.reset
+    );
 }
 
 fn frame(out: &mut String, f: &FrameSeen, opts: &RenderOpts) {

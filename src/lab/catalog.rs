@@ -155,7 +155,8 @@ pub struct StepView {
 pub struct QuestionView {
     pub id: String,
     pub prompt: String,
-    /// `number`, `text`, `choice`, `yesno`, `cidr`, `ip` or `duration`, as in lab.toml.
+    /// `number`, `text`, `choice`, `yesno`, `cidr`, `ip`, `duration`, `size`, `group`, `suite`,
+    /// `dn`, `version` or `name`, as in lab.toml.
     pub kind: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub choices: Vec<String>,
@@ -171,6 +172,12 @@ fn kind_name(kind: crate::lab::answer::Kind) -> &'static str {
         crate::lab::answer::Kind::Cidr => "cidr",
         crate::lab::answer::Kind::Ip => "ip",
         crate::lab::answer::Kind::Duration => "duration",
+        crate::lab::answer::Kind::Size => "size",
+        crate::lab::answer::Kind::Group => "group",
+        crate::lab::answer::Kind::Suite => "suite",
+        crate::lab::answer::Kind::Dn => "dn",
+        crate::lab::answer::Kind::Version => "version",
+        crate::lab::answer::Kind::Name => "name",
     }
 }
 
@@ -265,6 +272,22 @@ mod tests {
             .unwrap_err()
             .one_line()
             .contains("labs: 01-dns, 02-tls13, 03-http2-vs-http3, 04-cidr, 05-tcp"));
+    }
+
+    /// labs/README.md's rule: at least a third of each lab's questions predict, compute from
+    /// two values, or choose an explanation, rather than copy a line just printed.
+    #[test]
+    fn every_lab_makes_the_learner_think_in_a_third_of_its_questions() {
+        for l in Catalog::load(None).unwrap().labs {
+            let questions: Vec<_> = l.lab.steps.iter().flat_map(|s| &s.questions).collect();
+            let thinking = questions.iter().filter(|q| q.makes_think()).count();
+            assert!(
+                thinking * 3 >= questions.len(),
+                "{}: {thinking} of {} questions make the learner think; labs/README.md asks a third",
+                l.lab.id,
+                questions.len()
+            );
+        }
     }
 
     #[test]

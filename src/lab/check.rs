@@ -10,6 +10,10 @@ pub trait CommandRunner {
     /// Runs `command` (netlab's arguments, without `netlab`) with optional standard input;
     /// returns the trace as JSON and the text a person would see.
     fn run(&self, command: &str, stdin: Option<&str>) -> crate::error::Result<Ran>;
+    /// The shell command a learner types to run the same thing outside the lab: `netlab`,
+    /// the arguments, `--sandbox` where the command would otherwise reach the internet, and
+    /// the standard input (as a here-document).
+    fn shown(&self, command: &str, stdin: Option<&str>) -> String;
 }
 
 /// A command's trace and its rendered text.
@@ -247,6 +251,11 @@ pub enum Verdict {
     Unreadable(String),
 }
 
+/// Whether `given` reads as an answer of the question's kind; the error says the form expected.
+pub fn read_as(q: &Question, given: &str) -> Result<(), String> {
+    read_answer(q.kind, given, &q.choices).map(|_| ()).map_err(|why| why.to_string())
+}
+
 /// Compares `given` with `expected` by the question's kind.
 pub fn grade(q: &Question, given: &str, expected: &str) -> Verdict {
     let g = match read_answer(q.kind, given, &q.choices) {
@@ -412,6 +421,9 @@ mod tests {
         impl CommandRunner for NoRunner {
             fn run(&self, _: &str, _: Option<&str>) -> crate::error::Result<Ran> {
                 unreachable!("a trace check runs nothing")
+            }
+            fn shown(&self, command: &str, _: Option<&str>) -> String {
+                command.to_string()
             }
         }
         let e = expected(&q, Some(&trace), &NoRunner).unwrap();

@@ -55,6 +55,35 @@ pub struct Question {
     /// For `number` and `duration`: accepted relative error (0.05 = 5%). Exact when absent.
     #[serde(default)]
     pub tolerance: Option<f64>,
+    /// `before`: a prediction, asked before the step's command runs and checked against the
+    /// trace it then makes (one try: the output would give it away). `after` (the default):
+    /// asked once the output is on screen.
+    #[serde(default)]
+    pub when: When,
+}
+
+/// When a question is asked, relative to its step's command.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum When {
+    Before,
+    #[default]
+    After,
+}
+
+impl Question {
+    /// Whether the question makes the learner think rather than copy a line just printed: a
+    /// prediction made before the command runs, a figure computed from two values of the trace
+    /// (`greater(A,B)`, or a netlab command run on the question's own inputs), or a choice
+    /// among explanations or concepts whose answer is fixed. `labs/README.md` asks at least a
+    /// third of each lab's questions to be of these kinds.
+    pub fn makes_think(&self) -> bool {
+        let c = &self.check;
+        self.when == When::Before
+            || c.trace.as_deref().is_some_and(|t| t.starts_with("greater("))
+            || c.compute.is_some()
+            || (c.fixed.is_some() && matches!(self.kind, Kind::Choice | Kind::Yesno))
+    }
 }
 
 /// Where the right answer comes from: exactly one of the three.
@@ -126,6 +155,12 @@ pub fn validate(lab: &Lab, dir_name: &str) -> Vec<(String, String)> {
                         "check.trace reads the trace of step '{}', which has no command",
                         step.id
                     ),
+                );
+            }
+            if q.when == When::Before && step.command.is_none() {
+                say(
+                    &q.id,
+                    format!("when = \"before\" predicts the output of step '{}', which has no command", step.id),
                 );
             }
             if c.compute.is_some() != c.path.is_some() {

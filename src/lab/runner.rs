@@ -9,6 +9,7 @@ use std::path::Path;
 use super::catalog::LoadedLab;
 use super::check::{self, CommandRunner, Verdict};
 use super::markdown;
+use super::model::{Question, Step, When};
 use super::progress::{self, AnswerRecord, LabProgress, Progress};
 use crate::error::{Error, Result};
 use crate::style::Palette;
@@ -55,23 +56,28 @@ pub fn start(lab: &LoadedLab, runner: &dyn CommandRunner, console: &mut Console)
             &format!("\n{}Step {}/{total_steps}: {}{}\n", p.bold, n + 1, step.title, p.reset),
         )?;
         say(console, &markdown::render(&step.text, &p))?;
+        let predictions = match predict(step, console, &mut progress, &id)? {
+            Some(given) => given,
+            None => return paused(console, &id),
+        };
         if let Some(command) = &step.command {
-            say(console, &format!("\n{}$ netlab {command}{}\n", p.cyan, p.reset))?;
+            let shown = runner.shown(command, step.stdin.as_deref());
+            say(console, &format!("\n{}$ {shown}{}\n", p.cyan, p.reset))?;
             let ran = runner.run(command, step.stdin.as_deref())?;
             say(console, &ran.text)?;
+            let state = progress.labs.entry(id.clone()).or_default();
             state.traces.insert(step.id.clone(), ran.trace);
             progress::save(console.progress_path, &progress)?;
         }
-        for q in &step.questions {
+        for (q, given) in predictions {
+            settle_prediction(lab, step.id.as_str(), q, &given, runner, console, &mut progress)?;
+        }
+        for q in step.questions.iter().filter(|q| q.when == When::After) {
             if progress.labs[&id].answers.get(&q.id).is_some_and(AnswerRecord::done) {
                 continue;
             }
             if ask(lab, step.id.as_str(), q, runner, console, &mut progress)? == End::Paused {
-                say(
-                    console,
-                    &format!("\nProgress saved. Resume with: netlab lab start {id}\n"),
-                )?;
-                return Ok(End::Paused);
+                return paused(console, &id);
             }
         }
     }
@@ -90,11 +96,99 @@ pub fn start(lab: &LoadedLab, runner: &dyn CommandRunner, console: &mut Console)
     Ok(End::Finished { right, total })
 }
 
+fn paused(console: &mut Console, id: &str) -> Result<End> {
+    say(
+        console,
+        &format!("\nProgress saved. Resume with: netlab lab start {id}\n"),
+    )?;
+    Ok(End::Paused)
+}
+
+/// Asks the step's open `when = "before"` questions before its command runs; `None` when the
+/// learner quits. A prediction is one answer (hints are offered, the answer is not: the
+/// command is about to show it).
+fn predict<'l>(
+    step: &'l Step,
+    console: &mut Console,
+    progress: &mut Progress,
+    id: &str,
+) -> Result<Option<Vec<(&'l Question, String)>>> {
+    let p = console.palette;
+    let mut given = Vec::new();
+    for q in step.questions.iter().filter(|q| q.when == When::Before) {
+        if progress.labs.get(id).and_then(|s| s.answers.get(&q.id)).is_some_and(AnswerRecord::done) {
+            continue;
+        }
+        say(console, &format!("\n{}? predict before it runs:{} {}\n", p.yellow, p.reset, q.prompt))?;
+        for (i, choice) in q.choices.iter().enumerate() {
+            say(console, &format!("  {}. {choice}\n", i + 1))?;
+        }
+        loop {
+            say(console, "> ")?;
+            let mut line = String::new();
+            if console.input.read_line(&mut line).map_err(|e| Error::io("-", e))? == 0 {
+                return Ok(None);
+            }
+            let answer = line.trim();
+            match answer.to_lowercase().as_str() {
+                "" => continue,
+                "quit" | "q" | "exit" => return Ok(None),
+                "hint" => {
+                    let text = next_hint(progress.labs.entry(id.to_string()).or_default(), q);
+                    progress::save(console.progress_path, progress)?;
+                    say(console, &format!("{}hint:{} {text}\n", p.cyan, p.reset))?;
+                }
+                "answer" | "reveal" => say(console, "make a guess: the command runs next and shows it\n")?,
+                _ => match check::read_as(q, answer) {
+                    Err(why) => say(console, &format!("{why}; try again (or type hint, quit)\n"))?,
+                    Ok(()) => {
+                        given.push((q, answer.to_string()));
+                        break;
+                    }
+                },
+            }
+        }
+    }
+    Ok(Some(given))
+}
+
+/// Grades a prediction against the trace the command just made: right or not, it is done,
+/// and the learner sees what the trace says and why.
+fn settle_prediction(
+    lab: &LoadedLab,
+    step_id: &str,
+    q: &Question,
+    given: &str,
+    runner: &dyn CommandRunner,
+    console: &mut Console,
+    progress: &mut Progress,
+) -> Result<()> {
+    let p = console.palette;
+    let id = &lab.lab.id;
+    let state = progress.labs.entry(id.clone()).or_default();
+    let expected = check::expected(q, state.traces.get(step_id), runner).map_err(|why| {
+        Error::usage(
+            format!("lab {id} question {}", q.id),
+            why,
+            "run 'netlab lab reset' for this lab and start again",
+        )
+    })?;
+    let right = check::grade(q, given, &expected) == Verdict::Right;
+    record(state, q, given, right, !right);
+    progress::save(console.progress_path, progress)?;
+    let verdict = if right {
+        format!("{}your prediction was right:{} {expected}.", p.green, p.reset)
+    } else {
+        format!("{}you predicted {given}; the trace says {expected}.{}", p.red, p.reset)
+    };
+    say(console, &format!("\n{}? {}\n{verdict} {}\n", p.yellow, q.prompt, q.explanation))
+}
+
 /// Asks one question until it is done, or the learner pauses.
 fn ask(
     lab: &LoadedLab,
     step_id: &str,
-    q: &super::model::Question,
+    q: &Question,
     runner: &dyn CommandRunner,
     console: &mut Console,
     progress: &mut Progress,
@@ -165,7 +259,7 @@ fn ask(
 }
 
 /// Stores the latest answer, counting attempts.
-fn record(state: &mut LabProgress, q: &super::model::Question, answer: &str, correct: bool, revealed: bool) {
+fn record(state: &mut LabProgress, q: &Question, answer: &str, correct: bool, revealed: bool) {
     let attempts = state.answers.get(&q.id).map_or(0, |a| a.attempts) + u32::from(!revealed);
     state.answers.insert(
         q.id.clone(),
@@ -179,7 +273,7 @@ fn record(state: &mut LabProgress, q: &super::model::Question, answer: &str, cor
 }
 
 /// The next unseen hint (and counts it), or a pointer to `answer` when none are left.
-pub fn next_hint(state: &mut LabProgress, q: &super::model::Question) -> String {
+pub fn next_hint(state: &mut LabProgress, q: &Question) -> String {
     let shown = state.hints_shown.entry(q.id.clone()).or_insert(0);
     match q.hints.get(*shown as usize) {
         Some(h) => {

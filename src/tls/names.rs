@@ -384,7 +384,7 @@ pub fn cipher_suite_name(v: u16) -> Option<&'static str> {
 }
 
 /// The code point a suite name stands for, in IANA's, OpenSSL's or rustls's spelling.
-fn suite_code(name: &str) -> Option<u16> {
+pub fn suite_code(name: &str) -> Option<u16> {
     let iana = match name.get(..6) {
         Some(p) if p.eq_ignore_ascii_case("TLS13_") => format!("TLS_{}", &name[6..]),
         _ => name.to_string(),
@@ -450,6 +450,15 @@ const GROUPS: &[(u16, &[&str])] = &[
     (0x0104, &["ffdhe8192"]),
     (0x11ec, &["X25519MLKEM768"]),
 ];
+
+/// The code point a group name stands for, in any of its spellings (`P-256` is 0x0017, as
+/// `secp256r1` and `prime256v1` are).
+pub fn group_code(name: &str) -> Option<u16> {
+    GROUPS
+        .iter()
+        .find(|(_, names)| names.iter().any(|n| n.eq_ignore_ascii_case(name)))
+        .map(|(code, _)| *code)
+}
 
 /// The group `--groups NAME` asks for, or why it cannot be offered.
 pub fn group_by_name(name: &str) -> Result<&'static dyn SupportedKxGroup, Refused> {
