@@ -102,10 +102,14 @@ pub enum Command {
     )]
     Lab(LabCommand),
     /// Shell completions (bash, zsh, fish, elvish, powershell), generated from these definitions
-    #[command(after_help = "Examples:\n  netlab completions bash > ~/.local/share/bash-completion/completions/netlab\n  netlab completions zsh > \"${fpath[1]}/_netlab\"\n  netlab completions fish > ~/.config/fish/completions/netlab.fish")]
+    #[command(
+        after_help = "Examples:\n  netlab completions bash > ~/.local/share/bash-completion/completions/netlab\n  netlab completions zsh > \"${fpath[1]}/_netlab\"\n  netlab completions fish > ~/.config/fish/completions/netlab.fish"
+    )]
     Completions(CompletionsArgs),
     /// Man pages, generated from these definitions: netlab(1) and netlab-COMMAND(1)
-    #[command(after_help = "Examples:\n  netlab man | man -l -\n  netlab man dns | man -l -\n  mkdir -p ~/.local/share/man/man1 && netlab man --dir ~/.local/share/man/man1")]
+    #[command(
+        after_help = "Examples:\n  netlab man | man -l -\n  netlab man dns | man -l -\n  mkdir -p ~/.local/share/man/man1 && netlab man --dir ~/.local/share/man/man1"
+    )]
     Man(ManArgs),
 }
 

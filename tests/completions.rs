@@ -7,11 +7,27 @@ use std::process::Command;
 
 fn stdout_of(args: &[&str]) -> String {
     let out = netlab().args(args).output().unwrap();
-    assert!(out.status.success(), "netlab {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "netlab {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
-const COMMANDS: &[&str] = &["cidr", "dns", "tls", "http", "pcap", "capture", "tcp", "sandbox", "lab", "completions", "man"];
+const COMMANDS: &[&str] = &[
+    "cidr",
+    "dns",
+    "tls",
+    "http",
+    "pcap",
+    "capture",
+    "tcp",
+    "sandbox",
+    "lab",
+    "completions",
+    "man",
+];
 
 #[test]
 fn bash_completion_loads_and_completes_commands_and_flags() {
@@ -31,8 +47,12 @@ _netlab netlab --h http; echo "http: ${{COMPREPLY[*]}}""#,
     );
     let out = Command::new("bash").args(["--norc", "-c", &probe]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "bash refused the script: {}", String::from_utf8_lossy(&out.stderr));
-    assert!(text.contains("complete -F _netlab"), "{text}");
+    assert!(
+        out.status.success(),
+        "bash refused the script: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("-F _netlab netlab"), "{text}");
     let top = text.lines().find(|l| l.starts_with("top: ")).unwrap();
     for c in COMMANDS {
         assert!(top.split_whitespace().any(|w| w == *c), "{c} not offered: {top}");
@@ -60,10 +80,13 @@ fn man_pages_for_netlab_and_each_command() {
     let page = stdout_of(&["man"]);
     assert!(page.contains(".TH netlab 1"), "{}", &page[..80.min(page.len())]);
     for c in COMMANDS {
-        assert!(page.contains(&format!("netlab\\-{c}(1)")), "netlab(1) does not refer to netlab-{c}(1)");
+        assert!(
+            page.contains(&format!("netlab\\-{c}(1)")),
+            "netlab(1) does not refer to netlab-{c}(1)"
+        );
     }
     let dns = stdout_of(&["man", "dns"]);
-    assert!(dns.contains(".TH netlab\\-dns 1"), "{}", &dns[..80.min(dns.len())]);
+    assert!(dns.contains(".TH netlab-dns 1"), "{}", &dns[..80.min(dns.len())]);
     assert!(dns.contains("\\-\\-dnssec"), "netlab-dns(1) lacks --dnssec");
     netlab()
         .args(["man", "dnss"])
@@ -80,7 +103,11 @@ fn man_pages_for_netlab_and_each_command() {
         assert!(text.starts_with(".ie"), "{} is not roff", path.display());
     }
     // man itself reads the page, when the machine has it.
-    if Command::new("man").arg("--version").output().is_ok_and(|o| o.status.success()) {
+    if Command::new("man")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
         let out = Command::new("man")
             .args(["-l", "-P", "cat"])
             .arg(dir.path().join("netlab-http.1"))

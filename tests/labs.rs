@@ -3,7 +3,7 @@
 //! files, ids and answers files get clear errors.
 
 mod common;
-use common::{netlab_home, repo};
+use common::{netlab, netlab_home, repo};
 use predicates::prelude::*;
 
 fn lab_dirs() -> Vec<String> {
@@ -332,4 +332,127 @@ fn show_renders_the_write_up() {
         .success()
         .stdout(predicate::str::starts_with("Lab 04: CIDR"))
         .stdout(predicate::str::contains("\n    $ netlab cidr contains 192.168.10.0/23"));
+}
+
+/// A lab folder with one prediction (`when = "before"`), a step fed standard input and a step
+/// that reaches the network.
+fn prediction_lab() -> tempfile::TempDir {
+    let labs = tempfile::tempdir().unwrap();
+    let dir = labs.path().join("01-predict");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join("lab.toml"),
+        r#"format_version = 1
+id = "01-predict"
+title = "Predictions"
+minutes = 5
+goals = ["predict"]
+
+[[step]]
+id = "thirty"
+title = "A /30"
+text = "Four addresses."
+command = "cidr info 10.0.0.0/30"
+
+[[step.question]]
+id = "hosts-30"
+prompt = "How many usable hosts will a /30 have?"
+when = "before"
+kind = "number"
+hints = ["Two addresses are not for hosts."]
+explanation = "2: the network and broadcast addresses are not hosts."
+check = { trace = "/events/0/usable_hosts" }
+
+[[step.question]]
+id = "broadcast-30"
+prompt = "Its broadcast address?"
+kind = "ip"
+explanation = "10.0.0.3"
+check = { trace = "/events/0/broadcast" }
+
+[[step]]
+id = "agg"
+title = "Aggregate"
+text = "Two halves."
+command = "cidr aggregate"
+stdin = "10.0.0.0/25\n10.0.0.128/25\n"
+
+[[step.question]]
+id = "agg-count"
+prompt = "How many prefixes?"
+kind = "number"
+explanation = "One /24."
+check = { trace = "len(/events/0/prefixes)" }
+"#,
+    )
+    .unwrap();
+    labs
+}
+
+#[test]
+fn a_prediction_is_asked_before_the_command_and_settled_by_its_trace() {
+    let labs = prediction_lab();
+    let home = tempfile::tempdir().unwrap();
+    let run = |input: &str| {
+        let out = netlab_home(home.path())
+            .env("NETLAB_LABS", labs.path())
+            .args(["lab", "start", "01-predict"])
+            .write_stdin(input.to_string())
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // 'answer' is refused before the command runs; a wrong prediction is settled, not retried.
+    let text = run("answer\n4\n10.0.0.3\n1\n");
+    let asked = text
+        .find("? predict before it runs: How many usable hosts will a /30 have?")
+        .expect(&text);
+    let ran = text.find("$ netlab cidr info 10.0.0.0/30\n").expect(&text);
+    assert!(asked < ran, "the prediction comes before the command:\n{text}");
+    assert!(
+        text.contains("make a guess: the command runs next and shows it"),
+        "{text}"
+    );
+    assert!(text.contains("you predicted 4; the trace says 2."), "{text}");
+    // The standard input is shown as a here-document, as a learner would type it.
+    assert!(
+        text.contains("$ netlab cidr aggregate <<'EOF'\n10.0.0.0/25\n10.0.0.128/25\nEOF\n"),
+        "{text}"
+    );
+    let progress: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(home.path().join("progress.json")).unwrap()).unwrap();
+    let hosts = &progress["labs"]["01-predict"]["answers"]["hosts-30"];
+    assert_eq!(hosts["correct"], false, "{hosts}");
+    assert_eq!(hosts["attempts"], 1, "{hosts}");
+
+    // A fresh start: a right prediction says so.
+    let home2 = tempfile::tempdir().unwrap();
+    let out = netlab_home(home2.path())
+        .env("NETLAB_LABS", labs.path())
+        .args(["lab", "start", "01-predict"])
+        .write_stdin("2\nquit\n")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("your prediction was right: 2."), "{text}");
+}
+
+#[test]
+fn a_prediction_needs_a_command_to_check_it() {
+    let labs = tempfile::tempdir().unwrap();
+    let dir = labs.path().join("01-bad");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join("lab.toml"),
+        "format_version = 1\nid = \"01-bad\"\ntitle = \"t\"\nminutes = 1\ngoals = []\n\n[[step]]\nid = \"s\"\ntitle = \"s\"\ntext = \"t\"\n\n[[step.question]]\nid = \"q\"\nprompt = \"p\"\nwhen = \"before\"\nkind = \"yesno\"\nexplanation = \"e\"\ncheck = { fixed = \"yes\" }\n",
+    )
+    .unwrap();
+    netlab()
+        .env("NETLAB_LABS", labs.path())
+        .args(["lab", "show", "01-bad"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "predicts the output of step 's', which has no command",
+        ));
 }

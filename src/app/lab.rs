@@ -72,7 +72,11 @@ impl CommandRunner for InProcess {
         let reaches_network = ["dns", "tls", "http", "tcp"]
             .iter()
             .any(|c| command.split_whitespace().next() == Some(c));
-        let sandbox = if reaches_network && !self.internet { " --sandbox" } else { "" };
+        let sandbox = if reaches_network && !self.internet {
+            " --sandbox"
+        } else {
+            ""
+        };
         match stdin {
             Some(input) => {
                 let input = input.strip_suffix('\n').unwrap_or(input);
@@ -181,4 +185,38 @@ fn page(text: &str) -> io::Result<()> {
         let _ = stdin.write_all(text.as_bytes());
     }
     child.wait().map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_show_the_command_a_learner_can_copy() {
+        let sandboxed = InProcess {
+            internet: false,
+            offline: false,
+        };
+        assert_eq!(
+            sandboxed.shown("dns www.example.com", None),
+            "netlab dns www.example.com --sandbox"
+        );
+        assert_eq!(
+            sandboxed.shown("--link rtt=30ms http https://www.example.com/", None),
+            "netlab --link rtt=30ms http https://www.example.com/",
+            "--link runs on the sandbox already"
+        );
+        assert_eq!(
+            sandboxed.shown("cidr info 10.0.0.0/8", None),
+            "netlab cidr info 10.0.0.0/8"
+        );
+        let internet = InProcess {
+            internet: true,
+            offline: false,
+        };
+        assert_eq!(
+            internet.shown("tls www.example.com", None),
+            "netlab tls www.example.com"
+        );
+    }
 }

@@ -3,7 +3,9 @@
 
 use std::fmt::Write as _;
 
-use super::events::{Comparison, HttpEvent, HttpSummary, ProtocolRuns, QuicStats, ResponseSeen, RunsSummary, SetupSeen};
+use super::events::{
+    Comparison, HttpEvent, HttpSummary, ProtocolRuns, QuicStats, ResponseSeen, RunsSummary, SetupSeen,
+};
 use super::frames::FrameSeen;
 use super::hpack::Source;
 use crate::style::{self, RenderOpts};

@@ -287,7 +287,11 @@ mod tests {
         assert!(eq(Kind::Group, "prime256v1", "SECP256R1"));
         assert!(!eq(Kind::Group, "P-384", "secp256r1"));
         assert!(eq(Kind::Suite, "TLS13_AES_256_GCM_SHA384", "TLS_AES_256_GCM_SHA384"));
-        assert!(eq(Kind::Suite, "ECDHE-RSA-AES128-GCM-SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"));
+        assert!(eq(
+            Kind::Suite,
+            "ECDHE-RSA-AES128-GCM-SHA256",
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+        ));
         assert!(!eq(Kind::Suite, "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384"));
         assert!(eq(Kind::Version, "TLSv1.2", "TLS 1.2"));
         assert!(eq(Kind::Version, "1.3", "tls 1.3"));
@@ -296,10 +300,21 @@ mod tests {
 
     #[test]
     fn names_and_sizes_compare_by_meaning() {
-        assert!(eq(Kind::Dn, "netlab sandbox intermediate CA", "CN=netlab sandbox intermediate CA"));
+        assert!(eq(
+            Kind::Dn,
+            "netlab sandbox intermediate CA",
+            "CN=netlab sandbox intermediate CA"
+        ));
         assert!(eq(Kind::Dn, "CN = A b,  O=Org", "cn=a B,o=org"));
-        assert!(eq(Kind::Dn, "CN=a\\, b", "a\\, b"), "an escaped comma stays in its value");
-        assert!(!eq(Kind::Dn, "CN=netlab sandbox root CA", "CN=netlab sandbox intermediate CA"));
+        assert!(
+            eq(Kind::Dn, "CN=a\\, b", "a\\, b"),
+            "an escaped comma stays in its value"
+        );
+        assert!(!eq(
+            Kind::Dn,
+            "CN=netlab sandbox root CA",
+            "CN=netlab sandbox intermediate CA"
+        ));
         assert!(eq(Kind::Size, "1.5 KB", "1500 bytes"));
         assert!(eq(Kind::Size, "1 KiB", "1,024"));
         assert!(eq(Kind::Size, "32B", "32 octets"));

@@ -253,7 +253,9 @@ pub enum Verdict {
 
 /// Whether `given` reads as an answer of the question's kind; the error says the form expected.
 pub fn read_as(q: &Question, given: &str) -> Result<(), String> {
-    read_answer(q.kind, given, &q.choices).map(|_| ()).map_err(|why| why.to_string())
+    read_answer(q.kind, given, &q.choices)
+        .map(|_| ())
+        .map_err(|why| why.to_string())
 }
 
 /// Compares `given` with `expected` by the question's kind.

@@ -160,7 +160,10 @@ pub fn validate(lab: &Lab, dir_name: &str) -> Vec<(String, String)> {
             if q.when == When::Before && step.command.is_none() {
                 say(
                     &q.id,
-                    format!("when = \"before\" predicts the output of step '{}', which has no command", step.id),
+                    format!(
+                        "when = \"before\" predicts the output of step '{}', which has no command",
+                        step.id
+                    ),
                 );
             }
             if c.compute.is_some() != c.path.is_some() {

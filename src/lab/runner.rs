@@ -116,10 +116,18 @@ fn predict<'l>(
     let p = console.palette;
     let mut given = Vec::new();
     for q in step.questions.iter().filter(|q| q.when == When::Before) {
-        if progress.labs.get(id).and_then(|s| s.answers.get(&q.id)).is_some_and(AnswerRecord::done) {
+        if progress
+            .labs
+            .get(id)
+            .and_then(|s| s.answers.get(&q.id))
+            .is_some_and(AnswerRecord::done)
+        {
             continue;
         }
-        say(console, &format!("\n{}? predict before it runs:{} {}\n", p.yellow, p.reset, q.prompt))?;
+        say(
+            console,
+            &format!("\n{}? predict before it runs:{} {}\n", p.yellow, p.reset, q.prompt),
+        )?;
         for (i, choice) in q.choices.iter().enumerate() {
             say(console, &format!("  {}. {choice}\n", i + 1))?;
         }
@@ -174,14 +182,21 @@ fn settle_prediction(
         )
     })?;
     let right = check::grade(q, given, &expected) == Verdict::Right;
-    record(state, q, given, right, !right);
+    record(state, q, given, right, false);
+    // Right or not, the trace has now shown the answer: the question is done.
+    if let Some(a) = state.answers.get_mut(&q.id) {
+        a.revealed = !right;
+    }
     progress::save(console.progress_path, progress)?;
     let verdict = if right {
         format!("{}your prediction was right:{} {expected}.", p.green, p.reset)
     } else {
         format!("{}you predicted {given}; the trace says {expected}.{}", p.red, p.reset)
     };
-    say(console, &format!("\n{}? {}\n{verdict} {}\n", p.yellow, q.prompt, q.explanation))
+    say(
+        console,
+        &format!("\n{}? {}\n{verdict} {}\n", p.yellow, q.prompt, q.explanation),
+    )
 }
 
 /// Asks one question until it is done, or the learner pauses.
