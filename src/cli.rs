@@ -9,7 +9,7 @@ use crate::style::ColorChoice;
 const ABOUT: &str = "A lab toolkit for networking fundamentals: every command shows what happened and why.";
 
 const EXAMPLES: &str = "\
-Examples (one per command; --sandbox runs against the small internet on loopback, offline):
+Examples:
   netlab cidr contains 10.0.0.0/8 10.1.2.3              is the address in the network? bit by bit
   netlab dns www.example.com --sandbox                  the walk from the root, hop by hop
   netlab tls www.example.com --sandbox                  a TLS 1.3 handshake, decrypted
@@ -21,6 +21,9 @@ Examples (one per command; --sandbox runs against the small internet on loopback
   netlab lab start 01-dns                               a guided lab, checked against your traces
   netlab completions bash                               shell completions; netlab man: man pages
   netlab --json cidr info 2001:db8::/48                 any command's trace as JSON
+
+--sandbox runs a command against netlab's small internet on loopback: offline, nothing leaves
+the machine.
 
 Exit status: 0 yes/ok, 1 a negative answer (address outside, no line matched, a certificate
 that fails its check), 2 bad usage or input, 3 a file that cannot be read or written, 4 a
@@ -98,7 +101,7 @@ pub enum Command {
     /// Guided labs: read, run, answer; checked against your own traces
     #[command(
         subcommand,
-        after_help = "Examples:\n  netlab lab list\n  netlab lab start 04-cidr      (type 'hint', 'answer' or 'quit' at any prompt)\n  netlab lab check 04-cidr --answers my-answers.toml\n\nProgress is kept in $NETLAB_HOME/progress.json (default: $XDG_DATA_HOME/netlab or\n~/.local/share/netlab). NETLAB_LABS=DIR loads labs from a folder instead of the built-in ones."
+        after_help = "Examples:\n  netlab lab list\n  netlab lab start 04-cidr      (type 'hint', 'answer' or 'quit' at any prompt)\n  netlab lab check 04-cidr --answers my-answers.toml\n  netlab lab progress 04-cidr   question by question: right at the first try, after hints, revealed\n  netlab lab reset 04-cidr --yes\n\nProgress is kept in $NETLAB_HOME/progress.json (default: $XDG_DATA_HOME/netlab or\n~/.local/share/netlab). NETLAB_LABS=DIR loads labs from a folder instead of the built-in ones."
     )]
     Lab(LabCommand),
     /// Shell completions (bash, zsh, fish, elvish, powershell), generated from these definitions
@@ -523,10 +526,26 @@ pub enum LabCommand {
     Check(LabCheckArgs),
     /// The next hint for the question you are on
     Hint(LabId),
-    /// Your progress in every lab
-    Progress,
-    /// Forget your answers, hints and traces for a lab
-    Reset(LabId),
+    /// Your progress: every lab in a line, or one lab question by question
+    Progress(LabProgressArgs),
+    /// Forget your answers, hints and traces for a lab (asks first on a terminal)
+    Reset(LabResetArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LabProgressArgs {
+    /// One lab, shown step by step and question by question (right at the first try, after
+    /// tries or hints, revealed, open)
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LabResetArgs {
+    /// The lab's id, e.g. 04-cidr (see 'netlab lab list')
+    pub id: String,
+    /// Do not ask first
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]

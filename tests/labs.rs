@@ -435,6 +435,43 @@ fn a_prediction_is_asked_before_the_command_and_settled_by_its_trace() {
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("your prediction was right: 2."), "{text}");
+
+    // Coming back: where the learner stopped, and how it went so far.
+    let out = netlab_home(home2.path())
+        .env("NETLAB_LABS", labs.path())
+        .args(["lab", "start", "01-predict"])
+        .write_stdin("quit\n")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("welcome back: step 1 of 2, question 2 (1 of 3 done, 1 at the first try, under a minute so far)"),
+        "{text}"
+    );
+    // lab progress ID: question by question; the wrong prediction of the first home is revealed.
+    let detail = |home: &std::path::Path| {
+        let out = netlab_home(home)
+            .env("NETLAB_LABS", labs.path())
+            .args(["lab", "progress", "01-predict"])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let text = detail(home2.path());
+    assert!(text.contains("right at the first try       hosts-30:"), "{text}");
+    assert!(text.contains("open                         broadcast-30:"), "{text}");
+    assert!(text.contains("You stopped at step 1 of 2, question 2"), "{text}");
+    let text = detail(home.path());
+    assert!(text.contains("revealed                     hosts-30:"), "{text}");
+    assert!(text.contains("Every question is done."), "{text}");
+    // Not a terminal: reset does not ask.
+    netlab_home(home.path())
+        .env("NETLAB_LABS", labs.path())
+        .args(["lab", "reset", "01-predict"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("01-predict reset."));
+    assert!(detail(home.path()).contains("open                         hosts-30:"));
 }
 
 #[test]

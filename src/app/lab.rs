@@ -14,6 +14,7 @@ use crate::lab::{
     catalog::Catalog,
     check::{CommandRunner, Ran},
     progress::ProgressReport,
+    standing::LabStanding,
 };
 use crate::net::Place;
 use crate::render::{self, RenderOpts};
@@ -87,6 +88,25 @@ impl CommandRunner for InProcess {
     }
 }
 
+/// On a terminal, `lab reset` asks before forgetting answers (`--yes` skips the question).
+fn confirm_reset(l: &lab::catalog::LoadedLab, path: &std::path::Path, io: &mut Io) -> Result<bool> {
+    let progress = lab::progress::load(path)?;
+    let Some(state) = progress.labs.get(&l.lab.id) else {
+        return Ok(true);
+    };
+    write!(
+        io.stderr,
+        "Forget your {} answer(s) and {} of work in lab {}? [y/N] ",
+        state.answers.len(),
+        lab::progress::spent(state.seconds),
+        l.lab.id
+    )
+    .map_err(|e| Error::io("-", e))?;
+    let mut line = String::new();
+    io.stdin.read_line(&mut line).map_err(|e| Error::io("-", e))?;
+    Ok(matches!(line.trim().to_lowercase().as_str(), "y" | "yes"))
+}
+
 fn progress_path() -> Result<PathBuf> {
     lab::progress::default_path(|k| std::env::var(k).ok())
 }
@@ -102,7 +122,12 @@ pub(super) fn run_lab(cmd: &LabCommand, place: &Place, printer: &Printer, io: &m
     let catalog = catalog()?;
     let path = progress_path()?;
     match cmd {
-        LabCommand::List | LabCommand::Progress => {
+        LabCommand::Progress(crate::cli::LabProgressArgs { id: Some(id) }) => {
+            let progress = lab::progress::load(&path)?;
+            let state = progress.labs.get(id).cloned().unwrap_or_default();
+            printer.document(io.stdout, &LabStanding::new(catalog.get(id)?, &state))?;
+        }
+        LabCommand::List | LabCommand::Progress(_) => {
             let progress = lab::progress::load(&path)?;
             printer.document(io.stdout, &ProgressReport::new(&catalog, &progress))?;
         }
@@ -131,6 +156,7 @@ pub(super) fn run_lab(cmd: &LabCommand, place: &Place, printer: &Printer, io: &m
                 out: io.stdout,
                 palette: opts.palette,
                 progress_path: &path,
+                clock: None,
             };
             lab::runner::start(
                 l,
@@ -162,7 +188,12 @@ pub(super) fn run_lab(cmd: &LabCommand, place: &Place, printer: &Printer, io: &m
             printer.document(io.stdout, &report)?;
         }
         LabCommand::Reset(a) => {
-            let report = lab::reset(catalog.get(&a.id)?, &path)?;
+            let l = catalog.get(&a.id)?;
+            if !a.yes && io.stdout_is_terminal && !confirm_reset(l, &path, io)? {
+                writeln!(io.stdout, "{}: nothing was reset.", a.id).map_err(super::output::to_stdout)?;
+                return Ok(0);
+            }
+            let report = lab::reset(l, &path)?;
             printer.document(io.stdout, &report)?;
         }
     }

@@ -323,6 +323,12 @@ impl Document for crate::lab::CheckReport {
     }
 }
 
+impl Document for crate::lab::standing::LabStanding {
+    fn text(&self, _opts: &RenderOpts) -> String {
+        crate::lab::standing::LabStanding::text(self)
+    }
+}
+
 impl Document for crate::lab::HintReport {
     fn text(&self, _opts: &RenderOpts) -> String {
         crate::lab::HintReport::text(self)

@@ -8,6 +8,7 @@ pub mod markdown;
 pub mod model;
 pub mod progress;
 pub mod runner;
+pub mod standing;
 
 use std::fmt::Write as _;
 

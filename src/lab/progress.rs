@@ -39,6 +39,9 @@ pub struct LabProgress {
     /// Step id -> the trace its command produced, as JSON (checks read these).
     #[serde(default)]
     pub traces: BTreeMap<String, serde_json::Value>,
+    /// Seconds spent in `lab start` sessions of this lab, up to each one's last answer.
+    #[serde(default)]
+    pub seconds: u64,
 }
 
 /// The learner's last answer to one question.
@@ -56,6 +59,35 @@ impl AnswerRecord {
     /// The question needs no more work: answered right, or revealed.
     pub fn done(&self) -> bool {
         self.correct || self.revealed
+    }
+}
+
+/// How a question stands, as `lab progress ID` tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    /// Right with the first answer and no hint.
+    FirstTry,
+    /// Right after wrong answers or hints.
+    AfterHelp,
+    /// Revealed (or a wrong prediction, whose answer the trace then showed).
+    Revealed,
+    /// Answered wrong so far.
+    Trying,
+    Open,
+}
+
+impl LabProgress {
+    /// How question `id` stands.
+    pub fn standing(&self, id: &str) -> Standing {
+        let hints = self.hints_shown.get(id).copied().unwrap_or(0);
+        match self.answers.get(id) {
+            None => Standing::Open,
+            Some(a) if a.correct && a.attempts <= 1 && hints == 0 => Standing::FirstTry,
+            Some(a) if a.correct => Standing::AfterHelp,
+            Some(a) if a.revealed => Standing::Revealed,
+            Some(_) => Standing::Trying,
+        }
     }
 }
 
@@ -81,6 +113,11 @@ pub struct LabStatus {
     /// Answered right or revealed.
     pub done: usize,
     pub right: usize,
+    /// Right with the first answer, no hint.
+    pub first_try: usize,
+    pub revealed: usize,
+    /// Seconds spent in `lab start`.
+    pub seconds: u64,
 }
 
 impl<'a> ProgressReport<'a> {
@@ -89,14 +126,25 @@ impl<'a> ProgressReport<'a> {
             .labs
             .iter()
             .map(|l| {
-                let state = progress.labs.get(&l.lab.id);
+                let state = progress.labs.get(&l.lab.id).cloned().unwrap_or_default();
+                let count = |f: &dyn Fn(Standing) -> bool| {
+                    l.lab
+                        .steps
+                        .iter()
+                        .flat_map(|s| &s.questions)
+                        .filter(|q| f(state.standing(&q.id)))
+                        .count()
+                };
                 LabStatus {
                     id: l.lab.id.clone(),
                     title: l.lab.title.clone(),
                     minutes: l.lab.minutes,
                     questions: super::question_count(l),
-                    done: state.map_or(0, |s| s.answers.values().filter(|a| a.done()).count()),
-                    right: state.map_or(0, |s| s.answers.values().filter(|a| a.correct).count()),
+                    done: state.answers.values().filter(|a| a.done()).count(),
+                    right: state.answers.values().filter(|a| a.correct).count(),
+                    first_try: count(&|s| s == Standing::FirstTry),
+                    revealed: count(&|s| s == Standing::Revealed),
+                    seconds: state.seconds,
                 }
             })
             .collect();
@@ -113,10 +161,17 @@ impl<'a> ProgressReport<'a> {
         let title_width = self.labs.iter().map(|l| l.title.chars().count()).max().unwrap_or(0);
         let mut out = String::new();
         for l in &self.labs {
+            let spent = spent(l.seconds);
             let status = match (l.done, l.questions) {
                 (0, _) => "not started".to_string(),
-                (d, t) if d >= t => format!("complete, {}/{t} right", l.right),
-                (d, t) => format!("{d}/{t} done, {} right", l.right),
+                (d, t) if d >= t => format!(
+                    "complete, {}/{t} right ({} at the first try), {spent}",
+                    l.right, l.first_try
+                ),
+                (d, t) => format!(
+                    "{d}/{t} done, {} right ({} at the first try), {spent}",
+                    l.right, l.first_try
+                ),
             };
             out.push_str(&format!(
                 "{:<id_width$} {:<title_width$} {:>3} min  {status}\n",
@@ -124,6 +179,14 @@ impl<'a> ProgressReport<'a> {
             ));
         }
         out
+    }
+}
+
+/// `42 min`, `under a minute`.
+pub fn spent(seconds: u64) -> String {
+    match seconds / 60 {
+        0 => "under a minute".to_string(),
+        m => format!("{m} min"),
     }
 }
 

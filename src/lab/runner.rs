@@ -5,12 +5,14 @@
 
 use std::io::{BufRead, Write};
 use std::path::Path;
+use std::time::Instant;
 
 use super::catalog::LoadedLab;
 use super::check::{self, CommandRunner, Verdict};
 use super::markdown;
 use super::model::{Question, Step, When};
 use super::progress::{self, AnswerRecord, LabProgress, Progress};
+use super::standing::LabStanding;
 use crate::error::{Error, Result};
 use crate::style::Palette;
 
@@ -29,6 +31,23 @@ pub struct Console<'a> {
     pub out: &'a mut dyn Write,
     pub palette: Palette,
     pub progress_path: &'a Path,
+    /// The session's clock (set by [`start`]).
+    pub clock: Option<Clock>,
+}
+
+/// Time spent in a lab: what earlier sessions spent, and when this one began.
+pub struct Clock {
+    lab: String,
+    base: u64,
+    started: Instant,
+}
+
+/// Saves progress, with the session's time so far.
+fn save(console: &Console, progress: &mut Progress) -> Result<()> {
+    if let Some(c) = &console.clock {
+        progress.labs.entry(c.lab.clone()).or_default().seconds = c.base + c.started.elapsed().as_secs();
+    }
+    progress::save(console.progress_path, progress)
 }
 
 /// Runs (or resumes) `lab` interactively.
@@ -41,6 +60,22 @@ pub fn start(lab: &LoadedLab, runner: &dyn CommandRunner, console: &mut Console)
         console,
         &format!("{}{}{} ({} min)\n", p.bold, lab.lab.title, p.reset, lab.lab.minutes),
     )?;
+    let state = progress.labs.entry(id.clone()).or_default();
+    if let Some(welcome) = LabStanding::new(lab, state).welcome() {
+        say(console, &format!("{}{welcome}{}\n", p.cyan, p.reset))?;
+    }
+    let clock = Clock {
+        lab: id.clone(),
+        base: state.seconds,
+        started: Instant::now(),
+    };
+    let console = &mut Console {
+        clock: Some(clock),
+        input: &mut *console.input,
+        out: &mut *console.out,
+        palette: console.palette,
+        progress_path: console.progress_path,
+    };
     for (n, step) in lab.lab.steps.iter().enumerate() {
         let state = progress.labs.entry(id.clone()).or_default();
         if !step.questions.is_empty()
@@ -67,7 +102,7 @@ pub fn start(lab: &LoadedLab, runner: &dyn CommandRunner, console: &mut Console)
             say(console, &ran.text)?;
             let state = progress.labs.entry(id.clone()).or_default();
             state.traces.insert(step.id.clone(), ran.trace);
-            progress::save(console.progress_path, &progress)?;
+            save(console, &mut progress)?;
         }
         for (q, given) in predictions {
             settle_prediction(lab, step.id.as_str(), q, &given, runner, console, &mut progress)?;
@@ -143,7 +178,7 @@ fn predict<'l>(
                 "quit" | "q" | "exit" => return Ok(None),
                 "hint" => {
                     let text = next_hint(progress.labs.entry(id.to_string()).or_default(), q);
-                    progress::save(console.progress_path, progress)?;
+                    save(console, progress)?;
                     say(console, &format!("{}hint:{} {text}\n", p.cyan, p.reset))?;
                 }
                 "answer" | "reveal" => say(console, "make a guess: the command runs next and shows it\n")?,
@@ -187,7 +222,7 @@ fn settle_prediction(
     if let Some(a) = state.answers.get_mut(&q.id) {
         a.revealed = !right;
     }
-    progress::save(console.progress_path, progress)?;
+    save(console, progress)?;
     let verdict = if right {
         format!("{}your prediction was right:{} {expected}.", p.green, p.reset)
     } else {
@@ -226,7 +261,7 @@ fn ask(
             "quit" | "q" | "exit" => return Ok(End::Paused),
             "hint" => {
                 let text = next_hint(progress.labs.entry(id.clone()).or_default(), q);
-                progress::save(console.progress_path, progress)?;
+                save(console, progress)?;
                 say(console, &format!("{}hint:{} {text}\n", p.cyan, p.reset))?;
                 continue;
             }
@@ -245,7 +280,7 @@ fn ask(
         };
         if matches!(given.to_lowercase().as_str(), "answer" | "reveal") {
             record(state, q, &expected, false, true);
-            progress::save(console.progress_path, progress)?;
+            save(console, progress)?;
             say(
                 console,
                 &format!("The answer is {}{expected}{}. {}\n", p.bold, p.reset, q.explanation),
@@ -255,14 +290,14 @@ fn ask(
         match check::grade(q, given, &expected) {
             Verdict::Right => {
                 record(state, q, given, true, false);
-                progress::save(console.progress_path, progress)?;
+                save(console, progress)?;
                 say(console, &format!("{}right.{} {}\n", p.green, p.reset, q.explanation))?;
                 return Ok(End::Finished { right: 1, total: 1 });
             }
             Verdict::Wrong => {
                 record(state, q, given, false, false);
                 let hint = next_hint(state, q);
-                progress::save(console.progress_path, progress)?;
+                save(console, progress)?;
                 say(
                     console,
                     &format!("{}not quite.{} {}hint:{} {hint}\n", p.red, p.reset, p.cyan, p.reset),
