@@ -120,7 +120,7 @@ fn wrong_answers_fail_on_exactly_the_wrong_questions() {
         .args(["lab", "check", "04-cidr", "--answers", "tests/labs/04-cidr.wrong.toml"])
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("score: 7/14"))
+        .stdout(predicate::str::contains("score: 8/17"))
         .stdout(predicate::str::contains("unanswered"))
         .stdout(predicate::str::contains("(hint: The output marks it with a ^.)"));
 }
@@ -172,14 +172,14 @@ fn interactive_over_a_pipe_right_wrong_hint_and_resume() {
         .assert()
         .success()
         .stdout(predicate::str::contains("Step 1/").not())
-        .stdout(predicate::str::contains("Step 2/8: Counting hosts"))
+        .stdout(predicate::str::contains("Step 2/10: Counting hosts"))
         .stdout(predicate::str::contains("right. 2^10 - 2 = 1022."));
     netlab_home(home.path()).args(["lab", "hint", "04-cidr"]).assert().success().stdout("broadcast-22: What is its broadcast address?\nhint: The network is 172.16.4.0/22: the low two bits of the third number are host bits.\n");
     netlab_home(home.path())
         .args(["lab", "progress"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("3/14 done, 3 right"));
+        .stdout(predicate::str::contains("3/17 done, 3 right (2 at the first try)"));
     netlab_home(home.path())
         .args(["lab", "reset", "04-cidr"])
         .assert()
@@ -195,14 +195,14 @@ fn interactive_over_a_pipe_right_wrong_hint_and_resume() {
 #[test]
 fn finishing_the_lab_over_a_pipe() {
     let home = tempfile::tempdir().unwrap();
-    let all = "yes\n18\n1022\n172.16.7.255\n30\n192.0.2.192/27\n25\n16\n2\n198.51.100.0/24\n8\n100.64.0.0/10\nno\n1\n";
+    let all = "yes\n18\n1022\n172.16.7.255\n30\n192.0.2.192/27\n25\n16\n2\n198.51.100.0/24\n8\n4\nno\n4\n100.64.0.0/10\nno\n1\n";
     netlab_home(home.path())
         .args(["lab", "start", "04-cidr"])
         .write_stdin(all)
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "Lab 04-cidr complete: 14/14 answered right (0 revealed).",
+            "Lab 04-cidr complete: 17/17 answered right (0 revealed).",
         ));
     // Unreadable answers are not counted; 'answer' reveals.
     let home = tempfile::tempdir().unwrap();
@@ -404,11 +404,15 @@ fn a_prediction_is_asked_before_the_command_and_settled_by_its_trace() {
     };
     // 'answer' is refused before the command runs; a wrong prediction is settled, not retried.
     let text = run("answer\n4\n10.0.0.3\n1\n");
+    let shown = text.find("$ netlab cidr info 10.0.0.0/30\n").expect(&text);
     let asked = text
         .find("? predict before it runs: How many usable hosts will a /30 have?")
         .expect(&text);
-    let ran = text.find("$ netlab cidr info 10.0.0.0/30\n").expect(&text);
-    assert!(asked < ran, "the prediction comes before the command:\n{text}");
+    let output = text.find("broadcast      10.0.0.3").expect(&text);
+    assert!(
+        shown < asked && asked < output,
+        "the prediction comes after the command line, before its output:\n{text}"
+    );
     assert!(
         text.contains("make a guess: the command runs next and shows it"),
         "{text}"

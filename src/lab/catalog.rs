@@ -6,32 +6,43 @@ use std::path::Path;
 use super::model::{self, Lab};
 use crate::error::{Error, Result};
 
-/// Labs built into the binary: (folder name, lab.toml, README.md).
-const EMBEDDED: &[(&str, &str, &str)] = &[
+/// A lab's files besides lab.toml and README.md (what `stdin_file` names), by name.
+type Files = &'static [(&'static str, &'static str)];
+
+/// Labs built into the binary: (folder name, lab.toml, README.md, the steps' input files).
+const EMBEDDED: &[(&str, &str, &str, Files)] = &[
     (
         "01-dns",
         include_str!("../../labs/01-dns/lab.toml"),
         include_str!("../../labs/01-dns/README.md"),
+        &[],
     ),
     (
         "02-tls13",
         include_str!("../../labs/02-tls13/lab.toml"),
         include_str!("../../labs/02-tls13/README.md"),
+        &[],
     ),
     (
         "03-http2-vs-http3",
         include_str!("../../labs/03-http2-vs-http3/lab.toml"),
         include_str!("../../labs/03-http2-vs-http3/README.md"),
+        &[],
     ),
     (
         "04-cidr",
         include_str!("../../labs/04-cidr/lab.toml"),
         include_str!("../../labs/04-cidr/README.md"),
+        &[
+            ("allow-list.txt", include_str!("../../labs/04-cidr/allow-list.txt")),
+            ("rules.txt", include_str!("../../labs/04-cidr/rules.txt")),
+        ],
     ),
     (
         "05-tcp",
         include_str!("../../labs/05-tcp/lab.toml"),
         include_str!("../../labs/05-tcp/README.md"),
+        &[],
     ),
 ];
 
@@ -55,9 +66,10 @@ impl Catalog {
         let mut problems = Vec::new();
         match dir {
             None => {
-                for (name, toml_text, readme) in EMBEDDED {
+                for (name, toml_text, readme, files) in EMBEDDED {
                     let source = format!("labs/{name}/lab.toml");
-                    match parse_lab(&source, toml_text, name) {
+                    let file = |f: &str| files.iter().find(|(n, _)| *n == f).map(|(_, text)| text.to_string());
+                    match parse_lab(&source, toml_text, name, &file) {
                         Ok(lab) => labs.push(LoadedLab {
                             lab,
                             readme: readme.to_string(),
@@ -81,7 +93,12 @@ impl Catalog {
                     let toml_path = folder.join("lab.toml");
                     let text = std::fs::read_to_string(&toml_path).map_err(|e| Error::io(&toml_path, e))?;
                     let readme = std::fs::read_to_string(folder.join("README.md")).unwrap_or_default();
-                    match parse_lab(&toml_path.display().to_string(), &text, &name) {
+                    // Only a plain file name inside the lab's folder.
+                    let file = |f: &str| {
+                        let plain = Path::new(f).file_name().is_some_and(|n| n == f);
+                        plain.then(|| std::fs::read_to_string(folder.join(f)).ok()).flatten()
+                    };
+                    match parse_lab(&toml_path.display().to_string(), &text, &name, &file) {
                         Ok(lab) => labs.push(LoadedLab { lab, readme }),
                         Err(mut e) => problems.append(&mut e),
                     }
@@ -219,14 +236,21 @@ impl LoadedLab {
 }
 
 /// Parses and validates one lab file; every problem is an error naming the file and line.
-pub fn parse_lab(source: &str, text: &str, dir_name: &str) -> std::result::Result<Lab, Vec<Error>> {
+/// Reads and validates one lab.toml; `file` gives the contents of a file in the lab's folder
+/// (for `stdin_file`).
+pub fn parse_lab(
+    source: &str,
+    text: &str,
+    dir_name: &str,
+    file: &dyn Fn(&str) -> Option<String>,
+) -> std::result::Result<Lab, Vec<Error>> {
     let at = |line: u64, why: String, hint: &str| Error::Input {
         source_name: source.to_string(),
         line,
         why,
         hint: hint.to_string(),
     };
-    let lab: Lab = toml::from_str(text).map_err(|e| {
+    let mut lab: Lab = toml::from_str(text).map_err(|e| {
         let line = e.span().map_or(1, |s| line_of(text, s.start));
         vec![at(
             line,
@@ -234,7 +258,18 @@ pub fn parse_lab(source: &str, text: &str, dir_name: &str) -> std::result::Resul
             "see labs/README.md for the format",
         )]
     })?;
-    let problems = model::validate(&lab, dir_name);
+    let mut problems = model::validate(&lab, dir_name);
+    for step in &mut lab.steps {
+        if let Some(name) = &step.stdin_file {
+            match file(name) {
+                Some(text) => step.stdin = Some(text),
+                None => problems.push((
+                    step.id.clone(),
+                    format!("stdin_file '{name}' is not a file in the lab's folder"),
+                )),
+            }
+        }
+    }
     if problems.is_empty() {
         return Ok(lab);
     }
@@ -318,7 +353,7 @@ choices = ["a", "b"]
 explanation = "e"
 check = { fixed = "c" }
 "#;
-        let errs = parse_lab("lab.toml", text, "x").unwrap_err();
+        let errs = parse_lab("lab.toml", text, "x", &|_| None).unwrap_err();
         let lines: Vec<String> = errs.iter().map(Error::one_line).collect();
         assert!(
             lines[0].starts_with("netlab: lab.toml:2: format_version is 2"),
@@ -341,7 +376,7 @@ check = { fixed = "c" }
 
     #[test]
     fn syntax_errors_name_the_line() {
-        let errs = parse_lab("lab.toml", "format_version = 1\nid = \"x\"\ntitle = \n", "x").unwrap_err();
+        let errs = parse_lab("lab.toml", "format_version = 1\nid = \"x\"\ntitle = \n", "x", &|_| None).unwrap_err();
         assert!(
             errs[0].one_line().starts_with("netlab: lab.toml:3: "),
             "{}",
@@ -351,6 +386,7 @@ check = { fixed = "c" }
             "lab.toml",
             "format_version = 1\nid = \"x\"\ntitle = \"t\"\nminutes = 1\ngoals = []\nsteps = 3\n",
             "x",
+            &|_| None,
         )
         .unwrap_err();
         assert!(

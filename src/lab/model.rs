@@ -35,6 +35,9 @@ pub struct Step {
     /// Standard input for the command (for `cidr aggregate` and friends).
     #[serde(default)]
     pub stdin: Option<String>,
+    /// Standard input from a file in the lab's folder (an allow-list, a rule set), instead.
+    #[serde(default)]
+    pub stdin_file: Option<String>,
     #[serde(default, rename = "question")]
     pub questions: Vec<Question>,
 }
@@ -135,6 +138,9 @@ pub fn validate(lab: &Lab, dir_name: &str) -> Vec<(String, String)> {
     for step in &lab.steps {
         if !seen.insert(step.id.clone()) {
             say(&step.id, format!("step id '{}' is used twice", step.id));
+        }
+        if step.stdin.is_some() && step.stdin_file.is_some() {
+            say(&step.id, "a step takes stdin or stdin_file, not both".to_string());
         }
         for q in &step.questions {
             if !seen.insert(q.id.clone()) {

@@ -91,13 +91,16 @@ pub fn start(lab: &LoadedLab, runner: &dyn CommandRunner, console: &mut Console)
             &format!("\n{}Step {}/{total_steps}: {}{}\n", p.bold, n + 1, step.title, p.reset),
         )?;
         say(console, &markdown::render(&step.text, &p))?;
+        // The command (and its input) first, so that a prediction can reason about them.
+        if let Some(command) = &step.command {
+            let shown = runner.shown(command, step.stdin.as_deref());
+            say(console, &format!("\n{}$ {shown}{}\n", p.cyan, p.reset))?;
+        }
         let predictions = match predict(step, console, &mut progress, &id)? {
             Some(given) => given,
             None => return paused(console, &id),
         };
         if let Some(command) = &step.command {
-            let shown = runner.shown(command, step.stdin.as_deref());
-            say(console, &format!("\n{}$ {shown}{}\n", p.cyan, p.reset))?;
             let ran = runner.run(command, step.stdin.as_deref())?;
             say(console, &ran.text)?;
             let state = progress.labs.entry(id.clone()).or_default();
