@@ -67,7 +67,24 @@ pub fn event(out: &mut String, e: &TlsEvent, notes: &[Note], opts: &RenderOpts) 
                 p.yellow, p.reset
             );
         }
-        TlsEvent::FinishedCheck { verified, detail } => {
+        TlsEvent::ApplicationData(a) => {
+            ladder_line(
+                out,
+                opts,
+                (a.time_us, a.direction),
+                "application data",
+                a.length,
+                " [decrypted]",
+            );
+            for line in &a.head {
+                style::paragraph(out, "             ", line, opts.width);
+            }
+        }
+        TlsEvent::FinishedCheck {
+            sender,
+            verified,
+            detail,
+        } => {
             let (c, word) = if *verified {
                 (p.green, "verified")
             } else {
@@ -75,7 +92,7 @@ pub fn event(out: &mut String, e: &TlsEvent, notes: &[Note], opts: &RenderOpts) 
             };
             style::paragraph(
                 out,
-                &format!("{c}server Finished {word}{}: ", p.reset),
+                &format!("{c}{sender} Finished {word}{}: ", p.reset),
                 detail,
                 opts.width,
             );
