@@ -223,6 +223,8 @@ impl Tracer {
         let mut trace = TraceBuilder::new("tls", "tls");
         let mut outcome = Outcome::Ok;
         let mut failed_with = None;
+        // Whether the connection before this one spoke TLS 1.2 (how a resumption offers its ticket).
+        let mut tls12 = false;
         for connection in 1..=if opts.resume { 2u8 } else { 1 } {
             // Early data is only possible with a ticket, so only on the second connection.
             let connector =
@@ -233,7 +235,7 @@ impl Tracer {
                 server_name,
                 &route,
                 (collector, recorder),
-                connection,
+                (connection, tls12),
                 &mut trace,
             )
             .await
@@ -264,6 +266,7 @@ impl Tracer {
                 outcome = Outcome::Negative { reason: e.clone() };
             }
             let failed = summary.error.is_some();
+            tls12 = summary.version.as_deref() == Some("TLS 1.2");
             trace.push(TlsEvent::Summary(summary), Vec::new());
             if failed {
                 break;
@@ -300,7 +303,7 @@ async fn one_connection(
     server_name: &ServerName<'static>,
     route: &crate::net::Route,
     (collector, recorder): (&Collector, &RecordingVerifier),
-    connection: u8,
+    (connection, after_tls12): (u8, bool),
     trace: &mut TraceBuilder,
 ) -> Result<(super::events::TlsSummary, Option<Failure>)> {
     let started = Instant::now();
@@ -320,6 +323,8 @@ async fn one_connection(
             "TLS runs over a TCP connection: one round trip (SYN, SYN-ACK) before the first TLS byte.",
             Some("RFC 9293 §3.5"),
         )
+    } else if after_tls12 {
+        Note::new("tls.resume", "A second connection, offering the first one's session again (its session ID, or a ticket in the session_ticket extension): a server that takes it answers with an abbreviated handshake, no certificate and no key exchange, the keys made from the first connection's master secret.", Some("RFC 5246 §7.3"))
     } else {
         Note::new("tls.resume", "A second connection, offering the session ticket from the first (pre_shared_key): the server can skip the certificate and its signature.", Some("RFC 8446 §2.2"))
     };

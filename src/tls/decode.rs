@@ -800,6 +800,11 @@ fn message(direction: Direction, at: u64, t: u8, bytes: &[u8], encrypted: bool, 
                             Some(ext("supported_versions").unwrap_or_else(|| hello.legacy_version.name.clone()));
                         found.group = ext("key_share").map(|k| k.split(' ').next().unwrap_or_default().to_string());
                         found.resumed = hello.extensions.iter().any(|e| e.ext_type.name == "pre_shared_key");
+                        // TLS 1.2's server answers ALPN in its ServerHello (RFC 7301 §3.1); TLS
+                        // 1.3's in EncryptedExtensions.
+                        if let Some(alpn) = ext("application_layer_protocol_negotiation") {
+                            found.alpn = Some(alpn);
+                        }
                     }
                 }
                 m.hello = Some(hello);

@@ -207,7 +207,12 @@ fn summary(out: &mut String, s: &TlsSummary, opts: &RenderOpts) {
     };
     let line = format!(
         "{}{how} {finished}with {} (key exchange {}), ALPN {}; {} round trip(s), handshake {:.1} ms; {} application record(s), {} B",
-        if s.resumed { "resumed (PSK) " } else { "" },
+        match (s.resumed, version.as_str()) {
+            (false, _) => "",
+            // TLS 1.2 resumes a session (its ticket or ID) in an abbreviated handshake (RFC 5246 §7.3).
+            (true, "TLS 1.2") => "resumed (abbreviated) ",
+            (true, _) => "resumed (PSK) ",
+        },
         or(&s.cipher_suite),
         or(&s.key_exchange_group),
         or(&s.alpn),
