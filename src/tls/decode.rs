@@ -951,3 +951,66 @@ fn alert(direction: Direction, at: u64, content: &[u8], encrypted: bool) -> Mess
         )],
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A TLS 1.2 ServerHello record choosing TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, then the
+    /// server's ChangeCipherSpec.
+    fn server_hello_12() -> Vec<u8> {
+        let mut hello = vec![3, 3];
+        hello.extend([0x5e; 32]);
+        hello.extend([0, 0xc0, 0x2f, 0, 0, 0]);
+        let mut msg = vec![2, 0, 0, hello.len() as u8];
+        msg.extend(hello);
+        let mut rec = vec![22, 3, 3, 0, msg.len() as u8];
+        rec.extend(msg);
+        rec.extend([20, 3, 3, 0, 1, 1]);
+        rec
+    }
+
+    fn chunk(direction: Direction, bytes: Vec<u8>) -> Chunk {
+        Chunk {
+            direction,
+            at: std::time::Duration::ZERO,
+            bytes,
+        }
+    }
+
+    #[test]
+    fn a_tls12_record_after_change_cipher_spec_is_an_encrypted_handshake_message_without_keys() {
+        let mut server = server_hello_12();
+        server.extend([22, 3, 3, 0, 40]);
+        server.extend([0xe8; 40]);
+        let chunks = [chunk(Direction::ServerToClient, server)];
+        let (events, summary) = decode(&chunks, &HashMap::new(), false);
+        assert_eq!(summary.version.as_deref(), Some("TLS 1.2"));
+        let names: Vec<&str> = events
+            .iter()
+            .filter_map(|e| match e {
+                TlsEvent::Message(m) => Some(m.name.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(names, ["ServerHello", "ChangeCipherSpec", "Encrypted Handshake Message"]);
+    }
+
+    proptest::proptest! {
+        /// Whatever follows a TLS 1.2 ChangeCipherSpec, with a master secret: no panic.
+        #[test]
+        fn any_bytes_after_a_tls12_change_cipher_spec_decode_cleanly(
+            tail in proptest::collection::vec(proptest::num::u8::ANY, 0..300),
+            client in proptest::collection::vec(proptest::num::u8::ANY, 0..120),
+        ) {
+            let mut server = server_hello_12();
+            server.extend(&tail);
+            let chunks = [
+                chunk(Direction::ClientToServer, [&[22u8, 3, 3, 0, 60, 1, 0, 0, 56, 3, 3][..], &client].concat()),
+                chunk(Direction::ServerToClient, server),
+            ];
+            let secrets = HashMap::from([(MASTER.to_string(), vec![7u8; 48])]);
+            let _ = decode(&chunks, &secrets, true);
+        }
+    }
+}

@@ -77,4 +77,17 @@ mod tests {
         assert_eq!(head.len(), MAX_LINES);
         assert!(head[1].starts_with("x: .aaa") && head[1].ends_with("...") && head[1].len() == MAX_LINE + 3);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_give_a_bounded_head_or_none(
+            prefix in proptest::sample::select(vec![&b""[..], b"HTTP/1.1 ", b"GET / HTTP/1.0\r\n"]),
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..400),
+        ) {
+            if let Some(head) = http_head(&[prefix, &bytes].concat()) {
+                proptest::prop_assert!(head.len() <= MAX_LINES);
+                proptest::prop_assert!(head.iter().all(|l| l.len() <= MAX_LINE + 3));
+            }
+        }
+    }
 }

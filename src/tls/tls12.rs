@@ -452,4 +452,21 @@ mod tests {
         assert_eq!(Suite12::from_id(0x1301), None, "a TLS 1.3 suite is not one of these");
         assert_eq!(p_hash(Hash::Sha256, b"k", b"s", usize::MAX).len(), MAX_PRF);
     }
+
+    proptest::proptest! {
+        /// Any record, any keys: an error or a plaintext shorter than the record, never a panic.
+        #[test]
+        fn any_record_opens_or_fails_cleanly(
+            id in proptest::sample::select(vec![0xc02bu16, 0xc030, 0xcca9]),
+            key in proptest::collection::vec(proptest::num::u8::ANY, 0..40),
+            iv in proptest::collection::vec(proptest::num::u8::ANY, 0..16),
+            seq in proptest::num::u64::ANY,
+            fragment in proptest::collection::vec(proptest::num::u8::ANY, 0..80),
+        ) {
+            let suite = Suite12::from_id(id).unwrap();
+            if let Ok(plain) = open_record(&suite, &WriteKeys { key, iv }, seq, &[23, 3, 3, 0, 0], &fragment) {
+                proptest::prop_assert!(plain.len() + TAG <= fragment.len());
+            }
+        }
+    }
 }
