@@ -80,22 +80,34 @@ fn decrypts(capture: &str, keylog: &str, suite: &str, hash: &str) {
         "the server's Finished covers the client's: {detail}"
     );
     // Each verify_data the trace shows is the one the check matched.
-    let shown = finished[1]["details"][0].as_str().unwrap().trim_start_matches("verify_data ");
+    let shown = finished[1]["details"][0]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("verify_data ");
     assert!(detail.ends_with(&format!("({shown})")), "{detail} vs {shown}");
     let http = events_of(&flow, "tls.application_data");
     assert_eq!(http.len(), 2, "{http:?}");
-    assert_eq!((&http[0]["direction"], &http[0]["head"][0]), (&c.into(), &"GET / HTTP/1.1".into()));
+    assert_eq!(
+        (&http[0]["direction"], &http[0]["head"][0]),
+        (&c.into(), &"GET / HTTP/1.1".into())
+    );
     assert!(http[0]["head"]
         .as_array()
         .unwrap()
         .contains(&"host: tls12.example.com".into()));
-    assert_eq!((&http[1]["direction"], &http[1]["head"][0]), (&s.into(), &"HTTP/1.1 200 OK".into()));
+    assert_eq!(
+        (&http[1]["direction"], &http[1]["head"][0]),
+        (&s.into(), &"HTTP/1.1 200 OK".into())
+    );
     let summary = events_of(&flow, "tls.summary")[0];
     assert_eq!(summary["version"], "TLS 1.2");
     assert_eq!(summary["cipher_suite"], suite);
     assert_eq!(summary["finished_verified"], true);
     assert_eq!(summary["key_exchange_group"], "x25519", "from the ServerKeyExchange");
-    assert_eq!(summary["alpn"], "http/1.1", "from the ServerHello, where TLS 1.2 says it");
+    assert_eq!(
+        summary["alpn"], "http/1.1",
+        "from the ServerHello, where TLS 1.2 says it"
+    );
     assert_eq!(summary["round_trips"], 2);
     assert_eq!(summary["application_records"], 3);
     // TLS 1.2 records hide no inner content type.
@@ -158,7 +170,10 @@ fn without_a_key_log_the_finished_is_an_encrypted_handshake_message() {
         .map(|f| f["info"].as_str().unwrap())
         .collect();
     assert_eq!(
-        infos.iter().filter(|i| i.contains("Encrypted Handshake Message")).count(),
+        infos
+            .iter()
+            .filter(|i| i.contains("Encrypted Handshake Message"))
+            .count(),
         2,
         "each side's Finished: {infos:?}"
     );
@@ -186,7 +201,12 @@ fn a_key_log_for_another_connection_finds_no_keys() {
     assert!(events_of(&flow, "tls.application_data").is_empty());
     assert_eq!(events_of(&flow, "tls.summary")[0]["finished_verified"], false);
     let out = netlab()
-        .args(["pcap", "captures/tls12-handshake.pcap", "--keylog", "captures/tls12-chacha.keylog"])
+        .args([
+            "pcap",
+            "captures/tls12-handshake.pcap",
+            "--keylog",
+            "captures/tls12-chacha.keylog",
+        ])
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
@@ -205,5 +225,8 @@ fn a_key_log_for_another_connection_finds_no_keys() {
         .into_iter()
         .filter(|m| m["name"] == "Encrypted Handshake Message")
         .collect();
-    assert!(finished[0]["details"][0].as_str().unwrap().contains("failed authentication"));
+    assert!(finished[0]["details"][0]
+        .as_str()
+        .unwrap()
+        .contains("failed authentication"));
 }

@@ -426,7 +426,10 @@ fn a_tls12_server_is_decrypted_with_its_master_secret() {
     for rfc in ["RFC 5246 §7.3", "RFC 5246 §7.1", "RFC 5246 §7.4.9", "RFC 5246 §8.1"] {
         assert!(notes.contains(&rfc), "{rfc} in {notes:?}");
     }
-    assert!(!notes.contains(&"RFC 8446 §4.1.3"), "no TLS 1.3 ServerHello note: {notes:?}");
+    assert!(
+        !notes.contains(&"RFC 8446 §4.1.3"),
+        "no TLS 1.3 ServerHello note: {notes:?}"
+    );
 }
 
 #[test]
@@ -466,7 +469,10 @@ fn tls12_chacha20_and_secrets_and_resumption() {
     assert_eq!(code, 0);
     let summaries = of_type(&v, "tls.summary");
     assert_eq!(summaries.len(), 2);
-    assert_eq!((&summaries[1]["resumed"], &summaries[1]["round_trips"]), (&true.into(), &1.into()));
+    assert_eq!(
+        (&summaries[1]["resumed"], &summaries[1]["round_trips"]),
+        (&true.into(), &1.into())
+    );
     assert_eq!(summaries[1]["finished_verified"], true);
     let names = ladder(&v);
     let second: Vec<&str> = names
@@ -477,7 +483,14 @@ fn tls12_chacha20_and_secrets_and_resumption() {
         .collect();
     assert_eq!(
         second[..6],
-        ["ClientHello", "ServerHello", "ChangeCipherSpec", "Finished", "ChangeCipherSpec", "Finished"],
+        [
+            "ClientHello",
+            "ServerHello",
+            "ChangeCipherSpec",
+            "Finished",
+            "ChangeCipherSpec",
+            "Finished"
+        ],
         "{second:?}"
     );
 }

@@ -73,8 +73,8 @@ struct Found {
     server_random: Option<Vec<u8>>,
     /// Each side's handshake messages (type, bytes) up to its Finished included, in order: a
     /// TLS 1.2 Finished covers both sides' (RFC 5246 §7.4.9).
-    client_messages: Vec<(u8, Vec<u8>)>,
-    server_messages: Vec<(u8, Vec<u8>)>,
+    client_messages: Vec<Kept>,
+    server_messages: Vec<Kept>,
 }
 
 impl Found {
@@ -184,8 +184,8 @@ pub fn decode(chunks: &[Chunk], secrets: &HashMap<String, Vec<u8>>, show_secrets
             .collect()
     };
     // The server's Finished proves the whole transcript; the client's too, when it was checked.
-    let finished_verified = checks.iter().any(|(s, ok, _)| *s == Sender::Server && *ok)
-        && checks.iter().all(|(_, ok, _)| *ok);
+    let finished_verified =
+        checks.iter().any(|(s, ok, _)| *s == Sender::Server && *ok) && checks.iter().all(|(_, ok, _)| *ok);
     for (sender, verified, detail) in checks {
         out.push(TlsEvent::FinishedCheck {
             sender: sender.name().to_string(),
@@ -284,8 +284,11 @@ fn abbreviated(found: &Found) -> bool {
     has(2) && !has(14)
 }
 
+/// A handshake message: its type and its bytes, header included.
+type Kept = (u8, Vec<u8>);
+
 /// The messages before a side's Finished, and its Finished (headers included).
-fn split_finished(messages: &[(u8, Vec<u8>)]) -> (Vec<&(u8, Vec<u8>)>, Option<&Vec<u8>>) {
+fn split_finished(messages: &[Kept]) -> (Vec<&Kept>, Option<&Vec<u8>>) {
     let at = messages.iter().position(|(t, _)| *t == 20);
     let before = messages.iter().take(at.unwrap_or(messages.len())).collect();
     (before, at.and_then(|i| messages.get(i)).map(|(_, m)| m))
@@ -300,8 +303,10 @@ fn finished_checks_12(found: &Found, secrets: &HashMap<String, Vec<u8>>) -> Vec<
     let (Some(suite), Some(master)) = (found.suite.and_then(Suite12::from_id), secrets.get(MASTER)) else {
         return Vec::new();
     };
-    let (Some((1, hello)), client) = (found.client_messages.first(), found.client_messages.get(1..).unwrap_or_default())
-    else {
+    let (Some((1, hello)), client) = (
+        found.client_messages.first(),
+        found.client_messages.get(1..).unwrap_or_default(),
+    ) else {
         return Vec::new();
     };
     let (server_before, server_finished) = split_finished(&found.server_messages);
@@ -369,15 +374,18 @@ fn key_block_secrets(found: &Found, secrets: &HashMap<String, Vec<u8>>) -> Vec<T
     let (Some(kb), Some(master)) = (found.key_block(secrets), secrets.get(MASTER)) else {
         return Vec::new();
     };
-    [("CLIENT_RANDOM -> client_write", kb.client), ("CLIENT_RANDOM -> server_write", kb.server)]
-        .into_iter()
-        .map(|(label, k)| TlsEvent::Secret {
-            label: label.to_string(),
-            secret: hex::encode(master),
-            key: hex::encode(&k.key),
-            iv: hex::encode(&k.iv),
-        })
-        .collect()
+    [
+        ("CLIENT_RANDOM -> client_write", kb.client),
+        ("CLIENT_RANDOM -> server_write", kb.server),
+    ]
+    .into_iter()
+    .map(|(label, k)| TlsEvent::Secret {
+        label: label.to_string(),
+        secret: hex::encode(master),
+        key: hex::encode(&k.key),
+        iv: hex::encode(&k.iv),
+    })
+    .collect()
 }
 
 /// Decodes one direction: its records in order (framing), each opened with the keys of its
@@ -993,7 +1001,10 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert_eq!(names, ["ServerHello", "ChangeCipherSpec", "Encrypted Handshake Message"]);
+        assert_eq!(
+            names,
+            ["ServerHello", "ChangeCipherSpec", "Encrypted Handshake Message"]
+        );
     }
 
     proptest::proptest! {

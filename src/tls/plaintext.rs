@@ -32,7 +32,13 @@ pub fn http_head(data: &[u8]) -> Option<Vec<String>> {
         let mut text: String = line
             .iter()
             .take(MAX_LINE)
-            .map(|&b| if b.is_ascii_graphic() || b == b' ' { char::from(b) } else { '.' })
+            .map(|&b| {
+                if b.is_ascii_graphic() || b == b' ' {
+                    char::from(b)
+                } else {
+                    '.'
+                }
+            })
             .collect();
         if line.len() > MAX_LINE {
             text.push_str("...");

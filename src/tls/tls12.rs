@@ -63,7 +63,7 @@ impl Suite12 {
             // ..._WITH_AES_256_GCM_SHA384
             0x009d | 0x009f | 0xc02c | 0xc030 => (Hash::Sha384, &aead::AES_256_GCM, NonceStyle::ExplicitGcm),
             // TLS_ECDHE_RSA_, TLS_ECDHE_ECDSA_, TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256
-            0xcca8 | 0xcca9 | 0xccaa => (Hash::Sha256, &aead::CHACHA20_POLY1305, NonceStyle::XorSequence),
+            0xcca8..=0xccaa => (Hash::Sha256, &aead::CHACHA20_POLY1305, NonceStyle::XorSequence),
             _ => return None,
         };
         Some(Suite12 { id, hash, aead, nonce })
@@ -336,7 +336,13 @@ mod tests {
     /// here is chosen through its hash.
     #[test]
     fn finished_is_the_prf_of_the_transcript_hash() {
-        let got = prf(Hash::Sha256, &[0xab; 48], Sender::Client.label(), &[0xcd; 32], VERIFY_DATA);
+        let got = prf(
+            Hash::Sha256,
+            &[0xab; 48],
+            Sender::Client.label(),
+            &[0xcd; 32],
+            VERIFY_DATA,
+        );
         assert_eq!(hex::encode(&got), "d3ae72079e7f1022ec33ad11");
         let transcript = b"any handshake messages";
         let digest = Hash::Sha256.digest(transcript);
@@ -414,7 +420,13 @@ mod tests {
     fn a_tampered_tag_or_body_is_rejected() {
         let suite = Suite12::from_id(0xc02f).unwrap();
         let kb = KeyBlock::derive(&suite, &master(), &[1; 32], &[2; 32]);
-        let (header, fragment) = seal(&suite, &kb.server, 0, 22, &[20, 0, 0, 12, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9]);
+        let (header, fragment) = seal(
+            &suite,
+            &kb.server,
+            0,
+            22,
+            &[20, 0, 0, 12, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9],
+        );
         for i in [0, EXPLICIT_NONCE, fragment.len() - 1] {
             let mut bad = fragment.clone();
             bad[i] ^= 1;
