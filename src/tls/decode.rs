@@ -107,8 +107,9 @@ pub struct LaidRecord {
 pub enum RecordContent {
     /// Application data: the fragment's plaintext is the octets `plain_offset..+plain_len` of
     /// the application's byte stream (what the TLS library hands the application, in order).
-    /// A protected record's plaintext starts `RECORD_HEADER` octets in and is its fragment
-    /// less the AEAD tag, the inner content type and any padding (RFC 8446 §5.2).
+    /// A protected TLS 1.3 record's plaintext starts `RECORD_HEADER` octets in and is its
+    /// fragment less the AEAD tag, the inner content type and any padding (RFC 8446 §5.2); a
+    /// TLS 1.2 AES-GCM record's starts 8 octets later, after its explicit nonce (RFC 5288 §3).
     Application { plain_offset: usize, plain_len: usize },
     /// Anything else, by (inner) content type: `handshake`, `alert`, `change_cipher_spec`.
     Other(String),
