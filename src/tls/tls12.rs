@@ -80,11 +80,6 @@ impl Suite12 {
             NonceStyle::XorSequence => 12,
         }
     }
-
-    /// The AEAD, for whoever seals records under these keys (the tests do, with ring).
-    pub fn aead(&self) -> &'static aead::Algorithm {
-        self.aead
-    }
 }
 
 /// P_hash(secret, seed) cut to `len` octets (RFC 5246 §5); `len` is capped at [`MAX_PRF`].
@@ -374,7 +369,7 @@ mod tests {
         let len = (fragment.len() + plain.len() + TAG) as u16;
         let l = len.to_be_bytes();
         let header = [content_type, 3, 3, l[0], l[1]];
-        let key = aead::LessSafeKey::new(aead::UnboundKey::new(suite.aead(), &keys.key).unwrap());
+        let key = aead::LessSafeKey::new(aead::UnboundKey::new(suite.aead, &keys.key).unwrap());
         let mut body = plain.to_vec();
         key.seal_in_place_append_tag(
             aead::Nonce::assume_unique_for_key(n),
