@@ -26,3 +26,5 @@ chmod 0644 captures/tls13-handshake.keylog
 record http2-fetch http https://www.example.com/ --sandbox --h2
 record quic-initial http https://www.example.com/ --sandbox --h3
 record tcp-handshake tls tls12.example.com --sandbox
+record tls12-handshake tls tls12.example.com --sandbox --keylog captures/tls12-handshake.keylog
+chmod 0644 captures/tls12-handshake.keylog

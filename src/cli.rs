@@ -215,15 +215,17 @@ Examples:
   netlab tls www.example.com --sandbox --show-secrets   plus this connection's key schedule
   netlab tls www.example.com --sandbox --keylog keys.txt    NSS key log for Wireshark (0600)
   netlab tls www.example.com --sandbox --resume         a second, resumed handshake (PSK)
+  netlab tls tls12.example.com --sandbox                TLS 1.2, decrypted from its master secret
   netlab tls zero-rtt.example.com --sandbox --early-data    0-RTT: the request rides the ClientHello
   netlab tls example.org:443 --cacert my-ca.pem         trust a private CA too
   netlab tls serve                                      what do curl, openssl, browsers offer?
 
-netlab records the bytes on the wire, takes the traffic secrets from rustls's key log, decrypts
-every record itself, and recomputes the server's Finished to prove the transcript is intact.
-Certificate checks are never skipped. Exit status: 0 on a completed handshake, 1 if a
-certificate check failed or the server chose TLS 1.2, 4 if the connection or the handshake failed
-(refused, timed out, reset, malformed, an alert: the trace's outcome names the phase).";
+netlab records the bytes on the wire, takes the secrets from rustls's key log (TLS 1.3's traffic
+secrets, TLS 1.2's master secret), decrypts every record itself, and recomputes the Finished to
+prove the transcript is intact. Certificate checks are never skipped. Exit status: 0 on a
+completed handshake (TLS 1.3 or 1.2), 1 if a certificate check failed, 4 if the connection or the
+handshake failed (refused, timed out, reset, malformed, an alert: the trace's outcome names the
+phase).";
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -385,7 +387,7 @@ record, 2 if it is not a capture.";
 pub struct PcapArgs {
     /// A pcap or pcapng file ('-' for standard input)
     pub file: PathBuf,
-    /// Decrypt the TLS 1.3 handshakes in the capture with this NSS key log (netlab tls --keylog,
+    /// Decrypt the TLS 1.3 and 1.2 connections in the capture with this NSS key log (netlab tls --keylog,
     /// SSLKEYLOGFILE of curl and browsers)
     #[arg(long, value_name = "FILE")]
     pub keylog: Option<PathBuf>,

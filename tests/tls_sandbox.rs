@@ -363,34 +363,136 @@ fn hello_retry_request_costs_a_round_trip_and_the_transcript_still_verifies() {
         .contains("the first ClientHello as a message_hash"));
 }
 
+/// The messages of a trace: (direction, name, encrypted).
+fn ladder(v: &Value) -> Vec<(String, String, bool)> {
+    of_type(v, "tls.message")
+        .iter()
+        .map(|m| {
+            (
+                m["direction"].as_str().unwrap().to_string(),
+                m["name"].as_str().unwrap().to_string(),
+                m["encrypted"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
 #[test]
-fn a_tls12_only_server_is_shown_and_said_plainly() {
+fn a_tls12_server_is_decrypted_with_its_master_secret() {
     let (v, code) = handshake(&["tls12.example.com"]);
-    assert_eq!(code, 1);
+    assert_eq!(code, 0, "a completed TLS 1.2 handshake is no failure");
     let s = of_type(&v, "tls.summary")[0];
     assert_eq!(s["version"], "TLS 1.2");
-    assert_eq!(
-        s["error"],
-        "this server chose TLS 1.2: it does not speak TLS 1.3 (only the plaintext messages can be shown)"
-    );
-    let names: Vec<&str> = of_type(&v, "tls.message")
-        .iter()
-        .map(|m| m["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        names[..5],
-        [
-            "ClientHello",
-            "ServerHello",
-            "Certificate",
-            "ServerKeyExchange (TLS 1.2)",
-            "ServerHelloDone (TLS 1.2)"
-        ]
-    );
+    assert!(s.get("error").is_none(), "{s}");
+    assert_eq!(s["finished_verified"], true);
+    assert_eq!(s["round_trips"], 2);
+    let names = ladder(&v);
+    let want = [
+        ("client_to_server", "ClientHello", false),
+        ("server_to_client", "ServerHello", false),
+        ("server_to_client", "Certificate", false),
+        ("server_to_client", "ServerKeyExchange (TLS 1.2)", false),
+        ("server_to_client", "ServerHelloDone (TLS 1.2)", false),
+        ("client_to_server", "ClientKeyExchange (TLS 1.2)", false),
+        ("client_to_server", "ChangeCipherSpec", false),
+        ("client_to_server", "Finished", true),
+        ("server_to_client", "ChangeCipherSpec", false),
+        ("server_to_client", "Finished", true),
+    ];
+    let got: Vec<(&str, &str, bool)> = names.iter().map(|(d, n, e)| (d.as_str(), n.as_str(), *e)).collect();
+    assert_eq!(got[..10], want, "{got:?}");
     assert!(of_type(&v, "tls.message")[2]["details"][0]
         .as_str()
         .unwrap()
         .contains("CN=tls12.example.com"));
+    let checks: Vec<(&str, bool)> = of_type(&v, "tls.finished_check")
+        .iter()
+        .map(|c| (c["sender"].as_str().unwrap(), c["verified"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(checks, [("client", true), ("server", true)]);
+    let http = of_type(&v, "tls.application_data");
+    assert_eq!(http.len(), 2, "{http:?}");
+    assert_eq!(http[0]["head"][0], "GET / HTTP/1.1");
+    assert_eq!(http[1]["head"][0], "HTTP/1.1 200 OK");
+    // Notes tell TLS 1.2's story, not TLS 1.3's.
+    let notes: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["notes"].as_array())
+        .flatten()
+        .filter_map(|n| n["reference"].as_str())
+        .collect();
+    for rfc in ["RFC 5246 §7.3", "RFC 5246 §7.1", "RFC 5246 §7.4.9", "RFC 5246 §8.1"] {
+        assert!(notes.contains(&rfc), "{rfc} in {notes:?}");
+    }
+    assert!(
+        !notes.contains(&"RFC 8446 §4.1.3"),
+        "no TLS 1.3 ServerHello note: {notes:?}"
+    );
+}
+
+#[test]
+fn tls12_chacha20_and_secrets_and_resumption() {
+    let (v, code) = handshake(&[
+        "tls12.example.com",
+        "--ciphers",
+        "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+        "--show-secrets",
+    ]);
+    assert_eq!(code, 0);
+    let s = of_type(&v, "tls.summary")[0];
+    assert_eq!(s["cipher_suite"], "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256");
+    assert_eq!(s["finished_verified"], true, "ChaCha20-Poly1305 records open too");
+    let secrets: Vec<(&str, usize, usize, usize)> = of_type(&v, "tls.secret")
+        .iter()
+        .map(|x| {
+            (
+                x["label"].as_str().unwrap(),
+                x["secret"].as_str().unwrap().len() / 2,
+                x["key"].as_str().unwrap().len() / 2,
+                x["iv"].as_str().unwrap().len() / 2,
+            )
+        })
+        .collect();
+    assert_eq!(
+        secrets,
+        [
+            ("CLIENT_RANDOM -> client_write", 48, 32, 12),
+            ("CLIENT_RANDOM -> server_write", 48, 32, 12)
+        ],
+        "the 48-octet master secret, ChaCha20's 32-octet keys and 12-octet IVs"
+    );
+    // The second connection resumes the first's session: an abbreviated handshake, the server
+    // finishing first, no certificate.
+    let (v, code) = handshake(&["tls12.example.com", "--resume"]);
+    assert_eq!(code, 0);
+    let summaries = of_type(&v, "tls.summary");
+    assert_eq!(summaries.len(), 2);
+    assert_eq!(
+        (&summaries[1]["resumed"], &summaries[1]["round_trips"]),
+        (&true.into(), &1.into())
+    );
+    assert_eq!(summaries[1]["finished_verified"], true);
+    let names = ladder(&v);
+    let second: Vec<&str> = names
+        .iter()
+        .skip_while(|(_, n, _)| n != "Alert close_notify")
+        .skip_while(|(_, n, _)| n != "ClientHello")
+        .map(|(_, n, _)| n.as_str())
+        .collect();
+    assert_eq!(
+        second[..6],
+        [
+            "ClientHello",
+            "ServerHello",
+            "ChangeCipherSpec",
+            "Finished",
+            "ChangeCipherSpec",
+            "Finished"
+        ],
+        "{second:?}"
+    );
 }
 
 #[test]

@@ -223,6 +223,8 @@ impl Tracer {
         let mut trace = TraceBuilder::new("tls", "tls");
         let mut outcome = Outcome::Ok;
         let mut failed_with = None;
+        // Whether the connection before this one spoke TLS 1.2 (how a resumption offers its ticket).
+        let mut tls12 = false;
         for connection in 1..=if opts.resume { 2u8 } else { 1 } {
             // Early data is only possible with a ticket, so only on the second connection.
             let connector =
@@ -233,7 +235,7 @@ impl Tracer {
                 server_name,
                 &route,
                 (collector, recorder),
-                connection,
+                (connection, tls12),
                 &mut trace,
             )
             .await
@@ -264,6 +266,7 @@ impl Tracer {
                 outcome = Outcome::Negative { reason: e.clone() };
             }
             let failed = summary.error.is_some();
+            tls12 = summary.version.as_deref() == Some("TLS 1.2");
             trace.push(TlsEvent::Summary(summary), Vec::new());
             if failed {
                 break;
@@ -300,7 +303,7 @@ async fn one_connection(
     server_name: &ServerName<'static>,
     route: &crate::net::Route,
     (collector, recorder): (&Collector, &RecordingVerifier),
-    connection: u8,
+    (connection, after_tls12): (u8, bool),
     trace: &mut TraceBuilder,
 ) -> Result<(super::events::TlsSummary, Option<Failure>)> {
     let started = Instant::now();
@@ -320,6 +323,8 @@ async fn one_connection(
             "TLS runs over a TCP connection: one round trip (SYN, SYN-ACK) before the first TLS byte.",
             Some("RFC 9293 §3.5"),
         )
+    } else if after_tls12 {
+        Note::new("tls.resume", "A second connection, offering the first one's session again (its session ID, or a ticket in the session_ticket extension): a server that takes it answers with an abbreviated handshake, no certificate and no key exchange, the keys made from the first connection's master secret.", Some("RFC 5246 §7.3"))
     } else {
         Note::new("tls.resume", "A second connection, offering the session ticket from the first (pre_shared_key): the server can skip the certificate and its signature.", Some("RFC 8446 §2.2"))
     };
@@ -384,6 +389,7 @@ async fn one_connection(
         .map(|(l, _, s)| (l, s))
         .collect();
     let (events, mut summary) = decode(&chunks, &secrets, opts.show_secrets);
+    let tls12 = summary.version.as_deref() == Some("TLS 1.2");
     // The certificate check, shown right after the Certificate it judged.
     let checked = recorder.take_checked();
     let verification = checked
@@ -399,17 +405,17 @@ async fn one_connection(
             }
         }
         let after_certificate = matches!(&e, TlsEvent::Message(m) if m.name == "Certificate" && m.direction == super::tap::Direction::ServerToClient);
-        let notes = notes_for(&e);
+        let notes = notes_for(&e, tls12);
         trace.push(e, notes);
         if after_certificate {
             if let Some(v) = verification_event.take() {
-                let notes = notes_for(&v);
+                let notes = notes_for(&v, tls12);
                 trace.push(v, notes);
             }
         }
     }
     if let Some(v) = verification_event.take() {
-        let notes = notes_for(&v);
+        let notes = notes_for(&v, tls12);
         trace.push(v, notes);
     }
     let failure = error.as_ref().and_then(|(_, kind)| *kind).map(|kind| {
@@ -435,12 +441,6 @@ async fn one_connection(
         // The handshake ended for the reason the check found: say it in the check's words.
         (Some(said), false) if summary.error.is_some() => summary.error = Some(said),
         _ => {}
-    }
-    if summary.version.as_deref() == Some("TLS 1.2") {
-        summary.error.get_or_insert_with(|| {
-            "this server chose TLS 1.2: it does not speak TLS 1.3 (only the plaintext messages can be shown)"
-                .to_string()
-        });
     }
     Ok((summary, failure))
 }
@@ -517,8 +517,8 @@ fn explain_rustls(e: &rustls::Error) -> String {
     }
 }
 
-/// Teaching notes for the main messages.
-fn notes_for(e: &TlsEvent) -> Vec<Note> {
+/// Teaching notes for the main messages, TLS 1.2's where its handshake differs.
+fn notes_for(e: &TlsEvent, tls12: bool) -> Vec<Note> {
     let note = |topic: &str, text: &str, rfc: &str| vec![Note::new(topic, text, Some(rfc))];
     let m = match e {
         TlsEvent::Message(m) => m,
@@ -527,6 +527,11 @@ fn notes_for(e: &TlsEvent) -> Vec<Note> {
         TlsEvent::Verify(_) => return note("tls.verify", "The check failed, so the client ends the handshake with a fatal alert naming the reason instead of sending its Finished: no application data is ever sent to this server.", "RFC 8446 §6.2"),
         _ => return Vec::new(),
     };
+    if tls12 {
+        if let Some(n) = notes_12(m.name.as_str()) {
+            return n;
+        }
+    }
     match m.name.as_str() {
         "ClientHello" => note("tls.client_hello", "The client offers cipher suites, groups and a key share (its half of the (EC)DHE exchange) up front, so the server can answer in one round trip.", "RFC 8446 §4.1.2"),
         "ServerHello" => note("tls.server_hello", "The server picks a suite and sends its key share: from here on both sides derive the handshake keys, and everything else is encrypted.", "RFC 8446 §4.1.3"),
@@ -538,5 +543,22 @@ fn notes_for(e: &TlsEvent) -> Vec<Note> {
         "Finished" => note("tls.finished", "An HMAC over the whole transcript: any tampering with an earlier message makes it fail.", "RFC 8446 §4.4.4"),
         "NewSessionTicket" => note("tls.ticket", "After the handshake, the server hands out tickets for resumption (and possibly 0-RTT) next time.", "RFC 8446 §4.6.1"),
         _ => Vec::new(),
+    }
+}
+
+/// TLS 1.2's notes, for the messages whose story differs from TLS 1.3's.
+fn notes_12(name: &str) -> Option<Vec<Note>> {
+    let note = |topic: &str, text: &str, rfc: &str| Some(vec![Note::new(topic, text, Some(rfc))]);
+    match name {
+        "ServerHello" => note("tls.server_hello", "This server chose TLS 1.2 (its ServerHello has no supported_versions extension): the rest of its flight, the certificate too, travels in the clear, and no key exists until the client has sent its key exchange.", "RFC 5246 §7.3"),
+        "Certificate" => note("tls.certificate", "The server's chain, leaf first, in the clear; the client checks it up to a trusted root and against the name it asked for.", "RFC 5246 §7.4.2"),
+        "ServerKeyExchange (TLS 1.2)" => note("tls.ske", "The server's ephemeral (EC)DH public key, signed with the certificate's key over both hello randoms: the signature binds this key exchange to the certificate and to this connection.", "RFC 5246 §7.4.3"),
+        "ServerHelloDone (TLS 1.2)" => note("tls.shd", "The end of the server's first flight: the client answers with its own key exchange, a second round trip before any application data can flow.", "RFC 5246 §7.4.5"),
+        "ClientKeyExchange (TLS 1.2)" => note("tls.cke", "The client's half of the (EC)DH exchange: both sides now compute the premaster secret and from it the master secret (the key log's CLIENT_RANDOM line), from which every key of the connection is cut.", "RFC 5246 §8.1"),
+        "ChangeCipherSpec" => note("tls.ccs", "Not a handshake message but a record of its own: from the next record on, this side encrypts with its write key from the key block, counting records from sequence number 0.", "RFC 5246 §7.1"),
+        "CertificateVerify" => note("tls.cv", "The client's signature over the handshake messages so far, with its certificate's key: it proves the client holds that key.", "RFC 5246 §7.4.8"),
+        "Finished" => note("tls.finished", "The first record under the new keys: PRF(master secret, a hash of every handshake message so far, both sides'), cut to 12 octets. Any tampering with an earlier message makes it fail.", "RFC 5246 §7.4.9"),
+        "NewSessionTicket" => note("tls.ticket", "Before its ChangeCipherSpec the server hands out a ticket: next time the client can offer it and skip the key exchange (an abbreviated handshake).", "RFC 5077 §3.3"),
+        _ => None,
     }
 }

@@ -35,14 +35,40 @@ pub enum TlsEvent {
         key: String,
         iv: String,
     },
-    /// The server's Finished recomputed from the transcript.
     /// The client's check of the server's certificate chain, right after the Certificate.
     #[serde(rename = "tls.verify")]
     Verify(super::verify::Verification),
+    /// A Finished recomputed from the transcript: the server's (TLS 1.3), or each side's
+    /// (TLS 1.2, whose key log gives the master secret both are made from).
     #[serde(rename = "tls.finished_check")]
-    FinishedCheck { verified: bool, detail: String },
+    FinishedCheck {
+        /// Whose Finished: `server` or `client` (absent in older traces: `server`).
+        #[serde(default = "server")]
+        sender: String,
+        verified: bool,
+        detail: String,
+    },
+    /// Decrypted application data that begins an HTTP/1.x message: its head.
+    #[serde(rename = "tls.application_data")]
+    ApplicationData(AppDataSeen),
     #[serde(rename = "tls.summary")]
     Summary(TlsSummary),
+}
+
+fn server() -> String {
+    "server".into()
+}
+
+/// A decrypted application-data record that starts an HTTP/1.x request or response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppDataSeen {
+    pub direction: Direction,
+    /// Microseconds since the connection started.
+    pub time_us: u64,
+    /// The record's plaintext length.
+    pub length: usize,
+    /// The start line and header lines, as sent (at most [`super::plaintext::MAX_LINES`]).
+    pub head: Vec<String>,
 }
 
 /// A record: direction, time, header fields, and for encrypted records what was inside.

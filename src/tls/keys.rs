@@ -36,7 +36,8 @@ impl Hash {
         }
     }
 
-    fn hmac(self) -> hmac::Algorithm {
+    /// The HMAC over this hash (HKDF's here, TLS 1.2's PRF in [`super::tls12`]).
+    pub fn hmac(self) -> hmac::Algorithm {
         match self {
             Hash::Sha256 => hmac::HMAC_SHA256,
             Hash::Sha384 => hmac::HMAC_SHA384,

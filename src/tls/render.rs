@@ -67,7 +67,24 @@ pub fn event(out: &mut String, e: &TlsEvent, notes: &[Note], opts: &RenderOpts) 
                 p.yellow, p.reset
             );
         }
-        TlsEvent::FinishedCheck { verified, detail } => {
+        TlsEvent::ApplicationData(a) => {
+            ladder_line(
+                out,
+                opts,
+                (a.time_us, a.direction),
+                "application data",
+                a.length,
+                " [decrypted]",
+            );
+            for line in &a.head {
+                style::paragraph(out, "             ", line, opts.width);
+            }
+        }
+        TlsEvent::FinishedCheck {
+            sender,
+            verified,
+            detail,
+        } => {
             let (c, word) = if *verified {
                 (p.green, "verified")
             } else {
@@ -75,7 +92,7 @@ pub fn event(out: &mut String, e: &TlsEvent, notes: &[Note], opts: &RenderOpts) 
             };
             style::paragraph(
                 out,
-                &format!("{c}server Finished {word}{}: ", p.reset),
+                &format!("{c}{sender} Finished {word}{}: ", p.reset),
                 detail,
                 opts.width,
             );
@@ -190,7 +207,12 @@ fn summary(out: &mut String, s: &TlsSummary, opts: &RenderOpts) {
     };
     let line = format!(
         "{}{how} {finished}with {} (key exchange {}), ALPN {}; {} round trip(s), handshake {:.1} ms; {} application record(s), {} B",
-        if s.resumed { "resumed (PSK) " } else { "" },
+        match (s.resumed, version.as_str()) {
+            (false, _) => "",
+            // TLS 1.2 resumes a session (its ticket or ID) in an abbreviated handshake (RFC 5246 §7.3).
+            (true, "TLS 1.2") => "resumed (abbreviated) ",
+            (true, _) => "resumed (PSK) ",
+        },
         or(&s.cipher_suite),
         or(&s.key_exchange_group),
         or(&s.alpn),
