@@ -9,6 +9,7 @@
 use ring::aead::{self, quic as hp};
 use serde::{Deserialize, Serialize};
 
+use super::onertt::{frames, Frame};
 use crate::hex;
 use crate::tls::handshake::{decode_hello, Hello};
 use crate::tls::keys::{expand_label, hkdf_extract, Hash};
@@ -18,6 +19,10 @@ pub const INITIAL_SALT_V1: [u8; 20] = [
     0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17, 0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f,
     0x0a,
 ];
+
+/// Most octets of a CRYPTO stream kept to find the hello at its start (a ClientHello with a
+/// post-quantum key share runs past one packet, not past this).
+pub const MAX_HELLO: usize = 16 * 1024;
 
 /// Why a QUIC packet could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -176,11 +181,15 @@ pub struct OpenedInitial {
     /// Each step of the unprotection, in words, with its values.
     pub steps: Vec<String>,
     pub packet_number: u64,
-    /// Frame types in the payload, in order (PADDING runs counted once).
-    pub frames: Vec<String>,
+    /// The frames of the payload, in order (a PADDING run is one frame).
+    pub frames: Vec<Frame>,
     /// The TLS message in the CRYPTO frames, when it is a ClientHello that starts at offset 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_hello: Option<Hello>,
+    /// The TLS message in the CRYPTO frames, when it is a ServerHello (or HelloRetryRequest)
+    /// that starts at offset 0: a server's Initial.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_hello: Option<Hello>,
     /// The plaintext payload (not serialized).
     #[serde(skip)]
     pub payload: Vec<u8>,
@@ -286,10 +295,14 @@ pub fn open_initial(packet: &[u8], dcid_for_keys: Option<&[u8]>, client: bool) -
         aad.len(),
         plain_len
     ));
-    let (frames, crypto) = frames(&payload);
-    let client_hello = (crypto.first() == Some(&1))
-        .then(|| decode_hello(&crypto).ok())
-        .flatten();
+    let frames = frames(&payload);
+    let mut crypto = Vec::new();
+    join_from_zero(&mut crypto, crypto_pieces(&payload, &frames), MAX_HELLO);
+    let hello = hello_in(&crypto);
+    let (client_hello, server_hello) = match hello {
+        Some(h) if h.kind == "ClientHello" => (Some(h), None),
+        other => (None, other),
+    };
     if let Some(ch) = &client_hello {
         let sni = ch
             .extensions
@@ -299,85 +312,51 @@ pub fn open_initial(packet: &[u8], dcid_for_keys: Option<&[u8]>, client: bool) -
             .unwrap_or_else(|| "(none)".into());
         steps.push(format!("CRYPTO data at offset 0 is a TLS ClientHello: SNI {sni}, readable by anyone on the path (Initial protection gives no confidentiality)"));
     }
+    if let Some(sh) = &server_hello {
+        let suite = sh.cipher_suites.first().map(|s| s.name.clone()).unwrap_or_default();
+        steps.push(format!("CRYPTO data at offset 0 is the TLS {}: cipher suite {suite}, readable by anyone on the path; what follows is in Handshake packets, under keys only the two ends have", sh.kind));
+    }
     Ok(OpenedInitial {
         steps,
         packet_number: pn,
         frames,
         client_hello,
+        server_hello,
         payload,
     })
 }
 
-/// Frame types of a decrypted payload, and the CRYPTO data from offset 0 joined in order.
-fn frames(p: &[u8]) -> (Vec<String>, Vec<u8>) {
-    let mut names = Vec::new();
-    let mut crypto: Vec<(u64, Vec<u8>)> = Vec::new();
-    let mut at = 0;
-    while at < p.len() && names.len() < 1000 {
-        let Some((t, n)) = varint(&p[at..]) else { break };
-        at += n;
-        match t {
-            0x00 => {
-                let run = p[at..].iter().take_while(|b| **b == 0).count();
-                at += run;
-                names.push(format!("PADDING ({} octets)", run + 1));
-            }
-            0x01 => names.push("PING".into()),
-            0x02 | 0x03 => {
-                // ACK: largest, delay, range count, first range, then ranges (and ECN counts).
-                let mut fields = Vec::new();
-                for _ in 0..4 {
-                    let Some((v, n)) = varint(p.get(at..).unwrap_or_default()) else {
-                        return (names, join(crypto));
-                    };
-                    fields.push(v);
-                    at += n;
-                }
-                let extra = fields[2].min(1000) * 2 + if t == 0x03 { 3 } else { 0 };
-                for _ in 0..extra {
-                    let Some((_, n)) = varint(p.get(at..).unwrap_or_default()) else {
-                        return (names, join(crypto));
-                    };
-                    at += n;
-                }
-                names.push(format!("ACK (largest {})", fields[0]));
-            }
-            0x06 => {
-                let Some((offset, n1)) = varint(p.get(at..).unwrap_or_default()) else {
-                    break;
-                };
-                let Some((len, n2)) = varint(p.get(at + n1..).unwrap_or_default()) else {
-                    break;
-                };
-                at += n1 + n2;
-                let Some(data) = usize::try_from(len).ok().and_then(|l| p.get(at..at + l)) else {
-                    break;
-                };
-                at += data.len();
-                names.push(format!("CRYPTO (offset {offset}, {len} octets)"));
-                crypto.push((offset, data.to_vec()));
-            }
-            0x1c | 0x1d => {
-                names.push("CONNECTION_CLOSE".into());
-                break;
-            }
-            other => {
-                names.push(format!("frame type {other:#x} (not decoded)"));
-                break;
-            }
-        }
-    }
-    (names, join(crypto))
+/// The CRYPTO data of a decrypted payload, as (offset, octets) pieces (RFC 9000 §19.6).
+pub fn crypto_pieces<'p>(payload: &'p [u8], frames: &[Frame]) -> Vec<(u64, &'p [u8])> {
+    frames
+        .iter()
+        .filter(|f| f.name == "CRYPTO")
+        .filter_map(|f| {
+            let (at, len) = f.data?;
+            Some((f.offset?, payload.get(at..at + len)?))
+        })
+        .collect()
 }
 
-/// CRYPTO pieces joined from offset 0 while they are contiguous.
-fn join(mut pieces: Vec<(u64, Vec<u8>)>) -> Vec<u8> {
+/// Appends to `joined` (the stream's octets from offset 0) the pieces that continue it, until
+/// it holds `limit` octets.
+pub fn join_from_zero(joined: &mut Vec<u8>, mut pieces: Vec<(u64, &[u8])>, limit: usize) {
     pieces.sort_by_key(|(o, _)| *o);
-    let mut out = Vec::new();
     for (offset, data) in pieces {
-        if offset == out.len() as u64 {
-            out.extend_from_slice(&data);
+        let end = offset.saturating_add(data.len() as u64);
+        let have = joined.len() as u64;
+        if offset <= have && end > have {
+            let skip = usize::try_from(have - offset).unwrap_or(usize::MAX);
+            let room = limit.saturating_sub(joined.len());
+            joined.extend(data.iter().skip(skip).take(room));
         }
     }
-    out
+}
+
+/// The first TLS handshake message of a CRYPTO stream, decoded, when it is a ClientHello or a
+/// ServerHello and is all there (its 4-octet header gives its length, RFC 8446 §4).
+pub fn hello_in(crypto: &[u8]) -> Option<Hello> {
+    let len = crypto.get(1..4).map(|l| usize::from(l[0]) << 16 | usize::from(l[1]) << 8 | usize::from(l[2]))?;
+    let message = crypto.get(..4 + len)?;
+    matches!(message[0], 1 | 2).then(|| decode_hello(message).ok()).flatten()
 }
