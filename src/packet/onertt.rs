@@ -204,7 +204,7 @@ impl Frame {
     }
 
     /// The frame in a one-line summary: `STREAM(4) off=0 len=38 fin`, `CRYPTO off=0 len=90`,
-    /// `ACK 0-3`, or its name.
+    /// `ACK 0-3`, `STOP_SENDING(4)`, or its name.
     pub fn brief(&self) -> String {
         match self.name.as_str() {
             "STREAM" => format!(
@@ -216,7 +216,10 @@ impl Frame {
             ),
             "CRYPTO" => self.described(),
             "ACK" => format!("ACK {}", ranges(&self.acked)),
-            _ => self.name.clone(),
+            _ => match self.stream {
+                Some(id) => format!("{}({id})", self.name),
+                None => self.name.clone(),
+            },
         }
     }
 }
@@ -435,6 +438,9 @@ fn read_frame(t: u64, r: &mut Fields<'_>) -> Option<Frame> {
             Frame::named("CONNECTION_CLOSE")
         }
         0x1e => Frame::named("HANDSHAKE_DONE"),
+        // The ACK frequency extension (draft-ietf-quic-ack-frequency, which quinn speaks):
+        // "acknowledge this packet at once", no fields; quinn sends it with its path MTU probes.
+        0x1f => Frame::named("IMMEDIATE_ACK"),
         _ => return None,
     })
 }
