@@ -392,3 +392,78 @@ fn briefs(frames: &[Frame]) -> String {
     }
     line.join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A vector of RFC 9001 Appendix A (../shared/vectors/rfc9001-quic-initial.txt).
+    fn vector(name: &str) -> Vec<u8> {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors/rfc9001-quic-initial.txt");
+        let text = std::fs::read_to_string(path).unwrap();
+        let line = text.lines().find(|l| l.split(' ').next() == Some(name)).unwrap();
+        hex::decode(line.rsplit(" = ").next().unwrap()).unwrap()
+    }
+
+    /// A UDP datagram from `from` to `to` carrying `payload`, as the decoders leave it.
+    fn datagram(from: &str, to: &str, payload: &[u8]) -> (Decoded, Vec<u8>) {
+        let (from, to): (SocketAddr, SocketAddr) = (from.parse().unwrap(), to.parse().unwrap());
+        let d = Decoded {
+            src: Some(from.ip()),
+            dst: Some(to.ip()),
+            sport: Some(from.port()),
+            dport: Some(to.port()),
+            udp_payload: Some((0, payload.len())),
+            info: format!("UDP, length {}", payload.len()),
+            ..Decoded::default()
+        };
+        (d, payload.to_vec())
+    }
+
+    #[test]
+    fn the_rfc_connection_is_followed_and_coalesced_initials_are_each_opened() {
+        let mut flows = QuicFlows::default();
+        let (client, server) = ("192.0.2.1:50000", "192.0.2.2:443");
+        let (mut d, frame) = datagram(client, server, &vector("client_initial_packet.protected_packet"));
+        flows.see(&mut d, &frame, None);
+        assert!(d.info.contains("ClientHello SNI example.com"), "{}", d.info);
+        // The server's Initial twice in one datagram (RFC 9000 §12.2): two packets, two layers,
+        // both opened with the server's Initial keys from the client's DCID.
+        let mut two = vector("server_initial_packet.protected_packet");
+        two.extend(vector("server_initial_packet.protected_packet"));
+        let (mut d, frame) = datagram(server, client, &two);
+        flows.see(&mut d, &frame, None);
+        let layers: Vec<&Layer> = d.layers.iter().filter(|l| l.name == "QUIC").collect();
+        assert_eq!(layers.len(), 2, "{:?}", d.layers);
+        assert!(d.info.contains("ServerHello TLS_AES_128_GCM_SHA256"), "{}", d.info);
+        assert_eq!(d.info.matches("PKN 1: ACK 0, CRYPTO off=0 len=90").count(), 2, "{}", d.info);
+        let conn = flows.conns.values().next().unwrap();
+        assert_eq!(conn.suite, Some(0x1301));
+        assert_eq!(conn.client_random.as_ref().map(Vec::len), Some(32));
+        // A short header of the connection: without a key log it says what would open it.
+        let (mut d, frame) = datagram(server, client, &[0x40; 60]);
+        flows.see(&mut d, &frame, None);
+        assert!(d.info.starts_with("QUIC 1-RTT DCID "), "{}", d.info);
+        assert!(d.info.contains("--keylog"), "{}", d.info);
+        // With a key log that lacks this connection: said so.
+        let (mut d, frame) = datagram(server, client, &[0x40; 60]);
+        flows.see(&mut d, &frame, Some(&KeyLog::new()));
+        assert!(d.info.contains("no secrets for this connection"), "{}", d.info);
+    }
+
+    #[test]
+    fn unknown_udp_is_left_alone_and_garbage_on_a_connection_does_not_panic() {
+        let mut flows = QuicFlows::default();
+        let (mut d, frame) = datagram("192.0.2.1:1", "192.0.2.2:2", &[0xc0; 40]);
+        flows.see(&mut d, &frame, None);
+        assert_eq!(d.info, "UDP, length 40");
+        assert!(flows.conns.is_empty());
+        let (client, server) = ("192.0.2.1:50000", "192.0.2.2:443");
+        let (mut d, frame) = datagram(client, server, &vector("client_initial_packet.protected_packet"));
+        flows.see(&mut d, &frame, None);
+        for junk in [&[][..], &[0xff][..], &[0xc0, 0, 0, 0, 1, 30][..], &[0xe0; 3000][..], &[0x00; 5][..]] {
+            let (mut d, frame) = datagram(server, client, junk);
+            flows.see(&mut d, &frame, Some(&KeyLog::new()));
+        }
+    }
+}
