@@ -254,7 +254,7 @@ Examples:
                                                                  20 streams on one connection
   netlab http https://www.example.com/bytes/1000000 --sandbox -o out.bin
   netlab http https://www.example.com/ --sandbox --h3 --keylog keys.txt
-                                                                 NSS key log (0600): netlab pcap --keylog decrypts
+                                                                 its secrets, for pcap --keylog
   netlab --link rtt=40ms,drop=response:1 http https://www.example.com/bytes/1000 --compare \
       --requests 8 --concurrency 8        one lost packet: every HTTP/2 stream waits, one HTTP/3 stream
   netlab --link rtt=40ms,loss=2% http https://www.example.com/bytes/1000 --compare \
