@@ -30,7 +30,10 @@ fn keylog_of(flag: &str) -> Vec<(String, String, String)> {
             let random_octets = netlab::hex::decode(random).unwrap_or_else(|| panic!("{flag}: {l}"));
             assert_eq!(random_octets.len(), 32, "{flag}: a client random is 32 octets: {l}");
             let secret_octets = netlab::hex::decode(secret).unwrap_or_else(|| panic!("{flag}: {l}"));
-            assert!(matches!(secret_octets.len(), 32 | 48), "{flag}: a SHA-256 or SHA-384 secret: {l}");
+            assert!(
+                matches!(secret_octets.len(), 32 | 48),
+                "{flag}: a SHA-256 or SHA-384 secret: {l}"
+            );
             (label.to_string(), random.to_string(), secret.to_string())
         })
         .collect();
@@ -70,9 +73,18 @@ fn a_missing_folder_is_refused_unless_create_dirs() {
         .stderr(predicate::str::contains("--keylog").and(predicate::str::contains("--create-dirs")));
     assert!(!dir.path().join("no").exists(), "nothing was made");
     netlab()
-        .args(["http", "https://www.example.com/", "--sandbox", "--h3", "--create-dirs", "--keylog"])
+        .args([
+            "http",
+            "https://www.example.com/",
+            "--sandbox",
+            "--h3",
+            "--create-dirs",
+            "--keylog",
+        ])
         .arg(&path)
         .assert()
         .success();
-    assert!(std::fs::read_to_string(&path).unwrap().contains("CLIENT_TRAFFIC_SECRET_0"));
+    assert!(std::fs::read_to_string(&path)
+        .unwrap()
+        .contains("CLIENT_TRAFFIC_SECRET_0"));
 }

@@ -78,11 +78,16 @@ fn with_the_key_log_every_packet_is_opened_and_its_frames_named() {
     assert!(info(server_initial).contains("(decrypted with the Initial keys)"));
     let first = &quic_layers(server_initial)[0];
     assert_eq!(field(first, "type"), ["Initial"]);
-    assert!(field(first, "frame").iter().any(|f| f.starts_with("CRYPTO off=0 len=")), "{first}");
+    assert!(
+        field(first, "frame").iter().any(|f| f.starts_with("CRYPTO off=0 len=")),
+        "{first}"
+    );
     // Handshake packets (coalesced behind the Initials) opened with the handshake secrets.
     let handshake = opened("Handshake");
     assert!(handshake.len() >= 2, "both sides' Handshake packets: {packets:?}");
-    assert!(handshake.iter().any(|l| field(l, "frame").iter().any(|f| f.starts_with("CRYPTO"))));
+    assert!(handshake
+        .iter()
+        .any(|l| field(l, "frame").iter().any(|f| f.starts_with("CRYPTO"))));
     // 1-RTT: STREAM frames with their id, offset and length, and the server's HANDSHAKE_DONE.
     let one_rtt = opened("1-RTT (short header)");
     let frames_1rtt: Vec<&str> = one_rtt.iter().flat_map(|l| field(l, "frame")).collect();
@@ -90,12 +95,16 @@ fn with_the_key_log_every_packet_is_opened_and_its_frames_named() {
         .iter()
         .find(|f| f.starts_with("STREAM id=0 ") && f.contains(" fin=1 "))
         .expect("the request stream, 0, finished");
-    assert!(stream.contains(" off=0 len=") && stream.contains("dir=Bidirectional origin=Client-initiated"), "{stream}");
+    assert!(
+        stream.contains(" off=0 len=") && stream.contains("dir=Bidirectional origin=Client-initiated"),
+        "{stream}"
+    );
     assert!(frames_1rtt.contains(&"HANDSHAKE_DONE"), "{frames_1rtt:?}");
     assert!(frames_1rtt.iter().any(|f| f.starts_with("ACK ")), "{frames_1rtt:?}");
     assert!(frames_1rtt.contains(&"NEW_CONNECTION_ID"), "{frames_1rtt:?}");
     assert!(
-        all.iter().any(|f| info(f).contains("1-RTT DCID") && info(f).contains("STREAM(0) off=0 len=")),
+        all.iter()
+            .any(|f| info(f).contains("1-RTT DCID") && info(f).contains("STREAM(0) off=0 len=")),
         "the one-line summary names the stream too"
     );
     // Packet numbers count up in each space and direction: the 1-RTT ones start at 0.
@@ -126,12 +135,19 @@ fn without_the_key_log_the_protected_packets_say_what_would_open_them() {
         .collect();
     assert!(one_rtt.len() > 5);
     for l in &one_rtt {
-        assert!(field(l, "packet number").is_empty() && field(l, "frame").is_empty(), "{l}");
+        assert!(
+            field(l, "packet number").is_empty() && field(l, "frame").is_empty(),
+            "{l}"
+        );
         assert_eq!(field(l, "protected"), ["--keylog with its secrets would decrypt it"]);
         assert_eq!(field(l, "dcid")[0].len(), 16, "named with its 8-octet DCID");
     }
     let short = all.iter().find(|f| info(f).starts_with("QUIC 1-RTT DCID ")).unwrap();
-    assert!(info(short).contains("protected") && info(short).contains("--keylog"), "{}", info(short));
+    assert!(
+        info(short).contains("protected") && info(short).contains("--keylog"),
+        "{}",
+        info(short)
+    );
     assert!(packets
         .iter()
         .any(|(t, l)| t == "Handshake" && !field(l, "protected").is_empty()));
@@ -166,12 +182,18 @@ fn a_wrong_key_log_gets_a_clear_statement_not_garbage() {
     let random = text.split_whitespace().nth(1).unwrap().to_string();
     let other_random = format!("{}{}", if random.starts_with("00") { "11" } else { "00" }, &random[2..]);
     let cases = [
-        ("other-connection.keylog", text.replace(&random, &other_random), "the key log has no secrets for this connection, client random"),
+        (
+            "other-connection.keylog",
+            text.replace(&random, &other_random),
+            "the key log has no secrets for this connection, client random",
+        ),
         (
             "other-secrets.keylog",
             text.lines()
                 .map(|l| {
-                    let [label, r, secret] = l.split(' ').collect::<Vec<_>>()[..] else { panic!("{l}") };
+                    let [label, r, secret] = l.split(' ').collect::<Vec<_>>()[..] else {
+                        panic!("{l}")
+                    };
                     // Every secret's first octet changed: the right length, the wrong key.
                     let flipped = format!("{}{}", if &secret[..2] == "ff" { "00" } else { "ff" }, &secret[2..]);
                     format!("{label} {r} {flipped}\n")
@@ -196,7 +218,9 @@ fn a_wrong_key_log_gets_a_clear_statement_not_garbage() {
             "{name}: no frames made up from the wrong keys"
         );
         assert!(
-            one_rtt.iter().any(|l| field(l, "protected").iter().any(|p| p.starts_with(said))),
+            one_rtt
+                .iter()
+                .any(|l| field(l, "protected").iter().any(|p| p.starts_with(said))),
             "{name}: {one_rtt:?}"
         );
         // The Initials do not need the key log.

@@ -189,8 +189,16 @@ impl Frame {
                     u8::from(self.fin),
                     self.offset.unwrap_or(0),
                     self.len,
-                    if id & 0x2 == 0 { "Bidirectional" } else { "Unidirectional" },
-                    if id & 0x1 == 0 { "Client-initiated" } else { "Server-initiated" },
+                    if id & 0x2 == 0 {
+                        "Bidirectional"
+                    } else {
+                        "Unidirectional"
+                    },
+                    if id & 0x1 == 0 {
+                        "Client-initiated"
+                    } else {
+                        "Server-initiated"
+                    },
                 )
             }
             "CRYPTO" => format!("CRYPTO off={} len={}", self.offset.unwrap_or(0), self.len),
@@ -530,7 +538,10 @@ mod tests {
         payload.extend([0x77; 16]);
         payload.extend([0x11, 8, 0x40, 0x64]);
         let names: Vec<String> = frames(&payload).iter().map(Frame::described).collect();
-        assert_eq!(names, ["HANDSHAKE_DONE", "PING", "NEW_CONNECTION_ID", "MAX_STREAM_DATA id=8"]);
+        assert_eq!(
+            names,
+            ["HANDSHAKE_DONE", "PING", "NEW_CONNECTION_ID", "MAX_STREAM_DATA id=8"]
+        );
     }
 
     #[test]

@@ -356,7 +356,11 @@ pub fn join_from_zero(joined: &mut Vec<u8>, mut pieces: Vec<(u64, &[u8])>, limit
 /// The first TLS handshake message of a CRYPTO stream, decoded, when it is a ClientHello or a
 /// ServerHello and is all there (its 4-octet header gives its length, RFC 8446 §4).
 pub fn hello_in(crypto: &[u8]) -> Option<Hello> {
-    let len = crypto.get(1..4).map(|l| usize::from(l[0]) << 16 | usize::from(l[1]) << 8 | usize::from(l[2]))?;
+    let len = crypto
+        .get(1..4)
+        .map(|l| usize::from(l[0]) << 16 | usize::from(l[1]) << 8 | usize::from(l[2]))?;
     let message = crypto.get(..4 + len)?;
-    matches!(message[0], 1 | 2).then(|| decode_hello(message).ok()).flatten()
+    matches!(message[0], 1 | 2)
+        .then(|| decode_hello(message).ok())
+        .flatten()
 }

@@ -228,12 +228,10 @@ impl Conn {
             Some(hello) => format!("{head}, {hello}, PKN {pn}: {}", briefs(&frames)),
             None => format!("{head} PKN {pn}: {}", briefs(&frames)),
         };
-        if space == Space::Initial {
-            if first_initial {
-                // The first Initial each way: how its keys came from the client's DCID, shown with -v.
-                if let Ok(taught) = quic::open_initial(packet, Some(&self.original_dcid), dir == TO_SERVER) {
-                    fields.extend(taught.steps.into_iter().map(|s| ("decryption", s)));
-                }
+        // The first Initial each way: how its keys came from the client's DCID, shown with -v.
+        if first_initial {
+            if let Ok(taught) = quic::open_initial(packet, Some(&self.original_dcid), dir == TO_SERVER) {
+                fields.extend(taught.steps.into_iter().map(|s| ("decryption", s)));
             }
         }
         fields.extend(frames.iter().map(|f| ("frame", f.described())));
@@ -263,9 +261,10 @@ impl Conn {
         } else {
             "SERVER_TRAFFIC_SECRET_0"
         };
-        let opened = self
-            .keys(label, keylog)
-            .and_then(|keys| self.open(packet, None, dir, Space::Application, &keys).ok_or(Protected::WontOpen(label)));
+        let opened = self.keys(label, keylog).and_then(|keys| {
+            self.open(packet, None, dir, Space::Application, &keys)
+                .ok_or(Protected::WontOpen(label))
+        });
         match opened {
             Ok((pn, payload)) => {
                 fields.push(("packet number", pn.to_string()));
@@ -294,7 +293,9 @@ impl Conn {
     fn keys(&self, label: &'static str, keylog: Option<&KeyLog>) -> Result<Vec<OneRttKeys>, Protected> {
         let keylog = keylog.ok_or(Protected::NoKeylog)?;
         let random = self.client_random.as_ref().ok_or(Protected::NoClientHello)?;
-        let secrets = keylog.get(random).ok_or_else(|| Protected::NotInLog(hex::encode(random)))?;
+        let secrets = keylog
+            .get(random)
+            .ok_or_else(|| Protected::NotInLog(hex::encode(random)))?;
         let secret = secrets.get(label).ok_or(Protected::NoLabel(label))?;
         let suites: &[u16] = match &self.suite {
             Some(s) => std::slice::from_ref(s),
@@ -372,7 +373,9 @@ impl Conn {
 enum Protected {
     #[error("--keylog with its secrets would decrypt it")]
     NoKeylog,
-    #[error("its ClientHello is not in the capture, so its client random, which names its secrets in a key log, is unknown")]
+    #[error(
+        "its ClientHello is not in the capture, so its client random, which names its secrets in a key log, is unknown"
+    )]
     NoClientHello,
     #[error("the key log has no secrets for this connection, client random {0}")]
     NotInLog(String),
@@ -399,7 +402,10 @@ mod tests {
 
     /// A vector of RFC 9001 Appendix A (../shared/vectors/rfc9001-quic-initial.txt).
     fn vector(name: &str) -> Vec<u8> {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors/rfc9001-quic-initial.txt");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/vectors/rfc9001-quic-initial.txt"
+        );
         let text = std::fs::read_to_string(path).unwrap();
         let line = text.lines().find(|l| l.split(' ').next() == Some(name)).unwrap();
         hex::decode(line.rsplit(" = ").next().unwrap()).unwrap()
@@ -436,7 +442,12 @@ mod tests {
         let layers: Vec<&Layer> = d.layers.iter().filter(|l| l.name == "QUIC").collect();
         assert_eq!(layers.len(), 2, "{:?}", d.layers);
         assert!(d.info.contains("ServerHello TLS_AES_128_GCM_SHA256"), "{}", d.info);
-        assert_eq!(d.info.matches("PKN 1: ACK 0, CRYPTO off=0 len=90").count(), 2, "{}", d.info);
+        assert_eq!(
+            d.info.matches("PKN 1: ACK 0, CRYPTO off=0 len=90").count(),
+            2,
+            "{}",
+            d.info
+        );
         let conn = flows.conns.values().next().unwrap();
         assert_eq!(conn.suite, Some(0x1301));
         assert_eq!(conn.client_random.as_ref().map(Vec::len), Some(32));
@@ -461,7 +472,13 @@ mod tests {
         let (client, server) = ("192.0.2.1:50000", "192.0.2.2:443");
         let (mut d, frame) = datagram(client, server, &vector("client_initial_packet.protected_packet"));
         flows.see(&mut d, &frame, None);
-        for junk in [&[][..], &[0xff][..], &[0xc0, 0, 0, 0, 1, 30][..], &[0xe0; 3000][..], &[0x00; 5][..]] {
+        for junk in [
+            &[][..],
+            &[0xff][..],
+            &[0xc0, 0, 0, 0, 1, 30][..],
+            &[0xe0; 3000][..],
+            &[0x00; 5][..],
+        ] {
             let (mut d, frame) = datagram(server, client, junk);
             flows.see(&mut d, &frame, Some(&KeyLog::new()));
         }
