@@ -398,38 +398,13 @@ fn briefs(frames: &[Frame]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::tests_support::*;
     use super::*;
-
-    /// A vector of RFC 9001 Appendix A (../shared/vectors/rfc9001-quic-initial.txt).
-    fn vector(name: &str) -> Vec<u8> {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../shared/vectors/rfc9001-quic-initial.txt"
-        );
-        let text = std::fs::read_to_string(path).unwrap();
-        let line = text.lines().find(|l| l.split(' ').next() == Some(name)).unwrap();
-        hex::decode(line.rsplit(" = ").next().unwrap()).unwrap()
-    }
-
-    /// A UDP datagram from `from` to `to` carrying `payload`, as the decoders leave it.
-    fn datagram(from: &str, to: &str, payload: &[u8]) -> (Decoded, Vec<u8>) {
-        let (from, to): (SocketAddr, SocketAddr) = (from.parse().unwrap(), to.parse().unwrap());
-        let d = Decoded {
-            src: Some(from.ip()),
-            dst: Some(to.ip()),
-            sport: Some(from.port()),
-            dport: Some(to.port()),
-            udp_payload: Some((0, payload.len())),
-            info: format!("UDP, length {}", payload.len()),
-            ..Decoded::default()
-        };
-        (d, payload.to_vec())
-    }
 
     #[test]
     fn the_rfc_connection_is_followed_and_coalesced_initials_are_each_opened() {
         let mut flows = QuicFlows::default();
-        let (client, server) = ("192.0.2.1:50000", "192.0.2.2:443");
+        let (client, server) = (CLIENT, SERVER);
         let (mut d, frame) = datagram(client, server, &vector("client_initial_packet.protected_packet"));
         flows.see(&mut d, &frame, None);
         assert!(d.info.contains("ClientHello SNI example.com"), "{}", d.info);
@@ -469,7 +444,7 @@ mod tests {
         flows.see(&mut d, &frame, None);
         assert_eq!(d.info, "UDP, length 40");
         assert!(flows.conns.is_empty());
-        let (client, server) = ("192.0.2.1:50000", "192.0.2.2:443");
+        let (client, server) = (CLIENT, SERVER);
         let (mut d, frame) = datagram(client, server, &vector("client_initial_packet.protected_packet"));
         flows.see(&mut d, &frame, None);
         for junk in [
@@ -482,5 +457,111 @@ mod tests {
             let (mut d, frame) = datagram(server, client, junk);
             flows.see(&mut d, &frame, Some(&KeyLog::new()));
         }
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::tests_support::*;
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever a followed connection's datagram holds, and whichever way it goes, it is
+        /// described without a panic, with the key log's secrets for the connection or without.
+        #[test]
+        fn any_datagram_of_a_followed_connection_is_described(
+            bytes in proptest::collection::vec(any::<u8>(), 0..1400),
+            to_server in any::<bool>(),
+            long in any::<bool>(),
+        ) {
+            let (mut flows, keylog) = followed();
+            let mut bytes = bytes;
+            if let Some(first) = bytes.first_mut() {
+                // Half of them long headers of version 1, to reach the Handshake and 0-RTT paths.
+                if long {
+                    *first |= 0x80;
+                    if bytes.len() > 5 {
+                        bytes[1..5].copy_from_slice(&[0, 0, 0, 1]);
+                    }
+                }
+            }
+            let (from, to) = if to_server { (CLIENT, SERVER) } else { (SERVER, CLIENT) };
+            for log in [None, Some(&keylog)] {
+                let (mut d, frame) = datagram(from, to, &bytes);
+                flows.see(&mut d, &frame, log);
+            }
+        }
+
+        /// Any plaintext is read as frames without a panic, and the frames stay within it.
+        #[test]
+        fn any_payload_is_read_as_frames(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+            for f in onertt::frames(&bytes) {
+                if let Some((at, len)) = f.data {
+                    prop_assert!(at + len <= bytes.len());
+                }
+                let _ = (f.described(), f.brief());
+            }
+        }
+    }
+}
+
+/// What the tests share: the RFC 9001 Appendix A connection, followed from its client Initial.
+#[cfg(test)]
+mod tests_support {
+    use super::*;
+
+    pub const CLIENT: &str = "192.0.2.1:50000";
+    pub const SERVER: &str = "192.0.2.2:443";
+
+    /// A vector of RFC 9001 Appendix A (../shared/vectors/rfc9001-quic-initial.txt).
+    pub fn vector(name: &str) -> Vec<u8> {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/vectors/rfc9001-quic-initial.txt"
+        );
+        let text = std::fs::read_to_string(path).unwrap();
+        let line = text.lines().find(|l| l.split(' ').next() == Some(name)).unwrap();
+        hex::decode(line.rsplit(" = ").next().unwrap()).unwrap()
+    }
+
+    /// A UDP datagram from `from` to `to` carrying `payload`, as the decoders leave it.
+    pub fn datagram(from: &str, to: &str, payload: &[u8]) -> (Decoded, Vec<u8>) {
+        let (from, to): (SocketAddr, SocketAddr) = (from.parse().unwrap(), to.parse().unwrap());
+        let d = Decoded {
+            src: Some(from.ip()),
+            dst: Some(to.ip()),
+            sport: Some(from.port()),
+            dport: Some(to.port()),
+            udp_payload: Some((0, payload.len())),
+            info: format!("UDP, length {}", payload.len()),
+            ..Decoded::default()
+        };
+        (d, payload.to_vec())
+    }
+
+    /// The connection followed from the RFC's client Initial, and a key log with secrets
+    /// (made up) for every label under its client random.
+    pub fn followed() -> (QuicFlows, KeyLog) {
+        let mut flows = QuicFlows::default();
+        let (mut d, frame) = datagram(CLIENT, SERVER, &vector("client_initial_packet.protected_packet"));
+        flows.see(&mut d, &frame, None);
+        let random = flows
+            .conns
+            .values()
+            .next()
+            .and_then(|c| c.client_random.clone())
+            .unwrap();
+        let secrets = [
+            "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+            "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+            "CLIENT_EARLY_TRAFFIC_SECRET",
+            "CLIENT_TRAFFIC_SECRET_0",
+            "SERVER_TRAFFIC_SECRET_0",
+        ]
+        .into_iter()
+        .map(|l| (l.to_string(), vec![0x5a; 32]))
+        .collect();
+        (flows, KeyLog::from([(random, secrets)]))
     }
 }
