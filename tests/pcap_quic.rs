@@ -88,6 +88,20 @@ fn with_the_key_log_every_packet_is_opened_and_its_frames_named() {
     assert!(handshake
         .iter()
         .any(|l| field(l, "frame").iter().any(|f| f.starts_with("CRYPTO"))));
+    // Their CRYPTO streams carry the rest of the TLS handshake, each message named in the
+    // packet that completes it: the server's flight, then the client's Finished.
+    let tls: Vec<&str> = handshake.iter().flat_map(|l| field(l, "tls")).collect();
+    assert_eq!(
+        tls,
+        [
+            "EncryptedExtensions",
+            "Certificate",
+            "CertificateVerify",
+            "Finished",
+            "Finished"
+        ],
+        "{handshake:?}"
+    );
     // 1-RTT: STREAM frames with their id, offset and length, and the server's HANDSHAKE_DONE.
     let one_rtt = opened("1-RTT (short header)");
     let frames_1rtt: Vec<&str> = one_rtt.iter().flat_map(|l| field(l, "frame")).collect();
@@ -102,6 +116,8 @@ fn with_the_key_log_every_packet_is_opened_and_its_frames_named() {
     assert!(frames_1rtt.contains(&"HANDSHAKE_DONE"), "{frames_1rtt:?}");
     assert!(frames_1rtt.iter().any(|f| f.starts_with("ACK ")), "{frames_1rtt:?}");
     assert!(frames_1rtt.contains(&"NEW_CONNECTION_ID"), "{frames_1rtt:?}");
+    // The server's session tickets ride in 1-RTT CRYPTO frames (RFC 9001 §4.1.3).
+    assert!(one_rtt.iter().any(|l| field(l, "tls").contains(&"NewSessionTicket")));
     assert!(
         all.iter()
             .any(|f| info(f).contains("1-RTT DCID") && info(f).contains("STREAM(0) off=0 len=")),

@@ -10,6 +10,7 @@ use ring::aead::{self, quic as hp};
 use serde::{Deserialize, Serialize};
 
 use super::onertt::{frames, Frame};
+use super::quiccrypto::CryptoStream;
 use crate::hex;
 use crate::tls::handshake::{decode_hello, Hello};
 use crate::tls::keys::{expand_label, hkdf_extract, Hash};
@@ -19,10 +20,6 @@ pub const INITIAL_SALT_V1: [u8; 20] = [
     0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17, 0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f,
     0x0a,
 ];
-
-/// Most octets of a CRYPTO stream kept to find the hello at its start (a ClientHello with a
-/// post-quantum key share runs past one packet, not past this).
-pub const MAX_HELLO: usize = 16 * 1024;
 
 /// Why a QUIC packet could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -296,9 +293,11 @@ pub fn open_initial(packet: &[u8], dcid_for_keys: Option<&[u8]>, client: bool) -
         plain_len
     ));
     let frames = frames(&payload);
-    let mut crypto = Vec::new();
-    join_from_zero(&mut crypto, crypto_pieces(&payload, &frames), MAX_HELLO);
-    let hello = hello_in(&crypto);
+    let messages = CryptoStream::default().take(crypto_pieces(&payload, &frames));
+    let hello = messages
+        .first()
+        .filter(|m| matches!(m[0], 1 | 2))
+        .and_then(|m| decode_hello(m).ok());
     let (client_hello, server_hello) = match hello {
         Some(h) if h.kind == "ClientHello" => (Some(h), None),
         other => (None, other),
@@ -336,31 +335,4 @@ pub fn crypto_pieces<'p>(payload: &'p [u8], frames: &[Frame]) -> Vec<(u64, &'p [
             Some((f.offset?, payload.get(at..at + len)?))
         })
         .collect()
-}
-
-/// Appends to `joined` (the stream's octets from offset 0) the pieces that continue it, until
-/// it holds `limit` octets.
-pub fn join_from_zero(joined: &mut Vec<u8>, mut pieces: Vec<(u64, &[u8])>, limit: usize) {
-    pieces.sort_by_key(|(o, _)| *o);
-    for (offset, data) in pieces {
-        let end = offset.saturating_add(data.len() as u64);
-        let have = joined.len() as u64;
-        if offset <= have && end > have {
-            let skip = usize::try_from(have - offset).unwrap_or(usize::MAX);
-            let room = limit.saturating_sub(joined.len());
-            joined.extend(data.iter().skip(skip).take(room));
-        }
-    }
-}
-
-/// The first TLS handshake message of a CRYPTO stream, decoded, when it is a ClientHello or a
-/// ServerHello and is all there (its 4-octet header gives its length, RFC 8446 §4).
-pub fn hello_in(crypto: &[u8]) -> Option<Hello> {
-    let len = crypto
-        .get(1..4)
-        .map(|l| usize::from(l[0]) << 16 | usize::from(l[1]) << 8 | usize::from(l[2]))?;
-    let message = crypto.get(..4 + len)?;
-    matches!(message[0], 1 | 2)
-        .then(|| decode_hello(message).ok())
-        .flatten()
 }

@@ -16,8 +16,10 @@
 //!
 //! Packet numbers are sent truncated and rebuilt from the largest one seen in the same space
 //! and direction (RFC 9000 §17.1), so the state is kept per connection, direction and space.
-//! Bounded: at most [`MAX_FLOWS`] connections, each with a few counters and at most
-//! [`MAX_HELLO`] octets of each side's Initial CRYPTO stream.
+//! The CRYPTO frames of each space and direction are put back in order
+//! ([`super::quiccrypto`]), so each TLS handshake message is named in the packet that
+//! completes it. Bounded: at most [`MAX_FLOWS`] connections, each with a few counters and its
+//! CRYPTO streams' incomplete messages.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -25,7 +27,8 @@ use std::net::SocketAddr;
 use super::layer::Layer;
 use super::layers::Decoded;
 use super::onertt::{self, Frame, OneRttKeys};
-use super::quic::{self, LongHeader, MAX_HELLO};
+use super::quic::{self, LongHeader};
+use super::quiccrypto::CryptoStream;
 use super::tlsflows::KeyLog;
 use crate::hex;
 
@@ -65,8 +68,8 @@ struct Conn {
     /// The length of the connection IDs packets to each end carry (the one it chose as its
     /// Source Connection ID), by [`Dir`] of the packets it sends.
     cid_len: [Option<usize>; 2],
-    /// Each direction's Initial CRYPTO stream from offset 0, for the hellos.
-    crypto: [Vec<u8>; 2],
+    /// The CRYPTO streams, by direction and space.
+    crypto: [[CryptoStream; 3]; 2],
     /// The ClientHello's random: it names the connection's secrets in a key log.
     client_random: Option<Vec<u8>>,
     /// The cipher suite the ServerHello chose.
@@ -130,7 +133,7 @@ impl Conn {
         Some(Conn {
             original_dcid: hex::decode(&h.dcid)?,
             cid_len: [None; 2],
-            crypto: [Vec::new(), Vec::new()],
+            crypto: Default::default(),
             client_random: None,
             suite: None,
             largest: [[None; 3]; 2],
@@ -219,14 +222,11 @@ impl Conn {
         };
         fields.push(("packet number", pn.to_string()));
         let frames = onertt::frames(&payload);
-        let hello = if space == Space::Initial {
-            self.hellos(&payload, &frames, dir)
-        } else {
-            None
-        };
+        let (hello, names) = self.messages(&payload, &frames, dir, space);
+        let tls = tls_suffix(&names);
         let info = match hello {
-            Some(hello) => format!("{head}, {hello}, PKN {pn}: {}", briefs(&frames)),
-            None => format!("{head} PKN {pn}: {}", briefs(&frames)),
+            Some(hello) => format!("{head}, {hello}, PKN {pn}: {}{tls}", briefs(&frames)),
+            None => format!("{head} PKN {pn}: {}{tls}", briefs(&frames)),
         };
         // The first Initial each way: how its keys came from the client's DCID, shown with -v.
         if first_initial {
@@ -235,6 +235,7 @@ impl Conn {
             }
         }
         fields.extend(frames.iter().map(|f| ("frame", f.described())));
+        fields.extend(names.into_iter().map(|n| ("tls", n)));
         Described {
             layer: Layer::new("QUIC", fields),
             info,
@@ -269,10 +270,13 @@ impl Conn {
             Ok((pn, payload)) => {
                 fields.push(("packet number", pn.to_string()));
                 let frames = onertt::frames(&payload);
+                let (_, names) = self.messages(&payload, &frames, dir, Space::Application);
+                let tls = tls_suffix(&names);
                 fields.extend(frames.iter().map(|f| ("frame", f.described())));
+                fields.extend(names.into_iter().map(|n| ("tls", n)));
                 Described {
                     layer: Layer::new("QUIC", fields),
-                    info: format!("1-RTT DCID {dcid} PKN {pn}: {}", briefs(&frames)),
+                    info: format!("1-RTT DCID {dcid} PKN {pn}: {}{tls}", briefs(&frames)),
                 }
             }
             Err(why) => {
@@ -335,36 +339,37 @@ impl Conn {
         None
     }
 
-    /// Follows an Initial's CRYPTO stream: the ClientHello gives the client random, the
-    /// ServerHello the suite. Says which hello this packet completed.
-    fn hellos(&mut self, payload: &[u8], frames: &[Frame], dir: Dir) -> Option<String> {
-        let known = if dir == TO_SERVER {
-            self.client_random.is_some()
-        } else {
-            self.suite.is_some()
-        };
-        if known {
-            return None;
+    /// Follows the CRYPTO stream of `space` going `dir` with this packet's frames: the hello
+    /// it completed, said (the ClientHello gives the client random, the ServerHello the suite),
+    /// and the names of the other TLS messages it completed.
+    fn messages(&mut self, payload: &[u8], frames: &[Frame], dir: Dir, space: Space) -> (Option<String>, Vec<String>) {
+        let messages = self.crypto[dir][space as usize].take(quic::crypto_pieces(payload, frames));
+        let mut hello = None;
+        let mut names = Vec::new();
+        for m in &messages {
+            match (m[0], space, crate::tls::handshake::decode_hello(m)) {
+                (1, Space::Initial, Ok(h)) if dir == TO_SERVER => {
+                    self.client_random = hex::decode(&h.random);
+                    let sni = h
+                        .extensions
+                        .iter()
+                        .find(|e| e.ext_type.name == "server_name")
+                        .and_then(|e| e.decoded.first())
+                        .map_or(String::new(), |s| format!(" SNI {s}"));
+                    hello = Some(format!("ClientHello{sni} (decrypted with the Initial keys)"));
+                }
+                (2, Space::Initial, Ok(h)) if dir != TO_SERVER => {
+                    let suite = h.cipher_suites.first();
+                    if h.kind == "ServerHello" {
+                        self.suite = suite.map(|s| s.value);
+                    }
+                    let name = suite.map_or("", |s| s.name.as_str());
+                    hello = Some(format!("{} {name} (decrypted with the Initial keys)", h.kind));
+                }
+                (t, _, _) => names.push(crate::tls::handshake::message_name(t)),
+            }
         }
-        quic::join_from_zero(&mut self.crypto[dir], quic::crypto_pieces(payload, frames), MAX_HELLO);
-        let hello = quic::hello_in(&self.crypto[dir])?;
-        self.crypto[dir] = Vec::new();
-        if dir == TO_SERVER && hello.kind == "ClientHello" {
-            self.client_random = hex::decode(&hello.random);
-            let sni = hello
-                .extensions
-                .iter()
-                .find(|e| e.ext_type.name == "server_name")
-                .and_then(|e| e.decoded.first())
-                .map_or(String::new(), |s| format!(" SNI {s}"));
-            return Some(format!("ClientHello{sni} (decrypted with the Initial keys)"));
-        }
-        if dir != TO_SERVER && hello.kind == "ServerHello" {
-            let suite = hello.cipher_suites.first()?;
-            self.suite = Some(suite.value);
-            return Some(format!("ServerHello {} (decrypted with the Initial keys)", suite.name));
-        }
-        None
+        (hello, names)
     }
 }
 
@@ -385,6 +390,15 @@ enum Protected {
     WontOpen(&'static str),
     #[error("it does not decrypt with the Initial keys of the client's first DCID: a Retry changed them, or the packet is damaged")]
     InitialWontOpen,
+}
+
+/// The TLS messages a packet completed, for its one-line summary: ` (TLS Certificate, ...)`.
+fn tls_suffix(names: &[String]) -> String {
+    if names.is_empty() {
+        String::new()
+    } else {
+        format!(" (TLS {})", names.join(", "))
+    }
 }
 
 /// A packet's frames in one line, the first [`MAX_BRIEF`] of them.
