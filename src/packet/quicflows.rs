@@ -63,7 +63,8 @@ enum Space {
 /// What netlab knows of one connection.
 #[derive(Debug)]
 struct Conn {
-    /// The client's first Destination Connection ID: both sides' Initial keys come from it.
+    /// The client's first Destination Connection ID (or the one a Retry gave it): both sides'
+    /// Initial keys come from it.
     original_dcid: Vec<u8>,
     /// The length of the connection IDs packets to each end carry (the one it chose as its
     /// Source Connection ID), by [`Dir`] of the packets it sends.
@@ -178,10 +179,18 @@ impl Conn {
         if h.version == 1 && h.scid.len() <= 40 {
             self.cid_len[dir] = Some(h.scid.len() / 2);
         }
-        let space = match h.packet_type.as_str() {
-            "Initial" => Space::Initial,
-            "Handshake" => Space::Handshake,
-            "0-RTT" => Space::Application,
+        if h.version == 1 && h.packet_type == "Retry" && dir != TO_SERVER {
+            // The client's next Initials go to the Retry's SCID, and both sides' Initial keys
+            // are derived from it from then on (RFC 9000 §17.2.5.2, RFC 9001 §5.2).
+            if let Some(scid) = hex::decode(&h.scid) {
+                self.original_dcid = scid;
+            }
+        }
+        let space = match (h.version, h.packet_type.as_str()) {
+            (1, "Initial") => Space::Initial,
+            (1, "Handshake") => Space::Handshake,
+            (1, "0-RTT") => Space::Application,
+            // Retry and Version Negotiation carry no frames; other versions, other keys.
             _ => {
                 return Described {
                     layer: Layer::new("QUIC", fields),
@@ -388,7 +397,7 @@ enum Protected {
     NoLabel(&'static str),
     #[error("it does not decrypt with {0}: not this connection's, a key update, or a damaged packet")]
     WontOpen(&'static str),
-    #[error("it does not decrypt with the Initial keys of the client's first DCID: a Retry changed them, or the packet is damaged")]
+    #[error("it does not decrypt with the Initial keys of the client's DCID: not this connection's, or damaged")]
     InitialWontOpen,
 }
 
@@ -449,6 +458,17 @@ mod tests {
         let (mut d, frame) = datagram(server, client, &[0x40; 60]);
         flows.see(&mut d, &frame, Some(&KeyLog::new()));
         assert!(d.info.contains("no secrets for this connection"), "{}", d.info);
+    }
+
+    #[test]
+    fn a_retry_gives_the_initial_keys_a_new_dcid() {
+        let (mut flows, _) = followed();
+        // RFC 9001 Appendix A.4: the server's Retry to the A.2 Initial, SCID f067a5502a4262b5.
+        let (mut d, frame) = datagram(SERVER, CLIENT, &vector("retry_packet"));
+        flows.see(&mut d, &frame, None);
+        assert!(d.info.starts_with("QUIC Retry DCID  SCID f067a5502a4262b5"), "{}", d.info);
+        let conn = flows.conns.values().next().unwrap();
+        assert_eq!(hex::encode(&conn.original_dcid), "f067a5502a4262b5");
     }
 
     #[test]
