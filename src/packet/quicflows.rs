@@ -466,7 +466,11 @@ mod tests {
         // RFC 9001 Appendix A.4: the server's Retry to the A.2 Initial, SCID f067a5502a4262b5.
         let (mut d, frame) = datagram(SERVER, CLIENT, &vector("retry_packet"));
         flows.see(&mut d, &frame, None);
-        assert!(d.info.starts_with("QUIC Retry DCID  SCID f067a5502a4262b5"), "{}", d.info);
+        assert!(
+            d.info.starts_with("QUIC Retry DCID  SCID f067a5502a4262b5"),
+            "{}",
+            d.info
+        );
         let conn = flows.conns.values().next().unwrap();
         assert_eq!(hex::encode(&conn.original_dcid), "f067a5502a4262b5");
     }
