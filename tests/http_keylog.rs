@@ -88,3 +88,19 @@ fn a_missing_folder_is_refused_unless_create_dirs() {
         .unwrap()
         .contains("CLIENT_TRAFFIC_SECRET_0"));
 }
+
+#[test]
+fn compare_writes_both_connections_each_named_by_its_client_random() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keys.txt");
+    netlab()
+        .args(["http", "https://www.example.com/", "--sandbox", "--compare", "--keylog"])
+        .arg(&path)
+        .assert()
+        .success();
+    let log = netlab::packet::tlsflows::parse_keylog(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(log.len(), 2, "HTTP/2's connection and HTTP/3's");
+    assert!(log
+        .values()
+        .all(|secrets| secrets.contains_key("CLIENT_TRAFFIC_SECRET_0")));
+}
