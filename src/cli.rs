@@ -293,6 +293,8 @@ Examples:
   netlab http https://www.example.com/objects/1 --sandbox --requests 20 --concurrency 10
                                                                  20 streams on one connection
   netlab http https://www.example.com/bytes/1000000 --sandbox -o out.bin
+  netlab http https://www.example.com/ --sandbox --h3 --keylog keys.txt
+                                                                 its secrets, for pcap --keylog
   netlab --link rtt=40ms,drop=response:1 http https://www.example.com/bytes/1000 --compare \
       --requests 8 --concurrency 8        one lost packet: every HTTP/2 stream waits, one HTTP/3 stream
   netlab --link rtt=40ms,loss=2% http https://www.example.com/bytes/1000 --compare \
@@ -319,9 +321,13 @@ pub struct HttpArgs {
     /// Write the (first) body to FILE; '-' for standard output (otherwise bodies are only counted)
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Make the missing folders of -o and --qlog (0700), as curl's --create-dirs
+    /// Make the missing folders of -o, --qlog and --keylog (0700), as curl's --create-dirs
     #[arg(long)]
     pub create_dirs: bool,
+    /// Write the TLS secrets of every connection to FILE (NSS key log, 0600): Wireshark, or
+    /// netlab pcap --keylog, decrypts a capture of the fetch with it (HTTP/3's QUIC packets too)
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<PathBuf>,
     /// Extra request header, 'Name: value' (repeatable)
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
     pub headers: Vec<String>,
@@ -375,6 +381,8 @@ Examples:
   netlab pcap captures/quic-initial.pcap -v           every layer; a QUIC Initial decrypted step by step
   netlab pcap captures/tls13-handshake.pcap --keylog captures/tls13-handshake.keylog
                                                       the TLS 1.3 handshake decrypted, as netlab tls shows it
+  netlab pcap captures/http3-fetch.pcap --keylog captures/http3-fetch.keylog --proto quic
+                                                      an HTTP/3 fetch: every QUIC packet decrypted, its frames named
   netlab pcap big.pcapng --port 53 -c 20              filters: --host, --port, --proto
   tcpdump -w - ... | netlab pcap -                    read standard input
 
@@ -387,8 +395,8 @@ record, 2 if it is not a capture.";
 pub struct PcapArgs {
     /// A pcap or pcapng file ('-' for standard input)
     pub file: PathBuf,
-    /// Decrypt the TLS 1.3 and 1.2 connections in the capture with this NSS key log (netlab tls --keylog,
-    /// SSLKEYLOGFILE of curl and browsers)
+    /// Decrypt the TLS 1.3 and 1.2 connections and QUIC packets in the capture with this NSS
+    /// key log (netlab tls --keylog, netlab http --keylog, SSLKEYLOGFILE of curl and browsers)
     #[arg(long, value_name = "FILE")]
     pub keylog: Option<PathBuf>,
     #[command(flatten)]

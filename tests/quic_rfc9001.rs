@@ -65,8 +65,8 @@ fn the_client_initial_decrypts_to_the_rfc_payload_and_its_client_hello() {
         .find(|e| e.ext_type.name == "server_name")
         .unwrap();
     assert_eq!(sni.decoded[0], "example.com");
-    assert_eq!(opened.frames[0], "CRYPTO (offset 0, 241 octets)");
-    assert!(opened.frames[1].starts_with("PADDING"));
+    assert_eq!(opened.frames[0].described(), "CRYPTO off=0 len=241");
+    assert_eq!(opened.frames[1].name, "PADDING");
 }
 
 #[test]
@@ -76,8 +76,11 @@ fn the_server_initial_decrypts_with_the_clients_dcid() {
     let opened = open_initial(&packet, Some(&dcid), false).unwrap();
     assert_eq!(opened.packet_number, 1);
     assert_eq!(opened.payload, vector("server_initial_packet.payload"));
-    assert!(opened.frames[0].starts_with("ACK"), "{:?}", opened.frames);
+    assert_eq!(opened.frames[0].described(), "ACK 0", "{:?}", opened.frames);
     assert!(opened.client_hello.is_none(), "a ServerHello, not a ClientHello");
+    let hello = opened.server_hello.expect("the ServerHello in the CRYPTO frame");
+    assert_eq!(hello.kind, "ServerHello");
+    assert_eq!(hello.cipher_suites[0].name, "TLS_AES_128_GCM_SHA256");
     // With the wrong side's keys it does not open.
     assert!(open_initial(&packet, Some(&dcid), true).is_err());
 }
@@ -104,4 +107,27 @@ fn garbage_and_cut_packets_get_named_errors() {
         .unwrap_err()
         .to_string()
         .contains("does not decrypt"));
+}
+
+/// RFC 9001 Appendix A.3 through the general long-header path `netlab pcap` follows a
+/// connection with: the server's Initial keys as packet keys (AES-128-GCM, SHA-256), the long
+/// header's protection removed (four flag bits), the payload opened and its frames named.
+#[test]
+fn the_server_initial_opens_as_any_long_header_packet_with_its_space_keys() {
+    use netlab::packet::onertt::{decode_packet_number, frames, open, unprotect_long, OneRttKeys};
+    let packet = vector("server_initial_packet.protected_packet");
+    let h = parse_long_header(&packet).unwrap();
+    let keys = OneRttKeys::derive(0x1301, &vector("server_initial.secret")).unwrap();
+    let header = unprotect_long(&packet[..h.packet_len], h.pn_offset, &keys).unwrap();
+    assert_eq!(header.unmasked, vector("server_initial_packet.unprotected_header"));
+    let pn = decode_packet_number(None, header.truncated_pn, header.pn_len);
+    assert_eq!(pn, 1);
+    let payload = open(&packet[..h.packet_len], &header, pn, &keys).unwrap();
+    assert_eq!(payload, vector("server_initial_packet.payload"));
+    let named: Vec<String> = frames(&payload).iter().map(|f| f.described()).collect();
+    assert_eq!(named, ["ACK 0", "CRYPTO off=0 len=90"]);
+    // The client's keys do not open the server's packet.
+    let wrong = OneRttKeys::derive(0x1301, &vector("client_initial.secret")).unwrap();
+    let unmasked = unprotect_long(&packet, h.pn_offset, &wrong);
+    assert!(unmasked.is_ok_and(|u| open(&packet[..h.packet_len], &u, pn, &wrong).is_err()));
 }

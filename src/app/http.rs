@@ -13,6 +13,7 @@ use crate::http::client::FetchOptions;
 use crate::http::fetch::Protocols;
 use crate::net::trust::read_cacert;
 use crate::net::Place;
+use crate::tls::secrets::SecretLog;
 use crate::trace::Trace;
 
 /// The parts of an https URL: host, port, authority and path.
@@ -107,7 +108,7 @@ fn connect_to(spec: &str, url: &Url) -> Result<Option<(String, u16)>> {
 }
 
 pub(super) fn run_http(a: &HttpArgs, place: &Place, printer: &Printer, io: &mut Io) -> Result<i32> {
-    for (path, flag) in [(&a.output, "-o"), (&a.qlog, "--qlog")] {
+    for (path, flag) in [(&a.output, "-o"), (&a.qlog, "--qlog"), (&a.keylog, "--keylog")] {
         if let Some(path) = path.as_deref().filter(|p| *p != std::path::Path::new("-")) {
             super::folder_ready(path, flag, a.create_dirs)?;
         }
@@ -131,7 +132,8 @@ pub(super) fn run_http(a: &HttpArgs, place: &Place, printer: &Printer, io: &mut 
     Ok(trace.outcome.exit_code())
 }
 
-/// Fetches as `a` says and returns the trace, and the first body when `-o` asked for it.
+/// Fetches as `a` says and returns the trace, and the first body when `-o` asked for it; with
+/// `--keylog`, writes every connection's secrets as `netlab tls --keylog` does (0600, atomic).
 pub(super) fn http_trace(a: &HttpArgs, place: &Place) -> Result<(Trace, Option<Vec<u8>>)> {
     let url = parse_url(&a.url)?;
     let headers = a.headers.iter().map(|h| parse_header(h)).collect::<Result<Vec<_>>>()?;
@@ -163,6 +165,7 @@ pub(super) fn http_trace(a: &HttpArgs, place: &Place) -> Result<(Trace, Option<V
         _ => Protocols::H2,
     };
     let connect = redirect.unwrap_or((url.host.clone(), url.port));
+    let secrets = a.keylog.as_ref().map(|_| std::sync::Arc::new(SecretLog::default()));
     let options = FetchOptions {
         url: a.url.clone(),
         host: url.host.clone(),
@@ -181,11 +184,16 @@ pub(super) fn http_trace(a: &HttpArgs, place: &Place) -> Result<(Trace, Option<V
         qlog: a.qlog.clone(),
         dns_us: 0,
         cc: a.cc.clone(),
+        keylog: secrets.clone(),
     };
-    super::network::on_network(place, |net| async move {
+    let fetched = super::network::on_network(place, |net| async move {
         let net = net.trusting(extra);
         crate::http::fetch::fetch(options, connect, protocols, &net).await
-    })
+    })?;
+    if let (Some(path), Some(log)) = (&a.keylog, &secrets) {
+        crate::fsutil::write_atomic(path, log.nss_text(0).as_bytes()).map_err(|e| Error::io(path, e))?;
+    }
+    Ok(fetched)
 }
 
 #[cfg(test)]

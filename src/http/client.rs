@@ -50,6 +50,8 @@ pub struct FetchOptions {
     pub dns_us: u64,
     /// Congestion control (`--cc`): the kernel's for TCP, quinn's of the same family for QUIC.
     pub cc: Option<crate::packet::congestion::CongestionControl>,
+    /// `--keylog`: every connection's TLS secrets are logged here too (HTTP/2's and HTTP/3's).
+    pub keylog: Option<Arc<crate::tls::secrets::SecretLog>>,
 }
 
 /// What a fetch produced.

@@ -34,11 +34,12 @@ const MAX_FRAMES_LOGGED: usize = 200;
 /// Fetches over HTTP/2 (twice with `--resume`); failures end up in the summary's `error`, with
 /// what was seen so far.
 pub async fn fetch(o: &FetchOptions, net: &Network) -> Fetched {
-    let secrets = Arc::new(SecretLog::default());
+    // With --keylog the fetch's own log (its file is written at the end), else a fresh one.
+    let secrets = o.keylog.clone().unwrap_or_default();
     let config = match tls_config(o, net.roots(), b"h2") {
         Ok((mut config, recorder)) => {
             // Behind the link, the secrets let it say what a dropped segment carried.
-            if net.logs_packets() {
+            if net.logs_packets() || o.keylog.is_some() {
                 config.key_log = secrets.clone();
             }
             (Arc::new(config), recorder)

@@ -63,7 +63,7 @@ struct Setup {
     config: quinn::ClientConfig,
     recorder: Arc<crate::tls::insecure::RecordingVerifier>,
     route: crate::net::Route,
-    /// The traffic secrets, logged behind the link only.
+    /// The traffic secrets, logged behind the link and with `--keylog`.
     secrets: Arc<SecretLog>,
 }
 
@@ -84,9 +84,10 @@ fn client_setup(o: &FetchOptions, net: &Network) -> Result<Setup> {
     let route = net.route(o.address)?;
     let endpoint = crate::net::socket::quic_client_for(&route).map_err(|e| Error::io("UDP socket", e))?;
     let (mut tls, recorder) = tls_config(o, net.roots(), b"h3")?;
-    let secrets = Arc::new(SecretLog::default());
+    // With --keylog the fetch's own log (its file is written at the end), else a fresh one.
+    let secrets = o.keylog.clone().unwrap_or_default();
     // Behind the link, the secrets let it say what a dropped packet carried.
-    if net.logs_packets() {
+    if net.logs_packets() || o.keylog.is_some() {
         tls.key_log = secrets.clone();
     }
     let crypto = quinn::crypto::rustls::QuicClientConfig::try_from(tls)

@@ -87,7 +87,7 @@ pub fn quic(payload: &[u8], layers: &mut Vec<Layer>) -> String {
     if h.packet_type == "Initial" {
         if let Ok(opened) = crate::packet::quic::open_initial(payload, None, true) {
             fields.push(("packet number", opened.packet_number.to_string()));
-            fields.push(("frames", opened.frames.join(", ")));
+            fields.extend(opened.frames.iter().map(|f| ("frame", f.described())));
             // How it was opened, step by step (RFC 9001 §5): shown with -v.
             for step in &opened.steps {
                 fields.push(("decryption", step.clone()));

@@ -10,6 +10,7 @@ pub mod layers;
 pub mod onertt;
 pub mod pipeline;
 pub mod quic;
+pub mod quiccrypto;
 pub mod quicflows;
 pub mod reader;
 pub mod render;

@@ -1,12 +1,16 @@
-//! QUIC 1-RTT packets (RFC 9000 §17.3.1), opened with a traffic secret the TLS library handed
-//! over: what a packet with a short header carried, frame by frame.
+//! QUIC packets opened with a traffic secret the TLS library handed over (or, for Initial
+//! packets, the keys anyone derives from the client's first DCID): what a packet carried, frame
+//! by frame. Named for 1-RTT packets (RFC 9000 §17.3.1), the commonest; long-header packets
+//! (Initial, 0-RTT, Handshake, §17.2) are opened the same way with their own space's secret.
 //!
 //! A short header is one flags octet, the Destination Connection ID (its length is not in the
 //! packet: the receiver chose it) and a 1-4 octet packet number. Two protections cover it
 //! (RFC 9001 §5): header protection masks the low flag bits and the packet number with a mask
 //! computed from a 16-octet sample of the ciphertext, and the AEAD encrypts the payload with a
-//! nonce made of the IV and the full packet number. The packet number on the wire is truncated,
-//! so the receiver rebuilds it from the largest one it has seen (RFC 9000 §17.1, Appendix A.3).
+//! nonce made of the IV and the full packet number. A long header is masked the same way, its
+//! low four flag bits instead of five (§5.4.1). The packet number on the wire is truncated,
+//! so the receiver rebuilds it from the largest one it has seen in the same packet-number space
+//! (RFC 9000 §12.3, §17.1, Appendix A.3).
 //! After a key update (RFC 9001 §6) the Key Phase bit flips and the payload is protected with
 //! the next secret's keys, which these keys do not open.
 //!
@@ -18,7 +22,8 @@ use serde::{Deserialize, Serialize};
 use super::quic::{varint, QuicError};
 use crate::tls::keys::{expand_label, Suite};
 
-/// One direction's 1-RTT keys, derived from its traffic secret.
+/// One direction's packet-protection keys, derived from its traffic secret: a 1-RTT secret
+/// (`*_TRAFFIC_SECRET_0`), a Handshake one (`*_HANDSHAKE_TRAFFIC_SECRET`) or an Initial one.
 pub struct OneRttKeys {
     packet: aead::LessSafeKey,
     iv: [u8; 12],
@@ -44,10 +49,10 @@ impl OneRttKeys {
     }
 }
 
-/// A short header with its protection removed.
+/// A header with its protection removed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ShortHeader {
-    /// The Key Phase bit: which generation of keys protects the payload.
+pub struct Unmasked {
+    /// The Key Phase bit (short headers): which generation of keys protects the payload.
     pub key_phase: bool,
     /// The packet number as sent (its low `8 * pn_len` bits).
     pub truncated_pn: u64,
@@ -58,18 +63,34 @@ pub struct ShortHeader {
 
 /// Removes header protection from a 1-RTT packet whose DCID is `dcid_len` octets. Needs only
 /// the header and the 16-octet sample that starts 4 octets after the packet number's start.
-pub fn unprotect(packet: &[u8], dcid_len: usize, keys: &OneRttKeys) -> Result<ShortHeader, QuicError> {
+pub fn unprotect(packet: &[u8], dcid_len: usize, keys: &OneRttKeys) -> Result<Unmasked, QuicError> {
     let first = *packet.first().ok_or(QuicError::Truncated("first octet"))?;
     if first & 0x80 != 0 {
         return Err(QuicError::NotShort);
     }
-    let pn_offset = 1 + dcid_len;
+    // Short headers mask the low five bits: reserved, Key Phase, packet number length.
+    unmask(packet, 1 + dcid_len, 0x1f, keys)
+}
+
+/// Removes header protection from a long-header packet (Initial, 0-RTT, Handshake) whose
+/// packet number starts at `pn_offset` (after the Length field, RFC 9000 §17.2).
+pub fn unprotect_long(packet: &[u8], pn_offset: usize, keys: &OneRttKeys) -> Result<Unmasked, QuicError> {
+    let first = *packet.first().ok_or(QuicError::Truncated("first octet"))?;
+    if first & 0x80 == 0 {
+        return Err(QuicError::NotLong);
+    }
+    // Long headers mask the low four bits: reserved and packet number length.
+    unmask(packet, pn_offset, 0x0f, keys)
+}
+
+/// The header protection of RFC 9001 §5.4.1, undone: `flag_bits` of the first octet and the
+/// packet number are XORed with the mask of the sample.
+fn unmask(packet: &[u8], pn_offset: usize, flag_bits: u8, keys: &OneRttKeys) -> Result<Unmasked, QuicError> {
     let sample = packet
         .get(pn_offset + 4..pn_offset + 20)
         .ok_or(QuicError::Truncated("header protection sample"))?;
     let mask = keys.header.new_mask(sample).map_err(|_| QuicError::Decrypt)?;
-    // Short headers mask the low five bits: reserved, Key Phase, packet number length.
-    let flags = first ^ (mask[0] & 0x1f);
+    let flags = packet[0] ^ (mask[0] & flag_bits);
     let pn_len = usize::from(flags & 0x03) + 1;
     let mut unmasked = packet
         .get(..pn_offset + pn_len)
@@ -81,8 +102,8 @@ pub fn unprotect(packet: &[u8], dcid_len: usize, keys: &OneRttKeys) -> Result<Sh
         unmasked[pn_offset + i] ^= mask[1 + i];
         truncated_pn = (truncated_pn << 8) | u64::from(unmasked[pn_offset + i]);
     }
-    Ok(ShortHeader {
-        key_phase: flags & 0x04 != 0,
+    Ok(Unmasked {
+        key_phase: flag_bits == 0x1f && flags & 0x04 != 0,
         truncated_pn,
         pn_len,
         unmasked,
@@ -105,8 +126,9 @@ pub fn decode_packet_number(largest: Option<u64>, truncated: u64, pn_len: usize)
     }
 }
 
-/// Decrypts the payload of `packet` (whose header `header` describes) as packet number `pn`.
-pub fn open(packet: &[u8], header: &ShortHeader, pn: u64, keys: &OneRttKeys) -> Result<Vec<u8>, QuicError> {
+/// Decrypts the payload of `packet` (whose header `header` describes) as packet number `pn`;
+/// the payload runs to the end of `packet` (for a long header, cut it at its Length first).
+pub fn open(packet: &[u8], header: &Unmasked, pn: u64, keys: &OneRttKeys) -> Result<Vec<u8>, QuicError> {
     let start = header.unmasked.len();
     if packet.len() < start + 16 {
         return Err(QuicError::Truncated("payload"));
@@ -145,6 +167,78 @@ pub struct Frame {
     /// STREAM: the sender's last octet on this stream.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub fin: bool,
+    /// ACK: the packet numbers acknowledged, as `[smallest, largest]` ranges, highest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acked: Vec<[u64; 2]>,
+    /// STREAM and CRYPTO: where the data sits in the payload (start, length).
+    #[serde(skip)]
+    pub data: Option<(usize, usize)>,
+}
+
+impl Frame {
+    /// The frame as tshark's packet tree names it: `STREAM id=0 fin=1 off=0 len=38
+    /// dir=Bidirectional origin=Client-initiated`, `CRYPTO off=0 len=90`, `PADDING Length: 3`;
+    /// ACK with the ranges acknowledged.
+    pub fn described(&self) -> String {
+        match self.name.as_str() {
+            "STREAM" => {
+                let id = self.stream.unwrap_or(0);
+                // The stream ID's two low bits: who opened it, and whether both sides send (§2.1).
+                format!(
+                    "STREAM id={id} fin={} off={} len={} dir={} origin={}",
+                    u8::from(self.fin),
+                    self.offset.unwrap_or(0),
+                    self.len,
+                    if id & 0x2 == 0 {
+                        "Bidirectional"
+                    } else {
+                        "Unidirectional"
+                    },
+                    if id & 0x1 == 0 {
+                        "Client-initiated"
+                    } else {
+                        "Server-initiated"
+                    },
+                )
+            }
+            "CRYPTO" => format!("CRYPTO off={} len={}", self.offset.unwrap_or(0), self.len),
+            "PADDING" => format!("PADDING Length: {}", self.len),
+            "ACK" => format!("ACK {}", ranges(&self.acked)),
+            _ => match self.stream {
+                Some(id) => format!("{} id={id}", self.name),
+                None => self.name.clone(),
+            },
+        }
+    }
+
+    /// The frame in a one-line summary: `STREAM(4) off=0 len=38 fin`, `CRYPTO off=0 len=90`,
+    /// `ACK 0-3`, `STOP_SENDING(4)`, or its name.
+    pub fn brief(&self) -> String {
+        match self.name.as_str() {
+            "STREAM" => format!(
+                "STREAM({}) off={} len={}{}",
+                self.stream.unwrap_or(0),
+                self.offset.unwrap_or(0),
+                self.len,
+                if self.fin { " fin" } else { "" }
+            ),
+            "CRYPTO" => self.described(),
+            "ACK" => format!("ACK {}", ranges(&self.acked)),
+            _ => match self.stream {
+                Some(id) => format!("{}({id})", self.name),
+                None => self.name.clone(),
+            },
+        }
+    }
+}
+
+/// ACK ranges as `9-12,5-7` (a single packet as `3`).
+fn ranges(acked: &[[u64; 2]]) -> String {
+    acked
+        .iter()
+        .map(|[lo, hi]| if lo == hi { lo.to_string() } else { format!("{lo}-{hi}") })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Most frames read from one packet (a packet of PADDING octets is one frame).
@@ -204,6 +298,8 @@ impl Frame {
             offset: None,
             len: 0,
             fin: false,
+            acked: Vec::new(),
+            data: None,
         }
     }
 
@@ -229,16 +325,29 @@ fn read_frame(t: u64, r: &mut Fields<'_>) -> Option<Frame> {
         0x01 => Frame::named("PING"),
         0x02 | 0x03 => {
             // Largest Acknowledged, ACK Delay, ACK Range Count, First ACK Range, the ranges
-            // (two varints each), and with type 0x03 three ECN counts.
-            let _largest = r.varint()?;
+            // (Gap and ACK Range Length each), and with type 0x03 three ECN counts (§19.3).
+            let largest = r.varint()?;
             let _delay = r.varint()?;
-            let ranges = r.varint()?;
-            r.varint()?;
-            r.skip_varints(ranges.checked_mul(2)?)?;
+            let count = r.varint()?;
+            let first = r.varint()?;
+            let mut smallest = largest.checked_sub(first)?;
+            let mut acked = vec![[smallest, largest]];
+            // Each range takes at least two octets, so the payload bounds the loop.
+            for _ in 0..count {
+                let gap = r.varint()?;
+                let len = r.varint()?;
+                // §19.3.1: the next range ends gap + 2 below the previous range's smallest.
+                let hi = smallest.checked_sub(gap)?.checked_sub(2)?;
+                smallest = hi.checked_sub(len)?;
+                acked.push([smallest, hi]);
+            }
             if t == 0x03 {
                 r.skip_varints(3)?;
             }
-            Frame::named("ACK")
+            Frame {
+                acked,
+                ..Frame::named("ACK")
+            }
         }
         0x04 => {
             let f = Frame::on_stream("RESET_STREAM", r.varint()?);
@@ -253,10 +362,12 @@ fn read_frame(t: u64, r: &mut Fields<'_>) -> Option<Frame> {
         0x06 => {
             let offset = r.varint()?;
             let len = r.varint()?;
+            let at = r.at;
             r.skip(len)?;
             Frame {
                 offset: Some(offset),
                 len,
+                data: Some((at, r.at - at)),
                 ..Frame::named("CRYPTO")
             }
         }
@@ -275,11 +386,13 @@ fn read_frame(t: u64, r: &mut Fields<'_>) -> Option<Frame> {
             } else {
                 (r.p.len() - r.at) as u64
             };
+            let at = r.at;
             r.skip(len)?;
             Frame {
                 offset: Some(offset),
                 len,
                 fin: t & 0x01 != 0,
+                data: Some((at, r.at - at)),
                 ..Frame::on_stream("STREAM", stream)
             }
         }
@@ -333,6 +446,9 @@ fn read_frame(t: u64, r: &mut Fields<'_>) -> Option<Frame> {
             Frame::named("CONNECTION_CLOSE")
         }
         0x1e => Frame::named("HANDSHAKE_DONE"),
+        // The ACK frequency extension (draft-ietf-quic-ack-frequency, which quinn speaks):
+        // "acknowledge this packet at once", no fields; quinn sends it with its path MTU probes.
+        0x1f => Frame::named("IMMEDIATE_ACK"),
         _ => return None,
     })
 }
@@ -385,11 +501,47 @@ mod tests {
                 offset: Some(1000),
                 len: 3,
                 fin: true,
+                acked: Vec::new(),
+                data: Some((5, 3)),
             }
         );
+        assert_eq!(
+            f[0].described(),
+            "STREAM id=4 fin=1 off=1000 len=3 dir=Bidirectional origin=Client-initiated"
+        );
+        assert_eq!(f[0].brief(), "STREAM(4) off=1000 len=3 fin");
         assert_eq!(f[1].name, "ACK");
+        assert_eq!(f[1].acked, [[5, 5]]);
         assert_eq!((f[2].name.as_str(), f[2].len), ("PADDING", 3));
         assert_eq!(f.len(), 3);
+    }
+
+    #[test]
+    fn ack_ranges_are_counted_down_from_the_largest_as_rfc_9000_section_19_3_1_says() {
+        // Largest 20, delay 0, 2 more ranges, first range 2 (18-20); gap 1, length 3: the next
+        // range ends at 18 - 1 - 2 = 15 (16 and 17 missing) and starts at 12; gap 0, length 0:
+        // it ends at 12 - 0 - 2 = 10 (11 missing), just 10.
+        let payload = [0x02, 20, 0, 2, 2, 1, 3, 0, 0];
+        let f = &frames(&payload)[0];
+        assert_eq!(f.acked, [[18, 20], [12, 15], [10, 10]]);
+        assert_eq!(f.described(), "ACK 18-20,12-15,10");
+        // A range below packet number 0 is not an ACK netlab can read.
+        let below_zero = [0x02, 1, 0, 0, 5];
+        assert_eq!(frames(&below_zero)[0].name, "frame type 0x2 (not decoded)");
+    }
+
+    #[test]
+    fn other_frames_are_named_as_tshark_names_them() {
+        // HANDSHAKE_DONE, PING, NEW_CONNECTION_ID (seq 1, retire 0, 2-octet CID, 16-octet
+        // token), MAX_STREAM_DATA on stream 8.
+        let mut payload = vec![0x1e, 0x01, 0x18, 1, 0, 2, 0xab, 0xcd];
+        payload.extend([0x77; 16]);
+        payload.extend([0x11, 8, 0x40, 0x64]);
+        let names: Vec<String> = frames(&payload).iter().map(Frame::described).collect();
+        assert_eq!(
+            names,
+            ["HANDSHAKE_DONE", "PING", "NEW_CONNECTION_ID", "MAX_STREAM_DATA id=8"]
+        );
     }
 
     #[test]

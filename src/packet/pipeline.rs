@@ -54,7 +54,8 @@ pub struct Options {
     pub count: Option<u64>,
     /// `--streams`: each TCP connection's story after the frames.
     pub streams: bool,
-    /// `--keylog`: decrypt the TLS 1.3 handshakes in the capture with these secrets.
+    /// `--keylog`: decrypt the TLS 1.3 handshakes and the QUIC connections in the capture
+    /// with these secrets.
     pub keylog: Option<KeyLog>,
 }
 
@@ -109,7 +110,7 @@ impl<S: FnMut(PacketEvent) -> Result<()>> Pipeline<S> {
                 frame.orig_len
             ));
         }
-        self.quic.see(&mut decoded, &frame.data);
+        self.quic.see(&mut decoded, &frame.data, self.options.keylog.as_ref());
         if decoded.problem.is_some() {
             self.summary.frames_with_problems += 1;
         }

@@ -9,6 +9,8 @@
 use ring::aead::{self, quic as hp};
 use serde::{Deserialize, Serialize};
 
+use super::onertt::{frames, Frame};
+use super::quiccrypto::CryptoStream;
 use crate::hex;
 use crate::tls::handshake::{decode_hello, Hello};
 use crate::tls::keys::{expand_label, hkdf_extract, Hash};
@@ -176,11 +178,15 @@ pub struct OpenedInitial {
     /// Each step of the unprotection, in words, with its values.
     pub steps: Vec<String>,
     pub packet_number: u64,
-    /// Frame types in the payload, in order (PADDING runs counted once).
-    pub frames: Vec<String>,
+    /// The frames of the payload, in order (a PADDING run is one frame).
+    pub frames: Vec<Frame>,
     /// The TLS message in the CRYPTO frames, when it is a ClientHello that starts at offset 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_hello: Option<Hello>,
+    /// The TLS message in the CRYPTO frames, when it is a ServerHello (or HelloRetryRequest)
+    /// that starts at offset 0: a server's Initial.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_hello: Option<Hello>,
     /// The plaintext payload (not serialized).
     #[serde(skip)]
     pub payload: Vec<u8>,
@@ -286,10 +292,16 @@ pub fn open_initial(packet: &[u8], dcid_for_keys: Option<&[u8]>, client: bool) -
         aad.len(),
         plain_len
     ));
-    let (frames, crypto) = frames(&payload);
-    let client_hello = (crypto.first() == Some(&1))
-        .then(|| decode_hello(&crypto).ok())
-        .flatten();
+    let frames = frames(&payload);
+    let messages = CryptoStream::default().take(crypto_pieces(&payload, &frames));
+    let hello = messages
+        .first()
+        .filter(|m| matches!(m[0], 1 | 2))
+        .and_then(|m| decode_hello(m).ok());
+    let (client_hello, server_hello) = match hello {
+        Some(h) if h.kind == "ClientHello" => (Some(h), None),
+        other => (None, other),
+    };
     if let Some(ch) = &client_hello {
         let sni = ch
             .extensions
@@ -299,85 +311,28 @@ pub fn open_initial(packet: &[u8], dcid_for_keys: Option<&[u8]>, client: bool) -
             .unwrap_or_else(|| "(none)".into());
         steps.push(format!("CRYPTO data at offset 0 is a TLS ClientHello: SNI {sni}, readable by anyone on the path (Initial protection gives no confidentiality)"));
     }
+    if let Some(sh) = &server_hello {
+        let suite = sh.cipher_suites.first().map(|s| s.name.clone()).unwrap_or_default();
+        steps.push(format!("CRYPTO data at offset 0 is the TLS {}: cipher suite {suite}, readable by anyone on the path; what follows is in Handshake packets, under keys only the two ends have", sh.kind));
+    }
     Ok(OpenedInitial {
         steps,
         packet_number: pn,
         frames,
         client_hello,
+        server_hello,
         payload,
     })
 }
 
-/// Frame types of a decrypted payload, and the CRYPTO data from offset 0 joined in order.
-fn frames(p: &[u8]) -> (Vec<String>, Vec<u8>) {
-    let mut names = Vec::new();
-    let mut crypto: Vec<(u64, Vec<u8>)> = Vec::new();
-    let mut at = 0;
-    while at < p.len() && names.len() < 1000 {
-        let Some((t, n)) = varint(&p[at..]) else { break };
-        at += n;
-        match t {
-            0x00 => {
-                let run = p[at..].iter().take_while(|b| **b == 0).count();
-                at += run;
-                names.push(format!("PADDING ({} octets)", run + 1));
-            }
-            0x01 => names.push("PING".into()),
-            0x02 | 0x03 => {
-                // ACK: largest, delay, range count, first range, then ranges (and ECN counts).
-                let mut fields = Vec::new();
-                for _ in 0..4 {
-                    let Some((v, n)) = varint(p.get(at..).unwrap_or_default()) else {
-                        return (names, join(crypto));
-                    };
-                    fields.push(v);
-                    at += n;
-                }
-                let extra = fields[2].min(1000) * 2 + if t == 0x03 { 3 } else { 0 };
-                for _ in 0..extra {
-                    let Some((_, n)) = varint(p.get(at..).unwrap_or_default()) else {
-                        return (names, join(crypto));
-                    };
-                    at += n;
-                }
-                names.push(format!("ACK (largest {})", fields[0]));
-            }
-            0x06 => {
-                let Some((offset, n1)) = varint(p.get(at..).unwrap_or_default()) else {
-                    break;
-                };
-                let Some((len, n2)) = varint(p.get(at + n1..).unwrap_or_default()) else {
-                    break;
-                };
-                at += n1 + n2;
-                let Some(data) = usize::try_from(len).ok().and_then(|l| p.get(at..at + l)) else {
-                    break;
-                };
-                at += data.len();
-                names.push(format!("CRYPTO (offset {offset}, {len} octets)"));
-                crypto.push((offset, data.to_vec()));
-            }
-            0x1c | 0x1d => {
-                names.push("CONNECTION_CLOSE".into());
-                break;
-            }
-            other => {
-                names.push(format!("frame type {other:#x} (not decoded)"));
-                break;
-            }
-        }
-    }
-    (names, join(crypto))
-}
-
-/// CRYPTO pieces joined from offset 0 while they are contiguous.
-fn join(mut pieces: Vec<(u64, Vec<u8>)>) -> Vec<u8> {
-    pieces.sort_by_key(|(o, _)| *o);
-    let mut out = Vec::new();
-    for (offset, data) in pieces {
-        if offset == out.len() as u64 {
-            out.extend_from_slice(&data);
-        }
-    }
-    out
+/// The CRYPTO data of a decrypted payload, as (offset, octets) pieces (RFC 9000 §19.6).
+pub fn crypto_pieces<'p>(payload: &'p [u8], frames: &[Frame]) -> Vec<(u64, &'p [u8])> {
+    frames
+        .iter()
+        .filter(|f| f.name == "CRYPTO")
+        .filter_map(|f| {
+            let (at, len) = f.data?;
+            Some((f.offset?, payload.get(at..at + len)?))
+        })
+        .collect()
 }
