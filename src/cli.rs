@@ -314,9 +314,9 @@ pub struct HttpArgs {
     /// Write a qlog of the (first) HTTP/3 connection to FILE (JSON-SEQ, open it in qvis), 0600
     #[arg(long, value_name = "FILE")]
     pub qlog: Option<PathBuf>,
-    /// Limit on the whole fetch, per protocol, in seconds (curl's --max-time)
-    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
-    pub max_time: u64,
+    /// Limit on the whole fetch, per protocol, in seconds, fractions allowed (curl's --max-time, -m)
+    #[arg(long, value_name = "SECONDS", default_value_t = 120.0)]
+    pub max_time: f64,
     /// With --compare and --link: repeat the comparison K times, each run with the link's next
     /// seed (HTTP/2 and HTTP/3 under the same one), plus one run without losses; shows p50, p90
     /// and p99 of the request times and how many streams each lost packet delayed
@@ -326,6 +326,14 @@ pub struct HttpArgs {
     /// HTTP/3 (cubic, reno, bbr); default: the system's and quinn's (CUBIC)
     #[arg(long, value_name = "ALGORITHM", value_parser = crate::packet::congestion::CongestionControl::parse)]
     pub cc: Option<crate::packet::congestion::CongestionControl>,
+    // curl's spellings (the habits block: keep these together, at the end).
+    /// After the trace, write FORMAT filled from each fetch's phases, as curl's -w does:
+    /// %{time_namelookup}, %{time_connect}, %{time_appconnect}, %{time_starttransfer},
+    /// %{time_total} (seconds from the start, 6 decimals), %{http_version}, %{size_download},
+    /// %{speed_download}, %{http_code}, %{response_code}, %{num_connects}, %{url_effective};
+    /// \n, \t and %% as in curl
+    #[arg(short = 'w', long = "write-out", value_name = "FORMAT")]
+    pub write_out: Option<String>,
 }
 
 const PCAP_HELP: &str = "\

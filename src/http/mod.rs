@@ -13,3 +13,4 @@ pub mod hpack;
 pub mod qpack;
 pub mod render;
 pub mod runs;
+pub mod writeout;
