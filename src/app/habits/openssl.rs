@@ -43,6 +43,12 @@ const TABLE: &[Spelling] = &[
         value: false,
         ours: Ours::Default,
     },
+    // The Certificate message lists every certificate the server sent, by its fields.
+    Spelling {
+        theirs: &["-showcerts"],
+        value: false,
+        ours: Ours::Default,
+    },
     Spelling {
         theirs: &["-verify_return_error"],
         value: false,
@@ -154,8 +160,9 @@ mod tests {
     fn netlabs_own_options_pass_and_others_are_refused() {
         assert_eq!(s_client("h -k --sni x --alpn h2").unwrap(), "h -k --sni x --alpn h2");
         assert_eq!(s_client("serve --count 1").unwrap(), "serve --count 1");
-        let e = s_client("-connect h:443 -showcerts").unwrap_err().one_line();
-        assert!(e.contains("unknown option '-showcerts'") && e.contains("-servername"), "{e}");
+        assert_eq!(s_client("-connect h:443 -showcerts").unwrap(), "h:443");
+        let e = s_client("-connect h:443 -status").unwrap_err().one_line();
+        assert!(e.contains("unknown option '-status'") && e.contains("-servername"), "{e}");
         assert!(s_client("h -reconnect").unwrap_err().one_line().contains("--resume"));
         assert!(s_client("h -CApath /etc/ssl").unwrap_err().one_line().contains("--cacert"));
         assert!(s_client("-connect").unwrap_err().one_line().contains("needs a value"));
