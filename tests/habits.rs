@@ -43,9 +43,14 @@ fn handshake(args: &[&str]) -> Vec<Value> {
     let (mut v, code) = trace(args);
     assert_eq!(code, 0, "{args:?}: {v}");
     normalise::normalise(&mut v);
-    let hello = of_type(&v, "tls.message").into_iter().find(|m| m["name"] == "ClientHello");
+    let hello = of_type(&v, "tls.message")
+        .into_iter()
+        .find(|m| m["name"] == "ClientHello");
     let summary = of_type(&v, "tls.summary").into_iter().next();
-    [hello, summary].into_iter().map(|e| e.cloned().unwrap_or_default()).collect()
+    [hello, summary]
+        .into_iter()
+        .map(|e| e.cloned().unwrap_or_default())
+        .collect()
 }
 
 #[test]
@@ -67,22 +72,51 @@ fn dig_spellings_print_what_netlabs_do() {
         &["dns", "-x", "192.0.2.10", "--short", "--sandbox"],
     );
     same(
-        &["dns", "@198.51.100.53", "-p", "53", "www.example.com", "+short", "--sandbox"],
-        &["dns", "www.example.com", "--resolver", "198.51.100.53:53", "--short", "--sandbox"],
+        &[
+            "dns",
+            "@198.51.100.53",
+            "-p",
+            "53",
+            "www.example.com",
+            "+short",
+            "--sandbox",
+        ],
+        &[
+            "dns",
+            "www.example.com",
+            "--resolver",
+            "198.51.100.53:53",
+            "--short",
+            "--sandbox",
+        ],
     );
     same(
         &["--sandbox", "dns", "www.example.com", "+dnssec", "+short", "+time=3"],
-        &["--sandbox", "dns", "www.example.com", "--dnssec", "--short", "--timeout", "3000"],
+        &[
+            "--sandbox",
+            "dns",
+            "www.example.com",
+            "--dnssec",
+            "--short",
+            "--timeout",
+            "3000",
+        ],
     );
 }
 
 #[test]
 fn dig_spellings_netlab_lacks_are_refused_in_one_line() {
-    refused(&["dns", "www.example.com", "+tcp", "--sandbox"], "moves to TCP when an answer is truncated");
+    refused(
+        &["dns", "www.example.com", "+tcp", "--sandbox"],
+        "moves to TCP when an answer is truncated",
+    );
     refused(&["dns", "www.example.com", "+noall", "+answer", "--sandbox"], "--short");
     refused(&["dns", "version.bind", "CH", "TXT", "--sandbox"], "class IN");
     refused(&["dns", "x", "@198.51.100.53", "+trace", "--sandbox"], "--root IP");
-    refused(&["dns", "x", "+bufsize=512", "--sandbox"], "unknown option '+bufsize=512'");
+    refused(
+        &["dns", "x", "+bufsize=512", "--sandbox"],
+        "unknown option '+bufsize=512'",
+    );
 }
 
 #[test]
@@ -128,7 +162,10 @@ fn openssl_s_client_spellings_make_the_same_handshake() {
             "--sandbox",
         ][..],
     ] {
-        assert!(ours[1]["alpn"] == "h2" && ours[0].to_string().contains("secp256r1"), "{ours:?}");
+        assert!(
+            ours[1]["alpn"] == "h2" && ours[0].to_string().contains("secp256r1"),
+            "{ours:?}"
+        );
         assert_eq!(handshake(theirs), ours, "{theirs:?}");
     }
 }
@@ -152,15 +189,27 @@ fn openssl_s_client_files_and_suites_reach_netlabs_options() {
     assert!(v.to_string().contains("TLS_CHACHA20_POLY1305_SHA256"), "{v}");
     let log = std::fs::read_to_string(keys).unwrap();
     assert!(log.contains("CLIENT_HANDSHAKE_TRAFFIC_SECRET"), "{log}");
-    refused(&["tls", "-connect", "www.example.com:443", "-reconnect", "--sandbox"], "--resume");
-    refused(&["tls", "-connect", "www.example.com:443", "-status", "--sandbox"], "unknown option '-status'");
+    refused(
+        &["tls", "-connect", "www.example.com:443", "-reconnect", "--sandbox"],
+        "--resume",
+    );
+    refused(
+        &["tls", "-connect", "www.example.com:443", "-status", "--sandbox"],
+        "unknown option '-status'",
+    );
 }
 
 #[test]
 fn tshark_and_tcpdump_spellings_show_the_same_frames() {
     let file = "captures/dns-walk.pcap";
-    same(&["pcap", "-r", file, "-Y", "dns", "-c", "3"], &["pcap", file, "--proto", "dns", "-c", "3"]);
-    same(&["pcap", "-nr", file, "-V", "-c", "1"], &["pcap", file, "-v", "-c", "1"]);
+    same(
+        &["pcap", "-r", file, "-Y", "dns", "-c", "3"],
+        &["pcap", file, "--proto", "dns", "-c", "3"],
+    );
+    same(
+        &["pcap", "-nr", file, "-V", "-c", "1"],
+        &["pcap", file, "-v", "-c", "1"],
+    );
     same(&["pcap", "-r", file, "-T", "json"], &["pcap", file, "--json"]);
     same(
         &["pcap", "-nn", "-r", file, "host", "127.0.0.1", "and", "udp"],
@@ -176,7 +225,10 @@ fn tshark_and_tcpdump_spellings_show_the_same_frames() {
         &["pcap", "-r", tls, "-Y", "tcp.port == 43389"],
         &["pcap", tls, "--proto", "tcp", "--port", "43389"],
     );
-    same(&["pcap", tls, "tcp", "port", "43389"], &["pcap", tls, "--proto", "tcp", "--port", "43389"]);
+    same(
+        &["pcap", tls, "tcp", "port", "43389"],
+        &["pcap", tls, "--proto", "tcp", "--port", "43389"],
+    );
     let (out, _, _) = run(&["pcap", "-r", tls, "-Y", "tcp.port==43389"]);
     assert!(out.contains("[SYN]") && !out.contains("UDP"), "{out}");
     let (out, _, _) = run(&["pcap", "-r", file, "-Y", "dns", "-c", "3"]);
@@ -199,7 +251,13 @@ fn curl_spellings_fetch_over_the_same_protocol() {
     let (v, code) = trace(&["http", "https://www.example.com/", "-X", "HEAD", "--sandbox"]);
     assert_eq!(code, 0, "{v}");
     assert_eq!(of_type(&v, "http.summary")[0]["body_bytes"], 0, "{v}");
-    refused(&["http", "https://www.example.com/", "-L", "--sandbox"], "fetches one URL");
-    refused(&["http", "https://www.example.com/", "-d", "x=1", "--sandbox"], "without a body");
+    refused(
+        &["http", "https://www.example.com/", "-L", "--sandbox"],
+        "fetches one URL",
+    );
+    refused(
+        &["http", "https://www.example.com/", "-d", "x=1", "--sandbox"],
+        "without a body",
+    );
     refused(&["http", "https://www.example.com/", "-m", "0", "--sandbox"], "above 0");
 }

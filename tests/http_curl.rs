@@ -15,7 +15,12 @@ fn write_out(url: &str, args: &[&str]) -> (String, Vec<Vec<String>>) {
         .output()
         .unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines: Vec<Vec<String>> = stdout
         .lines()
         .filter(|l| l.ends_with(url))
@@ -44,7 +49,10 @@ fn timers_are_ordered_and_sizes_match_the_body_over_h2_and_h3() {
         let (stdout, lines) = write_out(url, &[flag]);
         assert_eq!(lines.len(), 1, "{flag}: {stdout}");
         let line = &lines[0];
-        assert!(stdout.ends_with(&format!("{}\n", line.join(" "))), "-w comes last: {stdout}");
+        assert!(
+            stdout.ends_with(&format!("{}\n", line.join(" "))),
+            "-w comes last: {stdout}"
+        );
         let t = timers(line);
         assert!(t.windows(2).all(|w| w[0] <= w[1]), "{flag}: {t:?} not in order");
         assert!(t[0] > 0.0 && t[4] > t[0], "{flag}: {t:?}");
@@ -52,7 +60,10 @@ fn timers_are_ordered_and_sizes_match_the_body_over_h2_and_h3() {
         assert_eq!(line[6], "1500", "{flag}: size_download is the body's length");
         assert_eq!((line[7].as_str(), line[8].as_str()), ("200", "1"), "{flag}");
         let speed: f64 = line[9].parse().unwrap();
-        assert!((speed - 1500.0 / t[4]).abs() <= 1500.0 / t[4] * 0.01 + 1.0, "{flag}: {speed} vs {t:?}");
+        assert!(
+            (speed - 1500.0 / t[4]).abs() <= 1500.0 / t[4] * 0.01 + 1.0,
+            "{flag}: {speed} vs {t:?}"
+        );
     }
 }
 
@@ -78,16 +89,32 @@ fn compare_writes_one_line_per_protocol_in_the_traces_order() {
 #[test]
 fn an_unknown_variable_is_one_line_listing_the_known_ones() {
     let out = netlab()
-        .args(["http", "--sandbox", "https://www.example.com/", "-w", "%{time_redirect}"])
+        .args([
+            "http",
+            "--sandbox",
+            "https://www.example.com/",
+            "-w",
+            "%{time_redirect}",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("'%{time_redirect}'") && err.contains("time_starttransfer"), "{err}");
+    assert!(
+        err.contains("'%{time_redirect}'") && err.contains("time_starttransfer"),
+        "{err}"
+    );
     assert!(out.stdout.is_empty());
     let json = netlab()
-        .args(["--json", "http", "--sandbox", "https://www.example.com/", "-w", "%{time_total}"])
+        .args([
+            "--json",
+            "http",
+            "--sandbox",
+            "https://www.example.com/",
+            "-w",
+            "%{time_total}",
+        ])
         .output()
         .unwrap();
     assert_eq!(json.status.code(), Some(2));

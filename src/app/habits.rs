@@ -42,7 +42,11 @@ pub(super) struct Spelling {
 /// Rewrites `args` (program name first) for the subcommand they name; arguments that are not
 /// all UTF-8, or name no subcommand with habits, are returned as they are.
 pub(super) fn rewrite(args: Vec<OsString>) -> Result<Vec<OsString>> {
-    let Some(words) = args.iter().map(|a| a.to_str().map(str::to_string)).collect::<Option<Vec<String>>>() else {
+    let Some(words) = args
+        .iter()
+        .map(|a| a.to_str().map(str::to_string))
+        .collect::<Option<Vec<String>>>()
+    else {
         return Ok(args);
     };
     let ours = Flags::of(None);
@@ -177,13 +181,10 @@ impl<'a> Cursor<'a> {
 
     /// The value of option `of`: the next word.
     pub fn value(&mut self, of: &str) -> Result<&'a str> {
-        let v = self.args.get(self.at).ok_or_else(|| {
-            Error::usage(
-                format!("option '{of}'"),
-                "needs a value",
-                format!("write {of} VALUE"),
-            )
-        })?;
+        let v = self
+            .args
+            .get(self.at)
+            .ok_or_else(|| Error::usage(format!("option '{of}'"), "needs a value", format!("write {of} VALUE")))?;
         self.at += 1;
         Ok(v)
     }
@@ -242,7 +243,10 @@ mod tests {
     use super::*;
 
     fn run(line: &str) -> Result<String> {
-        let args = std::iter::once("netlab").chain(line.split_whitespace()).map(OsString::from).collect();
+        let args = std::iter::once("netlab")
+            .chain(line.split_whitespace())
+            .map(OsString::from)
+            .collect();
         rewrite(args).map(|v| {
             v.iter()
                 .skip(1)
@@ -254,9 +258,18 @@ mod tests {
 
     #[test]
     fn the_subcommand_is_found_after_global_options_and_their_values() {
-        assert_eq!(run("--color never --sandbox dns x +short").unwrap(), "--color never --sandbox dns --short x");
-        assert_eq!(run("--link rtt=40ms http https://h/ --http3").unwrap(), "--link rtt=40ms http https://h/ --h3");
-        assert_eq!(run("--color=never pcap -r f.pcap").unwrap(), "--color=never pcap f.pcap");
+        assert_eq!(
+            run("--color never --sandbox dns x +short").unwrap(),
+            "--color never --sandbox dns --short x"
+        );
+        assert_eq!(
+            run("--link rtt=40ms http https://h/ --http3").unwrap(),
+            "--link rtt=40ms http https://h/ --h3"
+        );
+        assert_eq!(
+            run("--color=never pcap -r f.pcap").unwrap(),
+            "--color=never pcap f.pcap"
+        );
     }
 
     #[test]

@@ -88,10 +88,12 @@ impl Format {
                     return Err(format!("has '%{{' without its '}}' in '{rest}'"));
                 };
                 let name = &after[..end];
-                let index = VARIABLES
-                    .iter()
-                    .position(|v| *v == name)
-                    .ok_or_else(|| format!("'%{{{name}}}' is not a variable netlab knows ({})", VARIABLES.join(", ")))?;
+                let index = VARIABLES.iter().position(|v| *v == name).ok_or_else(|| {
+                    format!(
+                        "'%{{{name}}}' is not a variable netlab knows ({})",
+                        VARIABLES.join(", ")
+                    )
+                })?;
                 if !text.is_empty() {
                     pieces.push(Piece::Text(std::mem::take(&mut text)));
                 }
@@ -257,10 +259,9 @@ mod tests {
 
     #[test]
     fn h2_times_are_the_ends_of_its_phases_in_seconds() {
-        let f = Format::parse(
-            "%{time_namelookup} %{time_connect} %{time_appconnect} %{time_starttransfer} %{time_total}",
-        )
-        .unwrap();
+        let f =
+            Format::parse("%{time_namelookup} %{time_connect} %{time_appconnect} %{time_starttransfer} %{time_total}")
+                .unwrap();
         assert_eq!(
             f.render(&h2(), &[response(200, 12_000)]),
             "0.001200 0.002500 0.009000 0.012000 2.000000"
@@ -271,7 +272,11 @@ mod tests {
     fn h3_connect_is_the_servers_first_flight_and_appconnect_the_handshakes_end() {
         let s = summary(
             "h3",
-            &[("dns", 0, 10), ("quic_handshake_keys", 10, 700), ("quic_connected", 700, 900)],
+            &[
+                ("dns", 0, 10),
+                ("quic_handshake_keys", 10, 700),
+                ("quic_connected", 700, 900),
+            ],
             5_000,
             0,
         );
@@ -306,7 +311,10 @@ mod tests {
     #[test]
     fn unknown_variables_and_unclosed_braces_are_errors_naming_the_known_ones() {
         let e = Format::parse("%{time_redirect}").unwrap_err();
-        assert!(e.contains("'%{time_redirect}'") && e.contains("time_namelookup, time_connect"), "{e}");
+        assert!(
+            e.contains("'%{time_redirect}'") && e.contains("time_namelookup, time_connect"),
+            "{e}"
+        );
         assert!(Format::parse("%{time_total").unwrap_err().contains("without its '}'"));
         assert!(Format::parse("@format.txt").is_err());
         assert!(Format::parse(&"x".repeat(MAX_FORMAT + 1)).is_err());

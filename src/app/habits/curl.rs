@@ -53,7 +53,10 @@ const TABLE: &[Spelling] = &[
     Spelling {
         theirs: &["-d", "--data", "--data-binary", "--data-raw", "-F", "--form"],
         value: true,
-        ours: Ours::Lacks("sends a request body", "netlab sends GET, or HEAD with -I, without a body"),
+        ours: Ours::Lacks(
+            "sends a request body",
+            "netlab sends GET, or HEAD with -I, without a body",
+        ),
     },
 ];
 
@@ -129,9 +132,15 @@ mod tests {
     fn protocols_and_times() {
         assert_eq!(curl("https://h/ --http2").unwrap(), "https://h/ --h2");
         assert_eq!(curl("--http3 https://h/").unwrap(), "--h3 https://h/");
-        assert_eq!(curl("https://h/ --http3-only -m 2.5").unwrap(), "https://h/ --h3 --max-time 2.5");
+        assert_eq!(
+            curl("https://h/ --http3-only -m 2.5").unwrap(),
+            "https://h/ --h3 --max-time 2.5"
+        );
         assert_eq!(curl("https://h/ -m5 -s").unwrap(), "https://h/ --max-time 5");
-        assert_eq!(curl("https://h/ --max-time 3 -w %{time_total}").unwrap(), "https://h/ --max-time 3 -w %{time_total}");
+        assert_eq!(
+            curl("https://h/ --max-time 3 -w %{time_total}").unwrap(),
+            "https://h/ --max-time 3 -w %{time_total}"
+        );
     }
 
     #[test]
@@ -143,7 +152,10 @@ mod tests {
             curl("--resolve www.example.com:443:127.0.0.1 https://www.example.com/").unwrap(),
             "--connect-to www.example.com:443:127.0.0.1:443 https://www.example.com/"
         );
-        assert_eq!(curl("--resolve *:8443:10.0.0.1 u").unwrap(), "--connect-to :8443:10.0.0.1:8443 u");
+        assert_eq!(
+            curl("--resolve *:8443:10.0.0.1 u").unwrap(),
+            "--connect-to :8443:10.0.0.1:8443 u"
+        );
         assert!(refused("--resolve h:443:[::1] u").contains("IPv6"));
         assert!(refused("--resolve h:x:1.2.3.4 u").contains("port"));
     }

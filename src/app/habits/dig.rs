@@ -65,9 +65,17 @@ pub(super) fn rewrite(args: &[String], ours: &Flags) -> Result<Vec<String>> {
             _ if w.starts_with("-p") && w.len() > 2 => port = Some(w[2..].to_string()),
             _ if w.starts_with("+time=") || w.starts_with("+timeout=") => {
                 let s = w.split_once('=').map(|(_, s)| s).unwrap_or_default();
-                let ms = s.parse::<u64>().ok().filter(|s| (1..=3600).contains(s)).ok_or_else(|| {
-                    Error::usage(format!("dig's '{w}'"), "is not a number of seconds from 1 to 3600", "write +time=2")
-                })?;
+                let ms = s
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|s| (1..=3600).contains(s))
+                    .ok_or_else(|| {
+                        Error::usage(
+                            format!("dig's '{w}'"),
+                            "is not a number of seconds from 1 to 3600",
+                            "write +time=2",
+                        )
+                    })?;
                 c.out.extend(["--timeout".to_string(), (ms * 1000).to_string()]);
             }
             _ if w.starts_with('+') => return Err(unknown(TOOL, w, TABLE, READ_HERE, "dns")),
@@ -136,9 +144,9 @@ fn strip_class(words: &mut Vec<String>) -> Result<()> {
 
 /// `SERVER` and `PORT` as netlab's `--resolver IP:PORT` (IPv6 in brackets).
 fn with_port(server: &str, port: &str) -> Result<String> {
-    let port: u16 = port.parse().map_err(|_| {
-        Error::usage(format!("dig's '-p {port}'"), "is not a port number", "write -p 5353")
-    })?;
+    let port: u16 = port
+        .parse()
+        .map_err(|_| Error::usage(format!("dig's '-p {port}'"), "is not a port number", "write -p 5353"))?;
     Ok(match server.parse::<std::net::IpAddr>() {
         Ok(std::net::IpAddr::V6(v6)) => format!("[{v6}]:{port}"),
         _ => format!("{server}:{port}"),
@@ -199,6 +207,9 @@ mod tests {
         assert!(refused("x @1.1.1.1 +trace").contains("--root IP"));
         assert!(refused("x @1.1.1.1 +norecurse").contains("RD=0"));
         let e = refused("x +bufsize=512");
-        assert!(e.contains("unknown option '+bufsize=512'") && e.contains("+short, +dnssec"), "{e}");
+        assert!(
+            e.contains("unknown option '+bufsize=512'") && e.contains("+short, +dnssec"),
+            "{e}"
+        );
     }
 }

@@ -139,7 +139,10 @@ mod tests {
             s_client("-connect www.example.com:443 -servername www.example.com -msg").unwrap(),
             "www.example.com:443 --sni www.example.com"
         );
-        assert_eq!(s_client("s_client -connect h:443 -CAfile ca.pem").unwrap(), "h:443 --cacert ca.pem");
+        assert_eq!(
+            s_client("s_client -connect h:443 -CAfile ca.pem").unwrap(),
+            "h:443 --cacert ca.pem"
+        );
         assert_eq!(
             s_client("h -cert c.pem -key k.pem -keylogfile keys.txt").unwrap(),
             "h --client-cert c.pem --client-key k.pem --keylog keys.txt"
@@ -162,9 +165,15 @@ mod tests {
         assert_eq!(s_client("serve --count 1").unwrap(), "serve --count 1");
         assert_eq!(s_client("-connect h:443 -showcerts").unwrap(), "h:443");
         let e = s_client("-connect h:443 -status").unwrap_err().one_line();
-        assert!(e.contains("unknown option '-status'") && e.contains("-servername"), "{e}");
+        assert!(
+            e.contains("unknown option '-status'") && e.contains("-servername"),
+            "{e}"
+        );
         assert!(s_client("h -reconnect").unwrap_err().one_line().contains("--resume"));
-        assert!(s_client("h -CApath /etc/ssl").unwrap_err().one_line().contains("--cacert"));
+        assert!(s_client("h -CApath /etc/ssl")
+            .unwrap_err()
+            .one_line()
+            .contains("--cacert"));
         assert!(s_client("-connect").unwrap_err().one_line().contains("needs a value"));
     }
 }

@@ -125,9 +125,12 @@ fn port_number(expr: &str, n: &str) -> Result<String> {
 }
 
 fn address(expr: &str, a: &str) -> Result<String> {
-    a.parse::<std::net::IpAddr>()
-        .map(|ip| ip.to_string())
-        .map_err(|_| refuse(expr, &format!("'{a}' is not an IP address (netlab filters on addresses, not names)")))
+    a.parse::<std::net::IpAddr>().map(|ip| ip.to_string()).map_err(|_| {
+        refuse(
+            expr,
+            &format!("'{a}' is not an IP address (netlab filters on addresses, not names)"),
+        )
+    })
 }
 
 fn refuse(expr: &str, why: &str) -> Error {
@@ -171,8 +174,14 @@ mod tests {
     #[test]
     fn display_filters_and_trailing_expressions() {
         assert_eq!(tshark(&["-r", "f", "-Y", "dns"]).unwrap(), "f --proto dns");
-        assert_eq!(tshark(&["f", "host", "192.0.2.80", "and", "port", "53"]).unwrap(), "f --host 192.0.2.80 --port 53");
-        assert_eq!(tshark(&["-r", "f", "tcp port 443"]).unwrap(), "f --proto tcp --port 443");
+        assert_eq!(
+            tshark(&["f", "host", "192.0.2.80", "and", "port", "53"]).unwrap(),
+            "f --host 192.0.2.80 --port 53"
+        );
+        assert_eq!(
+            tshark(&["-r", "f", "tcp port 443"]).unwrap(),
+            "f --proto tcp --port 443"
+        );
     }
 
     #[test]
@@ -182,18 +191,34 @@ mod tests {
         assert_eq!(filter("ip.addr == 192.0.2.80").unwrap(), "--host 192.0.2.80");
         assert_eq!(filter("QUIC").unwrap(), "--proto quic");
         assert_eq!(filter("ip6").unwrap(), "--proto ipv6");
-        assert_eq!(filter("dns && ip.addr eq 2001:db8::1").unwrap(), "--proto dns --host 2001:db8::1");
+        assert_eq!(
+            filter("dns && ip.addr eq 2001:db8::1").unwrap(),
+            "--proto dns --host 2001:db8::1"
+        );
         assert_eq!(filter("tcp and tcp.port == 443").unwrap(), "--proto tcp --port 443");
     }
 
     #[test]
     fn the_rest_is_refused_naming_what_is_supported() {
-        for expr in ["tcp or udp", "not dns", "tcp.flags.syn == 1", "src host 1.2.3.4", "port", ""] {
+        for expr in [
+            "tcp or udp",
+            "not dns",
+            "tcp.flags.syn == 1",
+            "src host 1.2.3.4",
+            "port",
+            "",
+        ] {
             let e = filter(expr).unwrap_err().one_line();
             assert!(e.contains("tcp.port == N") || e.contains("at a time"), "{expr}: {e}");
         }
-        assert!(filter("dns and tcp").unwrap_err().one_line().contains("one protocol at a time"));
-        assert!(filter("host www.example.com").unwrap_err().one_line().contains("not names"));
+        assert!(filter("dns and tcp")
+            .unwrap_err()
+            .one_line()
+            .contains("one protocol at a time"));
+        assert!(filter("host www.example.com")
+            .unwrap_err()
+            .one_line()
+            .contains("not names"));
         assert!(filter("port 99999").unwrap_err().one_line().contains("not a port"));
     }
 }
