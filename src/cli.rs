@@ -282,7 +282,8 @@ HTTP/2 as curl's --http3 does (a QUIC failure is the answer). --resolve HOST:POR
 --connect-to HOST:PORT:ADDR:PORT; -X GET and -X HEAD (-I) work, and -s (netlab has no progress
 meter). -w FORMAT writes curl's variables after the trace, one line per fetch, from netlab's
 phases; over HTTP/3, time_connect is when the server's first flight arrived and
-time_appconnect when the QUIC handshake was done. -L, -d and --http1.1 are refused in one line
+time_appconnect when the QUIC handshake was done. -v adds the request and response header
+lines as curl -v prints them, on standard error. -L, -d and --http1.1 are refused in one line
 naming what netlab does.";
 
 #[derive(Debug, Args)]
@@ -356,6 +357,11 @@ pub struct HttpArgs {
     /// \n, \t and %% as in curl
     #[arg(short = 'w', long = "write-out", value_name = "FORMAT")]
     pub write_out: Option<String>,
+    /// Also write the request and response header lines as curl -v prints them ('> GET /
+    /// HTTP/2', '< HTTP/2 200', ...), from the HEADERS frames the trace decoded, to standard
+    /// error as curl does
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
 }
 
 const PCAP_HELP: &str = "\

@@ -128,3 +128,25 @@ fn a_body_to_dev_null_leaves_it_a_device() {
     use std::os::unix::fs::FileTypeExt;
     assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
 }
+
+#[test]
+fn verbose_writes_the_header_lines_as_curl_does_on_standard_error() {
+    for (flag, version) in [("--h2", "HTTP/2"), ("--h3", "HTTP/3")] {
+        let url = "https://www.example.com/headers";
+        let out = netlab()
+            .args(["http", "--sandbox", url, flag, "-v", "-H", "X-Habit: curl"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let err = String::from_utf8(out.stderr).unwrap();
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines[0], format!("> GET /headers {version}"), "{err}");
+        assert_eq!(lines[1], "> host: www.example.com", "{err}");
+        assert!(lines.contains(&"> x-habit: curl"), "{err}");
+        assert!(lines.contains(&format!("< {version} 200").as_str()), "{err}");
+        assert!(lines.iter().any(|l| l.starts_with("< content-type: ")), "{err}");
+        assert!(lines.iter().all(|l| l.starts_with('>') || l.starts_with('<')), "{err}");
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert!(!stdout.contains("> GET"), "the trace keeps standard output: {stdout}");
+    }
+}

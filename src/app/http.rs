@@ -117,6 +117,12 @@ pub(super) fn run_http(a: &HttpArgs, place: &Place, printer: &Printer, io: &mut 
         super::warn_insecure(io);
     }
     let (trace, body) = http_trace(a, place)?;
+    if a.verbose {
+        // curl writes -v's lines on standard error; the trace keeps standard output.
+        let _ = io
+            .stderr
+            .write_all(crate::http::verbose::header_lines(&trace).as_bytes());
+    }
     match (a.output.as_deref(), body) {
         (Some(p), Some(body)) if p == std::path::Path::new("-") => {
             // The body owns standard output; the trace (text or JSON) goes to standard error.

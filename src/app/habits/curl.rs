@@ -1,7 +1,7 @@
 //! curl's spellings for `netlab http`: `--http2`, `--http3`, `--http3-only`, `-m SECONDS`,
 //! `--resolve HOST:PORT:ADDR`, `-X GET|HEAD`, `-s`; and the options netlab lacks (`-L`, `-d`,
-//! `--http1.1`, other methods) refused, saying what it does instead. `-w`, `-o`, `-H`, `-I`,
-//! `-k`, `--cacert`, `--connect-to` and `--max-time` are netlab's own already.
+//! `--http1.1`, other methods) refused, saying what it does instead. `-v`, `-w`, `-o`, `-H`,
+//! `-I`, `-k`, `--cacert`, `--connect-to` and `--max-time` are netlab's own already.
 //!
 //! curl's `--http3` tries HTTP/3 and falls back to HTTP/2 when QUIC fails; netlab's `--h3`
 //! never falls back (a QUIC failure is the trace's answer), so `--http3` and `--http3-only`
