@@ -300,6 +300,35 @@ mod tests {
         assert_eq!(f.takes_value("--nope"), None);
     }
 
+    #[test]
+    fn odd_words_never_panic() {
+        let odd = [
+            "",
+            "-",
+            "--",
+            "+",
+            "@",
+            "-p",
+            "-m",
+            "é",
+            "CLASSé",
+            "ééééé",
+            "-méé",
+            "+time=é",
+            "%{",
+            "-Y",
+            "'",
+        ];
+        for sub in ["dns", "tls", "pcap", "http"] {
+            for a in odd {
+                for b in odd {
+                    let args = ["netlab", sub, a, b, "x"].map(OsString::from).to_vec();
+                    let _ = rewrite(args);
+                }
+            }
+        }
+    }
+
     #[cfg(unix)]
     fn invalid_utf8() -> OsString {
         use std::os::unix::ffi::OsStringExt;

@@ -122,7 +122,8 @@ pub(super) fn rewrite(args: &[String], ours: &Flags) -> Result<Vec<String>> {
 fn strip_class(words: &mut Vec<String>) -> Result<()> {
     if let Some(other) = words.iter().skip(1).find(|w| {
         OTHER_CLASSES.iter().any(|c| w.eq_ignore_ascii_case(c))
-            || (w.len() > 5 && w[..5].eq_ignore_ascii_case("CLASS") && !w[5..].eq("1"))
+            || w.get(..5)
+                .is_some_and(|c| c.eq_ignore_ascii_case("CLASS") && w.len() > 5 && &w[5..] != "1")
     }) {
         return Err(lacks(
             TOOL,
