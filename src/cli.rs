@@ -121,9 +121,9 @@ or a walk that stopped (a CNAME loop, a budget used up), 2 for bad usage, 4 when
 zone gave a usable answer (timeouts, unreachable, SERVFAIL or REFUSED: a DNS-phase failure).
 
 Coming from dig: 'netlab dns NAME TYPE' is 'dig +trace NAME TYPE', explained, and dig's spellings
-work: +short (--short), +dnssec (--dnssec, which also validates), +trace (the walk, the default),
-+norecurse (the walk asks with RD=0 already), +time=S (--timeout), @SERVER -p PORT (--resolver
-IP:PORT), -t TYPE, -x IP, and the class IN after the name. +tcp, +noall/+answer and classes
+work: +short (--short), +dnssec (--dnssec: DO=1, and the walk also validates), +trace (the walk,
+the default), +norecurse (the walk asks with RD=0 already), +time=S (--timeout), @SERVER -p PORT
+(--resolver IP:PORT), -t TYPE, -x IP, and the class IN after the name. +tcp, +noall/+answer and classes
 other than IN are refused in one line that says what netlab does instead.";
 
 #[derive(Debug, Args)]
