@@ -156,7 +156,13 @@ Without --sandbox the walk starts at the IANA root servers on the internet.
 Every attempt has a timeout (--timeout), and the walk a query budget (--max-queries) and a
 time limit (--max-time). Exit status: 0 with an answer, 1 for NXDOMAIN, NODATA, bogus DNSSEC
 or a walk that stopped (a CNAME loop, a budget used up), 2 for bad usage, 4 when no server of a
-zone gave a usable answer (timeouts, unreachable, SERVFAIL or REFUSED: a DNS-phase failure).";
+zone gave a usable answer (timeouts, unreachable, SERVFAIL or REFUSED: a DNS-phase failure).
+
+Coming from dig: 'netlab dns NAME TYPE' is 'dig +trace NAME TYPE', explained, and dig's spellings
+work: +short (--short), +dnssec (--dnssec: DO=1, and the walk also validates), +trace (the walk,
+the default), +norecurse (the walk asks with RD=0 already), +time=S (--timeout), @SERVER -p PORT
+(--resolver IP:PORT), -t TYPE, -x IP, and the class IN after the name. +tcp, +noall/+answer and classes
+other than IN are refused in one line that says what netlab does instead.";
 
 #[derive(Debug, Args)]
 pub struct DnsArgs {
@@ -225,7 +231,14 @@ secrets, TLS 1.2's master secret), decrypts every record itself, and recomputes 
 prove the transcript is intact. Certificate checks are never skipped. Exit status: 0 on a
 completed handshake (TLS 1.3 or 1.2), 1 if a certificate check failed, 4 if the connection or the
 handshake failed (refused, timed out, reset, malformed, an alert: the trace's outcome names the
-phase).";
+phase).
+
+Coming from openssl s_client: -connect HOST:PORT (the target; 'netlab tls s_client -connect'
+works too), -servername (--sni), -CAfile (--cacert), -alpn a,b (--alpn a --alpn b), -groups a:b
+(--groups a,b), -ciphersuites or -cipher a:b (--ciphers a,b), -cert and -key (--client-cert,
+--client-key), -keylogfile (--keylog). -msg, -showcerts and -verify_return_error are what netlab
+does already (every message shown, each certificate sent listed, a failed check stops it).
+-reconnect, -sess_out and -CApath are refused in one line naming netlab's way.";
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -303,7 +316,17 @@ Examples:
 The sandbox serves /, /bytes/N, /delay/MS, /headers and /objects/K on every TLS host, over
 HTTP/1.1 and HTTP/2 (TCP 443) and HTTP/3 (UDP 443), with an Alt-Svc header. Certificate checks
 are never skipped. Exit status: 0 when every response arrived, 1 if a certificate check failed,
-4 if a fetch failed (refused, timed out, reset, malformed: the trace's outcome names the phase).";
+4 if a fetch failed (refused, timed out, reset, malformed: the trace's outcome names the phase).
+
+Coming from curl: -o, -H, -I, -k, --cacert, --connect-to and --max-time (-m, fractions allowed)
+are curl's. --http2 is --h2; --http3 and --http3-only are --h3, which never falls back to
+HTTP/2 as curl's --http3 does (a QUIC failure is the answer). --resolve HOST:PORT:ADDR is
+--connect-to HOST:PORT:ADDR:PORT; -X GET and -X HEAD (-I) work, and -s (netlab has no progress
+meter). -w FORMAT writes curl's variables after the trace, one line per fetch, from netlab's
+phases; over HTTP/3, time_connect is when the server's first flight arrived and
+time_appconnect when the QUIC handshake was done. -v adds the request and response header
+lines as curl -v prints them, on standard error. -L, -d and --http1.1 are refused in one line
+naming what netlab does.";
 
 #[derive(Debug, Args)]
 pub struct HttpArgs {
@@ -360,9 +383,9 @@ pub struct HttpArgs {
     /// Write a qlog of the (first) HTTP/3 connection to FILE (JSON-SEQ, open it in qvis), 0600
     #[arg(long, value_name = "FILE")]
     pub qlog: Option<PathBuf>,
-    /// Limit on the whole fetch, per protocol, in seconds (curl's --max-time)
-    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
-    pub max_time: u64,
+    /// Limit on the whole fetch, per protocol, in seconds, fractions allowed (curl's --max-time, -m)
+    #[arg(long, value_name = "SECONDS", default_value_t = 120.0)]
+    pub max_time: f64,
     /// With --compare and --link: repeat the comparison K times, each run with the link's next
     /// seed (HTTP/2 and HTTP/3 under the same one), plus one run without losses; shows p50, p90
     /// and p99 of the request times and how many streams each lost packet delayed
@@ -372,6 +395,19 @@ pub struct HttpArgs {
     /// HTTP/3 (cubic, reno, bbr); default: the system's and quinn's (CUBIC)
     #[arg(long, value_name = "ALGORITHM", value_parser = crate::packet::congestion::CongestionControl::parse)]
     pub cc: Option<crate::packet::congestion::CongestionControl>,
+    // curl's spellings (the habits block: keep these together, at the end).
+    /// After the trace, write FORMAT filled from each fetch's phases, as curl's -w does:
+    /// %{time_namelookup}, %{time_connect}, %{time_appconnect}, %{time_starttransfer},
+    /// %{time_total} (seconds from the start, 6 decimals), %{http_version}, %{size_download},
+    /// %{speed_download}, %{http_code}, %{response_code}, %{num_connects}, %{url_effective};
+    /// \n, \t and %% as in curl
+    #[arg(short = 'w', long = "write-out", value_name = "FORMAT")]
+    pub write_out: Option<String>,
+    /// Also write the request and response header lines as curl -v prints them ('> GET /
+    /// HTTP/2', '< HTTP/2 200', ...), from the HEADERS frames the trace decoded, to standard
+    /// error as curl does
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
 }
 
 const PCAP_HELP: &str = "\
@@ -389,7 +425,13 @@ Examples:
 Link types: Ethernet, Linux cooked (SLL, SLL2), BSD loopback (NULL), raw IP. TCP sequence numbers
 are shown relative to each side's first, as Wireshark does. A frame cut by the snap length is
 decoded as far as it goes and marked. Exit status: 0, 1 if the file ended in the middle of a
-record, 2 if it is not a capture.";
+record, 2 if it is not a capture.
+
+Coming from tshark or tcpdump: -r FILE, -T json (--json), -V (-v; after pcap it is not
+--version), -c N, -n (netlab never looks names up), and a filter as -Y 'EXPR', -f 'EXPR' or a
+trailing tcpdump expression, for what --proto, --host and --port say: dns, tls, quic, tcp, udp,
+icmp, arp, ip, ipv6, tcp.port == N, udp.port == N, ip.addr == IP, host IP, port N, tcp port N,
+joined by 'and'. Anything else (or, not, src, dst) is refused in one line.";
 
 #[derive(Debug, Args)]
 pub struct PcapArgs {

@@ -113,23 +113,78 @@ pub(super) fn run_http(a: &HttpArgs, place: &Place, printer: &Printer, io: &mut 
             super::folder_ready(path, flag, a.create_dirs)?;
         }
     }
+    let write_out = write_out(a, printer)?;
     if a.insecure {
         super::warn_insecure(io);
     }
     let (trace, body) = http_trace(a, place)?;
+    if a.verbose {
+        // curl writes -v's lines on standard error; the trace keeps standard output.
+        let _ = io
+            .stderr
+            .write_all(crate::http::verbose::header_lines(&trace).as_bytes());
+    }
     match (a.output.as_deref(), body) {
         (Some(p), Some(body)) if p == std::path::Path::new("-") => {
             // The body owns standard output; the trace (text or JSON) goes to standard error.
             output::raw(io.stdout, &body)?;
             printer.document(io.stderr, &trace)?;
-            return Ok(trace.outcome.exit_code());
         }
-        // A body is the user's file, not a secret: it follows the umask, as curl's -o.
-        (Some(p), Some(body)) => crate::fsutil::write_atomic_public(p, &body).map_err(|e| Error::io(p, e))?,
-        _ => {}
+        (Some(p), Some(body)) => {
+            save_body(p, &body)?;
+            printer.document(io.stdout, &trace)?;
+        }
+        _ => printer.document(io.stdout, &trace)?,
     }
-    printer.document(io.stdout, &trace)?;
+    // curl writes -w's text after the transfer, on standard output.
+    if let Some(format) = write_out {
+        output::raw(io.stdout, format.render_trace(&trace).as_bytes())?;
+    }
     Ok(trace.outcome.exit_code())
+}
+
+/// `-w FORMAT`, parsed before anything runs; refused with `--json`, whose trace already holds
+/// every phase (and whose standard output must stay one JSON document).
+fn write_out(a: &HttpArgs, printer: &Printer) -> Result<Option<crate::http::writeout::Format>> {
+    let Some(format) = &a.write_out else { return Ok(None) };
+    if printer.is_json() {
+        return Err(Error::usage(
+            "-w with --json",
+            "would add text after the JSON document",
+            "use one: the JSON's http.summary events hold every phase -w reads",
+        ));
+    }
+    crate::http::writeout::Format::parse(format)
+        .map(Some)
+        .map_err(|why| Error::usage(format!("-w '{format}'"), why, "see 'netlab http --help'"))
+}
+
+/// Writes a body saved with `-o`. A body is the user's file, not a secret: it follows the
+/// umask, as curl's -o. A path that is not a regular file (`/dev/null`, a pipe) is written in
+/// place, never replaced by a renamed temporary file.
+fn save_body(path: &std::path::Path, body: &[u8]) -> Result<()> {
+    let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
+    let written = if special {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, body))
+    } else {
+        crate::fsutil::write_atomic_public(path, body)
+    };
+    written.map_err(|e| Error::io(path, e))
+}
+
+/// `--max-time` (`-m`) in seconds, fractions allowed, as a duration (at least a millisecond).
+fn max_time(seconds: f64) -> Result<Duration> {
+    if !(seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0) {
+        return Err(Error::usage(
+            format!("--max-time {seconds}"),
+            "is not a number of seconds above 0 and at most a day",
+            "write e.g. --max-time 2.5 (curl's -m 2.5)",
+        ));
+    }
+    Ok(Duration::from_secs_f64(seconds).max(Duration::from_millis(1)))
 }
 
 /// Fetches as `a` says and returns the trace, and the first body when `-o` asked for it; with
@@ -178,7 +233,7 @@ pub(super) fn http_trace(a: &HttpArgs, place: &Place) -> Result<(Trace, Option<V
         concurrency: a.concurrency,
         insecure: a.insecure,
         timeout: Duration::from_millis(a.timeout.max(1)),
-        max_time: Duration::from_secs(a.max_time.max(1)),
+        max_time: max_time(a.max_time)?,
         keep_body: a.output.is_some(),
         resume: a.resume,
         qlog: a.qlog.clone(),

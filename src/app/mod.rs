@@ -7,6 +7,7 @@ mod capture;
 mod cidr;
 mod dns;
 mod docs;
+mod habits;
 mod http;
 mod lab;
 mod network;
@@ -43,6 +44,15 @@ pub struct Io<'a> {
 
 /// Runs netlab with `args` (program name first) and returns the exit code.
 pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, io: &mut Io) -> i32 {
+    // dig's, openssl's, tshark's and curl's spellings become netlab's first (or one line saying
+    // what netlab does instead).
+    let args = match habits::rewrite(args.into_iter().map(Into::into).collect()) {
+        Ok(args) => args,
+        Err(e) => {
+            let _ = writeln!(io.stderr, "{}", e.one_line());
+            return e.exit_code();
+        }
+    };
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => return clap_error(&e, io),

@@ -321,7 +321,7 @@ pub async fn bounded(o: &FetchOptions, f: impl std::future::Future<Output = Resu
             "the fetch",
             format!(
                 "did not finish in {} s (raise --max-time for a long download)",
-                o.max_time.as_secs()
+                o.max_time.as_secs_f64()
             ),
         )))
     })

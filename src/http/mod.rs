@@ -13,3 +13,5 @@ pub mod hpack;
 pub mod qpack;
 pub mod render;
 pub mod runs;
+pub mod verbose;
+pub mod writeout;
