@@ -162,19 +162,11 @@ fn predict<'l>(
         {
             continue;
         }
-        say(
-            console,
-            &format!("\n{}? predict before it runs:{} {}\n", p.yellow, p.reset, q.prompt),
-        )?;
-        for (i, choice) in q.choices.iter().enumerate() {
-            say(console, &format!("  {}. {choice}\n", i + 1))?;
-        }
+        show_question(console, "? predict before it runs:", q)?;
         loop {
-            say(console, "> ")?;
-            let mut line = String::new();
-            if console.input.read_line(&mut line).map_err(|e| Error::io("-", e))? == 0 {
+            let Some(line) = next_line(console)? else {
                 return Ok(None);
-            }
+            };
             let answer = line.trim();
             match answer.to_lowercase().as_str() {
                 "" => continue,
@@ -248,16 +240,11 @@ fn ask(
 ) -> Result<End> {
     let p = console.palette;
     let id = &lab.lab.id;
-    say(console, &format!("\n{}?{} {}\n", p.yellow, p.reset, q.prompt))?;
-    for (i, choice) in q.choices.iter().enumerate() {
-        say(console, &format!("  {}. {choice}\n", i + 1))?;
-    }
+    show_question(console, "?", q)?;
     loop {
-        say(console, "> ")?;
-        let mut line = String::new();
-        if console.input.read_line(&mut line).map_err(|e| Error::io("-", e))? == 0 {
+        let Some(line) = next_line(console)? else {
             return Ok(End::Paused);
-        }
+        };
         let given = line.trim();
         match given.to_lowercase().as_str() {
             "" => continue,
@@ -335,6 +322,26 @@ pub fn next_hint(state: &mut LabProgress, q: &Question) -> String {
         }
         None => "no more hints; type 'answer' to see the answer and why".to_string(),
     }
+}
+
+/// A question's prompt under its mark, and its numbered choices.
+fn show_question(console: &mut Console, mark: &str, q: &Question) -> Result<()> {
+    let p = console.palette;
+    say(console, &format!("\n{}{mark}{} {}\n", p.yellow, p.reset, q.prompt))?;
+    for (i, choice) in q.choices.iter().enumerate() {
+        say(console, &format!("  {}. {choice}\n", i + 1))?;
+    }
+    Ok(())
+}
+
+/// The learner's next line after a `> ` prompt; `None` when input ends.
+fn next_line(console: &mut Console) -> Result<Option<String>> {
+    say(console, "> ")?;
+    let mut line = String::new();
+    if console.input.read_line(&mut line).map_err(|e| Error::io("-", e))? == 0 {
+        return Ok(None);
+    }
+    Ok(Some(line))
 }
 
 fn say(console: &mut Console, text: &str) -> Result<()> {
