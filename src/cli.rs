@@ -10,25 +10,22 @@ const ABOUT: &str = "A lab toolkit for networking fundamentals: every command sh
 
 const EXAMPLES: &str = "\
 Examples:
-  netlab cidr contains 10.0.0.0/8 10.1.2.3              is the address in the network? bit by bit
-  netlab dns www.example.com --sandbox                  the walk from the root, hop by hop
-  netlab tls www.example.com --sandbox                  a TLS 1.3 handshake, decrypted
-  netlab http https://www.example.com/ --sandbox --compare   HTTP/2 and HTTP/3 side by side
-  netlab pcap captures/dns-walk.pcap                    decode a capture, layer by layer
-  sudo netlab capture -i lo --port 53 -c 10             capture live, decoding as it goes
-  sudo netlab tcp www.example.com:9 --sandbox           a TCP connection from SYN to TIME_WAIT
-  netlab sandbox up                                     keep the sandbox running for dig and curl
-  netlab lab start 01-dns                               a guided lab, checked against your traces
-  netlab completions bash                               shell completions; netlab man: man pages
-  netlab --json cidr info 2001:db8::/48                 any command's trace as JSON
+  netlab cidr contains 10.0.0.0/8 10.1.2.3      inside? the AND, bit by bit
+  netlab dns www.example.com --sandbox          the walk from the root
+  netlab tls www.example.com --sandbox          TLS 1.3, decrypted
+  netlab http https://www.example.com/ --sandbox --compare
+                                                HTTP/2 beside HTTP/3
+  netlab pcap captures/dns-walk.pcap            a capture, layer by layer
+  sudo netlab capture -i lo --port 53 -c 10     live, decoded as it goes
+  sudo netlab tcp www.example.com:9 --sandbox   SYN to TIME_WAIT
+  netlab sandbox up                             the sandbox, for dig, curl
+  netlab lab start 01-dns                       a lab, checked on your traces
+  netlab completions bash                       completions (and: netlab man)
+  netlab --json cidr info 2001:db8::/48         any trace as JSON
 
---sandbox runs a command against netlab's small internet on loopback: offline, nothing leaves
-the machine.
+--sandbox runs a command against netlab's small internet on loopback: offline, nothing leaves the machine.
 
-Exit status: 0 yes/ok, 1 a negative answer (address outside, no line matched, a certificate
-that fails its check), 2 bad usage or input, 3 a file that cannot be read or written, 4 a
-network or protocol failure (refused, timed out, reset, a malformed reply, an alert), recorded
-with its phase in the trace.";
+Exit status: 0 yes/ok, 1 a negative answer (address outside, no line matched, a certificate that fails its check), 2 bad usage or input, 3 a file that cannot be read or written, 4 a network or protocol failure (refused, timed out, reset, a malformed reply, an alert), recorded with its phase in the trace.";
 
 /// netlab: networking fundamentals, hands on.
 #[derive(Debug, Parser)]
@@ -101,7 +98,7 @@ pub enum Command {
     /// Guided labs: read, run, answer; checked against your own traces
     #[command(
         subcommand,
-        after_help = "Examples:\n  netlab lab list\n  netlab lab start 04-cidr      (type 'hint', 'answer' or 'quit' at any prompt)\n  netlab lab check 04-cidr --answers my-answers.toml\n  netlab lab progress 04-cidr   question by question: right at the first try, after hints, revealed\n  netlab lab reset 04-cidr --yes\n\nProgress is kept in $NETLAB_HOME/progress.json (default: $XDG_DATA_HOME/netlab or\n~/.local/share/netlab). NETLAB_LABS=DIR loads labs from a folder instead of the built-in ones."
+        after_help = "Examples:\n  netlab lab list\n  netlab lab start 04-cidr      (type 'hint', 'answer' or 'quit' at any prompt)\n  netlab lab check 04-cidr --answers my-answers.toml\n  netlab lab progress 04-cidr   question by question: right at the first try, after hints, revealed\n  netlab lab reset 04-cidr --yes\n\nProgress is kept in $NETLAB_HOME/progress.json (default: $XDG_DATA_HOME/netlab or ~/.local/share/netlab). NETLAB_LABS=DIR loads labs from a folder instead of the built-in ones."
     )]
     Lab(LabCommand),
     /// Shell completions (bash, zsh, fish, elvish, powershell), generated from these definitions
@@ -151,18 +148,9 @@ Examples:
   netlab dns www.example.com @198.51.100.53 --https --sandbox   the same over DNS over HTTPS
   netlab dns example.com @1.1.1.1 --tls           DNS over TLS to a public resolver
 
-Types: A, AAAA, CNAME, NS, MX, TXT, SOA, CAA, SRV, PTR, HTTPS, SVCB, DS, DNSKEY (or TYPEnnn).
-Without --sandbox the walk starts at the IANA root servers on the internet.
-Every attempt has a timeout (--timeout), and the walk a query budget (--max-queries) and a
-time limit (--max-time). Exit status: 0 with an answer, 1 for NXDOMAIN, NODATA, bogus DNSSEC
-or a walk that stopped (a CNAME loop, a budget used up), 2 for bad usage, 4 when no server of a
-zone gave a usable answer (timeouts, unreachable, SERVFAIL or REFUSED: a DNS-phase failure).
+Types: A, AAAA, CNAME, NS, MX, TXT, SOA, CAA, SRV, PTR, HTTPS, SVCB, DS, DNSKEY (or TYPEnnn). Without --sandbox the walk starts at the IANA root servers on the internet. Every attempt has a timeout (--timeout), and the walk a query budget (--max-queries) and a time limit (--max-time). Exit status: 0 with an answer, 1 for NXDOMAIN, NODATA, bogus DNSSEC or a walk that stopped (a CNAME loop, a budget used up), 2 for bad usage, 4 when no server of a zone gave a usable answer (timeouts, unreachable, SERVFAIL or REFUSED: a DNS-phase failure).
 
-Coming from dig: 'netlab dns NAME TYPE' is 'dig +trace NAME TYPE', explained, and dig's spellings
-work: +short (--short), +dnssec (--dnssec: DO=1, and the walk also validates), +trace (the walk,
-the default), +norecurse (the walk asks with RD=0 already), +time=S (--timeout), @SERVER -p PORT
-(--resolver IP:PORT), -t TYPE, -x IP, and the class IN after the name. +tcp, +noall/+answer and classes
-other than IN are refused in one line that says what netlab does instead.";
+Coming from dig: 'netlab dns NAME TYPE' is 'dig +trace NAME TYPE', explained, and dig's spellings work: +short (--short), +dnssec (--dnssec: DO=1, and the walk also validates), +trace (the walk, the default), +norecurse (the walk asks with RD=0 already), +time=S (--timeout), @SERVER -p PORT (--resolver IP:PORT), -t TYPE, -x IP, and the class IN after the name. +tcp, +noall/+answer and classes other than IN are refused in one line that says what netlab does instead.";
 
 #[derive(Debug, Args)]
 pub struct DnsArgs {
@@ -226,19 +214,9 @@ Examples:
   netlab tls example.org:443 --cacert my-ca.pem         trust a private CA too
   netlab tls serve                                      what do curl, openssl, browsers offer?
 
-netlab records the bytes on the wire, takes the secrets from rustls's key log (TLS 1.3's traffic
-secrets, TLS 1.2's master secret), decrypts every record itself, and recomputes the Finished to
-prove the transcript is intact. Certificate checks are never skipped. Exit status: 0 on a
-completed handshake (TLS 1.3 or 1.2), 1 if a certificate check failed, 4 if the connection or the
-handshake failed (refused, timed out, reset, malformed, an alert: the trace's outcome names the
-phase).
+netlab records the bytes on the wire, takes the secrets from rustls's key log (TLS 1.3's traffic secrets, TLS 1.2's master secret), decrypts every record itself, and recomputes the Finished to prove the transcript is intact. Certificate checks are never skipped. Exit status: 0 on a completed handshake (TLS 1.3 or 1.2), 1 if a certificate check failed, 4 if the connection or the handshake failed (refused, timed out, reset, malformed, an alert: the trace's outcome names the phase).
 
-Coming from openssl s_client: -connect HOST:PORT (the target; 'netlab tls s_client -connect'
-works too), -servername (--sni), -CAfile (--cacert), -alpn a,b (--alpn a --alpn b), -groups a:b
-(--groups a,b), -ciphersuites or -cipher a:b (--ciphers a,b), -cert and -key (--client-cert,
---client-key), -keylogfile (--keylog). -msg, -showcerts and -verify_return_error are what netlab
-does already (every message shown, each certificate sent listed, a failed check stops it).
--reconnect, -sess_out and -CApath are refused in one line naming netlab's way.";
+Coming from openssl s_client: -connect HOST:PORT (the target; 'netlab tls s_client -connect' works too), -servername (--sni), -CAfile (--cacert), -alpn a,b (--alpn a --alpn b), -groups a:b (--groups a,b), -ciphersuites or -cipher a:b (--ciphers a,b), -cert and -key (--client-cert, --client-key), -keylogfile (--keylog). -msg, -showcerts and -verify_return_error are what netlab does already (every message shown, each certificate sent listed, a failed check stops it). -reconnect, -sess_out and -CApath are refused in one line naming netlab's way.";
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -313,20 +291,9 @@ Examples:
   netlab --link rtt=40ms,loss=2% http https://www.example.com/bytes/1000 --compare \
       --requests 8 --concurrency 8 --runs 20       p50/p90/p99 and streams delayed per lost packet
 
-The sandbox serves /, /bytes/N, /delay/MS, /headers and /objects/K on every TLS host, over
-HTTP/1.1 and HTTP/2 (TCP 443) and HTTP/3 (UDP 443), with an Alt-Svc header. Certificate checks
-are never skipped. Exit status: 0 when every response arrived, 1 if a certificate check failed,
-4 if a fetch failed (refused, timed out, reset, malformed: the trace's outcome names the phase).
+The sandbox serves /, /bytes/N, /delay/MS, /headers and /objects/K on every TLS host, over HTTP/1.1 and HTTP/2 (TCP 443) and HTTP/3 (UDP 443), with an Alt-Svc header. Certificate checks are never skipped. Exit status: 0 when every response arrived, 1 if a certificate check failed, 4 if a fetch failed (refused, timed out, reset, malformed: the trace's outcome names the phase).
 
-Coming from curl: -o, -H, -I, -k, --cacert, --connect-to and --max-time (-m, fractions allowed)
-are curl's. --http2 is --h2; --http3 and --http3-only are --h3, which never falls back to
-HTTP/2 as curl's --http3 does (a QUIC failure is the answer). --resolve HOST:PORT:ADDR is
---connect-to HOST:PORT:ADDR:PORT; -X GET and -X HEAD (-I) work, and -s (netlab has no progress
-meter). -w FORMAT writes curl's variables after the trace, one line per fetch, from netlab's
-phases; over HTTP/3, time_connect is when the server's first flight arrived and
-time_appconnect when the QUIC handshake was done. -v adds the request and response header
-lines as curl -v prints them, on standard error. -L, -d and --http1.1 are refused in one line
-naming what netlab does.";
+Coming from curl: -o, -H, -I, -k, --cacert, --connect-to and --max-time (-m, fractions allowed) are curl's. --http2 is --h2; --http3 and --http3-only are --h3, which never falls back to HTTP/2 as curl's --http3 does (a QUIC failure is the answer). --resolve HOST:PORT:ADDR is --connect-to HOST:PORT:ADDR:PORT; -X GET and -X HEAD (-I) work, and -s (netlab has no progress meter). -w FORMAT writes curl's variables after the trace, one line per fetch, from netlab's phases; over HTTP/3, time_connect is when the server's first flight arrived and time_appconnect when the QUIC handshake was done. -v adds the request and response header lines as curl -v prints them, on standard error. -L, -d and --http1.1 are refused in one line naming what netlab does.";
 
 #[derive(Debug, Args)]
 pub struct HttpArgs {
@@ -422,16 +389,9 @@ Examples:
   netlab pcap big.pcapng --port 53 -c 20              filters: --host, --port, --proto
   tcpdump -w - ... | netlab pcap -                    read standard input
 
-Link types: Ethernet, Linux cooked (SLL, SLL2), BSD loopback (NULL), raw IP. TCP sequence numbers
-are shown relative to each side's first, as Wireshark does. A frame cut by the snap length is
-decoded as far as it goes and marked. Exit status: 0, 1 if the file ended in the middle of a
-record, 2 if it is not a capture.
+Link types: Ethernet, Linux cooked (SLL, SLL2), BSD loopback (NULL), raw IP. TCP sequence numbers are shown relative to each side's first, as Wireshark does. A frame cut by the snap length is decoded as far as it goes and marked. Exit status: 0, 1 if the file ended in the middle of a record, 2 if it is not a capture.
 
-Coming from tshark or tcpdump: -r FILE, -T json (--json), -V (-v; after pcap it is not
---version), -c N, -n (netlab never looks names up), and a filter as -Y 'EXPR', -f 'EXPR' or a
-trailing tcpdump expression, for what --proto, --host and --port say: dns, tls, quic, tcp, udp,
-icmp, arp, ip, ipv6, tcp.port == N, udp.port == N, ip.addr == IP, host IP, port N, tcp port N,
-joined by 'and'. Anything else (or, not, src, dst) is refused in one line.";
+Coming from tshark or tcpdump: -r FILE, -T json (--json), -V (-v; after pcap it is not --version), -c N, -n (netlab never looks names up), and a filter as -Y 'EXPR', -f 'EXPR' or a trailing tcpdump expression, for what --proto, --host and --port say: dns, tls, quic, tcp, udp, icmp, arp, ip, ipv6, tcp.port == N, udp.port == N, ip.addr == IP, host IP, port N, tcp port N, joined by 'and'. Anything else (or, not, src, dst) is refused in one line.";
 
 #[derive(Debug, Args)]
 pub struct PcapArgs {
@@ -497,10 +457,7 @@ Examples:
   sudo netlab tcp www.example.com:9 --sandbox          4 MiB to the sandbox's discard service (RFC 863)
   netlab tcp 127.0.0.1:8080 --send 0                   just the handshake and the close
 
-netlab connects, sends --send octets (read TCP_INFO every 64 KiB: the congestion window grows in
-slow start), closes first (so the client ends in TIME_WAIT), and shows the socket's state after.
-As root on loopback it also captures the connection and shows every segment and the story of the
-connection (as netlab pcap --streams does).";
+netlab connects, sends --send octets (read TCP_INFO every 64 KiB: the congestion window grows in slow start), closes first (so the client ends in TIME_WAIT), and shows the socket's state after. As root on loopback it also captures the connection and shows every segment and the story of the connection (as netlab pcap --streams does).";
 
 #[derive(Debug, Args)]
 pub struct TcpArgs {
@@ -522,7 +479,7 @@ pub struct TcpArgs {
 pub enum TlsAction {
     /// Accept TLS connections and show what each client offers: its ClientHello, JA3 and JA4
     #[command(
-        after_help = "Example:\n  netlab tls serve --count 1 &\n  curl --cacert ~/.local/share/netlab/serve-root-ca.pem https://localhost:8443/\n\nThe certificate (for localhost) comes from a fresh CA made at start, whose root is written beside the\nprogress file and printed at start. Listens on loopback only."
+        after_help = "Example:\n  netlab tls serve --count 1 &\n  curl --cacert ~/.local/share/netlab/serve-root-ca.pem https://localhost:8443/\n\nThe certificate (for localhost) comes from a fresh CA made at start, whose root is written beside the progress file and printed at start. Listens on loopback only."
     )]
     Serve(TlsServeArgs),
 }
@@ -631,7 +588,7 @@ pub struct LabCheckArgs {
 pub enum CidrCommand {
     /// Is each address inside the network? Shows the AND of address and mask, bit by bit
     #[command(
-        after_help = "Example:\n  netlab cidr contains 192.168.0.0/16 192.168.4.20 10.0.0.1\n\nAn address is inside when (address AND mask) == network. Candidates may also be prefixes\n(10.1.0.0/16 is inside 10.0.0.0/8). Exit status: 0 if all are inside, 1 if any is not, 2 on bad input."
+        after_help = "Example:\n  netlab cidr contains 192.168.0.0/16 192.168.4.20 10.0.0.1\n\nAn address is inside when (address AND mask) == network. Candidates may also be prefixes (10.1.0.0/16 is inside 10.0.0.0/8). Exit status: 0 if all are inside, 1 if any is not, 2 on bad input."
     )]
     Contains(ContainsArgs),
     /// Network, masks, broadcast, usable hosts and special-purpose blocks of each prefix
@@ -674,11 +631,9 @@ What counts as an address (grepcidr 2.0's rules, so the two print the same lines
   Only families that have ranges are looked for: with IPv4 ranges only, ::ffff:10.1.2.3 is
   text and the 10.1.2.3 inside it is found as IPv4.
 
-Ranges file: one prefix (10.0.0.0/8), address (192.0.2.1) or range (192.0.2.10-192.0.2.20)
-per line; '#' comments and blank lines are skipped; a bad line is an error naming its number.
+Ranges file: one prefix (10.0.0.0/8), address (192.0.2.1) or range (192.0.2.10-192.0.2.20) per line; '#' comments and blank lines are skipped; a bad line is an error naming its number.
 
-Lines longer than 4 MiB are skipped and counted (see --stats). With several input files each
-printed line starts with its file name and ':'.
+Lines longer than 4 MiB are skipped and counted (see --stats). With several input files each printed line starts with its file name and ':'.
 
 Exit status: 0 if a line was printed (or counted), 1 if none, 2 on bad input, 3 on I/O errors.
 

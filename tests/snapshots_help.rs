@@ -15,7 +15,11 @@ const WIDTH: usize = 100;
 /// Every visible command, as (path, its long help), depth first: ("netlab", ...),
 /// ("netlab cidr", ...), ("netlab cidr contains", ...), ...
 fn every_help() -> Vec<(Vec<String>, String)> {
-    let mut root = Cli::command().term_width(WIDTH);
+    every_help_at(WIDTH)
+}
+
+fn every_help_at(width: usize) -> Vec<(Vec<String>, String)> {
+    let mut root = Cli::command().term_width(width);
     // Propagates the width, the global flags and the "netlab cidr ..." usage names to subcommands.
     root.build();
     let mut out = Vec::new();
@@ -108,4 +112,28 @@ fn the_width_is_fixed_whatever_columns_says() {
     assert!(before
         .iter()
         .all(|(_, help)| help.lines().all(|l| l.chars().count() <= WIDTH)));
+}
+
+/// Help is wrapped by clap at the terminal's width, not by hand: at 80 columns no prose line is
+/// broken early, a line that the next line's first word would still have fitted on.
+#[test]
+fn help_prose_is_wrapped_by_clap_not_by_hand() {
+    const NARROW: usize = 80;
+    for (path, help) in every_help_at(NARROW) {
+        let lines: Vec<&str> = help.lines().collect();
+        for pair in lines.windows(2) {
+            let (line, next) = (pair[0], pair[1]);
+            // Prose: lines that start at the margin (examples and option lists are indented).
+            let prose = |l: &str| !l.is_empty() && !l.starts_with(' ');
+            if !(prose(line) && prose(next)) || line.ends_with(':') {
+                continue;
+            }
+            let first_word = next.split_whitespace().next().unwrap_or("");
+            assert!(
+                line.chars().count() + 1 + first_word.chars().count() > NARROW,
+                "{}: a line broken by hand at 80 columns:\n{line}\n{next}",
+                path.join(" ")
+            );
+        }
+    }
 }
