@@ -215,8 +215,13 @@ fn lab_commands_write_their_reports() {
             .iter()
             .find(|l| l["id"] == "04-cidr")
             .unwrap();
-        assert_eq!((cidr["questions"].as_u64(), cidr["done"].as_u64()), (Some(14), Some(0)));
+        assert_eq!((cidr["questions"].as_u64(), cidr["done"].as_u64()), (Some(17), Some(0)));
     }
+    let (code, v) = json(home, &["lab", "progress", "04-cidr"]);
+    assert_eq!(code, 0);
+    assert_eq!(v["schema"], "netlab.lab.standing/1");
+    assert_eq!(v["resume_at"]["step"], 1);
+    assert_eq!(v["steps"][0]["questions"][0]["standing"], "open");
     let (code, v) = json(home, &["lab", "show", "04-cidr"]);
     assert_eq!(code, 0);
     assert_eq!(v["schema"], "netlab.lab/1");
