@@ -903,3 +903,39 @@ fn zero_rtt_brings_the_response_a_round_trip_sooner() {
     assert!((145_000..=175_000).contains(&full), "{answers:?}");
     assert!((95_000..=125_000).contains(&early), "{answers:?}");
 }
+
+/// Waiting is never silent: on a terminal, a wait of over a second shows a spinner on standard
+/// error, wiped before the answer is printed; into a pipe, nothing is added.
+#[test]
+fn a_long_wait_shows_a_spinner_on_a_terminal_only() {
+    let Some(_one) = root_or_skip("a_long_wait_shows_a_spinner_on_a_terminal_only") else {
+        return;
+    };
+    let command = format!(
+        "{} --link rtt=400ms dns www.example.com --short",
+        env!("CARGO_BIN_EXE_netlab")
+    );
+    // script(1) runs the command on a pseudo-terminal and copies what it wrote.
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("NETLAB_OFFLINE", "1")
+        .output()
+        .expect("script (util-linux) runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("waiting on the network: 1.0 s"), "{text:?}");
+    let wiped = text.rfind("\r\x1b[K").expect("the spinner's line is wiped");
+    assert!(
+        text[wiped..].contains("192.0.2.80"),
+        "the answer comes after the wiped line: {text:?}"
+    );
+
+    let piped = common::netlab()
+        .args(["--link", "rtt=400ms", "dns", "www.example.com", "--short"])
+        .output()
+        .unwrap();
+    assert!(piped.status.success());
+    assert!(
+        !String::from_utf8_lossy(&piped.stderr).contains("waiting"),
+        "nothing on a pipe"
+    );
+}

@@ -124,6 +124,10 @@ pub(super) fn run_match(a: &MatchArgs, printer: &Printer, io: &mut Io) -> Result
     } else {
         a.inputs.clone()
     };
+    if inputs.iter().any(|p| p == Path::new("-")) {
+        super::waiting::reading_stdin_hint("lines to match", &mut *io.stderr);
+    }
+    let _waiting = (!io.stdout_is_terminal).then(|| super::waiting::Waiting::start("matching".to_string(), None));
     let mut stats = grep::MatchStats::default();
     let mut stream = printer.lines(&mut *io.stdout);
     let mut sink = Selected {

@@ -16,6 +16,7 @@ mod pcap;
 mod sandbox;
 mod tcp;
 mod tls;
+mod waiting;
 
 use std::ffi::OsString;
 use std::fs::File;
@@ -171,6 +172,11 @@ fn dispatch(cli: &Cli, io: &mut Io) -> Result<i32> {
             return sandbox::run_sandbox_up(a, &place, &printer, io);
         }
     };
+    if let CidrCommand::Aggregate(a) | CidrCommand::Overlap(a) = cmd {
+        if a.file.as_deref().is_none_or(|f| f == Path::new("-")) {
+            waiting::reading_stdin_hint("prefixes, one per line,", &mut *io.stderr);
+        }
+    }
     let trace = cidr::cidr_trace(cmd, io.stdin)?;
     printer.document(io.stdout, &trace)?;
     Ok(trace.outcome.exit_code())

@@ -47,6 +47,7 @@ where
     F: FnOnce(Network) -> Fut,
     Fut: Future<Output = Result<T>>,
 {
+    let _waiting = super::waiting::Waiting::start("waiting on the network".to_string(), None);
     let Some(spec) = &place.link else {
         return super::runtime()?.block_on(async {
             let net = open(place).await?;

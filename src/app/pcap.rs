@@ -30,6 +30,10 @@ pub(super) fn run_pcap(a: &PcapArgs, printer: &Printer, io: &mut Io) -> Result<i
     } else {
         super::open(&a.file)?
     };
+    // Into a file or a pipe, a long read shows its progress on the terminal's standard error.
+    let (input, read_so_far) = super::waiting::Counted::new(input);
+    let _waiting = (!io.stdout_is_terminal)
+        .then(|| super::waiting::Waiting::start(format!("reading {}", a.file.display()), Some(read_so_far)));
     let capture = crate::packet::reader::open(input).map_err(|e| {
         Error::usage(
             a.file.display().to_string(),
