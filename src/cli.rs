@@ -101,6 +101,9 @@ pub enum Command {
         after_help = "Examples:\n  netlab lab list\n  netlab lab start 04-cidr      (type 'hint', 'answer' or 'quit' at any prompt)\n  netlab lab check 04-cidr --answers my-answers.toml\n  netlab lab progress 04-cidr   question by question: right at the first try, after hints, revealed\n  netlab lab reset 04-cidr --yes\n\nProgress is kept in $NETLAB_HOME/progress.json (default: $XDG_DATA_HOME/netlab or ~/.local/share/netlab). NETLAB_LABS=DIR loads labs from a folder instead of the built-in ones."
     )]
     Lab(LabCommand),
+    /// Rate limiting measured: a request log replayed through five algorithms against the exact one
+    #[command(after_help = RATELIMIT_HELP)]
+    Ratelimit(RatelimitArgs),
     /// Shell completions (bash, zsh, fish, elvish, powershell), generated from these definitions
     #[command(
         after_help = "Examples:\n  netlab completions bash > ~/.local/share/bash-completion/completions/netlab\n  netlab completions zsh > \"${fpath[1]}/_netlab\"\n  netlab completions fish > ~/.config/fish/completions/netlab.fish"
@@ -111,6 +114,84 @@ pub enum Command {
         after_help = "Examples:\n  netlab man | man -l -\n  netlab man dns | man -l -\n  mkdir -p ~/.local/share/man/man1 && netlab man --dir ~/.local/share/man/man1"
     )]
     Man(ManArgs),
+}
+
+const RATELIMIT_HELP: &str = "\
+Examples:
+  netlab ratelimit --limit 10/1s                      generated bursty traffic, every algorithm
+  netlab ratelimit --log access.log --limit 100/60s   replay a Common/Combined Log Format log
+  netlab ratelimit --limit 10/1s --nodes 4 --delay 50ms   four edge nodes sharing counters late
+  netlab ratelimit --clients 10000 --seconds 60 --rate 20 --limit 50/1s --algorithm gcra
+
+Each algorithm decides every request in arrival order, and each decision is compared with the exact sliding log's: false admits (let through where the policy forbids) and false rejects (refused where it allows), the state each keeps per key, and decisions per second, beside a plain HashMap counting pass over the same requests (the floor). The generator is seeded (--seed), so a replay is repeatable.";
+
+/// `netlab ratelimit`.
+#[derive(Debug, Args)]
+pub struct RatelimitArgs {
+    /// The policy: at most N requests per window (10/1s, 100/60s, 5/500ms)
+    #[arg(long, value_name = "N/WINDOW", value_parser = parse_rate_policy)]
+    pub limit: (u32, u64),
+    /// Replay this access log (Common or Combined Log Format: the client address is the key)
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["clients", "seconds", "rate"])]
+    pub log: Option<PathBuf>,
+    /// Generated traffic: how many clients
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub clients: u32,
+    /// Generated traffic: how many seconds
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=86_400))]
+    pub seconds: u32,
+    /// Generated traffic: mean requests per second per client (bursty: on/off, heavy-tailed)
+    #[arg(long, default_value_t = 2.0)]
+    pub rate: f64,
+    /// Generated traffic: the seed
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Only these algorithms (fixed-window, sliding-log, sliding-window, token-bucket, gcra)
+    #[arg(long = "algorithm", value_name = "NAME")]
+    pub algorithms: Vec<String>,
+    /// Also replay over N edge nodes sharing counters (see --delay)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub nodes: Option<u32>,
+    /// With --nodes: how late each node hears of the others' admissions (0ms, 50ms, 1s)
+    #[arg(long, value_name = "DURATION", default_value = "50ms", value_parser = parse_duration_ns, requires = "nodes")]
+    pub delay: u64,
+}
+
+/// `10/1s` as (10, 1 s in ns).
+fn parse_rate_policy(s: &str) -> Result<(u32, u64), String> {
+    let (n, w) = s.split_once('/').ok_or("write it as N/WINDOW, e.g. 10/1s")?;
+    let n: u32 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{n}' is not a whole number of requests"))?;
+    if n == 0 {
+        return Err("the limit must be at least 1 request".into());
+    }
+    let w = parse_duration_ns(w)?;
+    if w == 0 {
+        return Err("the window must be longer than 0".into());
+    }
+    Ok((n, w))
+}
+
+/// `50ms`, `1s`, `2m`, `250us` in nanoseconds.
+fn parse_duration_ns(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("'{s}' is not a duration such as 50ms or 1s"))?;
+    let scale = match unit {
+        "ns" => 1,
+        "us" => 1_000,
+        "ms" => 1_000_000,
+        "s" | "" => 1_000_000_000,
+        "m" => 60_000_000_000,
+        "h" => 3_600_000_000_000,
+        _ => return Err(format!("'{unit}' is not a unit (ns, us, ms, s, m, h)")),
+    };
+    n.checked_mul(scale).ok_or_else(|| format!("'{s}' is too long"))
 }
 
 /// `netlab completions SHELL`.

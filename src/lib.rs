@@ -24,6 +24,7 @@ pub mod lab;
 pub mod link;
 pub mod net;
 pub mod packet;
+pub mod ratelimit;
 pub mod render;
 pub mod sandbox;
 pub mod style;

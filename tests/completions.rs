@@ -15,19 +15,15 @@ fn stdout_of(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-const COMMANDS: &[&str] = &[
-    "cidr",
-    "dns",
-    "tls",
-    "http",
-    "pcap",
-    "capture",
-    "tcp",
-    "sandbox",
-    "lab",
-    "completions",
-    "man",
-];
+/// Every command netlab has, from its own definitions (clap's `help` aside).
+fn commands() -> Vec<String> {
+    use clap::CommandFactory;
+    netlab::cli::Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .filter(|n| n != "help")
+        .collect()
+}
 
 #[test]
 fn bash_completion_loads_and_completes_commands_and_flags() {
@@ -54,8 +50,8 @@ _netlab netlab --h http; echo "http: ${{COMPREPLY[*]}}""#,
     );
     assert!(text.contains("-F _netlab netlab"), "{text}");
     let top = text.lines().find(|l| l.starts_with("top: ")).unwrap();
-    for c in COMMANDS {
-        assert!(top.split_whitespace().any(|w| w == *c), "{c} not offered: {top}");
+    for c in &commands() {
+        assert!(top.split_whitespace().any(|w| w == c), "{c} not offered: {top}");
     }
     let http = text.lines().find(|l| l.starts_with("http: ")).unwrap();
     for flag in ["--h2", "--h3", "--header", "--head"] {
@@ -68,7 +64,7 @@ fn zsh_and_fish_scripts_name_the_commands() {
     let zsh = stdout_of(&["completions", "zsh"]);
     assert!(zsh.starts_with("#compdef netlab"), "{}", &zsh[..40.min(zsh.len())]);
     let fish = stdout_of(&["completions", "fish"]);
-    for c in COMMANDS {
+    for c in &commands() {
         assert!(zsh.contains(&format!("'{c}:")), "zsh lacks {c}");
         assert!(fish.contains(&format!("-a \"{c}\"")), "fish lacks {c}");
     }
@@ -79,7 +75,7 @@ fn zsh_and_fish_scripts_name_the_commands() {
 fn man_pages_for_netlab_and_each_command() {
     let page = stdout_of(&["man"]);
     assert!(page.contains(".TH netlab 1"), "{}", &page[..80.min(page.len())]);
-    for c in COMMANDS {
+    for c in &commands() {
         assert!(
             page.contains(&format!("netlab\\-{c}(1)")),
             "netlab(1) does not refer to netlab-{c}(1)"
@@ -96,8 +92,8 @@ fn man_pages_for_netlab_and_each_command() {
 
     let dir = tempfile::tempdir().unwrap();
     let listed = stdout_of(&["man", "--dir", dir.path().to_str().unwrap()]);
-    assert_eq!(listed.lines().count(), COMMANDS.len() + 1);
-    for c in COMMANDS {
+    assert_eq!(listed.lines().count(), commands().len() + 1);
+    for c in &commands() {
         let path = dir.path().join(format!("netlab-{c}.1"));
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.starts_with(".ie"), "{} is not roff", path.display());

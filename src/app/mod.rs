@@ -13,6 +13,7 @@ mod lab;
 mod network;
 mod output;
 mod pcap;
+mod ratelimit;
 mod sandbox;
 mod tcp;
 mod tls;
@@ -163,6 +164,10 @@ fn dispatch(cli: &Cli, io: &mut Io) -> Result<i32> {
             return capture::run_capture(a, &printer, io);
         }
         Command::Tcp(a) => return tcp::run_tcp(a, &place, &printer, io),
+        Command::Ratelimit(a) => {
+            network::refuse_sandbox(&place, "ratelimit", offline_only)?;
+            return ratelimit::run_ratelimit(a, &printer, io);
+        }
         Command::Completions(a) => return docs::run_completions(a, io),
         Command::Man(a) => return docs::run_man(a, io),
         Command::Sandbox(crate::cli::SandboxCommand::Up(a)) => {

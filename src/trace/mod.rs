@@ -24,6 +24,7 @@ use crate::dns::events::DnsEvent;
 use crate::http::events::HttpEvent;
 use crate::link::events::LinkEvent;
 use crate::packet::events::PacketEvent;
+use crate::ratelimit::events::RatelimitEvent;
 use crate::tls::events::TlsEvent;
 
 /// One command's record of what it did and what came of it.
@@ -62,6 +63,7 @@ pub enum EventKind {
     Http(HttpEvent),
     Packet(PacketEvent),
     Link(LinkEvent),
+    Ratelimit(RatelimitEvent),
 }
 
 /// Each domain's events become an [`EventKind`] (here, beside the type, so the domains need
@@ -83,6 +85,7 @@ event_kind_from!(
     Http(HttpEvent),
     Packet(PacketEvent),
     Link(LinkEvent),
+    Ratelimit(RatelimitEvent),
 );
 
 /// A short explanation of what an event means, with the RFC that says so.

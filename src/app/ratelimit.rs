@@ -1,0 +1,91 @@
+//! `netlab ratelimit`: the traffic (generated, or read from an access log), the policy and
+//! the algorithms to the replay engine, its trace to the printer.
+
+use super::output::Printer;
+use super::Io;
+use crate::cli::RatelimitArgs;
+use crate::error::{Error, Result};
+use crate::ratelimit::algorithms::{Algorithm, Policy};
+use crate::ratelimit::traffic::{self, Mix};
+use crate::ratelimit::Options;
+
+pub(super) fn run_ratelimit(a: &RatelimitArgs, printer: &Printer, io: &mut Io) -> Result<i32> {
+    let algorithms = if a.algorithms.is_empty() {
+        Algorithm::ALL.to_vec()
+    } else {
+        a.algorithms
+            .iter()
+            .map(|n| {
+                Algorithm::parse(n).ok_or_else(|| {
+                    let names: Vec<&str> = Algorithm::ALL.iter().map(|a| a.name()).collect();
+                    Error::usage(
+                        format!("--algorithm {n}"),
+                        "is not an algorithm",
+                        format!("use one of {}", names.join(", ")),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>>>()?
+    };
+    if !(a.rate.is_finite() && a.rate > 0.0 && a.rate <= 1e6) {
+        return Err(Error::usage(
+            format!("--rate {}", a.rate),
+            "is not a rate above 0 and at most 1000000 per second",
+            "write e.g. --rate 5",
+        ));
+    }
+    let (source, requests) = match &a.log {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+            let requests = traffic::read_log(&text).map_err(|e| {
+                Error::usage(
+                    path.display().to_string(),
+                    e.to_string(),
+                    "give an access log in the Common or Combined Log Format",
+                )
+            })?;
+            (path.display().to_string(), requests)
+        }
+        None => {
+            let mix = Mix {
+                clients: a.clients,
+                seconds: a.seconds,
+                mean_rate: a.rate,
+                seed: a.seed,
+            };
+            let expected = f64::from(a.clients) * f64::from(a.seconds) * a.rate;
+            if expected > traffic::MAX_REQUESTS as f64 * 4.0 {
+                return Err(Error::usage(
+                    "--clients x --seconds x --rate",
+                    format!("asks for about {expected:.0} requests"),
+                    format!(
+                        "keep it under {} (the replay holds every request in memory)",
+                        traffic::MAX_REQUESTS
+                    ),
+                ));
+            }
+            (
+                format!(
+                    "generated: {} clients, {} s, {} req/s each on average, seed {}",
+                    a.clients, a.seconds, a.rate, a.seed
+                ),
+                traffic::generate(mix),
+            )
+        }
+    };
+    let options = Options {
+        source,
+        requests,
+        policy: Policy {
+            limit: a.limit.0,
+            window_ns: a.limit.1,
+        },
+        algorithms,
+        distributed: a.nodes.map(|n| (n, a.delay)),
+    };
+    let _waiting = super::waiting::Waiting::start("replaying".to_string(), None);
+    let trace = crate::ratelimit::run(&options);
+    drop(_waiting);
+    printer.document(io.stdout, &trace)?;
+    Ok(trace.outcome.exit_code())
+}
