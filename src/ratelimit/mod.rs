@@ -12,6 +12,7 @@
 
 pub mod algorithms;
 pub mod events;
+pub mod headers;
 pub mod render;
 pub mod replay;
 pub mod traffic;
