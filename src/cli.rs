@@ -131,7 +131,8 @@ pub struct RatelimitArgs {
     /// The policy: at most N requests per window (10/1s, 100/60s, 5/500ms)
     #[arg(long, value_name = "N/WINDOW", value_parser = parse_rate_policy)]
     pub limit: (u32, u64),
-    /// Replay this access log (Common or Combined Log Format: the client address is the key)
+    /// Replay this access log (Common or Combined Log Format: the client address is the key;
+    /// '-' reads standard input)
     #[arg(long, value_name = "FILE", conflicts_with_all = ["clients", "seconds", "rate"])]
     pub log: Option<PathBuf>,
     /// Generated traffic: how many clients

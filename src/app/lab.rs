@@ -56,6 +56,7 @@ impl CommandRunner for InProcess {
             Command::Http(a) => super::http::http_trace(a, &place)?.0,
             Command::Tcp(a) => super::tcp::tcp_trace(a, &place)?,
             Command::Dns(a) => dns_trace(a, &place)?,
+            Command::Ratelimit(a) => super::ratelimit::ratelimit_trace(a, &mut input)?,
             _ => {
                 return Err(Error::usage(
                     format!("lab command '{command}'"),

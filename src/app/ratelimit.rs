@@ -10,6 +10,18 @@ use crate::ratelimit::traffic::{self, Mix};
 use crate::ratelimit::Options;
 
 pub(super) fn run_ratelimit(a: &RatelimitArgs, printer: &Printer, io: &mut Io) -> Result<i32> {
+    let waiting = super::waiting::Waiting::start("replaying".to_string(), None);
+    if a.log.as_deref() == Some(std::path::Path::new("-")) {
+        super::waiting::reading_stdin_hint("access log lines", &mut *io.stderr);
+    }
+    let trace = ratelimit_trace(a, &mut *io.stdin)?;
+    drop(waiting);
+    printer.document(io.stdout, &trace)?;
+    Ok(trace.outcome.exit_code())
+}
+
+/// The replay's trace (for the command and for lab steps).
+pub(super) fn ratelimit_trace(a: &RatelimitArgs, stdin: &mut dyn std::io::BufRead) -> Result<crate::trace::Trace> {
     let algorithms = if a.algorithms.is_empty() {
         Algorithm::ALL.to_vec()
     } else {
@@ -36,7 +48,13 @@ pub(super) fn run_ratelimit(a: &RatelimitArgs, printer: &Printer, io: &mut Io) -
     }
     let (source, requests) = match &a.log {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+            let text = if path == std::path::Path::new("-") {
+                let mut text = String::new();
+                stdin.read_to_string(&mut text).map_err(|e| Error::io(path, e))?;
+                text
+            } else {
+                std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?
+            };
             let requests = traffic::read_log(&text).map_err(|e| {
                 Error::usage(
                     path.display().to_string(),
@@ -83,9 +101,5 @@ pub(super) fn run_ratelimit(a: &RatelimitArgs, printer: &Printer, io: &mut Io) -
         algorithms,
         distributed: a.nodes.map(|n| (n, a.delay)),
     };
-    let _waiting = super::waiting::Waiting::start("replaying".to_string(), None);
-    let trace = crate::ratelimit::run(&options);
-    drop(_waiting);
-    printer.document(io.stdout, &trace)?;
-    Ok(trace.outcome.exit_code())
+    Ok(crate::ratelimit::run(&options))
 }

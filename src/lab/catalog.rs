@@ -44,6 +44,12 @@ const EMBEDDED: &[(&str, &str, &str, Files)] = &[
         include_str!("../../labs/05-tcp/README.md"),
         &[],
     ),
+    (
+        "07-rate-limiting",
+        include_str!("../../labs/07-rate-limiting/lab.toml"),
+        include_str!("../../labs/07-rate-limiting/README.md"),
+        &[("boundary.log", include_str!("../../labs/07-rate-limiting/boundary.log"))],
+    ),
 ];
 
 /// A lab with its write-up.
@@ -306,7 +312,7 @@ mod tests {
             .get("99-nope")
             .unwrap_err()
             .one_line()
-            .contains("labs: 01-dns, 02-tls13, 03-http2-vs-http3, 04-cidr, 05-tcp"));
+            .contains("labs: 01-dns, 02-tls13, 03-http2-vs-http3, 04-cidr, 05-tcp, 07-rate-limiting"));
     }
 
     /// labs/README.md's rule: at least a third of each lab's questions predict, compute from
