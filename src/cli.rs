@@ -43,6 +43,11 @@ pub struct GlobalOpts {
     /// Print the trace as JSON (with a "schema" field) instead of text
     #[arg(long, global = true)]
     pub json: bool,
+    /// Also draw the trace as a picture, a self-contained SVG file (0644): a ladder diagram for
+    /// dns, tls and http (with a stream waterfall for several requests), the congestion window
+    /// over time for tcp; 'netlab render TRACE.json --svg FILE' draws a saved --json trace
+    #[arg(long, global = true, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
     /// Colour the text output
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
@@ -95,6 +100,9 @@ pub enum Command {
     /// The sandbox: a small internet on loopback, kept running for dig, curl and Wireshark
     #[command(subcommand)]
     Sandbox(SandboxCommand),
+    /// Show a saved --json trace again: as text, as JSON, or drawn with --svg FILE
+    #[command(after_help = RENDER_HELP)]
+    Render(RenderArgs),
     /// Guided labs: read, run, answer; checked against your own traces
     #[command(
         subcommand,
@@ -111,6 +119,23 @@ pub enum Command {
         after_help = "Examples:\n  netlab man | man -l -\n  netlab man dns | man -l -\n  mkdir -p ~/.local/share/man/man1 && netlab man --dir ~/.local/share/man/man1"
     )]
     Man(ManArgs),
+}
+
+const RENDER_HELP: &str = "\
+Examples:
+  netlab --json dns www.example.com --sandbox > walk.json
+  netlab render walk.json --svg walk.svg        the walk as a ladder diagram
+  netlab render walk.json                       the same trace as text again
+  netlab tls www.example.com --sandbox --svg tls.svg    draw while running
+
+Pictures are drawn for traces of dns, tls, http and tcp; other traces are shown as text or JSON. A file that is not a netlab trace is refused in one line (exit status 2).";
+
+/// `netlab render TRACE.json`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// A trace written by 'netlab --json ...' ('-' for standard input)
+    #[arg(value_name = "TRACE.json")]
+    pub trace: PathBuf,
 }
 
 /// `netlab completions SHELL`.
