@@ -19,6 +19,7 @@ Examples:
   sudo netlab capture -i lo --port 53 -c 10     live, decoded as it goes
   sudo netlab tcp www.example.com:9 --sandbox   SYN to TIME_WAIT
   netlab sandbox up                             the sandbox, for dig, curl
+  netlab render walk.json --svg walk.svg        a saved --json trace, drawn
   netlab lab start 01-dns                       a lab, checked on your traces
   netlab completions bash                       completions (and: netlab man)
   netlab --json cidr info 2001:db8::/48         any trace as JSON
@@ -43,7 +44,7 @@ pub struct GlobalOpts {
     /// Print the trace as JSON (with a "schema" field) instead of text
     #[arg(long, global = true)]
     pub json: bool,
-    /// Also draw the trace as a picture, a self-contained SVG file (0644): a ladder diagram for
+    /// Also draw the trace as a picture, a self-contained SVG file: a ladder diagram for
     /// dns, tls and http (with a stream waterfall for several requests), the congestion window
     /// over time for tcp; 'netlab render TRACE.json --svg FILE' draws a saved --json trace
     #[arg(long, global = true, value_name = "FILE")]

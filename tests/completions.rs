@@ -24,6 +24,7 @@ const COMMANDS: &[&str] = &[
     "capture",
     "tcp",
     "sandbox",
+    "render",
     "lab",
     "completions",
     "man",
