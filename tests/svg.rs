@@ -202,3 +202,34 @@ fn a_file_that_is_not_a_trace_is_one_line_and_exit_2() {
         assert!(!err.contains("panicked"), "{name}: {err}");
     }
 }
+
+#[test]
+fn http_with_create_dirs_makes_the_folder_and_draws_the_waterfall() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("new/dir/fetch.svg");
+    let args = [
+        "http",
+        "https://www.example.com/",
+        "--sandbox",
+        "--h2",
+        "--requests",
+        "2",
+        "--svg",
+    ];
+    common::netlab().args(args).arg(&out).assert().code(2);
+    assert!(!out.exists());
+    common::netlab()
+        .args(args)
+        .arg(&out)
+        .arg("--create-dirs")
+        .env("NETLAB_HOME", dir.path())
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(&out).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let bars = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("bar"))
+        .count();
+    assert_eq!(bars, 2);
+}

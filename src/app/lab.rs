@@ -135,7 +135,7 @@ pub(super) fn run_lab(cmd: &LabCommand, place: &Place, printer: &Printer, io: &m
             let view = catalog.get(&a.id)?.view();
             // A long write-up goes to the pager on a terminal.
             if let (Format::Text(opts), true) = (printer.format, io.stdout_is_terminal) {
-                let text = lab::markdown::render(&view.readme, &opts.palette);
+                let text = lab::markdown::render(&view.readme, &opts.palette) + &super::picture::lab_lines(&view);
                 if text.lines().count() > 40 && page(&text).is_ok() {
                     return Ok(0);
                 }

@@ -367,8 +367,9 @@ impl Document for crate::lab::ResetReport {
 }
 
 impl Document for crate::lab::catalog::LabView {
+    /// The write-up, and the commands that draw its steps' pictures.
     fn text(&self, opts: &RenderOpts) -> String {
-        crate::lab::markdown::render(&self.readme, &opts.palette)
+        crate::lab::markdown::render(&self.readme, &opts.palette) + &super::picture::lab_lines(self)
     }
 }
 

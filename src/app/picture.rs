@@ -65,3 +65,40 @@ pub(super) fn write(path: &Path, trace: &Trace) -> Result<()> {
     let picture = svg::draw(trace).ok_or_else(|| refused(&trace.command))?;
     crate::fsutil::write_atomic_public(path, picture.as_bytes()).map_err(|e| Error::io(path, e))
 }
+
+/// What `lab show` adds under a write-up: for each step whose command draws, the command that
+/// draws its picture (on the sandbox, as the lab runs it). Empty when no step draws.
+pub(super) fn lab_lines(view: &crate::lab::catalog::LabView) -> String {
+    let lines: Vec<String> = view
+        .steps
+        .iter()
+        .filter_map(|s| {
+            let command = s.command.as_deref()?;
+            let first: Vec<&str> = command.split_whitespace().take(2).collect();
+            let draws =
+                matches!(first.first(), Some(&("dns" | "tls" | "http" | "tcp"))) && first.get(1) != Some(&"serve");
+            draws.then(|| format!("  step {}: netlab {command} --sandbox --svg {}.svg\n", s.id, s.id))
+        })
+        .collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    format!(
+        "\nPictures of the steps (a ladder diagram or a chart, for a browser):\n{}",
+        lines.concat()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn lab_show_names_a_picture_for_each_step_that_draws() {
+        let catalog = crate::lab::catalog::Catalog::load(None).unwrap();
+        let dns = super::lab_lines(&catalog.get("01-dns").unwrap().view());
+        assert!(
+            dns.contains("  step walk: netlab dns www.example.com --sandbox --svg walk.svg\n"),
+            "{dns}"
+        );
+        assert_eq!(super::lab_lines(&catalog.get("04-cidr").unwrap().view()), "");
+    }
+}
