@@ -233,3 +233,21 @@ fn http_with_create_dirs_makes_the_folder_and_draws_the_waterfall() {
         .count();
     assert_eq!(bars, 2);
 }
+
+proptest::proptest! {
+    /// Whatever a server is called and whatever it answers, the picture is well-formed XML
+    /// that says it.
+    #[test]
+    fn any_name_makes_a_well_formed_picture(name in "\\PC{0,40}", why in ".{0,200}") {
+        let mut t = fixture("dns-walk");
+        for e in &mut t.events {
+            if let netlab::trace::EventKind::Dns(netlab::dns::events::DnsEvent::Response(r)) = &mut e.kind {
+                r.server.name = name.clone();
+                r.meaning = netlab::dns::events::Meaning::Unusable { why: why.clone() };
+            }
+        }
+        let svg = svg::draw(&t).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        proptest::prop_assert!(doc.descendants().any(|n| n.has_tag_name("text")));
+    }
+}

@@ -173,6 +173,22 @@ mod tests {
     }
 
     #[test]
+    fn names_from_the_network_are_escaped() {
+        let mut t = trace("dns-walk");
+        for e in &mut t.events {
+            if let EventKind::Dns(DnsEvent::Query(q)) = &mut e.kind {
+                q.server.name = "evil<&\"'>\u{7}.test.".into();
+                q.qname = "<script>".into();
+            }
+        }
+        let svg = ladder(&t);
+        assert!(!svg.contains("<script>"));
+        let texts = texts(&svg);
+        assert!(texts.iter().any(|t| t == "evil<&\"'>\u{fffd}.test"), "{texts:?}");
+        assert!(texts.iter().any(|t| t == "A <script>"), "{texts:?}");
+    }
+
+    #[test]
     fn a_negative_answer_is_named() {
         let svg = ladder(&trace("dns-nxdomain"));
         assert!(texts(&svg).iter().any(|t| t == "NXDOMAIN: no such name"));

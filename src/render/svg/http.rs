@@ -149,6 +149,29 @@ mod tests {
     }
 
     #[test]
+    fn bars_past_the_limit_are_counted_not_drawn() {
+        let mut t = trace("http-h2-requests-3");
+        let one = t
+            .events
+            .iter()
+            .find(|e| matches!(e.kind, EventKind::Http(HttpEvent::Response(_))))
+            .unwrap()
+            .clone();
+        t.events
+            .retain(|e| !matches!(e.kind, EventKind::Http(HttpEvent::Response(_))));
+        for i in 0..super::super::MAX_DRAWN as u64 + 100 {
+            let mut e = one.clone();
+            if let EventKind::Http(HttpEvent::Response(r)) = &mut e.kind {
+                r.stream = 2 * i + 1;
+            }
+            t.events.push(e);
+        }
+        let svg = picture(&t);
+        assert_eq!(count(&svg, "bar"), super::super::MAX_DRAWN);
+        assert!(texts(&svg).iter().any(|t| t == "(100 more not drawn)"));
+    }
+
+    #[test]
     fn several_requests_get_a_bar_per_stream_with_its_first_byte_marked() {
         let t = trace("http-h2-requests-3");
         let svg = picture(&t);

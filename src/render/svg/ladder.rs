@@ -13,6 +13,9 @@ const MAX_NOTE: usize = 100;
 /// A lane header's lines are cut to this many characters.
 const MAX_HEADER: usize = 28;
 
+/// The most rows (arrows, notes, dividers) one ladder draws.
+const MAX_ROWS: usize = 2 * MAX_DRAWN;
+
 const MARGIN: f64 = 24.0;
 const ROW: f64 = 30.0;
 /// How far an arrow falls from sender to receiver: the message takes time to arrive.
@@ -92,9 +95,10 @@ impl Ladder {
         self.lanes.len() - 1
     }
 
-    /// Adds a step; past [`MAX_DRAWN`] arrows, the step is counted instead.
+    /// Adds a step; past [`MAX_DRAWN`] arrows or [`MAX_ROWS`] rows, it and every later step
+    /// are counted instead (the picture stops where the story stops being drawn whole).
     pub fn push(&mut self, step: Step) {
-        if self.arrows >= MAX_DRAWN {
+        if self.arrows >= MAX_DRAWN || self.steps.len() >= MAX_ROWS || self.not_drawn > 0 {
             self.not_drawn += 1;
             return;
         }
@@ -355,5 +359,17 @@ mod tests {
         let doc = svg.finish("t", 100.0, 100.0);
         assert_eq!(super::super::fixtures::count(&doc, "arrow"), MAX_DRAWN);
         assert!(doc.contains("(7 more not drawn)"));
+    }
+
+    #[test]
+    fn notes_are_bounded_too() {
+        let mut l = Ladder::new("t");
+        let a = l.lane("a", &["a"]);
+        for _ in 0..MAX_ROWS + 3 {
+            l.note(a, a, "n");
+        }
+        l.arrow(a, a, "after", Look::Plain);
+        assert_eq!(l.steps.len(), MAX_ROWS);
+        assert_eq!(l.not_drawn, 4);
     }
 }
