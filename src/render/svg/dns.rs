@@ -5,7 +5,10 @@
 //! (RFC 1034 §3.6.2) starts the staircase again from the root for the new name.
 
 use super::ladder::{Ladder, Look};
-use super::Svg;
+use super::{clip, Svg};
+
+/// A record's data in a reply's label is cut to this many characters (keys and digests are long).
+const MAX_DATA: usize = 28;
 use crate::dns::events::{DnsEvent, Meaning, ResponseSeen, Server};
 use crate::trace::{EventKind, Trace};
 
@@ -18,11 +21,23 @@ pub fn ladder(trace: &Trace) -> String {
 }
 
 fn title(trace: &Trace) -> String {
-    let asked = trace.events.iter().find_map(|e| match &e.kind {
-        EventKind::Dns(DnsEvent::Summary(s)) => Some(format!("{} {}", s.qtype, s.qname)),
-        EventKind::Dns(DnsEvent::Stub(s)) => Some(format!("{} {}", s.qtype, s.qname)),
-        EventKind::Dns(DnsEvent::Query(q)) => Some(format!("{} {}", q.qtype, q.qname)),
+    // What was asked: the summary says it; a walk's first query may be for a key set instead.
+    let asked = |pick: fn(&DnsEvent) -> Option<String>| {
+        trace.events.iter().find_map(|e| match &e.kind {
+            EventKind::Dns(d) => pick(d),
+            _ => None,
+        })
+    };
+    let asked = asked(|d| match d {
+        DnsEvent::Summary(s) => Some(format!("{} {}", s.qtype, s.qname)),
+        DnsEvent::Stub(s) => Some(format!("{} {}", s.qtype, s.qname)),
         _ => None,
+    })
+    .or_else(|| {
+        asked(|d| match d {
+            DnsEvent::Query(q) => Some(format!("{} {}", q.qtype, q.qname)),
+            _ => None,
+        })
     });
     match asked {
         Some(a) => format!("netlab {}: {a}", trace.command),
@@ -124,8 +139,15 @@ fn reply(r: &ResponseSeen) -> String {
     match &r.meaning {
         Meaning::Referral { zone, ns, .. } => format!("referral to {zone} ({} NS)", ns.len()),
         Meaning::Answer => match r.answers.iter().find(|a| a.rtype != "RRSIG") {
-            Some(a) if r.answers.len() > 1 => format!("answer: {} {} (+{})", a.rtype, a.data, r.answers.len() - 1),
-            Some(a) => format!("answer: {} {}", a.rtype, a.data),
+            Some(a) if r.answers.len() > 1 => {
+                format!(
+                    "answer: {} {} (+{})",
+                    a.rtype,
+                    clip(&a.data, MAX_DATA),
+                    r.answers.len() - 1
+                )
+            }
+            Some(a) => format!("answer: {} {}", a.rtype, clip(&a.data, MAX_DATA)),
             None => "answer".to_string(),
         },
         Meaning::Cname { target } => format!("answer: CNAME {target}"),
@@ -186,6 +208,18 @@ mod tests {
         let texts = texts(&svg);
         assert!(texts.iter().any(|t| t == "evil<&\"'>\u{fffd}.test"), "{texts:?}");
         assert!(texts.iter().any(|t| t == "A <script>"), "{texts:?}");
+    }
+
+    #[test]
+    fn a_validated_walk_is_titled_by_its_question_not_its_first_key_query() {
+        let texts = texts(&ladder(&trace("dns-dnssec-secure")));
+        assert_eq!(texts[0], "netlab dns walk: A www.example.com.");
+        assert!(
+            texts
+                .iter()
+                .any(|t| t.starts_with("DNSSEC ") && t.ends_with(": secure")),
+            "{texts:?}"
+        );
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! `netlab tcp`'s congestion window over time: the TCP_INFO samples taken during the transfer
 //! (`packet.tcp_info`), cwnd and ssthresh in segments against milliseconds since the
-//! connection started. A loss-based sender grows cwnd by about one segment per acknowledged
-//! segment below ssthresh (slow start, RFC 5681 §3.1) and by about one segment per round trip
-//! above it (congestion avoidance). Until ssthresh is first set (by a loss, or by BBR when its
-//! Startup ends) Linux reports it as "infinite" (0x7fffffff), which is not plotted.
+//! connection started. Below ssthresh a loss-based sender is in slow start and grows cwnd by
+//! up to one segment per acknowledged segment (RFC 5681 §3.1); above it, in congestion
+//! avoidance, Reno adds about one segment per round trip (RFC 5681 §3.1) and CUBIC follows its
+//! cubic function of the time since the last reduction (RFC 9438 §4). Until ssthresh is first
+//! set (by a loss, or by BBR when its Startup ends) Linux reports it as "infinite"
+//! (0x7fffffff), which is not plotted.
 
 use super::{ink, num_ms, ticks, Anchor, Stroke, Svg, DASHED, FONT, MAX_DRAWN, SOLID};
 use crate::packet::events::PacketEvent;
