@@ -19,6 +19,7 @@ Examples:
   sudo netlab capture -i lo --port 53 -c 10     live, decoded as it goes
   sudo netlab tcp www.example.com:9 --sandbox   SYN to TIME_WAIT
   netlab sandbox up                             the sandbox, for dig, curl
+  netlab render walk.json --svg walk.svg        a saved --json trace, drawn
   netlab lab start 01-dns                       a lab, checked on your traces
   netlab completions bash                       completions (and: netlab man)
   netlab --json cidr info 2001:db8::/48         any trace as JSON
@@ -43,6 +44,11 @@ pub struct GlobalOpts {
     /// Print the trace as JSON (with a "schema" field) instead of text
     #[arg(long, global = true)]
     pub json: bool,
+    /// Also draw the trace as a picture, a self-contained SVG file: a ladder diagram for
+    /// dns, tls and http (with a stream waterfall for several requests), the congestion window
+    /// over time for tcp; 'netlab render TRACE.json --svg FILE' draws a saved --json trace
+    #[arg(long, global = true, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
     /// Colour the text output
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
@@ -95,6 +101,9 @@ pub enum Command {
     /// The sandbox: a small internet on loopback, kept running for dig, curl and Wireshark
     #[command(subcommand)]
     Sandbox(SandboxCommand),
+    /// Show a saved --json trace again: as text, as JSON, or drawn with --svg FILE
+    #[command(after_help = RENDER_HELP)]
+    Render(RenderArgs),
     /// Guided labs: read, run, answer; checked against your own traces
     #[command(
         subcommand,
@@ -193,6 +202,23 @@ fn parse_duration_ns(s: &str) -> Result<u64, String> {
         _ => return Err(format!("'{unit}' is not a unit (ns, us, ms, s, m, h)")),
     };
     n.checked_mul(scale).ok_or_else(|| format!("'{s}' is too long"))
+}
+
+const RENDER_HELP: &str = "\
+Examples:
+  netlab --json dns www.example.com --sandbox > walk.json
+  netlab render walk.json --svg walk.svg        the walk as a ladder diagram
+  netlab render walk.json                       the same trace as text again
+  netlab tls www.example.com --sandbox --svg tls.svg    draw while running
+
+Pictures are drawn for traces of dns, tls, http and tcp; other traces are shown as text or JSON. A file that is not a netlab trace is refused in one line (exit status 2).";
+
+/// `netlab render TRACE.json`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// A trace written by 'netlab --json ...' ('-' for standard input)
+    #[arg(value_name = "TRACE.json")]
+    pub trace: PathBuf,
 }
 
 /// `netlab completions SHELL`.

@@ -51,6 +51,10 @@ impl Document for Short<'_> {
             .map(|l| l + "\n")
             .collect()
     }
+
+    fn trace(&self) -> Option<&Trace> {
+        Some(self.0)
+    }
 }
 
 /// Why `--short` printed no records, when the walk or the stub query did not end in an answer:

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use super::output::Printer;
+use super::output::{Format, Printer};
 use super::{cidr::cidr_trace, dns::dns_trace, Io};
 use crate::cli::{Cli, Command, LabCommand};
 use crate::error::{Error, Result, EXIT_NEGATIVE};
@@ -135,8 +135,8 @@ pub(super) fn run_lab(cmd: &LabCommand, place: &Place, printer: &Printer, io: &m
         LabCommand::Show(a) => {
             let view = catalog.get(&a.id)?.view();
             // A long write-up goes to the pager on a terminal.
-            if let (Printer::Text(opts), true) = (printer, io.stdout_is_terminal) {
-                let text = lab::markdown::render(&view.readme, &opts.palette);
+            if let (Format::Text(opts), true) = (printer.format, io.stdout_is_terminal) {
+                let text = lab::markdown::render(&view.readme, &opts.palette) + &super::picture::lab_lines(&view);
                 if text.lines().count() > 40 && page(&text).is_ok() {
                     return Ok(0);
                 }
@@ -144,7 +144,7 @@ pub(super) fn run_lab(cmd: &LabCommand, place: &Place, printer: &Printer, io: &m
             printer.document(io.stdout, &view)?;
         }
         LabCommand::Start(crate::cli::LabStartArgs { id, internet }) => {
-            let Printer::Text(opts) = printer else {
+            let Format::Text(opts) = printer.format else {
                 return Err(Error::usage(
                     "--json",
                     "lab start is a conversation, not a result to print",

@@ -13,7 +13,9 @@ mod lab;
 mod network;
 mod output;
 mod pcap;
+mod picture;
 mod ratelimit;
+mod render;
 mod sandbox;
 mod tcp;
 mod tls;
@@ -31,6 +33,7 @@ use crate::error::{Error, Result, EXIT_USAGE};
 use crate::net::Place;
 use crate::render::{style, RenderOpts};
 use output::Printer;
+pub use render::read_trace;
 
 /// What the process was given besides its arguments.
 pub struct Io<'a> {
@@ -111,6 +114,9 @@ fn clap_error(e: &clap::Error, io: &mut Io) -> i32 {
 }
 
 fn dispatch(cli: &Cli, io: &mut Io) -> Result<i32> {
+    // --svg: refused before anything runs for a command that draws nothing, or a missing folder.
+    let picture = picture::prepare(cli)?;
+    let drawing = picture.is_some();
     // Behind --link without root: become root of a user namespace of netlab's own now, while
     // the process still has one thread (the kernel refuses unshare(CLONE_NEWUSER) to a
     // multi-threaded process; runtimes and namespace helpers start threads later). Where the
@@ -129,7 +135,7 @@ fn dispatch(cli: &Cli, io: &mut Io) -> Result<i32> {
         link_pcap: cli.global.link_pcap.clone(),
         ..Place::new(cli.global.sandbox, cli.global.offline, offline_env.as_deref()).with_link(cli.global.link.clone())
     };
-    let printer = Printer::new(cli.global.json, opts);
+    let printer = Printer::new(cli.global.json, opts).with_picture(picture);
     let offline_only = "it works on its input alone and never touches the network";
     let cmd = match &cli.command {
         Command::Cidr(CidrCommand::Match(a)) => {
@@ -167,6 +173,10 @@ fn dispatch(cli: &Cli, io: &mut Io) -> Result<i32> {
         Command::Ratelimit(a) => {
             network::refuse_sandbox(&place, "ratelimit", offline_only)?;
             return ratelimit::run_ratelimit(a, &printer, io);
+        }
+        Command::Render(a) => {
+            network::refuse_sandbox(&place, "render", "it reads a saved trace and never touches the network")?;
+            return render::run_render(a, drawing, &printer, io);
         }
         Command::Completions(a) => return docs::run_completions(a, io),
         Command::Man(a) => return docs::run_man(a, io),

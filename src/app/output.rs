@@ -23,6 +23,7 @@
 //! the interactive session of `lab start`, which is a conversation and not a result.
 
 use std::io::{self, Write};
+use std::path::PathBuf;
 
 use serde::Serialize;
 use serde_json::ser::{CompactFormatter, Formatter};
@@ -31,9 +32,17 @@ use crate::error::{Error, Result};
 use crate::render::RenderOpts;
 use crate::trace::{Event, EventKind, Outcome, Trace};
 
-/// How results are written, decided once from `--json`.
+/// How results are written, decided once from `--json` (and `--svg`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Printer {
+    pub format: Format,
+    /// `--svg FILE`: where the picture of the trace goes, besides the output.
+    picture: Option<PathBuf>,
+}
+
+/// Text or JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Printer {
+pub enum Format {
     /// For people: ladders, tables and teaching notes, coloured as the palette says.
     Text(RenderOpts),
     /// `--json`: serde values, each with its `schema`.
@@ -43,6 +52,11 @@ pub enum Printer {
 /// A result written whole: a serde value (with its `schema` field), and its text.
 pub trait Document: Serialize {
     fn text(&self, opts: &RenderOpts) -> String;
+
+    /// The trace this document shows, if it shows one: what `--svg` draws.
+    fn trace(&self) -> Option<&Trace> {
+        None
+    }
 }
 
 /// One item of a stream: a serde value, and its text appended to `out` (bytes: `cidr match`
@@ -56,33 +70,40 @@ const WRITE_AT: usize = 1 << 16;
 
 impl Printer {
     pub fn new(json: bool, opts: RenderOpts) -> Printer {
-        if json {
-            Printer::Json
-        } else {
-            Printer::Text(opts)
-        }
+        let format = if json { Format::Json } else { Format::Text(opts) };
+        Printer { format, picture: None }
+    }
+
+    /// The same printer, which also draws the trace of each document to `path` (`--svg`).
+    pub fn with_picture(self, path: Option<PathBuf>) -> Printer {
+        Printer { picture: path, ..self }
     }
 
     pub fn is_json(&self) -> bool {
-        matches!(self, Printer::Json)
+        matches!(self.format, Format::Json)
     }
 
-    /// Writes a whole document: its text, or its JSON pretty-printed and ending in a newline.
+    /// Writes a whole document: its text, or its JSON pretty-printed and ending in a newline;
+    /// then, with `--svg`, the picture of its trace.
     pub fn document(&self, out: &mut dyn Write, doc: &impl Document) -> Result<()> {
-        let bytes = match self {
-            Printer::Text(opts) => doc.text(opts).into_bytes(),
-            Printer::Json => {
+        let bytes = match self.format {
+            Format::Text(opts) => doc.text(&opts).into_bytes(),
+            Format::Json => {
                 let mut bytes = serde_json::to_vec_pretty(doc).map_err(|e| to_stdout(e.into()))?;
                 bytes.push(b'\n');
                 bytes
             }
         };
-        out.write_all(&bytes).and_then(|()| out.flush()).map_err(to_stdout)
+        out.write_all(&bytes).and_then(|()| out.flush()).map_err(to_stdout)?;
+        match (&self.picture, doc.trace()) {
+            (Some(path), Some(trace)) => super::picture::write(path, trace),
+            _ => Ok(()),
+        }
     }
 
     /// A stream whose JSON is one compact document per line (JSON Lines).
     pub fn lines<'w>(&self, out: &'w mut dyn Write) -> Stream<'w, Lines> {
-        Stream::new(*self, out, Lines)
+        Stream::new(self.format, out, Lines)
     }
 
     /// A stream whose JSON is one trace, `{"schema", "command", "events": [...], "outcome"}`,
@@ -93,8 +114,8 @@ impl Printer {
         schema: &str,
         command: &str,
     ) -> io::Result<Stream<'w, InTrace>> {
-        let mut stream = Stream::new(*self, out, InTrace);
-        if stream.printer.is_json() {
+        let mut stream = Stream::new(self.format, out, InTrace);
+        if stream.format == Format::Json {
             trace_json::open(&mut stream.buf, schema, command)?;
         }
         Ok(stream)
@@ -103,7 +124,7 @@ impl Printer {
 
 /// Items on their way out, buffered, written whenever the buffer fills and at the end.
 pub struct Stream<'w, F> {
-    printer: Printer,
+    format: Format,
     out: &'w mut dyn Write,
     framing: F,
     buf: Vec<u8>,
@@ -136,9 +157,9 @@ impl Framing for InTrace {
 }
 
 impl<'w, F: Framing> Stream<'w, F> {
-    fn new(printer: Printer, out: &'w mut dyn Write, framing: F) -> Self {
+    fn new(format: Format, out: &'w mut dyn Write, framing: F) -> Self {
         Stream {
-            printer,
+            format,
             out,
             framing,
             buf: Vec::with_capacity(WRITE_AT + (WRITE_AT >> 2)),
@@ -148,9 +169,9 @@ impl<'w, F: Framing> Stream<'w, F> {
 
     /// Adds one item.
     pub fn item(&mut self, item: &impl Item) -> io::Result<()> {
-        match &self.printer {
-            Printer::Text(opts) => item.text(opts, &mut self.buf),
-            Printer::Json => self.framing.json(&mut self.buf, self.first, &erased::Of(item))?,
+        match &self.format {
+            Format::Text(opts) => item.text(opts, &mut self.buf),
+            Format::Json => self.framing.json(&mut self.buf, self.first, &erased::Of(item))?,
         }
         self.first = false;
         if self.buf.len() >= WRITE_AT {
@@ -178,7 +199,7 @@ impl Stream<'_, Lines> {
 impl Stream<'_, InTrace> {
     /// Closes the trace with how it ended, and writes out the rest.
     pub fn end(mut self, outcome: &Outcome) -> io::Result<()> {
-        if self.printer.is_json() {
+        if self.format == Format::Json {
             trace_json::close(&mut self.buf, outcome)?;
         }
         self.flush()
@@ -262,6 +283,10 @@ impl Document for Trace {
     fn text(&self, opts: &RenderOpts) -> String {
         crate::render::text(self, opts)
     }
+
+    fn trace(&self) -> Option<&Trace> {
+        Some(self)
+    }
 }
 
 /// A packet event as `pcap` and `capture` show it: in JSON the event it is in a
@@ -342,8 +367,9 @@ impl Document for crate::lab::ResetReport {
 }
 
 impl Document for crate::lab::catalog::LabView {
+    /// The write-up, and the commands that draw its steps' pictures.
     fn text(&self, opts: &RenderOpts) -> String {
-        crate::lab::markdown::render(&self.readme, &opts.palette)
+        crate::lab::markdown::render(&self.readme, &opts.palette) + &super::picture::lab_lines(self)
     }
 }
 
@@ -392,7 +418,11 @@ mod tests {
         let outcome = Outcome::Negative {
             reason: "frame 3: cut".into(),
         };
-        let out = streamed(Printer::Json, vec![summary(1), summary(2)], &outcome);
+        let out = streamed(
+            Printer::new(true, RenderOpts::plain()),
+            vec![summary(1), summary(2)],
+            &outcome,
+        );
         assert_eq!(out.last(), Some(&b'\n'));
         let whole = Trace {
             schema: "netlab.packet/1".into(),
@@ -414,14 +444,14 @@ mod tests {
         );
         let back: Trace = serde_json::from_slice(&out).unwrap();
         assert_eq!(back, whole);
-        let empty = streamed(Printer::Json, vec![], &Outcome::Ok);
+        let empty = streamed(Printer::new(true, RenderOpts::plain()), vec![], &Outcome::Ok);
         let back: Trace = serde_json::from_slice(&empty).unwrap();
         assert!(back.events.is_empty());
     }
 
     #[test]
     fn a_streamed_trace_as_text_is_its_events_alone() {
-        let text = streamed(Printer::Text(RenderOpts::plain()), vec![summary(2)], &Outcome::Ok);
+        let text = streamed(Printer::new(false, RenderOpts::plain()), vec![summary(2)], &Outcome::Ok);
         let mut expected = String::new();
         crate::packet::render::event(&mut expected, &summary(2), &[], &RenderOpts::plain(), false);
         assert_eq!(String::from_utf8(text).unwrap(), expected);
@@ -431,7 +461,7 @@ mod tests {
     fn lines_are_one_document_each() {
         use crate::cidr::matches::{MatchEvent, MatchSummary};
         let mut out = Vec::new();
-        let mut stream = Printer::Json.lines(&mut out);
+        let mut stream = Printer::new(true, RenderOpts::plain()).lines(&mut out);
         for n in [1, 2] {
             let stats = crate::cidr::grep::MatchStats {
                 lines: n,
@@ -458,14 +488,18 @@ mod tests {
             outcome: Outcome::Ok,
         };
         let mut out = Vec::new();
-        Printer::Json.document(&mut out, &trace).unwrap();
+        Printer::new(true, RenderOpts::plain())
+            .document(&mut out, &trace)
+            .unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(
             text.ends_with("}\n") && text.contains("\n  \"schema\": \"netlab.cidr/1\""),
             "{text}"
         );
         let mut out = Vec::new();
-        Printer::Text(RenderOpts::plain()).document(&mut out, &trace).unwrap();
+        Printer::new(false, RenderOpts::plain())
+            .document(&mut out, &trace)
+            .unwrap();
         assert_eq!(out, crate::render::text(&trace, &RenderOpts::plain()).into_bytes());
     }
 }

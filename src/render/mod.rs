@@ -3,6 +3,8 @@
 //! its domain's renderer (`dns::render`, `tls::render`, ...); how text looks (colours, notes)
 //! is [`crate::style`], which those renderers import instead of this module.
 
+pub mod svg;
+
 use crate::trace::{EventKind, Trace};
 
 // Re-exported for src/app/ and src/lab/mod.rs, which still name them through this module.
