@@ -126,7 +126,9 @@ impl SetupSeen {
                     "tcp_connect" => "TCP handshake: SYN, SYN-ACK, ACK".to_string(),
                     "tls_handshake" => format!("{tls} handshake over TCP, ALPN {alpn}"),
                     "quic_0rtt" => "QUIC resumed: the request leaves with the first Initial, as 0-RTT data".to_string(),
-                    "quic_handshake_keys" => format!("QUIC handshake: Initial and Handshake packets carry {tls}, ALPN {alpn}"),
+                    "quic_handshake_keys" => {
+                        format!("QUIC handshake: Initial and Handshake packets carry {tls}, ALPN {alpn}")
+                    }
                     "quic_connected" => "QUIC handshake complete: Finished sent, the server's verified".to_string(),
                     _ => return None,
                 };

@@ -101,6 +101,31 @@ impl Hasher for MixHasher {
 
 pub type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<MixHasher>>;
 
+/// The octets a map of fixed-size states holds: one key and one state per entry.
+fn map_bytes<V>(m: &KeyMap<V>) -> usize {
+    m.len() * std::mem::size_of::<(u64, V)>()
+}
+
+impl Verdict {
+    fn admit(remaining: u32, reset_ns: u64) -> Verdict {
+        Verdict {
+            admitted: true,
+            remaining,
+            reset_ns,
+            retry_after_ns: 0,
+        }
+    }
+
+    fn limit(reset_ns: u64, retry_after_ns: u64) -> Verdict {
+        Verdict {
+            admitted: false,
+            remaining: 0,
+            reset_ns,
+            retry_after_ns,
+        }
+    }
+}
+
 /// Fixed window: one counter per key for the current window `[k·W, (k+1)·W)`. Cheap, but a
 /// client can send `limit` at the end of one window and `limit` again at the start of the
 /// next: twice the limit within one window's length.
@@ -130,23 +155,13 @@ impl Limiter for FixedWindow {
         let reset_ns = ((u128::from(window) + 1) * u128::from(w) - u128::from(now_ns)) as u64;
         if *count < self.policy.limit {
             *count += 1;
-            Verdict {
-                admitted: true,
-                remaining: self.policy.limit - *count,
-                reset_ns,
-                retry_after_ns: 0,
-            }
+            Verdict::admit(self.policy.limit - *count, reset_ns)
         } else {
-            Verdict {
-                admitted: false,
-                remaining: 0,
-                reset_ns,
-                retry_after_ns: reset_ns,
-            }
+            Verdict::limit(reset_ns, reset_ns)
         }
     }
     fn state_bytes(&self) -> usize {
-        self.counters.len() * std::mem::size_of::<(u64, (u64, u32))>()
+        map_bytes(&self.counters)
     }
     fn keys(&self) -> usize {
         self.counters.len()
@@ -181,20 +196,10 @@ impl Limiter for SlidingLog {
         if (log.len() as u64) < u64::from(self.policy.limit) {
             log.push_back(now_ns);
             let remaining = self.policy.limit - log.len() as u32;
-            Verdict {
-                admitted: true,
-                remaining,
-                reset_ns: oldest_leaves(log),
-                retry_after_ns: 0,
-            }
+            Verdict::admit(remaining, oldest_leaves(log))
         } else {
             let wait = oldest_leaves(log);
-            Verdict {
-                admitted: false,
-                remaining: 0,
-                reset_ns: wait,
-                retry_after_ns: wait,
-            }
+            Verdict::limit(wait, wait)
         }
     }
     fn state_bytes(&self) -> usize {
@@ -245,23 +250,13 @@ impl Limiter for SlidingWindow {
         if rate < u64::from(self.policy.limit) {
             *current += 1;
             let remaining = (u64::from(self.policy.limit) - rate - 1) as u32;
-            Verdict {
-                admitted: true,
-                remaining,
-                reset_ns,
-                retry_after_ns: 0,
-            }
+            Verdict::admit(remaining, reset_ns)
         } else {
-            Verdict {
-                admitted: false,
-                remaining: 0,
-                reset_ns,
-                retry_after_ns: reset_ns,
-            }
+            Verdict::limit(reset_ns, reset_ns)
         }
     }
     fn state_bytes(&self) -> usize {
-        self.counters.len() * std::mem::size_of::<(u64, (u64, u32, u32))>()
+        map_bytes(&self.counters)
     }
     fn keys(&self) -> usize {
         self.counters.len()
@@ -301,24 +296,14 @@ impl Limiter for TokenBucket {
         if *tokens >= MICRO {
             *tokens -= MICRO;
             let reset_ns = per_token_ns(full - *tokens);
-            Verdict {
-                admitted: true,
-                remaining: (*tokens / MICRO) as u32,
-                reset_ns,
-                retry_after_ns: 0,
-            }
+            Verdict::admit((*tokens / MICRO) as u32, reset_ns)
         } else {
             let wait = per_token_ns(MICRO - *tokens);
-            Verdict {
-                admitted: false,
-                remaining: 0,
-                reset_ns: per_token_ns(full - *tokens),
-                retry_after_ns: wait,
-            }
+            Verdict::limit(per_token_ns(full - *tokens), wait)
         }
     }
     fn state_bytes(&self) -> usize {
-        self.buckets.len() * std::mem::size_of::<(u64, (u64, u64))>()
+        map_bytes(&self.buckets)
     }
     fn keys(&self) -> usize {
         self.buckets.len()
@@ -354,24 +339,14 @@ impl Limiter for Gcra {
             *tat = base.saturating_add(t);
             let used = (*tat - now_ns).div_ceil(t);
             let remaining = u64::from(self.policy.limit).saturating_sub(used) as u32;
-            Verdict {
-                admitted: true,
-                remaining,
-                reset_ns: *tat - now_ns,
-                retry_after_ns: 0,
-            }
+            Verdict::admit(remaining, *tat - now_ns)
         } else {
             let wait = base - now_ns - tau;
-            Verdict {
-                admitted: false,
-                remaining: 0,
-                reset_ns: base - now_ns,
-                retry_after_ns: wait,
-            }
+            Verdict::limit(base - now_ns, wait)
         }
     }
     fn state_bytes(&self) -> usize {
-        self.tat.len() * std::mem::size_of::<(u64, u64)>()
+        map_bytes(&self.tat)
     }
     fn keys(&self) -> usize {
         self.tat.len()
