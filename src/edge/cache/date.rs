@@ -121,8 +121,16 @@ mod tests {
 
     #[test]
     fn http_date_rejects_what_is_not_a_date() {
-        for bad in ["0", "", "-1", "Sun, 06 Nov 1994 08:49:37 PST", "Sun, 6 Nov 1994 08:49:37 GMT",
-            "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT", "ü"] {
+        for bad in [
+            "0",
+            "",
+            "-1",
+            "Sun, 06 Nov 1994 08:49:37 PST",
+            "Sun, 6 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Foo 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 25:49:37 GMT",
+            "ü",
+        ] {
             assert_eq!(parse(bad), None, "{bad}");
         }
     }

@@ -38,10 +38,13 @@ pub fn delta_seconds(s: &str) -> Seconds {
     Seconds::Valid(digits.parse::<u64>().unwrap_or(0).min(DELTA_MAX))
 }
 
+/// One directive: its lowercased name and unquoted value.
+type Directive = (String, Option<String>);
+
 /// The directives of one message, in order, names lowercased, values unquoted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Directives {
-    entries: Vec<(String, Option<String>)>,
+    entries: Vec<Directive>,
 }
 
 /// At most this many directives are kept from one message (bounds the work on hostile input).
@@ -141,7 +144,7 @@ fn split_list(value: &str) -> Vec<&str> {
 }
 
 /// One `token [ "=" ( token / quoted-string ) ]`; empty items are skipped (RFC 9110 §5.6.1).
-fn directive(item: &str) -> Option<(String, Option<String>)> {
+fn directive(item: &str) -> Option<Directive> {
     let item = item.trim_matches([' ', '\t']);
     if item.is_empty() {
         return None;
@@ -179,10 +182,13 @@ fn unquote(v: &str) -> String {
 /// member that is `?0` (false: the directive is absent), or the parse failed / was empty.
 /// Booleans `?1` become valueless directives; integers, tokens and strings become values;
 /// an inner list of strings becomes a comma-joined value (field names).
-fn sf_dictionary(input: &str) -> Option<Vec<Option<(String, Option<String>)>>> {
-    let mut p = Sf { s: input.as_bytes(), i: 0 };
+fn sf_dictionary(input: &str) -> Option<Vec<Option<Directive>>> {
+    let mut p = Sf {
+        s: input.as_bytes(),
+        i: 0,
+    };
     p.skip_sp();
-    let mut members: Vec<Option<(String, Option<String>)>> = Vec::new();
+    let mut members: Vec<Option<Directive>> = Vec::new();
     if p.done() {
         return None;
     }
@@ -291,7 +297,10 @@ impl Sf<'_> {
             }
             b'a'..=b'z' | b'A'..=b'Z' | b'*' => {
                 let start = self.i;
-                while self.peek().is_some_and(|b| fields::is_tchar(b) || b == b':' || b == b'/') {
+                while self
+                    .peek()
+                    .is_some_and(|b| fields::is_tchar(b) || b == b':' || b == b'/')
+                {
                     self.i += 1;
                 }
                 Some(Some(Some(String::from_utf8_lossy(&self.s[start..self.i]).into_owned())))
@@ -392,7 +401,10 @@ mod tests {
     #[test]
     fn quoted_values_are_accepted_rfc9111_5_2() {
         assert_eq!(cc("max-age=\"3600\"").seconds("max-age"), Some(Seconds::Valid(3600)));
-        assert_eq!(cc("private=\"Set-Cookie, X-A\"").field_names("private"), ["set-cookie", "x-a"]);
+        assert_eq!(
+            cc("private=\"Set-Cookie, X-A\"").field_names("private"),
+            ["set-cookie", "x-a"]
+        );
         assert!(!cc("private=\"Set-Cookie\"").unqualified("private"));
     }
 
@@ -405,7 +417,10 @@ mod tests {
 
     #[test]
     fn first_duplicate_wins_rfc9111_4_2_1() {
-        assert_eq!(cc("max-age=10, max-age=20").seconds("max-age"), Some(Seconds::Valid(10)));
+        assert_eq!(
+            cc("max-age=10, max-age=20").seconds("max-age"),
+            Some(Seconds::Valid(10))
+        );
         let two = Directives::cache_control(&[
             ("cache-control".into(), "max-age=3".into()),
             ("Cache-Control".into(), "max-age=9, public".into()),
@@ -416,11 +431,24 @@ mod tests {
 
     #[test]
     fn invalid_delta_seconds_are_invalid_rfc9111_1_2_2() {
-        for v in ["max-age=-1", "max-age=1.5", "max-age=", "max-age", "max-age=10a", "max-age=\"\""] {
+        for v in [
+            "max-age=-1",
+            "max-age=1.5",
+            "max-age=",
+            "max-age",
+            "max-age=10a",
+            "max-age=\"\"",
+        ] {
             assert_eq!(cc(v).seconds("max-age"), Some(Seconds::Invalid), "{v}");
         }
-        assert_eq!(cc("max-age=99999999999999999999").seconds("max-age"), Some(Seconds::Valid(DELTA_MAX)));
-        assert_eq!(cc("max-age=2147483649").seconds("max-age"), Some(Seconds::Valid(DELTA_MAX)));
+        assert_eq!(
+            cc("max-age=99999999999999999999").seconds("max-age"),
+            Some(Seconds::Valid(DELTA_MAX))
+        );
+        assert_eq!(
+            cc("max-age=2147483649").seconds("max-age"),
+            Some(Seconds::Valid(DELTA_MAX))
+        );
     }
 
     #[test]
@@ -440,12 +468,22 @@ mod tests {
         assert_eq!(d.seconds("max-age"), Some(Seconds::Valid(60)));
         assert!(!d.has("no-store"));
         assert!(d.has("must-revalidate"));
-        assert_eq!(cdn("private=\"set-cookie\"").unwrap().field_names("private"), ["set-cookie"]);
+        assert_eq!(
+            cdn("private=\"set-cookie\"").unwrap().field_names("private"),
+            ["set-cookie"]
+        );
     }
 
     #[test]
     fn cdn_cache_control_invalid_or_empty_is_ignored_rfc9213_2_1() {
-        for v in ["", "Max-Age=60", "max-age=60,", "max-age=\"unterminated", "max-age=60 no-store", "=1"] {
+        for v in [
+            "",
+            "Max-Age=60",
+            "max-age=60,",
+            "max-age=\"unterminated",
+            "max-age=60 no-store",
+            "=1",
+        ] {
             assert_eq!(cdn(v), None, "{v:?}");
         }
         assert_eq!(cdn("max-age=1.5").unwrap().seconds("max-age"), Some(Seconds::Invalid));

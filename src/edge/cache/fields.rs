@@ -11,7 +11,10 @@ pub fn values<'a>(headers: &'a [(String, String)], name: &'a str) -> impl Iterat
 
 /// The first line's value of `name`.
 pub fn first<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 /// Every line of `name` joined with ", ", or `None` if there is none.

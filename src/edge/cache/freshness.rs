@@ -36,7 +36,9 @@ pub const HEURISTIC_CODES: [u16; 12] = [200, 203, 204, 206, 300, 301, 308, 404, 
 /// The `Date` header's value, or `response_time` when it is absent or invalid (RFC 9110
 /// §6.6.1: a recipient with a clock uses the time it received the message).
 pub fn date_value(headers: &[(String, String)], response_time: i64) -> i64 {
-    fields::first(headers, "date").and_then(date::parse).unwrap_or(response_time)
+    fields::first(headers, "date")
+        .and_then(date::parse)
+        .unwrap_or(response_time)
 }
 
 /// The freshness lifetime of a response as a shared cache computes it (§4.2.1), first match:
@@ -44,7 +46,13 @@ pub fn date_value(headers: &[(String, String)], response_time: i64) -> i64 {
 /// directives came from a valid `CDN-Cache-Control`, which makes the cache ignore `Expires`
 /// (RFC 9213 §2.1). An invalid value or an invalid or past `Expires` (such as `0`) gives a
 /// lifetime of zero: already stale (§4.2.1, §5.3).
-pub fn lifetime(status: u16, headers: &[(String, String)], cc: &Directives, targeted: bool, response_time: i64) -> Lifetime {
+pub fn lifetime(
+    status: u16,
+    headers: &[(String, String)],
+    cc: &Directives,
+    targeted: bool,
+    response_time: i64,
+) -> Lifetime {
     let explicit = |s: Seconds, source| Lifetime {
         secs: match s {
             Seconds::Valid(n) => n,
@@ -63,7 +71,10 @@ pub fn lifetime(status: u16, headers: &[(String, String)], cc: &Directives, targ
         // §5.3: with several Expires lines the first is used; an invalid date means "in the past".
         if let Some(expires) = fields::first(headers, "expires") {
             let secs = date::parse(expires).map_or(0, |e| e.saturating_sub(date).max(0));
-            return Lifetime { secs: secs.unsigned_abs(), source: Source::Expires };
+            return Lifetime {
+                secs: secs.unsigned_abs(),
+                source: Source::Expires,
+            };
         }
     }
     heuristic(status, headers, cc, date)
@@ -73,7 +84,10 @@ pub fn lifetime(status: u16, headers: &[(String, String)], cc: &Directives, targ
 /// response whose status code is heuristically cacheable or that is marked `public`; with
 /// `Last-Modified`, 10 % of the time since then (here capped at [`HEURISTIC_CAP`]).
 fn heuristic(status: u16, headers: &[(String, String)], cc: &Directives, date: i64) -> Lifetime {
-    let none = Lifetime { secs: 0, source: Source::None };
+    let none = Lifetime {
+        secs: 0,
+        source: Source::None,
+    };
     if !HEURISTIC_CODES.contains(&status) && !cc.has("public") {
         return none;
     }
@@ -84,7 +98,10 @@ fn heuristic(status: u16, headers: &[(String, String)], cc: &Directives, date: i
     if since <= 0 {
         return none;
     }
-    Lifetime { secs: (since.unsigned_abs() / 10).min(HEURISTIC_CAP), source: Source::Heuristic }
+    Lifetime {
+        secs: (since.unsigned_abs() / 10).min(HEURISTIC_CAP),
+        source: Source::Heuristic,
+    }
 }
 
 /// The `Age` header's value (§5.1): a non-negative integer of the first line; anything else
@@ -143,8 +160,22 @@ mod tests {
     #[test]
     fn s_maxage_beats_max_age_beats_expires_rfc9111_4_2_1() {
         let e = "Tue, 14 Nov 2023 23:13:20 GMT"; // T + 3600
-        assert_eq!(life(200, &[("date", DATE), ("cache-control", "max-age=5, s-maxage=7"), ("expires", e)]).secs, 7);
-        assert_eq!(life(200, &[("date", DATE), ("cache-control", "max-age=5"), ("expires", e)]).secs, 5);
+        assert_eq!(
+            life(
+                200,
+                &[
+                    ("date", DATE),
+                    ("cache-control", "max-age=5, s-maxage=7"),
+                    ("expires", e)
+                ]
+            )
+            .secs,
+            7
+        );
+        assert_eq!(
+            life(200, &[("date", DATE), ("cache-control", "max-age=5"), ("expires", e)]).secs,
+            5
+        );
         let x = life(200, &[("date", DATE), ("expires", e)]);
         assert_eq!((x.secs, x.source), (3600, Source::Expires));
     }
@@ -152,19 +183,32 @@ mod tests {
     #[test]
     fn expires_is_relative_to_date_rfc9111_4_2_1() {
         // Date one hour before the receipt time: Expires - Date, not Expires - now.
-        let hs = [("date", "Tue, 14 Nov 2023 21:13:20 GMT"), ("expires", "Tue, 14 Nov 2023 21:23:20 GMT")];
+        let hs = [
+            ("date", "Tue, 14 Nov 2023 21:13:20 GMT"),
+            ("expires", "Tue, 14 Nov 2023 21:23:20 GMT"),
+        ];
         assert_eq!(life(200, &hs).secs, 600);
     }
 
     #[test]
     fn invalid_or_past_expires_is_stale_rfc9111_5_3() {
         assert_eq!(life(200, &[("date", DATE), ("expires", "0")]).secs, 0);
-        assert_eq!(life(200, &[("date", DATE), ("expires", "Tue, 14 Nov 2023 21:13:20 GMT")]).secs, 0);
+        assert_eq!(
+            life(200, &[("date", DATE), ("expires", "Tue, 14 Nov 2023 21:13:20 GMT")]).secs,
+            0
+        );
     }
 
     #[test]
     fn invalid_max_age_is_stale_not_heuristic_rfc9111_4_2_1() {
-        let x = life(200, &[("date", DATE), ("cache-control", "max-age=abc"), ("last-modified", "Mon, 13 Nov 2023 22:13:20 GMT")]);
+        let x = life(
+            200,
+            &[
+                ("date", DATE),
+                ("cache-control", "max-age=abc"),
+                ("last-modified", "Mon, 13 Nov 2023 22:13:20 GMT"),
+            ],
+        );
         assert_eq!((x.secs, x.source), (0, Source::MaxAge));
     }
 
@@ -182,14 +226,28 @@ mod tests {
         assert_eq!((x.secs, x.source), (1000, Source::Heuristic));
         assert_eq!(life(404, &[("date", DATE), ("last-modified", lm)]).secs, 1000);
         // Capped.
-        assert_eq!(life(200, &[("date", DATE), ("last-modified", "Sun, 06 Nov 1994 08:49:37 GMT")]).secs, HEURISTIC_CAP);
+        assert_eq!(
+            life(
+                200,
+                &[("date", DATE), ("last-modified", "Sun, 06 Nov 1994 08:49:37 GMT")]
+            )
+            .secs,
+            HEURISTIC_CAP
+        );
     }
 
     #[test]
     fn heuristic_only_for_heuristically_cacheable_codes_or_public_rfc9111_4_2_2() {
         let lm = "Tue, 14 Nov 2023 19:26:40 GMT";
         assert_eq!(life(302, &[("date", DATE), ("last-modified", lm)]).source, Source::None);
-        assert_eq!(life(302, &[("date", DATE), ("last-modified", lm), ("cache-control", "public")]).secs, 1000);
+        assert_eq!(
+            life(
+                302,
+                &[("date", DATE), ("last-modified", lm), ("cache-control", "public")]
+            )
+            .secs,
+            1000
+        );
         assert_eq!(life(200, &[("date", DATE)]).source, Source::None);
     }
 
@@ -215,6 +273,9 @@ mod tests {
         for v in ["-5", "1.5", "abc", "1, 2", ""] {
             assert_eq!(age_value(&h(&[("age", v)])), 0, "{v}");
         }
-        assert_eq!(age_value(&h(&[("Age", "99999999999")])), super::super::directives::DELTA_MAX);
+        assert_eq!(
+            age_value(&h(&[("Age", "99999999999")])),
+            super::super::directives::DELTA_MAX
+        );
     }
 }

@@ -55,7 +55,11 @@ fn same_host_target(host: &str, base: &str, reference: &str) -> Option<String> {
     if !authority.eq_ignore_ascii_case(host) {
         return None;
     }
-    Some(if path.starts_with('/') { path.to_string() } else { format!("/{path}") })
+    Some(if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("/{path}")
+    })
 }
 
 #[cfg(test)]
@@ -79,7 +83,10 @@ mod tests {
     #[test]
     fn non_error_response_invalidates_target_location_content_location_rfc9111_4_4() {
         let hs = h(&[("Location", "http://Example.com/new"), ("Content-Location", "other")]);
-        assert_eq!(targets("example.com", "/dir/x", 201, &hs), ["example.com/dir/x", "example.com/new", "example.com/dir/other"]);
+        assert_eq!(
+            targets("example.com", "/dir/x", 201, &hs),
+            ["example.com/dir/x", "example.com/new", "example.com/dir/other"]
+        );
         assert_eq!(targets("example.com", "/x", 303, &h(&[])), ["example.com/x"]);
     }
 

@@ -44,7 +44,10 @@ impl Secondary {
     /// The secondary key a request gives a response that varies on `names`.
     pub fn of(request_headers: &[(String, String)], names: &[String]) -> Secondary {
         Secondary {
-            fields: names.iter().map(|n| (n.clone(), normalised(request_headers, n))).collect(),
+            fields: names
+                .iter()
+                .map(|n| (n.clone(), normalised(request_headers, n)))
+                .collect(),
         }
     }
 
@@ -76,7 +79,11 @@ mod tests {
         assert_eq!(names, ["accept-encoding", "x-a", "x-b"]);
         let stored = Secondary::of(&h(&[("accept-encoding", "gzip, br"), ("X-A", "1")]), &names);
         assert!(stored.matches(&h(&[("Accept-Encoding", "gzip,br"), ("x-a", "1")])));
-        assert!(stored.matches(&h(&[("Accept-Encoding", "gzip"), ("Accept-Encoding", "br"), ("x-a", "1")])));
+        assert!(stored.matches(&h(&[
+            ("Accept-Encoding", "gzip"),
+            ("Accept-Encoding", "br"),
+            ("x-a", "1")
+        ])));
         assert!(!stored.matches(&h(&[("Accept-Encoding", "br, gzip"), ("x-a", "1")])));
         assert!(!stored.matches(&h(&[("Accept-Encoding", "gzip, br"), ("x-a", "1"), ("x-b", "")])));
         assert!(!stored.matches(&h(&[("x-a", "1")])));

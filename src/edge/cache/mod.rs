@@ -111,7 +111,10 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Cache {
     pub fn new(max_bytes: usize) -> Cache {
-        Cache { store: Mutex::new(Store::new(max_bytes)), refresh: Mutex::new(Vec::new()) }
+        Cache {
+            store: Mutex::new(Store::new(max_bytes)),
+            refresh: Mutex::new(Vec::new()),
+        }
     }
 
     pub fn on_request(&self, req: &RequestHead, now: SystemTime) -> Decision {
@@ -119,7 +122,11 @@ impl Cache {
         let key = key::primary(&req.host, &req.target);
         let forward = |kind, request: RequestHead| Decision::Forward {
             request,
-            pending: Pending { request: req.clone(), key: key.clone(), kind },
+            pending: Pending {
+                request: req.clone(),
+                key: key.clone(),
+                kind,
+            },
         };
         if invalidate::is_unsafe(&req.method) {
             return forward(Kind::Unsafe, req.clone());
@@ -139,10 +146,19 @@ impl Cache {
             if only_if_cached {
                 return Decision::GatewayTimeout(gateway_timeout());
             }
-            let fwd = if store.has_key(&key) { Fwd::VaryMiss } else { Fwd::UriMiss };
+            let fwd = if store.has_key(&key) {
+                Fwd::VaryMiss
+            } else {
+                Fwd::UriMiss
+            };
             return forward(Kind::Miss(fwd), req.clone());
         };
-        let hit = |detail| CacheStatus { hit: true, ttl: Some(entry.ttl(now)), detail, ..CacheStatus::default() };
+        let hit = |detail| CacheStatus {
+            hit: true,
+            ttl: Some(entry.ttl(now)),
+            detail,
+            ..CacheStatus::default()
+        };
         match serve::verdict(entry, &rcc, &req.headers, now) {
             Verdict::Fresh => {
                 let (h, b) = answer(entry, req, now, &hit(None));
@@ -161,7 +177,11 @@ impl Cache {
                         e.refreshing = true;
                     }
                     let kind = Kind::Validate { id, fwd: Fwd::Stale };
-                    let pending = Pending { request: req.clone(), key: key.clone(), kind };
+                    let pending = Pending {
+                        request: req.clone(),
+                        key: key.clone(),
+                        kind,
+                    };
                     lock(&self.refresh).push((request, pending));
                 }
                 Decision::Serve(h, b)
@@ -187,7 +207,11 @@ impl Cache {
         let (rq, rs) = (date::secs(request_time), date::secs(response_time));
         let Pending { request, key, kind } = pending;
         let status = resp.status;
-        let forwarded = |fwd| CacheStatus { fwd: Some(fwd), fwd_status: Some(status), ..CacheStatus::default() };
+        let forwarded = |fwd| CacheStatus {
+            fwd: Some(fwd),
+            fwd_status: Some(status),
+            ..CacheStatus::default()
+        };
         let mut store = lock(&self.store);
         match kind {
             Kind::Unsafe => {
@@ -203,7 +227,11 @@ impl Cache {
             }
             Kind::Miss(fwd) => {
                 let stored = store_response(&mut store, &request, &key, &resp, &body, rq, rs);
-                let cs = CacheStatus { stored: stored.is_ok(), detail: stored.err().map(Refusal::detail), ..forwarded(fwd) };
+                let cs = CacheStatus {
+                    stored: stored.is_ok(),
+                    detail: stored.err().map(Refusal::detail),
+                    ..forwarded(fwd)
+                };
                 passed(resp, body, &cs)
             }
             Kind::Validate { id, fwd } => {
@@ -211,7 +239,7 @@ impl Cache {
                     e.refreshing = false;
                 }
                 let cs = forwarded(fwd);
-                validated(&mut store, &request, &key, id, resp, body, (rq, rs), cs)
+                validated(&mut store, &request, &key, id, (resp, body), (rq, rs), cs)
             }
         }
     }
@@ -230,7 +258,12 @@ impl Cache {
         if !serve::stale_if_error(entry, &rcc, now) {
             return None;
         }
-        let cs = CacheStatus { fwd: Some(fwd), ttl: Some(entry.ttl(now)), detail: Some("stale-if-error"), ..CacheStatus::default() };
+        let cs = CacheStatus {
+            fwd: Some(fwd),
+            ttl: Some(entry.ttl(now)),
+            detail: Some("stale-if-error"),
+            ..CacheStatus::default()
+        };
         Some(answer(entry, &pending.request, now, &cs))
     }
 
@@ -251,7 +284,10 @@ impl Cache {
 /// The 504 for `only-if-cached` with nothing usable (§5.2.1.7).
 fn gateway_timeout() -> ResponseHead {
     let mut headers = Vec::new();
-    let cs = CacheStatus { detail: Some("only-if-cached"), ..CacheStatus::default() };
+    let cs = CacheStatus {
+        detail: Some("only-if-cached"),
+        ..CacheStatus::default()
+    };
     status::finish(&mut headers, &cs, None);
     ResponseHead { status: 504, headers }
 }
@@ -274,8 +310,18 @@ fn answer(entry: &Entry, req: &RequestHead, now: i64, cs: &CacheStatus) -> (Resp
     }
     let mut headers = entry.headers.clone();
     status::finish(&mut headers, cs, age);
-    let body = if req.method == "HEAD" { Bytes::new() } else { entry.body.clone() };
-    (ResponseHead { status: entry.status, headers }, body)
+    let body = if req.method == "HEAD" {
+        Bytes::new()
+    } else {
+        entry.body.clone()
+    };
+    (
+        ResponseHead {
+            status: entry.status,
+            headers,
+        },
+        body,
+    )
 }
 
 /// Stores `resp` as the answer to `req` if §3 allows (replacing the variant it supersedes).
@@ -290,10 +336,26 @@ fn store_response(
 ) -> Result<(), Refusal> {
     let (cc, targeted) = store::policy(&resp.headers);
     let rcc = Directives::cache_control(&req.headers);
-    storage::may_store(&req.method, &req.headers, &rcc, resp.status, &resp.headers, &cc, targeted)?;
+    storage::may_store(
+        &req.method,
+        &req.headers,
+        &rcc,
+        resp.status,
+        &resp.headers,
+        &cc,
+        targeted,
+    )?;
     let secondary = key::Secondary::of(&req.headers, &key::vary_names(&resp.headers));
     let headers = storage::stored_headers(&resp.headers, &cc);
-    let entry = Entry::new(secondary, resp.status, headers, body.clone(), &resp.headers, request_time, response_time);
+    let entry = Entry::new(
+        secondary,
+        resp.status,
+        headers,
+        body.clone(),
+        &resp.headers,
+        request_time,
+        response_time,
+    );
     if store.insert(key, &req.headers, entry) {
         Ok(())
     } else {
@@ -310,8 +372,7 @@ fn validated(
     req: &RequestHead,
     key: &str,
     id: u64,
-    resp: ResponseHead,
-    body: Bytes,
+    (resp, body): (ResponseHead, Bytes),
     (rq, rs): (i64, i64),
     cs: CacheStatus,
 ) -> (ResponseHead, Bytes) {
@@ -320,19 +381,46 @@ fn validated(
         if !validate::updates(&entry.headers, &resp.headers) {
             // The origin validated another representation: the stored one is not it (§4.3.4).
             store.remove(key, id);
-            return passed(resp, body, &CacheStatus { detail: Some("validator-mismatch"), ..cs });
+            return passed(
+                resp,
+                body,
+                &CacheStatus {
+                    detail: Some("validator-mismatch"),
+                    ..cs
+                },
+            );
         }
         let merged = validate::merge(&entry.headers, &resp.headers);
-        let fresh = Entry::new(entry.secondary.clone(), entry.status, merged, entry.body.clone(), &resp.headers, rq, rs);
+        let fresh = Entry::new(
+            entry.secondary.clone(),
+            entry.status,
+            merged,
+            entry.body.clone(),
+            &resp.headers,
+            rq,
+            rs,
+        );
         store.replace(key, id, fresh);
         if let Some(entry) = store.get(key, id) {
-            return answer(entry, req, rs, &CacheStatus { ttl: Some(entry.ttl(rs)), ..cs });
+            return answer(
+                entry,
+                req,
+                rs,
+                &CacheStatus {
+                    ttl: Some(entry.ttl(rs)),
+                    ..cs
+                },
+            );
         }
     }
     if matches!(resp.status, 500 | 502 | 503 | 504) {
         let rcc = Directives::cache_control(&req.headers);
         if let Some(entry) = store.get(key, id).filter(|e| serve::stale_if_error(e, &rcc, rs)) {
-            let cs = CacheStatus { ttl: Some(entry.ttl(rs)), detail: Some("stale-if-error"), ..cs };
+            let cs = CacheStatus {
+                ttl: Some(entry.ttl(rs)),
+                detail: Some("stale-if-error"),
+                ..cs
+            };
             return answer(entry, req, rs, &cs);
         }
         return passed(resp, body, &cs);
@@ -345,7 +433,11 @@ fn validated(
     if stored.is_err() {
         store.remove(key, id);
     }
-    let cs = CacheStatus { stored: stored.is_ok(), detail: stored.err().map(Refusal::detail), ..cs };
+    let cs = CacheStatus {
+        stored: stored.is_ok(),
+        detail: stored.err().map(Refusal::detail),
+        ..cs
+    };
     passed(resp, body, &cs)
 }
 

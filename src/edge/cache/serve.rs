@@ -105,7 +105,10 @@ fn weak_eq(a: &str, b: &str) -> bool {
 pub fn not_modified(request_headers: &[(String, String)], stored: &[(String, String)]) -> bool {
     if let Some(inm) = fields::joined(request_headers, "if-none-match") {
         let etag = fields::first(stored, "etag");
-        return inm.split(',').map(str::trim).any(|t| t == "*" || etag.is_some_and(|e| weak_eq(t, e)));
+        return inm
+            .split(',')
+            .map(str::trim)
+            .any(|t| t == "*" || etag.is_some_and(|e| weak_eq(t, e)));
     }
     let Some(since) = fields::first(request_headers, "if-modified-since").and_then(date::parse) else {
         return false;
@@ -120,7 +123,16 @@ pub fn not_modified(request_headers: &[(String, String)], stored: &[(String, Str
 /// 200 would carry among Cache-Control, Content-Location, Date, ETag, Expires and Vary, and
 /// Last-Modified when there is no ETag (it guides cache updates).
 pub fn not_modified_headers(stored: &[(String, String)]) -> Vec<(String, String)> {
-    let keep = ["cache-control", "cdn-cache-control", "content-location", "date", "etag", "expires", "vary", "cache-status"];
+    let keep = [
+        "cache-control",
+        "cdn-cache-control",
+        "content-location",
+        "date",
+        "etag",
+        "expires",
+        "vary",
+        "cache-status",
+    ];
     let no_etag = !fields::has(stored, "etag");
     stored
         .iter()
@@ -143,7 +155,15 @@ mod tests {
     }
     /// A response received at 0 with these Cache-Control directives.
     fn entry(cc: &str) -> Entry {
-        Entry::new(Secondary::default(), 200, h(&[("cache-control", cc)]), Bytes::new(), &[], 0, 0)
+        Entry::new(
+            Secondary::default(),
+            200,
+            h(&[("cache-control", cc)]),
+            Bytes::new(),
+            &[],
+            0,
+            0,
+        )
     }
     fn v(cc: &str, req: &str, now: i64) -> Verdict {
         let rq = h(&[("cache-control", req)]);
@@ -181,15 +201,28 @@ mod tests {
         assert_eq!(v("max-age=10", "max-stale=5", 15), Verdict::StaleAccepted);
         assert_eq!(v("max-age=10", "max-stale=5", 16), Verdict::Validate(Fwd::Stale));
         for forbid in ["must-revalidate", "proxy-revalidate", "s-maxage=10"] {
-            assert_eq!(v(&format!("max-age=10, {forbid}"), "max-stale", 20), Verdict::Validate(Fwd::Stale), "{forbid}");
+            assert_eq!(
+                v(&format!("max-age=10, {forbid}"), "max-stale", 20),
+                Verdict::Validate(Fwd::Stale),
+                "{forbid}"
+            );
         }
     }
 
     #[test]
     fn stale_while_revalidate_window_rfc5861_3() {
-        assert_eq!(v("max-age=10, stale-while-revalidate=5", "", 15), Verdict::StaleWhileRevalidate);
-        assert_eq!(v("max-age=10, stale-while-revalidate=5", "", 16), Verdict::Validate(Fwd::Stale));
-        assert_eq!(v("max-age=10, stale-while-revalidate=5, must-revalidate", "", 12), Verdict::Validate(Fwd::Stale));
+        assert_eq!(
+            v("max-age=10, stale-while-revalidate=5", "", 15),
+            Verdict::StaleWhileRevalidate
+        );
+        assert_eq!(
+            v("max-age=10, stale-while-revalidate=5", "", 16),
+            Verdict::Validate(Fwd::Stale)
+        );
+        assert_eq!(
+            v("max-age=10, stale-while-revalidate=5, must-revalidate", "", 12),
+            Verdict::Validate(Fwd::Stale)
+        );
     }
 
     #[test]
@@ -200,14 +233,24 @@ mod tests {
         assert!(!stale_if_error(&entry("max-age=10"), &none, 11));
         let rq = Directives::cache_control(&h(&[("cache-control", "stale-if-error=100")]));
         assert!(stale_if_error(&entry("max-age=10"), &rq, 50));
-        assert!(!stale_if_error(&entry("max-age=10, must-revalidate, stale-if-error=99"), &none, 11));
+        assert!(!stale_if_error(
+            &entry("max-age=10, must-revalidate, stale-if-error=99"),
+            &none,
+            11
+        ));
     }
 
     #[test]
     fn authorization_needs_permission_to_reuse_rfc9111_3_5() {
         let rq = h(&[("authorization", "Bearer x")]);
-        assert_eq!(verdict(&entry("max-age=60"), &Directives::default(), &rq, 1), Verdict::Validate(Fwd::Request));
-        assert_eq!(verdict(&entry("max-age=60, public"), &Directives::default(), &rq, 1), Verdict::Fresh);
+        assert_eq!(
+            verdict(&entry("max-age=60"), &Directives::default(), &rq, 1),
+            Verdict::Validate(Fwd::Request)
+        );
+        assert_eq!(
+            verdict(&entry("max-age=60, public"), &Directives::default(), &rq, 1),
+            Verdict::Fresh
+        );
     }
 
     #[test]
@@ -217,21 +260,35 @@ mod tests {
         assert!(not_modified(&h(&[("If-None-Match", "*")]), &stored));
         assert!(!not_modified(&h(&[("If-None-Match", "\"v2\"")]), &stored));
         // If-None-Match takes precedence over If-Modified-Since (RFC 9110 §13.2.2).
-        let both = h(&[("If-None-Match", "\"v2\""), ("If-Modified-Since", "Sun, 06 Nov 1994 08:49:37 GMT")]);
+        let both = h(&[
+            ("If-None-Match", "\"v2\""),
+            ("If-Modified-Since", "Sun, 06 Nov 1994 08:49:37 GMT"),
+        ]);
         assert!(!not_modified(&both, &stored));
     }
 
     #[test]
     fn if_modified_since_rfc9111_4_3_2() {
         let stored = h(&[("Last-Modified", "Sun, 06 Nov 1994 08:49:37 GMT")]);
-        assert!(not_modified(&h(&[("If-Modified-Since", "Sun, 06 Nov 1994 08:49:37 GMT")]), &stored));
-        assert!(!not_modified(&h(&[("If-Modified-Since", "Sat, 05 Nov 1994 08:49:37 GMT")]), &stored));
+        assert!(not_modified(
+            &h(&[("If-Modified-Since", "Sun, 06 Nov 1994 08:49:37 GMT")]),
+            &stored
+        ));
+        assert!(!not_modified(
+            &h(&[("If-Modified-Since", "Sat, 05 Nov 1994 08:49:37 GMT")]),
+            &stored
+        ));
         assert!(!not_modified(&h(&[("If-Modified-Since", "garbage")]), &stored));
     }
 
     #[test]
     fn not_modified_carries_the_listed_fields_rfc9110_15_4_5() {
-        let stored = h(&[("Content-Type", "text/plain"), ("ETag", "\"1\""), ("Cache-Control", "max-age=1"), ("Content-Length", "5")]);
+        let stored = h(&[
+            ("Content-Type", "text/plain"),
+            ("ETag", "\"1\""),
+            ("Cache-Control", "max-age=1"),
+            ("Content-Length", "5"),
+        ]);
         let names: Vec<_> = not_modified_headers(&stored).into_iter().map(|(n, _)| n).collect();
         assert_eq!(names, ["ETag", "Cache-Control"]);
     }

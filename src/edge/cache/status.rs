@@ -88,7 +88,10 @@ impl CacheStatus {
 /// validated at the origin, an integer).
 pub fn finish(headers: &mut Vec<(String, String)>, status: &CacheStatus, age: Option<u64>) {
     let member = status.render();
-    match headers.iter().rposition(|(n, _)| n.eq_ignore_ascii_case("cache-status")) {
+    match headers
+        .iter()
+        .rposition(|(n, _)| n.eq_ignore_ascii_case("cache-status"))
+    {
         Some(i) if !headers[i].1.trim().is_empty() => {
             let v = format!("{}, {member}", headers[i].1);
             headers[i].1 = v;
@@ -107,16 +110,33 @@ mod tests {
 
     #[test]
     fn cache_status_members_rfc9211_2() {
-        let hit = CacheStatus { hit: true, ttl: Some(30), ..Default::default() };
+        let hit = CacheStatus {
+            hit: true,
+            ttl: Some(30),
+            ..Default::default()
+        };
         assert_eq!(hit.render(), "netlab; hit; ttl=30");
-        let miss = CacheStatus { fwd: Some(Fwd::UriMiss), fwd_status: Some(200), stored: true, ..Default::default() };
+        let miss = CacheStatus {
+            fwd: Some(Fwd::UriMiss),
+            fwd_status: Some(200),
+            stored: true,
+            ..Default::default()
+        };
         assert_eq!(miss.render(), "netlab; fwd=uri-miss; fwd-status=200; stored");
     }
 
     #[test]
     fn cache_status_is_appended_last_rfc9211_2() {
         let mut h = vec![("Cache-Status".to_string(), "OriginCache; hit".to_string())];
-        finish(&mut h, &CacheStatus { hit: true, ttl: Some(1), ..Default::default() }, Some(4));
+        finish(
+            &mut h,
+            &CacheStatus {
+                hit: true,
+                ttl: Some(1),
+                ..Default::default()
+            },
+            Some(4),
+        );
         assert_eq!(h[0].1, "OriginCache; hit, netlab; hit; ttl=1");
         assert_eq!(h[1], ("Age".to_string(), "4".to_string()));
     }

@@ -49,8 +49,8 @@ impl Refusal {
 /// Status codes whose requirements this cache knows and meets (for `must-understand`,
 /// §5.2.2.3): the final codes RFC 9110 §15 defines, except 206, which it does not store.
 const UNDERSTOOD: [u16; 36] = [
-    200, 201, 202, 203, 204, 205, 300, 301, 302, 303, 304, 305, 307, 308, 400, 401, 402, 403,
-    404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417, 421, 422, 426, 501,
+    200, 201, 202, 203, 204, 205, 300, 301, 302, 303, 304, 305, 307, 308, 400, 401, 402, 403, 404, 405, 406, 407, 408,
+    409, 410, 411, 412, 413, 414, 415, 416, 417, 421, 422, 426, 501,
 ];
 
 /// Whether the directives allow a stored response to be used for a request with
@@ -95,7 +95,10 @@ pub fn may_store(
     if fields::has(request_headers, "authorization") && !authorization_allowed(cc) {
         return Err(Refusal::Authorization);
     }
-    if fields::values(headers, "vary").flat_map(|v| v.split(',')).any(|f| f.trim() == "*") {
+    if fields::values(headers, "vary")
+        .flat_map(|v| v.split(','))
+        .any(|f| f.trim() == "*")
+    {
         return Err(Refusal::VaryStar);
     }
     let expires = !targeted && fields::has(headers, "expires");
@@ -135,7 +138,11 @@ pub fn unstored(name: &str, headers: &[(String, String)], cc: &Directives) -> bo
 
 /// The header fields to store (§3.1), in the origin's order and spelling.
 pub fn stored_headers(headers: &[(String, String)], cc: &Directives) -> Vec<(String, String)> {
-    headers.iter().filter(|(n, _)| !unstored(n, headers, cc)).cloned().collect()
+    headers
+        .iter()
+        .filter(|(n, _)| !unstored(n, headers, cc))
+        .cloned()
+        .collect()
 }
 
 #[cfg(test)]
@@ -154,26 +161,57 @@ mod tests {
     #[test]
     fn only_get_is_stored_rfc9111_3() {
         assert_eq!(store("GET", &[], 200, &[("cache-control", "max-age=60")]), Ok(()));
-        assert_eq!(store("POST", &[], 200, &[("cache-control", "max-age=60")]), Err(Refusal::Method));
-        assert_eq!(store("HEAD", &[], 200, &[("cache-control", "max-age=60")]), Err(Refusal::Method));
+        assert_eq!(
+            store("POST", &[], 200, &[("cache-control", "max-age=60")]),
+            Err(Refusal::Method)
+        );
+        assert_eq!(
+            store("HEAD", &[], 200, &[("cache-control", "max-age=60")]),
+            Err(Refusal::Method)
+        );
     }
 
     #[test]
     fn no_store_in_request_or_response_rfc9111_5_2_1_5_and_5_2_2_5() {
-        assert_eq!(store("GET", &[], 200, &[("cache-control", "max-age=60, No-Store")]), Err(Refusal::NoStore));
-        assert_eq!(store("GET", &[("cache-control", "no-store")], 200, &[("cache-control", "max-age=60")]), Err(Refusal::NoStore));
+        assert_eq!(
+            store("GET", &[], 200, &[("cache-control", "max-age=60, No-Store")]),
+            Err(Refusal::NoStore)
+        );
+        assert_eq!(
+            store(
+                "GET",
+                &[("cache-control", "no-store")],
+                200,
+                &[("cache-control", "max-age=60")]
+            ),
+            Err(Refusal::NoStore)
+        );
     }
 
     #[test]
     fn private_is_not_stored_by_a_shared_cache_rfc9111_5_2_2_7() {
-        assert_eq!(store("GET", &[], 200, &[("cache-control", "private, max-age=60")]), Err(Refusal::Private));
-        assert_eq!(store("GET", &[], 200, &[("cache-control", "private=\"set-cookie\", max-age=60")]), Ok(()));
+        assert_eq!(
+            store("GET", &[], 200, &[("cache-control", "private, max-age=60")]),
+            Err(Refusal::Private)
+        );
+        assert_eq!(
+            store(
+                "GET",
+                &[],
+                200,
+                &[("cache-control", "private=\"set-cookie\", max-age=60")]
+            ),
+            Ok(())
+        );
     }
 
     #[test]
     fn authorization_needs_public_s_maxage_or_must_revalidate_rfc9111_3_5() {
         let auth = [("authorization", "Basic YTpi")];
-        assert_eq!(store("GET", &auth, 200, &[("cache-control", "max-age=60")]), Err(Refusal::Authorization));
+        assert_eq!(
+            store("GET", &auth, 200, &[("cache-control", "max-age=60")]),
+            Err(Refusal::Authorization)
+        );
         for ok in ["public, max-age=60", "s-maxage=60", "max-age=60, must-revalidate"] {
             assert_eq!(store("GET", &auth, 200, &[("cache-control", ok)]), Ok(()), "{ok}");
         }
@@ -191,7 +229,11 @@ mod tests {
     #[test]
     fn partial_not_modified_and_interim_are_not_new_entries_rfc9111_3() {
         for s in [100, 103, 206, 304] {
-            assert_eq!(store("GET", &[], s, &[("cache-control", "max-age=60")]), Err(Refusal::Status), "{s}");
+            assert_eq!(
+                store("GET", &[], s, &[("cache-control", "max-age=60")]),
+                Err(Refusal::Status),
+                "{s}"
+            );
         }
     }
 
@@ -199,12 +241,23 @@ mod tests {
     fn must_understand_overrides_no_store_for_understood_codes_rfc9111_5_2_2_3() {
         let cc = "no-store, must-understand, max-age=60";
         assert_eq!(store("GET", &[], 200, &[("cache-control", cc)]), Ok(()));
-        assert_eq!(store("GET", &[], 299, &[("cache-control", cc)]), Err(Refusal::MustUnderstand));
+        assert_eq!(
+            store("GET", &[], 299, &[("cache-control", cc)]),
+            Err(Refusal::MustUnderstand)
+        );
     }
 
     #[test]
     fn vary_star_is_not_stored_rfc9111_4_1() {
-        assert_eq!(store("GET", &[], 200, &[("cache-control", "max-age=60"), ("vary", "Accept, *")]), Err(Refusal::VaryStar));
+        assert_eq!(
+            store(
+                "GET",
+                &[],
+                200,
+                &[("cache-control", "max-age=60"), ("vary", "Accept, *")]
+            ),
+            Err(Refusal::VaryStar)
+        );
     }
 
     #[test]
@@ -215,10 +268,16 @@ mod tests {
             ("Keep-Alive", "timeout=5"),
             ("Set-Cookie", "a=b"),
             ("X-Secret", "s"),
-            ("Cache-Control", "max-age=60, no-cache=\"Set-Cookie\", private=\"x-secret\""),
+            (
+                "Cache-Control",
+                "max-age=60, no-cache=\"Set-Cookie\", private=\"x-secret\"",
+            ),
             ("ETag", "\"1\""),
         ]);
-        let names: Vec<_> = stored_headers(&rs, &Directives::cache_control(&rs)).into_iter().map(|(n, _)| n).collect();
+        let names: Vec<_> = stored_headers(&rs, &Directives::cache_control(&rs))
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
         assert_eq!(names, ["Cache-Control", "ETag"]);
     }
 }

@@ -102,7 +102,10 @@ pub struct Store {
 
 impl Store {
     pub fn new(max_bytes: usize) -> Store {
-        Store { max_bytes, ..Store::default() }
+        Store {
+            max_bytes,
+            ..Store::default()
+        }
     }
 
     /// Whether anything is stored under `key`.
@@ -224,7 +227,15 @@ mod tests {
         pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
     }
     fn entry(body: &'static str, secondary: Secondary) -> Entry {
-        Entry::new(secondary, 200, h(&[("cache-control", "max-age=60")]), Bytes::from(body), &[], 0, 0)
+        Entry::new(
+            secondary,
+            200,
+            h(&[("cache-control", "max-age=60")]),
+            Bytes::from(body),
+            &[],
+            0,
+            0,
+        )
     }
 
     #[test]

@@ -17,13 +17,21 @@ fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
 }
 fn req(method: &str, target: &str, headers: &[(&str, &str)]) -> RequestHead {
-    RequestHead { method: method.into(), target: target.into(), host: "example.com".into(), headers: h(headers) }
+    RequestHead {
+        method: method.into(),
+        target: target.into(),
+        host: "example.com".into(),
+        headers: h(headers),
+    }
 }
 fn get(target: &str) -> RequestHead {
     req("GET", target, &[])
 }
 fn resp(status: u16, headers: &[(&str, &str)]) -> ResponseHead {
-    ResponseHead { status, headers: h(headers) }
+    ResponseHead {
+        status,
+        headers: h(headers),
+    }
 }
 fn header<'a>(r: &'a ResponseHead, name: &str) -> Option<&'a str> {
     fields::first(&r.headers, name)
@@ -55,9 +63,14 @@ fn unreachable_origin(_: &RequestHead) -> (ResponseHead, &'static str) {
 #[test]
 fn fresh_response_is_served_with_age_and_hit_rfc9111_4_2_and_5_1() {
     let c = Cache::new(1 << 20);
-    let (r1, b1, f1) = exchange(&c, &get("/a"), t(0), |_| (resp(200, &[("Date", DATE0), ("Cache-Control", "max-age=100")]), "body"));
+    let (r1, b1, f1) = exchange(&c, &get("/a"), t(0), |_| {
+        (resp(200, &[("Date", DATE0), ("Cache-Control", "max-age=100")]), "body")
+    });
     assert!(f1.is_some());
-    assert_eq!(header(&r1, "cache-status"), Some("netlab; fwd=uri-miss; fwd-status=200; stored"));
+    assert_eq!(
+        header(&r1, "cache-status"),
+        Some("netlab; fwd=uri-miss; fwd-status=200; stored")
+    );
     assert_eq!(b1, "body");
     let (r2, b2, f2) = exchange(&c, &get("/a"), t(30), unreachable_origin);
     assert!(f2.is_none());
@@ -78,7 +91,9 @@ fn no_default_ttl_without_freshness_information_rfc9111_4_2_2() {
 fn heuristic_freshness_with_last_modified_rfc9111_4_2_2() {
     let c = Cache::new(1 << 20);
     let lm = "Tue, 14 Nov 2023 19:26:40 GMT"; // 10000 s before Date: 1000 s fresh
-    exchange(&c, &get("/a"), t(0), |_| (resp(200, &[("Date", DATE0), ("Last-Modified", lm)]), "x"));
+    exchange(&c, &get("/a"), t(0), |_| {
+        (resp(200, &[("Date", DATE0), ("Last-Modified", lm)]), "x")
+    });
     assert!(exchange(&c, &get("/a"), t(999), unreachable_origin).2.is_none());
     assert!(exchange(&c, &get("/a"), t(1000), |_| (resp(304, &[]), "")).2.is_some());
 }
@@ -86,7 +101,12 @@ fn heuristic_freshness_with_last_modified_rfc9111_4_2_2() {
 #[test]
 fn age_from_upstream_counts_rfc9111_4_2_3() {
     let c = Cache::new(1 << 20);
-    exchange(&c, &get("/a"), t(0), |_| (resp(200, &[("Date", DATE0), ("Age", "90"), ("Cache-Control", "max-age=100")]), "x"));
+    exchange(&c, &get("/a"), t(0), |_| {
+        (
+            resp(200, &[("Date", DATE0), ("Age", "90"), ("Cache-Control", "max-age=100")]),
+            "x",
+        )
+    });
     let (r, _, f) = exchange(&c, &get("/a"), t(5), unreachable_origin);
     assert!(f.is_none());
     assert_eq!(header(&r, "age"), Some("95"));
@@ -96,17 +116,36 @@ fn age_from_upstream_counts_rfc9111_4_2_3() {
 #[test]
 fn stale_response_is_revalidated_and_304_freshens_it_rfc9111_4_3_1_and_4_3_4() {
     let c = Cache::new(1 << 20);
-    let first = [("Date", DATE0), ("Cache-Control", "max-age=10"), ("ETag", "\"v1\""), ("X-Old", "1")];
+    let first = [
+        ("Date", DATE0),
+        ("Cache-Control", "max-age=10"),
+        ("ETag", "\"v1\""),
+        ("X-Old", "1"),
+    ];
     exchange(&c, &get("/a"), t(0), |_| (resp(200, &first), "stored body"));
     let (r, b, f) = exchange(&c, &get("/a"), t(20), |rq| {
         assert_eq!(fields::first(&rq.headers, "if-none-match"), Some("\"v1\""));
-        (resp(304, &[("Date", "Tue, 14 Nov 2023 22:13:40 GMT"), ("Cache-Control", "max-age=50"), ("ETag", "\"v1\""), ("X-New", "2")]), "")
+        (
+            resp(
+                304,
+                &[
+                    ("Date", "Tue, 14 Nov 2023 22:13:40 GMT"),
+                    ("Cache-Control", "max-age=50"),
+                    ("ETag", "\"v1\""),
+                    ("X-New", "2"),
+                ],
+            ),
+            "",
+        )
     });
     assert!(f.is_some());
     assert_eq!((r.status, b.as_ref()), (200, &b"stored body"[..]));
     assert_eq!(header(&r, "x-new"), Some("2"));
     assert_eq!(header(&r, "x-old"), Some("1"));
-    assert_eq!(header(&r, "cache-status"), Some("netlab; fwd=stale; fwd-status=304; ttl=50"));
+    assert_eq!(
+        header(&r, "cache-status"),
+        Some("netlab; fwd=stale; fwd-status=304; ttl=50")
+    );
     assert_eq!(header(&r, "age"), Some("0"));
     // Fresh again for 50 s from the validation.
     assert!(exchange(&c, &get("/a"), t(69), unreachable_origin).2.is_none());
@@ -115,8 +154,12 @@ fn stale_response_is_revalidated_and_304_freshens_it_rfc9111_4_3_1_and_4_3_4() {
 #[test]
 fn full_response_to_validation_replaces_stored_rfc9111_4_3_3() {
     let c = Cache::new(1 << 20);
-    exchange(&c, &get("/a"), t(0), |_| (resp(200, &[("Cache-Control", "max-age=1"), ("ETag", "\"1\"")]), "old"));
-    exchange(&c, &get("/a"), t(5), |_| (resp(200, &[("Cache-Control", "max-age=100"), ("ETag", "\"2\"")]), "new"));
+    exchange(&c, &get("/a"), t(0), |_| {
+        (resp(200, &[("Cache-Control", "max-age=1"), ("ETag", "\"1\"")]), "old")
+    });
+    exchange(&c, &get("/a"), t(5), |_| {
+        (resp(200, &[("Cache-Control", "max-age=100"), ("ETag", "\"2\"")]), "new")
+    });
     let (_, b, f) = exchange(&c, &get("/a"), t(6), unreachable_origin);
     assert_eq!((f.is_none(), b.as_ref()), (true, &b"new"[..]));
 }
@@ -124,8 +167,25 @@ fn full_response_to_validation_replaces_stored_rfc9111_4_3_3() {
 #[test]
 fn conditional_request_answered_304_from_fresh_stored_rfc9111_4_3_2() {
     let c = Cache::new(1 << 20);
-    exchange(&c, &get("/a"), t(0), |_| (resp(200, &[("Cache-Control", "max-age=100"), ("ETag", "\"v1\""), ("Content-Type", "text/plain")]), "x"));
-    let (r, b, f) = exchange(&c, &req("GET", "/a", &[("If-None-Match", "W/\"v1\"")]), t(1), unreachable_origin);
+    exchange(&c, &get("/a"), t(0), |_| {
+        (
+            resp(
+                200,
+                &[
+                    ("Cache-Control", "max-age=100"),
+                    ("ETag", "\"v1\""),
+                    ("Content-Type", "text/plain"),
+                ],
+            ),
+            "x",
+        )
+    });
+    let (r, b, f) = exchange(
+        &c,
+        &req("GET", "/a", &[("If-None-Match", "W/\"v1\"")]),
+        t(1),
+        unreachable_origin,
+    );
     assert!(f.is_none());
     assert_eq!((r.status, b.len()), (304, 0));
     assert_eq!(header(&r, "etag"), Some("\"v1\""));
@@ -136,7 +196,12 @@ fn conditional_request_answered_304_from_fresh_stored_rfc9111_4_3_2() {
 #[test]
 fn head_is_served_from_stored_get_rfc9111_4() {
     let c = Cache::new(1 << 20);
-    exchange(&c, &get("/a"), t(0), |_| (resp(200, &[("Cache-Control", "max-age=100"), ("Content-Length", "4")]), "body"));
+    exchange(&c, &get("/a"), t(0), |_| {
+        (
+            resp(200, &[("Cache-Control", "max-age=100"), ("Content-Length", "4")]),
+            "body",
+        )
+    });
     let (r, b, f) = exchange(&c, &req("HEAD", "/a", &[]), t(1), unreachable_origin);
     assert!(f.is_none());
     assert_eq!((r.status, b.len(), header(&r, "content-length")), (200, 0, Some("4")));
@@ -147,7 +212,14 @@ fn vary_selects_variants_rfc9111_4_1() {
     let c = Cache::new(1 << 20);
     let en = req("GET", "/v", &[("Accept-Language", "en")]);
     let fr = req("GET", "/v", &[("Accept-Language", "fr")]);
-    let vary = |body| move |_: &RequestHead| (resp(200, &[("Cache-Control", "max-age=100"), ("Vary", "Accept-Language")]), body);
+    let vary = |body| {
+        move |_: &RequestHead| {
+            (
+                resp(200, &[("Cache-Control", "max-age=100"), ("Vary", "Accept-Language")]),
+                body,
+            )
+        }
+    };
     exchange(&c, &en, t(0), vary("en"));
     let (r, _, f) = exchange(&c, &fr, t(1), vary("fr"));
     assert!(f.is_some());
@@ -159,7 +231,9 @@ fn vary_selects_variants_rfc9111_4_1() {
 #[test]
 fn vary_star_never_matches_rfc9111_4_1() {
     let c = Cache::new(1 << 20);
-    exchange(&c, &get("/s"), t(0), |_| (resp(200, &[("Cache-Control", "max-age=100"), ("Vary", "*")]), "x"));
+    exchange(&c, &get("/s"), t(0), |_| {
+        (resp(200, &[("Cache-Control", "max-age=100"), ("Vary", "*")]), "x")
+    });
     assert!(exchange(&c, &get("/s"), t(1), |_| (resp(200, &[]), "y")).2.is_some());
 }
 
@@ -168,18 +242,27 @@ fn no_store_private_and_authorization_are_not_reused_rfc9111_3() {
     let c = Cache::new(1 << 20);
     for (target, cc) in [("/n", "no-store, max-age=100"), ("/p", "private, max-age=100")] {
         exchange(&c, &get(target), t(0), |_| (resp(200, &[("Cache-Control", cc)]), "x"));
-        assert!(exchange(&c, &get(target), t(1), |_| (resp(200, &[]), "y")).2.is_some(), "{cc}");
+        assert!(
+            exchange(&c, &get(target), t(1), |_| (resp(200, &[]), "y")).2.is_some(),
+            "{cc}"
+        );
     }
     let auth = req("GET", "/auth", &[("Authorization", "Basic YTpi")]);
-    let (r, _, _) = exchange(&c, &auth, t(0), |_| (resp(200, &[("Cache-Control", "max-age=100")]), "x"));
+    let (r, _, _) = exchange(&c, &auth, t(0), |_| {
+        (resp(200, &[("Cache-Control", "max-age=100")]), "x")
+    });
     assert!(header(&r, "cache-status").is_some_and(|s| s.ends_with("detail=authorization")));
 }
 
 #[test]
 fn request_no_cache_revalidates_fresh_response_rfc9111_5_2_1_4() {
     let c = Cache::new(1 << 20);
-    exchange(&c, &get("/a"), t(0), |_| (resp(200, &[("Cache-Control", "max-age=100"), ("ETag", "\"1\"")]), "x"));
-    let (r, _, f) = exchange(&c, &req("GET", "/a", &[("Cache-Control", "no-cache")]), t(1), |_| (resp(304, &[("ETag", "\"1\"")]), ""));
+    exchange(&c, &get("/a"), t(0), |_| {
+        (resp(200, &[("Cache-Control", "max-age=100"), ("ETag", "\"1\"")]), "x")
+    });
+    let (r, _, f) = exchange(&c, &req("GET", "/a", &[("Cache-Control", "no-cache")]), t(1), |_| {
+        (resp(304, &[("ETag", "\"1\"")]), "")
+    });
     assert!(f.is_some());
     assert!(header(&r, "cache-status").is_some_and(|s| s.contains("fwd=request; fwd-status=304")));
 }
@@ -189,7 +272,9 @@ fn only_if_cached_gives_504_when_nothing_usable_rfc9111_5_2_1_7() {
     let c = Cache::new(1 << 20);
     let oic = req("GET", "/a", &[("Cache-Control", "only-if-cached")]);
     assert_eq!(exchange(&c, &oic, t(0), unreachable_origin).0.status, 504);
-    exchange(&c, &get("/a"), t(0), |_| (resp(200, &[("Cache-Control", "max-age=10")]), "x"));
+    exchange(&c, &get("/a"), t(0), |_| {
+        (resp(200, &[("Cache-Control", "max-age=10")]), "x")
+    });
     assert_eq!(exchange(&c, &oic, t(5), unreachable_origin).0.status, 200);
     assert_eq!(exchange(&c, &oic, t(50), unreachable_origin).0.status, 504);
 }
@@ -197,18 +282,38 @@ fn only_if_cached_gives_504_when_nothing_usable_rfc9111_5_2_1_7() {
 #[test]
 fn stale_while_revalidate_serves_and_queues_a_refresh_rfc5861_3() {
     let c = Cache::new(1 << 20);
-    exchange(&c, &get("/a"), t(0), |_| (resp(200, &[("Cache-Control", "max-age=10, stale-while-revalidate=60"), ("ETag", "\"1\"")]), "old"));
+    exchange(&c, &get("/a"), t(0), |_| {
+        (
+            resp(
+                200,
+                &[
+                    ("Cache-Control", "max-age=10, stale-while-revalidate=60"),
+                    ("ETag", "\"1\""),
+                ],
+            ),
+            "old",
+        )
+    });
     let (r, b, f) = exchange(&c, &get("/a"), t(20), unreachable_origin);
     assert!(f.is_none());
     assert_eq!(b, "old");
-    assert_eq!(header(&r, "cache-status"), Some("netlab; hit; ttl=-10; detail=stale-while-revalidate"));
+    assert_eq!(
+        header(&r, "cache-status"),
+        Some("netlab; hit; ttl=-10; detail=stale-while-revalidate")
+    );
     // Served again within the window: no second refresh queued.
     exchange(&c, &get("/a"), t(21), unreachable_origin);
     let mut due = c.refresh_due();
     assert_eq!(due.len(), 1);
     let (rq, pending) = due.remove(0);
     assert_eq!(fields::first(&rq.headers, "if-none-match"), Some("\"1\""));
-    c.on_response(pending, resp(200, &[("Cache-Control", "max-age=100")]), Bytes::from_static(b"new"), t(22), t(22));
+    c.on_response(
+        pending,
+        resp(200, &[("Cache-Control", "max-age=100")]),
+        Bytes::from_static(b"new"),
+        t(22),
+        t(22),
+    );
     assert!(c.refresh_due().is_empty());
     assert_eq!(exchange(&c, &get("/a"), t(23), unreachable_origin).1, "new");
 }
@@ -216,33 +321,65 @@ fn stale_while_revalidate_serves_and_queues_a_refresh_rfc5861_3() {
 #[test]
 fn stale_if_error_on_5xx_and_on_failure_rfc5861_4() {
     let c = Cache::new(1 << 20);
-    exchange(&c, &get("/a"), t(0), |_| (resp(200, &[("Cache-Control", "max-age=10, stale-if-error=60")]), "old"));
+    exchange(&c, &get("/a"), t(0), |_| {
+        (resp(200, &[("Cache-Control", "max-age=10, stale-if-error=60")]), "old")
+    });
     let (r, b, _) = exchange(&c, &get("/a"), t(20), |_| (resp(503, &[]), "down"));
     assert_eq!((r.status, b.as_ref()), (200, &b"old"[..]));
-    assert!(header(&r, "cache-status").is_some_and(|s| s.contains("fwd-status=503") && s.ends_with("detail=stale-if-error")));
-    let Decision::Forward { pending, .. } = c.on_request(&get("/a"), t(30)) else { panic!("expected a forward") };
+    assert!(header(&r, "cache-status")
+        .is_some_and(|s| s.contains("fwd-status=503") && s.ends_with("detail=stale-if-error")));
+    let Decision::Forward { pending, .. } = c.on_request(&get("/a"), t(30)) else {
+        panic!("expected a forward")
+    };
     assert!(c.on_origin_error(pending, t(30)).is_some());
-    let Decision::Forward { pending, .. } = c.on_request(&get("/a"), t(100)) else { panic!("expected a forward") };
+    let Decision::Forward { pending, .. } = c.on_request(&get("/a"), t(100)) else {
+        panic!("expected a forward")
+    };
     assert!(c.on_origin_error(pending, t(100)).is_none());
     // Past the window, the 5xx is passed on.
-    assert_eq!(exchange(&c, &get("/a"), t(100), |_| (resp(503, &[]), "down")).0.status, 503);
+    assert_eq!(
+        exchange(&c, &get("/a"), t(100), |_| (resp(503, &[]), "down")).0.status,
+        503
+    );
 }
 
 #[test]
 fn must_revalidate_forbids_stale_rfc9111_5_2_2_2() {
     let c = Cache::new(1 << 20);
-    exchange(&c, &get("/a"), t(0), |_| (resp(200, &[("Cache-Control", "max-age=10, must-revalidate, stale-if-error=60")]), "old"));
-    assert!(exchange(&c, &req("GET", "/a", &[("Cache-Control", "max-stale")]), t(20), |_| (resp(200, &[]), "")).2.is_some());
-    assert_eq!(exchange(&c, &get("/a"), t(20), |_| (resp(503, &[]), "down")).0.status, 503);
+    exchange(&c, &get("/a"), t(0), |_| {
+        (
+            resp(
+                200,
+                &[("Cache-Control", "max-age=10, must-revalidate, stale-if-error=60")],
+            ),
+            "old",
+        )
+    });
+    assert!(
+        exchange(&c, &req("GET", "/a", &[("Cache-Control", "max-stale")]), t(20), |_| (
+            resp(200, &[]),
+            ""
+        ))
+        .2
+        .is_some()
+    );
+    assert_eq!(
+        exchange(&c, &get("/a"), t(20), |_| (resp(503, &[]), "down")).0.status,
+        503
+    );
 }
 
 #[test]
 fn unsafe_method_invalidates_target_and_location_rfc9111_4_4() {
     let c = Cache::new(1 << 20);
     for p in ["/a", "/b", "/c"] {
-        exchange(&c, &get(p), t(0), |_| (resp(200, &[("Cache-Control", "max-age=100")]), "x"));
+        exchange(&c, &get(p), t(0), |_| {
+            (resp(200, &[("Cache-Control", "max-age=100")]), "x")
+        });
     }
-    let (r, _, f) = exchange(&c, &req("POST", "/a", &[]), t(1), |_| (resp(303, &[("Location", "/b")]), ""));
+    let (r, _, f) = exchange(&c, &req("POST", "/a", &[]), t(1), |_| {
+        (resp(303, &[("Location", "/b")]), "")
+    });
     assert!(f.is_some());
     assert!(header(&r, "cache-status").is_some_and(|s| s.contains("fwd=method")));
     assert!(exchange(&c, &get("/a"), t(2), |_| (resp(200, &[]), "")).2.is_some());
@@ -256,19 +393,45 @@ fn unsafe_method_invalidates_target_and_location_rfc9111_4_4() {
 #[test]
 fn cdn_cache_control_overrides_cache_control_rfc9213_2_1() {
     let c = Cache::new(1 << 20);
-    exchange(&c, &get("/a"), t(0), |_| (resp(200, &[("Cache-Control", "no-store"), ("CDN-Cache-Control", "max-age=100")]), "x"));
+    exchange(&c, &get("/a"), t(0), |_| {
+        (
+            resp(
+                200,
+                &[("Cache-Control", "no-store"), ("CDN-Cache-Control", "max-age=100")],
+            ),
+            "x",
+        )
+    });
     assert!(exchange(&c, &get("/a"), t(50), unreachable_origin).2.is_none());
-    exchange(&c, &get("/b"), t(0), |_| (resp(200, &[("Cache-Control", "max-age=100"), ("CDN-Cache-Control", "no-store")]), "x"));
+    exchange(&c, &get("/b"), t(0), |_| {
+        (
+            resp(
+                200,
+                &[("Cache-Control", "max-age=100"), ("CDN-Cache-Control", "no-store")],
+            ),
+            "x",
+        )
+    });
     assert!(exchange(&c, &get("/b"), t(1), |_| (resp(200, &[]), "")).2.is_some());
     // An invalid CDN-Cache-Control is ignored.
-    exchange(&c, &get("/c"), t(0), |_| (resp(200, &[("Cache-Control", "max-age=100"), ("CDN-Cache-Control", "No-Store")]), "x"));
+    exchange(&c, &get("/c"), t(0), |_| {
+        (
+            resp(
+                200,
+                &[("Cache-Control", "max-age=100"), ("CDN-Cache-Control", "No-Store")],
+            ),
+            "x",
+        )
+    });
     assert!(exchange(&c, &get("/c"), t(1), unreachable_origin).2.is_none());
 }
 
 #[test]
 fn purge_removes_every_variant() {
     let c = Cache::new(1 << 20);
-    exchange(&c, &get("/a"), t(0), |_| (resp(200, &[("Cache-Control", "max-age=100")]), "x"));
+    exchange(&c, &get("/a"), t(0), |_| {
+        (resp(200, &[("Cache-Control", "max-age=100")]), "x")
+    });
     assert_eq!(c.purge("EXAMPLE.com", "/a"), 1);
     assert!(exchange(&c, &get("/a"), t(1), |_| (resp(200, &[]), "")).2.is_some());
 }
@@ -276,15 +439,42 @@ fn purge_removes_every_variant() {
 #[test]
 fn origin_cache_status_is_kept_and_ours_appended_rfc9211_2() {
     let c = Cache::new(1 << 20);
-    exchange(&c, &get("/a"), t(0), |_| (resp(200, &[("Cache-Status", "Origin; fwd=uri-miss"), ("Cache-Control", "max-age=100")]), "x"));
+    exchange(&c, &get("/a"), t(0), |_| {
+        (
+            resp(
+                200,
+                &[
+                    ("Cache-Status", "Origin; fwd=uri-miss"),
+                    ("Cache-Control", "max-age=100"),
+                ],
+            ),
+            "x",
+        )
+    });
     let (r, _, _) = exchange(&c, &get("/a"), t(1), unreachable_origin);
-    assert_eq!(header(&r, "cache-status"), Some("Origin; fwd=uri-miss, netlab; hit; ttl=99"));
+    assert_eq!(
+        header(&r, "cache-status"),
+        Some("Origin; fwd=uri-miss, netlab; hit; ttl=99")
+    );
 }
 
 fn header_pairs() -> impl Strategy<Value = Vec<(String, String)>> {
     let names = prop::sample::select(vec![
-        "Cache-Control", "CDN-Cache-Control", "Expires", "Date", "Age", "Last-Modified", "ETag", "Vary",
-        "If-None-Match", "If-Modified-Since", "Location", "Content-Location", "Connection", "Authorization", "Range",
+        "Cache-Control",
+        "CDN-Cache-Control",
+        "Expires",
+        "Date",
+        "Age",
+        "Last-Modified",
+        "ETag",
+        "Vary",
+        "If-None-Match",
+        "If-Modified-Since",
+        "Location",
+        "Content-Location",
+        "Connection",
+        "Authorization",
+        "Range",
     ]);
     prop::collection::vec((names.prop_map(String::from), any::<String>()), 0..8)
 }

@@ -7,9 +7,9 @@
 //! served. A full response replaces the stored one; a 5xx may let a stale one be served
 //! (stale-if-error, RFC 5861 §4), or is passed on.
 
+use super::directives::Directives;
 use super::fields;
 use super::storage;
-use super::directives::Directives;
 use super::RequestHead;
 
 /// The client's conditional fields the cache replaces with its own when it validates (the
@@ -48,7 +48,10 @@ pub fn updates(stored: &[(String, String)], not_modified: &[(String, String)]) -
     if let Some(new) = tag(not_modified) {
         return tag(stored) == Some(new);
     }
-    match (fields::first(not_modified, "last-modified"), fields::first(stored, "last-modified")) {
+    match (
+        fields::first(not_modified, "last-modified"),
+        fields::first(stored, "last-modified"),
+    ) {
         (Some(a), Some(b)) => a.trim() == b.trim(),
         _ => true,
     }
@@ -73,7 +76,12 @@ pub fn merge(stored: &[(String, String)], update: &[(String, String)]) -> Vec<(S
         }
         let lower = n.to_ascii_lowercase();
         if !emitted.contains(&lower) {
-            out.extend(taken.iter().filter(|(t, _)| t.eq_ignore_ascii_case(n)).map(|p| (*p).clone()));
+            out.extend(
+                taken
+                    .iter()
+                    .filter(|(t, _)| t.eq_ignore_ascii_case(n))
+                    .map(|p| (*p).clone()),
+            );
             emitted.push(lower);
         }
     }
@@ -103,7 +111,14 @@ mod tests {
         };
         let stored = h(&[("ETag", "\"v1\""), ("Last-Modified", "Sun, 06 Nov 1994 08:49:37 GMT")]);
         let c = conditional_request(&req, &stored);
-        assert_eq!(c.headers, h(&[("Accept", "*/*"), ("If-None-Match", "\"v1\""), ("If-Modified-Since", "Sun, 06 Nov 1994 08:49:37 GMT")]));
+        assert_eq!(
+            c.headers,
+            h(&[
+                ("Accept", "*/*"),
+                ("If-None-Match", "\"v1\""),
+                ("If-Modified-Since", "Sun, 06 Nov 1994 08:49:37 GMT")
+            ])
+        );
         assert_eq!(conditional_request(&req, &[]).headers, req.headers);
     }
 
@@ -117,11 +132,27 @@ mod tests {
 
     #[test]
     fn not_modified_replaces_headers_but_not_content_length_rfc9111_3_2() {
-        let stored = h(&[("Content-Length", "5"), ("Cache-Control", "max-age=1"), ("X-A", "old"), ("ETag", "\"1\"")]);
-        let update = h(&[("Cache-Control", "max-age=100"), ("Content-Length", "0"), ("X-B", "new"), ("Connection", "close")]);
+        let stored = h(&[
+            ("Content-Length", "5"),
+            ("Cache-Control", "max-age=1"),
+            ("X-A", "old"),
+            ("ETag", "\"1\""),
+        ]);
+        let update = h(&[
+            ("Cache-Control", "max-age=100"),
+            ("Content-Length", "0"),
+            ("X-B", "new"),
+            ("Connection", "close"),
+        ]);
         assert_eq!(
             merge(&stored, &update),
-            h(&[("Content-Length", "5"), ("Cache-Control", "max-age=100"), ("X-A", "old"), ("ETag", "\"1\""), ("X-B", "new")])
+            h(&[
+                ("Content-Length", "5"),
+                ("Cache-Control", "max-age=100"),
+                ("X-A", "old"),
+                ("ETag", "\"1\""),
+                ("X-B", "new")
+            ])
         );
     }
 }
