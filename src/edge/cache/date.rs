@@ -96,6 +96,35 @@ fn build(year: i64, month: i64, day: i64, time: &str) -> Option<i64> {
     Some(days_from_civil(year, month, day) * 86_400 + h * 3600 + mi * 60 + s)
 }
 
+/// Formats seconds since the epoch as an IMF-fixdate, the form senders generate (RFC 9110
+/// §5.6.7), e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
+pub fn format(t: i64) -> String {
+    let (days, rem) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    // 1970-01-01 was a Thursday: index 3 of DAYS.
+    let weekday = DAYS[usize::try_from((days + 3).rem_euclid(7)).unwrap_or(0)];
+    let month = MONTHS[usize::try_from(m - 1).unwrap_or(0)];
+    format!(
+        "{weekday}, {d:02} {month} {y:04} {:02}:{:02}:{:02} GMT",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// The proleptic Gregorian (year, month, day) of a day count since 1970-01-01 (Hinnant).
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -132,6 +161,15 @@ mod tests {
             "ü",
         ] {
             assert_eq!(parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn imf_fixdate_is_generated_rfc9110_5_6_7() {
+        assert_eq!(format(784_111_777), "Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(format(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        for t in [951_782_400, 1_700_000_000, 4_102_444_800] {
+            assert_eq!(parse(&format(t)), Some(t));
         }
     }
 

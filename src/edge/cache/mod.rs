@@ -98,6 +98,10 @@ enum Kind {
     Pass(Fwd),
 }
 
+/// At most this many background revalidations wait for the proxy (beyond, a stale hit within
+/// stale-while-revalidate is served without queueing one; the next stale hit queues it).
+const MAX_REFRESHES: usize = 1024;
+
 /// A shared HTTP cache, bounded by the total bytes of the bodies it stores.
 #[derive(Debug)]
 pub struct Cache {
@@ -172,7 +176,7 @@ impl Cache {
                 let (h, b) = answer(entry, req, now, &hit(Some("stale-while-revalidate")));
                 let (id, queue) = (entry.id, !entry.refreshing);
                 let request = validate::conditional_request(req, &entry.headers);
-                if queue {
+                if queue && lock(&self.refresh).len() < MAX_REFRESHES {
                     if let Some(e) = store.get_mut(&key, id) {
                         e.refreshing = true;
                     }
@@ -346,7 +350,12 @@ fn store_response(
         targeted,
     )?;
     let secondary = key::Secondary::of(&req.headers, &key::vary_names(&resp.headers));
-    let headers = storage::stored_headers(&resp.headers, &cc);
+    let mut headers = storage::stored_headers(&resp.headers, &cc);
+    // RFC 9110 §6.6.1: a recipient with a clock that caches a response without Date adds one,
+    // the time it was received.
+    if !fields::has(&headers, "date") {
+        headers.push(("Date".to_string(), date::format(response_time)));
+    }
     let entry = Entry::new(
         secondary,
         resp.status,

@@ -507,3 +507,100 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn date_is_added_to_a_stored_response_without_one_rfc9110_6_6_1() {
+    let c = Cache::new(1 << 20);
+    exchange(&c, &get("/a"), t(0), |_| {
+        (resp(200, &[("Cache-Control", "max-age=100")]), "x")
+    });
+    let (r, _, _) = exchange(&c, &get("/a"), t(3), unreachable_origin);
+    assert_eq!(header(&r, "date"), Some(DATE0));
+    assert_eq!(header(&r, "age"), Some("3"));
+}
+
+#[test]
+fn not_modified_with_another_etag_does_not_update_rfc9111_4_3_4() {
+    let c = Cache::new(1 << 20);
+    exchange(&c, &get("/a"), t(0), |_| {
+        (resp(200, &[("Cache-Control", "max-age=1"), ("ETag", "\"1\"")]), "x")
+    });
+    let (r, _, f) = exchange(&c, &get("/a"), t(5), |_| {
+        (resp(304, &[("ETag", "\"2\""), ("Cache-Control", "max-age=100")]), "")
+    });
+    assert!(f.is_some());
+    assert!(header(&r, "cache-status").is_some_and(|s| s.ends_with("detail=validator-mismatch")));
+    // The stored response was dropped, not freshened.
+    assert!(exchange(&c, &get("/a"), t(6), |_| (resp(200, &[]), "")).2.is_some());
+}
+
+#[test]
+fn head_response_freshens_stored_get_rfc9111_4_3_5() {
+    let c = Cache::new(1 << 20);
+    exchange(&c, &get("/a"), t(0), |_| {
+        (
+            resp(200, &[("Cache-Control", "max-age=1"), ("ETag", "\"1\""), ("X-V", "1")]),
+            "body",
+        )
+    });
+    let (r, b, f) = exchange(&c, &req("HEAD", "/a", &[]), t(5), |rq| {
+        assert_eq!(rq.method, "HEAD");
+        (
+            resp(
+                200,
+                &[("Cache-Control", "max-age=100"), ("ETag", "\"1\""), ("X-V", "2")],
+            ),
+            "",
+        )
+    });
+    assert!(f.is_some());
+    assert_eq!((r.status, b.len(), header(&r, "x-v")), (200, 0, Some("2")));
+    let (r, b, f) = exchange(&c, &get("/a"), t(6), unreachable_origin);
+    assert!(f.is_none());
+    assert_eq!((b.as_ref(), header(&r, "x-v")), (&b"body"[..], Some("2")));
+}
+
+#[test]
+fn client_conditionals_are_replaced_when_validating_and_answered_after_rfc9111_4_3_2() {
+    let c = Cache::new(1 << 20);
+    exchange(&c, &get("/a"), t(0), |_| {
+        (resp(200, &[("Cache-Control", "max-age=1"), ("ETag", "\"1\"")]), "x")
+    });
+    let client = req("GET", "/a", &[("If-None-Match", "\"1\"")]);
+    let (r, _, f) = exchange(&c, &client, t(5), |rq| {
+        assert_eq!(
+            fields::values(&rq.headers, "if-none-match").collect::<Vec<_>>(),
+            ["\"1\""]
+        );
+        (resp(304, &[("ETag", "\"1\""), ("Cache-Control", "max-age=100")]), "")
+    });
+    assert!(f.is_some());
+    assert_eq!(r.status, 304);
+}
+
+#[test]
+fn no_store_response_to_validation_drops_the_stored_one_rfc9111_4_3_3() {
+    let c = Cache::new(1 << 20);
+    exchange(&c, &get("/a"), t(0), |_| {
+        (resp(200, &[("Cache-Control", "max-age=1")]), "old")
+    });
+    let (r, b, _) = exchange(&c, &get("/a"), t(5), |_| {
+        (resp(200, &[("Cache-Control", "no-store")]), "new")
+    });
+    assert_eq!(b, "new");
+    assert!(header(&r, "cache-status").is_some_and(|s| s.ends_with("detail=no-store")));
+    let oic = req("GET", "/a", &[("Cache-Control", "only-if-cached, max-stale")]);
+    assert_eq!(exchange(&c, &oic, t(6), unreachable_origin).0.status, 504);
+}
+
+#[test]
+fn range_requests_pass_through_and_206_is_not_stored_rfc9111_3_3() {
+    let c = Cache::new(1 << 20);
+    let ranged = req("GET", "/a", &[("Range", "bytes=0-1")]);
+    let (r, _, f) = exchange(&c, &ranged, t(0), |_| {
+        (resp(206, &[("Cache-Control", "max-age=100")]), "xy")
+    });
+    assert!(f.is_some());
+    assert!(header(&r, "cache-status").is_some_and(|s| s.contains("fwd=bypass")));
+    assert!(exchange(&c, &get("/a"), t(1), |_| (resp(200, &[]), "")).2.is_some());
+}
