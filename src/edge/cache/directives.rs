@@ -149,8 +149,10 @@ fn directive(item: &str) -> Option<Directive> {
     if item.is_empty() {
         return None;
     }
+    // No whitespace around "=" in the grammar: `max-age =5` names no directive, `max-age= 5`
+    // has an invalid value.
     let (name, value) = match item.split_once('=') {
-        Some((n, v)) => (n.trim_matches([' ', '\t']), Some(v.trim_matches([' ', '\t']))),
+        Some((n, v)) => (n, Some(v)),
         None => (item, None),
     };
     if name.is_empty() || !name.bytes().all(fields::is_tchar) {
@@ -178,10 +180,25 @@ fn unquote(v: &str) -> String {
     out
 }
 
-/// Parses a Structured Fields Dictionary (RFC 8941 §4.2.2) into directive entries: `None` for a
-/// member that is `?0` (false: the directive is absent), or the parse failed / was empty.
-/// Booleans `?1` become valueless directives; integers, tokens and strings become values;
-/// an inner list of strings becomes a comma-joined value (field names).
+/// Directives whose value is delta-seconds: in a targeted field it must be an Integer
+/// (RFC 9213 §2.1 maps token values to Integers), else the field is invalid.
+const INTEGER_DIRECTIVES: [&str; 4] = ["max-age", "s-maxage", "stale-while-revalidate", "stale-if-error"];
+
+/// A bare item's type and text (RFC 8941 §3.3).
+enum Item {
+    /// `?0`: the directive is off, as if absent.
+    False,
+    /// `?1`, or a key with no value: a valueless directive.
+    True,
+    Integer(String),
+    /// A String, Token, Decimal or Byte Sequence, as text.
+    Text(String),
+}
+
+/// Parses a Structured Fields Dictionary (RFC 8941 §4.2.2) into directive entries (`None` for
+/// a member that is `?0`), or `None` when it fails to parse, is empty, or gives a directive a
+/// value of the wrong type (RFC 9213 §2.1: `max-age` is an Integer). An inner list of strings
+/// becomes a comma-joined value (field names).
 fn sf_dictionary(input: &str) -> Option<Vec<Option<Directive>>> {
     let mut p = Sf {
         s: input.as_bytes(),
@@ -196,18 +213,25 @@ fn sf_dictionary(input: &str) -> Option<Vec<Option<Directive>>> {
         let key = p.key()?;
         let value = if p.eat(b'=') {
             if p.peek() == Some(b'(') {
-                let items = p.inner_list()?;
-                Some(Some(items.join(", ")))
+                Item::Text(p.inner_list()?.join(", "))
             } else {
                 p.bare_item()?
             }
         } else {
-            Some(None)
+            Item::True
         };
         p.parameters()?;
+        if INTEGER_DIRECTIVES.contains(&key.as_str()) && !matches!(value, Item::Integer(_) | Item::False) {
+            return None;
+        }
+        let entry = match value {
+            Item::False => None,
+            Item::True => Some((key.clone(), None)),
+            Item::Integer(v) | Item::Text(v) => Some((key.clone(), Some(v))),
+        };
         // Later duplicates overwrite earlier ones in a Dictionary (RFC 8941 §3.2).
         members.retain(|m| m.as_ref().is_none_or(|(k, _)| *k != key));
-        members.push(value.map(|v| (key, v)));
+        members.push(entry);
         if members.len() > 4 * MAX_DIRECTIVES {
             return None;
         }
@@ -267,33 +291,35 @@ impl Sf<'_> {
         }
         Some(String::from_utf8_lossy(&self.s[start..self.i]).into_owned())
     }
-    /// A bare item (RFC 8941 §4.2.3.1): `None` on a parse error, `Some(None)` for `?0` (the
-    /// directive is off), `Some(Some(None))` for `?1`, `Some(Some(Some(text)))` for a value.
-    fn bare_item(&mut self) -> Option<Option<Option<String>>> {
+    /// A bare item (RFC 8941 §4.2.3.1), or `None` on a parse error.
+    fn bare_item(&mut self) -> Option<Item> {
         match self.peek()? {
             b'?' => {
                 self.i += 1;
-                match self.peek() {
-                    Some(b'1') => {
-                        self.i += 1;
-                        Some(Some(None))
-                    }
-                    Some(b'0') => {
-                        self.i += 1;
-                        Some(None)
-                    }
-                    _ => None,
-                }
+                let v = match self.peek() {
+                    Some(b'1') => Item::True,
+                    Some(b'0') => Item::False,
+                    _ => return None,
+                };
+                self.i += 1;
+                Some(v)
             }
-            b'"' => self.string().map(|s| Some(Some(s))),
-            b'-' | b'0'..=b'9' => self.number().map(|n| Some(Some(n))),
+            b'"' => self.string().map(Item::Text),
+            b'-' | b'0'..=b'9' => {
+                let n = self.number()?;
+                Some(if n.contains('.') {
+                    Item::Text(n)
+                } else {
+                    Item::Integer(n)
+                })
+            }
             b':' => {
                 self.i += 1;
                 while self.peek()? != b':' {
                     self.i += 1;
                 }
                 self.i += 1;
-                Some(Some(Some(String::new())))
+                Some(Item::Text(String::new()))
             }
             b'a'..=b'z' | b'A'..=b'Z' | b'*' => {
                 let start = self.i;
@@ -303,7 +329,7 @@ impl Sf<'_> {
                 {
                     self.i += 1;
                 }
-                Some(Some(Some(String::from_utf8_lossy(&self.s[start..self.i]).into_owned())))
+                Some(Item::Text(String::from_utf8_lossy(&self.s[start..self.i]).into_owned()))
             }
             _ => None,
         }
@@ -360,8 +386,9 @@ impl Sf<'_> {
                 self.parameters()?;
                 return Some(items);
             }
-            if let Some(Some(v)) = self.bare_item()? {
-                items.push(v);
+            match self.bare_item()? {
+                Item::Integer(v) | Item::Text(v) => items.push(v),
+                Item::True | Item::False => {}
             }
             self.parameters()?;
             if items.len() > MAX_DIRECTIVES {
@@ -486,6 +513,16 @@ mod tests {
         ] {
             assert_eq!(cdn(v), None, "{v:?}");
         }
-        assert_eq!(cdn("max-age=1.5").unwrap().seconds("max-age"), Some(Seconds::Invalid));
+        // A directive's value of the wrong type makes the field invalid (RFC 9213 §2.1).
+        for v in [
+            "max-age=1.5",
+            "max-age=\"60\"",
+            "max-age",
+            "max-age= 60",
+            "max-age=60, &&&",
+        ] {
+            assert_eq!(cdn(v), None, "{v:?}");
+        }
+        assert_eq!(cdn("max-age=-1").unwrap().seconds("max-age"), Some(Seconds::Invalid));
     }
 }

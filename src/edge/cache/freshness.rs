@@ -104,10 +104,11 @@ fn heuristic(status: u16, headers: &[(String, String)], cc: &Directives, date: i
     }
 }
 
-/// The `Age` header's value (§5.1): a non-negative integer of the first line; anything else
-/// is ignored (read as 0, "a cache SHOULD ignore the field").
+/// The `Age` header's value (§5.1): one non-negative integer. Anything else, a list included
+/// (`7200, 0`, or two field lines, which are one list, RFC 9110 §5.3), is invalid and ignored
+/// ("a cache SHOULD ignore the field"): read as 0.
 pub fn age_value(headers: &[(String, String)]) -> u64 {
-    match fields::first(headers, "age").map(|v| super::directives::delta_seconds(v.trim())) {
+    match fields::joined(headers, "age").map(|v| super::directives::delta_seconds(v.trim())) {
         Some(Seconds::Valid(n)) => n,
         _ => 0,
     }
@@ -270,9 +271,10 @@ mod tests {
 
     #[test]
     fn invalid_age_is_ignored_rfc9111_5_1() {
-        for v in ["-5", "1.5", "abc", "1, 2", ""] {
+        for v in ["-5", "1.5", "abc", "1, 2", "", "7200,0"] {
             assert_eq!(age_value(&h(&[("age", v)])), 0, "{v}");
         }
+        assert_eq!(age_value(&h(&[("age", "7200"), ("Age", "7200")])), 0);
         assert_eq!(
             age_value(&h(&[("Age", "99999999999")])),
             super::super::directives::DELTA_MAX
