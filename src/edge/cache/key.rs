@@ -32,11 +32,25 @@ pub fn vary_names(response_headers: &[(String, String)]) -> Vec<String> {
     names
 }
 
-/// §4.1 normalisation: field lines combined (RFC 9110 §5.3) and whitespace around list
-/// members removed, which do not change the field's meaning.
+/// Fields whose list order carries no meaning (their members are weighted by `q`, RFC 9110
+/// §12.4.2) and whose values are case-insensitive (media types, codings, charsets, language
+/// tags): §4.1 allows reordering and case-normalising them.
+const UNORDERED: [&str; 4] = ["accept", "accept-charset", "accept-encoding", "accept-language"];
+
+/// §4.1 normalisation: field lines combined (RFC 9110 §5.3), whitespace around list members
+/// removed, and, for the `Accept` fields, members lowercased and sorted: none of which changes
+/// the field's meaning.
 fn normalised(request_headers: &[(String, String)], name: &str) -> Option<String> {
     let joined = fields::joined(request_headers, name)?;
-    let members: Vec<&str> = joined.split(',').map(str::trim).filter(|m| !m.is_empty()).collect();
+    let mut members: Vec<String> = joined
+        .split(',')
+        .map(|m| m.split(';').map(str::trim).collect::<Vec<_>>().join(";"))
+        .filter(|m| !m.is_empty())
+        .collect();
+    if UNORDERED.contains(&name) {
+        members.iter_mut().for_each(|m| m.make_ascii_lowercase());
+        members.sort();
+    }
     Some(members.join(","))
 }
 
@@ -84,9 +98,20 @@ mod tests {
             ("Accept-Encoding", "br"),
             ("x-a", "1")
         ])));
-        assert!(!stored.matches(&h(&[("Accept-Encoding", "br, gzip"), ("x-a", "1")])));
+        assert!(!stored.matches(&h(&[("Accept-Encoding", "gzip"), ("x-a", "2")])));
+        assert!(!stored.matches(&h(&[("Accept-Encoding", "gzip, br"), ("x-a", " 1, 2")])));
         assert!(!stored.matches(&h(&[("Accept-Encoding", "gzip, br"), ("x-a", "1"), ("x-b", "")])));
         assert!(!stored.matches(&h(&[("x-a", "1")])));
+    }
+
+    #[test]
+    fn accept_fields_are_reordered_and_case_normalised_rfc9111_4_1() {
+        let names = vec!["accept-language".to_string(), "x-order".to_string()];
+        let stored = Secondary::of(&h(&[("Accept-Language", "en, de;q=0.5"), ("x-order", "a, b")]), &names);
+        assert!(stored.matches(&h(&[("accept-language", "DE; q=0.5,EN"), ("x-order", "a,b")])));
+        // Other fields keep their order and case.
+        assert!(!stored.matches(&h(&[("accept-language", "en, de;q=0.5"), ("x-order", "b, a")])));
+        assert!(!stored.matches(&h(&[("accept-language", "en, de;q=0.5"), ("x-order", "A, b")])));
     }
 
     #[test]
