@@ -250,6 +250,12 @@ impl Cache {
 
     /// The origin failed (refused, reset, 5xx is NOT this: 5xx goes to on_response): a stale response
     /// allowed by stale-if-error, else None (the proxy answers 502/504 itself).
+    ///
+    /// Beyond stale-if-error (RFC 5861 §4), RFC 9111 §4.2.4 lets a cache that is disconnected
+    /// from the origin serve a stale response when nothing forbids it: no must-revalidate,
+    /// proxy-revalidate, s-maxage or no-cache, no stale-if-error window that has passed, and no
+    /// request directive asking for a validated or younger response. Such an answer says
+    /// `detail=disconnected` in its Cache-Status.
     pub fn on_origin_error(&self, pending: Pending, now: SystemTime) -> Option<(ResponseHead, Bytes)> {
         let now = date::secs(now);
         let Kind::Validate { id, fwd } = pending.kind else {
@@ -258,14 +264,16 @@ impl Cache {
         let mut store = lock(&self.store);
         let entry = store.get_mut(&pending.key, id)?;
         entry.refreshing = false;
-        let rcc = Directives::cache_control(&pending.request.headers);
-        if !serve::stale_if_error(entry, &rcc, now) {
+        // A validation the request asked for (fwd=request) is not answered stale.
+        if fwd != Fwd::Stale {
             return None;
         }
+        let rcc = Directives::cache_control(&pending.request.headers);
+        let detail = serve::when_disconnected(entry, &rcc, now)?;
         let cs = CacheStatus {
-            fwd: Some(fwd),
+            fwd: Some(Fwd::Stale),
             ttl: Some(entry.ttl(now)),
-            detail: Some("stale-if-error"),
+            detail: Some(detail),
             ..CacheStatus::default()
         };
         Some(answer(entry, &pending.request, now, &cs))

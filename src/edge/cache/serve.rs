@@ -92,6 +92,20 @@ pub fn stale_if_error(entry: &Entry, request_cc: &Directives, now: i64) -> bool 
         .any(|s| matches!(s, Some(Seconds::Valid(n)) if staleness <= n))
 }
 
+/// §4.2.4 and RFC 5861 §4: may stale `entry` answer a request when the origin cannot be
+/// reached? `Some("stale-if-error")` within a stale-if-error window; `Some("disconnected")`
+/// when neither the response nor the request has stale-if-error and nothing forbids serving
+/// stale (the response's directives, or the request's no-cache, max-age or min-fresh);
+/// `None` otherwise.
+pub fn when_disconnected(entry: &Entry, request_cc: &Directives, now: i64) -> Option<&'static str> {
+    if stale_if_error(entry, request_cc, now) {
+        return Some("stale-if-error");
+    }
+    let windowed = entry.cc.has("stale-if-error") || request_cc.has("stale-if-error");
+    let strict = ["no-cache", "max-age", "min-fresh"].iter().any(|d| request_cc.has(d));
+    (!windowed && !strict && !stale_forbidden(&entry.cc)).then_some("disconnected")
+}
+
 /// Weak comparison of entity tags (RFC 9110 §8.8.3.2): equal opaque-tags, `W/` ignored.
 fn weak_eq(a: &str, b: &str) -> bool {
     let strip = |s: &str| s.trim().strip_prefix("W/").unwrap_or(s.trim()).to_string();
@@ -238,6 +252,32 @@ mod tests {
             &none,
             11
         ));
+    }
+
+    #[test]
+    fn disconnected_cache_may_serve_stale_unless_forbidden_rfc9111_4_2_4() {
+        let none = Directives::default();
+        assert_eq!(
+            when_disconnected(&entry("max-age=10"), &none, 500),
+            Some("disconnected")
+        );
+        assert_eq!(
+            when_disconnected(&entry("max-age=10, stale-if-error=5"), &none, 12),
+            Some("stale-if-error")
+        );
+        assert_eq!(
+            when_disconnected(&entry("max-age=10, stale-if-error=5"), &none, 50),
+            None
+        );
+        for forbid in ["must-revalidate", "proxy-revalidate", "no-cache", "s-maxage=10"] {
+            assert_eq!(
+                when_disconnected(&entry(&format!("max-age=10, {forbid}")), &none, 20),
+                None,
+                "{forbid}"
+            );
+        }
+        let rq = Directives::cache_control(&h(&[("cache-control", "max-age=5")]));
+        assert_eq!(when_disconnected(&entry("max-age=10"), &rq, 20), None);
     }
 
     #[test]

@@ -604,3 +604,31 @@ fn range_requests_pass_through_and_206_is_not_stored_rfc9111_3_3() {
     assert!(header(&r, "cache-status").is_some_and(|s| s.contains("fwd=bypass")));
     assert!(exchange(&c, &get("/a"), t(1), |_| (resp(200, &[]), "")).2.is_some());
 }
+
+/// Sends `r` at `now` and reports the origin unreachable.
+fn origin_down(c: &Cache, r: &RequestHead, now: SystemTime) -> Option<(ResponseHead, Bytes)> {
+    match c.on_request(r, now) {
+        Decision::Forward { pending, .. } => c.on_origin_error(pending, now),
+        _ => None,
+    }
+}
+
+#[test]
+fn disconnected_cache_serves_stale_unless_forbidden_rfc9111_4_2_4() {
+    let c = Cache::new(1 << 20);
+    exchange(&c, &get("/b"), t(0), |_| {
+        (resp(200, &[("Cache-Control", "max-age=10")]), "b")
+    });
+    exchange(&c, &get("/m"), t(0), |_| {
+        (resp(200, &[("Cache-Control", "max-age=10, must-revalidate")]), "m")
+    });
+    let (r, b) = origin_down(&c, &get("/b"), t(100)).expect("stale served");
+    assert_eq!(b, "b");
+    assert_eq!(
+        header(&r, "cache-status"),
+        Some("netlab; fwd=stale; ttl=-90; detail=disconnected")
+    );
+    assert!(origin_down(&c, &get("/m"), t(100)).is_none());
+    // The client asked for a validated response.
+    assert!(origin_down(&c, &req("GET", "/b", &[("Cache-Control", "no-cache")]), t(100)).is_none());
+}
