@@ -175,14 +175,19 @@ impl Cache {
             Verdict::StaleWhileRevalidate => {
                 let (h, b) = answer(entry, req, now, &hit(Some("stale-while-revalidate")));
                 let (id, queue) = (entry.id, !entry.refreshing);
-                let request = validate::conditional_request(req, &entry.headers);
+                // The refresh is a GET even for a HEAD hit, so a full answer can replace the entry.
+                let get = RequestHead {
+                    method: "GET".to_string(),
+                    ..req.clone()
+                };
+                let request = validate::conditional_request(&get, &entry.headers);
                 if queue && lock(&self.refresh).len() < MAX_REFRESHES {
                     if let Some(e) = store.get_mut(&key, id) {
                         e.refreshing = true;
                     }
                     let kind = Kind::Validate { id, fwd: Fwd::Stale };
                     let pending = Pending {
-                        request: req.clone(),
+                        request: get,
                         key: key.clone(),
                         kind,
                     };
@@ -393,7 +398,9 @@ fn validated(
     (rq, rs): (i64, i64),
     cs: CacheStatus,
 ) -> (ResponseHead, Bytes) {
-    let freshens = resp.status == 304 || (req.method == "HEAD" && resp.status == 200);
+    // §4.3.5: a HEAD's 200 freshens the stored GET only when it carries validators to compare.
+    let head_ok = req.method == "HEAD" && resp.status == 200 && validate::has_validators(&resp.headers);
+    let freshens = resp.status == 304 || head_ok;
     if let Some(entry) = store.get(key, id).filter(|_| freshens) {
         if !validate::updates(&entry.headers, &resp.headers) {
             // The origin validated another representation: the stored one is not it (§4.3.4).

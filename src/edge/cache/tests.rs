@@ -632,3 +632,42 @@ fn disconnected_cache_serves_stale_unless_forbidden_rfc9111_4_2_4() {
     // The client asked for a validated response.
     assert!(origin_down(&c, &req("GET", "/b", &[("Cache-Control", "no-cache")]), t(100)).is_none());
 }
+
+#[test]
+fn head_response_without_validators_does_not_freshen_rfc9111_4_3_5() {
+    let c = Cache::new(1 << 20);
+    exchange(&c, &get("/a"), t(0), |_| {
+        (resp(200, &[("Cache-Control", "max-age=1"), ("ETag", "\"1\"")]), "body")
+    });
+    exchange(&c, &req("HEAD", "/a", &[]), t(5), |_| {
+        (resp(200, &[("Cache-Control", "max-age=100")]), "")
+    });
+    assert!(
+        exchange(&c, &get("/a"), t(6), |_| (resp(304, &[("ETag", "\"1\"")]), ""))
+            .2
+            .is_some()
+    );
+}
+
+#[test]
+fn background_refresh_of_a_head_hit_is_a_get_rfc5861_3() {
+    let c = Cache::new(1 << 20);
+    exchange(&c, &get("/a"), t(0), |_| {
+        (
+            resp(200, &[("Cache-Control", "max-age=1, stale-while-revalidate=60")]),
+            "old",
+        )
+    });
+    let (r, b, f) = exchange(&c, &req("HEAD", "/a", &[]), t(5), unreachable_origin);
+    assert_eq!((f.is_none(), r.status, b.len()), (true, 200, 0));
+    let (rq, pending) = c.refresh_due().pop().expect("a refresh");
+    assert_eq!(rq.method, "GET");
+    c.on_response(
+        pending,
+        resp(200, &[("Cache-Control", "max-age=100")]),
+        Bytes::from_static(b"new"),
+        t(6),
+        t(6),
+    );
+    assert_eq!(exchange(&c, &get("/a"), t(7), unreachable_origin).1, "new");
+}
