@@ -1,5 +1,6 @@
 //! The store: stored responses by primary key, several variants each (RFC 9111 §4.1), bounded
-//! by the total bytes of their bodies (least recently used evicted first).
+//! by the total bytes of their bodies and by a number of entries (least recently used evicted
+//! first).
 
 use std::collections::HashMap;
 
@@ -11,6 +12,10 @@ use super::key::Secondary;
 
 /// At most this many variants are kept per primary key (the oldest goes first).
 const MAX_VARIANTS: usize = 16;
+
+/// At most this many entries in all, whatever their bodies' size (empty bodies still cost
+/// their header fields).
+const MAX_ENTRIES: usize = 65_536;
 
 /// The directives that govern a response: `CDN-Cache-Control` when it is valid and non-empty
 /// (RFC 9213 §2.1, and then `targeted` is true), else `Cache-Control`.
@@ -96,6 +101,7 @@ pub struct Store {
     map: HashMap<String, Vec<Entry>>,
     bytes: usize,
     max_bytes: usize,
+    entries: usize,
     next_id: u64,
     tick: u64,
 }
@@ -148,7 +154,7 @@ impl Store {
         entry.id = self.next_id;
         entry.last_used = self.tick;
         let variants = self.map.entry(key.to_string()).or_default();
-        let mut freed = 0;
+        let (mut freed, before) = (0, variants.len());
         variants.retain(|e| {
             let superseded = e.secondary.matches(request_headers);
             if superseded {
@@ -159,6 +165,7 @@ impl Store {
         if variants.len() >= MAX_VARIANTS {
             freed += variants.remove(0).body.len();
         }
+        self.entries = self.entries.saturating_sub(before - variants.len()) + 1;
         self.bytes = self.bytes.saturating_sub(freed) + entry.body.len();
         variants.push(entry);
         self.evict(key);
@@ -181,6 +188,7 @@ impl Store {
         if let Some(v) = self.map.get_mut(key) {
             if let Some(i) = v.iter().position(|e| e.id == id) {
                 self.bytes = self.bytes.saturating_sub(v.remove(i).body.len());
+                self.entries = self.entries.saturating_sub(1);
             }
             if v.is_empty() {
                 self.map.remove(key);
@@ -192,25 +200,37 @@ impl Store {
     pub fn remove_key(&mut self, key: &str) -> usize {
         let v = self.map.remove(key).unwrap_or_default();
         self.bytes = self.bytes.saturating_sub(v.iter().map(|e| e.body.len()).sum());
+        self.entries = self.entries.saturating_sub(v.len());
         v.len()
     }
 
     /// Evicts least recently used entries (never the newest one under `keep`) until the bodies
-    /// fit in `max_bytes`.
+    /// fit in `max_bytes` and there are at most [`MAX_ENTRIES`].
     fn evict(&mut self, keep: &str) {
-        while self.bytes > self.max_bytes {
+        while self.bytes > self.max_bytes || self.entries > MAX_ENTRIES {
             let newest = self.map.get(keep).and_then(|v| v.last()).map(|e| e.id);
             let victim = self
                 .map
                 .iter()
-                .flat_map(|(k, v)| v.iter().map(move |e| (e.last_used, k.clone(), e.id)))
-                .filter(|(_, _, id)| Some(*id) != newest)
-                .min();
+                .flat_map(|(k, v)| v.iter().map(move |e| (e.last_used, e.id, k)))
+                .filter(|(_, id, _)| Some(*id) != newest)
+                .min()
+                .map(|(_, id, k)| (k.clone(), id));
             match victim {
-                Some((_, k, id)) => self.remove(&k, id),
+                Some((k, id)) => self.remove(&k, id),
                 None => break,
             }
         }
+    }
+
+    /// How many responses are stored.
+    pub fn len(&self) -> usize {
+        self.entries
+    }
+
+    /// Whether nothing is stored.
+    pub fn is_empty(&self) -> bool {
+        self.entries == 0
     }
 
     /// Total body bytes stored.
@@ -246,8 +266,18 @@ mod tests {
         assert!(s.select("a", &[]).is_some()); // a is now more recent than b
         assert!(s.insert("c", &[], entry("cccc", Secondary::default())));
         assert!(s.has_key("a") && !s.has_key("b") && s.has_key("c"));
-        assert_eq!(s.bytes(), 8);
+        assert_eq!((s.bytes(), s.len()), (8, 2));
         assert!(!s.insert("d", &[], entry("01234567890", Secondary::default())));
+    }
+
+    #[test]
+    fn store_is_bounded_in_entries_even_with_empty_bodies() {
+        let mut s = Store::new(0);
+        for i in 0..MAX_ENTRIES + 10 {
+            assert!(s.insert(&format!("k{i}"), &[], entry("", Secondary::default())));
+        }
+        assert_eq!(s.len(), MAX_ENTRIES);
+        assert!(!s.has_key("k0") && s.has_key(&format!("k{}", MAX_ENTRIES + 9)));
     }
 
     #[test]
@@ -263,7 +293,9 @@ mod tests {
         let b = s.select("k", &rb).unwrap();
         assert_eq!(s.get("k", b).unwrap().body, "2");
         assert!(s.select("k", &h(&[("accept", "c")])).is_none());
+        assert_eq!(s.len(), 2);
         assert_eq!(s.remove_key("k"), 2);
         assert_eq!(s.bytes(), 0);
+        assert!(s.is_empty());
     }
 }
