@@ -28,6 +28,7 @@ pub mod fields;
 pub mod freshness;
 pub mod invalidate;
 pub mod key;
+pub mod range;
 pub mod serve;
 pub mod status;
 pub mod storage;
@@ -138,8 +139,9 @@ impl Cache {
         if req.method != "GET" && req.method != "HEAD" {
             return forward(Kind::Pass(Fwd::Method), req.clone());
         }
-        // Range requests pass through: this cache stores no partial content (§3.3).
-        if fields::has(&req.headers, "range") {
+        // A Range request is answered from a stored complete response (RFC 9110 §14), or
+        // goes through; If-Range ones always go through, and no partial content is stored.
+        if fields::has(&req.headers, "range") && (req.method != "GET" || fields::has(&req.headers, "if-range")) {
             return forward(Kind::Pass(Fwd::Bypass), req.clone());
         }
         let rcc = Directives::cache_control(&req.headers);
@@ -316,7 +318,8 @@ fn passed(mut resp: ResponseHead, body: Bytes, cs: &CacheStatus) -> (ResponseHea
 }
 
 /// Serves stored `entry` to `req` at `now`: a 304 when the request's conditions call for one
-/// (§4.3.2, only for a 2xx stored response, RFC 9110 §13.2.1), no content for HEAD, Age and
+/// (§4.3.2, only for a 2xx stored response, RFC 9110 §13.2.1), a 206 for a GET's single
+/// satisfiable byte range of a stored 200 ([`range`]), no content for HEAD, Age and
 /// Cache-Status set.
 fn answer(entry: &Entry, req: &RequestHead, now: i64, cs: &CacheStatus) -> (ResponseHead, Bytes) {
     let age = Some(entry.age(now));
@@ -326,6 +329,14 @@ fn answer(entry: &Entry, req: &RequestHead, now: i64, cs: &CacheStatus) -> (Resp
         return (ResponseHead { status: 304, headers }, Bytes::new());
     }
     let mut headers = entry.headers.clone();
+    let ranged = fields::first(&req.headers, "range").filter(|_| req.method == "GET" && entry.status == 200);
+    if let Some((first, last)) = ranged.and_then(|r| range::single(r, entry.body.len())) {
+        let len = entry.body.len();
+        fields::set(&mut headers, "Content-Range", format!("bytes {first}-{last}/{len}"));
+        fields::set(&mut headers, "Content-Length", (last + 1 - first).to_string());
+        status::finish(&mut headers, cs, age);
+        return (ResponseHead { status: 206, headers }, entry.body.slice(first..=last));
+    }
     status::finish(&mut headers, cs, age);
     let body = if req.method == "HEAD" {
         Bytes::new()
@@ -449,8 +460,9 @@ fn validated(
         }
         return passed(resp, body, &cs);
     }
-    if resp.status == 304 || req.method == "HEAD" {
-        // Nothing stored to freshen (purged or evicted meanwhile): pass the answer on.
+    if resp.status == 304 || resp.status == 206 || req.method == "HEAD" {
+        // Nothing stored to freshen (purged or evicted meanwhile), or a part of the content
+        // (not stored, and no sign the stored response is outdated): pass the answer on.
         return passed(resp, body, &cs);
     }
     let stored = store_response(store, req, key, &resp, &body, rq, rs);

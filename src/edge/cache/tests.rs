@@ -594,23 +594,60 @@ fn no_store_response_to_validation_drops_the_stored_one_rfc9111_4_3_3() {
 }
 
 #[test]
-fn range_requests_pass_through_and_206_is_not_stored_rfc9111_3_3() {
+fn partial_content_is_not_stored_rfc9111_3_3() {
     let c = Cache::new(1 << 20);
     let ranged = req("GET", "/a", &[("Range", "bytes=0-1")]);
-    let (r, _, f) = exchange(&c, &ranged, t(0), |_| {
-        (resp(206, &[("Cache-Control", "max-age=100")]), "xy")
+    let (r, _, f) = exchange(&c, &ranged, t(0), |rq| {
+        assert_eq!(fields::first(&rq.headers, "range"), Some("bytes=0-1"));
+        (
+            resp(
+                206,
+                &[("Cache-Control", "max-age=100"), ("Content-Range", "bytes 0-1/10")],
+            ),
+            "xy",
+        )
     });
     assert!(f.is_some());
-    assert!(header(&r, "cache-status").is_some_and(|s| s.contains("fwd=bypass")));
+    assert!(header(&r, "cache-status").is_some_and(|s| s.ends_with("detail=status")));
     assert!(exchange(&c, &get("/a"), t(1), |_| (resp(200, &[]), "")).2.is_some());
 }
 
-/// Sends `r` at `now` and reports the origin unreachable.
-fn origin_down(c: &Cache, r: &RequestHead, now: SystemTime) -> Option<(ResponseHead, Bytes)> {
-    match c.on_request(r, now) {
-        Decision::Forward { pending, .. } => c.on_origin_error(pending, now),
-        _ => None,
+#[test]
+fn range_is_served_from_a_stored_complete_response_rfc9110_14() {
+    let c = Cache::new(1 << 20);
+    exchange(&c, &get("/a"), t(0), |_| {
+        (
+            resp(200, &[("Cache-Control", "max-age=100"), ("Content-Length", "11")]),
+            "0123456789A",
+        )
+    });
+    for (range, part) in [("bytes=0-1", "01"), ("bytes=1-", "123456789A"), ("bytes=-1", "A")] {
+        let (r, b, f) = exchange(&c, &req("GET", "/a", &[("Range", range)]), t(1), unreachable_origin);
+        assert!(f.is_none());
+        assert_eq!((r.status, b.as_ref()), (206, part.as_bytes()), "{range}");
+        assert_eq!(header(&r, "content-length"), Some(part.len().to_string().as_str()));
     }
+    let (r, _, _) = exchange(
+        &c,
+        &req("GET", "/a", &[("Range", "bytes=2-3")]),
+        t(1),
+        unreachable_origin,
+    );
+    assert_eq!(header(&r, "content-range"), Some("bytes 2-3/11"));
+    // Several ranges: the whole response; If-Range: through to the origin.
+    assert_eq!(
+        exchange(
+            &c,
+            &req("GET", "/a", &[("Range", "bytes=0-1,4-5")]),
+            t(1),
+            unreachable_origin
+        )
+        .0
+        .status,
+        200
+    );
+    let if_range = req("GET", "/a", &[("Range", "bytes=0-1"), ("If-Range", "\"x\"")]);
+    assert!(exchange(&c, &if_range, t(1), |_| (resp(200, &[]), "")).2.is_some());
 }
 
 #[test]
@@ -670,4 +707,12 @@ fn background_refresh_of_a_head_hit_is_a_get_rfc5861_3() {
         t(6),
     );
     assert_eq!(exchange(&c, &get("/a"), t(7), unreachable_origin).1, "new");
+}
+
+/// Sends `r` at `now` and reports the origin unreachable.
+fn origin_down(c: &Cache, r: &RequestHead, now: SystemTime) -> Option<(ResponseHead, Bytes)> {
+    match c.on_request(r, now) {
+        Decision::Forward { pending, .. } => c.on_origin_error(pending, now),
+        _ => None,
+    }
 }
