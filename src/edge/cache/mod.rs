@@ -11,8 +11,9 @@
 //!
 //! The modules follow RFC 9111: [`storage`] (§3, may it be stored, which fields), [`key`]
 //! (§2, §4.1, Vary), [`freshness`] (§4.2, lifetime and Age), [`serve`] (§4, §4.2.4, §4.3.2,
-//! RFC 5861), [`validate`] (§4.3), [`invalidate`] (§4.4), [`directives`] (§5.2, RFC 9213),
-//! [`status`] (RFC 9211 Cache-Status, §5.1 Age), [`store`] (the bounded store).
+//! RFC 5861), [`range`] (RFC 9110 §14), [`validate`] (§4.3), [`invalidate`] (§4.4),
+//! [`directives`] (§5.2, RFC 9213), [`status`] (RFC 9211 Cache-Status, §5.1 Age), [`store`]
+//! (the bounded store), [`date`] (HTTP-date) and [`fields`] (header lookups).
 //!
 //! Background revalidation (stale-while-revalidate, RFC 5861 §3): when a stale response is
 //! served within its window, the cache queues the revalidation; the proxy takes the queue with
