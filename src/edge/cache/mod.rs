@@ -410,12 +410,15 @@ fn validated(
     (rq, rs): (i64, i64),
     cs: CacheStatus,
 ) -> (ResponseHead, Bytes) {
-    // §4.3.5: a HEAD's 200 freshens the stored GET only when it carries validators to compare.
-    let head_ok = req.method == "HEAD" && resp.status == 200 && validate::has_validators(&resp.headers);
-    let freshens = resp.status == 304 || head_ok;
-    if let Some(entry) = store.get(key, id).filter(|_| freshens) {
-        if !validate::updates(&entry.headers, &resp.headers) {
-            // The origin validated another representation: the stored one is not it (§4.3.4).
+    let head = req.method == "HEAD" && resp.status == 200;
+    if let Some(entry) = store.get(key, id).filter(|_| resp.status == 304 || head) {
+        let same = if head {
+            validate::head_matches(&entry.headers, entry.body.len(), &resp.headers)
+        } else {
+            validate::updates(&entry.headers, &resp.headers)
+        };
+        if !same {
+            // The origin has another representation: the stored one is outdated (§4.3.4, §4.3.5).
             store.remove(key, id);
             return passed(
                 resp,

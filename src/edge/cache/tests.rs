@@ -671,19 +671,35 @@ fn disconnected_cache_serves_stale_unless_forbidden_rfc9111_4_2_4() {
 }
 
 #[test]
-fn head_response_without_validators_does_not_freshen_rfc9111_4_3_5() {
+fn head_response_that_differs_outdates_the_stored_get_rfc9111_4_3_5() {
     let c = Cache::new(1 << 20);
     exchange(&c, &get("/a"), t(0), |_| {
         (resp(200, &[("Cache-Control", "max-age=1"), ("ETag", "\"1\"")]), "body")
     });
     exchange(&c, &req("HEAD", "/a", &[]), t(5), |_| {
-        (resp(200, &[("Cache-Control", "max-age=100")]), "")
+        (resp(200, &[("Cache-Control", "max-age=100"), ("ETag", "\"2\"")]), "")
     });
-    assert!(
-        exchange(&c, &get("/a"), t(6), |_| (resp(304, &[("ETag", "\"1\"")]), ""))
-            .2
-            .is_some()
-    );
+    let (r, _, f) = exchange(&c, &get("/a"), t(6), |_| (resp(200, &[]), "new"));
+    assert!(f.is_some());
+    assert!(header(&r, "cache-status").is_some_and(|s| s.contains("fwd=uri-miss")));
+}
+
+#[test]
+fn head_response_without_validators_freshens_stored_get_rfc9111_4_3_5() {
+    let c = Cache::new(1 << 20);
+    exchange(&c, &get("/a"), t(0), |_| {
+        (
+            resp(200, &[("Cache-Control", "max-age=1"), ("Template-A", "1")]),
+            "body",
+        )
+    });
+    let (r, _, f) = exchange(&c, &req("HEAD", "/a", &[]), t(5), |_| {
+        (resp(200, &[("Cache-Control", "max-age=1000")]), "")
+    });
+    assert!(f.is_some());
+    assert_eq!(header(&r, "template-a"), Some("1"));
+    let (_, b, f) = exchange(&c, &get("/a"), t(6), unreachable_origin);
+    assert_eq!((f.is_none(), b.as_ref()), (true, &b"body"[..]));
 }
 
 #[test]

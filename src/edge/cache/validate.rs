@@ -57,6 +57,18 @@ pub fn updates(stored: &[(String, String)], not_modified: &[(String, String)]) -
     }
 }
 
+/// §4.3.5: may a 200 to a HEAD update the stored GET response? Every validator it carries
+/// (`ETag`, `Last-Modified`) must equal the stored one, and its `Content-Length`, if any, the
+/// stored content's length; otherwise the stored response is outdated.
+pub fn head_matches(stored: &[(String, String)], stored_len: usize, head: &[(String, String)]) -> bool {
+    let same = |name: &str| match fields::first(head, name) {
+        Some(v) => fields::first(stored, name).is_some_and(|s| s.trim() == v.trim()),
+        None => true,
+    };
+    let length = fields::first(head, "content-length").is_none_or(|v| v.trim() == stored_len.to_string());
+    same("etag") && same("last-modified") && length
+}
+
 /// §3.2: the stored header fields updated by a 304's: each field the 304 carries replaces
 /// the stored field of that name (in place), except the fields not stored (§3.1) and
 /// `Content-Length` (the 304 has no content); the others stay as they were.
@@ -128,6 +140,24 @@ mod tests {
         assert!(updates(&stored, &h(&[("ETag", "\"v1\"")])));
         assert!(updates(&stored, &h(&[])));
         assert!(!updates(&stored, &h(&[("ETag", "\"v2\"")])));
+    }
+
+    #[test]
+    fn head_response_matches_by_validators_and_length_rfc9111_4_3_5() {
+        let stored = h(&[("ETag", "\"1\""), ("Last-Modified", "Sun, 06 Nov 1994 08:49:37 GMT")]);
+        assert!(head_matches(&stored, 4, &h(&[])));
+        assert!(head_matches(
+            &stored,
+            4,
+            &h(&[("ETag", "\"1\""), ("Content-Length", "4")])
+        ));
+        assert!(!head_matches(&stored, 4, &h(&[("ETag", "\"2\"")])));
+        assert!(!head_matches(&stored, 4, &h(&[("Content-Length", "5")])));
+        assert!(!head_matches(
+            &h(&[]),
+            4,
+            &h(&[("Last-Modified", "Sun, 06 Nov 1994 08:49:37 GMT")])
+        ));
     }
 
     #[test]
