@@ -413,7 +413,7 @@ fn validated(
     let head = req.method == "HEAD" && resp.status == 200;
     if let Some(entry) = store.get(key, id).filter(|_| resp.status == 304 || head) {
         let same = if head {
-            validate::head_matches(&entry.headers, entry.body.len(), &resp.headers)
+            entry.status == 200 && validate::head_matches(&entry.headers, entry.body.len(), &resp.headers)
         } else {
             validate::updates(&entry.headers, &resp.headers)
         };
@@ -470,7 +470,9 @@ fn validated(
         return passed(resp, body, &cs);
     }
     let stored = store_response(store, req, key, &resp, &body, rq, rs);
-    if stored.is_err() {
+    // A full response that may not be stored still says the stored one is not suitable
+    // (§4.3.3), unless only the request kept it from being stored.
+    if stored.is_err_and(|r| !r.by_request()) {
         store.remove(key, id);
     }
     let cs = CacheStatus {

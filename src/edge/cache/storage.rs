@@ -13,8 +13,10 @@ pub enum Refusal {
     Method,
     /// A non-final status, or one the cache does not store as a new entry (206, 304).
     Status,
-    /// `no-store` in the request or the response (§3, §5.2.1.5, §5.2.2.5).
+    /// `no-store` in the response (§3, §5.2.2.5).
     NoStore,
+    /// `no-store` in the request (§5.2.1.5).
+    RequestNoStore,
     /// Unqualified `private` (§5.2.2.7): a shared cache never stores it.
     Private,
     /// The request carried `Authorization` and the response did not allow storing (§3.5).
@@ -30,12 +32,19 @@ pub enum Refusal {
 }
 
 impl Refusal {
+    /// Whether the refusal comes from the request alone (its method, `no-store` or
+    /// `Authorization`), which says nothing about the responses stored for other requests.
+    pub fn by_request(self) -> bool {
+        matches!(self, Refusal::Method | Refusal::RequestNoStore | Refusal::Authorization)
+    }
+
     /// The words Cache-Status's `detail` carries.
     pub fn detail(self) -> &'static str {
         match self {
             Refusal::Method => "method",
             Refusal::Status => "status",
             Refusal::NoStore => "no-store",
+            Refusal::RequestNoStore => "request-no-store",
             Refusal::Private => "private",
             Refusal::Authorization => "authorization",
             Refusal::NotCacheable => "not-cacheable",
@@ -86,7 +95,10 @@ pub fn may_store(
     if cc.has("must-understand") && !understood {
         return Err(Refusal::MustUnderstand);
     }
-    if request_cc.has("no-store") || (cc.has("no-store") && !cc.has("must-understand")) {
+    if request_cc.has("no-store") {
+        return Err(Refusal::RequestNoStore);
+    }
+    if cc.has("no-store") && !cc.has("must-understand") {
         return Err(Refusal::NoStore);
     }
     if cc.unqualified("private") {
@@ -184,7 +196,7 @@ mod tests {
                 200,
                 &[("cache-control", "max-age=60")]
             ),
-            Err(Refusal::NoStore)
+            Err(Refusal::RequestNoStore)
         );
     }
 

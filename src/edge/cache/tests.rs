@@ -732,3 +732,17 @@ fn origin_down(c: &Cache, r: &RequestHead, now: SystemTime) -> Option<(ResponseH
         _ => None,
     }
 }
+
+#[test]
+fn an_authorized_answer_does_not_evict_the_shared_response_rfc9111_3_5() {
+    let c = Cache::new(1 << 20);
+    exchange(&c, &get("/a"), t(0), |_| {
+        (resp(200, &[("Cache-Control", "max-age=100")]), "shared")
+    });
+    let auth = req("GET", "/a", &[("Authorization", "Basic YTpi")]);
+    let (_, b, f) = exchange(&c, &auth, t(1), |_| {
+        (resp(200, &[("Cache-Control", "max-age=100")]), "mine")
+    });
+    assert_eq!((f.is_some(), b.as_ref()), (true, &b"mine"[..]));
+    assert_eq!(exchange(&c, &get("/a"), t(2), unreachable_origin).1, "shared");
+}
