@@ -32,7 +32,7 @@ pub fn targets(host: &str, target: &str, status: u16, headers: &[(String, String
 /// The target (path and query) `reference` names on `host`, or `None` for another host.
 /// Handles absolute URIs, absolute paths, and relative paths against `base`'s directory
 /// (RFC 3986 §5.2, without dot-segment removal).
-fn same_host_target(host: &str, base: &str, reference: &str) -> Option<String> {
+pub fn same_host_target(host: &str, base: &str, reference: &str) -> Option<String> {
     if reference.is_empty() {
         return None;
     }

@@ -230,7 +230,19 @@ impl Cache {
                 for k in invalidate::targets(&request.host, &request.target, resp.status, &resp.headers) {
                     store.remove_key(&k);
                 }
-                let cs = forwarded(Fwd::Method);
+                let stored = post_reusable(&request, &resp)
+                    .then(|| {
+                        let get = RequestHead {
+                            method: "GET".to_string(),
+                            ..request.clone()
+                        };
+                        store_response(&mut store, &get, &key, &resp, &body, rq, rs)
+                    })
+                    .is_some_and(|r| r.is_ok());
+                let cs = CacheStatus {
+                    stored,
+                    ..forwarded(Fwd::Method)
+                };
                 passed(resp, body, &cs)
             }
             Kind::Pass(fwd) => {
@@ -351,6 +363,18 @@ fn answer(entry: &Entry, req: &RequestHead, now: i64, cs: &CacheStatus) -> (Resp
         },
         body,
     )
+}
+
+/// RFC 9110 §9.3.3 and RFC 9111 §3: a response to POST may answer later GETs of the same URI
+/// when it is a success with explicit freshness (max-age, s-maxage or Expires) and a
+/// `Content-Location` naming the request's own target.
+fn post_reusable(req: &RequestHead, resp: &ResponseHead) -> bool {
+    let (cc, targeted) = store::policy(&resp.headers);
+    let explicit = cc.has("max-age") || cc.has("s-maxage") || (!targeted && fields::has(&resp.headers, "expires"));
+    let same = fields::first(&resp.headers, "content-location")
+        .and_then(|cl| invalidate::same_host_target(&req.host, &req.target, cl.trim()))
+        .is_some_and(|t| t == req.target);
+    req.method == "POST" && (200..300).contains(&resp.status) && explicit && same
 }
 
 /// Stores `resp` as the answer to `req` if §3 allows (replacing the variant it supersedes).

@@ -8,7 +8,8 @@ use super::freshness::HEURISTIC_CODES;
 /// Why a response was not stored (the `detail` of its Cache-Status, RFC 9211 §2.8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
-    /// The request method is not one this cache stores (only GET here; §3: "the request method
+    /// The request method is not one this cache stores (GET; a POST's response is stored as
+    /// the answer to a GET of its Content-Location, RFC 9110 §9.3.3; §3: "the request method
     /// is understood by the cache").
     Method,
     /// A non-final status, or one the cache does not store as a new entry (206, 304).
@@ -79,8 +80,8 @@ pub fn may_store(
     cc: &Directives,
     targeted: bool,
 ) -> Result<(), Refusal> {
-    // "the request method is understood by the cache": GET (POST would need Content-Location
-    // and explicit freshness, and is not stored here; HEAD responses carry no content).
+    // "the request method is understood by the cache": GET (a POST's response comes here as a
+    // GET's when its Content-Location names its target; HEAD responses carry no content).
     if method != "GET" {
         return Err(Refusal::Method);
     }

@@ -746,3 +746,25 @@ fn an_authorized_answer_does_not_evict_the_shared_response_rfc9111_3_5() {
     assert_eq!((f.is_some(), b.as_ref()), (true, &b"mine"[..]));
     assert_eq!(exchange(&c, &get("/a"), t(2), unreachable_origin).1, "shared");
 }
+
+#[test]
+fn post_response_with_content_location_answers_later_gets_rfc9110_9_3_3() {
+    let c = Cache::new(1 << 20);
+    let post = req("POST", "/p", &[]);
+    let same = [("Cache-Control", "max-age=100"), ("Content-Location", "/p")];
+    let (r, _, _) = exchange(&c, &post, t(0), |_| (resp(200, &same), "posted"));
+    assert!(header(&r, "cache-status").is_some_and(|s| s.ends_with("fwd=method; fwd-status=200; stored")));
+    assert_eq!(exchange(&c, &get("/p"), t(1), unreachable_origin).1, "posted");
+    // Another Content-Location, or no explicit freshness: not stored.
+    exchange(&c, &req("POST", "/q", &[]), t(0), |_| {
+        (
+            resp(200, &[("Cache-Control", "max-age=100"), ("Content-Location", "/other")]),
+            "x",
+        )
+    });
+    exchange(&c, &req("POST", "/r", &[]), t(0), |_| {
+        (resp(200, &[("Content-Location", "/r")]), "x")
+    });
+    assert!(exchange(&c, &get("/q"), t(1), |_| (resp(200, &[]), "")).2.is_some());
+    assert!(exchange(&c, &get("/r"), t(1), |_| (resp(200, &[]), "")).2.is_some());
+}
