@@ -768,3 +768,25 @@ fn post_response_with_content_location_answers_later_gets_rfc9110_9_3_3() {
     assert!(exchange(&c, &get("/q"), t(1), |_| (resp(200, &[]), "")).2.is_some());
     assert!(exchange(&c, &get("/r"), t(1), |_| (resp(200, &[]), "")).2.is_some());
 }
+
+proptest! {
+    /// Field values close to the grammars (directives, Structured Fields, dates, ranges,
+    /// entity tags) reach the parsers' deeper paths: still no panic, and parsing is total.
+    #[test]
+    fn near_grammar_values_never_panic(
+        v in "[a-zA-Z0-9=,;?\"()\\\\ :*./W-]{0,40}",
+        len in 0usize..64,
+    ) {
+        let hs = vec![("Cache-Control".to_string(), v.clone()), ("CDN-Cache-Control".to_string(), v.clone())];
+        let cc = directives::Directives::cache_control(&hs);
+        let _ = directives::Directives::cdn_cache_control(&hs);
+        let _ = (cc.seconds("max-age"), cc.max_stale(), cc.field_names("no-cache"));
+        let _ = date::parse(&v);
+        if let Some((a, b)) = range::single(&v, len) {
+            prop_assert!(a <= b && b < len);
+        }
+        let stored = vec![("ETag".to_string(), v.clone()), ("Last-Modified".to_string(), v.clone())];
+        let _ = serve::not_modified(&[("If-None-Match".to_string(), v.clone())], &stored);
+        let _ = invalidate::targets("h", "/a/b", 200, &[("Location".to_string(), v.clone())]);
+    }
+}
