@@ -1,0 +1,3 @@
+//! The edge: what sits between a client and an origin (RFC 9111's shared cache).
+
+pub mod cache;
