@@ -16,6 +16,7 @@ pub mod app;
 pub mod cidr;
 pub mod cli;
 pub mod dns;
+pub mod edge;
 pub mod error;
 pub mod fsutil;
 pub mod hex;

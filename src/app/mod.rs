@@ -7,6 +7,7 @@ mod capture;
 mod cidr;
 mod dns;
 mod docs;
+mod edge;
 mod habits;
 mod http;
 mod lab;
@@ -163,6 +164,10 @@ fn dispatch(cli: &Cli, io: &mut Io) -> Result<i32> {
             return capture::run_capture(a, &printer, io);
         }
         Command::Tcp(a) => return tcp::run_tcp(a, &place, &printer, io),
+        Command::Edge(a) => {
+            network::refuse_sandbox(&place, "edge", "it serves on loopback in front of a loopback origin")?;
+            return edge::run_edge(a, &printer, io);
+        }
         Command::Completions(a) => return docs::run_completions(a, io),
         Command::Man(a) => return docs::run_man(a, io),
         Command::Sandbox(crate::cli::SandboxCommand::Up(a)) => {
