@@ -1,0 +1,416 @@
+//! `netlab edge` against a tiny origin written here with std::net on 127.0.0.1: methods, targets,
+//! fields and bodies pass through; hop-by-hop fields are removed and Via added both ways;
+//! `Expect: 100-continue` works; an origin that drops the connection has the client's dropped
+//! too; a refused origin is 502; only loopback is accepted; `--for` stops it.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use assert_cmd::prelude::*;
+use serde_json::{json, Value};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// A request as the origin read it.
+struct Seen {
+    method: String,
+    target: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+/// Reads one request head and body (Content-Length or chunked) from `reader`.
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Seen> {
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut words = line.split_whitespace();
+    let (method, target) = (words.next()?.to_string(), words.next()?.to_string());
+    let headers = read_fields(reader)?;
+    let field = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
+    let mut body = Vec::new();
+    if field("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
+        loop {
+            let mut size = String::new();
+            reader.read_line(&mut size).ok()?;
+            let size = usize::from_str_radix(size.trim().split(';').next()?, 16).ok()?;
+            let mut chunk = vec![0; size + 2];
+            reader.read_exact(&mut chunk).ok()?;
+            if size == 0 {
+                break;
+            }
+            body.extend_from_slice(&chunk[..size]);
+        }
+    } else if let Some(n) = field("content-length").and_then(|v| v.trim().parse::<usize>().ok()) {
+        body.resize(n, 0);
+        reader.read_exact(&mut body).ok()?;
+    }
+    Some(Seen {
+        method,
+        target,
+        headers,
+        body,
+    })
+}
+
+fn read_fields(reader: &mut impl BufRead) -> Option<Vec<(String, String)>> {
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            return Some(headers);
+        }
+        let (n, v) = line.split_once(':')?;
+        headers.push((n.trim().to_string(), v.trim().to_string()));
+    }
+}
+
+/// An origin on 127.0.0.1 that answers each connection's one request with `answer`.
+fn origin(answer: fn(&Seen, &mut TcpStream)) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut stream = stream;
+                if let Some(seen) = read_request(&mut reader) {
+                    answer(&seen, &mut stream);
+                }
+            });
+        }
+    });
+    address
+}
+
+/// Echoes what it saw as JSON, with hop-by-hop fields of its own in the response.
+fn echo(seen: &Seen, stream: &mut TcpStream) {
+    let body = json!({
+        "method": seen.method,
+        "target": seen.target,
+        "headers": seen.headers,
+        "body": String::from_utf8_lossy(&seen.body),
+    })
+    .to_string();
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: X-Hop-Resp\r\nX-Hop-Resp: 1\r\nKeep-Alive: timeout=5\r\nX-End: kept\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes());
+    if seen.method != "HEAD" {
+        let _ = stream.write_all(body.as_bytes());
+    }
+}
+
+/// A running `netlab --json edge`, killed when dropped.
+struct Edge {
+    child: Child,
+    address: SocketAddr,
+    lines: mpsc::Receiver<Value>,
+}
+
+impl Edge {
+    fn start(origin: &str) -> Edge {
+        let mut child = Command::cargo_bin("netlab")
+            .unwrap()
+            .env("NETLAB_OFFLINE", "1")
+            .args([
+                "--json",
+                "edge",
+                "--listen",
+                "127.0.0.1:0",
+                "--origin",
+                origin,
+                "--for",
+                "60",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout: ChildStdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(serde_json::from_str::<Value>(&line).unwrap()).is_err() {
+                    break;
+                }
+            }
+        });
+        let listening = lines.recv_timeout(WAIT).expect("the edge says where it listens");
+        assert_eq!(listening["type"], "edge.listening", "{listening}");
+        assert_eq!(listening["schema"], "netlab.edge/1");
+        let address = listening["address"].as_str().unwrap().parse().unwrap();
+        Edge { child, address, lines }
+    }
+
+    /// The next request the edge reported.
+    fn logged(&self) -> Value {
+        self.lines.recv_timeout(WAIT).expect("a line per request")
+    }
+
+    /// Sends `raw` on a new connection and reads until the edge closes it.
+    fn exchange(&self, raw: &[u8]) -> Vec<u8> {
+        let mut stream = TcpStream::connect(self.address).unwrap();
+        stream.set_read_timeout(Some(WAIT)).unwrap();
+        stream.write_all(raw).unwrap();
+        let mut out = Vec::new();
+        let _ = stream.read_to_end(&mut out);
+        out
+    }
+}
+
+impl Drop for Edge {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A response read off the wire.
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn parse(raw: &[u8]) -> Option<Answer> {
+        let mut reader = BufReader::new(raw);
+        let mut status = String::new();
+        reader.read_line(&mut status).ok()?;
+        let status = status.split_whitespace().nth(1)?.parse().ok()?;
+        let headers = read_fields(&mut reader)?;
+        let mut body = Vec::new();
+        reader.read_to_end(&mut body).ok()?;
+        Some(Answer { status, headers, body })
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[test]
+fn methods_targets_fields_and_bodies_pass_through() {
+    let edge = Edge::start(&format!("http://{}", origin(echo)));
+    for (method, body) in [
+        ("GET", ""),
+        ("HEAD", ""),
+        ("POST", "a=1&b=2"),
+        ("PUT", "the new text\n"),
+        ("PATCH", "{\"op\":\"x\"}"),
+        ("DELETE", "why"),
+        ("OPTIONS", ""),
+    ] {
+        let request = format!(
+            "{method} /echo/path?q=1&r=%20x HTTP/1.1\r\nHost: shop.example.test:8080\r\nX-Custom: Value  One\r\nConnection: close, X-Drop-Me\r\nX-Drop-Me: secret\r\nKeep-Alive: timeout=9\r\nProxy-Connection: keep-alive\r\nUpgrade: h2c\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        let answer = Answer::parse(&edge.exchange(request.as_bytes())).expect("a response");
+        assert_eq!(answer.status, 200, "{method}");
+        // The response: the origin's own hop-by-hop fields removed, ours added.
+        assert_eq!(answer.header("X-End"), Some("kept"), "{method}");
+        assert_eq!(answer.header("X-Hop-Resp"), None, "{method}");
+        assert_eq!(answer.header("Keep-Alive"), None, "{method}");
+        assert!(!answer
+            .header("Connection")
+            .unwrap_or("")
+            .to_ascii_lowercase()
+            .contains("x-hop-resp"));
+        assert_eq!(answer.header("Via"), Some("1.1 netlab"), "{method}");
+        let logged = edge.logged();
+        assert_eq!(
+            (
+                logged["method"].as_str(),
+                logged["target"].as_str(),
+                logged["status"].as_u64()
+            ),
+            (Some(method), Some("/echo/path?q=1&r=%20x"), Some(200))
+        );
+        assert_eq!(logged["origin"], "answered");
+        if method == "HEAD" {
+            assert!(answer.body.is_empty(), "HEAD has no body");
+            assert!(
+                answer.header("Content-Length").is_some_and(|n| n != "0"),
+                "HEAD keeps the length"
+            );
+            continue;
+        }
+        // What the origin saw.
+        let seen: Value = serde_json::from_slice(&answer.body).expect("the echo");
+        assert_eq!(seen["method"], method);
+        assert_eq!(seen["target"], "/echo/path?q=1&r=%20x");
+        assert_eq!(seen["body"], body, "{method}");
+        let headers: Vec<(String, String)> = serde_json::from_value(seen["headers"].clone()).unwrap();
+        let field = |name: &str| {
+            headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(field("Host"), Some("shop.example.test:8080"), "Host unchanged");
+        assert_eq!(field("X-Custom"), Some("Value  One"));
+        assert_eq!(field("Via"), Some("1.1 netlab"));
+        for hop in ["X-Drop-Me", "Keep-Alive", "Proxy-Connection", "Upgrade"] {
+            assert_eq!(field(hop), None, "{method}: {hop} is hop-by-hop");
+        }
+        assert!(!field("Connection")
+            .unwrap_or("")
+            .to_ascii_lowercase()
+            .contains("x-drop-me"));
+    }
+}
+
+#[test]
+fn a_chunked_upload_arrives_whole() {
+    let edge = Edge::start(&format!("http://{}", origin(echo)));
+    let raw = edge.exchange(
+        b"POST /up HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+    );
+    let answer = Answer::parse(&raw).expect("a response");
+    let seen: Value = serde_json::from_slice(&answer.body).unwrap();
+    assert_eq!(seen["body"], "hello world");
+}
+
+#[test]
+fn expect_100_continue_is_answered_and_passed_on() {
+    let edge = Edge::start(&format!("http://{}", origin(echo)));
+    let mut stream = TcpStream::connect(edge.address).unwrap();
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    stream
+        .write_all(b"PUT /big HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\nExpect: 100-continue\r\nContent-Length: 11\r\n\r\n")
+        .unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut status = String::new();
+    reader.read_line(&mut status).unwrap();
+    assert!(
+        status.starts_with("HTTP/1.1 100"),
+        "the interim answer before the body: {status:?}"
+    );
+    assert_eq!(read_fields(&mut reader), Some(vec![]));
+    stream.write_all(b"hello there").unwrap();
+    let mut rest = Vec::new();
+    reader.read_to_end(&mut rest).unwrap();
+    let answer = Answer::parse(&rest).expect("the final response");
+    assert_eq!(answer.status, 200);
+    let seen: Value = serde_json::from_slice(&answer.body).unwrap();
+    assert_eq!(seen["body"], "hello there");
+    let headers: Vec<(String, String)> = serde_json::from_value(seen["headers"].clone()).unwrap();
+    assert!(headers
+        .iter()
+        .any(|(n, v)| n.eq_ignore_ascii_case("expect") && v == "100-continue"));
+}
+
+/// Declares 1000 bytes, sends a few, and closes.
+fn cut_short(_: &Seen, stream: &mut TcpStream) {
+    let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\npartial");
+}
+
+/// Reads the request and closes without a word.
+fn silent_close(_: &Seen, _: &mut TcpStream) {}
+
+/// Declares 9 MiB (over the edge's buffering cap), sends 1 MiB, and closes.
+fn cut_short_big(_: &Seen, stream: &mut TcpStream) {
+    let _ = stream.write_all(format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", 9 << 20).as_bytes());
+    let _ = stream.write_all(&vec![b'x'; 1 << 20]);
+}
+
+#[test]
+fn an_origin_that_drops_the_connection_has_the_clients_dropped() {
+    let get = b"GET /x HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n";
+    for answer in [cut_short, silent_close] {
+        let edge = Edge::start(&format!("http://{}", origin(answer)));
+        let raw = edge.exchange(get);
+        assert!(
+            raw.is_empty(),
+            "the connection closes with no response made up: {:?}",
+            String::from_utf8_lossy(&raw)
+        );
+        let logged = edge.logged();
+        assert_eq!(logged["status"], Value::Null);
+        assert_eq!(logged["origin"], "dropped");
+    }
+    // Too big to buffer: the head has gone out already, and the body ends short.
+    let edge = Edge::start(&format!("http://{}", origin(cut_short_big)));
+    let answer = Answer::parse(&edge.exchange(get)).expect("the head");
+    assert_eq!(answer.status, 200);
+    let declared: usize = answer.header("Content-Length").unwrap().parse().unwrap();
+    assert!(answer.body.len() < declared, "never a partial body passed off as whole");
+    assert_eq!(edge.logged()["origin"], "streamed");
+}
+
+#[test]
+fn a_refused_origin_is_502_naming_it() {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}");
+    let edge = Edge::start(&url);
+    let answer = Answer::parse(&edge.exchange(b"GET / HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n")).unwrap();
+    assert_eq!(answer.status, 502);
+    assert!(answer.header("Content-Type").unwrap().starts_with("text/plain"));
+    let text = String::from_utf8(answer.body).unwrap();
+    assert!(text.contains(&url), "{text}");
+    assert_eq!(edge.logged()["origin"], "refused");
+}
+
+#[test]
+fn only_loopback_is_accepted() {
+    for args in [
+        ["--listen", "0.0.0.0:8080", "--origin", "http://127.0.0.1:8000"],
+        ["--listen", "127.0.0.1:0", "--origin", "http://192.0.2.1:80"],
+        ["--listen", "127.0.0.1:0", "--origin", "https://127.0.0.1:8443"],
+    ] {
+        let out = assert_cmd::Command::cargo_bin("netlab")
+            .unwrap()
+            .env("NETLAB_OFFLINE", "1")
+            .arg("edge")
+            .args(args)
+            .timeout(WAIT)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+        assert!(stderr.contains("loopback") || stderr.contains("http://"), "{stderr}");
+    }
+}
+
+#[test]
+fn for_stops_it() {
+    let started = std::time::Instant::now();
+    let out = assert_cmd::Command::cargo_bin("netlab")
+        .unwrap()
+        .env("NETLAB_OFFLINE", "1")
+        .args([
+            "edge",
+            "--listen",
+            "127.0.0.1:0",
+            "--origin",
+            "http://127.0.0.1:9",
+            "--for",
+            "1",
+        ])
+        .timeout(WAIT)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .starts_with("netlab edge: listening on 127.0.0.1:"));
+}
