@@ -163,12 +163,7 @@ impl Edge {
 
     /// Sends `raw` on a new connection and reads until the edge closes it.
     fn exchange(&self, raw: &[u8]) -> Vec<u8> {
-        let mut stream = TcpStream::connect(self.address).unwrap();
-        stream.set_read_timeout(Some(WAIT)).unwrap();
-        stream.write_all(raw).unwrap();
-        let mut out = Vec::new();
-        let _ = stream.read_to_end(&mut out);
-        out
+        exchange(self.address, raw)
     }
 }
 
@@ -177,6 +172,16 @@ impl Drop for Edge {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Sends `raw` to `address` on a new connection and reads until it is closed.
+fn exchange(address: SocketAddr, raw: &[u8]) -> Vec<u8> {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    stream.write_all(raw).unwrap();
+    let mut out = Vec::new();
+    let _ = stream.read_to_end(&mut out);
+    out
 }
 
 /// A response read off the wire.
@@ -413,4 +418,58 @@ fn for_stops_it() {
     assert!(String::from_utf8(out.stdout)
         .unwrap()
         .starts_with("netlab edge: listening on 127.0.0.1:"));
+}
+
+/// When each request reached the slow origin, and when its answer was ready.
+static SLOW_LOG: std::sync::Mutex<Vec<(String, std::time::Instant, std::time::Instant)>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Echoes after 400 ms, logging when it started and when its answer was ready.
+fn slow_echo(seen: &Seen, stream: &mut TcpStream) {
+    let start = std::time::Instant::now();
+    thread::sleep(Duration::from_millis(400));
+    SLOW_LOG
+        .lock()
+        .unwrap()
+        .push((seen.target.clone(), start, std::time::Instant::now()));
+    echo(seen, stream);
+}
+
+#[test]
+fn concurrent_misses_for_one_url_wait_for_the_first() {
+    let edge = Edge::start(&format!("http://{}", origin(slow_echo)));
+    let address = edge.address;
+    let fetch = |target: &'static str| {
+        thread::spawn(move || {
+            let request = format!("GET {target} HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n");
+            Answer::parse(&exchange(address, request.as_bytes())).map(|a| a.status)
+        })
+    };
+    let same: Vec<_> = (0..3).map(|_| fetch("/same")).collect();
+    for t in same {
+        assert_eq!(t.join().unwrap(), Some(200));
+    }
+    let others = [fetch("/one"), fetch("/two")];
+    for t in others {
+        assert_eq!(t.join().unwrap(), Some(200));
+    }
+    let log = SLOW_LOG.lock().unwrap().clone();
+    let of = |target: &str| {
+        let mut v: Vec<_> = log
+            .iter()
+            .filter(|(t, _, _)| t == target)
+            .map(|(_, s, e)| (*s, *e))
+            .collect();
+        v.sort();
+        v
+    };
+    let same = of("/same");
+    let (_, first_ready) = same[0];
+    assert!(
+        same[1..].iter().all(|(start, _)| *start >= first_ready),
+        "the other misses reached the origin only after the first was answered"
+    );
+    // Different URLs are not held back by each other.
+    let (one, two) = (of("/one")[0], of("/two")[0]);
+    assert!(one.0 < two.1 && two.0 < one.1, "two URLs are fetched at once");
 }
