@@ -473,3 +473,24 @@ fn concurrent_misses_for_one_url_wait_for_the_first() {
     let (one, two) = (of("/one")[0], of("/two")[0]);
     assert!(one.0 < two.1 && two.0 < one.1, "two URLs are fetched at once");
 }
+
+#[test]
+fn sigterm_stops_it() {
+    let mut edge = Edge::start("http://127.0.0.1:9");
+    let pid = libc::pid_t::try_from(edge.child.id()).unwrap();
+    // SAFETY: kill(2) on the child this test started, by its id.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let deadline = std::time::Instant::now() + WAIT;
+    let status = loop {
+        if let Some(status) = edge.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(std::time::Instant::now() < deadline, "still running after SIGTERM");
+        thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "stopped by the signal it caught, not killed by it"
+    );
+}

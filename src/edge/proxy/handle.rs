@@ -52,6 +52,9 @@ pub type Answer = (Response<ProxyBody>, Upstream);
 /// The request as the client sent it, less its hop-by-hop fields.
 struct Received {
     head: RequestHead,
+    /// The method and target as hyper parsed them, should the cache's spelling not parse.
+    method: Method,
+    uri: http::Uri,
     version: Version,
     body: Incoming,
     extensions: Extensions,
@@ -71,6 +74,8 @@ pub async fn handle(edge: Arc<Edge>, request: Request<Incoming>) -> Result<Answe
             host,
             headers,
         },
+        method: parts.method.clone(),
+        uri: parts.uri.clone(),
         version: parts.version,
         body,
         extensions: parts.extensions,
@@ -130,8 +135,8 @@ async fn forward(
         }
     }
     let mut outgoing = Request::new(incoming.body);
-    *outgoing.method_mut() = Method::from_bytes(request.method.as_bytes()).unwrap_or(Method::GET);
-    *outgoing.uri_mut() = request.target.parse().unwrap_or_else(|_| http::Uri::from_static("/"));
+    *outgoing.method_mut() = Method::from_bytes(request.method.as_bytes()).unwrap_or(incoming.method);
+    *outgoing.uri_mut() = request.target.parse().unwrap_or(incoming.uri);
     *outgoing.headers_mut() = map;
     // hyper keeps the client's spelling of field names here (preserve_header_case).
     *outgoing.extensions_mut() = incoming.extensions;
