@@ -142,7 +142,7 @@ async fn forward(
     *outgoing.extensions_mut() = incoming.extensions;
     let is_head = outgoing.method() == Method::HEAD;
     let request_time = SystemTime::now();
-    let response = match origin::send(&edge.route, outgoing).await {
+    let response = match origin::send(&edge.route, outgoing, ORIGIN_TIMEOUT).await {
         Ok(response) => response,
         Err(e) => return origin_failed(edge, pending, e),
     };
@@ -289,6 +289,47 @@ mod tests {
         let back = header_map(&pairs);
         assert_eq!(back.get("x-name").unwrap().as_bytes(), b"caf\xe9");
         assert_eq!(back.get("content-length").unwrap(), "3");
+    }
+
+    /// An edge with an empty cache, and a GET miss's pending answer.
+    fn miss() -> (Edge, Pending) {
+        let edge = Edge {
+            cache: Cache::new(1 << 20),
+            flights: Flights::default(),
+            route: crate::net::Network::internet(true)
+                .route("127.0.0.1:9".parse().unwrap())
+                .unwrap(),
+            origin: "http://127.0.0.1:9".to_string(),
+            authority: "127.0.0.1:9".to_string(),
+        };
+        let head = RequestHead {
+            method: "GET".into(),
+            target: "/x".into(),
+            host: "a.test".into(),
+            headers: vec![("host".into(), "a.test".into())],
+        };
+        let Decision::Forward { pending, .. } = edge.cache.on_request(&head, SystemTime::now()) else {
+            panic!("an empty cache forwards");
+        };
+        (edge, pending)
+    }
+
+    #[test]
+    fn origin_failures_with_nothing_stored() {
+        let (edge, pending) = miss();
+        let (response, upstream) = origin_failed(&edge, pending, OriginError::Timeout).unwrap();
+        assert_eq!(
+            (response.status(), upstream),
+            (StatusCode::GATEWAY_TIMEOUT, Upstream::TimedOut)
+        );
+        assert_eq!(response.headers()["via"], "1.1 netlab");
+        let (edge, pending) = miss();
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        let (response, upstream) = origin_failed(&edge, pending, OriginError::Connect(refused)).unwrap();
+        assert_eq!(
+            (response.status(), upstream),
+            (StatusCode::BAD_GATEWAY, Upstream::Refused)
+        );
     }
 
     #[test]

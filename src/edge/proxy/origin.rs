@@ -37,12 +37,13 @@ impl fmt::Display for OriginError {
 }
 
 /// Sends `request` on a new connection along `route` and returns the response head (its body
-/// still arriving). The connection closes once the body has been read (or dropped).
+/// still arriving), or [`OriginError::Timeout`] when it took longer than `limit`. The
+/// connection closes once the body has been read (or dropped).
 ///
 /// 1xx interim responses: hyper's client reads and skips them; its server cannot send any but
 /// its own `100 Continue` (which it writes when the edge starts reading a request body that
 /// was sent with `Expect: 100-continue`), so they are not relayed.
-pub async fn send<B>(route: &Route, request: Request<B>) -> Result<Response<Incoming>, OriginError>
+pub async fn send<B>(route: &Route, request: Request<B>, limit: Duration) -> Result<Response<Incoming>, OriginError>
 where
     B: hyper::body::Body + Send + 'static,
     B::Data: Send,
@@ -63,7 +64,67 @@ where
         });
         sender.send_request(request).await.map_err(OriginError::Dropped)
     };
-    tokio::time::timeout(ORIGIN_TIMEOUT, exchange)
+    tokio::time::timeout(limit, exchange)
         .await
         .unwrap_or(Err(OriginError::Timeout))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::Empty;
+    use tokio::io::AsyncReadExt;
+
+    fn get() -> Request<Empty<bytes::Bytes>> {
+        Request::builder()
+            .uri("/")
+            .header("host", "a.test")
+            .body(Empty::new())
+            .unwrap()
+    }
+
+    /// An origin on loopback that reads a little of each connection, then closes it (`close`)
+    /// or holds it open without a word.
+    async fn origin(close: bool) -> Route {
+        let listener = crate::net::socket::tcp_listener("127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let _ = stream.read(&mut [0; 1024]).await;
+                if !close {
+                    held.push(stream);
+                }
+            }
+        });
+        crate::net::Network::internet(true).route(address).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_silent_origin_times_out() {
+        let route = origin(false).await;
+        let e = send(&route, get(), Duration::from_millis(200)).await.unwrap_err();
+        assert!(matches!(e, OriginError::Timeout), "{e}");
+    }
+
+    #[tokio::test]
+    async fn an_origin_that_closes_unanswered_dropped_it() {
+        let route = origin(true).await;
+        let e = send(&route, get(), ORIGIN_TIMEOUT).await.unwrap_err();
+        assert!(matches!(e, OriginError::Dropped(_)), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_closed_port_is_a_connect_error() {
+        let listener = crate::net::socket::tcp_listener("127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let address = listener.local_addr().unwrap();
+        drop(listener);
+        let route = crate::net::Network::internet(true).route(address).unwrap();
+        let e = send(&route, get(), ORIGIN_TIMEOUT).await.unwrap_err();
+        assert!(matches!(e, OriginError::Connect(_)), "{e}");
+    }
 }
