@@ -23,6 +23,7 @@ const COMMANDS: &[&str] = &[
     "pcap",
     "capture",
     "tcp",
+    "edge",
     "sandbox",
     "lab",
     "completions",

@@ -95,8 +95,8 @@ pub async fn handle(edge: Arc<Edge>, request: Request<Incoming>) -> Result<Answe
                 Role::Lead(_leader) => forward(&edge, request, pending, incoming).await,
                 Role::Alone => forward(&edge, request, pending, incoming).await,
                 Role::Follow(follower) => {
-                    // Asked again once the first fetch is done: it may have stored the answer. This
-                    // request's first decision is given up now (the real cache's may hold state).
+                    // Asked again once the first fetch is done: it may have stored the answer. The
+                    // first decision is given up before the wait.
                     #[allow(clippy::drop_non_drop)]
                     drop(pending);
                     follower.wait(ORIGIN_TIMEOUT).await;
