@@ -393,6 +393,21 @@ fn only_loopback_is_accepted() {
         assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
         assert!(stderr.contains("loopback") || stderr.contains("http://"), "{stderr}");
     }
+    // The sandbox means nothing to it: refused rather than ignored.
+    assert_cmd::Command::cargo_bin("netlab")
+        .unwrap()
+        .env("NETLAB_OFFLINE", "1")
+        .args([
+            "--sandbox",
+            "edge",
+            "--listen",
+            "127.0.0.1:0",
+            "--origin",
+            "http://127.0.0.1:9",
+        ])
+        .timeout(WAIT)
+        .assert()
+        .code(2);
 }
 
 #[test]

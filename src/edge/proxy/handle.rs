@@ -81,40 +81,38 @@ pub async fn handle(edge: Arc<Edge>, request: Request<Incoming>) -> Result<Answe
         extensions: parts.extensions,
     };
     let is_get = parts.method == Method::GET;
-    match edge.cache.on_request(&incoming.head, SystemTime::now()) {
-        Decision::Serve(head, bytes) => Ok((
-            respond(head, body::whole(bytes), Version::HTTP_11, None),
-            Upstream::NotAsked,
-        )),
-        Decision::GatewayTimeout(head) => {
-            Ok((respond(head, body::empty(), Version::HTTP_11, None), Upstream::NotAsked))
-        }
-        Decision::Forward { request, pending } if is_get => {
-            let key = format!("{} {}", incoming.head.host, incoming.head.target);
-            match edge.flights.join(&key) {
-                Role::Lead(_leader) => forward(&edge, request, pending, incoming).await,
-                Role::Alone => forward(&edge, request, pending, incoming).await,
-                Role::Follow(follower) => {
-                    // Asked again once the first fetch is done: it may have stored the answer. The
-                    // first decision is given up before the wait.
-                    #[allow(clippy::drop_non_drop)]
-                    drop(pending);
-                    follower.wait(ORIGIN_TIMEOUT).await;
-                    match edge.cache.on_request(&incoming.head, SystemTime::now()) {
-                        Decision::Serve(head, bytes) => Ok((
-                            respond(head, body::whole(bytes), Version::HTTP_11, None),
-                            Upstream::Collapsed,
-                        )),
-                        Decision::GatewayTimeout(head) => Ok((
-                            respond(head, body::empty(), Version::HTTP_11, None),
-                            Upstream::Collapsed,
-                        )),
-                        Decision::Forward { request, pending } => forward(&edge, request, pending, incoming).await,
-                    }
-                }
+    let (request, pending) = match to_origin(edge.cache.on_request(&incoming.head, SystemTime::now())) {
+        Ok(forward) => forward,
+        Err((head, body)) => return Ok((respond(head, body, Version::HTTP_11, None), Upstream::NotAsked)),
+    };
+    if !is_get {
+        return forward(&edge, request, pending, incoming).await;
+    }
+    let key = format!("{} {}", incoming.head.host, incoming.head.target);
+    match edge.flights.join(&key) {
+        Role::Lead(_leader) => forward(&edge, request, pending, incoming).await,
+        Role::Alone => forward(&edge, request, pending, incoming).await,
+        Role::Follow(follower) => {
+            // Asked again once the first fetch is done: it may have stored the answer. The first
+            // decision is given up before the wait.
+            #[allow(clippy::drop_non_drop)]
+            drop((request, pending));
+            follower.wait(ORIGIN_TIMEOUT).await;
+            match to_origin(edge.cache.on_request(&incoming.head, SystemTime::now())) {
+                Ok((request, pending)) => forward(&edge, request, pending, incoming).await,
+                Err((head, body)) => Ok((respond(head, body, Version::HTTP_11, None), Upstream::Collapsed)),
             }
         }
-        Decision::Forward { request, pending } => forward(&edge, request, pending, incoming).await,
+    }
+}
+
+/// The request for the origin when the cache forwards; otherwise the response it made alone (a
+/// stored one, or 504 for only-if-cached).
+fn to_origin(decision: Decision) -> Result<(RequestHead, Pending), (ResponseHead, ProxyBody)> {
+    match decision {
+        Decision::Forward { request, pending } => Ok((request, pending)),
+        Decision::Serve(head, bytes) => Err((head, body::whole(bytes))),
+        Decision::GatewayTimeout(head) => Err((head, body::empty())),
     }
 }
 
