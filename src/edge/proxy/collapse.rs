@@ -1,7 +1,7 @@
 //! Request collapsing: while one GET for a URL is on its way to the origin, the other misses for
 //! the same host and target wait for its answer and then ask the cache again, so the origin sees
-//! one request instead of many (RFC 9111 §4 allows a cache to wait for a response it is already
-//! fetching rather than forward each request; CDNs call this collapsing or coalescing).
+//! one request instead of many. RFC 9111 does not require it; CDNs call it request collapsing or
+//! coalescing (Varnish does it by default, Squid with `collapsed_forwarding on`).
 //!
 //! Each URL in flight has a `tokio::sync::Mutex` that its leader holds until the origin has
 //! answered (or it gave up): a waiter locks it and so wakes when the leader is done. The map is
