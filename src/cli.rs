@@ -98,6 +98,9 @@ pub enum Command {
     /// Open a TCP connection while capturing it: handshake, TCP_INFO during a transfer, teardown, TIME_WAIT
     #[command(after_help = TCP_HELP)]
     Tcp(TcpArgs),
+    /// An HTTP/1.1 reverse-proxy cache on loopback in front of a loopback origin (RFC 9111)
+    #[command(after_help = EDGE_HELP)]
+    Edge(EdgeArgs),
     /// The sandbox: a small internet on loopback, kept running for dig, curl and Wireshark
     #[command(subcommand)]
     Sandbox(SandboxCommand),
@@ -560,6 +563,18 @@ pub struct CaptureArgs {
     pub show: PacketShow,
 }
 
+const EDGE_HELP: &str = "\
+Examples:
+  python3 -m http.server 8000 --bind 127.0.0.1 &
+  netlab edge --listen 127.0.0.1:8080 --origin http://127.0.0.1:8000 &
+  curl -v http://127.0.0.1:8080/     a miss: the origin answers
+  curl -v http://127.0.0.1:8080/     again: what the cache did is in Age and Cache-Status
+  netlab --json edge --listen 127.0.0.1:8080 --origin http://127.0.0.1:8000 --for 60
+
+The cache is a shared one (RFC 9111 §1: it serves many clients), starts empty and applies no TTL of its own. Every method, target, field and body is passed on unchanged, except the hop-by-hop fields (Connection and what it names, Keep-Alive, Proxy-Connection, TE, Trailer, Transfer-Encoding, Upgrade: RFC 9110 §7.6.1), removed both ways, and a `Via` hop, added both ways (§7.6.3): `1.1 netlab`, or `1.0 netlab` for a message that came in HTTP/1.0 (python's http.server answers so). Host goes to the origin as the client sent it. Responses up to 8 MiB are given to the cache; bigger ones stream through unstored. When the origin refuses the connection the client gets 502, when it is silent for 30 s 504, and when it closes the connection early the client's is closed too.
+
+1xx: hyper's server sends only its own `100 Continue` (when the request body is read; Expect is forwarded too), so other interim responses (103 Early Hints) are not relayed. Upgrades (WebSocket) are not passed on. Listens, and reaches the origin, on loopback only. One line per request (method, target, status, the cache's verdict from Cache-Status); stops after --for or on Ctrl-C/SIGTERM.";
+
 const TCP_HELP: &str = "\
 Examples:
   sudo netlab tcp www.example.com:9 --sandbox          4 MiB to the sandbox's discard service (RFC 863)
@@ -610,6 +625,23 @@ pub struct TlsServeArgs {
     /// Private key (PEM) of --cert
     #[arg(long, value_name = "FILE", requires = "cert")]
     pub key: Option<PathBuf>,
+}
+
+/// `netlab edge`.
+#[derive(Debug, Args)]
+pub struct EdgeArgs {
+    /// Loopback address and port to listen on
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: std::net::SocketAddr,
+    /// The origin: http://127.0.0.1:PORT (or [::1], or localhost), nothing else
+    #[arg(long, value_name = "URL")]
+    pub origin: String,
+    /// Stop after this many seconds instead of waiting for Ctrl-C
+    #[arg(long = "for", value_name = "SECONDS")]
+    pub duration: Option<u64>,
+    /// The cache's capacity in bytes (stored bodies and heads)
+    #[arg(long, value_name = "N", default_value_t = 64 << 20)]
+    pub max_bytes: usize,
 }
 
 #[derive(Debug, Subcommand)]

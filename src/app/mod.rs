@@ -7,6 +7,7 @@ mod capture;
 mod cidr;
 mod dns;
 mod docs;
+mod edge;
 mod habits;
 mod http;
 mod lab;
@@ -177,6 +178,10 @@ fn dispatch(cli: &Cli, io: &mut Io) -> Result<i32> {
         Command::Render(a) => {
             network::refuse_sandbox(&place, "render", "it reads a saved trace and never touches the network")?;
             return render::run_render(a, drawing, &printer, io);
+        }
+        Command::Edge(a) => {
+            network::refuse_sandbox(&place, "edge", "it serves on loopback in front of a loopback origin")?;
+            return edge::run_edge(a, &printer, io);
         }
         Command::Completions(a) => return docs::run_completions(a, io),
         Command::Man(a) => return docs::run_man(a, io),

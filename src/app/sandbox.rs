@@ -83,14 +83,14 @@ fn announce(directory: &Directory, printer: &Printer, io: &mut Io) -> Result<()>
 
 /// Ctrl-C (SIGINT) and SIGTERM, caught: either stops the servers and closes the namespaces
 /// before the process ends, instead of the signal's default of ending it on the spot.
-struct Stop {
+pub(super) struct Stop {
     interrupt: Signal,
     terminate: Signal,
 }
 
 impl Stop {
     /// Catches both signals from now on (inside a runtime's context).
-    fn install() -> Result<Stop> {
+    pub(super) fn install() -> Result<Stop> {
         let catch = |kind: SignalKind, name: &str| signal(kind).map_err(|e| Error::io(format!("{name} handler"), e));
         Ok(Stop {
             interrupt: catch(SignalKind::interrupt(), "SIGINT")?,
@@ -99,7 +99,7 @@ impl Stop {
     }
 
     /// Until `--for` has passed (when given), or either signal came.
-    async fn wait(mut self, duration: Option<u64>) {
+    pub(super) async fn wait(mut self, duration: Option<u64>) {
         let timer = async {
             match duration {
                 Some(secs) => tokio::time::sleep(std::time::Duration::from_secs(secs)).await,

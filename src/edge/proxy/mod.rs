@@ -1,0 +1,167 @@
+//! `netlab edge`, the engine: an HTTP/1.1 reverse proxy on loopback in front of one loopback
+//! origin, with the shared cache of [`crate::edge::cache`] between them.
+//!
+//! A reverse proxy (RFC 9110 §3.7, a "gateway") receives requests as if it were the origin and
+//! forwards them: every method, target, field and body unchanged, except the hop-by-hop fields
+//! it must remove and the `Via` it adds ([`hop`]). The client's `Host` goes to the origin as it
+//! came. Each request is handled by [`handle`]; the origin is reached by [`origin`], one
+//! connection per forwarded request.
+//!
+//! Limits of hyper 1: its server sends no 1xx interim response but its own `100 Continue`
+//! (written when the edge starts reading a body sent with `Expect: 100-continue`, which is also
+//! forwarded), so an origin's 1xx (103 Early Hints, ...) is not relayed. `Upgrade` being
+//! hop-by-hop, WebSocket and other upgrades are not passed on.
+//!
+//! Nothing here prints: events go to a sink ([`EdgeEvent`]), and the app layer writes them.
+
+pub mod body;
+pub mod collapse;
+pub mod event;
+pub mod handle;
+pub mod hop;
+pub mod origin;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+pub use event::{EdgeEvent, Upstream, SCHEMA};
+
+use crate::edge::cache::Cache;
+use crate::error::{Error, Result};
+use crate::net::Network;
+use handle::Edge;
+
+/// What `netlab edge` was asked to do.
+#[derive(Debug, Clone)]
+pub struct EdgeOptions {
+    /// A loopback address to listen on.
+    pub listen: SocketAddr,
+    /// The origin's loopback address.
+    pub origin: SocketAddr,
+    /// The origin as given (`http://127.0.0.1:8000`), for messages.
+    pub origin_url: String,
+    /// The cache's capacity.
+    pub max_bytes: usize,
+}
+
+/// How many request events may wait for the printer before requests wait for it.
+const EVENT_QUEUE: usize = 1024;
+
+/// A client that sends no complete request head within this time is disconnected.
+const CLIENT_HEAD_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Runs the edge until `stop` completes, reporting to `sink` as things happen.
+pub async fn run(
+    options: &EdgeOptions,
+    network: &Network,
+    stop: impl Future<Output = ()>,
+    mut sink: impl FnMut(EdgeEvent) -> Result<()>,
+) -> Result<()> {
+    let route = network.route(options.origin)?;
+    let listen = options.listen;
+    let listener = crate::net::socket::tcp_listener(listen)
+        .await
+        .map_err(|e| Error::io(listen.to_string(), e))?;
+    let address = listener.local_addr().map_err(|e| Error::io(listen.to_string(), e))?;
+    sink(EdgeEvent::Listening {
+        schema: SCHEMA,
+        address,
+        origin: options.origin_url.clone(),
+        max_bytes: options.max_bytes,
+    })?;
+    let edge = Arc::new(Edge {
+        cache: Cache::new(options.max_bytes),
+        flights: collapse::Flights::default(),
+        route,
+        origin: options.origin_url.clone(),
+        authority: options.origin.to_string(),
+    });
+    let (tx, mut rx) = mpsc::channel(EVENT_QUEUE);
+    let server = tokio::spawn(accept(listener, edge, tx));
+    tokio::pin!(stop);
+    let result = loop {
+        tokio::select! {
+            () = &mut stop => break Ok(()),
+            event = rx.recv() => match event {
+                Some(event) => {
+                    if let Err(e) = sink(event) {
+                        break Err(e);
+                    }
+                }
+                None => break Ok(()),
+            },
+        }
+    };
+    server.abort();
+    result
+}
+
+/// Accepts clients, each connection on a task of its own.
+async fn accept(listener: TcpListener, edge: Arc<Edge>, events: mpsc::Sender<EdgeEvent>) {
+    loop {
+        let (stream, client) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(_) => {
+                // Out of descriptors, or a connection reset before it was accepted: try again
+                // shortly rather than spin.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let edge = edge.clone();
+        let events = events.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |request| serve(edge.clone(), client, request, events.clone()));
+            let _ = http1::Builder::new()
+                .preserve_header_case(true)
+                .timer(TokioTimer::new())
+                .header_read_timeout(CLIENT_HEAD_TIMEOUT)
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+/// One request, answered and reported.
+async fn serve(
+    edge: Arc<Edge>,
+    client: SocketAddr,
+    request: hyper::Request<hyper::body::Incoming>,
+    events: mpsc::Sender<EdgeEvent>,
+) -> std::result::Result<hyper::Response<body::ProxyBody>, handle::Dropped> {
+    let method = request.method().to_string();
+    let target = request.uri().path_and_query().map_or("/", |p| p.as_str()).to_string();
+    let answered = handle::handle(edge, request).await;
+    let (status, cache_status, origin) = match &answered {
+        Ok((response, upstream)) => (
+            Some(response.status().as_u16()),
+            response
+                .headers()
+                .get("cache-status")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+            *upstream,
+        ),
+        Err((_, upstream)) => (None, None, *upstream),
+    };
+    let _ = events
+        .send(EdgeEvent::Request {
+            schema: SCHEMA,
+            client,
+            method,
+            target,
+            status,
+            cache_status,
+            origin,
+        })
+        .await;
+    answered.map(|(response, _)| response).map_err(|(dropped, _)| dropped)
+}
