@@ -642,6 +642,13 @@ pub struct EdgeArgs {
     /// The cache's capacity in bytes (stored bodies and heads)
     #[arg(long, value_name = "N", default_value_t = 64 << 20)]
     pub max_bytes: usize,
+    /// Limit each client address to N requests per window (10/1s, 100/60s): 429 with
+    /// Retry-After beyond it, RateLimit fields on every response
+    #[arg(long, value_name = "N/WINDOW", value_parser = parse_rate_policy)]
+    pub limit: Option<(u32, u64)>,
+    /// With --limit: the algorithm (fixed-window, sliding-log, sliding-window, token-bucket, gcra)
+    #[arg(long, value_name = "NAME", default_value = "gcra", requires = "limit")]
+    pub algorithm: String,
 }
 
 #[derive(Debug, Subcommand)]

@@ -123,6 +123,11 @@ struct Edge {
 
 impl Edge {
     fn start(origin: &str) -> Edge {
+        Edge::start_with(origin, &[])
+    }
+
+    /// With more of `netlab edge`'s flags.
+    fn start_with(origin: &str, more: &[&str]) -> Edge {
         let mut child = Command::cargo_bin("netlab")
             .unwrap()
             .env("NETLAB_OFFLINE", "1")
@@ -136,6 +141,7 @@ impl Edge {
                 "--for",
                 "60",
             ])
+            .args(more)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -612,4 +618,60 @@ fn a_stale_while_revalidate_hit_is_refreshed_in_the_background() {
         refreshed, "2",
         "the background revalidation stored the origin's new answer"
     );
+}
+
+/// `--limit 2/10s`: a client's third request within ten seconds is refused at the edge with 429
+/// and Retry-After (RFC 6585 §4), without reaching the origin; every response says what is left
+/// in the RateLimit fields.
+#[test]
+fn the_edge_limits_each_client_with_429_and_ratelimit_fields() {
+    let edge = Edge::start_with(
+        &format!("http://{}", origin(echo)),
+        &["--limit", "2/10s", "--algorithm", "sliding-log"],
+    );
+    let get = || {
+        let raw = edge.exchange(b"GET /api HTTP/1.1\r\nHost: cdn.test\r\nConnection: close\r\n\r\n");
+        let logged = edge.logged();
+        (Answer::parse(&raw).unwrap(), logged)
+    };
+    let (first, _) = get();
+    assert_eq!(first.status, 200);
+    assert_eq!(first.header("ratelimit-policy"), Some("\"edge\";q=2;w=10"));
+    assert!(
+        first
+            .header("ratelimit")
+            .is_some_and(|v| v.starts_with("\"edge\";r=1;")),
+        "{:?}",
+        first.header("ratelimit")
+    );
+    let (second, _) = get();
+    assert_eq!(second.status, 200);
+    let (third, logged) = get();
+    assert_eq!(third.status, 429);
+    let wait: u64 = third.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=10).contains(&wait), "{wait}");
+    assert!(third.header("ratelimit").is_some_and(|v| v.contains("r=0")));
+    assert_eq!(logged["origin"], "not_asked", "{logged}");
+    netlab_edge_refuses(&["--limit", "0/1s"]);
+    netlab_edge_refuses(&["--limit", "5/1s", "--algorithm", "leaky-bucket"]);
+}
+
+fn netlab_edge_refuses(more: &[&str]) {
+    let out = Command::cargo_bin("netlab")
+        .unwrap()
+        .env("NETLAB_OFFLINE", "1")
+        .args([
+            "edge",
+            "--listen",
+            "127.0.0.1:0",
+            "--origin",
+            "http://127.0.0.1:9",
+            "--for",
+            "1",
+        ])
+        .args(more)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{more:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
 }

@@ -25,6 +25,13 @@ pub(super) fn run_edge(a: &EdgeArgs, printer: &Printer, io: &mut Io) -> Result<i
         origin: origin_address(&a.origin)?,
         origin_url: a.origin.clone(),
         max_bytes: a.max_bytes,
+        limit: match a.limit {
+            None => None,
+            Some((limit, window_ns)) => Some((
+                crate::ratelimit::algorithms::Policy { limit, window_ns },
+                super::ratelimit::algorithm(&a.algorithm)?,
+            )),
+        },
     };
     let runtime = super::runtime()?;
     let stop = {

@@ -25,19 +25,7 @@ pub(super) fn ratelimit_trace(a: &RatelimitArgs, stdin: &mut dyn std::io::BufRea
     let algorithms = if a.algorithms.is_empty() {
         Algorithm::ALL.to_vec()
     } else {
-        a.algorithms
-            .iter()
-            .map(|n| {
-                Algorithm::parse(n).ok_or_else(|| {
-                    let names: Vec<&str> = Algorithm::ALL.iter().map(|a| a.name()).collect();
-                    Error::usage(
-                        format!("--algorithm {n}"),
-                        "is not an algorithm",
-                        format!("use one of {}", names.join(", ")),
-                    )
-                })
-            })
-            .collect::<Result<Vec<_>>>()?
+        a.algorithms.iter().map(|n| algorithm(n)).collect::<Result<Vec<_>>>()?
     };
     if !(a.rate.is_finite() && a.rate > 0.0 && a.rate <= 1e6) {
         return Err(Error::usage(
@@ -102,4 +90,16 @@ pub(super) fn ratelimit_trace(a: &RatelimitArgs, stdin: &mut dyn std::io::BufRea
         distributed: a.nodes.map(|n| (n, a.delay)),
     };
     Ok(crate::ratelimit::run(&options))
+}
+
+/// The algorithm `--algorithm NAME` names.
+pub(super) fn algorithm(name: &str) -> Result<Algorithm> {
+    Algorithm::parse(name).ok_or_else(|| {
+        let names: Vec<&str> = Algorithm::ALL.iter().map(|a| a.name()).collect();
+        Error::usage(
+            format!("--algorithm {name}"),
+            "is not an algorithm",
+            format!("use one of {}", names.join(", ")),
+        )
+    })
 }

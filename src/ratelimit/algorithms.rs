@@ -59,7 +59,7 @@ impl Algorithm {
     }
 
     /// A fresh limiter for `policy`.
-    pub fn limiter(self, policy: Policy) -> Box<dyn Limiter> {
+    pub fn limiter(self, policy: Policy) -> Box<dyn Limiter + Send> {
         match self {
             Algorithm::FixedWindow => Box::new(FixedWindow::new(policy)),
             Algorithm::SlidingLog => Box::new(SlidingLog::new(policy)),

@@ -31,6 +31,8 @@ pub struct Edge {
     /// The origin as the user gave it (`http://127.0.0.1:8000`), for messages and a missing Host.
     pub origin: String,
     pub authority: String,
+    /// `--limit`: every client's quota, decided before the cache is asked.
+    pub limit: Option<super::limit::Limit>,
 }
 
 /// The origin closed the connection before its response was whole: the client's connection is
@@ -264,7 +266,7 @@ fn origin_failed(edge: &Edge, pending: Pending, error: OriginError) -> Result<An
 }
 
 /// The client's response from `head` (with `Via` for the version it was received in).
-fn respond(
+pub fn respond(
     head: ResponseHead,
     body: ProxyBody,
     received: Version,
@@ -279,6 +281,15 @@ fn respond(
         *response.extensions_mut() = extensions;
     }
     response
+}
+
+/// Appends `fields` to a response on its way to the client.
+pub fn add_fields(response: &mut Response<ProxyBody>, fields: &[(String, String)]) {
+    for (name, value) in fields {
+        if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
+            response.headers_mut().append(name, value);
+        }
+    }
 }
 
 /// The received-protocol of `Via` (RFC 9110 §7.6.3): the version without "HTTP/".
@@ -354,6 +365,7 @@ mod tests {
                 .unwrap(),
             origin: "http://127.0.0.1:9".to_string(),
             authority: "127.0.0.1:9".to_string(),
+            limit: None,
         };
         let head = RequestHead {
             method: "GET".into(),

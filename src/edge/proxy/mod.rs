@@ -19,6 +19,7 @@ pub mod collapse;
 pub mod event;
 pub mod handle;
 pub mod hop;
+pub mod limit;
 pub mod origin;
 
 use std::future::Future;
@@ -50,6 +51,11 @@ pub struct EdgeOptions {
     pub origin_url: String,
     /// The cache's capacity.
     pub max_bytes: usize,
+    /// `--limit N/WINDOW` per client address, and the algorithm deciding it.
+    pub limit: Option<(
+        crate::ratelimit::algorithms::Policy,
+        crate::ratelimit::algorithms::Algorithm,
+    )>,
 }
 
 /// How many request events may wait for the printer before requests wait for it.
@@ -83,6 +89,9 @@ pub async fn run(
         route,
         origin: options.origin_url.clone(),
         authority: options.origin.to_string(),
+        limit: options
+            .limit
+            .map(|(policy, algorithm)| limit::Limit::new(policy, algorithm)),
     });
     let (tx, mut rx) = mpsc::channel(EVENT_QUEUE);
     let server = tokio::spawn(accept(listener, edge, tx));
@@ -139,7 +148,22 @@ async fn serve(
 ) -> std::result::Result<hyper::Response<body::ProxyBody>, handle::Dropped> {
     let method = request.method().to_string();
     let target = request.uri().path_and_query().map_or("/", |p| p.as_str()).to_string();
-    let answered = handle::handle(edge, request).await;
+    let answered = match edge.limit.as_ref().map(|l| (l, l.admit(client.ip()))) {
+        Some((limit, verdict)) if !verdict.admitted => {
+            let (head, bytes) = limit.refusal(&verdict);
+            Ok((
+                handle::respond(head, body::whole(bytes), request.version(), None),
+                event::Upstream::NotAsked,
+            ))
+        }
+        Some((limit, verdict)) => handle::handle(Arc::clone(&edge), request)
+            .await
+            .map(|(mut response, upstream)| {
+                handle::add_fields(&mut response, &limit.fields(&verdict));
+                (response, upstream)
+            }),
+        None => handle::handle(Arc::clone(&edge), request).await,
+    };
     let (status, cache_status, origin) = match &answered {
         Ok((response, upstream)) => (
             Some(response.status().as_u16()),
