@@ -2,10 +2,9 @@
 //! rustls's key log capturing the traffic secrets; the handshake is then decoded and decrypted
 //! message by message ([`super::decode`]). Certificate checks are rustls's own, never skipped.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rustls::pki_types::ServerName;
@@ -16,9 +15,9 @@ use super::events::TlsEvent;
 use super::identity::ClientIdentity;
 use super::insecure::RecordingVerifier;
 use super::names;
+use super::secrets::SecretLog;
 use super::tap::{Recording, Tap};
 use crate::error::{Error, Result};
-use crate::hex;
 use crate::net::trust::Roots;
 use crate::net::Network;
 use crate::trace::{Failure, FailureKind, Note, Outcome, Phase, Trace, TraceBuilder};
@@ -72,21 +71,6 @@ fn provider(opts: &TlsOptions) -> Result<rustls::crypto::CryptoProvider> {
     Ok(p)
 }
 
-/// One key-log line: label, client random, secret.
-type Logged = (String, Vec<u8>, Vec<u8>);
-
-/// The secrets rustls hands over, per label (RFC 8446 secrets, NSS key-log names).
-#[derive(Debug, Default)]
-struct Collector(Mutex<Vec<Logged>>);
-
-impl rustls::KeyLog for Collector {
-    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
-        if let Ok(mut v) = self.0.lock() {
-            v.push((label.to_string(), client_random.to_vec(), secret.to_vec()));
-        }
-    }
-}
-
 /// The trust anchors `roots` names.
 fn root_store(roots: &Roots) -> Result<rustls::RootCertStore> {
     let mut store = rustls::RootCertStore::empty();
@@ -113,7 +97,7 @@ fn root_store(roots: &Roots) -> Result<rustls::RootCertStore> {
 fn client_config(
     opts: &TlsOptions,
     roots: &Roots,
-    keylog: Arc<Collector>,
+    keylog: Arc<SecretLog>,
 ) -> Result<(rustls::ClientConfig, Arc<RecordingVerifier>)> {
     let (builder, recorder) = verifying_builder(roots, Arc::new(provider(opts)?), opts.insecure)?;
     let mut config = with_client_auth(builder, opts)?;
@@ -181,7 +165,7 @@ pub struct Tracer {
     server_name: ServerName<'static>,
     config: Arc<rustls::ClientConfig>,
     recorder: Arc<RecordingVerifier>,
-    collector: Arc<Collector>,
+    collector: Arc<SecretLog>,
 }
 
 impl Tracer {
@@ -195,7 +179,7 @@ impl Tracer {
                 "give a DNS name or an IP address",
             )
         })?;
-        let collector = Arc::new(Collector::default());
+        let collector = Arc::new(SecretLog::default());
         let (config, recorder) = client_config(&opts, net.roots(), collector.clone())?;
         Ok(Tracer {
             opts,
@@ -216,9 +200,7 @@ impl Tracer {
             &self.collector,
         );
         // The key log of earlier traces is not this one's.
-        if let Ok(mut logged) = collector.0.lock() {
-            logged.clear();
-        }
+        collector.clear();
         let route = net.route(opts.address)?;
         let mut trace = TraceBuilder::new("tls", "tls");
         let mut outcome = Outcome::Ok;
@@ -272,12 +254,8 @@ impl Tracer {
                 break;
             }
         }
-        let logged = collector.0.lock().map(|v| v.clone()).unwrap_or_default();
         if let Some(path) = &opts.keylog {
-            let text: String = logged
-                .iter()
-                .map(|(l, r, s)| format!("{l} {} {}\n", hex::encode(r), hex::encode(s)))
-                .collect();
+            let text = collector.nss_text(0);
             crate::fsutil::write_atomic(path, text.as_bytes()).map_err(|e| Error::io(path, e))?;
         }
         Ok(trace.finish(outcome))
@@ -302,7 +280,7 @@ async fn one_connection(
     connector: &tokio_rustls::TlsConnector,
     server_name: &ServerName<'static>,
     route: &crate::net::Route,
-    (collector, recorder): (&Collector, &RecordingVerifier),
+    (collector, recorder): (&SecretLog, &RecordingVerifier),
     (connection, after_tls12): (u8, bool),
     trace: &mut TraceBuilder,
 ) -> Result<(super::events::TlsSummary, Option<Failure>)> {
@@ -382,12 +360,10 @@ async fn one_connection(
     };
     let chunks = recording.chunks();
     let random = client_random(&chunks);
-    let logged = collector.0.lock().map(|v| v.clone()).unwrap_or_default();
-    let secrets: HashMap<String, Vec<u8>> = logged
-        .into_iter()
-        .filter(|(_, r, _)| Some(r) == random.as_ref())
-        .map(|(l, _, s)| (l, s))
-        .collect();
+    let secrets = random
+        .as_deref()
+        .map(|r| collector.of_connection(r))
+        .unwrap_or_default();
     let (events, mut summary) = decode(&chunks, &secrets, opts.show_secrets);
     let tls12 = summary.version.as_deref() == Some("TLS 1.2");
     // The certificate check, shown right after the Certificate it judged.

@@ -44,6 +44,26 @@ impl SecretLog {
             .unwrap_or_default()
     }
 
+    /// The secrets of the connection whose ClientHello carried `client_random`, by label.
+    pub fn of_connection(&self, client_random: &[u8]) -> HashMap<String, Vec<u8>> {
+        self.0
+            .lock()
+            .map(|v| {
+                v.iter()
+                    .filter(|(_, r, _)| r == client_random)
+                    .map(|(l, _, s)| (l.clone(), s.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Forgets every secret (a client reused for a new trace).
+    pub fn clear(&self) {
+        if let Ok(mut v) = self.0.lock() {
+            v.clear();
+        }
+    }
+
     /// The NSS key-log text of the secrets logged after `mark` (one connection's when marked
     /// as it began; from 0, every connection's): `LABEL CLIENT_RANDOM SECRET` lines in hex.
     pub fn nss_text(&self, mark: usize) -> String {
@@ -74,6 +94,17 @@ mod tests {
         let mine = log.since(mark);
         assert_eq!(mine.len(), 2);
         assert_eq!(mine["SERVER_TRAFFIC_SECRET_0"], [0xbb]);
+    }
+
+    #[test]
+    fn a_connection_is_found_by_its_client_random() {
+        let log = SecretLog::default();
+        log.log("CLIENT_RANDOM", &[1; 32], &[0xaa]);
+        log.log("CLIENT_RANDOM", &[2; 32], &[0xbb]);
+        assert_eq!(log.of_connection(&[2; 32])["CLIENT_RANDOM"], [0xbb]);
+        assert!(log.of_connection(&[3; 32]).is_empty());
+        log.clear();
+        assert_eq!(log.mark(), 0);
     }
 
     #[test]
