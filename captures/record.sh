@@ -50,4 +50,6 @@ record http3-fetch http https://www.example.com/ --sandbox --h3 --keylog capture
 public_keylog http3-fetch
 record tcp-handshake tls tls12.example.com --sandbox
 record tls12-handshake tls tls12.example.com --sandbox --keylog captures/tls12-handshake.keylog
-chmod 0644 captures/tls12-handshake.keylog
+public_keylog tls12-handshake
+record tls12-chacha tls tls12.example.com --sandbox --ciphers ECDHE-ECDSA-CHACHA20-POLY1305 --keylog captures/tls12-chacha.keylog
+public_keylog tls12-chacha

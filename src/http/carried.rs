@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use super::frames::type_name;
 use crate::link::carried::{Piece, Span};
-use crate::tls::decode::{self, LaidRecord, RecordContent, RECORD_HEADER};
+use crate::tls::decode::{self, LaidRecord, RecordContent};
 use crate::tls::tap::{self, Chunk, Direction};
 
 /// One frame's place in the plaintext.
@@ -68,9 +68,10 @@ fn lay_out(records: &[LaidRecord], frames: &[FrameAt]) -> Vec<Span> {
             RecordContent::Application {
                 plain_offset,
                 plain_len,
+                plain_start,
             } => {
                 let (p0, p1) = (*plain_offset as u64, (*plain_offset + *plain_len) as u64);
-                let fragment = record_start + RECORD_HEADER as u64;
+                let fragment = record_start + *plain_start as u64;
                 for f in frames.iter().filter(|f| f.start < p1 && p0 < f.end) {
                     spans.push(Span {
                         start: fragment + (f.start.max(p0) - p0),
@@ -98,6 +99,7 @@ fn lay_out(records: &[LaidRecord], frames: &[FrameAt]) -> Vec<Span> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tls::decode::RECORD_HEADER;
 
     fn piece(what: &str, stream: Option<u64>) -> Piece {
         Piece {
@@ -124,6 +126,26 @@ mod tests {
     }
 
     #[test]
+    fn a_tls12_gcm_records_plaintext_starts_after_its_explicit_nonce() {
+        let records = [LaidRecord {
+            offset: 0,
+            len: 5 + 8 + 20 + 16,
+            content: RecordContent::Application {
+                plain_offset: 0,
+                plain_len: 20,
+                plain_start: RECORD_HEADER + 8,
+            },
+        }];
+        let frames = [FrameAt {
+            start: 0,
+            end: 20,
+            piece: piece("HTTP/2 DATA", Some(1)),
+        }];
+        let spans = lay_out(&records, &frames);
+        assert_eq!((spans[0].start, spans[0].end), (13, 33));
+    }
+
+    #[test]
     fn a_frame_split_over_two_records_is_placed_in_both() {
         // Record 1 at 0: a ticket (handshake). Record 2 at 100: 20 octets of plaintext.
         // Record 3 at 142 (100 + 5 + 20 + 17): the next 30 octets.
@@ -139,6 +161,7 @@ mod tests {
                 content: RecordContent::Application {
                     plain_offset: 0,
                     plain_len: 20,
+                    plain_start: RECORD_HEADER,
                 },
             },
             LaidRecord {
@@ -147,6 +170,7 @@ mod tests {
                 content: RecordContent::Application {
                     plain_offset: 20,
                     plain_len: 30,
+                    plain_start: RECORD_HEADER,
                 },
             },
         ];

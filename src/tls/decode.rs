@@ -109,8 +109,13 @@ pub enum RecordContent {
     /// the application's byte stream (what the TLS library hands the application, in order).
     /// A protected TLS 1.3 record's plaintext starts `RECORD_HEADER` octets in and is its
     /// fragment less the AEAD tag, the inner content type and any padding (RFC 8446 §5.2); a
-    /// TLS 1.2 AES-GCM record's starts 8 octets later, after its explicit nonce (RFC 5288 §3).
-    Application { plain_offset: usize, plain_len: usize },
+    /// TLS 1.2 AES-GCM record's starts 8 octets later, after its explicit nonce (RFC 5288 §3):
+    /// `plain_start` is where, counted from the record's first octet.
+    Application {
+        plain_offset: usize,
+        plain_len: usize,
+        plain_start: usize,
+    },
     /// Anything else, by (inner) content type: `handshake`, `alert`, `change_cipher_spec`.
     Other(String),
     /// A protected record that could not be opened.
@@ -119,6 +124,9 @@ pub enum RecordContent {
 
 /// A record header's length (RFC 8446 §5.1).
 pub const RECORD_HEADER: usize = 5;
+
+/// The AEAD tag every protected record ends with (AES-GCM and ChaCha20-Poly1305: 16 octets).
+const AEAD_TAG: usize = 16;
 
 /// Where each record of `direction` sits and what it held, decrypted with `secrets`.
 pub fn layout(chunks: &[Chunk], secrets: &HashMap<String, Vec<u8>>, direction: Direction) -> Vec<LaidRecord> {
@@ -480,9 +488,18 @@ fn decode_direction(
         found.layout.push(laid(match content_type {
             ContentType::ApplicationData if !layer.early => {
                 plain += content.len();
+                // TLS 1.2's AEADs put nothing after the plaintext but the tag: what the fragment
+                // holds before it is the explicit nonce (8 octets for AES-GCM, none for
+                // ChaCha20-Poly1305, RFC 7905 §2). TLS 1.3's plaintext comes first.
+                let before = if found.before_13() {
+                    rec.fragment.len().saturating_sub(content.len() + AEAD_TAG)
+                } else {
+                    0
+                };
                 RecordContent::Application {
                     plain_offset: plain - content.len(),
                     plain_len: content.len(),
+                    plain_start: RECORD_HEADER + before,
                 }
             }
             other => RecordContent::Other(other.to_string()),
