@@ -646,6 +646,10 @@ pub struct EdgeArgs {
     /// Retry-After beyond it, RateLimit fields on every response
     #[arg(long, value_name = "N/WINDOW", value_parser = parse_rate_policy)]
     pub limit: Option<(u32, u64)>,
+    /// Answer PURGE requests here: they remove what is stored for their URL (without it, PURGE
+    /// goes to the origin like any method)
+    #[arg(long)]
+    pub purge: bool,
     /// With --limit: the algorithm (fixed-window, sliding-log, sliding-window, token-bucket, gcra)
     #[arg(long, value_name = "NAME", default_value = "gcra", requires = "limit")]
     pub algorithm: String,

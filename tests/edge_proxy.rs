@@ -675,3 +675,30 @@ fn netlab_edge_refuses(more: &[&str]) {
     assert_eq!(out.status.code(), Some(2), "{more:?}");
     assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
 }
+
+/// `--purge`: a PURGE removes the stored response (the next GET goes to the origin); without
+/// the flag, PURGE is a method like any other and reaches the origin.
+#[test]
+fn purge_removes_a_stored_response_when_asked_for() {
+    let edge = Edge::start_with(&format!("http://{}", origin(counting)), &["--purge"]);
+    let send = |method: &str| {
+        let raw = edge
+            .exchange(format!("{method} /purged HTTP/1.1\r\nHost: cdn.test\r\nConnection: close\r\n\r\n").as_bytes());
+        let _ = edge.logged();
+        Answer::parse(&raw).unwrap()
+    };
+    let first = send("GET");
+    assert_eq!(send("GET").body, first.body, "stored");
+    let purged = send("PURGE");
+    assert_eq!(purged.status, 200);
+    assert!(String::from_utf8_lossy(&purged.body).contains("purged 1 stored response(s)"));
+    assert_ne!(send("GET").body, first.body, "asked the origin again");
+
+    let passing = Edge::start(&format!("http://{}", origin(echo)));
+    let raw = passing.exchange(b"PURGE /x HTTP/1.1\r\nHost: cdn.test\r\nConnection: close\r\n\r\n");
+    let answer = Answer::parse(&raw).unwrap();
+    assert!(
+        String::from_utf8_lossy(&answer.body).contains("\"method\":\"PURGE\""),
+        "the origin saw it"
+    );
+}

@@ -25,6 +25,7 @@ pub(super) fn run_edge(a: &EdgeArgs, printer: &Printer, io: &mut Io) -> Result<i
         origin: origin_address(&a.origin)?,
         origin_url: a.origin.clone(),
         max_bytes: a.max_bytes,
+        purge: a.purge,
         limit: match a.limit {
             None => None,
             Some((limit, window_ns)) => Some((

@@ -33,6 +33,9 @@ pub struct Edge {
     pub authority: String,
     /// `--limit`: every client's quota, decided before the cache is asked.
     pub limit: Option<super::limit::Limit>,
+    /// `--purge`: a `PURGE` request removes what is stored for its URL (as Varnish and most CDNs
+    /// offer) instead of going to the origin.
+    pub purge: bool,
 }
 
 /// The origin closed the connection before its response was whole: the client's connection is
@@ -82,6 +85,21 @@ pub async fn handle(edge: Arc<Edge>, request: Request<Incoming>) -> Result<Answe
         body,
         extensions: parts.extensions,
     };
+    if edge.purge && parts.method.as_str() == "PURGE" {
+        let purged = edge.cache.purge(&incoming.head.host, &incoming.head.target);
+        let text = format!(
+            "netlab edge: purged {purged} stored response(s) for {}{}\n",
+            incoming.head.host, incoming.head.target
+        );
+        let head = ResponseHead {
+            status: StatusCode::OK.as_u16(),
+            headers: vec![("content-type".to_string(), "text/plain; charset=utf-8".to_string())],
+        };
+        return Ok((
+            respond(head, body::whole(Bytes::from(text)), incoming.version, None),
+            Upstream::NotAsked,
+        ));
+    }
     let is_get = parts.method == Method::GET;
     let (request, pending) = match to_origin(edge.cache.on_request(&incoming.head, SystemTime::now())) {
         Ok(forward) => forward,
@@ -366,6 +384,7 @@ mod tests {
             origin: "http://127.0.0.1:9".to_string(),
             authority: "127.0.0.1:9".to_string(),
             limit: None,
+            purge: false,
         };
         let head = RequestHead {
             method: "GET".into(),

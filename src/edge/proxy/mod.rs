@@ -51,6 +51,8 @@ pub struct EdgeOptions {
     pub origin_url: String,
     /// The cache's capacity.
     pub max_bytes: usize,
+    /// `--purge`: PURGE removes a URL's stored responses.
+    pub purge: bool,
     /// `--limit N/WINDOW` per client address, and the algorithm deciding it.
     pub limit: Option<(
         crate::ratelimit::algorithms::Policy,
@@ -92,6 +94,7 @@ pub async fn run(
         limit: options
             .limit
             .map(|(policy, algorithm)| limit::Limit::new(policy, algorithm)),
+        purge: options.purge,
     });
     let (tx, mut rx) = mpsc::channel(EVENT_QUEUE);
     let server = tokio::spawn(accept(listener, edge, tx));
