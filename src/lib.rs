@@ -13,6 +13,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod app;
+pub mod calendar;
 pub mod cidr;
 pub mod cli;
 pub mod dns;

@@ -192,7 +192,7 @@ fn split(field: &str) -> String {
 /// Seconds since the Unix epoch as `YYYYMMDDHHmmSS` in UTC (RFC 4034 §3.2).
 pub fn timestamp(epoch: u32) -> String {
     let secs = u64::from(epoch);
-    let (y, m, d) = civil(secs / 86_400);
+    let (y, m, d) = crate::calendar::civil_from_days((secs / 86_400) as i64);
     let rem = secs % 86_400;
     format!(
         "{y:04}{m:02}{d:02}{:02}{:02}{:02}",
@@ -200,21 +200,6 @@ pub fn timestamp(epoch: u32) -> String {
         rem % 3600 / 60,
         rem % 60
     )
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's
-/// `civil_from_days`, for days after the epoch).
-pub fn civil(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + u64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]

@@ -92,7 +92,7 @@ pub fn shown_name(name: &str) -> String {
 
 /// Seconds since the Unix epoch as `YYYY-MM-DD` (UTC).
 pub fn date(secs: i64) -> String {
-    let (y, m, d) = crate::dns::present::civil(secs.max(0).unsigned_abs() / 86_400);
+    let (y, m, d) = crate::calendar::civil_from_days(secs.max(0) / 86_400);
     format!("{y:04}-{m:02}-{d:02}")
 }
 

@@ -6,6 +6,7 @@
 //! the most recent past year ending in it, here simply 19xx for 70–99 and 20xx otherwise) and
 //! ANSI C's asctime() form (`Sun Nov  6 08:49:37 1994`). Anything else is not a date.
 
+use crate::calendar::{civil_from_days, days_from_civil, month_number, MONTHS};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Seconds since the epoch (negative before it) of `t`.
@@ -25,9 +26,6 @@ pub fn from_secs(s: i64) -> SystemTime {
     }
 }
 
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
 const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 /// Parses an HTTP-date into seconds since the epoch, or `None` if it is none of the three forms.
@@ -43,7 +41,7 @@ pub fn parse(value: &str) -> Option<i64> {
             if !DAYS.contains(&&day[..3]) || d.len() != 2 || y.len() != 4 {
                 return None;
             }
-            build(num(y)?, month(m)?, num(d)?, time)
+            build(num(y)?, month_number(m)?, num(d)?, time)
         }
         // rfc850-date: day-name-l "," SP date2 SP time-of-day SP GMT, date2 = DD-Mon-YY
         [day, date, time, "GMT"] if day.ends_with(',') => {
@@ -54,14 +52,14 @@ pub fn parse(value: &str) -> Option<i64> {
             }
             let yy = num(y)?;
             let year = if yy >= 70 { 1900 + yy } else { 2000 + yy };
-            build(year, month(m)?, num(d)?, time)
+            build(year, month_number(m)?, num(d)?, time)
         }
         // asctime-date: day-name SP Mon SP ( 2DIGIT / ( SP DIGIT ) ) SP time-of-day SP year
         [day, m, d, time, y] if DAYS.contains(day) => {
             if d.is_empty() || d.len() > 2 || y.len() != 4 {
                 return None;
             }
-            build(num(y)?, month(m)?, num(d)?, time)
+            build(num(y)?, month_number(m)?, num(d)?, time)
         }
         _ => None,
     }
@@ -72,14 +70,6 @@ fn num(s: &str) -> Option<i64> {
         return None;
     }
     s.parse().ok()
-}
-
-fn month(s: &str) -> Option<i64> {
-    MONTHS
-        .iter()
-        .position(|m| *m == s)
-        .and_then(|i| i64::try_from(i).ok())
-        .map(|i| i + 1)
 }
 
 fn build(year: i64, month: i64, day: i64, time: &str) -> Option<i64> {
@@ -110,30 +100,6 @@ pub fn format(t: i64) -> String {
         rem % 3600 / 60,
         rem % 60
     )
-}
-
-/// The proleptic Gregorian (year, month, day) of a day count since 1970-01-01 (Hinnant).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]
