@@ -140,24 +140,13 @@ fn spawn_refreshes(edge: &Arc<Edge>) {
 }
 
 async fn refresh(edge: &Edge, request: RequestHead, pending: Pending) {
-    let mut headers = request.headers;
-    hop::add_via(&mut headers, "1.1");
-    let mut map = header_map(&headers);
-    if !map.contains_key(HOST) {
-        if let Ok(host) = HeaderValue::from_str(&request.host) {
-            map.insert(HOST, host);
-        }
-    }
     let (Ok(method), Ok(uri)) = (
         Method::from_bytes(request.method.as_bytes()),
         request.target.parse::<http::Uri>(),
     ) else {
         return;
     };
-    let mut outgoing = Request::new(body::empty());
-    *outgoing.method_mut() = method;
-    *outgoing.uri_mut() = uri;
-    *outgoing.headers_mut() = map;
+    let outgoing = origin_request(request, "1.1", body::empty(), method, uri);
     let request_time = SystemTime::now();
     let response = match origin::send(&edge.route, outgoing, ORIGIN_TIMEOUT).await {
         Ok(response) => response,
@@ -168,16 +157,39 @@ async fn refresh(edge: &Edge, request: RequestHead, pending: Pending) {
     };
     let response_time = SystemTime::now();
     let (parts, origin_body) = response.into_parts();
-    let mut headers = fields(&parts.headers);
-    hop::strip(&mut headers);
-    let head = ResponseHead {
-        status: parts.status.as_u16(),
-        headers,
-    };
+    let head = origin_head(&parts);
     if let Ok(Read::Whole(bytes)) = body::read_up_to(origin_body, BUFFER_CAP).await {
         let _ = edge
             .cache
             .on_response(pending, head, bytes, request_time, response_time);
+    }
+}
+
+/// The request the origin gets: the cache's head with `Via` added (`via`: the version it came
+/// in with) and the Host the client sent, or the cache's host when it sent none.
+fn origin_request<B>(request: RequestHead, via: &str, body: B, method: Method, uri: http::Uri) -> Request<B> {
+    let mut headers = request.headers;
+    hop::add_via(&mut headers, via);
+    let mut map = header_map(&headers);
+    if !map.contains_key(HOST) {
+        if let Ok(host) = HeaderValue::from_str(&request.host) {
+            map.insert(HOST, host);
+        }
+    }
+    let mut outgoing = Request::new(body);
+    *outgoing.method_mut() = method;
+    *outgoing.uri_mut() = uri;
+    *outgoing.headers_mut() = map;
+    outgoing
+}
+
+/// The origin's response head for the cache, less its hop-by-hop fields.
+fn origin_head(parts: &http::response::Parts) -> ResponseHead {
+    let mut headers = fields(&parts.headers);
+    hop::strip(&mut headers);
+    ResponseHead {
+        status: parts.status.as_u16(),
+        headers,
     }
 }
 
@@ -199,18 +211,9 @@ async fn forward(
     pending: Pending,
     incoming: Received,
 ) -> Result<Answer, (Dropped, Upstream)> {
-    let mut headers = request.headers;
-    hop::add_via(&mut headers, version_name(incoming.version));
-    let mut map = header_map(&headers);
-    if !map.contains_key(HOST) {
-        if let Ok(host) = HeaderValue::from_str(&request.host) {
-            map.insert(HOST, host);
-        }
-    }
-    let mut outgoing = Request::new(incoming.body);
-    *outgoing.method_mut() = Method::from_bytes(request.method.as_bytes()).unwrap_or(incoming.method);
-    *outgoing.uri_mut() = request.target.parse().unwrap_or(incoming.uri);
-    *outgoing.headers_mut() = map;
+    let method = Method::from_bytes(request.method.as_bytes()).unwrap_or(incoming.method);
+    let uri = request.target.parse().unwrap_or(incoming.uri);
+    let mut outgoing = origin_request(request, version_name(incoming.version), incoming.body, method, uri);
     // hyper keeps the client's spelling of field names here (preserve_header_case).
     *outgoing.extensions_mut() = incoming.extensions;
     let is_head = outgoing.method() == Method::HEAD;
@@ -221,12 +224,7 @@ async fn forward(
     };
     let response_time = SystemTime::now();
     let (parts, origin_body) = response.into_parts();
-    let mut headers = fields(&parts.headers);
-    hop::strip(&mut headers);
-    let head = ResponseHead {
-        status: parts.status.as_u16(),
-        headers,
-    };
+    let head = origin_head(&parts);
     let declared = header(&head.headers, "content-length").and_then(|v| v.trim().parse::<u64>().ok());
     let read = if !is_head && declared.is_some_and(|n| n > BUFFER_CAP as u64) {
         Ok(Read::TooBig(body::Prefixed::new(Bytes::new(), origin_body)))
