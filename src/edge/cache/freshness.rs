@@ -141,13 +141,11 @@ pub fn current_age(corrected_initial_age: u64, response_time: i64, now: i64) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::edge::cache::h;
 
     const T: i64 = 1_700_000_000;
     const DATE: &str = "Tue, 14 Nov 2023 22:13:20 GMT"; // = T
 
-    fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
-    }
     fn life(status: u16, headers: &[(&str, &str)]) -> Lifetime {
         let hs = h(headers);
         lifetime(status, &hs, &Directives::cache_control(&hs), false, T)

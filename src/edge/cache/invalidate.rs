@@ -65,10 +65,7 @@ pub fn same_host_target(host: &str, base: &str, reference: &str) -> Option<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
-    }
+    use crate::edge::cache::h;
 
     #[test]
     fn unsafe_methods_rfc9110_9_2_1() {

@@ -75,10 +75,7 @@ impl Secondary {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
-    }
+    use crate::edge::cache::h;
 
     #[test]
     fn host_is_case_insensitive_target_is_not_rfc9111_2() {

@@ -507,5 +507,11 @@ fn validated(
     passed(resp, body, &cs)
 }
 
+/// Header fields from `(name, value)` pairs, for the tests of every module here.
+#[cfg(test)]
+pub(crate) fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+}
+
 #[cfg(test)]
 mod tests;

@@ -161,12 +161,10 @@ pub fn not_modified_headers(stored: &[(String, String)]) -> Vec<(String, String)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::edge::cache::h;
     use crate::edge::cache::key::Secondary;
     use bytes::Bytes;
 
-    fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
-    }
     /// A response received at 0 with these Cache-Control directives.
     fn entry(cc: &str) -> Entry {
         Entry::new(

@@ -161,10 +161,8 @@ pub fn stored_headers(headers: &[(String, String)], cc: &Directives) -> Vec<(Str
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::edge::cache::h;
 
-    fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
-    }
     fn store(method: &str, req: &[(&str, &str)], status: u16, resp: &[(&str, &str)]) -> Result<(), Refusal> {
         let (rq, rs) = (h(req), h(resp));
         let cc = Directives::cache_control(&rs);

@@ -242,10 +242,8 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::edge::cache::h;
 
-    fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
-    }
     fn entry(body: &'static str, secondary: Secondary) -> Entry {
         Entry::new(
             secondary,

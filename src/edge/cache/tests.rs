@@ -13,9 +13,6 @@ fn t(s: u64) -> SystemTime {
 }
 const DATE0: &str = "Tue, 14 Nov 2023 22:13:20 GMT";
 
-fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
-}
 fn req(method: &str, target: &str, headers: &[(&str, &str)]) -> RequestHead {
     RequestHead {
         method: method.into(),

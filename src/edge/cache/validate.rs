@@ -108,10 +108,7 @@ pub fn merge(stored: &[(String, String)], update: &[(String, String)]) -> Vec<(S
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
-    }
+    use crate::edge::cache::h;
 
     #[test]
     fn conditional_request_carries_stored_validators_rfc9111_4_3_1() {
