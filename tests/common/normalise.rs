@@ -352,13 +352,7 @@ fn epoch_of(date: &str) -> Option<u64> {
     }
     let n = |r: std::ops::Range<usize>| date[r].parse::<i64>().ok();
     let (y, mo, d) = (n(0..4)?, n(4..6)?, n(6..8)?);
-    // Howard Hinnant's days_from_civil.
-    let y = if mo <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if mo > 2 { mo - 3 } else { mo + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
+    let days = netlab::calendar::days_from_civil(y, mo, d);
     u64::try_from(days * 86_400 + n(8..10)? * 3600 + n(10..12)? * 60 + n(12..14)?).ok()
 }
 
