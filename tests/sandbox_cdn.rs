@@ -136,3 +136,38 @@ fn the_origin_and_www_are_served_without_the_cache() {
     let www = responses("https://www.example.com/", &[]);
     assert_eq!(field(&www[0], "cache-status"), None);
 }
+
+#[test]
+fn sandbox_up_prints_the_edge_s_account_of_each_request() {
+    let home = tempfile::tempdir().unwrap();
+    let (up, directory) = common::sandbox_up(&[], 4, home.path());
+    let cdn = directory["tls_hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["names"].to_string().contains("cdn.example.net"))
+        .unwrap();
+    let socket = cdn["socket"].as_str().unwrap();
+    let port = socket.rsplit(':').next().unwrap();
+    let ca = directory["ca"].as_str().unwrap();
+    for _ in 0..2 {
+        let curl = std::process::Command::new("curl")
+            .args(["-sS", "-o", "/dev/null", "--cacert", ca])
+            .args(["--resolve", &format!("cdn.example.net:{port}:127.0.0.1")])
+            .arg(format!("https://cdn.example.net:{port}/cache/max-age/60"))
+            .status()
+            .unwrap();
+        assert!(curl.success());
+    }
+    let out = up.wait_with_output().unwrap();
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let requests: Vec<&Value> = lines.iter().filter(|l| l["type"] == "edge.request").collect();
+    assert_eq!(requests.len(), 2, "{lines:?}");
+    assert_eq!(requests[0]["target"], "/cache/max-age/60");
+    assert!(requests[0]["cache_status"].as_str().unwrap().contains("fwd=uri-miss"));
+    assert!(requests[1]["cache_status"].as_str().unwrap().contains("hit"));
+    assert_eq!(requests[1]["origin"], "not_asked");
+}

@@ -2,7 +2,8 @@
 //! progress file, prints the sandbox's directory once (the address book and how to use it with
 //! dig, curl and openssl; with `--json` the same as a `netlab.sandbox/1` value on one line, so a
 //! script reads one line and need not wait for the end of a process that runs until stopped),
-//! and waits for Ctrl-C, SIGTERM or the end of `--for`.
+//! and waits for Ctrl-C, SIGTERM or the end of `--for`, printing meanwhile each request the
+//! CDN's edge (cdn.example.net) answers, as `netlab edge` does.
 //!
 //! With `--link` the servers run behind the emulated link, on their own addresses in a network
 //! namespace of their own, and the directory says how to run real tools in the client's
@@ -14,11 +15,13 @@ use tokio::signal::unix::{signal, Signal, SignalKind};
 
 use super::output::{to_stdout, Printer};
 use super::Io;
+use crate::edge::proxy::EdgeEvent;
 use crate::error::{Error, Result};
 use crate::link::events::LinkLog;
 use crate::net::Place;
 use crate::sandbox::directory::Directory;
 use crate::sandbox::linked::Linked;
+use tokio::sync::broadcast;
 
 pub(super) fn run_sandbox_up(
     a: &crate::cli::SandboxUpArgs,
@@ -53,7 +56,8 @@ pub(super) fn run_sandbox_up(
         let (linked, network) = Linked::start(spec, pcap)?;
         drop(network);
         announce(&linked.directory(dir)?, printer, io)?;
-        runtime.block_on(stop.wait(a.duration));
+        let requests = linked.cdn_requests()?;
+        runtime.block_on(relay(stop.wait(a.duration), requests, printer, io))?;
         // What crossed the link while it ran (and --link-pcap's files put in place).
         let log = LinkLog::new(linked.finish()?);
         drop(linked);
@@ -69,7 +73,7 @@ pub(super) fn run_sandbox_up(
         };
         let sandbox = crate::sandbox::Sandbox::start_with(addressing).await?;
         announce(&Directory::publish(&sandbox, a.bind_127, dir)?, printer, io)?;
-        stop.wait(a.duration).await;
+        relay(stop.wait(a.duration), sandbox.cdn.requests(), printer, io).await?;
         drop(sandbox);
         Ok(0)
     })
@@ -79,6 +83,31 @@ pub(super) fn run_sandbox_up(
 fn announce(directory: &Directory, printer: &Printer, io: &mut Io) -> Result<()> {
     let mut out = printer.lines(&mut *io.stdout);
     out.item(directory).and_then(|()| out.end()).map_err(to_stdout)
+}
+
+/// Until `stop`, prints each request the CDN's edge answers as it reports it (`edge.request`
+/// lines with `--json`, as `netlab edge` prints them): the edge's own account next to what the
+/// client saw.
+async fn relay(
+    stop: impl std::future::Future<Output = ()>,
+    mut requests: broadcast::Receiver<EdgeEvent>,
+    printer: &Printer,
+    io: &mut Io<'_>,
+) -> Result<()> {
+    let mut out = printer.lines(&mut *io.stdout);
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            () = &mut stop => break,
+            request = requests.recv() => match request {
+                Ok(event) => out.item(&event).map_err(to_stdout)?,
+                // Reports lost to a slow terminal are skipped, not waited for.
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => stop.as_mut().await,
+            },
+        }
+    }
+    out.end().map_err(to_stdout)
 }
 
 /// Ctrl-C (SIGINT) and SIGTERM, caught: either stops the servers and closes the namespaces

@@ -30,6 +30,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
+use tokio::sync::broadcast;
 
 use super::origin::{Origin, OriginAnswer};
 use crate::edge::cache::date;
@@ -51,8 +52,13 @@ const FRONT_TIMEOUT: Duration = Duration::from_secs(35);
 pub struct Cdn {
     edge: Route,
     api: Route,
+    /// Every request both edges answered, as they report it (`sandbox up` prints them).
+    log: broadcast::Sender<EdgeEvent>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
+
+/// How many of the edges' request reports wait for a slow reader before the oldest are lost.
+const LOG_QUEUE: usize = 256;
 
 impl Drop for Cdn {
     fn drop(&mut self) {
@@ -71,15 +77,21 @@ impl Cdn {
             .map_err(|e| Error::io("sandbox origin", e))?;
         let origin_address = listener.local_addr().map_err(|e| Error::io("sandbox origin", e))?;
         let mut tasks = vec![tokio::spawn(serve_origin(listener, origin))];
-        let (edge, task) = start_edge(origin_address, None).await?;
+        let (log, _) = broadcast::channel(LOG_QUEUE);
+        let (edge, task) = start_edge(origin_address, None, log.clone()).await?;
         tasks.push(task);
         let policy = Policy {
             limit: API_LIMIT.0,
             window_ns: API_LIMIT.1.as_nanos() as u64,
         };
-        let (api, task) = start_edge(origin_address, Some((policy, Algorithm::SlidingWindow))).await?;
+        let (api, task) = start_edge(origin_address, Some((policy, Algorithm::SlidingWindow)), log.clone()).await?;
         tasks.push(task);
-        Ok(Cdn { edge, api, tasks })
+        Ok(Cdn { edge, api, log, tasks })
+    }
+
+    /// The edges' reports of the requests they answer from now on (`edge.request` events).
+    pub fn requests(&self) -> broadcast::Receiver<EdgeEvent> {
+        self.log.subscribe()
     }
 
     /// Sends a request the front received to the edge (the `/api/` one for paths under it),
@@ -143,10 +155,12 @@ pub fn is_hop_by_hop(name: &str) -> bool {
     .any(|h| name.eq_ignore_ascii_case(h))
 }
 
-/// Starts one edge on loopback in front of `origin`; returns the way to it.
+/// Starts one edge on loopback in front of `origin`, reporting its requests to `log`; returns
+/// the way to it.
 async fn start_edge(
     origin: SocketAddr,
     limit: Option<(Policy, Algorithm)>,
+    log: broadcast::Sender<EdgeEvent>,
 ) -> Result<(Route, tokio::task::JoinHandle<()>)> {
     let options = EdgeOptions {
         listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
@@ -162,8 +176,12 @@ async fn start_edge(
     let task = tokio::spawn(async move {
         let mut listening = Some(listening);
         let _ = proxy::run(&options, &network, std::future::pending(), |event| {
-            if let (EdgeEvent::Listening { address, .. }, Some(tell)) = (&event, listening.take()) {
-                let _ = tell.send(*address);
+            match (&event, listening.take()) {
+                (EdgeEvent::Listening { address, .. }, Some(tell)) => {
+                    let _ = tell.send(*address);
+                }
+                // No one listening is no error: the report is simply not kept.
+                _ => drop(log.send(event)),
             }
             Ok(())
         })

@@ -128,6 +128,26 @@ impl Linked {
     /// way into the client's namespace for real tools (its descriptor's path, and the user
     /// namespace netlab runs in, if it made one). Writes the CA and client files into `dir`.
     pub fn directory(&self, dir: &std::path::Path) -> Result<Directory> {
+        self.with_sandbox(|sandbox| {
+            let user_ns = crate::net::ns::entered_user_namespace().then(|| {
+                // SAFETY: getpid(2) cannot fail.
+                std::path::PathBuf::from(format!("/proc/{}/ns/user", unsafe { libc::getpid() }))
+            });
+            Ok(Directory::publish(sandbox, false, dir)?.behind_link(
+                self.spec.to_string(),
+                self.client.proc_path(),
+                user_ns,
+            ))
+        })
+    }
+
+    /// The reports of the requests the sandbox's CDN answers from now on.
+    pub fn cdn_requests(&self) -> Result<tokio::sync::broadcast::Receiver<crate::edge::proxy::EdgeEvent>> {
+        self.with_sandbox(|sandbox| Ok(sandbox.cdn.requests()))
+    }
+
+    /// Runs `f` on the running sandbox.
+    fn with_sandbox<T>(&self, f: impl FnOnce(&Sandbox) -> Result<T>) -> Result<T> {
         let slot = self
             .sandbox
             .lock()
@@ -135,15 +155,7 @@ impl Linked {
         let sandbox = slot
             .as_ref()
             .ok_or_else(|| Error::usage("sandbox", "its servers have stopped", "run it again"))?;
-        let user_ns = crate::net::ns::entered_user_namespace().then(|| {
-            // SAFETY: getpid(2) cannot fail.
-            std::path::PathBuf::from(format!("/proc/{}/ns/user", unsafe { libc::getpid() }))
-        });
-        Ok(Directory::publish(sandbox, false, dir)?.behind_link(
-            self.spec.to_string(),
-            self.client.proc_path(),
-            user_ns,
-        ))
+        f(sandbox)
     }
 
     /// Stops the link and returns what it recorded, as trace events (empty if already
