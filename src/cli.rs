@@ -187,6 +187,19 @@ fn parse_rate_policy(s: &str) -> Result<(u32, u64), String> {
     Ok((n, w))
 }
 
+/// `--rate`: `20/s`, `20/1s`, `5/100ms` as (requests, window in ns); a window without a
+/// number is one of its unit.
+fn parse_request_rate(s: &str) -> Result<(u32, u64), String> {
+    let (n, w) = s.split_once('/').ok_or("write it as N/WINDOW, e.g. 20/s or 5/100ms")?;
+    let w = w.trim();
+    let w = if w.starts_with(|c: char| c.is_ascii_digit()) {
+        w.to_string()
+    } else {
+        format!("1{w}")
+    };
+    parse_rate_policy(&format!("{n}/{w}"))
+}
+
 /// `50ms`, `1s`, `2m`, `250us` in nanoseconds.
 fn parse_duration_ns(s: &str) -> Result<u64, String> {
     let s = s.trim();
@@ -451,6 +464,19 @@ pub struct HttpArgs {
     /// At most this many requests in flight at once (streams in parallel)
     #[arg(long, value_name = "C", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub concurrency: u32,
+    /// Pace the requests: N per WINDOW (20/s, 20/1s, 5/100ms), request i sent i*WINDOW/N after
+    /// the first; shows allowed and limited (429) requests per second and what the RateLimit
+    /// fields said
+    #[arg(long, value_name = "N/WINDOW", value_parser = parse_request_rate)]
+    pub rate: Option<(u32, u64)>,
+    /// With --rate: send the requests in groups of K back to back, the groups K*WINDOW/N apart
+    /// (the same mean rate)
+    #[arg(long, value_name = "K", requires = "rate", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub burst: Option<u32>,
+    /// Send PURGE instead of GET: a CDN started with purge on drops what it stored for the URL
+    /// (curl's -X PURGE)
+    #[arg(long, conflicts_with = "head")]
+    pub purge: bool,
     /// Limit on each phase (connect, handshake, each response, each piece of body), in ms
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
     pub timeout: u64,

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use super::edge_story::EdgeSummary;
 use super::events::{
     Comparison, HttpEvent, HttpSummary, ProtocolRuns, QuicStats, ResponseSeen, RunsSummary, SetupSeen,
 };
@@ -29,6 +30,7 @@ pub fn event(out: &mut String, e: &HttpEvent, notes: &[Note], opts: &RenderOpts)
         HttpEvent::Summary(s) => summary(out, s, opts),
         HttpEvent::Compare(c) => compare(out, c, opts),
         HttpEvent::Runs(r) => runs(out, r, opts),
+        HttpEvent::Edge(e) => edge(out, e, opts),
     }
     style::notes(out, notes, opts, "             ");
 }
@@ -115,6 +117,103 @@ fn response(out: &mut String, r: &ResponseSeen, opts: &RenderOpts) {
     if r.stream <= 1 {
         for (n, v) in &r.headers {
             let _ = writeln!(out, "             {n}: {v}");
+        }
+    }
+    if let Some(c) = &r.cache {
+        let _ = writeln!(
+            out,
+            "             {}cache ({}):{} {}",
+            p.cyan,
+            c.cache,
+            p.reset,
+            c.words()
+        );
+    }
+    if let Some(l) = &r.ratelimit {
+        let _ = writeln!(
+            out,
+            "             {}rate limit:{} {}",
+            p.cyan,
+            p.reset,
+            super::edge_story::limit_words(l)
+        );
+    }
+}
+
+/// `http.edge`: the hit ratio, the pacing, allowed and limited requests per second, and the
+/// first 429's story.
+fn edge(out: &mut String, e: &EdgeSummary, opts: &RenderOpts) {
+    let p = &opts.palette;
+    let _ = writeln!(out, "\n{};; {} at the edge{}", p.bold, e.protocol, p.reset);
+    if let Some(paced) = &e.pacing {
+        let _ = writeln!(
+            out,
+            "   paced at {} ({:.1} requests/s): {} requests sent over {}",
+            paced.rate,
+            paced.per_second,
+            e.responses,
+            ms(paced.spread_us)
+        );
+    }
+    if let Some(c) = &e.cache {
+        let mut parts = vec![format!("{} hit", c.hits), format!("{} miss", c.misses)];
+        for (n, what) in [
+            (c.not_cacheable, "not cacheable"),
+            (c.stale, "stale"),
+            (c.revalidated, "revalidated"),
+            (c.collapsed, "collapsed"),
+            (c.bypass, "bypass"),
+        ] {
+            if n > 0 {
+                parts.push(format!("{n} {what}"));
+            }
+        }
+        let _ = writeln!(
+            out,
+            "   hit ratio {:.0}% ({} of {} responses): {}; origin fetches saved: {}",
+            c.hit_ratio * 100.0,
+            c.hits,
+            e.responses,
+            parts.join(", "),
+            c.origin_fetches_saved
+        );
+    }
+    let Some(r) = &e.rate else { return };
+    let _ = writeln!(out, "   {} allowed, {} limited (429)", r.allowed, r.limited);
+    if r.per_second.len() > 1 || r.limited > 0 {
+        let widest = r
+            .per_second
+            .iter()
+            .map(|s| s.allowed + s.limited)
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        let scale = |n: u32| (n as usize * BAR).div_ceil(widest as usize);
+        for s in &r.per_second {
+            let _ = writeln!(
+                out,
+                "   second {:>3}  {:>4} allowed {:>4} limited  {}{}{}{}{}",
+                s.second,
+                s.allowed,
+                s.limited,
+                p.green,
+                "█".repeat(scale(s.allowed)),
+                p.red,
+                "░".repeat(scale(s.limited)),
+                p.reset
+            );
+        }
+    }
+    if let Some(first) = &r.first_limited {
+        let _ = writeln!(
+            out,
+            "   the first 429: request {}, {} after the first request, after {} allowed",
+            first.request,
+            ms(first.after_us),
+            first.allowed_before
+        );
+        for line in super::edge_story::story(&first.fields) {
+            let _ = writeln!(out, "     {line}");
         }
     }
 }
