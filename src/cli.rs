@@ -414,10 +414,15 @@ Examples:
       --requests 8 --concurrency 8        one lost packet: every HTTP/2 stream waits, one HTTP/3 stream
   netlab --link rtt=40ms,loss=2% http https://www.example.com/bytes/1000 --compare \
       --requests 8 --concurrency 8 --runs 20       p50/p90/p99 and streams delayed per lost packet
+  netlab http https://cdn.example.net/cache/max-age/60 --sandbox --requests 5
+                                                 what the CDN's cache did per response; the hit ratio
+  netlab http https://cdn.example.net/api/items --sandbox --requests 30 --rate 20/s
+                                                 allowed and limited (429) per second, Retry-After and RateLimit
+  netlab http https://cdn.example.net/cache/max-age/60 --sandbox -X PURGE   drop what the CDN stored
 
-The sandbox serves /, /bytes/N, /delay/MS, /headers and /objects/K on every TLS host, over HTTP/1.1 and HTTP/2 (TCP 443) and HTTP/3 (UDP 443), with an Alt-Svc header. Certificate checks are never skipped. Exit status: 0 when every response arrived, 1 if a certificate check failed, 4 if a fetch failed (refused, timed out, reset, malformed: the trace's outcome names the phase).
+The sandbox serves /, /bytes/N, /delay/MS, /headers and /objects/K on every TLS host, over HTTP/1.1 and HTTP/2 (TCP 443) and HTTP/3 (UDP 443), with an Alt-Svc header. A response with Cache-Status (RFC 9211) gets a line saying what the cache did (hit, miss, stale, revalidated, collapsed, not cacheable; its age of which lifetime, and which field set it); one with RateLimit fields or a 429, what they said. After each protocol's summary, the edge's tally: the hit ratio, and with --rate the requests allowed and limited per second and the first 429's Retry-After and RateLimit explained. Certificate checks are never skipped. Exit status: 0 when every response arrived, 1 if a certificate check failed, 4 if a fetch failed (refused, timed out, reset, malformed: the trace's outcome names the phase).
 
-Coming from curl: -o, -H, -I, -k, --cacert, --connect-to and --max-time (-m, fractions allowed) are curl's. --http2 is --h2; --http3 and --http3-only are --h3, which never falls back to HTTP/2 as curl's --http3 does (a QUIC failure is the answer). --resolve HOST:PORT:ADDR is --connect-to HOST:PORT:ADDR:PORT; -X GET and -X HEAD (-I) work, and -s (netlab has no progress meter). -w FORMAT writes curl's variables after the trace, one line per fetch, from netlab's phases; over HTTP/3, time_connect is when the server's first flight arrived and time_appconnect when the QUIC handshake was done. -v adds the request and response header lines as curl -v prints them, on standard error. -L, -d and --http1.1 are refused in one line naming what netlab does.";
+Coming from curl: -o, -H, -I, -k, --cacert, --connect-to and --max-time (-m, fractions allowed) are curl's. --http2 is --h2; --http3 and --http3-only are --h3, which never falls back to HTTP/2 as curl's --http3 does (a QUIC failure is the answer). --resolve HOST:PORT:ADDR is --connect-to HOST:PORT:ADDR:PORT; -X GET, -X HEAD (-I) and -X PURGE (--purge) work, and -s (netlab has no progress meter). -w FORMAT writes curl's variables after the trace, one line per fetch, from netlab's phases; over HTTP/3, time_connect is when the server's first flight arrived and time_appconnect when the QUIC handshake was done. -v adds the request and response header lines as curl -v prints them, on standard error. -L, -d and --http1.1 are refused in one line naming what netlab does.";
 
 #[derive(Debug, Args)]
 pub struct HttpArgs {
