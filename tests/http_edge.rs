@@ -22,7 +22,11 @@ fn send_times(v: &Value) -> Vec<u64> {
         .collect();
     r.sort_unstable();
     let order: Vec<u64> = r.iter().map(|(i, _)| *i).collect();
-    assert_eq!(order, (1..=r.len() as u64).collect::<Vec<_>>(), "every request numbered once");
+    assert_eq!(
+        order,
+        (1..=r.len() as u64).collect::<Vec<_>>(),
+        "every request numbered once"
+    );
     r.into_iter().map(|(_, t)| t).collect()
 }
 
@@ -44,7 +48,11 @@ fn rate_spaces_requests_i_over_r_after_the_first() {
         assert_eq!(sent.len(), 10);
         for (i, t) in sent.iter().enumerate() {
             let due = i as u64 * 50_000;
-            assert!(t - sent[0] + EARLY_US >= due, "{engine}: request {} at {t} µs: {sent:?}", i + 1);
+            assert!(
+                t - sent[0] + EARLY_US >= due,
+                "{engine}: request {} at {t} µs: {sent:?}",
+                i + 1
+            );
         }
         let spread = sent[9] - sent[0];
         assert!((450_000 - EARLY_US..5_000_000).contains(&spread), "{engine}: {sent:?}");
@@ -74,7 +82,10 @@ fn bursts_leave_together_and_groups_k_over_r_apart() {
     let sent = send_times(&v);
     // 5 per 100 ms is 50/s: groups of 3 every 60 ms.
     assert!(sent[2] - sent[0] < 60_000, "a burst goes back to back: {sent:?}");
-    assert!(sent[3] - sent[0] + EARLY_US >= 60_000, "the second group waits: {sent:?}");
+    assert!(
+        sent[3] - sent[0] + EARLY_US >= 60_000,
+        "the second group waits: {sent:?}"
+    );
     assert!(sent[5] - sent[3] < 60_000, "{sent:?}");
     let edge = of_type(&v, "http.edge")[0];
     assert_eq!(edge["pacing"]["rate"], "5/100ms in bursts of 3");
@@ -96,7 +107,9 @@ fn paced_text_says_the_rate_and_the_tally() {
         .assert()
         .success()
         .stdout(predicate::str::contains(";; h2 at the edge"))
-        .stdout(predicate::str::contains("paced at 20/s (20.0 requests/s): 3 requests sent over"))
+        .stdout(predicate::str::contains(
+            "paced at 20/s (20.0 requests/s): 3 requests sent over",
+        ))
         .stdout(predicate::str::contains("3 allowed, 0 limited (429)"));
 }
 

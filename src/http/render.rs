@@ -450,3 +450,89 @@ fn per_second(rate: u64) -> String {
         r => format!("{r} B/s"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seen(request: u32, status: u16, headers: &[(&str, &str)]) -> ResponseSeen {
+        let mut r = ResponseSeen {
+            protocol: "h2".into(),
+            stream: u64::from(request) * 2 + 1,
+            request,
+            status,
+            headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
+            sent_us: u64::from(request) * 100_000,
+            ..Default::default()
+        };
+        r.read_edge_fields(0);
+        r
+    }
+
+    fn text(e: &HttpEvent) -> String {
+        let mut out = String::new();
+        event(&mut out, e, &[], &RenderOpts::plain());
+        out
+    }
+
+    #[test]
+    fn each_response_says_what_the_cache_and_the_limiter_did() {
+        let hit = seen(
+            2,
+            200,
+            &[
+                ("cache-status", "netlab; hit; ttl=48"),
+                ("age", "12"),
+                ("cache-control", "s-maxage=60"),
+            ],
+        );
+        assert!(text(&HttpEvent::Response(hit))
+            .contains("cache (netlab): hit: age 12 s of a 60 s lifetime (Cache-Control: s-maxage=60): 48 s left"));
+        let limited = seen(
+            3,
+            429,
+            &[
+                ("ratelimit-policy", "\"edge\";q=10;w=1"),
+                ("ratelimit", "\"edge\";r=0;t=1"),
+                ("retry-after", "1"),
+            ],
+        );
+        assert!(text(&HttpEvent::Response(limited))
+            .contains("rate limit: limited (429): 0 left of 10 requests per 1 s, more quota in 1 s; Retry-After 1 s"));
+    }
+
+    #[test]
+    fn the_edge_tally_has_the_hit_ratio_a_bar_per_second_and_the_first_429s_story() {
+        let miss = [("cache-status", "netlab; fwd=uri-miss; fwd-status=200; stored")];
+        let hit = [("cache-status", "netlab; hit; ttl=59"), ("age", "1")];
+        let no = [
+            ("ratelimit-policy", "\"edge\";q=10;w=1"),
+            ("ratelimit", "\"edge\";r=0;t=1"),
+            ("retry-after", "1"),
+        ];
+        let rs = vec![
+            seen(1, 200, &miss),
+            seen(2, 200, &hit),
+            seen(3, 200, &hit),
+            seen(4, 429, &no),
+        ];
+        let e = super::super::edge_story::summarise("h2", &rs, None).unwrap();
+        let t = text(&HttpEvent::Edge(Box::new(e)));
+        assert!(
+            t.contains("hit ratio 50% (2 of 4 responses): 2 hit, 1 miss; origin fetches saved: 2"),
+            "{t}"
+        );
+        assert!(t.contains("3 allowed, 1 limited (429)"), "{t}");
+        assert!(t.contains("second   0     3 allowed    1 limited"), "{t}");
+        assert!(
+            t.contains("the first 429: request 4, 300.0 ms after the first request, after 3 allowed"),
+            "{t}"
+        );
+        assert!(t.contains("Retry-After: 1  wait 1 s before sending again"), "{t}");
+        assert!(
+            t.contains("RateLimit: r=0;t=1  0 request(s) left for the next 1 s"),
+            "{t}"
+        );
+        assert!(t.contains("send at most 10.0 per second on average"), "{t}");
+    }
+}
