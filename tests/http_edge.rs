@@ -30,21 +30,19 @@ fn send_times(v: &Value) -> Vec<u64> {
     r.into_iter().map(|(_, t)| t).collect()
 }
 
+/// `netlab --json http --sandbox https://www.example.com/objects/1 ARGS`, which must succeed:
+/// the trace and the send times.
+fn paced(args: &[&str]) -> (Value, Vec<u64>) {
+    let (v, code) = trace(&[&["http", "--sandbox", "https://www.example.com/objects/1"], args].concat());
+    assert_eq!(code, 0, "{v}");
+    let sent = send_times(&v);
+    (v, sent)
+}
+
 #[test]
 fn rate_spaces_requests_i_over_r_after_the_first() {
     for engine in ["--h2", "--h3"] {
-        let (v, code) = trace(&[
-            "http",
-            "--sandbox",
-            "https://www.example.com/objects/1",
-            engine,
-            "--requests",
-            "10",
-            "--rate",
-            "20/s",
-        ]);
-        assert_eq!(code, 0, "{v}");
-        let sent = send_times(&v);
+        let (v, sent) = paced(&[engine, "--requests", "10", "--rate", "20/s"]);
         assert_eq!(sent.len(), 10);
         for (i, t) in sent.iter().enumerate() {
             let due = i as u64 * 50_000;
@@ -65,10 +63,7 @@ fn rate_spaces_requests_i_over_r_after_the_first() {
 
 #[test]
 fn bursts_leave_together_and_groups_k_over_r_apart() {
-    let (v, code) = trace(&[
-        "http",
-        "--sandbox",
-        "https://www.example.com/objects/1",
+    let (v, sent) = paced(&[
         "--requests",
         "6",
         "--concurrency",
@@ -78,8 +73,6 @@ fn bursts_leave_together_and_groups_k_over_r_apart() {
         "--burst",
         "3",
     ]);
-    assert_eq!(code, 0, "{v}");
-    let sent = send_times(&v);
     // 5 per 100 ms is 50/s: groups of 3 every 60 ms.
     assert!(sent[2] - sent[0] < 60_000, "a burst goes back to back: {sent:?}");
     assert!(

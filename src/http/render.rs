@@ -475,6 +475,13 @@ mod tests {
         out
     }
 
+    /// A 429 as `netlab edge --limit 10/1s` sends it.
+    const LIMITED: [(&str, &str); 3] = [
+        ("ratelimit-policy", "\"edge\";q=10;w=1"),
+        ("ratelimit", "\"edge\";r=0;t=1"),
+        ("retry-after", "1"),
+    ];
+
     #[test]
     fn each_response_says_what_the_cache_and_the_limiter_did() {
         let hit = seen(
@@ -488,16 +495,7 @@ mod tests {
         );
         assert!(text(&HttpEvent::Response(hit))
             .contains("cache (netlab): hit: age 12 s of a 60 s lifetime (Cache-Control: s-maxage=60): 48 s left"));
-        let limited = seen(
-            3,
-            429,
-            &[
-                ("ratelimit-policy", "\"edge\";q=10;w=1"),
-                ("ratelimit", "\"edge\";r=0;t=1"),
-                ("retry-after", "1"),
-            ],
-        );
-        assert!(text(&HttpEvent::Response(limited))
+        assert!(text(&HttpEvent::Response(seen(3, 429, &LIMITED)))
             .contains("rate limit: limited (429): 0 left of 10 requests per 1 s, more quota in 1 s; Retry-After 1 s"));
     }
 
@@ -505,16 +503,11 @@ mod tests {
     fn the_edge_tally_has_the_hit_ratio_a_bar_per_second_and_the_first_429s_story() {
         let miss = [("cache-status", "netlab; fwd=uri-miss; fwd-status=200; stored")];
         let hit = [("cache-status", "netlab; hit; ttl=59"), ("age", "1")];
-        let no = [
-            ("ratelimit-policy", "\"edge\";q=10;w=1"),
-            ("ratelimit", "\"edge\";r=0;t=1"),
-            ("retry-after", "1"),
-        ];
         let rs = vec![
             seen(1, 200, &miss),
             seen(2, 200, &hit),
             seen(3, 200, &hit),
-            seen(4, 429, &no),
+            seen(4, 429, &LIMITED),
         ];
         let e = super::super::edge_story::summarise("h2", &rs, None).unwrap();
         let t = text(&HttpEvent::Edge(Box::new(e)));
