@@ -394,6 +394,23 @@ mod tests {
         assert_eq!(list("a;x=1;x=2").unwrap()[0].integer("x"), Some(2));
     }
 
+    proptest::proptest! {
+        /// Any field value, the edge's readers included: a verdict or nothing, never a panic.
+        #[test]
+        fn any_value_parses_or_fails_without_panicking(v in "[ -~\t\u{80}-\u{ff}]{0,80}") {
+            let _ = list(&v);
+            let h = vec![
+                ("cache-status".to_string(), v.clone()),
+                ("ratelimit".to_string(), v.clone()),
+                ("ratelimit-policy".to_string(), v.clone()),
+                ("retry-after".to_string(), v.clone()),
+                ("age".to_string(), v.clone()),
+            ];
+            let _ = super::super::cache_status::read(200, &h, 0);
+            let _ = super::super::rate_fields::read(429, &h);
+        }
+    }
+
     #[test]
     fn a_field_on_several_lines_is_one_list_rfc9110_5_3() {
         let h = vec![
