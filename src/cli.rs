@@ -463,8 +463,8 @@ pub struct HttpArgs {
     /// Do not let a failed certificate check stop the connection (shown loudly)
     #[arg(short = 'k', long)]
     pub insecure: bool,
-    /// Send this many requests over the one connection
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    /// Send this many requests over the one connection (also --repeat)
+    #[arg(long, alias = "repeat", value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub requests: u32,
     /// At most this many requests in flight at once (streams in parallel)
     #[arg(long, value_name = "C", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
