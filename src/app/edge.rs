@@ -33,6 +33,7 @@ pub(super) fn run_edge(a: &EdgeArgs, printer: &Printer, io: &mut Io) -> Result<i
                 super::ratelimit::algorithm(&a.algorithm)?,
             )),
         },
+        forwarded_client: false,
     };
     let runtime = super::runtime()?;
     let stop = {

@@ -1,14 +1,15 @@
 //! The sandbox's HTTP/3 (RFC 9114): a QUIC endpoint (quinn) on the UDP port with the same number
-//! as a TLS host's TCP port, so the address book reaches both; h3 on top. Content:
-//! [`super::http::answer`].
+//! as a TLS host's TCP port, so the address book reaches both; h3 on top. Content: the host's
+//! [`Site`].
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::http::{answer, Schedule, Turns};
-use super::http_tcp::response;
+use super::http::{Schedule, Turns};
+use super::http_tcp::{fields, response};
+use super::site::{reply, Asked, Site};
 use crate::error::{Error, Result};
 
 /// A running HTTP/3 endpoint.
@@ -23,9 +24,14 @@ impl Drop for RunningQuic {
     }
 }
 
-/// Starts HTTP/3 on UDP `bind` with the host's certificate; responses share a connection by
-/// `schedule`.
-pub fn start(bind: SocketAddr, cert: Arc<rustls::sign::CertifiedKey>, schedule: Schedule) -> Result<RunningQuic> {
+/// Starts HTTP/3 on UDP `bind` with the host's certificate, serving `site`; responses share a
+/// connection by `schedule`.
+pub fn start(
+    bind: SocketAddr,
+    cert: Arc<rustls::sign::CertifiedKey>,
+    schedule: Schedule,
+    site: Site,
+) -> Result<RunningQuic> {
     let problem = |e: String| Error::usage("sandbox HTTP/3", e, "report this");
     let mut tls = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_protocol_versions(&[&rustls::version::TLS13])
@@ -49,9 +55,10 @@ pub fn start(bind: SocketAddr, cert: Arc<rustls::sign::CertifiedKey>, schedule: 
     let local = endpoint.local_addr().map_err(|e| Error::io("sandbox HTTP/3", e))?;
     let task = tokio::spawn(async move {
         while let Some(incoming) = endpoint.accept().await {
+            let site = site.clone();
             tokio::spawn(async move {
                 if let Ok(conn) = incoming.await {
-                    serve(conn, schedule).await;
+                    serve(conn, schedule, site).await;
                 }
             });
         }
@@ -59,30 +66,41 @@ pub fn start(bind: SocketAddr, cert: Arc<rustls::sign::CertifiedKey>, schedule: 
     Ok(RunningQuic { local, task })
 }
 
-async fn serve(conn: quinn::Connection, schedule: Schedule) {
+async fn serve(conn: quinn::Connection, schedule: Schedule, site: Site) {
+    let client = conn.remote_address().ip();
     let Ok(mut h3) = h3::server::Connection::<_, Bytes>::new(h3_quinn::Connection::new(conn)).await else {
         return;
     };
     let mut turns = Turns::new(schedule);
     while let Ok(Some(resolver)) = h3.accept().await {
         let mut turn = turns.take();
+        let site = site.clone();
         tokio::spawn(async move {
             let Ok((request, mut stream)) = resolver.resolve_request().await else {
                 return;
             };
-            let headers: Vec<(String, String)> = request
-                .headers()
-                .iter()
-                .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-                .collect();
-            let a = answer(request.method().as_str(), request.uri().path(), &headers, "HTTP/3");
-            tokio::time::sleep(a.delay).await;
+            let headers = fields(request.headers());
+            let asked = Asked {
+                method: request.method().as_str(),
+                target: request.uri().path_and_query().map_or("/", |p| p.as_str()),
+                authority: request.uri().authority().map(|a| a.host()),
+                headers: &headers,
+                client,
+                protocol: "HTTP/3",
+            };
+            let mut r = reply(&site, &asked).await;
+            tokio::time::sleep(r.delay).await;
             turn.wait().await;
-            if stream.send_response(response(&a)).await.is_err() {
+            if stream.send_response(response(&r)).await.is_err() {
                 return;
             }
             if request.method() != http::Method::HEAD {
-                for chunk in a.body.chunks() {
+                while let Some(piece) = r.body.next().await {
+                    let Ok((chunk, _)) = piece else {
+                        // The edge broke the body off: so does this stream (RFC 9114 §4.1.2).
+                        stream.stop_stream(h3::error::Code::H3_INTERNAL_ERROR);
+                        return;
+                    };
                     if stream.send_data(chunk).await.is_err() {
                         return;
                     }

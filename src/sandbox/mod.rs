@@ -2,6 +2,7 @@
 //! from the documentation ranges and really listens on a loopback socket; the address book in
 //! [`crate::net::Network`] connects the two, and nothing ever leaves the machine.
 
+pub mod cdn;
 pub mod directory;
 pub mod discard;
 pub mod dns;
@@ -13,9 +14,11 @@ pub mod http;
 pub mod http_quic;
 pub mod http_tcp;
 pub mod linked;
+pub mod origin;
 pub mod pki;
 pub mod referral;
 pub mod resolver;
+pub mod site;
 pub mod web;
 pub mod world;
 
@@ -33,6 +36,8 @@ pub struct Sandbox {
     pub book: AddressBook,
     /// The TLS hosts (port 443).
     pub web: Vec<web::RunningHost>,
+    /// The CDN behind cdn.example.net: its edges and origin.example.com's HTTP/1.1 listener.
+    pub cdn: std::sync::Arc<cdn::Cdn>,
     /// The sandbox's root CA certificate: what clients of its TLS services trust.
     pub ca_cert: rustls::pki_types::CertificateDer<'static>,
     /// The root zone's DNSKEY: the sandbox's DNSSEC trust anchor.
@@ -131,8 +136,15 @@ impl Sandbox {
         book.insert(SocketAddr::new(resolver_ip_virtual, 53), resolver.local);
         book.insert(SocketAddr::new(resolver_ip_virtual, 853), resolver.local_tls);
         book.insert(SocketAddr::new(resolver_ip_virtual, 443), resolver.local_https);
+        let origin = std::sync::Arc::new(origin::Origin::default());
+        let cdn = std::sync::Arc::new(cdn::Cdn::start(origin.clone()).await?);
         let mut web = Vec::new();
         for (k, spec) in web::HOSTS.iter().enumerate() {
+            let site = match spec.content {
+                web::Content::Web => site::Site::Web,
+                web::Content::Origin => site::Site::Origin(origin.clone()),
+                web::Content::WebAndCdn => site::Site::WebAndCdn(cdn.clone()),
+            };
             let addresses: Vec<IpAddr> = spec.addresses.iter().map(|a| a.parse().expect("valid")).collect();
             // On its own addresses a host listens on each; elsewhere one socket plays them all.
             let binds = match addressing {
@@ -144,7 +156,7 @@ impl Sandbox {
                 Addressing::Own => addresses.iter().map(|ip| SocketAddr::new(*ip, 443)).collect(),
             };
             for bind in binds {
-                let host = web::start(*spec, bind, &pki).await?;
+                let host = web::start(*spec, bind, &pki, site.clone()).await?;
                 for ip in &addresses {
                     if !own || *ip == bind.ip() {
                         book.insert(SocketAddr::new(*ip, 443), host.local);
@@ -176,6 +188,7 @@ impl Sandbox {
             servers,
             resolver,
             web,
+            cdn,
             book,
             ca_cert: pki.root.cert.clone(),
             trust_anchor: keys.root_anchor(),

@@ -1,6 +1,6 @@
-//! The sandbox's TLS hosts, each with a certificate from the sandbox PKI (or a broken one) and a
-//! behaviour: they complete TLS handshakes, send session tickets, answer one HTTP/1.1 request,
-//! and close. Their names are in the sandbox DNS (labs/sandbox/zones/example.com.zone).
+//! The sandbox's TLS hosts, each with a certificate from the sandbox PKI (or a broken one), a
+//! behaviour and content: they complete TLS handshakes, send session tickets, and answer over
+//! HTTP/1.1 (one request, then close), HTTP/2 and HTTP/3. Their names are in the sandbox DNS (labs/sandbox/zones/example.com.zone).
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::http::Schedule;
 use super::pki::{KeyKind, Leaf, Pki};
+use super::site::Site;
 use crate::error::{Error, Result};
 
 /// How a host speaks TLS.
@@ -37,6 +38,19 @@ pub struct HostSpec {
     pub behaviour: Behaviour,
     /// How its HTTP/2 and HTTP/3 servers share a connection between responses in flight.
     pub schedule: Schedule,
+    /// What it serves.
+    pub content: Content,
+}
+
+/// What a host serves ([`super::site::Site`] once the sandbox's origin and CDN are running).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Content {
+    /// The usual content (`/`, `/bytes/N`, ...).
+    Web,
+    /// origin.example.com's caching rules ([`super::origin`]).
+    Origin,
+    /// The usual content, and for requests to cdn.example.net the CDN's edge ([`super::cdn`]).
+    WebAndCdn,
 }
 
 /// Every TLS host (port 443).
@@ -48,6 +62,16 @@ pub const HOSTS: &[HostSpec] = &[
         key: KeyKind::P256,
         behaviour: Behaviour::Normal,
         schedule: Schedule::RoundRobin,
+        content: Content::WebAndCdn,
+    },
+    HostSpec {
+        names: &["origin.example.com"],
+        addresses: &["192.0.2.20"],
+        leaf: Leaf::Good,
+        key: KeyKind::P256,
+        behaviour: Behaviour::Normal,
+        schedule: Schedule::RoundRobin,
+        content: Content::Origin,
     },
     HostSpec {
         names: &["expired.example.com"],
@@ -56,6 +80,7 @@ pub const HOSTS: &[HostSpec] = &[
         key: KeyKind::P256,
         behaviour: Behaviour::Normal,
         schedule: Schedule::RoundRobin,
+        content: Content::Web,
     },
     HostSpec {
         names: &["wrong-host.example.com"],
@@ -64,6 +89,7 @@ pub const HOSTS: &[HostSpec] = &[
         key: KeyKind::P256,
         behaviour: Behaviour::Normal,
         schedule: Schedule::RoundRobin,
+        content: Content::Web,
     },
     HostSpec {
         names: &["self-signed.example.com"],
@@ -72,6 +98,7 @@ pub const HOSTS: &[HostSpec] = &[
         key: KeyKind::P256,
         behaviour: Behaviour::Normal,
         schedule: Schedule::RoundRobin,
+        content: Content::Web,
     },
     HostSpec {
         names: &["untrusted.example.com"],
@@ -80,6 +107,7 @@ pub const HOSTS: &[HostSpec] = &[
         key: KeyKind::P256,
         behaviour: Behaviour::Normal,
         schedule: Schedule::RoundRobin,
+        content: Content::Web,
     },
     HostSpec {
         names: &["no-intermediate.example.com"],
@@ -88,6 +116,7 @@ pub const HOSTS: &[HostSpec] = &[
         key: KeyKind::P256,
         behaviour: Behaviour::Normal,
         schedule: Schedule::RoundRobin,
+        content: Content::Web,
     },
     HostSpec {
         names: &["name-constraints.example.com"],
@@ -96,6 +125,7 @@ pub const HOSTS: &[HostSpec] = &[
         key: KeyKind::P256,
         behaviour: Behaviour::Normal,
         schedule: Schedule::RoundRobin,
+        content: Content::Web,
     },
     HostSpec {
         names: &["path-length.example.com"],
@@ -104,6 +134,7 @@ pub const HOSTS: &[HostSpec] = &[
         key: KeyKind::P256,
         behaviour: Behaviour::Normal,
         schedule: Schedule::RoundRobin,
+        content: Content::Web,
     },
     HostSpec {
         names: &["ca-leaf.example.com"],
@@ -112,6 +143,7 @@ pub const HOSTS: &[HostSpec] = &[
         key: KeyKind::P256,
         behaviour: Behaviour::Normal,
         schedule: Schedule::RoundRobin,
+        content: Content::Web,
     },
     HostSpec {
         names: &["empty-issuer.example.com"],
@@ -120,6 +152,7 @@ pub const HOSTS: &[HostSpec] = &[
         key: KeyKind::P256,
         behaviour: Behaviour::Normal,
         schedule: Schedule::RoundRobin,
+        content: Content::Web,
     },
     HostSpec {
         names: &["wrong-key.example.com"],
@@ -128,6 +161,7 @@ pub const HOSTS: &[HostSpec] = &[
         key: KeyKind::P256,
         behaviour: Behaviour::Normal,
         schedule: Schedule::RoundRobin,
+        content: Content::Web,
     },
     HostSpec {
         names: &["hrr.example.com"],
@@ -136,6 +170,7 @@ pub const HOSTS: &[HostSpec] = &[
         key: KeyKind::P256,
         behaviour: Behaviour::P256Only,
         schedule: Schedule::RoundRobin,
+        content: Content::Web,
     },
     HostSpec {
         names: &["tls12.example.com"],
@@ -144,6 +179,7 @@ pub const HOSTS: &[HostSpec] = &[
         key: KeyKind::P256,
         behaviour: Behaviour::Tls12Only,
         schedule: Schedule::RoundRobin,
+        content: Content::Web,
     },
     HostSpec {
         names: &["mtls.example.com"],
@@ -152,6 +188,7 @@ pub const HOSTS: &[HostSpec] = &[
         key: KeyKind::P256,
         behaviour: Behaviour::ClientCertRequired,
         schedule: Schedule::RoundRobin,
+        content: Content::Web,
     },
     HostSpec {
         names: &["p384.example.com"],
@@ -160,6 +197,7 @@ pub const HOSTS: &[HostSpec] = &[
         key: KeyKind::P384,
         behaviour: Behaviour::Normal,
         schedule: Schedule::RoundRobin,
+        content: Content::Web,
     },
     HostSpec {
         names: &["ed25519.example.com"],
@@ -168,6 +206,7 @@ pub const HOSTS: &[HostSpec] = &[
         key: KeyKind::Ed25519,
         behaviour: Behaviour::Normal,
         schedule: Schedule::RoundRobin,
+        content: Content::Web,
     },
     HostSpec {
         names: &["rsa.example.com"],
@@ -176,6 +215,7 @@ pub const HOSTS: &[HostSpec] = &[
         key: KeyKind::Rsa2048,
         behaviour: Behaviour::Normal,
         schedule: Schedule::RoundRobin,
+        content: Content::Web,
     },
     HostSpec {
         names: &["zero-rtt.example.com"],
@@ -184,6 +224,7 @@ pub const HOSTS: &[HostSpec] = &[
         key: KeyKind::P256,
         behaviour: Behaviour::EarlyData,
         schedule: Schedule::RoundRobin,
+        content: Content::Web,
     },
     HostSpec {
         names: &["sequential.example.com"],
@@ -192,6 +233,7 @@ pub const HOSTS: &[HostSpec] = &[
         key: KeyKind::P256,
         behaviour: Behaviour::Normal,
         schedule: Schedule::Sequential,
+        content: Content::Web,
     },
 ];
 
@@ -254,9 +296,9 @@ fn server_config(
     Ok(config)
 }
 
-/// Starts `spec` on `bind` with a certificate from `pki`: TLS on TCP, and for hosts whose
-/// behaviour QUIC can have, HTTP/3 on the UDP port of the same number.
-pub async fn start(spec: HostSpec, bind: SocketAddr, pki: &Pki) -> Result<RunningHost> {
+/// Starts `spec` on `bind` with a certificate from `pki`, serving `site`: TLS on TCP, and for
+/// hosts whose behaviour QUIC can have, HTTP/3 on the UDP port of the same number.
+pub async fn start(spec: HostSpec, bind: SocketAddr, pki: &Pki, site: Site) -> Result<RunningHost> {
     let ips: Vec<IpAddr> = spec.addresses.iter().map(|a| a.parse().expect("valid")).collect();
     let cert = pki.issue_with_key(spec.names, &ips, spec.leaf, spec.key)?;
     let config = Arc::new(server_config(&spec, cert.clone(), &pki.root.cert)?);
@@ -268,10 +310,10 @@ pub async fn start(spec: HostSpec, bind: SocketAddr, pki: &Pki) -> Result<Runnin
     // QUIC is TLS 1.3 only and this sandbox asks no client certificates over it.
     let quic = match spec.behaviour {
         Behaviour::Tls12Only | Behaviour::ClientCertRequired => None,
-        _ => super::http_quic::start(local, cert, spec.schedule).ok(),
+        _ => super::http_quic::start(local, cert, spec.schedule, site.clone()).ok(),
     };
     let task = tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
+        while let Ok((stream, peer)) = listener.accept().await {
             // Small answers go out at once, not after the client's delayed ACK (Nagle, RFC 896).
             let _ = stream.set_nodelay(true);
             if spec.behaviour == Behaviour::EarlyData {
@@ -279,6 +321,11 @@ pub async fn start(spec: HostSpec, bind: SocketAddr, pki: &Pki) -> Result<Runnin
                 continue;
             }
             let acceptor = acceptor.clone();
+            let connection = super::http_tcp::Connection {
+                site: site.clone(),
+                client: peer.ip(),
+                schedule: spec.schedule,
+            };
             tokio::spawn(async move {
                 let Ok(Ok(mut tls)) = tokio::time::timeout(Duration::from_secs(5), acceptor.accept(stream)).await
                 else {
@@ -290,7 +337,7 @@ pub async fn start(spec: HostSpec, bind: SocketAddr, pki: &Pki) -> Result<Runnin
                     let _ = std::io::Read::read_to_end(&mut data, &mut early);
                 }
                 let alpn = tls.get_ref().1.alpn_protocol().map(<[u8]>::to_vec);
-                super::http_tcp::serve(tls, alpn.as_deref(), early, spec.schedule).await;
+                super::http_tcp::serve(tls, alpn.as_deref(), early, connection).await;
             });
         }
     });

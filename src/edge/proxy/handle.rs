@@ -36,6 +36,8 @@ pub struct Edge {
     /// `--purge`: a `PURGE` request removes what is stored for its URL (as Varnish and most CDNs
     /// offer) instead of going to the origin.
     pub purge: bool,
+    /// The limit counts the client `Forwarded` names (see [`super::EdgeOptions`]).
+    pub forwarded_client: bool,
 }
 
 /// The origin closed the connection before its response was whole: the client's connection is
@@ -383,6 +385,7 @@ mod tests {
             authority: "127.0.0.1:9".to_string(),
             limit: None,
             purge: false,
+            forwarded_client: false,
         };
         let head = RequestHead {
             method: "GET".into(),

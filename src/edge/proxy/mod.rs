@@ -58,6 +58,10 @@ pub struct EdgeOptions {
         crate::ratelimit::algorithms::Policy,
         crate::ratelimit::algorithms::Algorithm,
     )>,
+    /// Whom `--limit` counts: the client named first in `Forwarded: for=` (RFC 7239 §5.2) when
+    /// set, as a CDN's cache tier trusts its own TLS front; otherwise the connection's peer.
+    /// Only the sandbox's CDN sets it: a client could write any `Forwarded` it liked.
+    pub forwarded_client: bool,
 }
 
 /// How many request events may wait for the printer before requests wait for it.
@@ -95,6 +99,7 @@ pub async fn run(
             .limit
             .map(|(policy, algorithm)| limit::Limit::new(policy, algorithm)),
         purge: options.purge,
+        forwarded_client: options.forwarded_client,
     });
     let (tx, mut rx) = mpsc::channel(EVENT_QUEUE);
     let server = tokio::spawn(accept(listener, edge, tx));
@@ -151,7 +156,11 @@ async fn serve(
 ) -> std::result::Result<hyper::Response<body::ProxyBody>, handle::Dropped> {
     let method = request.method().to_string();
     let target = request.uri().path_and_query().map_or("/", |p| p.as_str()).to_string();
-    let answered = match edge.limit.as_ref().map(|l| (l, l.admit(client.ip()))) {
+    let counted = match edge.forwarded_client {
+        true => forwarded_for(request.headers()).unwrap_or(client.ip()),
+        false => client.ip(),
+    };
+    let answered = match edge.limit.as_ref().map(|l| (l, l.admit(counted))) {
         Some((limit, verdict)) if !verdict.admitted => {
             let (head, bytes) = limit.refusal(&verdict);
             Ok((
@@ -191,4 +200,48 @@ async fn serve(
         })
         .await;
     answered.map(|(response, _)| response).map_err(|(dropped, _)| dropped)
+}
+
+/// The address in the first `for=` of the first `Forwarded` field (RFC 7239 §4: `for=192.0.2.60`,
+/// `for="[2001:db8::1]:4711"`), if it is one (not `unknown` or an obfuscated name, §6).
+fn forwarded_for(headers: &http::HeaderMap) -> Option<std::net::IpAddr> {
+    let first = headers.get("forwarded")?.to_str().ok()?.split(',').next()?;
+    let node = first.split(';').find_map(|pair| {
+        let (name, value) = pair.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("for")
+            .then(|| value.trim().trim_matches('"'))
+    })?;
+    match node.strip_prefix('[') {
+        Some(v6) => v6.split(']').next()?.parse().ok(),
+        None => node.split(':').next()?.parse().ok(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_names_the_client_rfc7239_4() {
+        let with = |v: &str| {
+            let mut h = http::HeaderMap::new();
+            h.insert("forwarded", v.parse().unwrap());
+            forwarded_for(&h)
+        };
+        assert_eq!(
+            with("for=192.0.2.60;proto=http;by=203.0.113.43"),
+            Some("192.0.2.60".parse().unwrap())
+        );
+        assert_eq!(
+            with("For=\"[2001:db8:cafe::17]:4711\""),
+            Some("2001:db8:cafe::17".parse().unwrap())
+        );
+        assert_eq!(
+            with("for=192.0.2.43, for=198.51.100.17"),
+            Some("192.0.2.43".parse().unwrap())
+        );
+        assert_eq!(with("for=unknown"), None);
+        assert_eq!(with("proto=https"), None);
+    }
 }
