@@ -187,6 +187,19 @@ fn parse_rate_policy(s: &str) -> Result<(u32, u64), String> {
     Ok((n, w))
 }
 
+/// `--rate`: `20/s`, `20/1s`, `5/100ms` as (requests, window in ns); a window without a
+/// number is one of its unit.
+fn parse_request_rate(s: &str) -> Result<(u32, u64), String> {
+    let (n, w) = s.split_once('/').ok_or("write it as N/WINDOW, e.g. 20/s or 5/100ms")?;
+    let w = w.trim();
+    let w = if w.starts_with(|c: char| c.is_ascii_digit()) {
+        w.to_string()
+    } else {
+        format!("1{w}")
+    };
+    parse_rate_policy(&format!("{n}/{w}"))
+}
+
 /// `50ms`, `1s`, `2m`, `250us` in nanoseconds.
 fn parse_duration_ns(s: &str) -> Result<u64, String> {
     let s = s.trim();
@@ -401,10 +414,15 @@ Examples:
       --requests 8 --concurrency 8        one lost packet: every HTTP/2 stream waits, one HTTP/3 stream
   netlab --link rtt=40ms,loss=2% http https://www.example.com/bytes/1000 --compare \
       --requests 8 --concurrency 8 --runs 20       p50/p90/p99 and streams delayed per lost packet
+  netlab http https://cdn.example.net/cache/max-age/60 --sandbox --requests 5
+                                                 what the CDN's cache did per response; the hit ratio
+  netlab http https://cdn.example.net/api/items --sandbox --requests 30 --rate 20/s
+                                                 allowed and limited (429) per second, Retry-After and RateLimit
+  netlab http https://cdn.example.net/cache/max-age/60 --sandbox -X PURGE   drop what the CDN stored
 
-The sandbox serves /, /bytes/N, /delay/MS, /headers and /objects/K on every TLS host, over HTTP/1.1 and HTTP/2 (TCP 443) and HTTP/3 (UDP 443), with an Alt-Svc header. Certificate checks are never skipped. Exit status: 0 when every response arrived, 1 if a certificate check failed, 4 if a fetch failed (refused, timed out, reset, malformed: the trace's outcome names the phase).
+The sandbox serves /, /bytes/N, /delay/MS, /headers and /objects/K on every TLS host, over HTTP/1.1 and HTTP/2 (TCP 443) and HTTP/3 (UDP 443), with an Alt-Svc header. A response with Cache-Status (RFC 9211) gets a line saying what the cache did (hit, miss, stale, revalidated, collapsed, not cacheable; its age of which lifetime, and which field set it); one with RateLimit fields or a 429, what they said. After each protocol's summary, the edge's tally: the hit ratio, and with --rate the requests allowed and limited per second and the first 429's Retry-After and RateLimit explained. Certificate checks are never skipped. Exit status: 0 when every response arrived, 1 if a certificate check failed, 4 if a fetch failed (refused, timed out, reset, malformed: the trace's outcome names the phase).
 
-Coming from curl: -o, -H, -I, -k, --cacert, --connect-to and --max-time (-m, fractions allowed) are curl's. --http2 is --h2; --http3 and --http3-only are --h3, which never falls back to HTTP/2 as curl's --http3 does (a QUIC failure is the answer). --resolve HOST:PORT:ADDR is --connect-to HOST:PORT:ADDR:PORT; -X GET and -X HEAD (-I) work, and -s (netlab has no progress meter). -w FORMAT writes curl's variables after the trace, one line per fetch, from netlab's phases; over HTTP/3, time_connect is when the server's first flight arrived and time_appconnect when the QUIC handshake was done. -v adds the request and response header lines as curl -v prints them, on standard error. -L, -d and --http1.1 are refused in one line naming what netlab does.";
+Coming from curl: -o, -H, -I, -k, --cacert, --connect-to and --max-time (-m, fractions allowed) are curl's. --http2 is --h2; --http3 and --http3-only are --h3, which never falls back to HTTP/2 as curl's --http3 does (a QUIC failure is the answer). --resolve HOST:PORT:ADDR is --connect-to HOST:PORT:ADDR:PORT; -X GET, -X HEAD (-I) and -X PURGE (--purge) work, and -s (netlab has no progress meter). -w FORMAT writes curl's variables after the trace, one line per fetch, from netlab's phases; over HTTP/3, time_connect is when the server's first flight arrived and time_appconnect when the QUIC handshake was done. -v adds the request and response header lines as curl -v prints them, on standard error. -L, -d and --http1.1 are refused in one line naming what netlab does.";
 
 #[derive(Debug, Args)]
 pub struct HttpArgs {
@@ -445,12 +463,25 @@ pub struct HttpArgs {
     /// Do not let a failed certificate check stop the connection (shown loudly)
     #[arg(short = 'k', long)]
     pub insecure: bool,
-    /// Send this many requests over the one connection
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    /// Send this many requests over the one connection (also --repeat)
+    #[arg(long, alias = "repeat", value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub requests: u32,
     /// At most this many requests in flight at once (streams in parallel)
     #[arg(long, value_name = "C", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub concurrency: u32,
+    /// Pace the requests: N per WINDOW (20/s, 20/1s, 5/100ms), request i sent i*WINDOW/N after
+    /// the first; shows allowed and limited (429) requests per second and what the RateLimit
+    /// fields said
+    #[arg(long, value_name = "N/WINDOW", value_parser = parse_request_rate)]
+    pub rate: Option<(u32, u64)>,
+    /// With --rate: send the requests in groups of K back to back, the groups K*WINDOW/N apart
+    /// (the same mean rate)
+    #[arg(long, value_name = "K", requires = "rate", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub burst: Option<u32>,
+    /// Send PURGE instead of GET: a CDN started with purge on drops what it stored for the URL
+    /// (curl's -X PURGE)
+    #[arg(long, conflicts_with = "head")]
+    pub purge: bool,
     /// Limit on each phase (connect, handshake, each response, each piece of body), in ms
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
     pub timeout: u64,

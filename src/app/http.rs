@@ -11,6 +11,7 @@ use crate::cli::HttpArgs;
 use crate::error::{Error, Result};
 use crate::http::client::FetchOptions;
 use crate::http::fetch::Protocols;
+use crate::http::pace::Pacing;
 use crate::net::trust::read_cacert;
 use crate::net::Place;
 use crate::tls::secrets::SecretLog;
@@ -187,6 +188,38 @@ fn max_time(seconds: f64) -> Result<Duration> {
     Ok(Duration::from_secs_f64(seconds).max(Duration::from_millis(1)))
 }
 
+/// `PURGE`: not one of RFC 9110's methods, but the one CDNs and Varnish answer by dropping a
+/// URL's stored responses.
+fn purge_method() -> http::Method {
+    http::Method::from_bytes(b"PURGE").unwrap_or(http::Method::GET)
+}
+
+/// `--rate N/WINDOW [--burst K]` as a pacing, refused when the last request would be due after
+/// `--max-time`.
+fn pacing(a: &HttpArgs) -> Result<Option<Pacing>> {
+    let Some((requests, window_ns)) = a.rate else {
+        return Ok(None);
+    };
+    let p = Pacing {
+        requests,
+        window_ns,
+        burst: a.burst.unwrap_or(1),
+    };
+    let last = Duration::from_nanos(p.offset_ns(a.requests.saturating_sub(1)));
+    if last.as_secs_f64() >= a.max_time {
+        return Err(Error::usage(
+            format!("--requests {} at --rate {}", a.requests, p.label()),
+            format!(
+                "would send the last request {:.1} s after the first, past --max-time {}",
+                last.as_secs_f64(),
+                a.max_time
+            ),
+            "send fewer requests, raise the rate, or raise --max-time",
+        ));
+    }
+    Ok(Some(p))
+}
+
 /// Fetches as `a` says and returns the trace, and the first body when `-o` asked for it; with
 /// `--keylog`, writes every connection's secrets as `netlab tls --keylog` does (0600, atomic).
 pub(super) fn http_trace(a: &HttpArgs, place: &Place) -> Result<(Trace, Option<Vec<u8>>)> {
@@ -227,7 +260,14 @@ pub(super) fn http_trace(a: &HttpArgs, place: &Place) -> Result<(Trace, Option<V
         path: url.path.clone(),
         authority: url.authority.clone(),
         address: SocketAddr::from(([0, 0, 0, 0], url.port)),
-        head: a.head,
+        method: if a.head {
+            http::Method::HEAD
+        } else if a.purge {
+            purge_method()
+        } else {
+            http::Method::GET
+        },
+        pacing: pacing(a)?,
         headers,
         requests: a.requests,
         concurrency: a.concurrency,

@@ -29,7 +29,11 @@ pub struct FetchOptions {
     /// `host[:port]` for :authority.
     pub authority: String,
     pub address: SocketAddr,
-    pub head: bool,
+    /// GET, HEAD (`-I`) or PURGE (`--purge`, curl's `-X PURGE`).
+    pub method: http::Method,
+    /// `--rate`: when each request is due ([`super::pace`]); `None`: each as soon as a
+    /// `--concurrency` slot is free.
+    pub pacing: Option<super::pace::Pacing>,
     /// Extra request header fields (`-H`).
     pub headers: Vec<(String, String)>,
     pub requests: u32,
@@ -111,9 +115,10 @@ pub fn new_summary(protocol: &str, o: &FetchOptions, connection: u8) -> HttpSumm
 /// What one request returns: its response and, for the first with `-o`, its body.
 pub type OneResult = Result<(ResponseSeen, Option<Vec<u8>>)>;
 
-/// Runs `o.requests` requests, at most `o.concurrency` at once; `one(keep)` makes one (keeping
-/// its body if `keep`). Fills in the summary's counts and Alt-Svc; returns the responses in
-/// stream order, and the first error.
+/// Runs `o.requests` requests, at most `o.concurrency` at once and, with `--rate`, each no
+/// sooner than its pacing says; `one(keep)` makes one (keeping its body if `keep`). Numbers the
+/// responses in sending order and reads their cache and rate-limit fields. Fills in the
+/// summary's counts and Alt-Svc; returns the responses in stream order, and the first error.
 pub async fn run_requests<F, Fut>(
     o: &FetchOptions,
     summary: &mut HttpSummary,
@@ -126,22 +131,28 @@ where
 {
     let permits = Arc::new(tokio::sync::Semaphore::new(o.concurrency.max(1) as usize));
     let mut tasks = tokio::task::JoinSet::new();
+    let first = tokio::time::Instant::now();
     for i in 0..o.requests {
         let Ok(permit) = permits.clone().acquire_owned().await else {
             break;
         };
+        if let Some(p) = &o.pacing {
+            tokio::time::sleep_until(first + Duration::from_nanos(p.offset_ns(i))).await;
+        }
         let request = one(o.keep_body && i == 0);
         tasks.spawn(async move {
             let r = request.await;
             drop(permit);
-            r
+            (i, r)
         });
     }
     let mut first_error = None;
     let mut responses = Vec::new();
     while let Some(done) = tasks.join_next().await {
         match done {
-            Ok(Ok((seen, body))) => {
+            Ok((i, Ok((mut seen, body)))) => {
+                seen.request = i + 1;
+                seen.read_edge_fields(crate::edge::cache::date::secs(std::time::SystemTime::now()));
                 summary.responses += 1;
                 summary.body_bytes += seen.body_bytes;
                 if body.is_some() {
@@ -149,7 +160,7 @@ where
                 }
                 responses.push(seen);
             }
-            Ok(Err(e)) => {
+            Ok((_, Err(e))) => {
                 first_error.get_or_insert(e);
             }
             Err(e) => {
@@ -187,7 +198,7 @@ pub fn request(o: &FetchOptions, scheme_authority: bool) -> Result<http::Request
         o.path.clone()
     };
     let mut b = http::Request::builder()
-        .method(if o.head { http::Method::HEAD } else { http::Method::GET })
+        .method(o.method.clone())
         .uri(uri)
         .header("user-agent", concat!("netlab/", env!("CARGO_PKG_VERSION")))
         .header("accept", "*/*");

@@ -25,6 +25,10 @@ pub enum HttpEvent {
     /// How one protocol's fetch went, phase by phase.
     #[serde(rename = "http.summary")]
     Summary(Box<HttpSummary>),
+    /// What the edge did over the fetch: the caches' hit ratio, allowed and limited requests
+    /// (when any response had Cache-Status or rate-limit fields, or with `--rate`).
+    #[serde(rename = "http.edge")]
+    Edge(Box<super::edge_story::EdgeSummary>),
     /// `--compare`: the two protocols side by side.
     #[serde(rename = "http.compare")]
     Compare(Comparison),
@@ -156,17 +160,40 @@ fn host_of(url: &str) -> &str {
 }
 
 /// One response.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResponseSeen {
     pub protocol: String,
     /// The stream it came on (HTTP/2: odd client stream ids; HTTP/3: QUIC stream ids 0, 4, ...).
     pub stream: u64,
+    /// The request's place in sending order, from 1 (0 in traces from before it was recorded).
+    #[serde(default)]
+    pub request: u32,
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body_bytes: u64,
+    /// When the request left (µs since the fetch began), its response head arrived, its body ended.
     pub sent_us: u64,
     pub first_byte_us: u64,
     pub done_us: u64,
+    /// What the caches on the path did, from `Cache-Status` (absent without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<Box<super::cache_status::CacheSeen>>,
+    /// What the rate-limit fields (and a 429's `Retry-After`) said (absent without them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratelimit: Option<super::rate_fields::RateLimitSeen>,
+}
+
+impl ResponseSeen {
+    /// Reads the cache's and the rate limiter's fields into `cache` and `ratelimit`; `now`
+    /// (seconds since 1970) is when the response arrived, for a lifetime from `Expires`
+    /// without a `Date`.
+    pub fn read_edge_fields(&mut self, now: i64) {
+        self.cache = match super::cache_status::read(self.status, &self.headers, now) {
+            super::cache_status::Read::Seen(c) => Some(c),
+            _ => None,
+        };
+        self.ratelimit = super::rate_fields::read(self.status, &self.headers);
+    }
 }
 
 /// QUIC connection statistics (quinn's `ConnectionStats`).

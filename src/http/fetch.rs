@@ -80,7 +80,9 @@ pub async fn fetch(
             if let HttpEvent::Response(r) = &e {
                 since_summary.push(r.clone());
             }
+            let mut edge = None;
             if let HttpEvent::Summary(s) = &mut e {
+                edge = super::edge_story::summarise(&s.protocol, &since_summary, o.pacing);
                 responses.retain(|(p, _)| *p != s.protocol);
                 responses.push((s.protocol.clone(), std::mem::take(&mut since_summary)));
                 s.https_record = https.clone();
@@ -92,6 +94,10 @@ pub async fn fetch(
             }
             let notes = notes_for(&e);
             trace.push(e, notes);
+            if let Some(edge) = edge {
+                let notes = super::edge_story::notes(&edge);
+                trace.push(HttpEvent::Edge(Box::new(edge)), notes);
+            }
         }
     }
     // With --resume, the resumed connections are compared.
@@ -164,6 +170,7 @@ fn notes_for(e: &HttpEvent) -> Vec<Note> {
         HttpEvent::Frame(f) if f.frame_type.contains("GREASE") || f.details.iter().any(|d| d.contains("GREASE")) => vec![Note::new("http.h3.grease", "A reserved value (0x1f * N + 0x21, \"GREASE\") as a setting, frame type or stream type means nothing: senders mix them in so that receivers keep ignoring unknown values and the protocol stays extensible, as RFC 8701 does for TLS.", Some("RFC 9114 §7.2.4.1, §7.2.8, §6.2.3, §9"))],
         HttpEvent::Frame(f) if f.frame_type == "SETTINGS" && f.flags.is_empty() => vec![Note::new("http.h2.settings", "Each side opens with SETTINGS: its limits (streams in parallel, flow-control window, header table size), acknowledged by the peer.", Some("RFC 9113 §6.5"))],
         HttpEvent::Frame(f) if f.frame_type == "WINDOW_UPDATE" => vec![Note::new("http.h2.flow", "Flow control: the receiver grants more window as it consumes data; a sender may not exceed it.", Some("RFC 9113 §5.2"))],
+        HttpEvent::Response(r) => super::edge_story::response_notes(r),
         _ => Vec::new(),
     }
 }

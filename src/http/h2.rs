@@ -257,6 +257,7 @@ async fn one_request(
             sent_us,
             first_byte_us,
             done_us: at(),
+            ..Default::default()
         },
         kept,
     ))

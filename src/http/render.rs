@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use super::edge_story::EdgeSummary;
 use super::events::{
     Comparison, HttpEvent, HttpSummary, ProtocolRuns, QuicStats, ResponseSeen, RunsSummary, SetupSeen,
 };
@@ -29,6 +30,7 @@ pub fn event(out: &mut String, e: &HttpEvent, notes: &[Note], opts: &RenderOpts)
         HttpEvent::Summary(s) => summary(out, s, opts),
         HttpEvent::Compare(c) => compare(out, c, opts),
         HttpEvent::Runs(r) => runs(out, r, opts),
+        HttpEvent::Edge(e) => edge(out, e, opts),
     }
     style::notes(out, notes, opts, "             ");
 }
@@ -115,6 +117,103 @@ fn response(out: &mut String, r: &ResponseSeen, opts: &RenderOpts) {
     if r.stream <= 1 {
         for (n, v) in &r.headers {
             let _ = writeln!(out, "             {n}: {v}");
+        }
+    }
+    if let Some(c) = &r.cache {
+        let _ = writeln!(
+            out,
+            "             {}cache ({}):{} {}",
+            p.cyan,
+            c.cache,
+            p.reset,
+            c.words()
+        );
+    }
+    if let Some(l) = &r.ratelimit {
+        let _ = writeln!(
+            out,
+            "             {}rate limit:{} {}",
+            p.cyan,
+            p.reset,
+            super::edge_story::limit_words(l)
+        );
+    }
+}
+
+/// `http.edge`: the hit ratio, the pacing, allowed and limited requests per second, and the
+/// first 429's story.
+fn edge(out: &mut String, e: &EdgeSummary, opts: &RenderOpts) {
+    let p = &opts.palette;
+    let _ = writeln!(out, "\n{};; {} at the edge{}", p.bold, e.protocol, p.reset);
+    if let Some(paced) = &e.pacing {
+        let _ = writeln!(
+            out,
+            "   paced at {} ({:.1} requests/s): {} requests sent over {}",
+            paced.rate,
+            paced.per_second,
+            e.responses,
+            ms(paced.spread_us)
+        );
+    }
+    if let Some(c) = &e.cache {
+        let mut parts = vec![format!("{} hit", c.hits), format!("{} miss", c.misses)];
+        for (n, what) in [
+            (c.not_cacheable, "not cacheable"),
+            (c.stale, "stale"),
+            (c.revalidated, "revalidated"),
+            (c.collapsed, "collapsed"),
+            (c.bypass, "bypass"),
+        ] {
+            if n > 0 {
+                parts.push(format!("{n} {what}"));
+            }
+        }
+        let _ = writeln!(
+            out,
+            "   hit ratio {:.0}% ({} of {} responses): {}; origin fetches saved: {}",
+            c.hit_ratio * 100.0,
+            c.hits,
+            e.responses,
+            parts.join(", "),
+            c.origin_fetches_saved
+        );
+    }
+    let Some(r) = &e.rate else { return };
+    let _ = writeln!(out, "   {} allowed, {} limited (429)", r.allowed, r.limited);
+    if r.per_second.len() > 1 || r.limited > 0 {
+        let widest = r
+            .per_second
+            .iter()
+            .map(|s| s.allowed + s.limited)
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        let scale = |n: u32| (n as usize * BAR).div_ceil(widest as usize);
+        for s in &r.per_second {
+            let _ = writeln!(
+                out,
+                "   second {:>3}  {:>4} allowed {:>4} limited  {}{}{}{}{}",
+                s.second,
+                s.allowed,
+                s.limited,
+                p.green,
+                "█".repeat(scale(s.allowed)),
+                p.red,
+                "░".repeat(scale(s.limited)),
+                p.reset
+            );
+        }
+    }
+    if let Some(first) = &r.first_limited {
+        let _ = writeln!(
+            out,
+            "   the first 429: request {}, {} after the first request, after {} allowed",
+            first.request,
+            ms(first.after_us),
+            first.allowed_before
+        );
+        for line in super::edge_story::story(&first.fields) {
+            let _ = writeln!(out, "     {line}");
         }
     }
 }
@@ -349,5 +448,84 @@ fn per_second(rate: u64) -> String {
         r if r >= 1_000_000 => format!("{:.1} MB/s", r as f64 / 1e6),
         r if r >= 1_000 => format!("{:.1} kB/s", r as f64 / 1e3),
         r => format!("{r} B/s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seen(request: u32, status: u16, headers: &[(&str, &str)]) -> ResponseSeen {
+        let mut r = ResponseSeen {
+            protocol: "h2".into(),
+            stream: u64::from(request) * 2 + 1,
+            request,
+            status,
+            headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
+            sent_us: u64::from(request) * 100_000,
+            ..Default::default()
+        };
+        r.read_edge_fields(0);
+        r
+    }
+
+    fn text(e: &HttpEvent) -> String {
+        let mut out = String::new();
+        event(&mut out, e, &[], &RenderOpts::plain());
+        out
+    }
+
+    /// A 429 as `netlab edge --limit 10/1s` sends it.
+    const LIMITED: [(&str, &str); 3] = [
+        ("ratelimit-policy", "\"edge\";q=10;w=1"),
+        ("ratelimit", "\"edge\";r=0;t=1"),
+        ("retry-after", "1"),
+    ];
+
+    #[test]
+    fn each_response_says_what_the_cache_and_the_limiter_did() {
+        let hit = seen(
+            2,
+            200,
+            &[
+                ("cache-status", "netlab; hit; ttl=48"),
+                ("age", "12"),
+                ("cache-control", "s-maxage=60"),
+            ],
+        );
+        assert!(text(&HttpEvent::Response(hit))
+            .contains("cache (netlab): hit: age 12 s of a 60 s lifetime (Cache-Control: s-maxage=60): 48 s left"));
+        assert!(text(&HttpEvent::Response(seen(3, 429, &LIMITED)))
+            .contains("rate limit: limited (429): 0 left of 10 requests per 1 s, more quota in 1 s; Retry-After 1 s"));
+    }
+
+    #[test]
+    fn the_edge_tally_has_the_hit_ratio_a_bar_per_second_and_the_first_429s_story() {
+        let miss = [("cache-status", "netlab; fwd=uri-miss; fwd-status=200; stored")];
+        let hit = [("cache-status", "netlab; hit; ttl=59"), ("age", "1")];
+        let rs = vec![
+            seen(1, 200, &miss),
+            seen(2, 200, &hit),
+            seen(3, 200, &hit),
+            seen(4, 429, &LIMITED),
+        ];
+        let e = super::super::edge_story::summarise("h2", &rs, None).unwrap();
+        let t = text(&HttpEvent::Edge(Box::new(e)));
+        assert!(
+            t.contains("hit ratio 50% (2 of 4 responses): 2 hit, 1 miss; origin fetches saved: 2"),
+            "{t}"
+        );
+        assert!(t.contains("3 allowed, 1 limited (429)"), "{t}");
+        assert!(t.contains("second   0     3 allowed    1 limited"), "{t}");
+        assert!(
+            t.contains("the first 429: request 4, 300.0 ms after the first request, after 3 allowed"),
+            "{t}"
+        );
+        assert!(t.contains("Retry-After: 1  wait 1 s before sending again"), "{t}");
+        assert!(
+            t.contains("RateLimit: r=0;t=1  0 request(s) left for the next 1 s"),
+            "{t}"
+        );
+        assert!(t.contains("send at most 10.0 per second on average"), "{t}");
     }
 }

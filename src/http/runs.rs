@@ -246,6 +246,7 @@ mod tests {
             sent_us,
             first_byte_us: sent_us,
             done_us,
+            ..Default::default()
         };
         let s = Sample::of(&[seen(4, 10, 60), seen(0, 10, 30)], 3, 2);
         assert_eq!(s.completions_us, [Some(20), Some(50), None]);

@@ -238,6 +238,7 @@ mod tests {
             sent_us: 0,
             first_byte_us,
             done_us: first_byte_us,
+            ..Default::default()
         }
     }
 

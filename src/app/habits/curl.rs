@@ -1,5 +1,5 @@
 //! curl's spellings for `netlab http`: `--http2`, `--http3`, `--http3-only`, `-m SECONDS`,
-//! `--resolve HOST:PORT:ADDR`, `-X GET|HEAD`, `-s`; and the options netlab lacks (`-L`, `-d`,
+//! `--resolve HOST:PORT:ADDR`, `-X GET|HEAD|PURGE`, `-s`; and the options netlab lacks (`-L`, `-d`,
 //! `--http1.1`, other methods) refused, saying what it does instead. `-v`, `-w`, `-o`, `-H`,
 //! `-I`, `-k`, `--cacert`, `--connect-to` and `--max-time` are netlab's own already.
 //!
@@ -71,12 +71,13 @@ pub(super) fn rewrite(args: &[String], ours: &Flags) -> Result<Vec<String>> {
             "-X" | "--request" => match c.value(w)? {
                 m if m.eq_ignore_ascii_case("GET") => {}
                 m if m.eq_ignore_ascii_case("HEAD") => c.out.push("--head".into()),
+                m if m.eq_ignore_ascii_case("PURGE") => c.out.push("--purge".into()),
                 m => {
                     return Err(super::lacks(
                         TOOL,
                         &format!("{w} {m}"),
                         "sends another method",
-                        "netlab sends GET, or HEAD with -I",
+                        "netlab sends GET, HEAD with -I, or PURGE with --purge",
                     ))
                 }
             },
@@ -147,7 +148,9 @@ mod tests {
     fn methods_and_resolve() {
         assert_eq!(curl("-X GET https://h/").unwrap(), "https://h/");
         assert_eq!(curl("-X head https://h/").unwrap(), "--head https://h/");
-        assert!(refused("-X POST https://h/").contains("GET, or HEAD"));
+        assert_eq!(curl("-X PURGE https://h/").unwrap(), "--purge https://h/");
+        assert_eq!(curl("--request purge https://h/").unwrap(), "--purge https://h/");
+        assert!(refused("-X POST https://h/").contains("GET, HEAD with -I, or PURGE"));
         assert_eq!(
             curl("--resolve www.example.com:443:127.0.0.1 https://www.example.com/").unwrap(),
             "--connect-to www.example.com:443:127.0.0.1:443 https://www.example.com/"

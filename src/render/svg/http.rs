@@ -108,7 +108,7 @@ fn build(trace: &Trace) -> Ladder {
                 };
                 l.note(client, server, text);
             }
-            HttpEvent::Compare(_) | HttpEvent::Runs(_) => {}
+            HttpEvent::Compare(_) | HttpEvent::Runs(_) | HttpEvent::Edge(_) => {}
         }
     }
     l
