@@ -130,7 +130,13 @@ pub fn read(status: u16, headers: &[(String, String)], now: i64) -> Read {
     let detail = last.param("detail").map(Bare::text);
     let ttl_s = last.integer("ttl");
     let age_s = header(headers, "age").and_then(|a| a.trim().parse::<u64>().ok());
-    let (mut lifetime_s, mut lifetime_from, mut decided_by) = from_fields(status, headers, now);
+    // A response the cache did not store, or did not look up, had no lifetime there.
+    let judged = !matches!(verdict, Verdict::NotCacheable | Verdict::Bypass);
+    let (mut lifetime_s, mut lifetime_from, mut decided_by) = if judged {
+        from_fields(status, headers, now)
+    } else {
+        (None, None, None)
+    };
     if let (Some(age), Some(ttl)) = (age_s, ttl_s) {
         lifetime_s = Some(
             i64::try_from(age)
@@ -140,7 +146,7 @@ pub fn read(status: u16, headers: &[(String, String)], now: i64) -> Read {
                 .unsigned_abs(),
         );
     }
-    if let Some(d) = &detail {
+    if let Some(d) = detail.as_ref().filter(|_| judged) {
         if let Some(source) = LIFETIME_SOURCES.iter().find(|s| d.contains(*s)) {
             if lifetime_from.as_deref() != Some(*source) {
                 lifetime_from = Some(source.to_string());
@@ -214,7 +220,7 @@ fn from_fields(status: u16, headers: &[(String, String)], now: i64) -> (Option<u
         (Source::Expires, _) => ("expires", header(headers, "expires").map(|e| format!("Expires: {e}"))),
         (Source::Heuristic, _) => (
             "heuristic",
-            header(headers, "last-modified").map(|l| format!("Last-Modified: {l} (10% of its age)")),
+            header(headers, "last-modified").map(|l| format!("Last-Modified: {l}, 10% of its age")),
         ),
         (Source::None, _) => return (None, None, None),
     };
@@ -264,7 +270,11 @@ impl CacheSeen {
                 origin(self.stored).replacen("the origin answered", "got", 1)
             ),
             Verdict::Revalidated => format!(
-                "revalidated: the stored response was stale; the origin answered 304 Not Modified, so it was served again, fresh for {lifetime}"
+                "revalidated: the stored response needed the origin's word (stale, or no-cache); it answered 304 Not Modified, so the stored one was served{}",
+                match self.lifetime_s {
+                    Some(l) if l > 0 => format!(", fresh again for {lifetime}"),
+                    _ => String::new(),
+                }
             ),
             Verdict::Collapsed => format!(
                 "collapsed: waited for another request's fetch of the same URL and was answered with it ({})",
@@ -386,6 +396,12 @@ mod tests {
             "not cacheable: nothing stored for the URL; the origin answered 200, not stored"
         );
         assert_eq!(s.origin_fetches, Some(3));
+        // Not stored: no lifetime at the cache, whatever max-age says to a browser.
+        let s = seen(&[
+            ("Cache-Status", "netlab; fwd=uri-miss; fwd-status=200"),
+            ("Cache-Control", "private, max-age=60"),
+        ]);
+        assert_eq!((s.lifetime_s, s.lifetime_from), (None, None));
         let s = seen(&[
             ("Cache-Status", "netlab; fwd=stale; fwd-status=304; ttl=60"),
             ("Age", "0"),
