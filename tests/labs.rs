@@ -223,7 +223,7 @@ fn bad_lab_files_ids_and_answers() {
         .assert()
         .code(2)
         .stderr(
-        "netlab: lab '99-nope': there is no such lab (labs: 01-dns, 02-tls13, 03-http2-vs-http3, 04-cidr, 05-tcp, 07-rate-limiting)\n",
+        "netlab: lab '99-nope': there is no such lab (labs: 01-dns, 02-tls13, 03-http2-vs-http3, 04-cidr, 05-tcp, 06-cdn-cache, 07-rate-limiting)\n",
     );
 
     let labs = tempfile::tempdir().unwrap();

@@ -45,6 +45,12 @@ const EMBEDDED: &[(&str, &str, &str, Files)] = &[
         &[],
     ),
     (
+        "06-cdn-cache",
+        include_str!("../../labs/06-cdn-cache/lab.toml"),
+        include_str!("../../labs/06-cdn-cache/README.md"),
+        &[],
+    ),
+    (
         "07-rate-limiting",
         include_str!("../../labs/07-rate-limiting/lab.toml"),
         include_str!("../../labs/07-rate-limiting/README.md"),
@@ -312,7 +318,7 @@ mod tests {
             .get("99-nope")
             .unwrap_err()
             .one_line()
-            .contains("labs: 01-dns, 02-tls13, 03-http2-vs-http3, 04-cidr, 05-tcp, 07-rate-limiting"));
+            .contains("labs: 01-dns, 02-tls13, 03-http2-vs-http3, 04-cidr, 05-tcp, 06-cdn-cache, 07-rate-limiting"));
     }
 
     /// labs/README.md's rule: at least a third of each lab's questions predict, compute from
