@@ -366,6 +366,33 @@ fn an_origin_that_drops_the_connection_has_the_clients_dropped() {
     assert_eq!(edge.logged()["origin"], "streamed");
 }
 
+/// A response that must be revalidated (`max-age=0, must-revalidate`), or, for a request with
+/// `X-Drop`, a closed connection without a word.
+fn must_revalidate_then_drop(seen: &Seen, stream: &mut TcpStream) {
+    if !seen.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("x-drop")) {
+        let _ = stream.write_all(
+            b"HTTP/1.1 200 OK\r\nCache-Control: max-age=0, must-revalidate\r\nETag: \"1\"\r\nContent-Length: 2\r\n\r\nok",
+        );
+    }
+}
+
+/// RFC 9111 §5.2.2.2: a cache holding a stale `must-revalidate` response that cannot reach the
+/// origin "MUST generate an error response rather than reuse the stale response", 504 by
+/// default: a dropped origin connection then gets the client a 504, not a dropped one.
+#[test]
+fn a_dropped_revalidation_of_must_revalidate_is_504_rfc9111_5_2_2_2() {
+    let edge = Edge::start(&format!("http://{}", origin(must_revalidate_then_drop)));
+    let first = Answer::parse(&edge.exchange(b"GET /m HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n")).unwrap();
+    assert_eq!((first.status, first.body.as_slice()), (200, &b"ok"[..]));
+    assert!(first.header("Cache-Status").unwrap().ends_with("stored"));
+    let raw = edge.exchange(b"GET /m HTTP/1.1\r\nHost: a.test\r\nX-Drop: 1\r\nConnection: close\r\n\r\n");
+    let second = Answer::parse(&raw).expect("an error response, not a closed connection");
+    assert_eq!(second.status, 504);
+    assert!(!String::from_utf8_lossy(&second.body).contains("ok"));
+    edge.logged();
+    assert_eq!(edge.logged()["origin"], "dropped");
+}
+
 #[test]
 fn a_refused_origin_is_502_naming_it() {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();

@@ -104,11 +104,14 @@ fn heuristic(status: u16, headers: &[(String, String)], cc: &Directives, date: i
     }
 }
 
-/// The `Age` header's value (§5.1): one non-negative integer. Anything else, a list included
-/// (`7200, 0`, or two field lines, which are one list, RFC 9110 §5.3), is invalid and ignored
-/// ("a cache SHOULD ignore the field"): read as 0.
+/// The `Age` header's value (§5.1): one non-negative integer. Age is a singleton field, but
+/// "a cache encountering a message with a list-based Age field value SHOULD use the first
+/// member of the field value, discarding subsequent ones" (`7200, 0` is 7200; so are two field
+/// lines `7200` and `0`, which are one list, RFC 9110 §5.3). If that member is invalid
+/// (`abc`, `-5`, `1.5`), "a cache SHOULD ignore the field": read as 0.
 pub fn age_value(headers: &[(String, String)]) -> u64 {
-    match fields::joined(headers, "age").map(|v| super::directives::delta_seconds(v.trim())) {
+    let first = fields::first(headers, "age").and_then(|v| v.split(',').next());
+    match first.map(|v| super::directives::delta_seconds(v.trim())) {
         Some(Seconds::Valid(n)) => n,
         _ => 0,
     }
@@ -269,13 +272,21 @@ mod tests {
 
     #[test]
     fn invalid_age_is_ignored_rfc9111_5_1() {
-        for v in ["-5", "1.5", "abc", "1, 2", "", "7200,0"] {
+        for v in ["-5", "1.5", "abc", "", "7200;foo=bar", ", 7200"] {
             assert_eq!(age_value(&h(&[("age", v)])), 0, "{v}");
         }
-        assert_eq!(age_value(&h(&[("age", "7200"), ("Age", "7200")])), 0);
         assert_eq!(
             age_value(&h(&[("Age", "99999999999")])),
             super::super::directives::DELTA_MAX
         );
+    }
+
+    #[test]
+    fn a_list_of_ages_uses_its_first_member_rfc9111_5_1() {
+        assert_eq!(age_value(&h(&[("age", "7200, 0")])), 7200);
+        assert_eq!(age_value(&h(&[("age", "0, 7200")])), 0);
+        assert_eq!(age_value(&h(&[("age", "7200,0")])), 7200);
+        assert_eq!(age_value(&h(&[("Age", "7200"), ("age", "0")])), 7200);
+        assert_eq!(age_value(&h(&[("Age", "0"), ("age", "7200")])), 0);
     }
 }

@@ -79,6 +79,23 @@ pub enum Decision {
     GatewayTimeout(ResponseHead),
 }
 
+/// What the cache offers when the origin failed to answer a forwarded request.
+#[derive(Debug)]
+pub enum Fallback {
+    /// A stale stored response it may serve instead (stale-if-error, or disconnected, §4.2.4),
+    /// Age and Cache-Status set.
+    Stale(ResponseHead, Bytes),
+    /// A stored response that may not be served stale (`must-revalidate`, `proxy-revalidate`,
+    /// `s-maxage`, `no-cache`): the cache "MUST generate an error response rather than reuse
+    /// the stale response", whose status "SHOULD be 504 (Gateway Timeout) unless another
+    /// error status code is more applicable" (§5.2.2.2). The proxy answers so even when the
+    /// origin dropped the connection, which it otherwise passes on.
+    MustError,
+    /// Nothing stored to fall back on, or a validation the request asked for: the proxy's own
+    /// answer to the failure stands.
+    Nothing,
+}
+
 /// What a forwarded request was for (a miss, a revalidation of entry X, a pass-through).
 #[derive(Debug)]
 pub struct Pending {
@@ -268,35 +285,44 @@ impl Cache {
         }
     }
 
-    /// The origin failed (refused, reset, 5xx is NOT this: 5xx goes to on_response): a stale response
-    /// allowed by stale-if-error, else None (the proxy answers 502/504 itself).
+    /// The origin failed (refused, reset, 5xx is NOT this: 5xx goes to on_response): a stale
+    /// response allowed by stale-if-error, an error the stored response's directives demand,
+    /// or nothing (the proxy answers 502/504 itself, or passes on a dropped connection).
     ///
     /// Beyond stale-if-error (RFC 5861 §4), RFC 9111 §4.2.4 lets a cache that is disconnected
     /// from the origin serve a stale response when nothing forbids it: no must-revalidate,
     /// proxy-revalidate, s-maxage or no-cache, no stale-if-error window that has passed, and no
     /// request directive asking for a validated or younger response. Such an answer says
     /// `detail=disconnected` in its Cache-Status.
-    pub fn on_origin_error(&self, pending: Pending, now: SystemTime) -> Option<(ResponseHead, Bytes)> {
+    pub fn on_origin_error(&self, pending: Pending, now: SystemTime) -> Fallback {
         let now = date::secs(now);
         let Kind::Validate { id, fwd } = pending.kind else {
-            return None;
+            return Fallback::Nothing;
         };
         let mut store = lock(&self.store);
-        let entry = store.get_mut(&pending.key, id)?;
+        let Some(entry) = store.get_mut(&pending.key, id) else {
+            return Fallback::Nothing;
+        };
         entry.refreshing = false;
+        if serve::stale_forbidden(&entry.cc) {
+            return Fallback::MustError;
+        }
         // A validation the request asked for (fwd=request) is not answered stale.
         if fwd != Fwd::Stale {
-            return None;
+            return Fallback::Nothing;
         }
         let rcc = Directives::cache_control(&pending.request.headers);
-        let detail = serve::when_disconnected(entry, &rcc, now)?;
+        let Some(detail) = serve::when_disconnected(entry, &rcc, now) else {
+            return Fallback::Nothing;
+        };
         let cs = CacheStatus {
             fwd: Some(Fwd::Stale),
             ttl: Some(entry.ttl(now)),
             detail: Some(detail),
             ..CacheStatus::default()
         };
-        Some(answer(entry, &pending.request, now, &cs))
+        let (head, body) = answer(entry, &pending.request, now, &cs);
+        Fallback::Stale(head, body)
     }
 
     /// Removes every stored response for host+target (purge).

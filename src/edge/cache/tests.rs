@@ -328,11 +328,11 @@ fn stale_if_error_on_5xx_and_on_failure_rfc5861_4() {
     let Decision::Forward { pending, .. } = c.on_request(&get("/a"), t(30)) else {
         panic!("expected a forward")
     };
-    assert!(c.on_origin_error(pending, t(30)).is_some());
+    assert!(matches!(c.on_origin_error(pending, t(30)), Fallback::Stale(..)));
     let Decision::Forward { pending, .. } = c.on_request(&get("/a"), t(100)) else {
         panic!("expected a forward")
     };
-    assert!(c.on_origin_error(pending, t(100)).is_none());
+    assert!(matches!(c.on_origin_error(pending, t(100)), Fallback::Nothing));
     // Past the window, the 5xx is passed on.
     assert_eq!(
         exchange(&c, &get("/a"), t(100), |_| (resp(503, &[]), "down")).0.status,
@@ -667,6 +667,37 @@ fn disconnected_cache_serves_stale_unless_forbidden_rfc9111_4_2_4() {
     assert!(origin_down(&c, &req("GET", "/b", &[("Cache-Control", "no-cache")]), t(100)).is_none());
 }
 
+/// §5.2.2.2 (and §5.2.2.8, §5.2.2.10, §5.2.2.4): a disconnected cache holding a response
+/// it may not serve stale must answer with an error, not pass the failure on silently.
+#[test]
+fn disconnected_cache_must_answer_an_error_for_must_revalidate_rfc9111_5_2_2_2() {
+    let c = Cache::new(1 << 20);
+    for cc in ["must-revalidate", "proxy-revalidate", "no-cache", "s-maxage=10"] {
+        let target = format!("/{cc}");
+        exchange(&c, &get(&target), t(0), |_| {
+            (
+                resp(
+                    200,
+                    &[("Cache-Control", Box::leak(format!("max-age=10, {cc}").into_boxed_str()))],
+                ),
+                "x",
+            )
+        });
+        let Decision::Forward { pending, .. } = c.on_request(&get(&target), t(100)) else {
+            panic!("{cc}: a stale response is validated")
+        };
+        assert!(
+            matches!(c.on_origin_error(pending, t(100)), Fallback::MustError),
+            "{cc}"
+        );
+    }
+    // Nothing stored: the proxy's own answer to the failure.
+    let Decision::Forward { pending, .. } = c.on_request(&get("/none"), t(100)) else {
+        panic!("a miss is forwarded")
+    };
+    assert!(matches!(c.on_origin_error(pending, t(100)), Fallback::Nothing));
+}
+
 #[test]
 fn head_response_that_differs_outdates_the_stored_get_rfc9111_4_3_5() {
     let c = Cache::new(1 << 20);
@@ -725,7 +756,10 @@ fn background_refresh_of_a_head_hit_is_a_get_rfc5861_3() {
 /// Sends `r` at `now` and reports the origin unreachable.
 fn origin_down(c: &Cache, r: &RequestHead, now: SystemTime) -> Option<(ResponseHead, Bytes)> {
     match c.on_request(r, now) {
-        Decision::Forward { pending, .. } => c.on_origin_error(pending, now),
+        Decision::Forward { pending, .. } => match c.on_origin_error(pending, now) {
+            Fallback::Stale(head, body) => Some((head, body)),
+            _ => None,
+        },
         _ => None,
     }
 }

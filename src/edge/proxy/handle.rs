@@ -15,7 +15,7 @@ use super::collapse::{Flights, Role};
 use super::event::Upstream;
 use super::hop;
 use super::origin::{self, OriginError, ORIGIN_TIMEOUT};
-use crate::edge::cache::{Cache, Decision, Pending, RequestHead, ResponseHead};
+use crate::edge::cache::{Cache, Decision, Fallback, Pending, RequestHead, ResponseHead};
 use crate::net::Route;
 
 /// Responses up to this size are read whole and given to the cache; bigger ones stream through
@@ -262,12 +262,19 @@ fn origin_failed(edge: &Edge, pending: Pending, error: OriginError) -> Result<An
         OriginError::Timeout => Upstream::TimedOut,
         OriginError::Dropped(_) => Upstream::Dropped,
     };
-    if let Some((head, bytes)) = edge.cache.on_origin_error(pending, SystemTime::now()) {
-        return Ok((respond(head, body::whole(bytes), Version::HTTP_11, None), upstream));
-    }
+    let must_error = match edge.cache.on_origin_error(pending, SystemTime::now()) {
+        Fallback::Stale(head, bytes) => {
+            return Ok((respond(head, body::whole(bytes), Version::HTTP_11, None), upstream))
+        }
+        Fallback::MustError => true,
+        Fallback::Nothing => false,
+    };
     let status = match error {
         OriginError::Connect(_) => StatusCode::BAD_GATEWAY,
         OriginError::Timeout => StatusCode::GATEWAY_TIMEOUT,
+        // RFC 9111 §5.2.2.2: a stored response that may not be served stale calls for an error
+        // response, 504 by default.
+        OriginError::Dropped(_) if must_error => StatusCode::GATEWAY_TIMEOUT,
         OriginError::Dropped(_) => return Err((Dropped, upstream)),
     };
     let text = format!("netlab edge: the origin {} did not answer: {error}\n", edge.origin);
