@@ -384,7 +384,7 @@ fn a_dropped_revalidation_of_must_revalidate_is_504_rfc9111_5_2_2_2() {
     let edge = Edge::start(&format!("http://{}", origin(must_revalidate_then_drop)));
     let first = Answer::parse(&edge.exchange(b"GET /m HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n")).unwrap();
     assert_eq!((first.status, first.body.as_slice()), (200, &b"ok"[..]));
-    assert!(first.header("Cache-Status").unwrap().ends_with("stored"));
+    assert!(first.header("Cache-Status").unwrap().contains("; stored"));
     let raw = edge.exchange(b"GET /m HTTP/1.1\r\nHost: a.test\r\nX-Drop: 1\r\nConnection: close\r\n\r\n");
     let second = Answer::parse(&raw).expect("an error response, not a closed connection");
     assert_eq!(second.status, 504);
@@ -520,6 +520,57 @@ fn concurrent_misses_for_one_url_wait_for_the_first() {
     // Different URLs are not held back by each other.
     let (one, two) = (of("/one")[0], of("/two")[0]);
     assert!(one.0 < two.1 && two.0 < one.1, "two URLs are fetched at once");
+}
+
+static SLOW_CACHEABLE_ANSWERED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Answers after 400 ms with a response fresh for a minute.
+fn slow_cacheable(_: &Seen, stream: &mut TcpStream) {
+    SLOW_CACHEABLE_ANSWERED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    thread::sleep(Duration::from_millis(400));
+    let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\nContent-Length: 4\r\n\r\nslow");
+}
+
+/// RFC 9211 §2.6: the misses that waited for the first one's fetch are answered with its
+/// stored response and say `collapsed` beside why they were to go forward; the origin is
+/// asked once.
+#[test]
+fn collapsed_misses_say_collapsed_in_cache_status_rfc9211_2_6() {
+    let edge = Edge::start(&format!("http://{}", origin(slow_cacheable)));
+    let address = edge.address;
+    let waiting: Vec<_> = (0..3)
+        .map(|_| {
+            thread::spawn(move || {
+                let raw = exchange(address, b"GET /c HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n");
+                Answer::parse(&raw).expect("a response")
+            })
+        })
+        .collect();
+    let mut said: Vec<String> = waiting
+        .into_iter()
+        .map(|t| {
+            let answer = t.join().unwrap();
+            assert_eq!((answer.status, answer.body.as_slice()), (200, &b"slow"[..]));
+            answer.header("Cache-Status").unwrap().to_string()
+        })
+        .collect();
+    said.sort();
+    assert_eq!(SLOW_CACHEABLE_ANSWERED.load(std::sync::atomic::Ordering::SeqCst), 1);
+    // ttl is 60 less the response delay (§4.2.3), a second when the 400 ms crossed one.
+    let leader = &said[0];
+    assert!(
+        leader.starts_with("netlab; fwd=uri-miss; fwd-status=200; ttl=")
+            && leader.ends_with("; stored; detail=max-age"),
+        "{leader}"
+    );
+    for follower in &said[1..] {
+        assert!(
+            follower.starts_with("netlab; fwd=uri-miss; ttl=") && follower.ends_with("; collapsed; detail=max-age"),
+            "{follower}"
+        );
+    }
+    let logged: Vec<Value> = (0..3).map(|_| edge.logged()).collect();
+    assert_eq!(logged.iter().filter(|l| l["origin"] == "collapsed").count(), 2);
 }
 
 #[test]

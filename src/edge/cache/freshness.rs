@@ -17,10 +17,31 @@ pub const HEURISTIC_CAP: u64 = 86_400;
 pub enum Source {
     SMaxage,
     MaxAge,
+    /// `s-maxage` in a valid `CDN-Cache-Control` (RFC 9213 §2.1), which then governs alone.
+    CdnSMaxage,
+    /// `max-age` in a valid `CDN-Cache-Control`.
+    CdnMaxAge,
     Expires,
     Heuristic,
     /// No explicit expiration time and no heuristic: the response is stale at once.
     None,
+}
+
+impl Source {
+    /// The token naming the source in Cache-Status's `detail` (RFC 9211 §2.8 leaves its
+    /// values to the cache): `s-maxage`, `max-age`, `cdn-s-maxage`, `cdn-max-age`, `expires`,
+    /// `heuristic`; none when there was no lifetime to speak of.
+    pub fn detail(self) -> Option<&'static str> {
+        match self {
+            Source::SMaxage => Some("s-maxage"),
+            Source::MaxAge => Some("max-age"),
+            Source::CdnSMaxage => Some("cdn-s-maxage"),
+            Source::CdnMaxAge => Some("cdn-max-age"),
+            Source::Expires => Some("expires"),
+            Source::Heuristic => Some("heuristic"),
+            Source::None => None,
+        }
+    }
 }
 
 /// A freshness lifetime in seconds and its source.
@@ -61,10 +82,10 @@ pub fn lifetime(
         source,
     };
     if let Some(s) = cc.seconds("s-maxage") {
-        return explicit(s, Source::SMaxage);
+        return explicit(s, if targeted { Source::CdnSMaxage } else { Source::SMaxage });
     }
     if let Some(s) = cc.seconds("max-age") {
-        return explicit(s, Source::MaxAge);
+        return explicit(s, if targeted { Source::CdnMaxAge } else { Source::MaxAge });
     }
     let date = date_value(headers, response_time);
     if !targeted {
@@ -219,6 +240,12 @@ mod tests {
         let hs = h(&[("date", DATE), ("expires", "Tue, 14 Nov 2023 23:13:20 GMT")]);
         let none = Directives::default();
         assert_eq!(lifetime(200, &hs, &none, true, T).source, Source::None);
+        let cdn = Directives::cdn_cache_control(&h(&[("cdn-cache-control", "max-age=9")])).unwrap();
+        let x = lifetime(200, &hs, &cdn, true, T);
+        assert_eq!(
+            (x.secs, x.source, x.source.detail()),
+            (9, Source::CdnMaxAge, Some("cdn-max-age"))
+        );
     }
 
     #[test]

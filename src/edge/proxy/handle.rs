@@ -117,11 +117,10 @@ pub async fn handle(edge: Arc<Edge>, request: Request<Incoming>) -> Result<Answe
         Role::Alone => forward(&edge, request, pending, incoming).await,
         Role::Follow(follower) => {
             // Asked again once the first fetch is done: it may have stored the answer. The first
-            // decision is given up before the wait.
-            #[allow(clippy::drop_non_drop)]
-            drop((request, pending));
+            // decision is given up (its request unsent), and says why it was to go forward.
+            drop(request);
             follower.wait(ORIGIN_TIMEOUT).await;
-            match to_origin(edge.cache.on_request(&incoming.head, SystemTime::now())) {
+            match to_origin(edge.cache.on_collapsed(&incoming.head, pending, SystemTime::now())) {
                 Ok((request, pending)) => forward(&edge, request, pending, incoming).await,
                 Err((head, body)) => Ok((respond(head, body, Version::HTTP_11, None), Upstream::Collapsed)),
             }
