@@ -1,7 +1,8 @@
 //! `netlab edge` against a tiny origin written here with std::net on 127.0.0.1: methods, targets,
 //! fields and bodies pass through; hop-by-hop fields are removed and Via added both ways;
-//! `Expect: 100-continue` works; an origin that drops the connection has the client's dropped
-//! too; a refused origin is 502; only loopback is accepted; `--for` stops it.
+//! `Expect: 100-continue` works; 1xx interim responses are relayed; an origin that drops the
+//! connection has the client's dropped too; a refused origin is 502; only loopback is
+//! accepted; `--for` stops it.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -391,6 +392,40 @@ fn a_dropped_revalidation_of_must_revalidate_is_504_rfc9111_5_2_2_2() {
     assert!(!String::from_utf8_lossy(&second.body).contains("ok"));
     edge.logged();
     assert_eq!(edge.logged()["origin"], "dropped");
+}
+
+/// Sends 103 Early Hints and 102 Processing, then a response fresh for a minute.
+fn early_hints(_: &Seen, stream: &mut TcpStream) {
+    let _ = stream.write_all(
+        b"HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload; as=style\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n",
+    );
+    thread::sleep(Duration::from_millis(50));
+    let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\nContent-Length: 5\r\n\r\nfinal");
+}
+
+/// RFC 9110 §15.2: "A proxy MUST forward 1xx responses", before the final response, and not
+/// to an HTTP/1.0 client; the final response alone is stored (RFC 9111 §3), so a hit has none.
+#[test]
+fn interim_responses_are_relayed_and_not_cached_rfc9110_15_2() {
+    let edge = Edge::start(&format!("http://{}", origin(early_hints)));
+    let raw = edge.exchange(b"GET /h HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n");
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    assert!(
+        text.starts_with("HTTP/1.1 103 Early Hints\r\nlink: </s.css>; rel=preload; as=style\r\n\r\nHTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 200 OK\r\n"),
+        "{text}"
+    );
+    assert!(text.ends_with("final"), "{text}");
+    edge.logged();
+    let raw = edge.exchange(b"GET /h HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n");
+    let hit = Answer::parse(&raw).unwrap();
+    assert_eq!((hit.status, hit.body.as_slice()), (200, &b"final"[..]));
+    assert!(hit.header("Cache-Status").unwrap().contains("hit"));
+    edge.logged();
+    let raw = edge.exchange(b"GET /h10 HTTP/1.0\r\nHost: a.test\r\n\r\n");
+    assert!(
+        String::from_utf8_lossy(&raw).starts_with("HTTP/1.0 200 OK\r\n"),
+        "no 1xx to HTTP/1.0"
+    );
 }
 
 #[test]

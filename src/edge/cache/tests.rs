@@ -674,14 +674,9 @@ fn disconnected_cache_must_answer_an_error_for_must_revalidate_rfc9111_5_2_2_2()
     let c = Cache::new(1 << 20);
     for cc in ["must-revalidate", "proxy-revalidate", "no-cache", "s-maxage=10"] {
         let target = format!("/{cc}");
+        let policy = format!("max-age=10, {cc}");
         exchange(&c, &get(&target), t(0), |_| {
-            (
-                resp(
-                    200,
-                    &[("Cache-Control", Box::leak(format!("max-age=10, {cc}").into_boxed_str()))],
-                ),
-                "x",
-            )
+            (resp(200, &[("Cache-Control", &policy)]), "x")
         });
         let Decision::Forward { pending, .. } = c.on_request(&get(&target), t(100)) else {
             panic!("{cc}: a stale response is validated")
@@ -829,7 +824,8 @@ proptest! {
 #[test]
 fn cache_status_names_the_source_of_the_lifetime_rfc9211_2_8() {
     let c = Cache::new(1 << 20);
-    let cases: [(&str, &[(&str, &str)], &str); 5] = [
+    type Fields<'a> = &'a [(&'a str, &'a str)];
+    let cases: [(&str, Fields, &str); 5] = [
         (
             "/s",
             &[("Cache-Control", "max-age=10, s-maxage=40")],
@@ -853,8 +849,7 @@ fn cache_status_names_the_source_of_the_lifetime_rfc9211_2_8() {
         ("/m", &[("Cache-Control", "max-age=20")], "ttl=20; detail=max-age"),
     ];
     for (target, fields, said) in cases {
-        let headers: &'static [(&'static str, &'static str)] = Box::leak(fields.to_vec().into_boxed_slice());
-        let (r, _, _) = exchange(&c, &get(target), t(0), |_| (resp(200, headers), "x"));
+        let (r, _, _) = exchange(&c, &get(target), t(0), |_| (resp(200, fields), "x"));
         let stored = header(&r, "cache-status").unwrap().to_string();
         assert!(
             stored.ends_with(&said.replace("; detail", "; stored; detail")),

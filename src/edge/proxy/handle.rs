@@ -14,6 +14,7 @@ use super::body::{self, ProxyBody, Read};
 use super::collapse::{Flights, Role};
 use super::event::Upstream;
 use super::hop;
+use super::interim::Relay;
 use super::origin::{self, OriginError, ORIGIN_TIMEOUT};
 use crate::edge::cache::{Cache, Decision, Fallback, Pending, RequestHead, ResponseHead};
 use crate::net::Route;
@@ -215,6 +216,14 @@ async fn forward(
     let mut outgoing = origin_request(request, version_name(incoming.version), incoming.body, method, uri);
     // hyper keeps the client's spelling of field names here (preserve_header_case).
     *outgoing.extensions_mut() = incoming.extensions;
+    // The origin's 1xx interim responses go on to the client (RFC 9110 §15.2).
+    if let Some(relay) = outgoing.extensions_mut().remove::<Relay>() {
+        hyper::ext::on_informational(&mut outgoing, move |interim| {
+            let mut headers = fields(interim.headers());
+            hop::strip(&mut headers);
+            relay.send(interim.status().as_u16(), &headers);
+        });
+    }
     let is_head = outgoing.method() == Method::HEAD;
     let request_time = SystemTime::now();
     let response = match origin::send(&edge.route, outgoing, ORIGIN_TIMEOUT).await {
