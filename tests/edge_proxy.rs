@@ -1,7 +1,8 @@
 //! `netlab edge` against a tiny origin written here with std::net on 127.0.0.1: methods, targets,
 //! fields and bodies pass through; hop-by-hop fields are removed and Via added both ways;
-//! `Expect: 100-continue` works; an origin that drops the connection has the client's dropped
-//! too; a refused origin is 502; only loopback is accepted; `--for` stops it.
+//! `Expect: 100-continue` works; 1xx interim responses are relayed; an origin that drops the
+//! connection has the client's dropped too; a refused origin is 502; only loopback is
+//! accepted; `--for` stops it.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -366,6 +367,67 @@ fn an_origin_that_drops_the_connection_has_the_clients_dropped() {
     assert_eq!(edge.logged()["origin"], "streamed");
 }
 
+/// A response that must be revalidated (`max-age=0, must-revalidate`), or, for a request with
+/// `X-Drop`, a closed connection without a word.
+fn must_revalidate_then_drop(seen: &Seen, stream: &mut TcpStream) {
+    if !seen.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("x-drop")) {
+        let _ = stream.write_all(
+            b"HTTP/1.1 200 OK\r\nCache-Control: max-age=0, must-revalidate\r\nETag: \"1\"\r\nContent-Length: 2\r\n\r\nok",
+        );
+    }
+}
+
+/// RFC 9111 §5.2.2.2: a cache holding a stale `must-revalidate` response that cannot reach the
+/// origin "MUST generate an error response rather than reuse the stale response", 504 by
+/// default: a dropped origin connection then gets the client a 504, not a dropped one.
+#[test]
+fn a_dropped_revalidation_of_must_revalidate_is_504_rfc9111_5_2_2_2() {
+    let edge = Edge::start(&format!("http://{}", origin(must_revalidate_then_drop)));
+    let first = Answer::parse(&edge.exchange(b"GET /m HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n")).unwrap();
+    assert_eq!((first.status, first.body.as_slice()), (200, &b"ok"[..]));
+    assert!(first.header("Cache-Status").unwrap().contains("; stored"));
+    let raw = edge.exchange(b"GET /m HTTP/1.1\r\nHost: a.test\r\nX-Drop: 1\r\nConnection: close\r\n\r\n");
+    let second = Answer::parse(&raw).expect("an error response, not a closed connection");
+    assert_eq!(second.status, 504);
+    assert!(!String::from_utf8_lossy(&second.body).contains("ok"));
+    edge.logged();
+    assert_eq!(edge.logged()["origin"], "dropped");
+}
+
+/// Sends 103 Early Hints and 102 Processing, then a response fresh for a minute.
+fn early_hints(_: &Seen, stream: &mut TcpStream) {
+    let _ = stream.write_all(
+        b"HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload; as=style\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n",
+    );
+    thread::sleep(Duration::from_millis(50));
+    let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\nContent-Length: 5\r\n\r\nfinal");
+}
+
+/// RFC 9110 §15.2: "A proxy MUST forward 1xx responses", before the final response, and not
+/// to an HTTP/1.0 client; the final response alone is stored (RFC 9111 §3), so a hit has none.
+#[test]
+fn interim_responses_are_relayed_and_not_cached_rfc9110_15_2() {
+    let edge = Edge::start(&format!("http://{}", origin(early_hints)));
+    let raw = edge.exchange(b"GET /h HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n");
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    assert!(
+        text.starts_with("HTTP/1.1 103 Early Hints\r\nlink: </s.css>; rel=preload; as=style\r\n\r\nHTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 200 OK\r\n"),
+        "{text}"
+    );
+    assert!(text.ends_with("final"), "{text}");
+    edge.logged();
+    let raw = edge.exchange(b"GET /h HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n");
+    let hit = Answer::parse(&raw).unwrap();
+    assert_eq!((hit.status, hit.body.as_slice()), (200, &b"final"[..]));
+    assert!(hit.header("Cache-Status").unwrap().contains("hit"));
+    edge.logged();
+    let raw = edge.exchange(b"GET /h10 HTTP/1.0\r\nHost: a.test\r\n\r\n");
+    assert!(
+        String::from_utf8_lossy(&raw).starts_with("HTTP/1.0 200 OK\r\n"),
+        "no 1xx to HTTP/1.0"
+    );
+}
+
 #[test]
 fn a_refused_origin_is_502_naming_it() {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -493,6 +555,57 @@ fn concurrent_misses_for_one_url_wait_for_the_first() {
     // Different URLs are not held back by each other.
     let (one, two) = (of("/one")[0], of("/two")[0]);
     assert!(one.0 < two.1 && two.0 < one.1, "two URLs are fetched at once");
+}
+
+static SLOW_CACHEABLE_ANSWERED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Answers after 400 ms with a response fresh for a minute.
+fn slow_cacheable(_: &Seen, stream: &mut TcpStream) {
+    SLOW_CACHEABLE_ANSWERED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    thread::sleep(Duration::from_millis(400));
+    let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\nContent-Length: 4\r\n\r\nslow");
+}
+
+/// RFC 9211 §2.6: the misses that waited for the first one's fetch are answered with its
+/// stored response and say `collapsed` beside why they were to go forward; the origin is
+/// asked once.
+#[test]
+fn collapsed_misses_say_collapsed_in_cache_status_rfc9211_2_6() {
+    let edge = Edge::start(&format!("http://{}", origin(slow_cacheable)));
+    let address = edge.address;
+    let waiting: Vec<_> = (0..3)
+        .map(|_| {
+            thread::spawn(move || {
+                let raw = exchange(address, b"GET /c HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n");
+                Answer::parse(&raw).expect("a response")
+            })
+        })
+        .collect();
+    let mut said: Vec<String> = waiting
+        .into_iter()
+        .map(|t| {
+            let answer = t.join().unwrap();
+            assert_eq!((answer.status, answer.body.as_slice()), (200, &b"slow"[..]));
+            answer.header("Cache-Status").unwrap().to_string()
+        })
+        .collect();
+    said.sort();
+    assert_eq!(SLOW_CACHEABLE_ANSWERED.load(std::sync::atomic::Ordering::SeqCst), 1);
+    // ttl is 60 less the response delay (§4.2.3), a second when the 400 ms crossed one.
+    let leader = &said[0];
+    assert!(
+        leader.starts_with("netlab; fwd=uri-miss; fwd-status=200; ttl=")
+            && leader.ends_with("; stored; detail=max-age"),
+        "{leader}"
+    );
+    for follower in &said[1..] {
+        assert!(
+            follower.starts_with("netlab; fwd=uri-miss; ttl=") && follower.ends_with("; collapsed; detail=max-age"),
+            "{follower}"
+        );
+    }
+    let logged: Vec<Value> = (0..3).map(|_| edge.logged()).collect();
+    assert_eq!(logged.iter().filter(|l| l["origin"] == "collapsed").count(), 2);
 }
 
 #[test]

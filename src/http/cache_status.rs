@@ -213,26 +213,19 @@ fn from_fields(status: u16, headers: &[(String, String)], now: i64) -> (Option<u
         let value = life.secs;
         Some(format!("{field}: {directive}={value}"))
     };
-    let (from, by) = match (life.source, targeted) {
-        (Source::SMaxage | Source::MaxAge, true) => ("cdn-cache-control", said(directive_of(life.source))),
-        (Source::SMaxage, false) => ("s-maxage", said("s-maxage")),
-        (Source::MaxAge, false) => ("max-age", said("max-age")),
-        (Source::Expires, _) => ("expires", header(headers, "expires").map(|e| format!("Expires: {e}"))),
-        (Source::Heuristic, _) => (
+    let (from, by) = match life.source {
+        Source::CdnSMaxage => ("cdn-cache-control", said("s-maxage")),
+        Source::CdnMaxAge => ("cdn-cache-control", said("max-age")),
+        Source::SMaxage => ("s-maxage", said("s-maxage")),
+        Source::MaxAge => ("max-age", said("max-age")),
+        Source::Expires => ("expires", header(headers, "expires").map(|e| format!("Expires: {e}"))),
+        Source::Heuristic => (
             "heuristic",
             header(headers, "last-modified").map(|l| format!("Last-Modified: {l}, 10% of its age")),
         ),
-        (Source::None, _) => return (None, None, None),
+        Source::None => return (None, None, None),
     };
     (Some(life.secs), Some(from.to_string()), by)
-}
-
-fn directive_of(s: Source) -> &'static str {
-    if s == Source::SMaxage {
-        "s-maxage"
-    } else {
-        "max-age"
-    }
 }
 
 impl CacheSeen {

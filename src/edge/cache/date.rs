@@ -34,7 +34,9 @@ pub fn parse(value: &str) -> Option<i64> {
     if !v.is_ascii() {
         return None;
     }
-    let parts: Vec<&str> = v.split_ascii_whitespace().collect();
+    // The grammar separates the parts with exactly one SP (`Thu, 18  Aug  2050 ...` is no
+    // date); only asctime's day of month may be padded with a second one (`Nov  6`).
+    let parts: Vec<&str> = v.split(' ').collect();
     match parts.as_slice() {
         // IMF-fixdate: day-name "," SP date1 SP time-of-day SP GMT
         [day, d, m, y, time, "GMT"] if day.len() == 4 && day.ends_with(',') => {
@@ -55,8 +57,11 @@ pub fn parse(value: &str) -> Option<i64> {
             build(year, month_number(m)?, num(d)?, time)
         }
         // asctime-date: day-name SP Mon SP ( 2DIGIT / ( SP DIGIT ) ) SP time-of-day SP year
-        [day, m, d, time, y] if DAYS.contains(day) => {
-            if d.is_empty() || d.len() > 2 || y.len() != 4 {
+        [day, m, "", d, time, y] if DAYS.contains(day) && d.len() == 1 => {
+            build(num(y)?, month_number(m)?, num(d)?, time)
+        }
+        [day, m, d, time, y] if DAYS.contains(day) && d.len() == 2 => {
+            if y.len() != 4 {
                 return None;
             }
             build(num(y)?, month_number(m)?, num(d)?, time)
@@ -112,10 +117,12 @@ mod tests {
         assert_eq!(parse("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
         assert_eq!(parse("Sunday, 06-Nov-94 08:49:37 GMT"), Some(784_111_777));
         assert_eq!(parse("Sun Nov  6 08:49:37 1994"), Some(784_111_777));
+        assert_eq!(parse("Sun Nov 06 08:49:37 1994"), Some(784_111_777));
     }
 
+    /// Not dates, so an Expires holding one means "already expired" (RFC 9111 §5.3).
     #[test]
-    fn http_date_rejects_what_is_not_a_date() {
+    fn http_date_rejects_what_is_not_a_date_rfc9110_5_6_7() {
         for bad in [
             "0",
             "",
@@ -124,6 +131,12 @@ mod tests {
             "Sun, 6 Nov 1994 08:49:37 GMT",
             "Sun, 06 Foo 1994 08:49:37 GMT",
             "Sun, 06 Nov 1994 25:49:37 GMT",
+            "Thu, 18  Aug  2050 02:01:18 GMT",
+            "Sun,  06 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994\t08:49:37 GMT",
+            "Sunday,  06-Nov-94 08:49:37 GMT",
+            "Sun Nov 6 08:49:37 1994",
+            "Sun Nov   6 08:49:37 1994",
             "ü",
         ] {
             assert_eq!(parse(bad), None, "{bad}");

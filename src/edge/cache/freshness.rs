@@ -17,10 +17,31 @@ pub const HEURISTIC_CAP: u64 = 86_400;
 pub enum Source {
     SMaxage,
     MaxAge,
+    /// `s-maxage` in a valid `CDN-Cache-Control` (RFC 9213 §2.1), which then governs alone.
+    CdnSMaxage,
+    /// `max-age` in a valid `CDN-Cache-Control`.
+    CdnMaxAge,
     Expires,
     Heuristic,
     /// No explicit expiration time and no heuristic: the response is stale at once.
     None,
+}
+
+impl Source {
+    /// The token naming the source in Cache-Status's `detail` (RFC 9211 §2.8 leaves its
+    /// values to the cache): `s-maxage`, `max-age`, `cdn-s-maxage`, `cdn-max-age`, `expires`,
+    /// `heuristic`; none when there was no lifetime to speak of.
+    pub fn detail(self) -> Option<&'static str> {
+        match self {
+            Source::SMaxage => Some("s-maxage"),
+            Source::MaxAge => Some("max-age"),
+            Source::CdnSMaxage => Some("cdn-s-maxage"),
+            Source::CdnMaxAge => Some("cdn-max-age"),
+            Source::Expires => Some("expires"),
+            Source::Heuristic => Some("heuristic"),
+            Source::None => None,
+        }
+    }
 }
 
 /// A freshness lifetime in seconds and its source.
@@ -61,10 +82,10 @@ pub fn lifetime(
         source,
     };
     if let Some(s) = cc.seconds("s-maxage") {
-        return explicit(s, Source::SMaxage);
+        return explicit(s, if targeted { Source::CdnSMaxage } else { Source::SMaxage });
     }
     if let Some(s) = cc.seconds("max-age") {
-        return explicit(s, Source::MaxAge);
+        return explicit(s, if targeted { Source::CdnMaxAge } else { Source::MaxAge });
     }
     let date = date_value(headers, response_time);
     if !targeted {
@@ -104,11 +125,14 @@ fn heuristic(status: u16, headers: &[(String, String)], cc: &Directives, date: i
     }
 }
 
-/// The `Age` header's value (§5.1): one non-negative integer. Anything else, a list included
-/// (`7200, 0`, or two field lines, which are one list, RFC 9110 §5.3), is invalid and ignored
-/// ("a cache SHOULD ignore the field"): read as 0.
+/// The `Age` header's value (§5.1): one non-negative integer. Age is a singleton field, but
+/// "a cache encountering a message with a list-based Age field value SHOULD use the first
+/// member of the field value, discarding subsequent ones" (`7200, 0` is 7200; so are two field
+/// lines `7200` and `0`, which are one list, RFC 9110 §5.3). If that member is invalid
+/// (`abc`, `-5`, `1.5`), "a cache SHOULD ignore the field": read as 0.
 pub fn age_value(headers: &[(String, String)]) -> u64 {
-    match fields::joined(headers, "age").map(|v| super::directives::delta_seconds(v.trim())) {
+    let first = fields::first(headers, "age").and_then(|v| v.split(',').next());
+    match first.map(|v| super::directives::delta_seconds(v.trim())) {
         Some(Seconds::Valid(n)) => n,
         _ => 0,
     }
@@ -216,6 +240,12 @@ mod tests {
         let hs = h(&[("date", DATE), ("expires", "Tue, 14 Nov 2023 23:13:20 GMT")]);
         let none = Directives::default();
         assert_eq!(lifetime(200, &hs, &none, true, T).source, Source::None);
+        let cdn = Directives::cdn_cache_control(&h(&[("cdn-cache-control", "max-age=9")])).unwrap();
+        let x = lifetime(200, &hs, &cdn, true, T);
+        assert_eq!(
+            (x.secs, x.source, x.source.detail()),
+            (9, Source::CdnMaxAge, Some("cdn-max-age"))
+        );
     }
 
     #[test]
@@ -269,13 +299,21 @@ mod tests {
 
     #[test]
     fn invalid_age_is_ignored_rfc9111_5_1() {
-        for v in ["-5", "1.5", "abc", "1, 2", "", "7200,0"] {
+        for v in ["-5", "1.5", "abc", "", "7200;foo=bar", ", 7200"] {
             assert_eq!(age_value(&h(&[("age", v)])), 0, "{v}");
         }
-        assert_eq!(age_value(&h(&[("age", "7200"), ("Age", "7200")])), 0);
         assert_eq!(
             age_value(&h(&[("Age", "99999999999")])),
             super::super::directives::DELTA_MAX
         );
+    }
+
+    #[test]
+    fn a_list_of_ages_uses_its_first_member_rfc9111_5_1() {
+        assert_eq!(age_value(&h(&[("age", "7200, 0")])), 7200);
+        assert_eq!(age_value(&h(&[("age", "0, 7200")])), 0);
+        assert_eq!(age_value(&h(&[("age", "7200,0")])), 7200);
+        assert_eq!(age_value(&h(&[("Age", "7200"), ("age", "0")])), 7200);
+        assert_eq!(age_value(&h(&[("Age", "0"), ("age", "7200")])), 0);
     }
 }

@@ -79,6 +79,23 @@ pub enum Decision {
     GatewayTimeout(ResponseHead),
 }
 
+/// What the cache offers when the origin failed to answer a forwarded request.
+#[derive(Debug)]
+pub enum Fallback {
+    /// A stale stored response it may serve instead (stale-if-error, or disconnected, §4.2.4),
+    /// Age and Cache-Status set.
+    Stale(ResponseHead, Bytes),
+    /// A stored response that may not be served stale (`must-revalidate`, `proxy-revalidate`,
+    /// `s-maxage`, `no-cache`): the cache "MUST generate an error response rather than reuse
+    /// the stale response", whose status "SHOULD be 504 (Gateway Timeout) unless another
+    /// error status code is more applicable" (§5.2.2.2). The proxy answers so even when the
+    /// origin dropped the connection, which it otherwise passes on.
+    MustError,
+    /// Nothing stored to fall back on, or a validation the request asked for: the proxy's own
+    /// answer to the failure stands.
+    Nothing,
+}
+
 /// What a forwarded request was for (a miss, a revalidation of entry X, a pass-through).
 #[derive(Debug)]
 pub struct Pending {
@@ -86,6 +103,19 @@ pub struct Pending {
     request: RequestHead,
     key: String,
     kind: Kind,
+    /// Decided after waiting for another request's forward of the same URL
+    /// ([`Cache::on_collapsed`]): the answer says `collapsed=?0` (RFC 9211 §2.6).
+    collapsed: bool,
+}
+
+impl Pending {
+    /// Why the request was forwarded (Cache-Status's `fwd`).
+    fn fwd(&self) -> Fwd {
+        match self.kind {
+            Kind::Miss(fwd) | Kind::Pass(fwd) | Kind::Validate { fwd, .. } => fwd,
+            Kind::Unsafe => Fwd::Method,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,6 +154,21 @@ impl Cache {
     }
 
     pub fn on_request(&self, req: &RequestHead, now: SystemTime) -> Decision {
+        self.decide(req, now, None)
+    }
+
+    /// The same request asked again after it waited for another request's forward of the same
+    /// URL (request collapsing; `waited` is what the first decision had been): a stored answer
+    /// now says `fwd=<why>; collapsed` instead of `hit`, and a request that must still go
+    /// forward says `collapsed=?0` in the end (RFC 9211 §2.6: "If true, the response was
+    /// successfully reused; if not, a new request had to be made").
+    pub fn on_collapsed(&self, req: &RequestHead, waited: Pending, now: SystemTime) -> Decision {
+        self.decide(req, now, Some(waited.fwd()))
+    }
+
+    /// Decides for `req` at `now`; `waited`: the request collapsed onto another, which had
+    /// been forwarded for this reason.
+    fn decide(&self, req: &RequestHead, now: SystemTime, waited: Option<Fwd>) -> Decision {
         let now = date::secs(now);
         let key = key::primary(&req.host, &req.target);
         let forward = |kind, request: RequestHead| Decision::Forward {
@@ -132,6 +177,7 @@ impl Cache {
                 request: req.clone(),
                 key: key.clone(),
                 kind,
+                collapsed: waited.is_some(),
             },
         };
         if invalidate::is_unsafe(&req.method) {
@@ -161,14 +207,16 @@ impl Cache {
             return forward(Kind::Miss(fwd), req.clone());
         };
         let hit = |detail| CacheStatus {
-            hit: true,
+            hit: waited.is_none(),
+            fwd: waited,
+            collapsed: waited.map(|_| true),
             ttl: Some(entry.ttl(now)),
             detail,
             ..CacheStatus::default()
         };
         match serve::verdict(entry, &rcc, &req.headers, now) {
             Verdict::Fresh => {
-                let (h, b) = answer(entry, req, now, &hit(None));
+                let (h, b) = answer(entry, req, now, &hit(entry.lifetime.source.detail()));
                 Decision::Serve(h, b)
             }
             Verdict::StaleAccepted => {
@@ -193,6 +241,7 @@ impl Cache {
                         request: get,
                         key: key.clone(),
                         kind,
+                        collapsed: false,
                     };
                     lock(&self.refresh).push((request, pending));
                 }
@@ -217,11 +266,17 @@ impl Cache {
         response_time: SystemTime,
     ) -> (ResponseHead, Bytes) {
         let (rq, rs) = (date::secs(request_time), date::secs(response_time));
-        let Pending { request, key, kind } = pending;
+        let Pending {
+            request,
+            key,
+            kind,
+            collapsed,
+        } = pending;
         let status = resp.status;
         let forwarded = |fwd| CacheStatus {
             fwd: Some(fwd),
             fwd_status: Some(status),
+            collapsed: collapsed.then_some(false),
             ..CacheStatus::default()
         };
         let mut store = lock(&self.store);
@@ -230,18 +285,16 @@ impl Cache {
                 for k in invalidate::targets(&request.host, &request.target, resp.status, &resp.headers) {
                     store.remove_key(&k);
                 }
-                let stored = post_reusable(&request, &resp)
-                    .then(|| {
-                        let get = RequestHead {
-                            method: "GET".to_string(),
-                            ..request.clone()
-                        };
-                        store_response(&mut store, &get, &key, &resp, &body, rq, rs)
-                    })
-                    .is_some_and(|r| r.is_ok());
-                let cs = CacheStatus {
-                    stored,
-                    ..forwarded(Fwd::Method)
+                let stored = post_reusable(&request, &resp).then(|| {
+                    let get = RequestHead {
+                        method: "GET".to_string(),
+                        ..request.clone()
+                    };
+                    store_response(&mut store, &get, &key, &resp, &body, rq, rs)
+                });
+                let cs = match stored {
+                    Some(Ok(stored)) => storing(forwarded(Fwd::Method), Ok(stored)),
+                    _ => forwarded(Fwd::Method),
                 };
                 passed(resp, body, &cs)
             }
@@ -251,12 +304,7 @@ impl Cache {
             }
             Kind::Miss(fwd) => {
                 let stored = store_response(&mut store, &request, &key, &resp, &body, rq, rs);
-                let cs = CacheStatus {
-                    stored: stored.is_ok(),
-                    detail: stored.err().map(Refusal::detail),
-                    ..forwarded(fwd)
-                };
-                passed(resp, body, &cs)
+                passed(resp, body, &storing(forwarded(fwd), stored))
             }
             Kind::Validate { id, fwd } => {
                 if let Some(e) = store.get_mut(&key, id) {
@@ -268,35 +316,44 @@ impl Cache {
         }
     }
 
-    /// The origin failed (refused, reset, 5xx is NOT this: 5xx goes to on_response): a stale response
-    /// allowed by stale-if-error, else None (the proxy answers 502/504 itself).
+    /// The origin failed (refused, reset, 5xx is NOT this: 5xx goes to on_response): a stale
+    /// response allowed by stale-if-error, an error the stored response's directives demand,
+    /// or nothing (the proxy answers 502/504 itself, or passes on a dropped connection).
     ///
     /// Beyond stale-if-error (RFC 5861 §4), RFC 9111 §4.2.4 lets a cache that is disconnected
     /// from the origin serve a stale response when nothing forbids it: no must-revalidate,
     /// proxy-revalidate, s-maxage or no-cache, no stale-if-error window that has passed, and no
     /// request directive asking for a validated or younger response. Such an answer says
     /// `detail=disconnected` in its Cache-Status.
-    pub fn on_origin_error(&self, pending: Pending, now: SystemTime) -> Option<(ResponseHead, Bytes)> {
+    pub fn on_origin_error(&self, pending: Pending, now: SystemTime) -> Fallback {
         let now = date::secs(now);
         let Kind::Validate { id, fwd } = pending.kind else {
-            return None;
+            return Fallback::Nothing;
         };
         let mut store = lock(&self.store);
-        let entry = store.get_mut(&pending.key, id)?;
+        let Some(entry) = store.get_mut(&pending.key, id) else {
+            return Fallback::Nothing;
+        };
         entry.refreshing = false;
+        if serve::stale_forbidden(&entry.cc) {
+            return Fallback::MustError;
+        }
         // A validation the request asked for (fwd=request) is not answered stale.
         if fwd != Fwd::Stale {
-            return None;
+            return Fallback::Nothing;
         }
         let rcc = Directives::cache_control(&pending.request.headers);
-        let detail = serve::when_disconnected(entry, &rcc, now)?;
+        let Some(detail) = serve::when_disconnected(entry, &rcc, now) else {
+            return Fallback::Nothing;
+        };
         let cs = CacheStatus {
             fwd: Some(Fwd::Stale),
             ttl: Some(entry.ttl(now)),
             detail: Some(detail),
             ..CacheStatus::default()
         };
-        Some(answer(entry, &pending.request, now, &cs))
+        let (head, body) = answer(entry, &pending.request, now, &cs);
+        Fallback::Stale(head, body)
     }
 
     /// Removes every stored response for host+target (purge).
@@ -377,6 +434,30 @@ fn post_reusable(req: &RequestHead, resp: &ResponseHead) -> bool {
     req.method == "POST" && (200..300).contains(&resp.status) && explicit && same
 }
 
+/// What Cache-Status says of a response just stored: its `ttl` and the source of its
+/// freshness lifetime.
+struct Stored {
+    ttl: i64,
+    source: freshness::Source,
+}
+
+/// `cs` for a response the cache tried to store: `stored`, its `ttl` and, when nothing else
+/// needs saying, the field that set its lifetime as `detail`; or the refusal as `detail`.
+fn storing(cs: CacheStatus, stored: Result<Stored, Refusal>) -> CacheStatus {
+    match stored {
+        Ok(s) => CacheStatus {
+            stored: true,
+            ttl: Some(s.ttl),
+            detail: cs.detail.or(s.source.detail()),
+            ..cs
+        },
+        Err(refusal) => CacheStatus {
+            detail: Some(refusal.detail()),
+            ..cs
+        },
+    }
+}
+
 /// Stores `resp` as the answer to `req` if §3 allows (replacing the variant it supersedes).
 fn store_response(
     store: &mut Store,
@@ -386,7 +467,7 @@ fn store_response(
     body: &Bytes,
     request_time: i64,
     response_time: i64,
-) -> Result<(), Refusal> {
+) -> Result<Stored, Refusal> {
     let (cc, targeted) = store::policy(&resp.headers);
     let rcc = Directives::cache_control(&req.headers);
     storage::may_store(
@@ -414,8 +495,12 @@ fn store_response(
         request_time,
         response_time,
     );
+    let stored = Stored {
+        ttl: entry.ttl(response_time),
+        source: entry.lifetime.source,
+    };
     if store.insert(key, &req.headers, entry) {
-        Ok(())
+        Ok(stored)
     } else {
         Err(Refusal::TooLarge)
     }
@@ -471,6 +556,7 @@ fn validated(
                 rs,
                 &CacheStatus {
                     ttl: Some(entry.ttl(rs)),
+                    detail: entry.lifetime.source.detail(),
                     ..cs
                 },
             );
@@ -496,15 +582,10 @@ fn validated(
     let stored = store_response(store, req, key, &resp, &body, rq, rs);
     // A full response that may not be stored still says the stored one is not suitable
     // (§4.3.3), unless only the request kept it from being stored.
-    if stored.is_err_and(|r| !r.by_request()) {
+    if stored.as_ref().is_err_and(|r| !r.by_request()) {
         store.remove(key, id);
     }
-    let cs = CacheStatus {
-        stored: stored.is_ok(),
-        detail: stored.err().map(Refusal::detail),
-        ..cs
-    };
-    passed(resp, body, &cs)
+    passed(resp, body, &storing(cs, stored))
 }
 
 /// Header fields from `(name, value)` pairs, for the tests of every module here.

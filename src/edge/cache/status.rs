@@ -5,7 +5,11 @@
 //! member, named after itself, with parameters: `hit` (answered from the cache), `fwd` (why it
 //! went to the origin: `uri-miss`, `vary-miss`, `stale`, `request`, `method`, `bypass`),
 //! `fwd-status` (the origin's status), `ttl` (freshness lifetime minus current age, negative
-//! when stale), `stored`, and `detail`.
+//! when stale), `stored`, `collapsed` (the request waited for another one's forward request,
+//! §2.6: true when that one's answer could be reused, `?0` when it had to go forward itself),
+//! and `detail` (§2.8: here the reason for what happened, or, when nothing else needs saying
+//! on a hit or a stored response, the field that set the freshness lifetime: `max-age`,
+//! `s-maxage`, `cdn-max-age`, `cdn-s-maxage`, `expires`, `heuristic`).
 
 use super::fields;
 
@@ -51,6 +55,9 @@ pub struct CacheStatus {
     pub fwd_status: Option<u16>,
     pub ttl: Option<i64>,
     pub stored: bool,
+    /// §2.6: `Some(true)` reused another request's forward, `Some(false)` waited for one but
+    /// had to forward anyway; `None` did not wait.
+    pub collapsed: Option<bool>,
     pub detail: Option<&'static str>,
 }
 
@@ -73,6 +80,11 @@ impl CacheStatus {
         }
         if self.stored {
             s.push_str("; stored");
+        }
+        match self.collapsed {
+            Some(true) => s.push_str("; collapsed"),
+            Some(false) => s.push_str("; collapsed=?0"),
+            None => {}
         }
         if let Some(d) = self.detail {
             s.push_str("; detail=");
@@ -123,6 +135,28 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(miss.render(), "netlab; fwd=uri-miss; fwd-status=200; stored");
+    }
+
+    #[test]
+    fn collapsed_is_a_boolean_beside_fwd_rfc9211_2_6() {
+        let reused = CacheStatus {
+            fwd: Some(Fwd::UriMiss),
+            ttl: Some(59),
+            collapsed: Some(true),
+            detail: Some("max-age"),
+            ..Default::default()
+        };
+        assert_eq!(
+            reused.render(),
+            "netlab; fwd=uri-miss; ttl=59; collapsed; detail=max-age"
+        );
+        let again = CacheStatus {
+            fwd: Some(Fwd::UriMiss),
+            fwd_status: Some(200),
+            collapsed: Some(false),
+            ..Default::default()
+        };
+        assert_eq!(again.render(), "netlab; fwd=uri-miss; fwd-status=200; collapsed=?0");
     }
 
     #[test]

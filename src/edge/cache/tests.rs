@@ -66,14 +66,14 @@ fn fresh_response_is_served_with_age_and_hit_rfc9111_4_2_and_5_1() {
     assert!(f1.is_some());
     assert_eq!(
         header(&r1, "cache-status"),
-        Some("netlab; fwd=uri-miss; fwd-status=200; stored")
+        Some("netlab; fwd=uri-miss; fwd-status=200; ttl=100; stored; detail=max-age")
     );
     assert_eq!(b1, "body");
     let (r2, b2, f2) = exchange(&c, &get("/a"), t(30), unreachable_origin);
     assert!(f2.is_none());
     assert_eq!(b2, "body");
     assert_eq!(header(&r2, "age"), Some("30"));
-    assert_eq!(header(&r2, "cache-status"), Some("netlab; hit; ttl=70"));
+    assert_eq!(header(&r2, "cache-status"), Some("netlab; hit; ttl=70; detail=max-age"));
 }
 
 #[test]
@@ -141,7 +141,7 @@ fn stale_response_is_revalidated_and_304_freshens_it_rfc9111_4_3_1_and_4_3_4() {
     assert_eq!(header(&r, "x-old"), Some("1"));
     assert_eq!(
         header(&r, "cache-status"),
-        Some("netlab; fwd=stale; fwd-status=304; ttl=50")
+        Some("netlab; fwd=stale; fwd-status=304; ttl=50; detail=max-age")
     );
     assert_eq!(header(&r, "age"), Some("0"));
     // Fresh again for 50 s from the validation.
@@ -328,11 +328,11 @@ fn stale_if_error_on_5xx_and_on_failure_rfc5861_4() {
     let Decision::Forward { pending, .. } = c.on_request(&get("/a"), t(30)) else {
         panic!("expected a forward")
     };
-    assert!(c.on_origin_error(pending, t(30)).is_some());
+    assert!(matches!(c.on_origin_error(pending, t(30)), Fallback::Stale(..)));
     let Decision::Forward { pending, .. } = c.on_request(&get("/a"), t(100)) else {
         panic!("expected a forward")
     };
-    assert!(c.on_origin_error(pending, t(100)).is_none());
+    assert!(matches!(c.on_origin_error(pending, t(100)), Fallback::Nothing));
     // Past the window, the 5xx is passed on.
     assert_eq!(
         exchange(&c, &get("/a"), t(100), |_| (resp(503, &[]), "down")).0.status,
@@ -451,7 +451,7 @@ fn origin_cache_status_is_kept_and_ours_appended_rfc9211_2() {
     let (r, _, _) = exchange(&c, &get("/a"), t(1), unreachable_origin);
     assert_eq!(
         header(&r, "cache-status"),
-        Some("Origin; fwd=uri-miss, netlab; hit; ttl=99")
+        Some("Origin; fwd=uri-miss, netlab; hit; ttl=99; detail=max-age")
     );
 }
 
@@ -667,6 +667,32 @@ fn disconnected_cache_serves_stale_unless_forbidden_rfc9111_4_2_4() {
     assert!(origin_down(&c, &req("GET", "/b", &[("Cache-Control", "no-cache")]), t(100)).is_none());
 }
 
+/// §5.2.2.2 (and §5.2.2.8, §5.2.2.10, §5.2.2.4): a disconnected cache holding a response
+/// it may not serve stale must answer with an error, not pass the failure on silently.
+#[test]
+fn disconnected_cache_must_answer_an_error_for_must_revalidate_rfc9111_5_2_2_2() {
+    let c = Cache::new(1 << 20);
+    for cc in ["must-revalidate", "proxy-revalidate", "no-cache", "s-maxage=10"] {
+        let target = format!("/{cc}");
+        let policy = format!("max-age=10, {cc}");
+        exchange(&c, &get(&target), t(0), |_| {
+            (resp(200, &[("Cache-Control", &policy)]), "x")
+        });
+        let Decision::Forward { pending, .. } = c.on_request(&get(&target), t(100)) else {
+            panic!("{cc}: a stale response is validated")
+        };
+        assert!(
+            matches!(c.on_origin_error(pending, t(100)), Fallback::MustError),
+            "{cc}"
+        );
+    }
+    // Nothing stored: the proxy's own answer to the failure.
+    let Decision::Forward { pending, .. } = c.on_request(&get("/none"), t(100)) else {
+        panic!("a miss is forwarded")
+    };
+    assert!(matches!(c.on_origin_error(pending, t(100)), Fallback::Nothing));
+}
+
 #[test]
 fn head_response_that_differs_outdates_the_stored_get_rfc9111_4_3_5() {
     let c = Cache::new(1 << 20);
@@ -725,7 +751,10 @@ fn background_refresh_of_a_head_hit_is_a_get_rfc5861_3() {
 /// Sends `r` at `now` and reports the origin unreachable.
 fn origin_down(c: &Cache, r: &RequestHead, now: SystemTime) -> Option<(ResponseHead, Bytes)> {
     match c.on_request(r, now) {
-        Decision::Forward { pending, .. } => c.on_origin_error(pending, now),
+        Decision::Forward { pending, .. } => match c.on_origin_error(pending, now) {
+            Fallback::Stale(head, body) => Some((head, body)),
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -750,7 +779,8 @@ fn post_response_with_content_location_answers_later_gets_rfc9110_9_3_3() {
     let post = req("POST", "/p", &[]);
     let same = [("Cache-Control", "max-age=100"), ("Content-Location", "/p")];
     let (r, _, _) = exchange(&c, &post, t(0), |_| (resp(200, &same), "posted"));
-    assert!(header(&r, "cache-status").is_some_and(|s| s.ends_with("fwd=method; fwd-status=200; stored")));
+    assert!(header(&r, "cache-status")
+        .is_some_and(|s| s.ends_with("fwd=method; fwd-status=200; ttl=100; stored; detail=max-age")));
     assert_eq!(exchange(&c, &get("/p"), t(1), unreachable_origin).1, "posted");
     // Another Content-Location, or no explicit freshness: not stored.
     exchange(&c, &req("POST", "/q", &[]), t(0), |_| {
@@ -786,4 +816,122 @@ proptest! {
         let _ = serve::not_modified(&[("If-None-Match".to_string(), v.clone())], &stored);
         let _ = invalidate::targets("h", "/a/b", 200, &[("Location".to_string(), v.clone())]);
     }
+}
+
+/// RFC 9211 §2.8 with §4.2.1: a hit or a stored response names, as its `detail`, the field that
+/// set its freshness lifetime, when no other detail is to be said; `ttl` is that lifetime
+/// less the current age.
+#[test]
+fn cache_status_names_the_source_of_the_lifetime_rfc9211_2_8() {
+    let c = Cache::new(1 << 20);
+    type Fields<'a> = &'a [(&'a str, &'a str)];
+    let cases: [(&str, Fields, &str); 5] = [
+        (
+            "/s",
+            &[("Cache-Control", "max-age=10, s-maxage=40")],
+            "ttl=40; detail=s-maxage",
+        ),
+        (
+            "/cdn",
+            &[("Cache-Control", "max-age=10"), ("CDN-Cache-Control", "max-age=30")],
+            "ttl=30; detail=cdn-max-age",
+        ),
+        (
+            "/e",
+            &[("Date", DATE0), ("Expires", "Tue, 14 Nov 2023 22:14:20 GMT")],
+            "ttl=60; detail=expires",
+        ),
+        (
+            "/h",
+            &[("Date", DATE0), ("Last-Modified", "Tue, 14 Nov 2023 19:26:40 GMT")],
+            "ttl=1000; detail=heuristic",
+        ),
+        ("/m", &[("Cache-Control", "max-age=20")], "ttl=20; detail=max-age"),
+    ];
+    for (target, fields, said) in cases {
+        let (r, _, _) = exchange(&c, &get(target), t(0), |_| (resp(200, fields), "x"));
+        let stored = header(&r, "cache-status").unwrap().to_string();
+        assert!(
+            stored.ends_with(&said.replace("; detail", "; stored; detail")),
+            "{target}: {stored}"
+        );
+        let (r, _, f) = exchange(&c, &get(target), t(5), unreachable_origin);
+        assert!(f.is_none(), "{target}");
+        let ttl: i64 = said[4..said.find(';').unwrap()].parse().unwrap();
+        let hit = format!("netlab; hit; ttl={}{}", ttl - 5, &said[said.find(';').unwrap()..]);
+        assert_eq!(header(&r, "cache-status"), Some(hit.as_str()), "{target}");
+    }
+    // Another detail (why it was served stale) takes the place.
+    exchange(&c, &get("/st"), t(0), |_| {
+        (resp(200, &[("Cache-Control", "max-age=1")]), "x")
+    });
+    let stale = req("GET", "/st", &[("Cache-Control", "max-stale")]);
+    let (r, _, _) = exchange(&c, &stale, t(9), unreachable_origin);
+    assert_eq!(
+        header(&r, "cache-status"),
+        Some("netlab; hit; ttl=-8; detail=max-stale")
+    );
+    // No lifetime at all: nothing to name.
+    let (r, _, _) = exchange(&c, &get("/none"), t(0), |_| (resp(200, &[("ETag", "\"1\"")]), "x"));
+    assert_eq!(
+        header(&r, "cache-status"),
+        Some("netlab; fwd=uri-miss; fwd-status=200; ttl=0; stored")
+    );
+}
+
+/// RFC 9211 §2.6: a request that waited for another's forward of the same URL says
+/// `fwd=<why>; collapsed` when it could reuse the stored answer, and `collapsed=?0` when it
+/// had to go forward itself.
+#[test]
+fn a_collapsed_request_says_so_rfc9211_2_6() {
+    let c = Cache::new(1 << 20);
+    let Decision::Forward { pending: leader, .. } = c.on_request(&get("/a"), t(0)) else {
+        panic!("a miss is forwarded")
+    };
+    let Decision::Forward { pending: follower, .. } = c.on_request(&get("/a"), t(0)) else {
+        panic!("so is the second one, before the first is answered")
+    };
+    c.on_response(
+        leader,
+        resp(200, &[("Cache-Control", "max-age=60")]),
+        Bytes::from_static(b"one"),
+        t(0),
+        t(1),
+    );
+    let Decision::Serve(r, b) = c.on_collapsed(&get("/a"), follower, t(1)) else {
+        panic!("the stored answer is reused")
+    };
+    assert_eq!(b, "one");
+    assert_eq!(
+        header(&r, "cache-status"),
+        Some("netlab; fwd=uri-miss; ttl=59; collapsed; detail=max-age")
+    );
+    // The leader's answer could not be stored: the follower goes forward, and says it waited.
+    let Decision::Forward { pending: leader, .. } = c.on_request(&get("/p"), t(0)) else {
+        panic!("a miss is forwarded")
+    };
+    let Decision::Forward { pending: follower, .. } = c.on_request(&get("/p"), t(0)) else {
+        panic!("a miss is forwarded")
+    };
+    c.on_response(
+        leader,
+        resp(200, &[("Cache-Control", "private")]),
+        Bytes::from_static(b"mine"),
+        t(0),
+        t(1),
+    );
+    let Decision::Forward { pending, .. } = c.on_collapsed(&get("/p"), follower, t(1)) else {
+        panic!("nothing to reuse")
+    };
+    let (r, _) = c.on_response(
+        pending,
+        resp(200, &[("Cache-Control", "private")]),
+        Bytes::from_static(b"yours"),
+        t(1),
+        t(2),
+    );
+    assert_eq!(
+        header(&r, "cache-status"),
+        Some("netlab; fwd=uri-miss; fwd-status=200; collapsed=?0; detail=private")
+    );
 }

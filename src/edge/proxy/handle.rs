@@ -14,8 +14,9 @@ use super::body::{self, ProxyBody, Read};
 use super::collapse::{Flights, Role};
 use super::event::Upstream;
 use super::hop;
+use super::interim::Relay;
 use super::origin::{self, OriginError, ORIGIN_TIMEOUT};
-use crate::edge::cache::{Cache, Decision, Pending, RequestHead, ResponseHead};
+use crate::edge::cache::{Cache, Decision, Fallback, Pending, RequestHead, ResponseHead};
 use crate::net::Route;
 
 /// Responses up to this size are read whole and given to the cache; bigger ones stream through
@@ -119,11 +120,10 @@ pub async fn handle(edge: Arc<Edge>, request: Request<Incoming>) -> Result<Answe
         Role::Alone => forward(&edge, request, pending, incoming).await,
         Role::Follow(follower) => {
             // Asked again once the first fetch is done: it may have stored the answer. The first
-            // decision is given up before the wait.
-            #[allow(clippy::drop_non_drop)]
-            drop((request, pending));
+            // decision is given up (its request unsent), and says why it was to go forward.
+            drop(request);
             follower.wait(ORIGIN_TIMEOUT).await;
-            match to_origin(edge.cache.on_request(&incoming.head, SystemTime::now())) {
+            match to_origin(edge.cache.on_collapsed(&incoming.head, pending, SystemTime::now())) {
                 Ok((request, pending)) => forward(&edge, request, pending, incoming).await,
                 Err((head, body)) => Ok((respond(head, body, Version::HTTP_11, None), Upstream::Collapsed)),
             }
@@ -218,6 +218,14 @@ async fn forward(
     let mut outgoing = origin_request(request, version_name(incoming.version), incoming.body, method, uri);
     // hyper keeps the client's spelling of field names here (preserve_header_case).
     *outgoing.extensions_mut() = incoming.extensions;
+    // The origin's 1xx interim responses go on to the client (RFC 9110 §15.2).
+    if let Some(relay) = outgoing.extensions_mut().remove::<Relay>() {
+        hyper::ext::on_informational(&mut outgoing, move |interim| {
+            let mut headers = fields(interim.headers());
+            hop::strip(&mut headers);
+            relay.send(interim.status().as_u16(), &headers);
+        });
+    }
     let is_head = outgoing.method() == Method::HEAD;
     let request_time = SystemTime::now();
     let response = match origin::send(&edge.route, outgoing, ORIGIN_TIMEOUT).await {
@@ -264,12 +272,19 @@ fn origin_failed(edge: &Edge, pending: Pending, error: OriginError) -> Result<An
         OriginError::Timeout => Upstream::TimedOut,
         OriginError::Dropped(_) => Upstream::Dropped,
     };
-    if let Some((head, bytes)) = edge.cache.on_origin_error(pending, SystemTime::now()) {
-        return Ok((respond(head, body::whole(bytes), Version::HTTP_11, None), upstream));
-    }
+    let must_error = match edge.cache.on_origin_error(pending, SystemTime::now()) {
+        Fallback::Stale(head, bytes) => {
+            return Ok((respond(head, body::whole(bytes), Version::HTTP_11, None), upstream))
+        }
+        Fallback::MustError => true,
+        Fallback::Nothing => false,
+    };
     let status = match error {
         OriginError::Connect(_) => StatusCode::BAD_GATEWAY,
         OriginError::Timeout => StatusCode::GATEWAY_TIMEOUT,
+        // RFC 9111 §5.2.2.2: a stored response that may not be served stale calls for an error
+        // response, 504 by default.
+        OriginError::Dropped(_) if must_error => StatusCode::GATEWAY_TIMEOUT,
         OriginError::Dropped(_) => return Err((Dropped, upstream)),
     };
     let text = format!("netlab edge: the origin {} did not answer: {error}\n", edge.origin);

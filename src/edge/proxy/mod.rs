@@ -7,9 +7,10 @@
 //! came. Each request is handled by [`handle`]; the origin is reached by [`origin`], one
 //! connection per forwarded request.
 //!
-//! Limits of hyper 1: its server sends no 1xx interim response but its own `100 Continue`
-//! (written when the edge starts reading a body sent with `Expect: 100-continue`, which is also
-//! forwarded), so an origin's 1xx (103 Early Hints, ...) is not relayed. `Upgrade` being
+//! hyper 1's server sends no 1xx interim response but its own `100 Continue` (written when the
+//! edge starts reading a body sent with `Expect: 100-continue`, which is also forwarded), so
+//! the origin's other 1xx (102 Processing, 103 Early Hints) are written on the client's
+//! connection beside hyper, before the final response ([`interim`]). `Upgrade` being
 //! hop-by-hop, WebSocket and other upgrades are not passed on.
 //!
 //! Nothing here prints: events go to a sink ([`EdgeEvent`]), and the app layer writes them.
@@ -19,6 +20,7 @@ pub mod collapse;
 pub mod event;
 pub mod handle;
 pub mod hop;
+pub mod interim;
 pub mod limit;
 pub mod origin;
 
@@ -136,12 +138,21 @@ async fn accept(listener: TcpListener, edge: Arc<Edge>, events: mpsc::Sender<Edg
         let edge = edge.clone();
         let events = events.clone();
         tokio::spawn(async move {
-            let service = service_fn(move |request| serve(edge.clone(), client, request, events.clone()));
+            let relay = interim::Relay::default();
+            let io = interim::InterimIo::new(stream, relay.clone());
+            let service = service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+                // RFC 9110 §15.2: no 1xx to an HTTP/1.0 client.
+                if request.version() == http::Version::HTTP_11 {
+                    request.extensions_mut().insert(relay.clone());
+                }
+                let (edge, events, relay) = (edge.clone(), events.clone(), relay.clone());
+                async move { serve(edge, client, request, events).await.map(|r| relay.track(r)) }
+            });
             let _ = http1::Builder::new()
                 .preserve_header_case(true)
                 .timer(TokioTimer::new())
                 .header_read_timeout(CLIENT_HEAD_TIMEOUT)
-                .serve_connection(TokioIo::new(stream), service)
+                .serve_connection(TokioIo::new(io), service)
                 .await;
         });
     }

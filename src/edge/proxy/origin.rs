@@ -40,9 +40,9 @@ impl fmt::Display for OriginError {
 /// still arriving), or [`OriginError::Timeout`] when it took longer than `limit`. The
 /// connection closes once the body has been read (or dropped).
 ///
-/// 1xx interim responses: hyper's client reads and skips them; its server cannot send any but
-/// its own `100 Continue` (which it writes when the edge starts reading a request body that
-/// was sent with `Expect: 100-continue`), so they are not relayed.
+/// 1xx interim responses: hyper's client reads them and hands each to the request's
+/// `hyper::ext::on_informational` callback, which the edge sets to relay them
+/// ([`super::interim`]).
 pub async fn send<B>(route: &Route, request: Request<B>, limit: Duration) -> Result<Response<Incoming>, OriginError>
 where
     B: hyper::body::Body + Send + 'static,
