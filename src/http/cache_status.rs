@@ -147,8 +147,8 @@ pub fn read(status: u16, headers: &[(String, String)], now: i64) -> Read {
         );
     }
     if let Some(d) = detail.as_ref().filter(|_| judged) {
-        if let Some(source) = LIFETIME_SOURCES.iter().find(|s| d.contains(*s)) {
-            if lifetime_from.as_deref() != Some(*source) {
+        if let Some(source) = source_in_detail(d) {
+            if lifetime_from.as_deref() != Some(source) {
                 lifetime_from = Some(source.to_string());
                 decided_by = Some(format!("Cache-Status detail={d}"));
             }
@@ -170,6 +170,19 @@ pub fn read(status: u16, headers: &[(String, String)], now: i64) -> Read {
         origin_fetches: header(headers, "x-origin-fetches").and_then(|v| v.trim().parse().ok()),
         members: members.iter().map(member).collect(),
     }))
+}
+
+/// The lifetime source a `detail` names, one of [`LIFETIME_SOURCES`]: the edge writes one
+/// token from [`Source::detail`], where `cdn-s-maxage` and `cdn-max-age` both mean the
+/// lifetime came from `CDN-Cache-Control`. Tokens are matched whole, so `cdn-max-age` is never
+/// read as `max-age`.
+fn source_in_detail(detail: &str) -> Option<&'static str> {
+    detail
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .find_map(|token| match token {
+            "cdn-s-maxage" | "cdn-max-age" | "cdn-cache-control" => Some("cdn-cache-control"),
+            other => LIFETIME_SOURCES.iter().copied().find(|s| *s == other),
+        })
 }
 
 /// The verdict from the deciding member's parameters.
@@ -375,6 +388,14 @@ mod tests {
         assert_eq!(s.lifetime_from.as_deref(), Some("heuristic"));
         assert_eq!(s.decided_by.as_deref(), Some("Cache-Status detail=heuristic"));
         assert_eq!(s.lifetime_s, Some(6));
+        // The edge's `cdn-max-age` names CDN-Cache-Control, not Cache-Control's max-age.
+        let s = seen(&[
+            ("Cache-Status", "netlab; hit; ttl=59; detail=cdn-max-age"),
+            ("Age", "1"),
+            ("Cache-Control", "max-age=5"),
+        ]);
+        assert_eq!(s.lifetime_from.as_deref(), Some("cdn-cache-control"));
+        assert_eq!(s.decided_by.as_deref(), Some("Cache-Status detail=cdn-max-age"));
     }
 
     #[test]
