@@ -44,7 +44,7 @@ fn one_miss_then_hits_from_the_cache_over_http2_and_http3() {
         assert_eq!(all.len(), 3, "{protocol}");
         assert_eq!(
             cache_status(&all[0]),
-            "netlab; fwd=uri-miss; fwd-status=200; stored",
+            "netlab; fwd=uri-miss; fwd-status=200; ttl=60; stored; detail=max-age",
             "{protocol}"
         );
         for hit in &all[1..] {
