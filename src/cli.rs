@@ -711,9 +711,11 @@ pub enum LabCommand {
     List,
     /// Show a lab's annotated write-up (in a pager on a terminal)
     Show(LabId),
-    /// Work through a lab interactively; resumes where you left off
+    /// Work through a lab interactively; resumes where you left off (--exercise: lay out a
+    /// code exercise's project instead)
     Start(LabStartArgs),
-    /// Grade an answers file (question-id = "answer" per line); exit 0 only if all are right
+    /// Grade an answers file (question-id = "answer" per line), or a code exercise's solution
+    /// (--exercise); exit 0 only if all are right
     Check(LabCheckArgs),
     /// The next hint for the question you are on
     Hint(LabId),
@@ -746,24 +748,52 @@ pub struct LabId {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Code exercises (lab 07-rate-limiting: cidr-contains, ttl-cache, rate-limiter):\n  netlab lab start 07-rate-limiting --exercise ttl-cache      writes a Cargo project in ./ttl-cache\n  netlab lab check 07-rate-limiting --exercise ttl-cache      runs netlab's checks on it"
+)]
 pub struct LabStartArgs {
     /// The lab's id, e.g. 01-dns (see 'netlab lab list')
     pub id: String,
     /// Run the steps' commands against the real internet instead of the sandbox
-    #[arg(long)]
+    #[arg(long, conflicts_with = "exercise")]
     pub internet: bool,
+    /// Start one of the lab's code exercises instead: write a Cargo project with the skeleton
+    /// (signatures and doc comments) and the checks, for you to fill in
+    #[arg(long, value_name = "NAME")]
+    pub exercise: Option<String>,
+    /// Where the exercise's project goes [default: ./NAME]
+    #[arg(long, value_name = "DIR", requires = "exercise")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 if every answer is right (every check passes), 1 if not, 2 on bad input.\n\nCode exercises: netlab lab check 07-rate-limiting --exercise ttl-cache [--dir DIR] builds DIR/src/lib.rs with netlab's own copy of the checks (cargo test --offline, std only) and explains each failure."
+)]
 pub struct LabCheckArgs {
     /// The lab's id
     pub id: String,
     /// TOML file of answers: question-id = "answer"
-    #[arg(long, value_name = "FILE")]
-    pub answers: PathBuf,
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "exercise",
+        conflicts_with = "exercise"
+    )]
+    pub answers: Option<PathBuf>,
     /// Run the steps' commands against the real internet instead of the sandbox
-    #[arg(long)]
+    #[arg(long, conflicts_with = "exercise")]
     pub internet: bool,
+    /// Check a code exercise's solution instead of answers
+    #[arg(long, value_name = "NAME")]
+    pub exercise: Option<String>,
+    /// The exercise's project [default: ./NAME]
+    #[arg(long, value_name = "DIR", requires = "exercise")]
+    pub dir: Option<PathBuf>,
+    /// Stop building and testing the exercise after this many seconds (a deadlock, an endless
+    /// loop)
+    #[arg(long, value_name = "SECONDS", default_value_t = 120, requires = "exercise", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
 }
 
 #[derive(Debug, Subcommand)]

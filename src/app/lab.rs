@@ -143,7 +143,18 @@ pub(super) fn run_lab(cmd: &LabCommand, place: &Place, printer: &Printer, io: &m
             }
             printer.document(io.stdout, &view)?;
         }
-        LabCommand::Start(crate::cli::LabStartArgs { id, internet }) => {
+        LabCommand::Start(crate::cli::LabStartArgs {
+            id,
+            exercise: Some(name),
+            dir,
+            ..
+        }) => {
+            catalog.get(id)?;
+            let ex = lab::exercise::find(id, name)?;
+            let dir = dir.clone().unwrap_or_else(|| PathBuf::from(name));
+            printer.document(io.stdout, &lab::exercise::project::start(&ex, &dir)?)?;
+        }
+        LabCommand::Start(crate::cli::LabStartArgs { id, internet, .. }) => {
             let Format::Text(opts) = printer.format else {
                 return Err(Error::usage(
                     "--json",
@@ -168,10 +179,32 @@ pub(super) fn run_lab(cmd: &LabCommand, place: &Place, printer: &Printer, io: &m
                 &mut console,
             )?;
         }
+        LabCommand::Check(crate::cli::LabCheckArgs {
+            id,
+            exercise: Some(name),
+            dir,
+            timeout,
+            ..
+        }) => {
+            catalog.get(id)?;
+            let ex = lab::exercise::find(id, name)?;
+            let dir = dir.clone().unwrap_or_else(|| PathBuf::from(name));
+            let limit = std::time::Duration::from_secs(*timeout);
+            let report = lab::exercise::report::check(&ex, &dir, limit)?;
+            printer.document(io.stdout, &report)?;
+            return Ok(if report.all_passed() { 0 } else { EXIT_NEGATIVE });
+        }
         LabCommand::Check(a) => {
             let l = catalog.get(&a.id)?;
-            let text = std::fs::read_to_string(&a.answers).map_err(|e| Error::io(&a.answers, e))?;
-            let answers = lab::read_answers(l, &a.answers.display().to_string(), &text)?;
+            let Some(path) = &a.answers else {
+                return Err(Error::usage(
+                    "lab check",
+                    "needs --answers FILE or --exercise NAME",
+                    format!("grade answers: netlab lab check {} --answers FILE", a.id),
+                ));
+            };
+            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+            let answers = lab::read_answers(l, &path.display().to_string(), &text)?;
             let graded = lab::grade_all(
                 l,
                 &answers,

@@ -348,6 +348,18 @@ impl Document for crate::lab::CheckReport {
     }
 }
 
+impl Document for crate::lab::exercise::project::Started {
+    fn text(&self, _opts: &RenderOpts) -> String {
+        crate::lab::exercise::project::Started::text(self)
+    }
+}
+
+impl Document for crate::lab::exercise::report::ExerciseCheck {
+    fn text(&self, opts: &RenderOpts) -> String {
+        crate::lab::exercise::report::ExerciseCheck::text(self, &opts.palette)
+    }
+}
+
 impl Document for crate::lab::standing::LabStanding {
     fn text(&self, _opts: &RenderOpts) -> String {
         crate::lab::standing::LabStanding::text(self)

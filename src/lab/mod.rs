@@ -4,6 +4,7 @@
 pub mod answer;
 pub mod catalog;
 pub mod check;
+pub mod exercise;
 pub mod markdown;
 pub mod model;
 pub mod progress;
