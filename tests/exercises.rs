@@ -259,3 +259,31 @@ fn start_keeps_existing_work_and_mistakes_get_one_line() {
         "--timeout",
     );
 }
+
+#[test]
+fn a_solution_that_kills_the_test_process_is_reported_not_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cidr");
+    start("cidr-contains", &dir);
+    let reference = std::fs::read_to_string(repo().join("labs/exercises/cidr-contains/reference.rs")).unwrap();
+    let aborts = reference.replace(
+        "    let bad_block = || CidrError::BadBlock(block.to_string());\n",
+        "    let bad_block = || CidrError::BadBlock(block.to_string());\n    if block.starts_with(\"0.0.0.0\") {\n        std::process::abort();\n    }\n",
+    );
+    assert_ne!(aborts, reference);
+    std::fs::write(dir.join("src/lib.rs"), aborts).unwrap();
+    let (v, code) = check("cidr-contains", &dir, &[]);
+    assert_eq!(code, 1, "{v}");
+    assert!(!with(&v, "not_run").is_empty(), "{v}");
+    assert!(
+        v.get("compile_error").is_none() && v.get("timed_out_after_s").is_none(),
+        "{v}"
+    );
+    netlab()
+        .timeout(std::time::Duration::from_secs(300))
+        .args(["lab", "check", LAB, "--exercise", "cidr-contains", "--dir"])
+        .arg(&dir)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("the tests ended before all of them reported"));
+}

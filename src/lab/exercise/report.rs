@@ -52,6 +52,9 @@ pub struct ExerciseCheck {
     /// Seconds the run was allowed, when it was killed at that limit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timed_out_after_s: Option<u64>,
+    /// Cargo's exit code, when it ended by itself (101: a test failed, or the build did).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_status: Option<i32>,
     pub results: Vec<Checked>,
     pub passed: usize,
     pub total: usize,
@@ -101,6 +104,7 @@ pub fn grade(ex: &Exercise, dir: &Path, run: &cargo::Run, limit: Duration) -> Ex
         dir: dir.to_path_buf(),
         compile_error: run.compile_error.clone(),
         timed_out_after_s: run.timed_out.then_some(limit.as_secs()),
+        exit_status: run.status,
         passed: results.iter().filter(|r| r.verdict == Verdict::Passed).count(),
         total: results.len(),
         results,
@@ -131,6 +135,17 @@ impl ExerciseCheck {
             let _ = writeln!(
                 out,
                 "{}stopped after {secs} s{}: a deadlock or an endless loop? (more time: --timeout SECONDS)",
+                p.red, p.reset
+            );
+        }
+        let unreported = self.results.iter().any(|r| r.verdict == Verdict::NotRun);
+        if unreported && self.compile_error.is_none() && self.timed_out_after_s.is_none() {
+            let status = self
+                .exit_status
+                .map_or("a signal".to_string(), |s| format!("exit status {s}"));
+            let _ = writeln!(
+                out,
+                "{}the tests ended before all of them reported{} ({status}): a stack overflow, an abort or process::exit in the solution?",
                 p.red, p.reset
             );
         }
