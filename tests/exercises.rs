@@ -89,6 +89,28 @@ fn solve(name: &str, dir: &Path, solution: &str) {
     std::fs::copy(from, dir.join("src/lib.rs")).unwrap();
 }
 
+/// A started project of `name` whose `src/lib.rs` is the reference with `from` replaced by `to`.
+fn reference_edited(name: &str, from: &str, to: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join(name);
+    start(name, &dir);
+    let reference = std::fs::read_to_string(repo().join("labs/exercises").join(name).join("reference.rs")).unwrap();
+    let edited = reference.replace(from, to);
+    assert_ne!(edited, reference, "{name}: {from:?} is in the reference");
+    std::fs::write(dir.join("src/lib.rs"), edited).unwrap();
+    (tmp, dir)
+}
+
+/// `netlab lab check LAB --exercise NAME --dir DIR ARGS` as text.
+fn check_text(name: &str, dir: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
+    netlab()
+        .timeout(std::time::Duration::from_secs(300))
+        .args(["lab", "check", LAB, "--exercise", name, "--dir"])
+        .arg(dir)
+        .args(args)
+        .assert()
+}
+
 #[test]
 fn the_reference_passes_every_check_the_wrong_one_fails_what_it_should_the_skeleton_none() {
     for (name, wrong_fails) in EXERCISES {
@@ -137,11 +159,7 @@ fn the_text_report_explains_a_failure_in_words() {
     let dir = tmp.path().join("cidr");
     start("cidr-contains", &dir);
     solve("cidr-contains", &dir, "wrong");
-    netlab()
-        .timeout(std::time::Duration::from_secs(300))
-        .args(["lab", "check", LAB, "--exercise", "cidr-contains", "--dir"])
-        .arg(&dir)
-        .assert()
+    check_text("cidr-contains", &dir, &[])
         .code(1)
         .stdout(predicate::str::contains(
             "FAILED   slash_zero_holds_every_address_of_its_family",
@@ -176,16 +194,11 @@ fn a_solution_that_does_not_compile_shows_the_compiler_s_first_error() {
 
 #[test]
 fn a_solution_that_never_returns_is_stopped_at_the_timeout() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("limiter");
-    start("rate-limiter", &dir);
-    let reference = std::fs::read_to_string(repo().join("labs/exercises/rate-limiter/reference.rs")).unwrap();
-    let hangs = reference.replace(
+    let (_tmp, dir) = reference_edited(
+        "rate-limiter",
         "    pub fn allow(&mut self, key: &str, now: Duration) -> bool {\n",
         "    pub fn allow(&mut self, key: &str, now: Duration) -> bool {\n        loop {\n            std::thread::sleep(Duration::from_millis(50));\n        }\n        #[allow(unreachable_code)]\n",
     );
-    assert_ne!(hangs, reference);
-    std::fs::write(dir.join("src/lib.rs"), hangs).unwrap();
     let started = std::time::Instant::now();
     let (v, code) = check("rate-limiter", &dir, &["--timeout", "20"]);
     assert_eq!(code, 1, "{v}");
@@ -196,11 +209,7 @@ fn a_solution_that_never_returns_is_stopped_at_the_timeout() {
         started.elapsed()
     );
     assert!(with(&v, "not_run").len() >= 5, "the hanging tests never reported: {v}");
-    netlab()
-        .args(["lab", "check", LAB, "--exercise", "rate-limiter", "--dir"])
-        .arg(&dir)
-        .args(["--timeout", "1"])
-        .assert()
+    check_text("rate-limiter", &dir, &["--timeout", "1"])
         .code(1)
         .stdout(predicate::str::contains(
             "stopped after 1 s: a deadlock or an endless loop?",
@@ -262,16 +271,11 @@ fn start_keeps_existing_work_and_mistakes_get_one_line() {
 
 #[test]
 fn a_solution_that_kills_the_test_process_is_reported_not_run() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("cidr");
-    start("cidr-contains", &dir);
-    let reference = std::fs::read_to_string(repo().join("labs/exercises/cidr-contains/reference.rs")).unwrap();
-    let aborts = reference.replace(
+    let (_tmp, dir) = reference_edited(
+        "cidr-contains",
         "    let bad_block = || CidrError::BadBlock(block.to_string());\n",
         "    let bad_block = || CidrError::BadBlock(block.to_string());\n    if block.starts_with(\"0.0.0.0\") {\n        std::process::abort();\n    }\n",
     );
-    assert_ne!(aborts, reference);
-    std::fs::write(dir.join("src/lib.rs"), aborts).unwrap();
     let (v, code) = check("cidr-contains", &dir, &[]);
     assert_eq!(code, 1, "{v}");
     assert!(!with(&v, "not_run").is_empty(), "{v}");
@@ -279,11 +283,7 @@ fn a_solution_that_kills_the_test_process_is_reported_not_run() {
         v.get("compile_error").is_none() && v.get("timed_out_after_s").is_none(),
         "{v}"
     );
-    netlab()
-        .timeout(std::time::Duration::from_secs(300))
-        .args(["lab", "check", LAB, "--exercise", "cidr-contains", "--dir"])
-        .arg(&dir)
-        .assert()
+    check_text("cidr-contains", &dir, &[])
         .code(1)
         .stdout(predicate::str::contains("the tests ended before all of them reported"));
 }

@@ -80,14 +80,7 @@ async fn serve(conn: quinn::Connection, schedule: Schedule, site: Site) {
                 return;
             };
             let headers = fields(request.headers());
-            let asked = Asked {
-                method: request.method().as_str(),
-                target: request.uri().path_and_query().map_or("/", |p| p.as_str()),
-                authority: request.uri().authority().map(|a| a.host()),
-                headers: &headers,
-                client,
-                protocol: "HTTP/3",
-            };
+            let asked = Asked::of(&request, &headers, client, "HTTP/3");
             let mut r = reply(&site, &asked).await;
             tokio::time::sleep(r.delay).await;
             turn.wait().await;

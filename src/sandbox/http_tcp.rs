@@ -155,14 +155,7 @@ async fn answer_h2(
 ) {
     let headers = fields(request.headers());
     let head = request.method() == http::Method::HEAD;
-    let asked = Asked {
-        method: request.method().as_str(),
-        target: request.uri().path_and_query().map_or("/", |p| p.as_str()),
-        authority: request.uri().authority().map(|a| a.host()),
-        headers: &headers,
-        client,
-        protocol: "HTTP/2",
-    };
+    let asked = Asked::of(&request, &headers, client, "HTTP/2");
     let mut r = reply(&site, &asked).await;
     tokio::time::sleep(r.delay).await;
     turn.wait().await;

@@ -43,6 +43,25 @@ pub struct Asked<'a> {
     pub protocol: &'static str,
 }
 
+impl<'a> Asked<'a> {
+    /// What an HTTP/2 or HTTP/3 request asks: method, `:path`, `:authority` (its host).
+    pub fn of<B>(
+        request: &'a http::Request<B>,
+        headers: &'a [(String, String)],
+        client: IpAddr,
+        protocol: &'static str,
+    ) -> Self {
+        Asked {
+            method: request.method().as_str(),
+            target: request.uri().path_and_query().map_or("/", |p| p.as_str()),
+            authority: request.uri().authority().map(|a| a.host()),
+            headers,
+            client,
+            protocol,
+        }
+    }
+}
+
 /// A response, ready to send: status, fields (without the server's own `server` or
 /// `connection`, which each version adds as it must), when, and the body.
 pub struct Reply {
