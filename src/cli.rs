@@ -116,6 +116,9 @@ pub enum Command {
     /// Rate limiting measured: a request log replayed through five algorithms against the exact one
     #[command(after_help = RATELIMIT_HELP)]
     Ratelimit(RatelimitArgs),
+    /// Attacks run for real inside a private network netlab owns: the SYN flood and SYN cookies
+    #[command(subcommand)]
+    Ddos(DdosCommand),
     /// Shell completions (bash, zsh, fish, elvish, powershell), generated from these definitions
     #[command(
         after_help = "Examples:\n  netlab completions bash > ~/.local/share/bash-completion/completions/netlab\n  netlab completions zsh > \"${fpath[1]}/_netlab\"\n  netlab completions fish > ~/.config/fish/completions/netlab.fish"
@@ -126,6 +129,41 @@ pub enum Command {
         after_help = "Examples:\n  netlab man | man -l -\n  netlab man dns | man -l -\n  mkdir -p ~/.local/share/man/man1 && netlab man --dir ~/.local/share/man/man1"
     )]
     Man(ManArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DdosCommand {
+    /// Flood a listener with spoofed SYNs, without and with SYN cookies, while a client connects
+    #[command(after_help = DDOS_SYN_HELP)]
+    Syn(DdosSynArgs),
+}
+
+const DDOS_SYN_HELP: &str = "\
+Examples:
+  sudo netlab ddos syn                        cookies off, then on: the queue, the drops, the client
+  sudo netlab ddos syn --cookies off --backlog 128 --packets 3000 --pps 1000
+
+Everything happens in a network namespace netlab creates (lo its only interface) and that ends with the command: a listener on 198.51.100.80:80, SYNs from 203.0.113.0/24 written with a raw socket, a client connecting every 250 ms, and the kernel's counters (/proc/net/netstat TcpExt, /proc/net/tcp SYN_RECV) every 100 ms. Needs root, or a user namespace (unshare --user --map-root-user netlab ddos syn). At most 20000 SYNs, 10 s of flood per run.";
+
+/// `netlab ddos syn`.
+#[derive(Debug, Args)]
+pub struct DdosSynArgs {
+    /// tcp_syncookies for the run: off (0), on (1: when the SYN queue overflows), always (2);
+    /// compare runs off, then on
+    #[arg(long, default_value = "compare", value_parser = ["off", "on", "always", "compare"])]
+    pub cookies: String,
+    /// The listener's listen() backlog: its SYN queue holds backlog + 1 half-open connections
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=65_535))]
+    pub backlog: u32,
+    /// SYNs per run
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..=20_000))]
+    pub packets: u32,
+    /// SYNs per second
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=20_000))]
+    pub pps: u32,
+    /// The listener to flood; only the one inside netlab's namespace is accepted
+    #[arg(long, value_name = "ADDR:PORT", default_value = "198.51.100.80:80")]
+    pub target: String,
 }
 
 const RATELIMIT_HELP: &str = "\

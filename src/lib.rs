@@ -16,6 +16,7 @@ pub mod app;
 pub mod calendar;
 pub mod cidr;
 pub mod cli;
+pub mod ddos;
 pub mod dns;
 pub mod edge;
 pub mod error;

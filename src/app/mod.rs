@@ -5,6 +5,7 @@
 
 mod capture;
 mod cidr;
+mod ddos;
 mod dns;
 mod docs;
 mod edge;
@@ -171,6 +172,10 @@ fn dispatch(cli: &Cli, io: &mut Io) -> Result<i32> {
             return capture::run_capture(a, &printer, io);
         }
         Command::Tcp(a) => return tcp::run_tcp(a, &place, &printer, io),
+        Command::Ddos(c) => {
+            network::refuse_sandbox(&place, "ddos", "it builds its own private network")?;
+            return ddos::run_ddos(c, &printer, io);
+        }
         Command::Ratelimit(a) => {
             network::refuse_sandbox(&place, "ratelimit", offline_only)?;
             return ratelimit::run_ratelimit(a, &printer, io);

@@ -55,6 +55,7 @@ fn name(command: &Command) -> &'static str {
         Command::Sandbox(_) => "sandbox",
         Command::Render(_) => "render",
         Command::Ratelimit(_) => "ratelimit",
+        Command::Ddos(_) => "ddos",
         Command::Edge(_) => "edge",
         Command::Lab(_) => "lab",
         Command::Completions(_) => "completions",

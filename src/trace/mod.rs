@@ -20,6 +20,7 @@ mod failure;
 pub use failure::{Failure, FailureKind, Phase};
 
 use crate::cidr::events::CidrEvent;
+use crate::ddos::events::DdosEvent;
 use crate::dns::events::DnsEvent;
 use crate::http::events::HttpEvent;
 use crate::link::events::LinkEvent;
@@ -64,6 +65,7 @@ pub enum EventKind {
     Packet(PacketEvent),
     Link(LinkEvent),
     Ratelimit(RatelimitEvent),
+    Ddos(DdosEvent),
 }
 
 /// Each domain's events become an [`EventKind`] (here, beside the type, so the domains need
@@ -86,6 +88,7 @@ event_kind_from!(
     Packet(PacketEvent),
     Link(LinkEvent),
     Ratelimit(RatelimitEvent),
+    Ddos(DdosEvent),
 );
 
 /// A short explanation of what an event means, with the RFC that says so.

@@ -20,6 +20,8 @@
 //! - [`pcap`]: `--link-pcap`, what each of the two devices saw, as two pcap files.
 //! - [`ip`]: the few facts the shell reads from an IP header (does the packet carry data?).
 //! - [`privilege`]: can netlab create namespaces here, and the unprivileged way in.
+//! - [`raw`]: raw IPv4 sockets (`netlab ddos`'s spoofed SYNs), which can only be opened inside
+//!   a [`Namespace`].
 //!
 //! Nothing here can reach another host: the namespaces hold only `lo` and netlab's own TUN
 //! devices, and they disappear with the last file descriptor (the process's end, even after
@@ -32,6 +34,7 @@ pub mod namespace;
 pub mod pcap;
 mod pending;
 pub mod privilege;
+pub mod raw;
 pub mod record;
 pub mod topology;
 pub mod tun;

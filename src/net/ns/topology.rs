@@ -124,7 +124,7 @@ impl Topology {
 }
 
 /// Runs `ip -batch -` in `ns` with `lines` as its commands; the first failing line ends it.
-fn ip_batch(ns: &Namespace, which: &str, lines: &[String]) -> Result<(), Error> {
+pub(crate) fn ip_batch(ns: &Namespace, which: &str, lines: &[String]) -> Result<(), Error> {
     let what = format!("ip -batch - (in the {which} namespace)");
     let mut child = ns
         .command("ip")

@@ -1,0 +1,34 @@
+//! `netlab ddos`: the arguments to the flood's options, the trace to the printer.
+
+use super::output::Printer;
+use super::Io;
+use crate::cli::{DdosCommand, DdosSynArgs};
+use crate::ddos::{self, events::Cookies, SynOptions};
+use crate::error::Result;
+use crate::trace::Trace;
+
+pub(super) fn run_ddos(cmd: &DdosCommand, printer: &Printer, io: &mut Io) -> Result<i32> {
+    let DdosCommand::Syn(a) = cmd;
+    let waiting = super::waiting::Waiting::start("flooding inside netlab's namespace".to_string(), None);
+    let trace = ddos_trace(a)?;
+    drop(waiting);
+    printer.document(io.stdout, &trace)?;
+    Ok(trace.outcome.exit_code())
+}
+
+/// The flood's trace (for the command and for lab steps).
+pub(super) fn ddos_trace(a: &DdosSynArgs) -> Result<Trace> {
+    ddos::check_target(&a.target)?;
+    let cookies = match a.cookies.as_str() {
+        "off" => vec![Cookies::Off],
+        "on" => vec![Cookies::On],
+        "always" => vec![Cookies::Always],
+        _ => vec![Cookies::Off, Cookies::On],
+    };
+    ddos::syn_flood(&SynOptions {
+        cookies,
+        backlog: a.backlog,
+        packets: a.packets,
+        pps: a.pps,
+    })
+}

@@ -1,0 +1,113 @@
+//! What the kernel says about a listener under a SYN flood, read from the calling thread's
+//! network namespace (`/proc/thread-self/net/...`: `/proc/net` would be the main thread's).
+//!
+//! - `/proc/net/netstat`, the `TcpExt` counters (tcp(7), the kernel's `LINUX_MIB_*`):
+//!   `ListenDrops` (every SYN or ACK a listener dropped), `TCPReqQFullDrop` (dropped because
+//!   the SYN queue was full and cookies were off), `TCPReqQFullDoCookies` (queue full: answered
+//!   with a cookie instead), `SyncookiesSent`/`SyncookiesRecv`/`SyncookiesFailed`,
+//!   `ListenOverflows` (the *accept* queue full).
+//! - `/proc/net/tcp`: each socket's state; `03` is SYN_RECV, a half-open connection waiting in
+//!   the listener's SYN queue for the client's ACK.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The `TcpExt` counters a SYN flood moves.
+pub const WATCHED: [&str; 7] = [
+    "ListenDrops",
+    "TCPReqQFullDrop",
+    "TCPReqQFullDoCookies",
+    "SyncookiesSent",
+    "SyncookiesRecv",
+    "SyncookiesFailed",
+    "ListenOverflows",
+];
+
+/// The watched counters, by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counters(pub BTreeMap<String, u64>);
+
+impl Counters {
+    pub fn get(&self, name: &str) -> u64 {
+        self.0.get(name).copied().unwrap_or(0)
+    }
+
+    /// Each counter's growth since `before`.
+    pub fn since(&self, before: &Counters) -> Counters {
+        Counters(
+            self.0
+                .iter()
+                .map(|(k, v)| (k.clone(), v.saturating_sub(before.get(k))))
+                .collect(),
+        )
+    }
+}
+
+/// The watched `TcpExt` counters of a `/proc/net/netstat` text: a header line of names and a
+/// line of values, both starting `TcpExt:`.
+pub fn parse_netstat(text: &str) -> Counters {
+    let mut lines = text.lines().filter(|l| l.starts_with("TcpExt:"));
+    let (Some(names), Some(values)) = (lines.next(), lines.next()) else {
+        return Counters::default();
+    };
+    let found: BTreeMap<&str, u64> = names
+        .split_whitespace()
+        .zip(values.split_whitespace())
+        .skip(1)
+        .filter_map(|(n, v)| Some((n, v.parse().ok()?)))
+        .collect();
+    Counters(
+        WATCHED
+            .iter()
+            .map(|n| (n.to_string(), found.get(n).copied().unwrap_or(0)))
+            .collect(),
+    )
+}
+
+/// How many sockets of a `/proc/net/tcp` text are in SYN_RECV on local port `port`.
+pub fn syn_recv(text: &str, port: u16) -> u64 {
+    let port = format!(":{port:04X}");
+    text.lines()
+        .skip(1)
+        .filter(|l| {
+            let mut cols = l.split_whitespace();
+            let local = cols.nth(1);
+            let state = cols.nth(1);
+            local.is_some_and(|a| a.ends_with(&port)) && state == Some("03")
+        })
+        .count() as u64
+}
+
+/// Reads both for the calling thread's namespace.
+pub fn read_now(port: u16) -> (Counters, u64) {
+    let netstat = std::fs::read_to_string("/proc/thread-self/net/netstat").unwrap_or_default();
+    let tcp = std::fs::read_to_string("/proc/thread-self/net/tcp").unwrap_or_default();
+    (parse_netstat(&netstat), syn_recv(&tcp, port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tcpext_counters_by_name() {
+        let text = "TcpExt: SyncookiesSent SyncookiesRecv SyncookiesFailed ListenOverflows ListenDrops TCPReqQFullDoCookies TCPReqQFullDrop\nTcpExt: 1996 5 0 0 1996 1996 0\nIpExt: InNoRoutes\nIpExt: 0\n";
+        let c = parse_netstat(text);
+        assert_eq!(c.get("SyncookiesSent"), 1996);
+        assert_eq!(c.get("SyncookiesRecv"), 5);
+        assert_eq!(c.get("TCPReqQFullDrop"), 0);
+        assert_eq!(c.0.len(), WATCHED.len());
+        let later = parse_netstat(&text.replace("1996 5", "2000 9"));
+        assert_eq!(later.since(&c).get("SyncookiesRecv"), 4);
+        assert_eq!(parse_netstat("garbage\n").get("ListenDrops"), 0);
+    }
+
+    #[test]
+    fn half_open_sockets_on_the_port() {
+        let text = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   0: 5064CBC6:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1\n   1: 5064CBC6:0050 0171CBCB:A1B2 03 00000000:00000000 00:00000000 00000000     0        0 0\n   2: 5064CBC6:0050 0271CBCB:A1B3 03 00000000:00000000 00:00000000 00000000     0        0 0\n   3: 5064CBC6:1F90 0271CBCB:A1B3 03 00000000:00000000 00:00000000 00000000     0        0 0\n";
+        assert_eq!(syn_recv(text, 80), 2);
+        assert_eq!(syn_recv(text, 8080), 1);
+        assert_eq!(syn_recv("", 80), 0);
+    }
+}
