@@ -86,6 +86,17 @@ fn without_cookies_the_queue_fills_and_the_client_fails_with_cookies_it_connects
         tried >= 3 && connected == tried,
         "with cookies every connect finished: {on}"
     );
+    // The cookie keeps the MSS as an index into msstab: SYNs from one 4-tuple that differ only
+    // in MSS get cookies that differ by their indexes.
+    let cookie = of_type(&v, "ddos.cookie");
+    assert_eq!(cookie.len(), 1, "only the run with cookies reads them: {v}");
+    assert_eq!(cookie[0]["cookies"], "on");
+    let probes = cookie[0]["probes"].as_array().unwrap();
+    assert_eq!(probes.len(), 6, "{}", cookie[0]);
+    let steps: Vec<u64> = probes.iter().map(|p| p["step"].as_u64().unwrap()).collect();
+    let indexes: Vec<u64> = probes.iter().map(|p| p["expected_index"].as_u64().unwrap()).collect();
+    assert_eq!(indexes, [0, 0, 1, 2, 3, 3]);
+    assert_eq!(steps, indexes, "{}", cookie[0]);
     let samples = of_type(&v, "ddos.sample");
     assert!(samples.len() >= 20, "samples every 100 ms: {}", samples.len());
     assert!(!of_type(&v, "ddos.probe").is_empty());

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::cookie::CookieSeen;
 use super::counters::Counters;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -17,6 +18,9 @@ pub enum DdosEvent {
     /// One connection attempt of the legitimate client.
     #[serde(rename = "ddos.probe")]
     Probe(Probe),
+    /// SYNs from one 4-tuple that differ only in their MSS, and the cookies they got back.
+    #[serde(rename = "ddos.cookie")]
+    Cookie(CookieProbe),
     /// One run's tally (one setting of `tcp_syncookies`).
     #[serde(rename = "ddos.run")]
     Run(RunSummary),
@@ -86,6 +90,14 @@ pub struct Probe {
     pub connect_ms: f64,
     /// Whether the flood was under way when the attempt started.
     pub during_flood: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CookieProbe {
+    pub cookies: Cookies,
+    /// Linux's MSS table: the cookie keeps an index into it.
+    pub msstab: Vec<u16>,
+    pub probes: Vec<CookieSeen>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

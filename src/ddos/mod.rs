@@ -1,11 +1,13 @@
 //! `netlab ddos`: attacks and their mitigations run for real, inside a private network that
 //! netlab creates and owns, bounded in packets and seconds. This first part is the SYN flood
-//! with and without SYN cookies ([`syn`]); the kernel's own counters tell the story.
+//! with and without SYN cookies ([`syn`]); the kernel's own counters tell the story, and the
+//! cookies themselves are read off the wire ([`cookie`]).
 //!
 //! Nothing here can reach another machine: the raw socket is opened inside a fresh network
 //! namespace whose only interface is `lo` ([`crate::net::ns::raw`]), and the only target is
 //! the listener inside it ([`check_target`] refuses any other before a packet is built).
 
+pub mod cookie;
 pub mod counters;
 pub mod events;
 pub mod render;
@@ -89,10 +91,41 @@ pub fn syn_flood(opts: &SynOptions) -> Result<Trace> {
         for p in recorded.probes {
             b.push(DdosEvent::Probe(p), Vec::new());
         }
+        if !recorded.cookies_seen.is_empty() {
+            let notes = cookie_notes(&recorded.cookies_seen);
+            b.push(
+                DdosEvent::Cookie(events::CookieProbe {
+                    cookies,
+                    msstab: cookie::MSSTAB.to_vec(),
+                    probes: recorded.cookies_seen,
+                }),
+                notes,
+            );
+        }
         let notes = run_notes(&recorded.summary);
         b.push(DdosEvent::Run(recorded.summary), notes);
     }
     Ok(b.finish(Outcome::Ok))
+}
+
+/// What the cookies show, when they show it: each step equal to its MSS index.
+fn cookie_notes(seen: &[cookie::CookieSeen]) -> Vec<Note> {
+    let Some(first) = seen.first() else {
+        return Vec::new();
+    };
+    let agree = seen
+        .iter()
+        .all(|c| c.step == c.expected_index.wrapping_sub(first.expected_index) & 0x00FF_FFFF);
+    let text = if agree {
+        "One source address and port, one minute, six MSS values: the SYN-ACKs' sequence numbers, less each SYN's own, differ only by the index of the MSS in msstab (536, 1300, 1440, 1460): the cookie keeps 2 bits of MSS, not the MSS itself, and no state at all. The rest is a keyed hash of the addresses and ports and a minute counter, which the ACK must match."
+    } else {
+        "The cookies' steps are not the MSS indexes here: the hash plus the index carried past 2^24, or the minute counter ticked between the SYNs; run it again."
+    };
+    vec![Note::new(
+        "ddos.cookie-mss",
+        text,
+        Some("RFC 4987 §3.6; Linux net/ipv4/syncookies.c"),
+    )]
 }
 
 /// What a run's figures mean, true of what they show.

@@ -38,6 +38,25 @@ pub fn event(out: &mut String, e: &DdosEvent, notes: &[Note], opts: &RenderOpts)
             );
         }
         DdosEvent::Sample(_) | DdosEvent::Probe(_) => {}
+        DdosEvent::Cookie(c) => {
+            let _ = writeln!(
+                out,
+                "  {}SYN cookies read{}: one source address and port, one SYN per MSS (msstab {:?})",
+                p.bold, p.reset, c.msstab
+            );
+            let _ = writeln!(
+                out,
+                "    {:>5}  {:>10}  {:>10}  {:>4}  {:>5}",
+                "MSS", "ISN", "ISN-seq", "step", "index"
+            );
+            for k in &c.probes {
+                let _ = writeln!(
+                    out,
+                    "    {:>5}  0x{:08x}  0x{:08x}  {:>4}  {:>5}",
+                    k.mss, k.isn, k.cookie, k.step, k.expected_index
+                );
+            }
+        }
         DdosEvent::Run(r) => run(out, r, opts),
     }
     style::notes(out, notes, opts, "  ");

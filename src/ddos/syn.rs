@@ -27,6 +27,7 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::cookie::{self, CookieSeen};
 use super::counters;
 use super::events::{Cookies, Probe, RunSummary, Sample};
 use super::syn_packet;
@@ -62,6 +63,8 @@ pub struct RunSpec {
 pub struct Recorded {
     pub samples: Vec<Sample>,
     pub probes: Vec<Probe>,
+    /// With cookies on: the probe SYNs that differ only in their MSS, and their cookies.
+    pub cookies_seen: Vec<CookieSeen>,
     pub summary: RunSummary,
 }
 
@@ -111,7 +114,7 @@ fn inside(spec: RunSpec, sender: &RawSender) -> Result<Recorded, Error> {
     let flooding = AtomicBool::new(false);
     let samples = Mutex::new(Vec::new());
     let probes = Mutex::new(Vec::new());
-    let (sent, flood_from, flood_to) = thread::scope(|s| {
+    let (sent, flood_from, flood_to, cookies_seen) = thread::scope(|s| {
         // The server: accepts and closes, as fast as connections complete.
         s.spawn(|| {
             while !stop.load(Ordering::Relaxed) {
@@ -157,9 +160,14 @@ fn inside(spec: RunSpec, sender: &RawSender) -> Result<Recorded, Error> {
         let sent = flood(sender, spec);
         flooding.store(false, Ordering::Relaxed);
         let flood_to = start.elapsed();
+        // The queue is still full: SYN-ACKs to the spoofed range are resent for seconds.
+        let cookies_seen = match cookies {
+            Cookies::Off => Vec::new(),
+            Cookies::On | Cookies::Always => cookie::probe(sender),
+        };
         thread::sleep(TAIL);
         stop.store(true, Ordering::Relaxed);
-        (sent, flood_from, flood_to)
+        (sent, flood_from, flood_to, cookies_seen)
     });
     let (end, _) = counters::read_now(PORT);
     let samples = samples.into_inner().unwrap_or_else(|p| p.into_inner());
@@ -183,6 +191,7 @@ fn inside(spec: RunSpec, sender: &RawSender) -> Result<Recorded, Error> {
     Ok(Recorded {
         samples,
         probes,
+        cookies_seen,
         summary,
     })
 }
