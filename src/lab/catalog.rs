@@ -56,6 +56,12 @@ const EMBEDDED: &[(&str, &str, &str, Files)] = &[
         include_str!("../../labs/07-rate-limiting/README.md"),
         &[("boundary.log", include_str!("../../labs/07-rate-limiting/boundary.log"))],
     ),
+    (
+        "08-ddos",
+        include_str!("../../labs/08-ddos/lab.toml"),
+        include_str!("../../labs/08-ddos/README.md"),
+        &[],
+    ),
 ];
 
 /// A lab with its write-up.
