@@ -142,6 +142,7 @@ const DDOS_SYN_HELP: &str = "\
 Examples:
   sudo netlab ddos syn                        cookies off, then on: the queue, the drops, the client
   sudo netlab ddos syn --cookies off --backlog 128 --packets 3000 --pps 1000
+  sudo netlab ddos syn --cookies off --backlog 4096 --max-syn-backlog 64   the other cap
 
 Everything happens in a network namespace netlab creates (lo its only interface) and that ends with the command: a listener on 198.51.100.80:80, SYNs from 203.0.113.0/24 written with a raw socket, a client connecting every 250 ms, and the kernel's counters (/proc/net/netstat TcpExt, /proc/net/tcp SYN_RECV) every 100 ms. Needs root, or a user namespace (unshare --user --map-root-user netlab ddos syn). At most 20000 SYNs, 10 s of flood per run.";
 
@@ -155,6 +156,10 @@ pub struct DdosSynArgs {
     /// The listener's listen() backlog: its SYN queue holds backlog + 1 half-open connections
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=65_535))]
     pub backlog: u32,
+    /// tcp_max_syn_backlog in netlab's namespace (default there: 2048); without cookies a SYN is
+    /// also dropped once the queue holds more than three quarters of it
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(8..=65_535))]
+    pub max_syn_backlog: Option<u32>,
     /// SYNs per run
     #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..=20_000))]
     pub packets: u32,

@@ -42,6 +42,39 @@ fn a_flood_past_its_bounds_is_refused() {
 }
 
 #[test]
+fn tcp_max_syn_backlog_caps_the_queue_below_a_large_backlog_without_cookies() {
+    if !is_root() {
+        return;
+    }
+    let (v, code) = trace(&[
+        "ddos",
+        "syn",
+        "--cookies",
+        "off",
+        "--backlog",
+        "4096",
+        "--max-syn-backlog",
+        "64",
+        "--packets",
+        "500",
+        "--pps",
+        "1000",
+    ]);
+    assert_eq!(code, 0, "{v}");
+    let run = of_type(&v, "ddos.run")[0];
+    assert_eq!(run["max_syn_backlog"], 64, "{run}");
+    // Refused once the queue holds more than 64 - 64/4 = 48.
+    let peak = run["peak_syn_recv"].as_u64().unwrap();
+    assert!((45..=50).contains(&peak), "{run}");
+    assert_eq!(run["counters"]["TCPReqQFullDrop"], 0, "{run}");
+    assert!(run["counters"]["ListenDrops"].as_u64().unwrap() > 400, "{run}");
+    assert!(
+        run.to_string().contains("48 of 64") || v.to_string().contains("48 of 64"),
+        "the note says the cap: {v}"
+    );
+}
+
+#[test]
 fn without_cookies_the_queue_fills_and_the_client_fails_with_cookies_it_connects() {
     let args = ["ddos", "syn", "--packets", "1500", "--pps", "1000", "--backlog", "16"];
     if !is_root() {

@@ -28,6 +28,7 @@ pub(super) fn ddos_trace(a: &DdosSynArgs) -> Result<Trace> {
     ddos::syn_flood(&SynOptions {
         cookies,
         backlog: a.backlog,
+        max_syn_backlog: a.max_syn_backlog,
         packets: a.packets,
         pps: a.pps,
     })

@@ -33,6 +33,8 @@ pub struct SynOptions {
     /// One run per setting, in order.
     pub cookies: Vec<Cookies>,
     pub backlog: u32,
+    /// `tcp_max_syn_backlog` to set in the namespace, if not its default.
+    pub max_syn_backlog: Option<u32>,
     pub packets: u32,
     pub pps: u32,
 }
@@ -74,7 +76,7 @@ pub fn syn_flood(opts: &SynOptions) -> Result<Trace> {
         }),
         vec![Note::new(
             "ddos.syn-flood",
-            "Each SYN from a spoofed address makes the listener keep a half-open connection (SYN_RECV) and resend its SYN-ACK to an address that never answers; the SYN queue holds backlog + 1 of them.",
+            "Each SYN from a spoofed address makes the listener keep a half-open connection (SYN_RECV) and resend its SYN-ACK to an address that never answers; the SYN queue holds backlog + 1 of them (without cookies, no more than three quarters of tcp_max_syn_backlog, plus one).",
             Some("RFC 4987 §2, §3"),
         )],
     );
@@ -82,6 +84,7 @@ pub fn syn_flood(opts: &SynOptions) -> Result<Trace> {
         let recorded = syn::run(syn::RunSpec {
             cookies,
             backlog: opts.backlog,
+            max_syn_backlog: opts.max_syn_backlog,
             packets: opts.packets,
             pps: opts.pps,
         })?;
@@ -132,6 +135,18 @@ fn cookie_notes(seen: &[cookie::CookieSeen]) -> Vec<Note> {
 fn run_notes(r: &events::RunSummary) -> Vec<Note> {
     let mut notes = Vec::new();
     let full_drops = r.counters.get("TCPReqQFullDrop");
+    let early_drops = r.counters.get("ListenDrops").saturating_sub(full_drops);
+    if r.cookies == Cookies::Off && early_drops > 0 && r.peak_syn_recv < u64::from(r.max_syn_backlog) {
+        notes.push(Note::new(
+            "ddos.max-syn-backlog",
+            format!(
+                "{early_drops} SYNs were dropped before the queue reached its backlog: without cookies Linux also refuses a SYN once the queue holds more than tcp_max_syn_backlog - tcp_max_syn_backlog/4 ({} of {}), counted in ListenDrops but not TCPReqQFullDrop.",
+                r.max_syn_backlog - r.max_syn_backlog / 4,
+                r.max_syn_backlog
+            ),
+            Some("Linux net/ipv4/tcp_input.c, tcp_conn_request"),
+        ));
+    }
     let cookies_sent = r.counters.get("SyncookiesSent");
     if full_drops > 0 {
         notes.push(Note::new(

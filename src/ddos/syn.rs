@@ -54,6 +54,7 @@ pub const PROBE_TIMEOUT: Duration = Duration::from_millis(900);
 pub struct RunSpec {
     pub cookies: Cookies,
     pub backlog: u32,
+    pub max_syn_backlog: Option<u32>,
     pub packets: u32,
     pub pps: u32,
 }
@@ -100,6 +101,10 @@ fn inside(spec: RunSpec, sender: &RawSender) -> Result<Recorded, Error> {
     let cookies = spec.cookies;
     std::fs::write("/proc/sys/net/ipv4/tcp_syncookies", cookies.sysctl().to_string())
         .map_err(|e| Error::io("/proc/sys/net/ipv4/tcp_syncookies", e))?;
+    if let Some(n) = spec.max_syn_backlog {
+        std::fs::write("/proc/sys/net/ipv4/tcp_max_syn_backlog", n.to_string())
+            .map_err(|e| Error::io("/proc/sys/net/ipv4/tcp_max_syn_backlog", e))?;
+    }
     let target = SocketAddr::from((TARGET, PORT));
     let listener = TcpListener::bind(target).map_err(|e| Error::io("listener 198.51.100.80:80", e))?;
     // listen() again sets the backlog std chose (128) to ours.
