@@ -79,11 +79,17 @@ pub fn syn_recv(text: &str, port: u16) -> u64 {
         .count() as u64
 }
 
-/// Reads both for the calling thread's namespace.
-pub fn read_now(port: u16) -> (Counters, u64) {
-    let netstat = std::fs::read_to_string("/proc/thread-self/net/netstat").unwrap_or_default();
-    let tcp = std::fs::read_to_string("/proc/thread-self/net/tcp").unwrap_or_default();
-    (parse_netstat(&netstat), syn_recv(&tcp, port))
+/// The watched counters of the calling thread's namespace.
+pub fn counters_now() -> Counters {
+    parse_netstat(&std::fs::read_to_string("/proc/thread-self/net/netstat").unwrap_or_default())
+}
+
+/// The SYN_RECV sockets on `port` in the calling thread's namespace.
+pub fn syn_recv_now(port: u16) -> u64 {
+    syn_recv(
+        &std::fs::read_to_string("/proc/thread-self/net/tcp").unwrap_or_default(),
+        port,
+    )
 }
 
 #[cfg(test)]

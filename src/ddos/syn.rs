@@ -114,7 +114,7 @@ fn inside(spec: RunSpec, sender: &RawSender) -> Result<Recorded, Error> {
     }
     listener.set_nonblocking(true).map_err(|e| Error::io("listener", e))?;
     let start = Instant::now();
-    let (base, _) = counters::read_now(PORT);
+    let base = counters::counters_now();
     let stop = AtomicBool::new(false);
     let flooding = AtomicBool::new(false);
     let samples = Mutex::new(Vec::new());
@@ -132,13 +132,13 @@ fn inside(spec: RunSpec, sender: &RawSender) -> Result<Recorded, Error> {
         });
         s.spawn(|| {
             while !stop.load(Ordering::Relaxed) {
-                let (now, syn_recv) = counters::read_now(PORT);
-                samples.lock().unwrap_or_else(|p| p.into_inner()).push(Sample {
+                let sample = Sample {
                     cookies,
                     t_ms: ms(start.elapsed()),
-                    syn_recv,
-                    counters: now.since(&base),
-                });
+                    syn_recv: counters::syn_recv_now(PORT),
+                    counters: counters::counters_now().since(&base),
+                };
+                samples.lock().unwrap_or_else(|p| p.into_inner()).push(sample);
                 thread::sleep(SAMPLE_EVERY);
             }
         });
@@ -174,7 +174,7 @@ fn inside(spec: RunSpec, sender: &RawSender) -> Result<Recorded, Error> {
         stop.store(true, Ordering::Relaxed);
         (sent, flood_from, flood_to, cookies_seen)
     });
-    let (end, _) = counters::read_now(PORT);
+    let end = counters::counters_now();
     let samples = samples.into_inner().unwrap_or_else(|p| p.into_inner());
     let probes: Vec<Probe> = probes.into_inner().unwrap_or_else(|p| p.into_inner());
     let during: Vec<&Probe> = probes.iter().filter(|p| p.during_flood).collect();

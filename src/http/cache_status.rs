@@ -180,7 +180,7 @@ fn source_in_detail(detail: &str) -> Option<&'static str> {
     detail
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
         .find_map(|token| match token {
-            "cdn-s-maxage" | "cdn-max-age" | "cdn-cache-control" => Some("cdn-cache-control"),
+            "cdn-s-maxage" | "cdn-max-age" => Some("cdn-cache-control"),
             other => LIFETIME_SOURCES.iter().copied().find(|s| *s == other),
         })
 }

@@ -80,17 +80,6 @@ pub struct Exercise {
     pub files: Files,
 }
 
-impl Exercise {
-    /// What a failure of `test` means, if the exercise says.
-    pub fn explanation(&self, test: &str) -> Option<&str> {
-        self.meta
-            .checks
-            .iter()
-            .find(|c| c.test == test)
-            .map(|c| c.explains.as_str())
-    }
-}
-
 /// Every exercise built in.
 pub fn all() -> Vec<Exercise> {
     EMBEDDED

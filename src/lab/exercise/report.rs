@@ -75,25 +75,18 @@ pub fn grade(ex: &Exercise, dir: &Path, run: &cargo::Run, limit: Duration) -> Ex
         .meta
         .checks
         .iter()
-        .map(|c| match run.outcomes.iter().find(|o| o.test == c.test) {
-            Some(o) if o.passed => Checked {
+        .map(|c| {
+            let (verdict, message, explains) = match run.outcomes.iter().find(|o| o.test == c.test) {
+                Some(o) if o.passed => (Verdict::Passed, None, None),
+                Some(o) => (Verdict::Failed, o.message.clone(), Some(c.explains.clone())),
+                None => (Verdict::NotRun, None, None),
+            };
+            Checked {
                 test: c.test.clone(),
-                verdict: Verdict::Passed,
-                message: None,
-                explains: None,
-            },
-            Some(o) => Checked {
-                test: c.test.clone(),
-                verdict: Verdict::Failed,
-                message: o.message.clone(),
-                explains: Some(c.explains.clone()),
-            },
-            None => Checked {
-                test: c.test.clone(),
-                verdict: Verdict::NotRun,
-                message: None,
-                explains: None,
-            },
+                verdict,
+                message,
+                explains,
+            }
         })
         .collect();
     ExerciseCheck {
