@@ -136,6 +136,37 @@ pub enum DdosCommand {
     /// Flood a listener with spoofed SYNs, without and with SYN cookies, while a client connects
     #[command(after_help = DDOS_SYN_HELP)]
     Syn(DdosSynArgs),
+    /// Drop one UDP flood in the application, in nftables and in XDP: packets and CPU per layer
+    #[command(after_help = DDOS_FILTER_HELP)]
+    Filter(DdosFilterArgs),
+}
+
+const DDOS_FILTER_HELP: &str = "\
+Examples:
+  sudo netlab ddos filter                        app, nftables, xdp side by side
+  sudo netlab ddos filter --depth nftables --limit 1000 --burst 100
+  sudo netlab ddos filter --depth app,xdp --packets 1000000 --json
+
+Everything happens in two network namespaces netlab creates and that end with the command, joined by a veth pair: a discard service (UDP port 9) on 198.51.100.80, and one thread writing 46-byte datagrams from 203.0.113.1-254 with a raw socket as fast as it can. At each depth the same flood is dropped by a different layer: the application itself (a per-source token bucket after recvmmsg), nftables (the same limit in a dynamic set at prerouting, nft -f), or XDP (xdp-filter dropping port 9 on the interface, native mode where the driver has it). The table shows what each layer counted, the sender's rate, and the machine's CPU time per datagram (/proc/stat: the busy time of all CPUs, so run it on a quiet machine). Needs root, nft (nftables) for the nftables depth and xdp-filter (xdp-tools) for the xdp depth. At most 2000000 datagrams and 10 s per depth.";
+
+/// `netlab ddos filter`.
+#[derive(Debug, Args)]
+pub struct DdosFilterArgs {
+    /// The depths to drop the flood at, in order: app, nftables, xdp
+    #[arg(long, value_delimiter = ',', default_value = "app,nftables,xdp", value_parser = ["app", "nftables", "xdp"])]
+    pub depth: Vec<String>,
+    /// Datagrams per depth
+    #[arg(long, default_value_t = 300_000, value_parser = clap::value_parser!(u64).range(1..=2_000_000))]
+    pub packets: u64,
+    /// The per-source limit of the app and nftables depths, in datagrams per second
+    #[arg(long, value_name = "PPS", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub limit: u32,
+    /// The per-source burst: datagrams a source may send at once before the limit applies
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub burst: u32,
+    /// The service to flood; only the one inside netlab's namespaces is accepted
+    #[arg(long, value_name = "ADDR:PORT", default_value = "198.51.100.80:9")]
+    pub target: String,
 }
 
 const DDOS_SYN_HELP: &str = "\

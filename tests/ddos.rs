@@ -1,7 +1,9 @@
-//! `netlab ddos syn` through the CLI: a target outside netlab's private network is refused
-//! before anything is built; as root, the flood fills the SYN queue without cookies (the
-//! kernel's drop counters, the client's failed connects) and is answered with cookies when
-//! they are on (the client connects throughout). Bounded: 1500 SYNs in 1.5 s per run.
+//! `netlab ddos` through the CLI: a target outside netlab's private network is refused before
+//! anything is built; as root, the SYN flood fills the SYN queue without cookies (the kernel's
+//! drop counters, the client's failed connects) and is answered with cookies when they are on
+//! (the client connects throughout), and a UDP flood is dropped by the layer each depth names
+//! (the application, nftables, XDP), every datagram accounted for. Bounded: 1500 SYNs in 1.5 s
+//! per run; 30000 datagrams per depth.
 
 mod common;
 use common::{netlab, of_type, trace};
@@ -24,6 +26,103 @@ fn a_target_outside_the_private_network_is_refused_in_one_line() {
         );
         assert_eq!(err.trim().lines().count(), 1, "{err}");
         assert!(out.stdout.is_empty(), "nothing ran: {target}");
+    }
+}
+
+#[test]
+fn a_filter_target_outside_the_private_network_is_refused_in_one_line() {
+    for target in ["8.8.8.8:53", "127.0.0.1:9", "198.51.100.80:80", "localhost:9"] {
+        let out = netlab().args(["ddos", "filter", "--target", target]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{target}: {err}");
+        assert!(
+            err.contains("is not the service inside netlab's private network"),
+            "{target}: {err}"
+        );
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(out.stdout.is_empty(), "nothing ran: {target}");
+    }
+    netlab()
+        .args(["ddos", "filter", "--packets", "2000001"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--packets"));
+    netlab()
+        .args(["ddos", "filter", "--depth", "app,router"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("router"));
+}
+
+#[test]
+fn each_depth_drops_the_flood_at_its_own_layer() {
+    let args = [
+        "ddos",
+        "filter",
+        "--packets",
+        "30000",
+        "--limit",
+        "100",
+        "--burst",
+        "10",
+    ];
+    if !is_root() {
+        let out = netlab().args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("need root"), "{err}");
+        return;
+    }
+    let (v, code) = trace(&args);
+    assert_eq!(code, 0, "{v}");
+    let runs = of_type(&v, "ddos.filter");
+    let depths: Vec<&str> = runs.iter().map(|r| r["depth"].as_str().unwrap()).collect();
+    assert_eq!(depths, ["app", "nftables", "xdp"], "{v}");
+    let n = |r: &serde_json::Value, k: &str| r[k].as_u64().unwrap_or_else(|| panic!("{k}: {r}"));
+    for r in &runs {
+        assert_eq!(n(r, "sent"), 30000, "{r}");
+        assert_eq!(n(r, "at_interface"), 30000, "every datagram crossed the veth: {r}");
+        assert!(r["cpu"]["ns_per_packet"].as_f64().unwrap() > 0.0, "{r}");
+        assert!(r["sent_pps"].as_f64().unwrap() > 0.0, "{r}");
+    }
+    let (app, nft, xdp) = (runs[0], runs[1], runs[2]);
+    // The application saw everything the socket buffer kept, and its own limit dropped most.
+    assert_eq!(n(app, "app_received") + n(app, "socket_drops"), 30000, "{app}");
+    assert_eq!(n(app, "dropped_here"), n(app, "app_dropped"), "{app}");
+    assert_eq!(
+        n(app, "app_served") + n(app, "app_dropped"),
+        n(app, "app_received"),
+        "{app}"
+    );
+    // 254 sources, a burst of 10 each, then 100/s: well under a third of 30000 in one second.
+    assert!(n(app, "app_served") < 10_000, "{app}");
+    assert!(n(app, "app_served") >= 2540, "every source's burst: {app}");
+    // nftables dropped before the socket; only what it accepted reached the application.
+    assert!(n(nft, "dropped_here") > 20_000, "{nft}");
+    assert_eq!(
+        n(nft, "dropped_here") + n(nft, "app_received") + n(nft, "socket_drops"),
+        30000,
+        "{nft}"
+    );
+    assert!(
+        nft["rule"]
+            .as_str()
+            .unwrap()
+            .contains("limit rate over 100/second burst 10 packets"),
+        "{nft}"
+    );
+    // XDP dropped every datagram to the port; the application got nothing.
+    assert_eq!(n(xdp, "dropped_here"), 30000, "{xdp}");
+    assert_eq!(n(xdp, "app_received"), 0, "{xdp}");
+    assert!(["native", "skb"].contains(&xdp["xdp_mode"].as_str().unwrap()), "{xdp}");
+    let topics = v.to_string();
+    for topic in [
+        "ddos.filter-app",
+        "ddos.filter-nftables",
+        "ddos.filter-xdp",
+        "ddos.filter-depths",
+    ] {
+        assert!(topics.contains(topic), "{topic}: {v}");
     }
 }
 

@@ -2,15 +2,18 @@
 
 use super::output::Printer;
 use super::Io;
-use crate::cli::{DdosCommand, DdosSynArgs};
-use crate::ddos::{self, events::Cookies, SynOptions};
+use crate::cli::{DdosCommand, DdosFilterArgs, DdosSynArgs};
+use crate::ddos::events::{Cookies, Depth};
+use crate::ddos::{self, FilterOptions, SynOptions};
 use crate::error::Result;
 use crate::trace::Trace;
 
 pub(super) fn run_ddos(cmd: &DdosCommand, printer: &Printer, io: &mut Io) -> Result<i32> {
-    let DdosCommand::Syn(a) = cmd;
     let waiting = super::waiting::Waiting::start("flooding inside netlab's namespace".to_string(), None);
-    let trace = ddos_trace(a)?;
+    let trace = match cmd {
+        DdosCommand::Syn(a) => ddos_trace(a)?,
+        DdosCommand::Filter(a) => filter_trace(a)?,
+    };
     drop(waiting);
     printer.document(io.stdout, &trace)?;
     Ok(trace.outcome.exit_code())
@@ -31,5 +34,25 @@ pub(super) fn ddos_trace(a: &DdosSynArgs) -> Result<Trace> {
         max_syn_backlog: a.max_syn_backlog,
         packets: a.packets,
         pps: a.pps,
+    })
+}
+
+/// The filtering comparison's trace (for the command and for lab steps).
+pub(super) fn filter_trace(a: &DdosFilterArgs) -> Result<Trace> {
+    ddos::check_filter_target(&a.target)?;
+    let depths = a
+        .depth
+        .iter()
+        .map(|d| match d.as_str() {
+            "app" => Depth::App,
+            "nftables" => Depth::Nftables,
+            _ => Depth::Xdp,
+        })
+        .collect();
+    ddos::filter_flood(&FilterOptions {
+        depths,
+        packets: a.packets,
+        per_source: a.limit,
+        burst: a.burst,
     })
 }

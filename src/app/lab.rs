@@ -58,6 +58,7 @@ impl CommandRunner for InProcess {
             Command::Dns(a) => dns_trace(a, &place)?,
             Command::Ratelimit(a) => super::ratelimit::ratelimit_trace(a, &mut input)?,
             Command::Ddos(crate::cli::DdosCommand::Syn(a)) => super::ddos::ddos_trace(a)?,
+            Command::Ddos(crate::cli::DdosCommand::Filter(a)) => super::ddos::filter_trace(a)?,
             _ => {
                 return Err(Error::usage(
                     format!("lab command '{command}'"),

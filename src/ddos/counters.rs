@@ -79,6 +79,26 @@ pub fn syn_recv(text: &str, port: u16) -> u64 {
         .count() as u64
 }
 
+/// One counter of a `/proc/net/snmp`-style text, where a line of names and a line of values
+/// both start with `group` (`Udp:`, `TcpExt:`, ...).
+pub fn snmp_value(text: &str, group: &str, name: &str) -> Option<u64> {
+    let mut lines = text.lines().filter(|l| l.split_whitespace().next() == Some(group));
+    let (names, values) = (lines.next()?, lines.next()?);
+    let at = names.split_whitespace().position(|n| n == name)?;
+    values.split_whitespace().nth(at)?.parse().ok()
+}
+
+/// The calling thread's namespace's `Udp: RcvbufErrors`: datagrams dropped because a
+/// socket's receive buffer was full (the application did not read them in time).
+pub fn udp_rcvbuf_errors_now() -> u64 {
+    snmp_value(
+        &std::fs::read_to_string("/proc/thread-self/net/snmp").unwrap_or_default(),
+        "Udp:",
+        "RcvbufErrors",
+    )
+    .unwrap_or(0)
+}
+
 /// The watched counters of the calling thread's namespace.
 pub fn counters_now() -> Counters {
     parse_netstat(&std::fs::read_to_string("/proc/thread-self/net/netstat").unwrap_or_default())
@@ -107,6 +127,16 @@ mod tests {
         let later = parse_netstat(&text.replace("1996 5", "2000 9"));
         assert_eq!(later.since(&c).get("SyncookiesRecv"), 4);
         assert_eq!(parse_netstat("garbage\n").get("ListenDrops"), 0);
+    }
+
+    #[test]
+    fn one_counter_of_a_group() {
+        let text = "Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors\nUdp: 120 3 7 0 5\nUdpLite: InDatagrams\nUdpLite: 0\n";
+        assert_eq!(snmp_value(text, "Udp:", "RcvbufErrors"), Some(5));
+        assert_eq!(snmp_value(text, "Udp:", "NoPorts"), Some(3));
+        assert_eq!(snmp_value(text, "UdpLite:", "InDatagrams"), Some(0));
+        assert_eq!(snmp_value(text, "Udp:", "Missing"), None);
+        assert_eq!(snmp_value("Udp: A\n", "Udp:", "A"), None);
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! What `netlab ddos syn` records: the private network it built, the kernel's SYN-queue
-//! counters over time, each legitimate connection attempt, and each run's tally.
+//! What `netlab ddos` records. `syn`: the private network it built, the kernel's SYN-queue
+//! counters over time, each legitimate connection attempt, and each run's tally. `filter`: one
+//! flood per depth, with what each layer counted and the CPU time it cost.
 
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +25,12 @@ pub enum DdosEvent {
     /// One run's tally (one setting of `tcp_syncookies`).
     #[serde(rename = "ddos.run")]
     Run(RunSummary),
+    /// `ddos filter`: the private network, the policy and the bounds.
+    #[serde(rename = "ddos.filter_setup")]
+    FilterSetup(FilterSetup),
+    /// `ddos filter`: one flood dropped at one depth, what each layer counted and the CPU it took.
+    #[serde(rename = "ddos.filter")]
+    Filter(FilterRun),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -118,4 +125,87 @@ pub struct RunSummary {
     pub connected_during_flood: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub median_connect_ms: Option<f64>,
+}
+
+/// Where `ddos filter` drops the flood, outermost last (the order of the derived `Ord`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Depth {
+    /// In the application, after the kernel delivered the datagram to its socket.
+    App,
+    /// In netfilter, at the IP stack's `prerouting` hook.
+    Nftables,
+    /// In an XDP program on the interface, before the IP stack.
+    Xdp,
+}
+
+impl Depth {
+    pub fn name(self) -> &'static str {
+        match self {
+            Depth::App => "app",
+            Depth::Nftables => "nftables",
+            Depth::Xdp => "xdp",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FilterSetup {
+    /// Where it all happens: two namespaces of netlab's own and the veth pair between them.
+    pub network: String,
+    /// The service flooded, `ADDR:PORT/udp`.
+    pub target: String,
+    pub spoofed_sources: String,
+    /// How many distinct source addresses the flood uses.
+    pub sources: u32,
+    /// The per-source policy of the app and nftables depths: datagrams per second, burst.
+    pub per_source_limit: u32,
+    pub burst: u32,
+    /// Each datagram's size on the wire (IPv4 header included).
+    pub packet_bytes: u32,
+    /// Upper bounds, stated before anything is sent (per depth).
+    pub max_packets: u64,
+    pub max_seconds: f64,
+    pub depths: Vec<Depth>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FilterRun {
+    pub depth: Depth,
+    /// The rule at this depth, as configured (nftables' ruleset, xdp-filter's commands).
+    pub rule: String,
+    /// The XDP mode the program ran in (`native`, or `skb` where the driver lacks XDP).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub xdp_mode: Option<String>,
+    /// Datagrams the flood's one thread sent, in how long, and the rate.
+    pub sent: u64,
+    pub send_ms: f64,
+    pub sent_pps: f64,
+    /// Datagrams the edge's interface received.
+    pub at_interface: u64,
+    /// Datagrams this depth's rule dropped, and at what rate.
+    pub dropped_here: u64,
+    pub dropped_pps: f64,
+    /// Datagrams the kernel dropped because the app's socket buffer was full (`RcvbufErrors`).
+    pub socket_drops: u64,
+    /// What reached the application, what it served and what its own limit dropped.
+    pub app_received: u64,
+    pub app_served: u64,
+    pub app_dropped: u64,
+    pub cpu: CpuUse,
+}
+
+/// CPU time while the flood ran, in milliseconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CpuUse {
+    /// The whole machine's busy time (all CPUs), and its user, system and softirq parts.
+    pub machine_ms: f64,
+    pub user_ms: f64,
+    pub system_ms: f64,
+    pub softirq_ms: f64,
+    /// The flood's sending thread and the application's thread, each its own time.
+    pub sender_ms: f64,
+    pub app_ms: f64,
+    /// The machine's busy time per datagram sent, in nanoseconds: sending and dropping it.
+    pub ns_per_packet: f64,
 }

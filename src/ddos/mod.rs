@@ -1,22 +1,32 @@
 //! `netlab ddos`: attacks and their mitigations run for real, inside a private network that
-//! netlab creates and owns, bounded in packets and seconds. This first part is the SYN flood
-//! with and without SYN cookies ([`syn`]); the kernel's own counters tell the story, and the
-//! cookies themselves are read off the wire ([`cookie`]).
+//! netlab creates and owns, bounded in packets and seconds.
+//!
+//! - [`syn`]: the SYN flood with and without SYN cookies; the kernel's own counters tell the
+//!   story, and the cookies themselves are read off the wire ([`cookie`]).
+//! - [`filter`]: a UDP flood dropped at three depths, the application, nftables ([`nft`]) and
+//!   XDP ([`xdp`]), with the packets each handled and the CPU time each cost ([`cpu`]).
 //!
 //! Nothing here can reach another machine: the raw socket is opened inside a fresh network
-//! namespace whose only interface is `lo` ([`crate::net::ns::raw`]), and the only target is
-//! the listener inside it ([`check_target`] refuses any other before a packet is built).
+//! namespace whose only interfaces are `lo` and netlab's own veth ([`crate::net::ns::raw`]),
+//! and the only targets are the services inside ([`check_target`] and
+//! [`check_filter_target`] refuse any other before a packet is built).
 
 pub mod cookie;
 pub mod counters;
+pub mod cpu;
 pub mod events;
+pub mod filter;
+pub mod nft;
 pub mod render;
 pub mod syn;
 pub mod syn_packet;
+pub mod tool;
+pub mod udp_packet;
+pub mod xdp;
 
 use std::net::SocketAddr;
 
-use events::{Cookies, DdosEvent, Setup};
+use events::{Cookies, DdosEvent, Depth, FilterRun, FilterSetup, Setup};
 
 use crate::error::{Error, Result};
 use crate::trace::{Note, Outcome, Trace, TraceBuilder};
@@ -26,6 +36,19 @@ pub const MAX_PACKETS: u32 = 20_000;
 pub const MAX_PPS: u32 = 20_000;
 /// Longest flood one run may last.
 pub const MAX_SECONDS: f64 = 10.0;
+
+/// Most datagrams one `ddos filter` run (one depth) may send.
+pub const MAX_FILTER_PACKETS: u64 = 2_000_000;
+
+/// What `netlab ddos filter` was asked.
+#[derive(Debug, Clone)]
+pub struct FilterOptions {
+    /// One run per depth, in order.
+    pub depths: Vec<Depth>,
+    pub packets: u64,
+    pub per_source: u32,
+    pub burst: u32,
+}
 
 /// What `netlab ddos syn` was asked.
 #[derive(Debug, Clone)]
@@ -50,6 +73,157 @@ pub fn check_target(target: &str) -> Result<()> {
             format!("leave --target out (it is {ours}, inside a namespace netlab creates and removes)"),
         )),
     }
+}
+
+/// Refuses any target but the discard service inside netlab's namespaces, before anything is
+/// built.
+pub fn check_filter_target(target: &str) -> Result<()> {
+    let ours = SocketAddr::from((filter::TARGET, filter::PORT));
+    match target.parse::<SocketAddr>() {
+        Ok(addr) if addr == ours => Ok(()),
+        _ => Err(Error::usage(
+            format!("--target {target}"),
+            "is not the service inside netlab's private network; floods go nowhere else",
+            format!("leave --target out (it is {ours}/udp, inside namespaces netlab creates and removes)"),
+        )),
+    }
+}
+
+/// Floods the discard service once per depth, each in a fresh pair of namespaces.
+pub fn filter_flood(opts: &FilterOptions) -> Result<Trace> {
+    crate::net::ns::require_privileges()?;
+    for depth in &opts.depths {
+        let tool = match depth {
+            Depth::App => None,
+            Depth::Nftables => Some(tool::NFT),
+            Depth::Xdp => Some(tool::XDP_FILTER),
+        };
+        if let Some(tool) = tool.filter(|t| !t.installed()) {
+            return Err(Error::usage(
+                format!("--depth {}", depth.name()),
+                format!("needs {}, which is not installed", tool.program),
+                format!(
+                    "apt-get install {}, or leave {} out of --depth",
+                    tool.package,
+                    depth.name()
+                ),
+            ));
+        }
+    }
+    let mut b = TraceBuilder::new("ddos", "ddos filter");
+    b.push(
+        DdosEvent::FilterSetup(FilterSetup {
+            network: "two network namespaces of netlab's own, joined by a veth pair".into(),
+            target: format!("{}:{}/udp", filter::TARGET, filter::PORT),
+            spoofed_sources: filter::SPOOFED.into(),
+            sources: filter::SOURCES,
+            per_source_limit: opts.per_source,
+            burst: opts.burst,
+            packet_bytes: udp_packet::LEN as u32,
+            max_packets: opts.packets,
+            max_seconds: MAX_SECONDS,
+            depths: opts.depths.clone(),
+        }),
+        vec![Note::new(
+            "ddos.volumetric",
+            "A volumetric flood is paid for per packet: every layer a datagram crosses before it is dropped costs CPU time, so an edge drops what it can as early as it can, in the driver (XDP) before the IP stack (nftables) before the application.",
+            Some("RFC 4732 §3"),
+        )],
+    );
+    let mut runs = Vec::new();
+    for &depth in &opts.depths {
+        let run = filter::run(filter::RunSpec {
+            depth,
+            packets: opts.packets,
+            max_seconds: MAX_SECONDS,
+            per_source: opts.per_source,
+            burst: opts.burst,
+        })?;
+        let mut notes = filter_run_notes(&run);
+        runs.push(run.clone());
+        if runs.len() == opts.depths.len() {
+            notes.extend(depth_notes(&runs));
+        }
+        b.push(DdosEvent::Filter(run), notes);
+    }
+    Ok(b.finish(Outcome::Ok))
+}
+
+/// What one depth's figures mean.
+fn filter_run_notes(r: &FilterRun) -> Vec<Note> {
+    let mut notes = Vec::new();
+    match r.depth {
+        Depth::App => notes.push(Note::new(
+            "ddos.filter-app",
+            format!(
+                "The application read {} of {} datagrams, each after the IP stack, the socket buffer, a system call and a copy, and then dropped {} by its own per-source limit; {} never reached it because its socket buffer was full (RcvbufErrors).",
+                r.app_received, r.sent, r.app_dropped, r.socket_drops
+            ),
+            Some("RFC 4732 §3.1"),
+        )),
+        Depth::Nftables => notes.push(Note::new(
+            "ddos.filter-nftables",
+            format!(
+                "nftables dropped {} of {} datagrams at prerouting, before any socket; {} passed its per-source limit and reached the application. Each of the {} spoofed sources had its own bucket: a per-source limit lets a flood through in proportion to the number of sources it claims, and a spoofing attacker claims as many as it likes, which is why BCP 38 filtering at the attacker's network matters.",
+                r.dropped_here,
+                r.sent,
+                r.app_received,
+                filter::SOURCES
+            ),
+            Some("RFC 2827 §3; nft(8) SETS"),
+        )),
+        Depth::Xdp => notes.push(Note::new(
+            "ddos.filter-xdp",
+            format!(
+                "XDP ({} mode) dropped {} of {} datagrams on the interface, before the IP stack; {} reached the application. xdp-filter's rule is a lookup of the destination port, without per-source state: it would drop a real client's datagram to port {} too.",
+                r.xdp_mode.as_deref().unwrap_or("skb"),
+                r.dropped_here,
+                r.sent,
+                r.app_received,
+                filter::PORT
+            ),
+            Some("xdp-filter(8)"),
+        )),
+    }
+    notes
+}
+
+/// The depths side by side, said only as the figures show it.
+fn depth_notes(runs: &[FilterRun]) -> Vec<Note> {
+    if runs.len() < 2 {
+        return Vec::new();
+    }
+    let figures: Vec<String> = runs
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {:.0} ns and {:.0} kpps",
+                r.depth.name(),
+                r.cpu.ns_per_packet,
+                r.sent_pps / 1e3
+            )
+        })
+        .collect();
+    let ordered = runs
+        .windows(2)
+        .all(|w| w[0].cpu.ns_per_packet >= w[1].cpu.ns_per_packet);
+    let in_order: Vec<Depth> = runs.iter().map(|r| r.depth).collect();
+    let deeper_first = in_order.windows(2).all(|w| w[0] < w[1]);
+    let conclusion = if deeper_first && ordered {
+        "the earlier the drop, the less each datagram cost and the faster one thread could send."
+    } else if deeper_first {
+        "this run did not show each earlier depth cheaper: the machine's time includes whatever else ran; run it again on a quiet machine."
+    } else {
+        "run the depths app, nftables, xdp in that order to compare them."
+    };
+    vec![Note::new(
+        "ddos.filter-depths",
+        format!(
+            "Machine CPU time per datagram (sending and dropping it) and the sender's rate: {}; {conclusion}",
+            figures.join(", ")
+        ),
+        Some("RFC 4732 §3"),
+    )]
 }
 
 /// Runs the flood once per cookie setting, each in a fresh namespace.

@@ -1,9 +1,10 @@
-//! The text view of `netlab ddos syn`: the setup, the SYN queue and the counters every half
-//! second with the client's attempts, and each run's tally.
+//! The text view of `netlab ddos`. `syn`: the setup, the SYN queue and the counters every half
+//! second with the client's attempts, and each run's tally. `filter`: the setup, then one row
+//! per depth, side by side, and each depth's rule.
 
 use std::fmt::Write as _;
 
-use super::events::{DdosEvent, RunSummary};
+use super::events::{DdosEvent, FilterRun, FilterSetup, RunSummary};
 use crate::style::{self, RenderOpts};
 use crate::trace::Note;
 
@@ -58,6 +59,8 @@ pub fn event(out: &mut String, e: &DdosEvent, notes: &[Note], opts: &RenderOpts)
             }
         }
         DdosEvent::Run(r) => run(out, r, opts),
+        DdosEvent::FilterSetup(s) => filter_setup(out, s, opts),
+        DdosEvent::Filter(r) => filter_row(out, r),
     }
     style::notes(out, notes, opts, "  ");
 }
@@ -88,4 +91,63 @@ fn run(out: &mut String, r: &RunSummary, opts: &RenderOpts) {
         r.max_syn_backlog,
         r.synack_retries,
     );
+}
+
+fn filter_setup(out: &mut String, s: &FilterSetup, opts: &RenderOpts) {
+    let p = &opts.palette;
+    let _ = writeln!(
+        out,
+        "{}UDP flood{} at {} from {} ({} sources, {}-byte datagrams), in {}: at most {} datagrams and {:.0} s per depth; per-source limit {}/s, burst {}",
+        p.bold,
+        p.reset,
+        s.target,
+        s.spoofed_sources,
+        s.sources,
+        s.packet_bytes,
+        s.network,
+        s.max_packets,
+        s.max_seconds,
+        s.per_source_limit,
+        s.burst
+    );
+    let _ = writeln!(
+        out,
+        "  {:<10} {:>9} {:>9} {:>10} {:>10} {:>9} {:>9} {:>9} {:>8} {:>8} {:>8}",
+        "depth",
+        "sent",
+        "kpps",
+        "at iface",
+        "dropped",
+        "sock-drop",
+        "app read",
+        "served",
+        "ns/pkt",
+        "softirq",
+        "app cpu"
+    );
+}
+
+fn filter_row(out: &mut String, r: &FilterRun) {
+    let depth = match &r.xdp_mode {
+        Some(mode) => format!("{} {mode}", r.depth.name()),
+        None => r.depth.name().to_string(),
+    };
+    let _ = writeln!(
+        out,
+        "  {:<10} {:>9} {:>9.0} {:>10} {:>10} {:>9} {:>9} {:>9} {:>8.0} {:>6.0}ms {:>6.0}ms",
+        depth,
+        r.sent,
+        r.sent_pps / 1e3,
+        r.at_interface,
+        r.dropped_here,
+        r.socket_drops,
+        r.app_received,
+        r.app_served,
+        r.cpu.ns_per_packet,
+        r.cpu.softirq_ms,
+        r.cpu.app_ms
+    );
+    for line in r.rule.lines().filter(|l| !l.trim().is_empty()) {
+        let _ = writeln!(out, "      {}", line.trim_end());
+    }
 }
