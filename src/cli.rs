@@ -139,6 +139,37 @@ pub enum DdosCommand {
     /// Drop one UDP flood in the application, in nftables and in XDP: packets and CPU per layer
     #[command(after_help = DDOS_FILTER_HELP)]
     Filter(DdosFilterArgs),
+    /// Reflect forged DNS queries off the sandbox's name servers: amplification, RRL, BCP 38
+    #[command(after_help = DDOS_REFLECT_HELP)]
+    Reflect(DdosReflectArgs),
+}
+
+const DDOS_REFLECT_HELP: &str = "\
+Examples:
+  sudo netlab ddos reflect                      A, TXT, DNSKEY, ANY: the factor, then RRL, then BCP 38
+  sudo netlab ddos reflect --rrl 10 --slip 0    RRL that never slips
+  sudo netlab ddos reflect --queries 100 --qps 500 --json
+
+Everything happens in two network namespaces netlab creates and that end with the command, joined by a veth pair. In one, a raw socket writes DNS queries whose source is the victim, 192.0.2.66:44444 (EDNS 4096, DO=1); in the other, the sandbox's name servers for example.com answer them: ns1 (203.0.113.53) as it is, ns2 (203.0.113.54) behind Response Rate Limiting (answers per second per client /24 and question; every --slip-th withheld answer sent empty with TC=1). The victim, in the same namespace, counts what arrives: bytes in against bytes out, the amplification factor per question. Last, BCP 38: an nftables rule at the attacker's network drops what leaves with a source that is not its own. Needs root and nft (nftables).";
+
+/// `netlab ddos reflect`.
+#[derive(Debug, Args)]
+pub struct DdosReflectArgs {
+    /// Forged queries per question and phase
+    #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u32).range(1..=500))]
+    pub queries: u32,
+    /// Forged queries per second
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=5_000))]
+    pub qps: u32,
+    /// RRL on ns2: answers per second to one client /24 for one question
+    #[arg(long, value_name = "PER_SECOND", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub rrl: u32,
+    /// RRL's slip: every Nth withheld answer is sent truncated (TC=1); 0 sends none
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub slip: u32,
+    /// The address the queries forge; only the victim inside netlab's namespaces is accepted
+    #[arg(long, value_name = "ADDR:PORT", default_value = "192.0.2.66:44444")]
+    pub victim: String,
 }
 
 const DDOS_FILTER_HELP: &str = "\

@@ -2,8 +2,9 @@
 //! anything is built; as root, the SYN flood fills the SYN queue without cookies (the kernel's
 //! drop counters, the client's failed connects) and is answered with cookies when they are on
 //! (the client connects throughout), and a UDP flood is dropped by the layer each depth names
-//! (the application, nftables, XDP), every datagram accounted for. Bounded: 1500 SYNs in 1.5 s
-//! per run; 30000 datagrams per depth.
+//! (the application, nftables, XDP), every datagram accounted for; forged DNS queries are
+//! reflected to the victim amplified, less so behind RRL, and not at all past BCP 38. Bounded:
+//! 1500 SYNs in 1.5 s per run; 30000 datagrams per depth; 9 x 40 queries.
 
 mod common;
 use common::{netlab, of_type, trace};
@@ -123,6 +124,100 @@ fn each_depth_drops_the_flood_at_its_own_layer() {
         "ddos.filter-depths",
     ] {
         assert!(topics.contains(topic), "{topic}: {v}");
+    }
+}
+
+#[test]
+fn a_victim_outside_the_private_network_is_refused_in_one_line() {
+    for victim in ["8.8.8.8:53", "127.0.0.1:44444", "192.0.2.66:53", "victim:1"] {
+        let out = netlab().args(["ddos", "reflect", "--victim", victim]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{victim}: {err}");
+        assert!(
+            err.contains("is not the victim inside netlab's private network"),
+            "{victim}: {err}"
+        );
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(out.stdout.is_empty(), "nothing ran: {victim}");
+    }
+    netlab()
+        .args(["ddos", "reflect", "--queries", "500", "--qps", "100"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("would send for 45.0 s"));
+}
+
+#[test]
+fn reflection_amplifies_rrl_shrinks_it_and_bcp38_ends_it() {
+    let args = [
+        "ddos",
+        "reflect",
+        "--queries",
+        "40",
+        "--qps",
+        "200",
+        "--rrl",
+        "5",
+        "--slip",
+        "2",
+    ];
+    if !is_root() {
+        let out = netlab().args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("need root"), "{err}");
+        return;
+    }
+    let (v, code) = trace(&args);
+    assert_eq!(code, 0, "{v}");
+    let rows = of_type(&v, "ddos.reflection");
+    assert_eq!(rows.len(), 9, "{v}");
+    let n = |r: &serde_json::Value, k: &str| r[k].as_u64().unwrap_or_else(|| panic!("{k}: {r}"));
+    let f = |r: &serde_json::Value| r["factor"].as_f64().unwrap();
+    let (plain, rrl, bcp38) = (&rows[0..4], &rows[4..8], rows[8]);
+    for (p, l) in plain.iter().zip(rrl) {
+        assert_eq!((p["phase"].as_str(), l["phase"].as_str()), (Some("plain"), Some("rrl")));
+        assert_eq!(p["qtype"], l["qtype"]);
+        // Every forged query was answered, in full, to the victim: more bytes than it cost.
+        assert_eq!((n(p, "left"), n(p, "answers"), n(p, "truncated")), (40, 40, 0), "{p}");
+        assert!(f(p) > 1.0, "{p}");
+        assert_eq!(
+            n(p, "answer_bytes"),
+            40 * n(p, "largest_answer"),
+            "one answer size per question: {p}"
+        );
+        // Behind RRL: 5 answers (and one more per 200 ms of the 200 ms batch), every second
+        // withheld one slipped, the rest dropped; the factor smaller.
+        let full = n(l, "answers") - n(l, "truncated");
+        assert!((5..=7).contains(&full), "{l}");
+        let withheld = 40 - full;
+        assert!(n(l, "truncated").abs_diff(withheld / 2) <= 1, "{l}");
+        assert!(f(l) < f(p) / 2.0, "{p} {l}");
+    }
+    let txt = plain.iter().find(|r| r["qtype"] == "TXT").unwrap();
+    assert!(f(txt) > 10.0, "the large TXT set amplifies most: {txt}");
+    assert!(plain.iter().all(|r| f(r) <= f(txt)), "{v}");
+    assert_eq!(bcp38["phase"], "bcp38");
+    assert_eq!(
+        (n(bcp38, "queries"), n(bcp38, "left"), n(bcp38, "answers")),
+        (40, 0, 0),
+        "{bcp38}"
+    );
+    let summary = of_type(&v, "ddos.reflect_summary")[0];
+    assert_eq!(n(summary, "bcp38_dropped"), 40, "{summary}");
+    let answered = n(summary, "rrl_answered");
+    let slipped = n(summary, "rrl_slipped");
+    let dropped = n(summary, "rrl_dropped");
+    assert_eq!(answered + slipped + dropped, 160, "{summary}");
+    let rrl_answers: u64 = rrl.iter().map(|r| n(r, "answers")).sum();
+    assert_eq!(
+        answered + slipped,
+        rrl_answers,
+        "the victim got what RRL sent: {summary}"
+    );
+    let text = v.to_string();
+    for topic in ["ddos.amplification", "ddos.rrl", "ddos.bcp38"] {
+        assert!(text.contains(topic), "{topic}: {v}");
     }
 }
 

@@ -2,10 +2,11 @@
 
 use super::output::Printer;
 use super::Io;
-use crate::cli::{DdosCommand, DdosFilterArgs, DdosSynArgs};
+use crate::cli::{DdosCommand, DdosFilterArgs, DdosReflectArgs, DdosSynArgs};
 use crate::ddos::events::{Cookies, Depth};
-use crate::ddos::{self, FilterOptions, SynOptions};
+use crate::ddos::{self, FilterOptions, ReflectOptions, SynOptions};
 use crate::error::Result;
+use crate::sandbox::rrl::RrlPolicy;
 use crate::trace::Trace;
 
 pub(super) fn run_ddos(cmd: &DdosCommand, printer: &Printer, io: &mut Io) -> Result<i32> {
@@ -13,6 +14,7 @@ pub(super) fn run_ddos(cmd: &DdosCommand, printer: &Printer, io: &mut Io) -> Res
     let trace = match cmd {
         DdosCommand::Syn(a) => ddos_trace(a)?,
         DdosCommand::Filter(a) => filter_trace(a)?,
+        DdosCommand::Reflect(a) => reflect_trace(a)?,
     };
     drop(waiting);
     printer.document(io.stdout, &trace)?;
@@ -54,5 +56,18 @@ pub(super) fn filter_trace(a: &DdosFilterArgs) -> Result<Trace> {
         packets: a.packets,
         per_source: a.limit,
         burst: a.burst,
+    })
+}
+
+/// The reflection experiment's trace (for the command and for lab steps).
+pub(super) fn reflect_trace(a: &DdosReflectArgs) -> Result<Trace> {
+    ddos::check_victim(&a.victim)?;
+    ddos::reflect_flood(&ReflectOptions {
+        queries: a.queries,
+        qps: a.qps,
+        rrl: RrlPolicy {
+            responses_per_second: a.rrl,
+            slip: a.slip,
+        },
     })
 }

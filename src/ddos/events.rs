@@ -31,6 +31,15 @@ pub enum DdosEvent {
     /// `ddos filter`: one flood dropped at one depth, what each layer counted and the CPU it took.
     #[serde(rename = "ddos.filter")]
     Filter(FilterRun),
+    /// `ddos reflect`: the network, the reflectors, the victim and the bounds.
+    #[serde(rename = "ddos.reflect_setup")]
+    ReflectSetup(ReflectSetup),
+    /// `ddos reflect`: one question's forged queries in one phase, and what reached the victim.
+    #[serde(rename = "ddos.reflection")]
+    Reflection(Reflection),
+    /// `ddos reflect`: what the rate limiter and the BCP 38 rule counted.
+    #[serde(rename = "ddos.reflect_summary")]
+    ReflectSummary(ReflectSummary),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -208,4 +217,76 @@ pub struct CpuUse {
     pub app_ms: f64,
     /// The machine's busy time per datagram sent, in nanoseconds: sending and dropping it.
     pub ns_per_packet: f64,
+}
+
+/// A phase of `ddos reflect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// The reflector answers every query.
+    Plain,
+    /// The reflector limits its answers per client network and question (RRL).
+    Rrl,
+    /// The attacker's network drops packets whose source is not its own (BCP 38).
+    Bcp38,
+}
+
+impl Phase {
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Plain => "plain",
+            Phase::Rrl => "rrl",
+            Phase::Bcp38 => "bcp38",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReflectSetup {
+    pub network: String,
+    /// The address and port the queries forge as their source.
+    pub victim: String,
+    /// The reflectors: without RRL, and with it.
+    pub reflector: String,
+    pub reflector_rrl: String,
+    /// The UDP payload size the queries offer (EDNS), and DO=1.
+    pub edns_size: u16,
+    /// Queries per question and phase, and their rate.
+    pub queries: u32,
+    pub queries_per_s: u32,
+    /// The RRL policy: answers per second per client network and question, and the slip.
+    pub rrl_responses_per_second: u32,
+    pub rrl_slip: u32,
+    pub max_seconds: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reflection {
+    pub phase: Phase,
+    pub server: String,
+    pub qname: String,
+    pub qtype: String,
+    /// Forged queries written, how many left the attacker's network, and their bytes as IPv4
+    /// packets.
+    pub queries: u32,
+    pub left: u32,
+    pub query_bytes: u64,
+    /// Answers at the victim (truncated ones among them), and their bytes as IPv4 packets.
+    pub answers: u32,
+    pub truncated: u32,
+    pub answer_bytes: u64,
+    /// The largest untruncated answer, in bytes.
+    pub largest_answer: u64,
+    /// answer_bytes / query_bytes: what each byte the attacker sent became at the victim.
+    pub factor: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReflectSummary {
+    /// What RRL did with the queries to its server: answered, slipped (TC=1), dropped.
+    pub rrl_answered: u64,
+    pub rrl_slipped: u64,
+    pub rrl_dropped: u64,
+    /// Forged queries the attacker's network dropped (BCP 38).
+    pub bcp38_dropped: u64,
 }

@@ -34,10 +34,11 @@ use serde_json::Value;
 
 use super::events::{CpuUse, Depth, FilterRun};
 use super::tool::{IP, NFT};
+use super::veth::{Pair, EDGE_IF};
 use super::{counters, cpu, nft, udp_packet, xdp};
 use crate::error::Error;
 use crate::net::ns::raw::RawSender;
-use crate::net::ns::{topology::ip_batch, Namespace};
+use crate::net::ns::Namespace;
 
 /// The service under attack: UDP port 9, discard (RFC 863), on the edge's address.
 pub const TARGET: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 80);
@@ -50,9 +51,6 @@ const FLOOD_ADDR: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 1);
 /// address from .1 to .254.
 pub const SPOOFED: &str = "203.0.113.0/24";
 pub const SOURCES: u32 = 254;
-/// The interfaces: the edge's end and the flood's.
-pub const EDGE_IF: &str = "nl-edge";
-const FLOOD_IF: &str = "nl-flood";
 /// Datagrams per sendmmsg(2).
 const BATCH: usize = 64;
 /// The application's receive buffer: large, so that a slow read shows as the app's time and
@@ -72,52 +70,6 @@ pub struct RunSpec {
     pub burst: u32,
 }
 
-/// The two namespaces and the veth pair between them.
-struct Link {
-    flood: Namespace,
-    edge: Namespace,
-}
-
-impl Link {
-    fn create() -> Result<Link, Error> {
-        let flood = Namespace::create()?;
-        let edge = Namespace::create()?;
-        // No IPv6 on the link: its router and neighbour solicitations would be counted too.
-        for ns in [&flood, &edge] {
-            ns.run(|| {
-                let _ = std::fs::write("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
-                let _ = std::fs::write("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
-            })?;
-        }
-        let peer = flood.proc_path().display().to_string();
-        ip_batch(
-            &edge,
-            "edge",
-            &[
-                format!("link add {EDGE_IF} type veth peer name {FLOOD_IF} netns {peer}"),
-                format!("addr add {TARGET}/24 dev {EDGE_IF}"),
-                format!("link set {EDGE_IF} up"),
-            ],
-        )?;
-        ip_batch(
-            &flood,
-            "flood",
-            &[
-                format!("addr add {FLOOD_ADDR}/24 dev {FLOOD_IF}"),
-                format!("link set {FLOOD_IF} up"),
-            ],
-        )?;
-        // Accept sources the edge has no route back to: reverse-path filtering is what BCP 38
-        // asks of the networks the spoofed packets come *from*, not of their victim.
-        edge.run(|| {
-            for file in ["all", "default", EDGE_IF] {
-                let _ = std::fs::write(format!("/proc/sys/net/ipv4/conf/{file}/rp_filter"), "0");
-            }
-        })?;
-        Ok(Link { flood, edge })
-    }
-}
-
 /// The filter installed at a depth, kept until the run's counters are read.
 enum Installed {
     App,
@@ -127,7 +79,7 @@ enum Installed {
 
 /// Builds a fresh link, installs the depth's filter, floods, and measures.
 pub fn run(spec: RunSpec) -> Result<FilterRun, Error> {
-    let link = Link::create()?;
+    let link = Pair::create(&format!("{FLOOD_ADDR}/24"), &format!("{TARGET}/24"), &[], &[])?;
     let (installed, rule) = install(&link.edge, spec)?;
     let socket = link.edge.run(bind_app)??;
     let sender = RawSender::open(&link.flood)?;

@@ -3,6 +3,8 @@
 //!
 //! - [`syn`]: the SYN flood with and without SYN cookies; the kernel's own counters tell the
 //!   story, and the cookies themselves are read off the wire ([`cookie`]).
+//! - [`reflect`]: DNS reflection and amplification, forged queries answered to a victim,
+//!   without and with Response Rate Limiting, then stopped by BCP 38.
 //! - [`filter`]: a UDP flood dropped at three depths, the application, nftables ([`nft`]) and
 //!   XDP ([`xdp`]), with the packets each handled and the CPU time each cost ([`cpu`]).
 //!
@@ -17,16 +19,20 @@ pub mod cpu;
 pub mod events;
 pub mod filter;
 pub mod nft;
+pub mod reflect;
 pub mod render;
 pub mod syn;
 pub mod syn_packet;
 pub mod tool;
 pub mod udp_packet;
+pub mod veth;
 pub mod xdp;
 
 use std::net::SocketAddr;
 
-use events::{Cookies, DdosEvent, Depth, FilterRun, FilterSetup, Setup};
+use events::{
+    Cookies, DdosEvent, Depth, FilterRun, FilterSetup, Phase, ReflectSetup, ReflectSummary, Reflection, Setup,
+};
 
 use crate::error::{Error, Result};
 use crate::trace::{Note, Outcome, Trace, TraceBuilder};
@@ -48,6 +54,172 @@ pub struct FilterOptions {
     pub packets: u64,
     pub per_source: u32,
     pub burst: u32,
+}
+
+/// What `netlab ddos reflect` was asked.
+#[derive(Debug, Clone, Copy)]
+pub struct ReflectOptions {
+    pub queries: u32,
+    pub qps: u32,
+    pub rrl: crate::sandbox::rrl::RrlPolicy,
+}
+
+/// Most forged queries per question and phase (the query ID keeps 9 bits to count them).
+pub const MAX_REFLECT_QUERIES: u32 = 500;
+
+/// Refuses any victim but the one inside netlab's namespaces, before anything is built.
+pub fn check_victim(victim: &str) -> Result<()> {
+    let ours = SocketAddr::from((reflect::VICTIM, reflect::VICTIM_PORT));
+    match victim.parse::<SocketAddr>() {
+        Ok(addr) if addr == ours => Ok(()),
+        _ => Err(Error::usage(
+            format!("--victim {victim}"),
+            "is not the victim inside netlab's private network; forged queries name no one else",
+            format!("leave --victim out (it is {ours}, inside namespaces netlab creates and removes)"),
+        )),
+    }
+}
+
+/// Forges queries to the sandbox's reflectors in three phases: plain, RRL, BCP 38.
+pub fn reflect_flood(opts: &ReflectOptions) -> Result<Trace> {
+    let batches = (2 * reflect::QUESTIONS.len() + 1) as f64;
+    let seconds = batches * f64::from(opts.queries) / f64::from(opts.qps);
+    if seconds > MAX_SECONDS {
+        return Err(Error::usage(
+            format!("--queries {} at --qps {}", opts.queries, opts.qps),
+            format!("would send for {seconds:.1} s ({batches} batches)"),
+            format!("keep {batches} x --queries / --qps at most {MAX_SECONDS} s"),
+        ));
+    }
+    crate::net::ns::require_privileges()?;
+    if !tool::NFT.installed() {
+        return Err(tool::NFT.missing());
+    }
+    let mut b = TraceBuilder::new("ddos", "ddos reflect");
+    b.push(
+        DdosEvent::ReflectSetup(ReflectSetup {
+            network: "two network namespaces of netlab's own, joined by a veth pair".into(),
+            victim: format!("{}:{}", reflect::VICTIM, reflect::VICTIM_PORT),
+            reflector: format!("{}:53 (ns1.example.com)", reflect::SERVER),
+            reflector_rrl: format!("{}:53 (ns2.example.com)", reflect::SERVER_RRL),
+            edns_size: reflect::EDNS_SIZE,
+            queries: opts.queries,
+            queries_per_s: opts.qps,
+            rrl_responses_per_second: opts.rrl.responses_per_second,
+            rrl_slip: opts.rrl.slip,
+            max_seconds: seconds,
+        }),
+        vec![Note::new(
+            "ddos.reflection",
+            "UDP has no handshake: a server answers the source address written in the query. A query that forges its victim's address sends the answer there, from a server the victim cannot simply block; a question with a large answer multiplies the attacker's bytes.",
+            Some("RFC 5358 §1; RFC 4732 §3.3"),
+        )],
+    );
+    let recorded = reflect::run(reflect::RunSpec {
+        queries: opts.queries,
+        qps: opts.qps,
+        rrl: opts.rrl,
+    })?;
+    let plain: Vec<&Reflection> = recorded.rows.iter().filter(|r| r.phase == Phase::Plain).collect();
+    let limited: Vec<&Reflection> = recorded.rows.iter().filter(|r| r.phase == Phase::Rrl).collect();
+    let last_plain = plain.len();
+    let last_rrl = last_plain + limited.len();
+    let mut notes_for: Vec<Vec<Note>> = vec![Vec::new(); recorded.rows.len()];
+    if let Some(n) = notes_for.get_mut(last_plain.wrapping_sub(1)) {
+        n.extend(amplification_notes(&plain));
+    }
+    if let Some(n) = notes_for.get_mut(last_rrl.wrapping_sub(1)) {
+        n.extend(rrl_notes(&plain, &limited, opts.rrl));
+    }
+    let rows = recorded.rows.clone();
+    for (row, notes) in rows.into_iter().zip(notes_for) {
+        let bcp38 = row.phase == Phase::Bcp38;
+        let mut notes = notes;
+        if bcp38 {
+            notes.push(Note::new(
+                "ddos.bcp38",
+                format!(
+                    "With BCP 38 at the attacker's own network (an nftables rule letting out only its address, {}), {} forged queries were dropped before they left and the victim received {} answers: a network that filters its customers' source addresses cannot be the origin of a reflection attack.",
+                    reflect::ATTACKER, recorded.bcp38_dropped, row.answers
+                ),
+                Some("RFC 2827 §3; RFC 3704"),
+            ));
+        }
+        b.push(DdosEvent::Reflection(row), notes);
+    }
+    let (answered, slipped, dropped) = recorded.rrl;
+    b.push(
+        DdosEvent::ReflectSummary(ReflectSummary {
+            rrl_answered: answered,
+            rrl_slipped: slipped,
+            rrl_dropped: dropped,
+            bcp38_dropped: recorded.bcp38_dropped,
+        }),
+        Vec::new(),
+    );
+    Ok(b.finish(Outcome::Ok))
+}
+
+/// The factors side by side, the largest named.
+fn amplification_notes(plain: &[&Reflection]) -> Vec<Note> {
+    let Some(best) = plain.iter().max_by(|a, b| a.factor.total_cmp(&b.factor)) else {
+        return Vec::new();
+    };
+    let factors: Vec<String> = plain
+        .iter()
+        .map(|r| format!("{} {} x{:.1}", r.qtype, r.qname, r.factor))
+        .collect();
+    let per_query = if best.queries == 0 {
+        0
+    } else {
+        best.query_bytes / u64::from(best.queries)
+    };
+    let mut notes = Vec::new();
+    let largest = |t: &str| plain.iter().find(|r| r.qtype == t).map(|r| r.largest_answer);
+    if let (Some(any), Some(a)) = (largest("ANY"), largest("A")) {
+        if any <= a {
+            notes.push(Note::new(
+                "ddos.any",
+                format!("ANY, long the amplifier of choice, came back no larger than A ({any} bytes): this server answers ANY with one RRset, as RFC 8482 §4.1 allows, so it amplifies no more than any other small answer."),
+                Some("RFC 8482 §4.1"),
+            ));
+        }
+    }
+    notes.insert(0, Note::new(
+        "ddos.amplification",
+        format!(
+            "Bytes at the victim per byte the attacker sent: {}. The largest, {} {}: a {per_query}-byte query brought back up to {} bytes; the query offered a {}-byte EDNS buffer and set DO, so the server sent everything, signatures included, in one datagram.",
+            factors.join(", "),
+            best.qtype,
+            best.qname,
+            best.largest_answer,
+            reflect::EDNS_SIZE
+        ),
+        Some("RFC 6891 §6.2.5; RFC 4732 §3.3"),
+    ));
+    notes
+}
+
+/// What RRL changed, said as the figures show it.
+fn rrl_notes(plain: &[&Reflection], limited: &[&Reflection], policy: crate::sandbox::rrl::RrlPolicy) -> Vec<Note> {
+    let sum = |rows: &[&Reflection], f: fn(&Reflection) -> u64| rows.iter().map(|r| f(r)).sum::<u64>();
+    let (qb, ab) = (sum(plain, |r| r.query_bytes), sum(plain, |r| r.answer_bytes));
+    let (lqb, lab) = (sum(limited, |r| r.query_bytes), sum(limited, |r| r.answer_bytes));
+    let full = sum(limited, |r| u64::from(r.answers - r.truncated));
+    let truncated = sum(limited, |r| u64::from(r.truncated));
+    let queries = sum(limited, |r| u64::from(r.left));
+    let factor = |a: u64, q: u64| if q == 0 { 0.0 } else { a as f64 / q as f64 };
+    vec![Note::new(
+        "ddos.rrl",
+        format!(
+            "With Response Rate Limiting ({} answers/s per client /24 and question, slip {}), {queries} forged queries brought the victim {full} full answers and {truncated} truncated ones (TC=1, no records); the overall factor fell from x{:.1} to x{:.1}. A real client that gets a truncated answer retries over TCP, which a forged source cannot complete.",
+            policy.responses_per_second,
+            policy.slip,
+            factor(ab, qb),
+            factor(lab, lqb)
+        ),
+        Some("RFC 7766 §5; BIND 9 ARM, rate-limit"),
+    )]
 }
 
 /// What `netlab ddos syn` was asked.

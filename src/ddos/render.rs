@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::events::{DdosEvent, FilterRun, FilterSetup, RunSummary};
+use super::events::{DdosEvent, FilterRun, FilterSetup, ReflectSetup, Reflection, RunSummary};
 use crate::style::{self, RenderOpts};
 use crate::trace::Note;
 
@@ -61,6 +61,15 @@ pub fn event(out: &mut String, e: &DdosEvent, notes: &[Note], opts: &RenderOpts)
         DdosEvent::Run(r) => run(out, r, opts),
         DdosEvent::FilterSetup(s) => filter_setup(out, s, opts),
         DdosEvent::Filter(r) => filter_row(out, r),
+        DdosEvent::ReflectSetup(s) => reflect_setup(out, s, opts),
+        DdosEvent::Reflection(r) => reflection_row(out, r),
+        DdosEvent::ReflectSummary(s) => {
+            let _ = writeln!(
+                out,
+                "  RRL: {} answered, {} slipped (TC=1), {} dropped; BCP 38: {} forged queries dropped at the attacker's network",
+                s.rrl_answered, s.rrl_slipped, s.rrl_dropped, s.bcp38_dropped
+            );
+        }
     }
     style::notes(out, notes, opts, "  ");
 }
@@ -150,4 +159,47 @@ fn filter_row(out: &mut String, r: &FilterRun) {
     for line in r.rule.lines().filter(|l| !l.trim().is_empty()) {
         let _ = writeln!(out, "      {}", line.trim_end());
     }
+}
+
+fn reflect_setup(out: &mut String, s: &ReflectSetup, opts: &RenderOpts) {
+    let p = &opts.palette;
+    let _ = writeln!(
+        out,
+        "{}DNS reflection{} at victim {} via {} and {}, in {}: {} forged queries per question at {}/s (EDNS {} DO), RRL {}/s slip {}, {:.1} s of sending",
+        p.bold,
+        p.reset,
+        s.victim,
+        s.reflector,
+        s.reflector_rrl,
+        s.network,
+        s.queries,
+        s.queries_per_s,
+        s.edns_size,
+        s.rrl_responses_per_second,
+        s.rrl_slip,
+        s.max_seconds
+    );
+    let _ = writeln!(
+        out,
+        "  {:<6} {:<7} {:<17} {:>7} {:>5} {:>9} {:>7} {:>5} {:>10} {:>8} {:>8}",
+        "phase", "qtype", "qname", "queries", "left", "bytes", "answers", "TC", "bytes", "largest", "factor"
+    );
+}
+
+fn reflection_row(out: &mut String, r: &Reflection) {
+    let _ = writeln!(
+        out,
+        "  {:<6} {:<7} {:<17} {:>7} {:>5} {:>9} {:>7} {:>5} {:>10} {:>8} {:>7.1}x",
+        r.phase.name(),
+        r.qtype,
+        r.qname,
+        r.queries,
+        r.left,
+        r.query_bytes,
+        r.answers,
+        r.truncated,
+        r.answer_bytes,
+        r.largest_answer,
+        r.factor
+    );
 }

@@ -15,22 +15,30 @@ pub const PAYLOAD: usize = 18;
 /// IPv4 header (no options) + UDP header + payload.
 pub const LEN: usize = 20 + 8 + PAYLOAD;
 
-/// One datagram from `src:sport` to `dst:dport`.
+/// One flood datagram from `src:sport` to `dst:dport`.
 pub fn build(src: Ipv4Addr, sport: u16, dst: Ipv4Addr, dport: u16) -> [u8; LEN] {
     let mut bytes = [0u8; LEN];
+    bytes.copy_from_slice(&datagram(src, sport, dst, dport, b"netlab ddos flood."));
+    bytes
+}
+
+/// One datagram carrying `payload` from `src:sport` to `dst:dport`, IPv4 header included.
+pub fn datagram(src: Ipv4Addr, sport: u16, dst: Ipv4Addr, dport: u16, payload: &[u8]) -> Vec<u8> {
+    let len = 20 + 8 + payload.len();
+    let mut bytes = vec![0u8; len];
     {
         let mut udp = MutableUdpPacket::new(&mut bytes[20..]).expect("a buffer of UDP header length");
         udp.set_source(sport);
         udp.set_destination(dport);
-        udp.set_length((8 + PAYLOAD) as u16);
-        udp.set_payload(b"netlab ddos flood.");
+        udp.set_length((8 + payload.len()) as u16);
+        udp.set_payload(payload);
         let sum = udp::ipv4_checksum(&udp.to_immutable(), &src, &dst);
         udp.set_checksum(sum);
     }
     let mut ip = MutableIpv4Packet::new(&mut bytes).expect("a buffer of IPv4 header length");
     ip.set_version(4);
     ip.set_header_length(5);
-    ip.set_total_length(LEN as u16);
+    ip.set_total_length(len as u16);
     ip.set_ttl(64);
     ip.set_next_level_protocol(IpNextHeaderProtocols::Udp);
     ip.set_source(src);
@@ -59,5 +67,6 @@ mod tests {
         assert_eq!(datagram.get_length(), 26);
         assert_ne!(datagram.get_checksum(), 0);
         assert_eq!(datagram.get_checksum(), udp::ipv4_checksum(&datagram, &src, &dst));
+        assert_eq!(datagram.payload(), b"netlab ddos flood.");
     }
 }

@@ -10,12 +10,15 @@ use hickory_proto::dnssec::Nsec3HashAlgorithm;
 use hickory_proto::rr::{LowerName, Name};
 use hickory_proto::serialize::txt::Parser;
 use hickory_server::net::runtime::TokioRuntimeProvider;
+use hickory_server::server::RequestHandler;
 use hickory_server::store::in_memory::InMemoryZoneHandler;
 use hickory_server::zone_handler::{AxfrPolicy, Catalog, ZoneHandler, ZoneType};
 use hickory_server::Server;
 use tokio::net::{TcpListener, UdpSocket};
 
 use super::dnssec::Keys;
+use super::referral::Authoritative;
+use super::rrl::{Limited, RrlCounts, RrlPolicy};
 use super::world::{zone_text, Behaviour, ServerSpec, NSEC3};
 use crate::error::{Error, Result};
 use hickory_server::dnssec::NxProofKind;
@@ -146,24 +149,55 @@ async fn bind_pair(ip: IpAddr) -> Result<(UdpSocket, TcpListener)> {
     ))
 }
 
+/// The catalog of `spec`'s zones, its referrals sent as real servers send them.
+fn authoritative(spec: &ServerSpec, rewrite: &Rewrite, keys: &Keys) -> Result<Authoritative> {
+    let mut catalog = Catalog::new();
+    for stem in spec.zones {
+        let (origin, handler) = load_zone(stem, rewrite, keys)?;
+        catalog.upsert(LowerName::from(origin), vec![handler]);
+    }
+    Ok(Authoritative(catalog))
+}
+
+/// Serves `handler` on the socket and the listener until the task is aborted.
+fn serve<H: RequestHandler>(handler: H, udp: UdpSocket, tcp: TcpListener) -> tokio::task::JoinHandle<()> {
+    let mut server = Server::new(handler);
+    server.register_socket(udp);
+    server.register_listener(tcp, Duration::from_secs(5), 65_535);
+    tokio::spawn(async move {
+        let _ = server.block_until_done().await;
+    })
+}
+
+/// Starts one authoritative server at `bind` with Response Rate Limiting in front of it
+/// ([`super::rrl`]; `policy` None: without), counting what the limiter did in `counts`.
+pub async fn start_limited(
+    spec: ServerSpec,
+    bind: SocketAddr,
+    keys: &Keys,
+    policy: Option<RrlPolicy>,
+    counts: Arc<RrlCounts>,
+) -> Result<Running> {
+    let (udp, tcp) = bind_pair_at(bind).await?;
+    let local = udp.local_addr().map_err(|e| Error::io("sandbox socket", e))?;
+    let handler = authoritative(&spec, &Rewrite::new(), keys)?;
+    let task = match policy {
+        Some(policy) => serve(Limited::new(handler, policy, counts), udp, tcp),
+        None => serve(handler, udp, tcp),
+    };
+    Ok(Running {
+        spec,
+        local,
+        _task: task,
+    })
+}
+
 /// Starts one server on loopback (`bind` overrides the address, e.g. 127.0.53.x for `--bind-127`).
 pub async fn start(spec: ServerSpec, bind: Option<SocketAddr>, rewrite: &Rewrite, keys: &Keys) -> Result<Running> {
     let (udp, tcp) = bind_pair_at(bind.unwrap_or(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0))).await?;
     let local = udp.local_addr().map_err(|e| Error::io("sandbox socket", e))?;
     let task = match spec.behaviour {
-        Behaviour::Serve => {
-            let mut catalog = Catalog::new();
-            for stem in spec.zones {
-                let (origin, handler) = load_zone(stem, rewrite, keys)?;
-                catalog.upsert(LowerName::from(origin), vec![handler]);
-            }
-            let mut server = Server::new(super::referral::Authoritative(catalog));
-            server.register_socket(udp);
-            server.register_listener(tcp, Duration::from_secs(5), 65_535);
-            tokio::spawn(async move {
-                let _ = server.block_until_done().await;
-            })
-        }
+        Behaviour::Serve => serve(authoritative(&spec, rewrite, keys)?, udp, tcp),
         Behaviour::Silent => tokio::spawn(async move {
             // Read and drop every datagram; accept connections and never answer.
             let mut buf = vec![0u8; 65_535];

@@ -18,6 +18,7 @@ pub mod origin;
 pub mod pki;
 pub mod referral;
 pub mod resolver;
+pub mod rrl;
 pub mod site;
 pub mod web;
 pub mod world;
