@@ -142,6 +142,45 @@ pub enum DdosCommand {
     /// Reflect forged DNS queries off the sandbox's name servers: amplification, RRL, BCP 38
     #[command(after_help = DDOS_REFLECT_HELP)]
     Reflect(DdosReflectArgs),
+    /// Flood netlab's edge with HTTP requests: no defence, a per-address limit, a cookie challenge
+    #[command(after_help = DDOS_HTTP_HELP)]
+    Http(DdosHttpArgs),
+}
+
+const DDOS_HTTP_HELP: &str = "\
+Examples:
+  netlab ddos http                              none, limit, challenge side by side
+  netlab ddos http --defence limit --limit 5    a tighter limit: what the NAT user pays
+  netlab ddos http --bots 32 --rate 100 --seconds 3 --json
+
+Everything happens on loopback, each client connecting from its own address in 127.0.0.0/8: bots from 127.0.66.1 up ask for GET /api/item (an answer the origin marks no-store, so the cache cannot help) --rate times a second each on keep-alive connections, without cookies; a user at 127.0.88.1 and a user behind the first bot's address (as behind a carrier-grade NAT) each ask every 100 ms, keeping cookies. The edge (netlab edge's engine) runs once per defence: none; --limit requests per second per address (429 past it); a cookie challenge (a 403 setting a cookie derived from the address; the request must bring it back). The table shows what the bots got, what reached the origin, and what each user got. No root needed. At most 20000 bot requests (bots x rate x seconds) and 5 s per phase.";
+
+/// A phase's length in seconds: more than 0, at most 5.
+fn parse_phase_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 5.0 => Ok(v),
+        _ => Err(format!("'{s}' is not a number of seconds from 0 to 5 (2, 0.5)")),
+    }
+}
+
+/// `netlab ddos http`.
+#[derive(Debug, Args)]
+pub struct DdosHttpArgs {
+    /// The defences to run, in order: none, limit, challenge
+    #[arg(long, value_delimiter = ',', default_value = "none,limit,challenge", value_parser = ["none", "limit", "challenge"])]
+    pub defence: Vec<String>,
+    /// Bots, each its own loopback address
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=200))]
+    pub bots: u32,
+    /// Each bot's requests per second
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=20_000))]
+    pub rate: u32,
+    /// Each phase's length
+    #[arg(long, default_value_t = 2.0, value_parser = parse_phase_seconds)]
+    pub seconds: f64,
+    /// The limit phase's requests per second per address
+    #[arg(long, value_name = "PER_SECOND", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub limit: u32,
 }
 
 const DDOS_REFLECT_HELP: &str = "\
@@ -789,6 +828,11 @@ pub struct EdgeArgs {
     /// With --limit: the algorithm (fixed-window, sliding-log, sliding-window, token-bucket, gcra)
     #[arg(long, value_name = "NAME", default_value = "gcra", requires = "limit")]
     pub algorithm: String,
+    /// Challenge every client first: a request without the cookie the edge gave its address is
+    /// answered 403 with that cookie set (a browser retries with it; a flood tool without
+    /// cookies never passes)
+    #[arg(long)]
+    pub challenge: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -222,6 +222,81 @@ fn reflection_amplifies_rrl_shrinks_it_and_bcp38_ends_it() {
 }
 
 #[test]
+fn an_http_flood_reaches_the_origin_unless_limited_or_challenged() {
+    // Loopback only: no root needed.
+    let (v, code) = trace(&[
+        "ddos",
+        "http",
+        "--bots",
+        "4",
+        "--rate",
+        "100",
+        "--seconds",
+        "1",
+        "--limit",
+        "10",
+    ]);
+    assert_eq!(code, 0, "{v}");
+    let runs = of_type(&v, "ddos.http");
+    let defences: Vec<&str> = runs.iter().map(|r| r["mitigation"].as_str().unwrap()).collect();
+    assert_eq!(defences, ["none", "limit", "challenge"], "{v}");
+    let n = |r: &serde_json::Value, k: &str| r[k].as_u64().unwrap_or_else(|| panic!("{k}: {r}"));
+    let u = |r: &serde_json::Value, who: &str, k: &str| r[who][k].as_u64().unwrap_or_else(|| panic!("{who}.{k}: {r}"));
+    let (none, limit, challenge) = (runs[0], runs[1], runs[2]);
+    for r in &runs {
+        // 4 bots at 100/s for 1 s: 400 requests, paced, each answered.
+        assert!((390..=400).contains(&n(r, "bot_requests")), "{r}");
+        assert_eq!(n(r, "bot_failed"), 0, "{r}");
+        assert!(u(r, "user", "attempts") >= 8, "a request every 100 ms: {r}");
+        assert_eq!(
+            u(r, "user", "ok"),
+            u(r, "user", "attempts"),
+            "the real user always got through: {r}"
+        );
+    }
+    // No defence: every bot request reached the origin.
+    assert_eq!(n(none, "bot_ok"), n(none, "bot_requests"), "{none}");
+    assert!(n(none, "origin_requests") >= n(none, "bot_requests"), "{none}");
+    // 10/s per address: each bot gets about 10 of its 100; the user sharing bot 1's address pays.
+    assert!(n(limit, "bot_ok") <= 4 * 25, "{limit}");
+    assert_eq!(
+        n(limit, "bot_ok") + n(limit, "bot_limited"),
+        n(limit, "bot_requests"),
+        "{limit}"
+    );
+    assert!(n(limit, "origin_requests") < n(none, "origin_requests") / 2, "{limit}");
+    assert!(u(limit, "nat_user", "limited") > 0, "the false positive: {limit}");
+    // The challenge: no bot request passed, only the users' reached the origin, each user
+    // challenged once.
+    assert_eq!(
+        n(challenge, "bot_challenged"),
+        n(challenge, "bot_requests"),
+        "{challenge}"
+    );
+    assert_eq!(
+        n(challenge, "origin_requests"),
+        u(challenge, "user", "ok") + u(challenge, "nat_user", "ok"),
+        "{challenge}"
+    );
+    assert_eq!(u(challenge, "user", "challenged"), 1, "{challenge}");
+    assert_eq!(u(challenge, "nat_user", "limited"), 0, "{challenge}");
+    let text = v.to_string();
+    for topic in [
+        "ddos.l7-none",
+        "ddos.l7-limit",
+        "ddos.false-positive",
+        "ddos.l7-challenge",
+    ] {
+        assert!(text.contains(topic), "{topic}: {v}");
+    }
+    netlab()
+        .args(["ddos", "http", "--bots", "200", "--rate", "1000", "--seconds", "5"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("would send 1000000 requests per phase"));
+}
+
+#[test]
 fn a_flood_past_its_bounds_is_refused() {
     netlab()
         .args(["ddos", "syn", "--packets", "20000", "--pps", "100"])

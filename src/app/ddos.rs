@@ -2,9 +2,9 @@
 
 use super::output::Printer;
 use super::Io;
-use crate::cli::{DdosCommand, DdosFilterArgs, DdosReflectArgs, DdosSynArgs};
-use crate::ddos::events::{Cookies, Depth};
-use crate::ddos::{self, FilterOptions, ReflectOptions, SynOptions};
+use crate::cli::{DdosCommand, DdosFilterArgs, DdosHttpArgs, DdosReflectArgs, DdosSynArgs};
+use crate::ddos::events::{Cookies, Depth, Mitigation};
+use crate::ddos::{self, FilterOptions, ReflectOptions, SynOptions, WebOptions};
 use crate::error::Result;
 use crate::sandbox::rrl::RrlPolicy;
 use crate::trace::Trace;
@@ -15,6 +15,7 @@ pub(super) fn run_ddos(cmd: &DdosCommand, printer: &Printer, io: &mut Io) -> Res
         DdosCommand::Syn(a) => ddos_trace(a)?,
         DdosCommand::Filter(a) => filter_trace(a)?,
         DdosCommand::Reflect(a) => reflect_trace(a)?,
+        DdosCommand::Http(a) => http_trace(a)?,
     };
     drop(waiting);
     printer.document(io.stdout, &trace)?;
@@ -69,5 +70,25 @@ pub(super) fn reflect_trace(a: &DdosReflectArgs) -> Result<Trace> {
             responses_per_second: a.rrl,
             slip: a.slip,
         },
+    })
+}
+
+/// The layer 7 flood's trace (for the command and for lab steps).
+pub(super) fn http_trace(a: &DdosHttpArgs) -> Result<Trace> {
+    let phases = a
+        .defence
+        .iter()
+        .map(|d| match d.as_str() {
+            "none" => Mitigation::None,
+            "limit" => Mitigation::Limit,
+            _ => Mitigation::Challenge,
+        })
+        .collect();
+    ddos::web_flood(&WebOptions {
+        phases,
+        bots: a.bots,
+        rate: a.rate,
+        seconds: a.seconds,
+        per_client: a.limit,
     })
 }

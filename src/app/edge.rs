@@ -34,6 +34,7 @@ pub(super) fn run_edge(a: &EdgeArgs, printer: &Printer, io: &mut Io) -> Result<i
             )),
         },
         forwarded_client: false,
+        challenge: a.challenge,
     };
     let runtime = super::runtime()?;
     let stop = {

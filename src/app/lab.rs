@@ -60,6 +60,7 @@ impl CommandRunner for InProcess {
             Command::Ddos(crate::cli::DdosCommand::Syn(a)) => super::ddos::ddos_trace(a)?,
             Command::Ddos(crate::cli::DdosCommand::Filter(a)) => super::ddos::filter_trace(a)?,
             Command::Ddos(crate::cli::DdosCommand::Reflect(a)) => super::ddos::reflect_trace(a)?,
+            Command::Ddos(crate::cli::DdosCommand::Http(a)) => super::ddos::http_trace(a)?,
             _ => {
                 return Err(Error::usage(
                     format!("lab command '{command}'"),

@@ -40,6 +40,13 @@ pub enum DdosEvent {
     /// `ddos reflect`: what the rate limiter and the BCP 38 rule counted.
     #[serde(rename = "ddos.reflect_summary")]
     ReflectSummary(ReflectSummary),
+    /// `ddos http`: the clients, the edge, the bounds.
+    #[serde(rename = "ddos.http_setup")]
+    WebSetup(WebSetup),
+    /// `ddos http`: one phase (one mitigation): what the bots got, what reached the origin,
+    /// what the two users got.
+    #[serde(rename = "ddos.http")]
+    Web(WebRun),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -289,4 +296,83 @@ pub struct ReflectSummary {
     pub rrl_dropped: u64,
     /// Forged queries the attacker's network dropped (BCP 38).
     pub bcp38_dropped: u64,
+}
+
+/// The edge's defence in a phase of `ddos http`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mitigation {
+    None,
+    /// A per-address rate limit (429 past it).
+    Limit,
+    /// A cookie challenge (403 that sets the cookie, until a request brings it).
+    Challenge,
+}
+
+impl Mitigation {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mitigation::None => "none",
+            Mitigation::Limit => "limit",
+            Mitigation::Challenge => "challenge",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebSetup {
+    pub network: String,
+    /// The URL flooded, uncacheable (`no-store`).
+    pub target: String,
+    /// How many bots (each its own address from 127.0.66.1), the real user's address, and the
+    /// NAT user's (the first bot's).
+    pub bots: u32,
+    pub user: String,
+    pub nat_user: String,
+    /// The per-address limit of the `limit` phase, requests per second.
+    pub per_client_limit: u32,
+    /// Each bot's requests per second, a phase's length, and so the bots' requests per phase
+    /// at most.
+    pub rate_per_bot: u32,
+    pub seconds: f64,
+    pub max_requests: u64,
+    pub phases: Vec<Mitigation>,
+}
+
+/// What one user got during a phase.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UserTally {
+    pub attempts: u32,
+    pub ok: u32,
+    /// Answered 429.
+    pub limited: u32,
+    /// Challenged (a 403 with the cookie, then retried with it).
+    pub challenged: u32,
+    pub failed: u32,
+    /// The first successful request's time (with any challenge), the median and the slowest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub median_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_ms: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebRun {
+    pub mitigation: Mitigation,
+    pub bots: u32,
+    /// The bots' requests, in how long, and their rate.
+    pub bot_requests: u64,
+    pub seconds: f64,
+    pub bot_rps: f64,
+    /// What the bots got: 200, 429, 403, anything else or nothing.
+    pub bot_ok: u64,
+    pub bot_limited: u64,
+    pub bot_challenged: u64,
+    pub bot_failed: u64,
+    /// Requests the origin answered during the phase (bots' and users').
+    pub origin_requests: u64,
+    pub user: UserTally,
+    pub nat_user: UserTally,
 }

@@ -5,6 +5,8 @@
 //!   story, and the cookies themselves are read off the wire ([`cookie`]).
 //! - [`reflect`]: DNS reflection and amplification, forged queries answered to a victim,
 //!   without and with Response Rate Limiting, then stopped by BCP 38.
+//! - [`http_flood`]: a layer 7 flood at the edge, without a defence, behind a per-address rate
+//!   limit, behind a cookie challenge, and what each costs two real users.
 //! - [`filter`]: a UDP flood dropped at three depths, the application, nftables ([`nft`]) and
 //!   XDP ([`xdp`]), with the packets each handled and the CPU time each cost ([`cpu`]).
 //!
@@ -18,6 +20,7 @@ pub mod counters;
 pub mod cpu;
 pub mod events;
 pub mod filter;
+pub mod http_flood;
 pub mod nft;
 pub mod reflect;
 pub mod render;
@@ -31,7 +34,8 @@ pub mod xdp;
 use std::net::SocketAddr;
 
 use events::{
-    Cookies, DdosEvent, Depth, FilterRun, FilterSetup, Phase, ReflectSetup, ReflectSummary, Reflection, Setup,
+    Cookies, DdosEvent, Depth, FilterRun, FilterSetup, Mitigation, Phase, ReflectSetup, ReflectSummary, Reflection,
+    Setup, WebRun, WebSetup,
 };
 
 use crate::error::{Error, Result};
@@ -220,6 +224,122 @@ fn rrl_notes(plain: &[&Reflection], limited: &[&Reflection], policy: crate::sand
         ),
         Some("RFC 7766 §5; BIND 9 ARM, rate-limit"),
     )]
+}
+
+/// What `netlab ddos http` was asked.
+#[derive(Debug, Clone)]
+pub struct WebOptions {
+    pub phases: Vec<Mitigation>,
+    pub bots: u32,
+    pub rate: u32,
+    pub seconds: f64,
+    pub per_client: u32,
+}
+
+/// Most bot requests per phase.
+pub const MAX_WEB_REQUESTS: u64 = 20_000;
+
+/// Floods an edge on loopback once per mitigation.
+pub fn web_flood(opts: &WebOptions) -> Result<Trace> {
+    let requests = (f64::from(opts.bots) * f64::from(opts.rate) * opts.seconds).ceil() as u64;
+    if requests > MAX_WEB_REQUESTS {
+        return Err(Error::usage(
+            format!(
+                "--bots {} at --rate {} for --seconds {}",
+                opts.bots, opts.rate, opts.seconds
+            ),
+            format!("would send {requests} requests per phase"),
+            format!("keep bots x rate x seconds at most {MAX_WEB_REQUESTS}"),
+        ));
+    }
+    let mut b = TraceBuilder::new("ddos", "ddos http");
+    b.push(
+        DdosEvent::WebSetup(WebSetup {
+            network: "loopback: each client its own address in 127.0.0.0/8".into(),
+            target: http_flood::TARGET.into(),
+            bots: opts.bots,
+            user: http_flood::USER.to_string(),
+            nat_user: http_flood::NAT_USER.to_string(),
+            per_client_limit: opts.per_client,
+            rate_per_bot: opts.rate,
+            seconds: opts.seconds,
+            max_requests: requests,
+            phases: opts.phases.clone(),
+        }),
+        vec![Note::new(
+            "ddos.l7",
+            "A layer 7 flood sends valid requests over real connections, so no packet filter can tell them from a user's; it aims at what is expensive behind the edge, here an uncacheable API answer (Cache-Control: no-store), which no cache absorbs.",
+            Some("RFC 4732 §3.1; RFC 9111 §5.2.2.5"),
+        )],
+    );
+    let specs: Vec<http_flood::RunSpec> = opts
+        .phases
+        .iter()
+        .map(|&mitigation| http_flood::RunSpec {
+            mitigation,
+            bots: opts.bots,
+            rate: opts.rate,
+            seconds: opts.seconds,
+            per_client: opts.per_client,
+        })
+        .collect();
+    for run in http_flood::run(&specs)? {
+        let notes = web_notes(&run, opts.per_client);
+        b.push(DdosEvent::Web(run), notes);
+    }
+    Ok(b.finish(Outcome::Ok))
+}
+
+/// What a phase's figures mean, said as they show it.
+fn web_notes(r: &WebRun, per_client: u32) -> Vec<Note> {
+    let mut notes = Vec::new();
+    match r.mitigation {
+        Mitigation::None => notes.push(Note::new(
+            "ddos.l7-none",
+            format!(
+                "Without a defence the origin answered {} requests in {:.1} s, every bot request ({} of {}) among them: the edge passed on all it was asked.",
+                r.origin_requests, r.seconds, r.bot_ok, r.bot_requests
+            ),
+            Some("RFC 4732 §3.1"),
+        )),
+        Mitigation::Limit => {
+            notes.push(Note::new(
+                "ddos.l7-limit",
+                format!(
+                    "A limit of {per_client} requests/s per address refused {} of the bots' {} requests with 429 and let {} through; the origin answered {} in all.",
+                    r.bot_limited, r.bot_requests, r.bot_ok, r.origin_requests
+                ),
+                Some("RFC 6585 §4"),
+            ));
+            if r.nat_user.limited > 0 {
+                notes.push(Note::new(
+                    "ddos.false-positive",
+                    format!(
+                        "The user behind the first bot's address (a carrier-grade NAT puts thousands of people behind one) was refused {} of {} requests: a per-address limit cannot tell a bot from the people who share its address. The other user got {} of {}.",
+                        r.nat_user.limited, r.nat_user.attempts, r.user.ok, r.user.attempts
+                    ),
+                    Some("RFC 6888 §1; RFC 6269 §7"),
+                ));
+            }
+        }
+        Mitigation::Challenge => {
+            let extra = match (r.user.first_ms, r.user.median_ms) {
+                (Some(first), Some(median)) => format!(
+                    "; its first answer took {first:.1} ms with the challenge, the median {median:.1} ms"
+                ),
+                _ => String::new(),
+            };
+            notes.push(Note::new(
+                "ddos.l7-challenge",
+                format!(
+                    "The challenge answered all {} of the bots' requests that came without the cookie with a 403 ({} of {}), so none reached the origin ({} requests in all, the users'). The user kept the cookie and paid one more round trip, once{extra}. The NAT user passed too ({} of {}): the token is per address, and the bot simply never used it; a bot that keeps cookies would pass, which is why a challenge is paired with a limit, and why real challenges prove a browser or a person.",
+                    r.bot_challenged, r.bot_challenged, r.bot_requests, r.origin_requests, r.nat_user.ok, r.nat_user.attempts
+                ),
+                Some("RFC 6265 §4.1"),
+            ));
+        }
+    }
+    notes
 }
 
 /// What `netlab ddos syn` was asked.

@@ -4,7 +4,9 @@
 
 use std::fmt::Write as _;
 
-use super::events::{DdosEvent, FilterRun, FilterSetup, ReflectSetup, Reflection, RunSummary};
+use super::events::{
+    DdosEvent, FilterRun, FilterSetup, ReflectSetup, Reflection, RunSummary, UserTally, WebRun, WebSetup,
+};
 use crate::style::{self, RenderOpts};
 use crate::trace::Note;
 
@@ -63,6 +65,8 @@ pub fn event(out: &mut String, e: &DdosEvent, notes: &[Note], opts: &RenderOpts)
         DdosEvent::Filter(r) => filter_row(out, r),
         DdosEvent::ReflectSetup(s) => reflect_setup(out, s, opts),
         DdosEvent::Reflection(r) => reflection_row(out, r),
+        DdosEvent::WebSetup(s) => web_setup(out, s, opts),
+        DdosEvent::Web(r) => web_row(out, r),
         DdosEvent::ReflectSummary(s) => {
             let _ = writeln!(
                 out,
@@ -201,5 +205,60 @@ fn reflection_row(out: &mut String, r: &Reflection) {
         r.answer_bytes,
         r.largest_answer,
         r.factor
+    );
+}
+
+fn web_setup(out: &mut String, s: &WebSetup, opts: &RenderOpts) {
+    let p = &opts.palette;
+    let _ = writeln!(
+        out,
+        "{}HTTP flood{} of GET {} (no-store) through netlab edge, on {}: {} bots from 127.0.66.1 at {}/s each, a user at {}, a user behind the first bot's address ({}); {:.1} s and at most {} bot requests per phase; limit phase: {}/s per address",
+        p.bold,
+        p.reset,
+        s.target,
+        s.network,
+        s.bots,
+        s.rate_per_bot,
+        s.user,
+        s.nat_user,
+        s.seconds,
+        s.max_requests,
+        s.per_client_limit
+    );
+    let _ = writeln!(
+        out,
+        "  {:<9} {:>7} {:>7} {:>6} {:>6} {:>6} {:>6} {:>7}   {:<26} {:<26}",
+        "defence",
+        "bot req",
+        "req/s",
+        "200",
+        "429",
+        "403",
+        "failed",
+        "origin",
+        "user: ok/tries, median",
+        "NAT user: ok/tries, 429"
+    );
+}
+
+fn user(t: &UserTally) -> String {
+    let median = t.median_ms.map_or("-".to_string(), |m| format!("{m:.1} ms"));
+    format!("{}/{}, {median}", t.ok, t.attempts)
+}
+
+fn web_row(out: &mut String, r: &WebRun) {
+    let _ = writeln!(
+        out,
+        "  {:<9} {:>7} {:>7.0} {:>6} {:>6} {:>6} {:>6} {:>7}   {:<26} {:<26}",
+        r.mitigation.name(),
+        r.bot_requests,
+        r.bot_rps,
+        r.bot_ok,
+        r.bot_limited,
+        r.bot_challenged,
+        r.bot_failed,
+        r.origin_requests,
+        user(&r.user),
+        format!("{}/{}, {}", r.nat_user.ok, r.nat_user.attempts, r.nat_user.limited)
     );
 }

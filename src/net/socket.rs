@@ -22,6 +22,24 @@ pub async fn tcp_connect(route: &Route) -> io::Result<tokio::net::TcpStream> {
     tokio::net::TcpStream::connect(route.via()).await
 }
 
+/// A TCP connection along `route` from the loopback address `local` (any port): how one
+/// machine plays many clients of a loopback server, each with its own address in 127.0.0.0/8
+/// (`ddos http`'s bots and users). Any other source address is refused.
+pub async fn tcp_connect_from(route: &Route, local: IpAddr) -> io::Result<tokio::net::TcpStream> {
+    if !local.is_loopback() {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!("{local} is not loopback: netlab plays clients from loopback addresses only"),
+        ));
+    }
+    let socket = match local {
+        IpAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        IpAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    socket.bind(SocketAddr::new(local, 0))?;
+    socket.connect(route.via()).await
+}
+
 /// A blocking TCP connection along `route`, for engines that drive a plain socket (`netlab tcp`
 /// reads TCP_INFO between writes).
 pub fn tcp_connect_blocking(route: &Route, timeout: Duration) -> io::Result<std::net::TcpStream> {

@@ -170,6 +170,7 @@ async fn start_edge(
         purge: true,
         limit,
         forwarded_client: true,
+        challenge: false,
     };
     let network = Network::with_address_book(AddressBook::default());
     let (listening, heard) = tokio::sync::oneshot::channel();

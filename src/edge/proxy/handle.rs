@@ -39,6 +39,8 @@ pub struct Edge {
     pub purge: bool,
     /// The limit counts the client `Forwarded` names (see [`super::EdgeOptions`]).
     pub forwarded_client: bool,
+    /// `--challenge`: the cookie every client must bring first.
+    pub challenge: Option<super::challenge::Challenge>,
 }
 
 /// The origin closed the connection before its response was whole: the client's connection is
@@ -401,6 +403,7 @@ mod tests {
             limit: None,
             purge: false,
             forwarded_client: false,
+            challenge: None,
         };
         let head = RequestHead {
             method: "GET".into(),

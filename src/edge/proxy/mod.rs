@@ -16,6 +16,7 @@
 //! Nothing here prints: events go to a sink ([`EdgeEvent`]), and the app layer writes them.
 
 pub mod body;
+pub mod challenge;
 pub mod collapse;
 pub mod event;
 pub mod handle;
@@ -60,6 +61,9 @@ pub struct EdgeOptions {
         crate::ratelimit::algorithms::Policy,
         crate::ratelimit::algorithms::Algorithm,
     )>,
+    /// `--challenge`: a request without its address's cookie gets a 403 that sets it
+    /// ([`challenge`]), before the limit is asked.
+    pub challenge: bool,
     /// Whom `--limit` counts: the client named first in `Forwarded: for=` (RFC 7239 §5.2) when
     /// set, as a CDN's cache tier trusts its own TLS front; otherwise the connection's peer.
     /// Only the sandbox's CDN sets it: a client could write any `Forwarded` it liked.
@@ -102,6 +106,7 @@ pub async fn run(
             .map(|(policy, algorithm)| limit::Limit::new(policy, algorithm)),
         purge: options.purge,
         forwarded_client: options.forwarded_client,
+        challenge: options.challenge.then(challenge::Challenge::new),
     });
     let (tx, mut rx) = mpsc::channel(EVENT_QUEUE);
     let server = tokio::spawn(accept(listener, edge, tx));
@@ -171,21 +176,40 @@ async fn serve(
         true => forwarded_for(request.headers()).unwrap_or(client.ip()),
         false => client.ip(),
     };
-    let answered = match edge.limit.as_ref().map(|l| (l, l.admit(counted))) {
-        Some((limit, verdict)) if !verdict.admitted => {
-            let (head, bytes) = limit.refusal(&verdict);
+    let challenged = edge.challenge.as_ref().filter(|c| {
+        let cookies = request
+            .headers()
+            .get_all("cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok());
+        !c.passes(counted, cookies)
+    });
+    let answered = match (challenged, edge.limit.as_ref().map(|l| (l, l.admit(counted)))) {
+        (Some(challenge), _) => {
+            let (head, bytes) = challenge.refusal(counted);
             Ok((
                 handle::respond(head, body::whole(bytes), request.version(), None),
                 event::Upstream::NotAsked,
             ))
         }
-        Some((limit, verdict)) => handle::handle(Arc::clone(&edge), request)
-            .await
-            .map(|(mut response, upstream)| {
-                handle::add_fields(&mut response, &limit.fields(&verdict));
-                (response, upstream)
-            }),
-        None => handle::handle(Arc::clone(&edge), request).await,
+        (None, limited) => match limited {
+            Some((limit, verdict)) if !verdict.admitted => {
+                let (head, bytes) = limit.refusal(&verdict);
+                Ok((
+                    handle::respond(head, body::whole(bytes), request.version(), None),
+                    event::Upstream::NotAsked,
+                ))
+            }
+            Some((limit, verdict)) => {
+                handle::handle(Arc::clone(&edge), request)
+                    .await
+                    .map(|(mut response, upstream)| {
+                        handle::add_fields(&mut response, &limit.fields(&verdict));
+                        (response, upstream)
+                    })
+            }
+            None => handle::handle(Arc::clone(&edge), request).await,
+        },
     };
     let (status, cache_status, origin) = match &answered {
         Ok((response, upstream)) => (
