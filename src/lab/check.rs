@@ -155,16 +155,21 @@ fn number_text(n: f64) -> String {
 /// or `max(POINTER)` and `min(POINTER)` for the largest and smallest of the numbers it selects
 /// (`max(/events/[type=packet.tcp_info]/rtt_us)`), and `greater(A,B)`: yes if the number A
 /// reads is greater than B's, each a trace path or a number (`greater(/h2/p99_us,
-/// max(/h2/loss_free_us))`). Booleans read as yes/no.
+/// max(/h2/loss_free_us))`), and `product(A,B)`, A's number times B's, for a question that
+/// scales the learner's own measurement (`product(/cpu/ns_per_packet,0.002)`: the CPU cores a
+/// 2 Mpps flood would need). Booleans read as yes/no.
 pub fn read_path(trace: &Value, path: &str) -> Option<String> {
     let call = |name: &str| call_arguments(path, name);
+    let number = |p: &str| match p.parse::<f64>() {
+        Ok(n) => Some(n),
+        Err(_) => read_path(trace, p)?.parse::<f64>().ok(),
+    };
     if let Some((a, b)) = call("greater").and_then(two_arguments) {
-        let number = |p: &str| match p.parse::<f64>() {
-            Ok(n) => Some(n),
-            Err(_) => read_path(trace, p)?.parse::<f64>().ok(),
-        };
         let yes = number(a)? > number(b)?;
         return Some(if yes { "yes" } else { "no" }.to_string());
+    }
+    if let Some((a, b)) = call("product").and_then(two_arguments) {
+        return Some(number_text(number(a)? * number(b)?));
     }
     if let Some(p) = call("len") {
         return match select(trace, p)? {
@@ -386,7 +391,7 @@ mod tests {
     }
 
     #[test]
-    fn greater_compares_two_readings() {
+    fn greater_compares_and_product_multiplies_two_readings() {
         let t: serde_json::Value = serde_json::from_str(
             r#"{"h2": {"per_drop": 3.1, "p99": 170, "clean": [42, 81]}, "h3": {"per_drop": 0.5, "p99": 90}, "s": "x"}"#,
         )
@@ -410,6 +415,10 @@ mod tests {
         assert_eq!(read_path(&t, "greater(/h2/none,1)"), None, "nothing there");
         assert_eq!(read_path(&t, "greater(/h2/p99)"), None, "two arguments");
         assert_eq!(read_path(&t, "greater(/h2/p99,1,2)"), None, "two arguments");
+        assert_eq!(read_path(&t, "product(/h2/p99,2)").as_deref(), Some("340"));
+        assert_eq!(read_path(&t, "product(0.5,len(/h2/clean))").as_deref(), Some("1"));
+        assert_eq!(read_path(&t, "product(/s,2)"), None, "a string is no number");
+        assert_eq!(read_path(&t, "product(/h2/p99)"), None, "two arguments");
     }
 
     #[test]

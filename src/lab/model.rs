@@ -177,7 +177,7 @@ pub fn validate(lab: &Lab, dir_name: &str) -> Vec<(String, String)> {
             }
             for pointer in [&c.trace, &c.path].into_iter().flatten() {
                 if !is_trace_path(pointer) {
-                    say(&q.id, format!("'{pointer}' is not a trace path (a JSON pointer such as /events/0/network, len, max or min of one, or greater of two)"));
+                    say(&q.id, format!("'{pointer}' is not a trace path (a JSON pointer such as /events/0/network, len, max or min of one, or greater or product of two)"));
                 }
             }
             if let Some(unit) = &c.unit {
@@ -217,8 +217,10 @@ const UNITS: [&str; 4] = ["s", "ms", "us", "ns"];
 /// `/a/0/b`, `len(...)`, `max(...)` or `min(...)` of one, or `greater(A,B)` of two such paths
 /// or numbers.
 pub fn is_trace_path(p: &str) -> bool {
-    if let Some((a, b)) = call_arguments(p, "greater").and_then(two_arguments) {
-        return [a, b].iter().all(|x| x.parse::<f64>().is_ok() || is_trace_path(x));
+    for function in ["greater", "product"] {
+        if let Some((a, b)) = call_arguments(p, function).and_then(two_arguments) {
+            return [a, b].iter().all(|x| x.parse::<f64>().is_ok() || is_trace_path(x));
+        }
     }
     let inner = ["len", "max", "min"]
         .iter()
@@ -261,6 +263,8 @@ mod tests {
         assert!(!is_trace_path("greater(/a)"), "one argument");
         assert!(!is_trace_path("greater(/a,b)"), "b is neither a path nor a number");
         assert!(!is_trace_path("greater(/a,/b,/c)"));
+        assert!(is_trace_path("greater(product(/app/ns,1000000),1000000000)"));
+        assert!(!is_trace_path("product(/a)"), "one argument");
         assert!(!is_trace_path("events"));
         assert!(!is_trace_path("len(/a b)"));
         assert_eq!(two_arguments("max(/a,/b),3"), Some(("max(/a,/b)", "3")));
