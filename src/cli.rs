@@ -46,7 +46,8 @@ pub struct GlobalOpts {
     pub json: bool,
     /// Also draw the trace as a picture, a self-contained SVG file: a ladder diagram for
     /// dns, tls and http (with a stream waterfall for several requests), the congestion window
-    /// over time for tcp; 'netlab render TRACE.json --svg FILE' draws a saved --json trace
+    /// over time for tcp, the SYN queue or bars of each run for ddos; 'netlab render TRACE.json
+    /// --svg FILE' draws a saved --json trace
     #[arg(long, global = true, value_name = "FILE")]
     pub svg: Option<PathBuf>,
     /// Colour the text output
@@ -371,7 +372,7 @@ Examples:
   netlab render walk.json                       the same trace as text again
   netlab tls www.example.com --sandbox --svg tls.svg    draw while running
 
-Pictures are drawn for traces of dns, tls, http and tcp; other traces are shown as text or JSON. A file that is not a netlab trace is refused in one line (exit status 2).";
+Pictures are drawn for traces of dns, tls, http, tcp and ddos; other traces are shown as text or JSON. A file that is not a netlab trace is refused in one line (exit status 2).";
 
 /// `netlab render TRACE.json`.
 #[derive(Debug, Args)]

@@ -159,7 +159,7 @@ fn commands_that_draw_nothing_refuse_svg_in_one_line() {
         assert_eq!(run.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8_lossy(&run.stderr);
         assert_eq!(err.lines().count(), 1, "{err}");
-        assert!(err.contains("dns, tls, http and tcp"), "{err}");
+        assert!(err.contains("dns, tls, http, tcp and ddos"), "{err}");
         assert!(run.stdout.is_empty(), "{args:?}: nothing printed");
         assert!(!out.exists());
     }

@@ -18,7 +18,7 @@ use crate::trace::Trace;
 pub(super) fn prepare(cli: &Cli) -> Result<Option<PathBuf>> {
     let Some(path) = &cli.global.svg else { return Ok(None) };
     let create_dirs = match &cli.command {
-        Command::Dns(_) | Command::Tcp(_) | Command::Render(_) => false,
+        Command::Dns(_) | Command::Tcp(_) | Command::Render(_) | Command::Ddos(_) => false,
         Command::Tls(TlsArgs {
             action: None,
             create_dirs,

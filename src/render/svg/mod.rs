@@ -4,7 +4,8 @@
 //!  Trace ──► draw ──► dns::ladder   the walk: one lifeline per server asked, an arrow per message
 //!                 ├─► tls::ladder   the handshake, encrypted messages shaded and marked
 //!                 ├─► http::picture the set-up and frames per protocol, and the stream waterfall
-//!                 └─► tcp::chart    the congestion window over time (TCP_INFO samples)
+//!                 ├─► tcp::chart    the congestion window over time (TCP_INFO samples)
+//!                 └─► ddos::picture the SYN queue over time; bars per depth, question, defence
 //! ```
 //!
 //! A learner reads a sequence ("ladder") diagram faster than sixty lines of text: the time
@@ -21,6 +22,7 @@
 //!
 //! This module is the small SVG writer the picture kinds share; `app::picture` writes the file.
 
+mod ddos;
 mod dns;
 mod http;
 mod ladder;
@@ -36,7 +38,7 @@ use crate::trace::Trace;
 pub const MAX_DRAWN: usize = 400;
 
 /// The commands whose traces have a picture, as the usage error names them.
-pub const DRAWN_COMMANDS: &str = "dns, tls, http and tcp";
+pub const DRAWN_COMMANDS: &str = "dns, tls, http, tcp and ddos";
 
 /// Font size of ordinary text, in user units (pixels).
 const FONT: f64 = 12.0;
@@ -67,6 +69,7 @@ pub fn draw(trace: &Trace) -> Option<String> {
         Kind::Tls => Some(tls::ladder(trace)),
         Kind::Http => Some(http::picture(trace)),
         Kind::Tcp => Some(tcp::chart(trace)),
+        Kind::Ddos => Some(ddos::picture(trace)),
     }
 }
 
@@ -80,6 +83,7 @@ enum Kind {
     Tls,
     Http,
     Tcp,
+    Ddos,
 }
 
 fn kind(command: &str) -> Option<Kind> {
@@ -88,6 +92,7 @@ fn kind(command: &str) -> Option<Kind> {
         "tls" if command == "tls" => Some(Kind::Tls),
         "http" => Some(Kind::Http),
         "tcp" => Some(Kind::Tcp),
+        "ddos" => Some(Kind::Ddos),
         _ => None,
     }
 }
@@ -435,8 +440,8 @@ mod tests {
     }
 
     #[test]
-    fn only_dns_tls_http_and_tcp_traces_are_drawn() {
-        for c in ["dns walk", "dns stub", "tls", "http", "tcp"] {
+    fn only_dns_tls_http_tcp_and_ddos_traces_are_drawn() {
+        for c in ["dns walk", "dns stub", "tls", "http", "tcp", "ddos syn", "ddos filter"] {
             assert!(draws(c), "{c}");
         }
         for c in ["cidr info", "pcap", "capture", "tls serve", ""] {
