@@ -15,34 +15,49 @@ fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
-#[test]
-fn a_target_outside_the_private_network_is_refused_in_one_line() {
-    for target in ["8.8.8.8:53", "127.0.0.1:80", "198.51.100.80:443", "www.example.com:80"] {
-        let out = netlab().args(["ddos", "syn", "--target", target]).output().unwrap();
+/// Without root, the command is refused in one line saying so, and the test is over (true).
+fn refused_without_root(args: &[&str]) -> bool {
+    if is_root() {
+        return false;
+    }
+    let out = netlab().args(args).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("need root"), "{err}");
+    true
+}
+
+/// `netlab ddos COMMAND FLAG VALUE` is refused in one line containing `why`, before anything
+/// runs, for each of `values`.
+fn refused_in_one_line(command: &str, flag: &str, values: &[&str], why: &str) {
+    for value in values {
+        let out = netlab().args(["ddos", command, flag, value]).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{target}: {err}");
-        assert!(
-            err.contains("is not the listener inside netlab's private network"),
-            "{target}: {err}"
-        );
+        assert_eq!(out.status.code(), Some(2), "{value}: {err}");
+        assert!(err.contains(why), "{value}: {err}");
         assert_eq!(err.trim().lines().count(), 1, "{err}");
-        assert!(out.stdout.is_empty(), "nothing ran: {target}");
+        assert!(out.stdout.is_empty(), "nothing ran: {value}");
     }
 }
 
 #[test]
+fn a_target_outside_the_private_network_is_refused_in_one_line() {
+    refused_in_one_line(
+        "syn",
+        "--target",
+        &["8.8.8.8:53", "127.0.0.1:80", "198.51.100.80:443", "www.example.com:80"],
+        "is not the listener inside netlab's private network",
+    );
+}
+
+#[test]
 fn a_filter_target_outside_the_private_network_is_refused_in_one_line() {
-    for target in ["8.8.8.8:53", "127.0.0.1:9", "198.51.100.80:80", "localhost:9"] {
-        let out = netlab().args(["ddos", "filter", "--target", target]).output().unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{target}: {err}");
-        assert!(
-            err.contains("is not the service inside netlab's private network"),
-            "{target}: {err}"
-        );
-        assert_eq!(err.trim().lines().count(), 1, "{err}");
-        assert!(out.stdout.is_empty(), "nothing ran: {target}");
-    }
+    refused_in_one_line(
+        "filter",
+        "--target",
+        &["8.8.8.8:53", "127.0.0.1:9", "198.51.100.80:80", "localhost:9"],
+        "is not the service inside netlab's private network",
+    );
     netlab()
         .args(["ddos", "filter", "--packets", "2000001"])
         .assert()
@@ -67,11 +82,7 @@ fn each_depth_drops_the_flood_at_its_own_layer() {
         "--burst",
         "10",
     ];
-    if !is_root() {
-        let out = netlab().args(args).output().unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{err}");
-        assert!(err.contains("need root"), "{err}");
+    if refused_without_root(&args) {
         return;
     }
     let (v, code) = trace(&args);
@@ -129,17 +140,12 @@ fn each_depth_drops_the_flood_at_its_own_layer() {
 
 #[test]
 fn a_victim_outside_the_private_network_is_refused_in_one_line() {
-    for victim in ["8.8.8.8:53", "127.0.0.1:44444", "192.0.2.66:53", "victim:1"] {
-        let out = netlab().args(["ddos", "reflect", "--victim", victim]).output().unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{victim}: {err}");
-        assert!(
-            err.contains("is not the victim inside netlab's private network"),
-            "{victim}: {err}"
-        );
-        assert_eq!(err.trim().lines().count(), 1, "{err}");
-        assert!(out.stdout.is_empty(), "nothing ran: {victim}");
-    }
+    refused_in_one_line(
+        "reflect",
+        "--victim",
+        &["8.8.8.8:53", "127.0.0.1:44444", "192.0.2.66:53", "victim:1"],
+        "is not the victim inside netlab's private network",
+    );
     netlab()
         .args(["ddos", "reflect", "--queries", "500", "--qps", "100"])
         .assert()
@@ -161,11 +167,7 @@ fn reflection_amplifies_rrl_shrinks_it_and_bcp38_ends_it() {
         "--slip",
         "2",
     ];
-    if !is_root() {
-        let out = netlab().args(args).output().unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{err}");
-        assert!(err.contains("need root"), "{err}");
+    if refused_without_root(&args) {
         return;
     }
     let (v, code) = trace(&args);
@@ -346,11 +348,7 @@ fn tcp_max_syn_backlog_caps_the_queue_below_a_large_backlog_without_cookies() {
 #[test]
 fn without_cookies_the_queue_fills_and_the_client_fails_with_cookies_it_connects() {
     let args = ["ddos", "syn", "--packets", "1500", "--pps", "1000", "--backlog", "16"];
-    if !is_root() {
-        let out = netlab().args(args).output().unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{err}");
-        assert!(err.contains("need root"), "{err}");
+    if refused_without_root(&args) {
         return;
     }
     let (v, code) = trace(&args);

@@ -21,6 +21,7 @@ pub mod cpu;
 pub mod events;
 pub mod filter;
 pub mod http_flood;
+pub mod ipv4;
 pub mod nft;
 pub mod reflect;
 pub mod render;
@@ -73,15 +74,12 @@ pub const MAX_REFLECT_QUERIES: u32 = 500;
 
 /// Refuses any victim but the one inside netlab's namespaces, before anything is built.
 pub fn check_victim(victim: &str) -> Result<()> {
-    let ours = SocketAddr::from((reflect::VICTIM, reflect::VICTIM_PORT));
-    match victim.parse::<SocketAddr>() {
-        Ok(addr) if addr == ours => Ok(()),
-        _ => Err(Error::usage(
-            format!("--victim {victim}"),
-            "is not the victim inside netlab's private network; forged queries name no one else",
-            format!("leave --victim out (it is {ours}, inside namespaces netlab creates and removes)"),
-        )),
-    }
+    check_ours(
+        "--victim",
+        victim,
+        SocketAddr::from((reflect::VICTIM, reflect::VICTIM_PORT)),
+        "victim",
+    )
 }
 
 /// Forges queries to the sandbox's reflectors in three phases: plain, RRL, BCP 38.
@@ -354,31 +352,37 @@ pub struct SynOptions {
     pub pps: u32,
 }
 
-/// Refuses any target but the listener inside netlab's namespace, before anything is built.
-pub fn check_target(target: &str) -> Result<()> {
-    let ours = SocketAddr::from((syn::TARGET, syn::PORT));
-    match target.parse::<SocketAddr>() {
+/// Refuses `given` for `flag` unless it is `ours`, the one `what` inside netlab's namespaces,
+/// before anything is built.
+fn check_ours(flag: &str, given: &str, ours: SocketAddr, what: &str) -> Result<()> {
+    match given.parse::<SocketAddr>() {
         Ok(addr) if addr == ours => Ok(()),
         _ => Err(Error::usage(
-            format!("--target {target}"),
-            "is not the listener inside netlab's private network; floods go nowhere else",
-            format!("leave --target out (it is {ours}, inside a namespace netlab creates and removes)"),
+            format!("{flag} {given}"),
+            format!("is not the {what} inside netlab's private network; floods go nowhere else"),
+            format!("leave {flag} out (it is {ours}, inside namespaces netlab creates and removes)"),
         )),
     }
 }
 
-/// Refuses any target but the discard service inside netlab's namespaces, before anything is
-/// built.
+/// Refuses any target but the listener inside netlab's namespace, before anything is built.
+pub fn check_target(target: &str) -> Result<()> {
+    check_ours(
+        "--target",
+        target,
+        SocketAddr::from((syn::TARGET, syn::PORT)),
+        "listener",
+    )
+}
+
+/// Refuses any target but the discard service inside netlab's namespaces.
 pub fn check_filter_target(target: &str) -> Result<()> {
-    let ours = SocketAddr::from((filter::TARGET, filter::PORT));
-    match target.parse::<SocketAddr>() {
-        Ok(addr) if addr == ours => Ok(()),
-        _ => Err(Error::usage(
-            format!("--target {target}"),
-            "is not the service inside netlab's private network; floods go nowhere else",
-            format!("leave --target out (it is {ours}/udp, inside namespaces netlab creates and removes)"),
-        )),
-    }
+    check_ours(
+        "--target",
+        target,
+        SocketAddr::from((filter::TARGET, filter::PORT)),
+        "service",
+    )
 }
 
 /// Floods the discard service once per depth, each in a fresh pair of namespaces.

@@ -5,7 +5,6 @@
 use std::net::Ipv4Addr;
 
 use pnet_packet::ip::IpNextHeaderProtocols;
-use pnet_packet::ipv4::{self, MutableIpv4Packet};
 use pnet_packet::tcp::{self, MutableTcpPacket, TcpFlags, TcpOption};
 
 /// IPv4 header (no options) + TCP header with one 4-byte MSS option.
@@ -26,24 +25,14 @@ pub fn build(src: Ipv4Addr, sport: u16, dst: Ipv4Addr, dport: u16, seq: u32, mss
         let sum = tcp::ipv4_checksum(&tcp.to_immutable(), &src, &dst);
         tcp.set_checksum(sum);
     }
-    let mut ip = MutableIpv4Packet::new(&mut bytes).expect("a buffer of IPv4 header length");
-    ip.set_version(4);
-    ip.set_header_length(5);
-    ip.set_total_length(LEN as u16);
-    ip.set_ttl(64);
-    ip.set_flags(ipv4::Ipv4Flags::DontFragment);
-    ip.set_next_level_protocol(IpNextHeaderProtocols::Tcp);
-    ip.set_source(src);
-    ip.set_destination(dst);
-    let sum = ipv4::checksum(&ip.to_immutable());
-    ip.set_checksum(sum);
+    super::ipv4::write_header(&mut bytes, IpNextHeaderProtocols::Tcp, src, dst, true);
     bytes
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pnet_packet::ipv4::Ipv4Packet;
+    use pnet_packet::ipv4::{self, Ipv4Packet};
     use pnet_packet::tcp::TcpPacket;
     use pnet_packet::Packet;
 

@@ -80,17 +80,21 @@ impl Tool {
         if output.status.success() {
             return Ok(String::from_utf8_lossy(&output.stdout).into_owned());
         }
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let why = stderr
-            .lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty())
-            .unwrap_or("failed")
-            .to_string();
+        let why = first_complaint(&String::from_utf8_lossy(&output.stderr));
         Err(Error::Io {
             path: format!("{} {}", self.program, "(in netlab's namespace)").into(),
             source: std::io::Error::other(why),
             hint: format!("the kernel or {} refused it", self.package),
         })
     }
+}
+
+/// The first non-empty line a tool wrote to its standard error, or "failed".
+pub fn first_complaint(stderr: &str) -> String {
+    stderr
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("failed")
+        .to_string()
 }

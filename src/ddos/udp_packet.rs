@@ -6,7 +6,6 @@
 use std::net::Ipv4Addr;
 
 use pnet_packet::ip::IpNextHeaderProtocols;
-use pnet_packet::ipv4::{self, MutableIpv4Packet};
 use pnet_packet::udp::{self, MutableUdpPacket};
 
 /// The payload's length: 18 bytes, so that IPv4 (20) + UDP (8) + payload fill Ethernet's
@@ -35,23 +34,14 @@ pub fn datagram(src: Ipv4Addr, sport: u16, dst: Ipv4Addr, dport: u16, payload: &
         let sum = udp::ipv4_checksum(&udp.to_immutable(), &src, &dst);
         udp.set_checksum(sum);
     }
-    let mut ip = MutableIpv4Packet::new(&mut bytes).expect("a buffer of IPv4 header length");
-    ip.set_version(4);
-    ip.set_header_length(5);
-    ip.set_total_length(len as u16);
-    ip.set_ttl(64);
-    ip.set_next_level_protocol(IpNextHeaderProtocols::Udp);
-    ip.set_source(src);
-    ip.set_destination(dst);
-    let sum = ipv4::checksum(&ip.to_immutable());
-    ip.set_checksum(sum);
+    super::ipv4::write_header(&mut bytes, IpNextHeaderProtocols::Udp, src, dst, false);
     bytes
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pnet_packet::ipv4::Ipv4Packet;
+    use pnet_packet::ipv4::{self, Ipv4Packet};
     use pnet_packet::udp::UdpPacket;
     use pnet_packet::Packet;
 

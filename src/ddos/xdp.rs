@@ -134,12 +134,7 @@ fn failed(mut child: Child, step: &str) -> Error {
         let _ = e.read_to_string(&mut stderr);
     }
     let _ = child.wait();
-    let why = stderr
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("failed")
-        .to_string();
+    let why = super::tool::first_complaint(&stderr);
     Error::Io {
         path: format!("{step} (in netlab's namespace)").into(),
         source: std::io::Error::other(why),

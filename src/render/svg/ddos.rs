@@ -3,7 +3,7 @@
 //! `filter`, `reflect` and `http`: horizontal bars, one per depth, question or defence, each
 //! labelled with its figures, so the comparison reads at a glance and in black and white.
 
-use super::{clip, ink, num_ms, ticks, Anchor, Stroke, Svg, DASHED, FONT, MAX_DRAWN, SOLID};
+use super::{clip, ink, num_ms, ticks, Anchor, Axes, Svg, DASHED, FONT, GRID, MAX_DRAWN, SOLID};
 use crate::ddos::events::{Cookies, DdosEvent, Probe, Sample};
 use crate::trace::{EventKind, Trace};
 
@@ -15,12 +15,6 @@ const PLOT_H: f64 = 240.0;
 const LABEL_W: f64 = 190.0;
 const BAR_H: f64 = 18.0;
 const BAR_GAP: f64 = 10.0;
-
-const GRID: Stroke = Stroke {
-    colour: "#c8c8c8",
-    width: 1.0,
-    dash: None,
-};
 
 fn events(trace: &Trace) -> impl Iterator<Item = &DdosEvent> {
     trace.events.iter().filter_map(|e| match &e.kind {
@@ -213,34 +207,15 @@ fn syn(trace: &Trace) -> String {
     let (yt, y_end) = ticks(max_q, 5.0);
     let px = |t: u64| x0 + t as f64 / x_end * PLOT_W;
     let py = |q: u64| y0 - q as f64 / y_end * PLOT_H;
-    svg.open("axis");
-    for v in &xt {
-        let x = x0 + v / x_end * PLOT_W;
-        svg.line((x, top), (x, y0), GRID);
-        svg.text((x, y0 + 16.0), Anchor::Middle, 10.0, false, &num_ms(*v));
+    Axes {
+        x0,
+        top,
+        width: PLOT_W,
+        height: PLOT_H,
+        x: (&xt, x_end, "time since the run started (ms)"),
+        y: (&yt, y_end, "half-open connections (SYN_RECV)"),
     }
-    for v in &yt {
-        let y = y0 - v / y_end * PLOT_H;
-        svg.line((x0, y), (x0 + PLOT_W, y), GRID);
-        svg.text((x0 - 6.0, y + 4.0), Anchor::End, 10.0, false, &num_ms(*v));
-    }
-    svg.line((x0, top), (x0, y0), SOLID);
-    svg.line((x0, y0), (x0 + PLOT_W, y0), SOLID);
-    svg.text(
-        (x0 + PLOT_W / 2.0, y0 + 34.0),
-        Anchor::Middle,
-        FONT,
-        false,
-        "time since the run started (ms)",
-    );
-    svg.text(
-        (MARGIN, top - 8.0),
-        Anchor::Start,
-        FONT,
-        false,
-        "half-open connections (SYN_RECV)",
-    );
-    svg.close();
+    .draw(&mut svg);
     let settings = [Cookies::Off, Cookies::On, Cookies::Always];
     for (setting, stroke) in settings.iter().zip([SOLID, DASHED, DASHED]) {
         let line: Vec<(f64, f64)> = samples

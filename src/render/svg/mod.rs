@@ -139,6 +139,54 @@ fn num(v: f64) -> String {
     }
 }
 
+/// The light lines of a chart's grid.
+const GRID: Stroke = Stroke {
+    colour: "#c8c8c8",
+    width: 1.0,
+    dash: None,
+};
+
+/// A chart's frame: the plot's left `x0`, `top`, width and height, each axis's ticks and last
+/// tick (from [`ticks`]), and its label.
+struct Axes<'a> {
+    x0: f64,
+    top: f64,
+    width: f64,
+    height: f64,
+    x: (&'a [f64], f64, &'a str),
+    y: (&'a [f64], f64, &'a str),
+}
+
+impl Axes<'_> {
+    /// Draws the grid, the tick labels, the two axes and their labels, in a group "axis".
+    fn draw(&self, svg: &mut Svg) {
+        let (x0, y0) = (self.x0, self.top + self.height);
+        svg.open("axis");
+        for v in self.x.0 {
+            let x = x0 + v / self.x.1 * self.width;
+            svg.line((x, self.top), (x, y0), GRID);
+            svg.text((x, y0 + 16.0), Anchor::Middle, 10.0, false, &num_ms(*v));
+        }
+        for v in self.y.0 {
+            let y = y0 - v / self.y.1 * self.height;
+            svg.line((x0, y), (x0 + self.width, y), GRID);
+            svg.text((x0 - 6.0, y + 4.0), Anchor::End, 10.0, false, &num_ms(*v));
+        }
+        svg.line((x0, self.top), (x0, y0), SOLID);
+        svg.line((x0, y0), (x0 + self.width, y0), SOLID);
+        svg.text(
+            (x0 + self.width / 2.0, y0 + 34.0),
+            Anchor::Middle,
+            FONT,
+            false,
+            self.x.2,
+        );
+        // Above the plot, at the page margin every chart uses.
+        svg.text((24.0, self.top - 8.0), Anchor::Start, FONT, false, self.y.2);
+        svg.close();
+    }
+}
+
 /// A duration in microseconds as milliseconds for a label: `1.5 ms`, `12 ms`.
 fn ms(us: u64) -> String {
     format!("{} ms", num_ms(us as f64 / 1000.0))

@@ -7,7 +7,7 @@
 //! set (by a loss, or by BBR when its Startup ends) Linux reports it as "infinite"
 //! (0x7fffffff), which is not plotted.
 
-use super::{ink, num_ms, ticks, Anchor, Stroke, Svg, DASHED, FONT, MAX_DRAWN, SOLID};
+use super::{ink, ticks, Anchor, Axes, Svg, DASHED, FONT, MAX_DRAWN, SOLID};
 use crate::packet::events::PacketEvent;
 use crate::packet::tcpinfo::TcpInfoSample;
 use crate::trace::{EventKind, Trace};
@@ -58,34 +58,15 @@ fn plot(svg: &mut Svg, samples: &[&TcpInfoSample], not_drawn: usize) -> f64 {
     let px = |t_us: u64| x0 + (t_us as f64 / 1000.0) / x_end * PLOT_W;
     let py = |w: u32| y0 - f64::from(w) / y_end * PLOT_H;
 
-    svg.open("axis");
-    for v in &xt {
-        let x = x0 + v / x_end * PLOT_W;
-        svg.line((x, top), (x, y0), GRID);
-        svg.text((x, y0 + 16.0), Anchor::Middle, 10.0, false, &num_ms(*v));
+    Axes {
+        x0,
+        top,
+        width: PLOT_W,
+        height: PLOT_H,
+        x: (&xt, x_end, "time since the connection started (ms)"),
+        y: (&yt, y_end, "segments (of MSS bytes)"),
     }
-    for v in &yt {
-        let y = y0 - v / y_end * PLOT_H;
-        svg.line((x0, y), (x0 + PLOT_W, y), GRID);
-        svg.text((x0 - 6.0, y + 4.0), Anchor::End, 10.0, false, &num_ms(*v));
-    }
-    svg.line((x0, top), (x0, y0), SOLID);
-    svg.line((x0, y0), (x0 + PLOT_W, y0), SOLID);
-    svg.text(
-        (x0 + PLOT_W / 2.0, y0 + 34.0),
-        Anchor::Middle,
-        FONT,
-        false,
-        "time since the connection started (ms)",
-    );
-    svg.text(
-        (MARGIN, top - 8.0),
-        Anchor::Start,
-        FONT,
-        false,
-        "segments (of MSS bytes)",
-    );
-    svg.close();
+    .draw(svg);
 
     let cwnd: Vec<(f64, f64)> = samples.iter().map(|s| (px(s.time_us), py(s.cwnd))).collect();
     svg.open("series cwnd");
@@ -171,12 +152,6 @@ fn plot(svg: &mut Svg, samples: &[&TcpInfoSample], not_drawn: usize) -> f64 {
     svg.close();
     y + MARGIN
 }
-
-const GRID: Stroke = Stroke {
-    colour: "#c8c8c8",
-    width: 1.0,
-    dash: None,
-};
 
 #[cfg(test)]
 mod tests {
