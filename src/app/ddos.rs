@@ -10,7 +10,11 @@ use crate::sandbox::rrl::RrlPolicy;
 use crate::trace::Trace;
 
 pub(super) fn run_ddos(cmd: &DdosCommand, printer: &Printer, io: &mut Io) -> Result<i32> {
-    let waiting = super::waiting::Waiting::start("flooding inside netlab's namespace".to_string(), None);
+    let place = match cmd {
+        DdosCommand::Http(_) => "flooding netlab's edge on loopback",
+        _ => "flooding inside netlab's namespaces",
+    };
+    let waiting = super::waiting::Waiting::start(place.to_string(), None);
     let trace = match cmd {
         DdosCommand::Syn(a) => ddos_trace(a)?,
         DdosCommand::Filter(a) => filter_trace(a)?,
