@@ -117,9 +117,12 @@ pub enum Command {
     /// Rate limiting measured: a request log replayed through five algorithms against the exact one
     #[command(after_help = RATELIMIT_HELP)]
     Ratelimit(RatelimitArgs),
-    /// Attacks run for real inside a private network netlab owns: the SYN flood and SYN cookies
+    /// Attacks run for real inside networks netlab owns: SYN floods, reflection, filtering, HTTP floods
     #[command(subcommand)]
     Ddos(DdosCommand),
+    /// Anycast with real BGP: three PoPs announce one address; which one each client reaches, and why
+    #[command(after_help = ANYCAST_HELP)]
+    Anycast(AnycastArgs),
     /// Shell completions (bash, zsh, fish, elvish, powershell), generated from these definitions
     #[command(
         after_help = "Examples:\n  netlab completions bash > ~/.local/share/bash-completion/completions/netlab\n  netlab completions zsh > \"${fpath[1]}/_netlab\"\n  netlab completions fish > ~/.config/fish/completions/netlab.fish"
@@ -146,6 +149,21 @@ pub enum DdosCommand {
     /// Flood netlab's edge with HTTP requests: no defence, a per-address limit, a cookie challenge
     #[command(after_help = DDOS_HTTP_HELP)]
     Http(DdosHttpArgs),
+}
+
+const ANYCAST_HELP: &str = "\
+Examples:
+  sudo netlab anycast                     which PoP each client reaches, and the BGP step that chose it
+  sudo netlab anycast --withdraw fra      then fra's sessions go down: who moves where, in how many ms
+
+Everything happens in seven network namespaces netlab creates and that end with the command, joined by veth pairs: three PoPs (fra, iad, sin) in AS64500, each with 203.0.113.1 on lo and announcing 203.0.113.0/24; two transits (ta AS64510, tb AS64520) that each prefer their own region's PoP (local-pref 200) to iad, which both reach; and two client networks, eu behind ta and asia behind tb. Each router runs BIRD 2 (bird -f, supervised by netlab), configured from the topology; each PoP answers a datagram to 203.0.113.1:5300 with its name. Needs root and bird2.";
+
+/// `netlab anycast`.
+#[derive(Debug, Args)]
+pub struct AnycastArgs {
+    /// After the baseline, disable this PoP's BGP sessions and measure each client's move
+    #[arg(long, value_name = "POP", value_parser = ["fra", "iad", "sin"])]
+    pub withdraw: Option<String>,
 }
 
 const DDOS_HTTP_HELP: &str = "\

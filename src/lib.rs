@@ -12,6 +12,7 @@
 
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod anycast;
 pub mod app;
 pub mod calendar;
 pub mod cidr;

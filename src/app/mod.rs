@@ -176,6 +176,14 @@ fn dispatch(cli: &Cli, io: &mut Io) -> Result<i32> {
             network::refuse_sandbox(&place, "ddos", "it builds its own private network")?;
             return ddos::run_ddos(c, &printer, io);
         }
+        Command::Anycast(a) => {
+            network::refuse_sandbox(&place, "anycast", "it builds its own internet of namespaces")?;
+            let waiting = waiting::Waiting::start("building netlab's anycast internet".to_string(), None);
+            let trace = anycast_trace(a)?;
+            drop(waiting);
+            printer.document(io.stdout, &trace)?;
+            return Ok(trace.outcome.exit_code());
+        }
         Command::Ratelimit(a) => {
             network::refuse_sandbox(&place, "ratelimit", offline_only)?;
             return ratelimit::run_ratelimit(a, &printer, io);
@@ -256,4 +264,11 @@ pub(crate) fn folder_ready(path: &std::path::Path, flag: &str, create_dirs: bool
         format!("the folder {} does not exist", dir.display()),
         "create it first, or add --create-dirs",
     ))
+}
+
+/// `netlab anycast`'s trace (for the command and for lab steps).
+pub(crate) fn anycast_trace(a: &crate::cli::AnycastArgs) -> Result<crate::trace::Trace> {
+    crate::anycast::run(&crate::anycast::Options {
+        withdraw: a.withdraw.clone(),
+    })
 }

@@ -56,6 +56,7 @@ fn name(command: &Command) -> &'static str {
         Command::Render(_) => "render",
         Command::Ratelimit(_) => "ratelimit",
         Command::Ddos(_) => "ddos",
+        Command::Anycast(_) => "anycast",
         Command::Edge(_) => "edge",
         Command::Lab(_) => "lab",
         Command::Completions(_) => "completions",

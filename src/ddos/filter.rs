@@ -33,11 +33,11 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::events::{CpuUse, Depth, FilterRun};
-use super::tool::{IP, NFT};
 use super::veth::{Pair, EDGE_IF};
 use super::{counters, cpu, nft, udp_packet, xdp};
 use crate::error::Error;
 use crate::net::ns::raw::RawSender;
+use crate::net::ns::tool::{IP, NFT};
 use crate::net::ns::Namespace;
 
 /// The service under attack: UDP port 9, discard (RFC 863), on the edge's address.

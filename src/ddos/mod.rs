@@ -27,7 +27,6 @@ pub mod reflect;
 pub mod render;
 pub mod syn;
 pub mod syn_packet;
-pub mod tool;
 pub mod udp_packet;
 pub mod veth;
 pub mod xdp;
@@ -40,6 +39,7 @@ use events::{
 };
 
 use crate::error::{Error, Result};
+use crate::net::ns::tool;
 use crate::trace::{Note, Outcome, Trace, TraceBuilder};
 
 /// Most SYNs one run may send, and the fastest rate.

@@ -29,12 +29,12 @@ use std::time::{Duration, Instant};
 use hickory_proto::rr::{Name, RecordType};
 
 use super::events::{Phase, Reflection};
-use super::tool::NFT;
 use super::udp_packet;
 use super::veth::{Pair, FLOOD_IF};
 use crate::dns::wire::{build_query, Question};
 use crate::error::Error;
 use crate::net::ns::raw::RawSender;
+use crate::net::ns::tool::NFT;
 use crate::net::ns::Namespace;
 use crate::sandbox::dnssec::Keys;
 use crate::sandbox::rrl::{RrlCounts, RrlPolicy};

@@ -12,8 +12,8 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin};
 
-use super::tool::{UNSHARE, XDP_FILTER};
 use crate::error::Error;
+use crate::net::ns::tool::{UNSHARE, XDP_FILTER};
 use crate::net::ns::Namespace;
 
 /// Which XDP mode the program runs in.
@@ -134,7 +134,7 @@ fn failed(mut child: Child, step: &str) -> Error {
         let _ = e.read_to_string(&mut stderr);
     }
     let _ = child.wait();
-    let why = super::tool::first_complaint(&stderr);
+    let why = crate::net::ns::tool::first_complaint(&stderr);
     Error::Io {
         path: format!("{step} (in netlab's namespace)").into(),
         source: std::io::Error::other(why),

@@ -23,6 +23,7 @@ pub fn text(trace: &Trace, opts: &RenderOpts) -> String {
             EventKind::Link(e) => crate::link::render::event(&mut out, e, opts),
             EventKind::Ratelimit(e) => crate::ratelimit::render::event(&mut out, e, &event.notes, opts),
             EventKind::Ddos(e) => crate::ddos::render::event(&mut out, e, &event.notes, opts),
+            EventKind::Anycast(e) => crate::anycast::render::event(&mut out, e, &event.notes, opts),
         }
     }
     if let crate::trace::Outcome::Failed { failure } = &trace.outcome {

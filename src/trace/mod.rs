@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 mod failure;
 pub use failure::{Failure, FailureKind, Phase};
 
+use crate::anycast::events::AnycastEvent;
 use crate::cidr::events::CidrEvent;
 use crate::ddos::events::DdosEvent;
 use crate::dns::events::DnsEvent;
@@ -66,6 +67,7 @@ pub enum EventKind {
     Link(LinkEvent),
     Ratelimit(RatelimitEvent),
     Ddos(DdosEvent),
+    Anycast(AnycastEvent),
 }
 
 /// Each domain's events become an [`EventKind`] (here, beside the type, so the domains need
@@ -89,6 +91,7 @@ event_kind_from!(
     Link(LinkEvent),
     Ratelimit(RatelimitEvent),
     Ddos(DdosEvent),
+    Anycast(AnycastEvent),
 );
 
 /// A short explanation of what an event means, with the RFC that says so.

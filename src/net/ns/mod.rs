@@ -20,6 +20,7 @@
 //! - [`pcap`]: `--link-pcap`, what each of the two devices saw, as two pcap files.
 //! - [`ip`]: the few facts the shell reads from an IP header (does the packet carry data?).
 //! - [`privilege`]: can netlab create namespaces here, and the unprivileged way in.
+//! - [`tool`]: the kernel's tools (`ip`, `nft`, `xdp-filter`, BIRD) run inside a namespace.
 //! - [`raw`]: raw IPv4 sockets (`netlab ddos`'s spoofed SYNs), which can only be opened inside
 //!   a [`Namespace`].
 //!
@@ -36,6 +37,7 @@ mod pending;
 pub mod privilege;
 pub mod raw;
 pub mod record;
+pub mod tool;
 pub mod topology;
 pub mod tun;
 

@@ -1,4 +1,4 @@
-//! The kernel's own tools run inside a namespace of netlab's: `ip`, `nft`, `xdp-filter`. Their
+//! The tools netlab runs inside a namespace of its own: `ip`, `nft`, `xdp-filter`, `bird`. Their
 //! failures become one line naming the tool, its first complaint, and the package to install.
 
 use std::io::Write;
@@ -29,6 +29,10 @@ pub const UNSHARE: Tool = Tool {
 pub const IP: Tool = Tool {
     program: "ip",
     package: "iproute2",
+};
+pub const BIRD: Tool = Tool {
+    program: "bird",
+    package: "bird2",
 };
 
 impl Tool {

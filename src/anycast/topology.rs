@@ -1,0 +1,194 @@
+//! The small internet of `netlab anycast`: seven network namespaces of netlab's own, joined by
+//! veth pairs, each router running BIRD.
+//!
+//! ```text
+//!   client eu 100.64.1.2           client asia 100.64.2.2
+//!        │                               │
+//!   transit ta AS64510 ──────────── transit tb AS64520
+//!     │ lp 200     │ lp 100      lp 100 │     │ lp 200
+//!    fra          iad ──────────────────┘    sin          PoPs: AS64500, each with
+//!                                                           203.0.113.1 on lo and the
+//!                                                           anycast prefix 203.0.113.0/24
+//! ```
+//!
+//! Each transit prefers the PoP in its own region (LOCAL_PREF 200, RFC 4271 §5.1.5) to iad,
+//! which both reach; routes through the other transit are one AS longer.
+
+use std::net::Ipv4Addr;
+
+use super::bird::{Router, Session};
+use crate::error::Error;
+use crate::net::ns::{topology::ip_batch, Namespace};
+
+/// The anycast prefix every PoP originates, and the address each holds on `lo`.
+pub const PREFIX: &str = "203.0.113.0/24";
+pub const ANYCAST: Ipv4Addr = Ipv4Addr::new(203, 0, 113, 1);
+/// The PoPs' AS, and their names.
+pub const POP_AS: u32 = 64500;
+pub const POPS: [&str; 3] = ["fra", "iad", "sin"];
+/// The two client networks: (name, its transit, its address, the transit's address, prefix).
+pub const CLIENTS: [(&str, &str, &str, &str, &str); 2] = [
+    ("eu", "ta", "100.64.1.2", "100.64.1.1", "100.64.1.0/24"),
+    ("asia", "tb", "100.64.2.2", "100.64.2.1", "100.64.2.0/24"),
+];
+/// The router links: (a, b, LOCAL_PREF b gives routes from a). Link i is 100.64.100.4i/30,
+/// a on .4i+1, b on .4i+2.
+const LINKS: [(&str, &str, u32); 5] = [
+    ("fra", "ta", 200),
+    ("iad", "ta", 100),
+    ("iad", "tb", 100),
+    ("sin", "tb", 200),
+    ("ta", "tb", 100),
+];
+
+/// Every node and its namespace.
+pub struct Topology {
+    pub nodes: Vec<(String, Namespace)>,
+}
+
+impl Topology {
+    pub fn ns(&self, name: &str) -> &Namespace {
+        &self
+            .nodes
+            .iter()
+            .find(|(n, _)| n == name)
+            .expect("a node of the topology")
+            .1
+    }
+
+    /// Creates the namespaces, links and addresses.
+    pub fn create() -> Result<Topology, Error> {
+        let mut names: Vec<String> = POPS.iter().map(|p| p.to_string()).collect();
+        names.extend(["ta", "tb"].map(String::from));
+        names.extend(CLIENTS.iter().map(|c| format!("c-{}", c.0)));
+        let mut nodes = Vec::new();
+        for name in names {
+            nodes.push((name, Namespace::create()?));
+        }
+        let t = Topology { nodes };
+        for (i, (a, b, _)) in LINKS.iter().enumerate() {
+            let (ip_a, ip_b) = link_addresses(i);
+            t.link(a, b, &format!("{ip_a}/30"), &format!("{ip_b}/30"))?;
+        }
+        for (client, transit, addr, gateway, _) in CLIENTS {
+            let node = format!("c-{client}");
+            t.link(&node, transit, &format!("{addr}/24"), &format!("{gateway}/24"))?;
+            ip_batch(t.ns(&node), &node, &[format!("route add default via {gateway}")])?;
+        }
+        for pop in POPS {
+            ip_batch(t.ns(pop), pop, &[format!("addr add {ANYCAST}/32 dev lo")])?;
+        }
+        for transit in ["ta", "tb"] {
+            t.ns(transit)
+                .run(|| std::fs::write("/proc/sys/net/ipv4/ip_forward", "1"))?
+                .map_err(|e| Error::io("ip_forward", e))?;
+        }
+        Ok(t)
+    }
+
+    /// A veth pair from `a` (address `addr_a`) to `b` (`addr_b`), `nl-A-B` and `nl-B-A`.
+    fn link(&self, a: &str, b: &str, addr_a: &str, addr_b: &str) -> Result<(), Error> {
+        let (if_a, if_b) = (format!("nl-{a}-{b}"), format!("nl-{b}-{a}"));
+        let peer = self.ns(b).proc_path().display().to_string();
+        ip_batch(
+            self.ns(a),
+            a,
+            &[
+                format!("link add {if_a} type veth peer name {if_b} netns {peer}"),
+                format!("addr add {addr_a} dev {if_a}"),
+                format!("link set {if_a} up"),
+            ],
+        )?;
+        ip_batch(
+            self.ns(b),
+            b,
+            &[format!("addr add {addr_b} dev {if_b}"), format!("link set {if_b} up")],
+        )
+    }
+}
+
+/// Link `i`'s two addresses.
+fn link_addresses(i: usize) -> (Ipv4Addr, Ipv4Addr) {
+    let base = 4 * i as u8;
+    (
+        Ipv4Addr::new(100, 64, 100, base + 1),
+        Ipv4Addr::new(100, 64, 100, base + 2),
+    )
+}
+
+/// The AS of a router.
+pub fn asn(router: &str) -> u32 {
+    match router {
+        "ta" => 64510,
+        "tb" => 64520,
+        _ => POP_AS,
+    }
+}
+
+/// Every router's BIRD configuration, from the links.
+pub fn routers() -> Vec<Router> {
+    let ids = [("fra", 1), ("iad", 2), ("sin", 3), ("ta", 10), ("tb", 20)];
+    ids.iter()
+        .map(|&(name, id)| {
+            let mut sessions = Vec::new();
+            for (i, &(a, b, pref)) in LINKS.iter().enumerate() {
+                let (ip_a, ip_b) = link_addresses(i);
+                if name == a {
+                    sessions.push(session(b, ip_a, ip_b, 100));
+                } else if name == b {
+                    sessions.push(session(a, ip_b, ip_a, pref));
+                }
+            }
+            let originates = match name {
+                "ta" | "tb" => CLIENTS
+                    .iter()
+                    .filter(|c| c.1 == name)
+                    .map(|c| c.4.to_string())
+                    .collect(),
+                _ => vec![PREFIX.to_string()],
+            };
+            Router {
+                name: name.to_string(),
+                router_id: format!("10.0.0.{id}"),
+                asn: asn(name),
+                originates,
+                sessions,
+            }
+        })
+        .collect()
+}
+
+fn session(peer: &str, local: Ipv4Addr, neighbor: Ipv4Addr, local_pref: u32) -> Session {
+    Session {
+        name: format!("with_{peer}"),
+        peer: peer.to_string(),
+        local: local.to_string(),
+        neighbor: neighbor.to_string(),
+        peer_as: asn(peer),
+        local_pref,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_link_is_a_session_at_both_ends() {
+        let routers = routers();
+        let sessions: usize = routers.iter().map(|r| r.sessions.len()).sum();
+        assert_eq!(sessions, 2 * LINKS.len());
+        let ta = routers.iter().find(|r| r.name == "ta").unwrap();
+        let fra = ta.sessions.iter().find(|s| s.peer == "fra").unwrap();
+        assert_eq!(
+            (fra.local.as_str(), fra.neighbor.as_str(), fra.peer_as, fra.local_pref),
+            ("100.64.100.2", "100.64.100.1", 64500, 200)
+        );
+        let iad = ta.sessions.iter().find(|s| s.peer == "iad").unwrap();
+        assert_eq!(iad.local_pref, 100);
+        assert_eq!(ta.originates, ["100.64.1.0/24"]);
+        let sin = routers.iter().find(|r| r.name == "sin").unwrap();
+        assert_eq!(sin.originates, [PREFIX]);
+        assert_eq!(sin.sessions.len(), 1);
+    }
+}

@@ -1,0 +1,101 @@
+//! `netlab anycast` through the CLI: as root, seven namespaces routed by BIRD put each client
+//! on its own region's PoP for the reason BGP gives (local preference), and a withdrawn PoP's
+//! clients move to the next one within a stated bound while the others stay; without root, a
+//! one-line error. Bounded: BGP converges within 20 s or the command fails.
+
+mod common;
+use common::{netlab, of_type, trace};
+
+fn is_root() -> bool {
+    // SAFETY: geteuid(2) cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+#[test]
+fn each_client_reaches_its_regions_pop_and_moves_when_it_is_withdrawn() {
+    let args = ["anycast", "--withdraw", "fra"];
+    if !is_root() {
+        let out = netlab().args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("need root"), "{err}");
+        return;
+    }
+    let (v, code) = trace(&args);
+    assert_eq!(code, 0, "{v}");
+    let setup = of_type(&v, "anycast.setup")[0];
+    assert!(setup["converged_ms"].as_f64().unwrap() < 20_000.0, "{setup}");
+    let reaches = of_type(&v, "anycast.reach");
+    assert_eq!(reaches.len(), 4, "two clients, before and after: {v}");
+    let pop = |phase: &str, client: &str| {
+        reaches
+            .iter()
+            .find(|r| r["phase"] == phase && r["client"] == client)
+            .and_then(|r| r["pop"].as_str())
+            .unwrap_or_else(|| panic!("{phase} {client}: {v}"))
+            .to_string()
+    };
+    assert_eq!(pop("baseline", "eu"), "fra");
+    assert_eq!(pop("baseline", "asia"), "sin");
+    let eu = reaches
+        .iter()
+        .find(|r| r["phase"] == "baseline" && r["client"] == "eu")
+        .unwrap();
+    let reason = eu["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("via fra (AS path 64500, local-pref 200)"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("over iad (AS path 64500): higher local-pref (200 > 100)"),
+        "{reason}"
+    );
+    assert_eq!(
+        eu["candidates"].as_array().unwrap().len(),
+        3,
+        "fra, iad and the other transit: {eu}"
+    );
+    // fra goes: eu moves to iad (the other direct path beats one through tb: shorter AS path),
+    // within 3 s (BGP's withdrawal, not its hold timer); asia stays on sin.
+    let moves = of_type(&v, "anycast.withdraw")[0]["moves"].as_array().unwrap().clone();
+    let eu_move = moves.iter().find(|m| m["client"] == "eu").unwrap();
+    assert_eq!(
+        (eu_move["before"].as_str(), eu_move["after"].as_str()),
+        (Some("fra"), Some("iad")),
+        "{eu_move}"
+    );
+    assert!(eu_move["converged_ms"].as_f64().unwrap() < 3000.0, "{eu_move}");
+    let asia_move = moves.iter().find(|m| m["client"] == "asia").unwrap();
+    assert_eq!(asia_move["after"], "sin", "{asia_move}");
+    assert!(asia_move.get("converged_ms").is_none(), "{asia_move}");
+    assert_eq!(pop("after withdrawing fra", "eu"), "iad");
+    let after = reaches
+        .iter()
+        .find(|r| r["phase"] == "after withdrawing fra" && r["client"] == "eu")
+        .unwrap();
+    assert!(
+        after["reason"]
+            .as_str()
+            .unwrap()
+            .contains("shorter AS path (1 < 2 ASes)"),
+        "{after}"
+    );
+    // Nothing of it is left: no BIRD outlives the command.
+    let left = std::process::Command::new("pgrep")
+        .args(["-x", "bird"])
+        .output()
+        .unwrap();
+    assert!(
+        left.stdout.is_empty(),
+        "bird still running: {}",
+        String::from_utf8_lossy(&left.stdout)
+    );
+}
+
+#[test]
+fn an_unknown_pop_is_refused_in_one_line() {
+    let out = netlab().args(["anycast", "--withdraw", "lhr"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("fra") && err.contains("lhr"), "{err}");
+}
