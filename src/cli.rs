@@ -155,6 +155,7 @@ const ANYCAST_HELP: &str = "\
 Examples:
   sudo netlab anycast                     which PoP each client reaches, and the BGP step that chose it
   sudo netlab anycast --withdraw fra      then fra's sessions go down: who moves where, in how many ms
+  sudo netlab anycast --withdraw fra --prepend iad:2   eu then takes the shorter path, through tb to sin
 
 Everything happens in seven network namespaces netlab creates and that end with the command, joined by veth pairs: three PoPs (fra, iad, sin) in AS64500, each with 203.0.113.1 on lo and announcing 203.0.113.0/24; two transits (ta AS64510, tb AS64520) that each prefer their own region's PoP (local-pref 200) to iad, which both reach; and two client networks, eu behind ta and asia behind tb. Each router runs BIRD 2 (bird -f, supervised by netlab), configured from the topology; each PoP answers a datagram to 203.0.113.1:5300 with its name. Needs root and bird2.";
 
@@ -164,6 +165,22 @@ pub struct AnycastArgs {
     /// After the baseline, disable this PoP's BGP sessions and measure each client's move
     #[arg(long, value_name = "POP", value_parser = ["fra", "iad", "sin"])]
     pub withdraw: Option<String>,
+    /// A PoP that prepends its AS N more times to what it announces (a longer AS path, to be
+    /// chosen less): fra:2
+    #[arg(long, value_name = "POP:N", value_parser = parse_prepend)]
+    pub prepend: Option<(String, u32)>,
+}
+
+/// `POP:N`, N from 1 to 8.
+fn parse_prepend(s: &str) -> Result<(String, u32), String> {
+    let (pop, n) = s.split_once(':').ok_or_else(|| format!("'{s}' is not POP:N (fra:2)"))?;
+    if !["fra", "iad", "sin"].contains(&pop) {
+        return Err(format!("'{pop}' is not a PoP (fra, iad, sin)"));
+    }
+    match n.parse::<u32>() {
+        Ok(n @ 1..=8) => Ok((pop.to_string(), n)),
+        _ => Err(format!("'{n}' is not a count from 1 to 8")),
+    }
 }
 
 const DDOS_HTTP_HELP: &str = "\

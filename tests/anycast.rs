@@ -6,6 +6,9 @@
 mod common;
 use common::{netlab, of_type, trace};
 
+/// One topology at a time: the check that no BIRD outlives a run must not see another's.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn is_root() -> bool {
     // SAFETY: geteuid(2) cannot fail.
     unsafe { libc::geteuid() == 0 }
@@ -13,6 +16,7 @@ fn is_root() -> bool {
 
 #[test]
 fn each_client_reaches_its_regions_pop_and_moves_when_it_is_withdrawn() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let args = ["anycast", "--withdraw", "fra"];
     if !is_root() {
         let out = netlab().args(args).output().unwrap();
@@ -93,9 +97,37 @@ fn each_client_reaches_its_regions_pop_and_moves_when_it_is_withdrawn() {
 }
 
 #[test]
+fn a_prepended_pop_loses_where_the_path_length_decides() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if !is_root() {
+        return;
+    }
+    // fra gone, iad prepending twice: ta's direct path to iad (3 ASes) loses to the path
+    // through tb to sin (2), so eu goes to Singapore; tb's local-pref for sin is untouched.
+    let (v, code) = trace(&["anycast", "--withdraw", "fra", "--prepend", "iad:2"]);
+    assert_eq!(code, 0, "{v}");
+    let eu = of_type(&v, "anycast.reach")
+        .into_iter()
+        .find(|r| r["phase"] == "after withdrawing fra" && r["client"] == "eu")
+        .unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(eu["pop"], "sin", "{eu}");
+    let reason = eu["reason"].as_str().unwrap();
+    assert!(reason.starts_with("via tb (AS path 64520 64500"), "{reason}");
+    assert!(
+        reason.contains("over iad (AS path 64500 64500 64500): shorter AS path (2 < 3 ASes)"),
+        "{reason}"
+    );
+    assert!(v.to_string().contains("anycast.prepend"), "{v}");
+}
+
+#[test]
 fn an_unknown_pop_is_refused_in_one_line() {
     let out = netlab().args(["anycast", "--withdraw", "lhr"]).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("fra") && err.contains("lhr"), "{err}");
+    let out = netlab().args(["anycast", "--prepend", "iad:99"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("from 1 to 8"), "{err}");
 }

@@ -24,6 +24,9 @@ pub struct Session {
     pub peer_as: u32,
     /// LOCAL_PREF given to routes learned here (RFC 4271 §5.1.5); BIRD's default is 100.
     pub local_pref: u32,
+    /// How many extra times the router puts its own AS on the paths it announces here
+    /// (AS-path prepending: a longer path, to be chosen less).
+    pub prepend: u32,
 }
 
 /// One router's configuration.
@@ -65,9 +68,10 @@ pub fn config(r: &Router) -> String {
             c,
             "  hold time 3; keepalive time 1; connect delay time 1; connect retry time 1; error wait time 1, 3;"
         );
+        let prepends = format!("bgp_path.prepend({}); ", r.asn).repeat(s.prepend as usize);
         let _ = writeln!(
             c,
-            "  ipv4 {{ import filter {{ bgp_local_pref = {}; accept; }}; export where source ~ [RTS_STATIC, RTS_BGP]; }};",
+            "  ipv4 {{ import filter {{ bgp_local_pref = {}; accept; }}; export filter {{ if source ~ [RTS_STATIC, RTS_BGP] then {{ {prepends}accept; }} reject; }}; }};",
             s.local_pref
         );
         let _ = writeln!(c, "}}");
@@ -250,9 +254,14 @@ mod tests {
                 neighbor: "100.64.100.1".into(),
                 peer_as: 64500,
                 local_pref: 200,
+                prepend: 2,
             }],
         };
         let c = config(&r);
+        assert!(
+            c.contains("then { bgp_path.prepend(64510); bgp_path.prepend(64510); accept; }"),
+            "{c}"
+        );
         assert!(c.contains("router id 10.0.0.10;"), "{c}");
         assert!(c.contains("route 100.64.1.0/24 unreachable;"), "{c}");
         assert!(c.contains("local 100.64.100.2 as 64510;"), "{c}");

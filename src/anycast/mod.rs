@@ -42,6 +42,8 @@ const POLL: Duration = Duration::from_millis(5);
 pub struct Options {
     /// Disable this PoP's BGP sessions after the baseline.
     pub withdraw: Option<String>,
+    /// This PoP prepends its AS this many extra times.
+    pub prepend: Option<(String, u32)>,
 }
 
 /// A private folder for BIRD's configurations and control sockets, removed when dropped.
@@ -69,10 +71,10 @@ impl Drop for Workdir {
 
 /// Builds the internet, waits for BGP, and records where each client goes.
 pub fn run(opts: &Options) -> Result<Trace> {
-    if let Some(pop) = &opts.withdraw {
+    for pop in opts.withdraw.iter().chain(opts.prepend.iter().map(|p| &p.0)) {
         if !POPS.contains(&pop.as_str()) {
             return Err(Error::usage(
-                format!("--withdraw {pop}"),
+                pop.to_string(),
                 "is not a PoP of the topology",
                 format!("name one of {}", POPS.join(", ")),
             ));
@@ -84,7 +86,7 @@ pub fn run(opts: &Options) -> Result<Trace> {
     }
     let topo = Topology::create()?;
     let dir = Workdir::create()?;
-    let routers = topology::routers();
+    let routers = topology::routers(opts.prepend.as_ref().map(|(p, n)| (p.as_str(), *n)));
     let started = Instant::now();
     let mut daemons = Vec::new();
     for r in &routers {
@@ -136,17 +138,20 @@ pub fn run(opts: &Options) -> Result<Trace> {
                 .iter()
                 .flat_map(|r| {
                     r.sessions.iter().map(move |s| {
-                        format!("{} (AS{}) hears {} (AS{}) with local-pref {}", r.name, r.asn, s.peer, s.peer_as, s.local_pref)
+                        let prepended = match s.prepend {
+                            0 => String::new(),
+                            n => format!(", prepending its AS {n} more times"),
+                        };
+                        format!(
+                            "{} (AS{}) hears {} (AS{}) with local-pref {}{prepended}",
+                            r.name, r.asn, s.peer, s.peer_as, s.local_pref
+                        )
                     })
                 })
                 .collect(),
             converged_ms,
         }),
-        vec![Note::new(
-            "anycast.what",
-            "Three PoPs announce the same prefix from the same AS; each router keeps every path it hears and picks one by the BGP decision process, so each client reaches whichever PoP its own network's routers prefer, and no client chooses.",
-            Some("RFC 4786 §2; RFC 4271 §9.1"),
-        )],
+        setup_notes(opts),
     );
     let reaches = |phase: &str| -> Result<Vec<Reach>> {
         askers
@@ -222,6 +227,22 @@ pub fn run(opts: &Options) -> Result<Trace> {
     }
     drop(daemons);
     Ok(b.finish(Outcome::Ok))
+}
+
+fn setup_notes(opts: &Options) -> Vec<Note> {
+    let mut notes = vec![Note::new(
+        "anycast.what",
+        "Three PoPs announce the same prefix from the same AS; each router keeps every path it hears and picks one by the BGP decision process, so each client reaches whichever PoP its own network's routers prefer, and no client chooses.",
+        Some("RFC 4786 §2; RFC 4271 §9.1"),
+    )];
+    if let Some((pop, n)) = &opts.prepend {
+        notes.push(Note::new(
+            "anycast.prepend",
+            format!("{pop} prepends its AS {n} more times: its paths look {n} ASes longer to its neighbours. Prepending moves traffic only where the AS path's length decides; a neighbour's local preference is compared first and outranks it."),
+            Some("RFC 4271 §9.1.2.2"),
+        ));
+    }
+    notes
 }
 
 fn candidate(r: &Route) -> Candidate {

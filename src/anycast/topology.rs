@@ -125,18 +125,20 @@ pub fn asn(router: &str) -> u32 {
     }
 }
 
-/// Every router's BIRD configuration, from the links.
-pub fn routers() -> Vec<Router> {
+/// Every router's BIRD configuration, from the links; `prepend` (a PoP, a count) makes that
+/// PoP prepend its AS that many extra times on every session.
+pub fn routers(prepend: Option<(&str, u32)>) -> Vec<Router> {
     let ids = [("fra", 1), ("iad", 2), ("sin", 3), ("ta", 10), ("tb", 20)];
     ids.iter()
         .map(|&(name, id)| {
             let mut sessions = Vec::new();
             for (i, &(a, b, pref)) in LINKS.iter().enumerate() {
                 let (ip_a, ip_b) = link_addresses(i);
+                let extra = prepend.filter(|(pop, _)| *pop == name).map_or(0, |(_, n)| n);
                 if name == a {
-                    sessions.push(session(b, ip_a, ip_b, 100));
+                    sessions.push(session(b, ip_a, ip_b, 100, extra));
                 } else if name == b {
-                    sessions.push(session(a, ip_b, ip_a, pref));
+                    sessions.push(session(a, ip_b, ip_a, pref, extra));
                 }
             }
             let originates = match name {
@@ -158,7 +160,7 @@ pub fn routers() -> Vec<Router> {
         .collect()
 }
 
-fn session(peer: &str, local: Ipv4Addr, neighbor: Ipv4Addr, local_pref: u32) -> Session {
+fn session(peer: &str, local: Ipv4Addr, neighbor: Ipv4Addr, local_pref: u32, prepend: u32) -> Session {
     Session {
         name: format!("with_{peer}"),
         peer: peer.to_string(),
@@ -166,6 +168,7 @@ fn session(peer: &str, local: Ipv4Addr, neighbor: Ipv4Addr, local_pref: u32) -> 
         neighbor: neighbor.to_string(),
         peer_as: asn(peer),
         local_pref,
+        prepend,
     }
 }
 
@@ -175,7 +178,9 @@ mod tests {
 
     #[test]
     fn each_link_is_a_session_at_both_ends() {
-        let routers = routers();
+        let routers = routers(Some(("iad", 2)));
+        let iad = routers.iter().find(|r| r.name == "iad").unwrap();
+        assert!(iad.sessions.iter().all(|s| s.prepend == 2));
         let sessions: usize = routers.iter().map(|r| r.sessions.len()).sum();
         assert_eq!(sessions, 2 * LINKS.len());
         let ta = routers.iter().find(|r| r.name == "ta").unwrap();
@@ -189,6 +194,7 @@ mod tests {
         assert_eq!(ta.originates, ["100.64.1.0/24"]);
         let sin = routers.iter().find(|r| r.name == "sin").unwrap();
         assert_eq!(sin.originates, [PREFIX]);
+        assert_eq!(sin.sessions[0].prepend, 0);
         assert_eq!(sin.sessions.len(), 1);
     }
 }

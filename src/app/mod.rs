@@ -270,5 +270,6 @@ pub(crate) fn folder_ready(path: &std::path::Path, flag: &str, create_dirs: bool
 pub(crate) fn anycast_trace(a: &crate::cli::AnycastArgs) -> Result<crate::trace::Trace> {
     crate::anycast::run(&crate::anycast::Options {
         withdraw: a.withdraw.clone(),
+        prepend: a.prepend.clone(),
     })
 }
