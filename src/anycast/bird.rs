@@ -107,14 +107,7 @@ impl Daemon {
             .stdout(Stdio::null())
             .stderr(log_file)
             .spawn()
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::NotFound => Error::Io {
-                    path: "bird".into(),
-                    source: e,
-                    hint: "install BIRD 2 (apt-get install bird2)".into(),
-                },
-                _ => Error::io("bird", e),
-            })?;
+            .map_err(|e| launch_error(e, "bird"))?;
         Ok(Daemon {
             name: r.name.clone(),
             child,
@@ -145,14 +138,7 @@ impl Daemon {
             .args(command)
             .stdin(Stdio::null())
             .output()
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::NotFound => Error::Io {
-                    path: "birdc".into(),
-                    source: e,
-                    hint: "install BIRD 2 (apt-get install bird2)".into(),
-                },
-                _ => Error::io("birdc", e),
-            })?;
+            .map_err(|e| launch_error(e, "birdc"))?;
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 }
@@ -161,6 +147,18 @@ impl Drop for Daemon {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// The error for `program` (bird or birdc) that could not be started.
+fn launch_error(e: std::io::Error, program: &str) -> Error {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => Error::Io {
+            path: program.into(),
+            source: e,
+            hint: "install BIRD 2 (apt-get install bird2)".into(),
+        },
+        _ => Error::io(program, e),
     }
 }
 
