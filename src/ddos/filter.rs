@@ -23,7 +23,6 @@
 //! cheaply the other side drops. The sender is the same at every depth; the difference in its
 //! rate and in the machine's CPU time per packet is the cost of the layers the packet crossed.
 
-use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -39,6 +38,7 @@ use crate::error::Error;
 use crate::net::ns::raw::RawSender;
 use crate::net::ns::tool::{IP, NFT};
 use crate::net::ns::Namespace;
+use crate::ratelimit::algorithms::{Algorithm, Policy};
 
 /// The service under attack: UDP port 9, discard (RFC 863), on the edge's address.
 pub const TARGET: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 80);
@@ -226,6 +226,10 @@ fn flood(sender: &RawSender, spec: RunSpec) -> (u64, Duration, Duration) {
             udp_packet::build(src, 1024 + (i / SOURCES * 7919 % 60_000) as u16, TARGET, PORT)
         })
         .collect();
+    // The ring read as slices, a batch's worth past its end, so each batch is one window of it.
+    let ring: Vec<&[u8]> = (0..packets.len() + BATCH)
+        .map(|k| &packets[k % packets.len()][..])
+        .collect();
     let deadline = Duration::from_secs_f64(spec.max_seconds);
     let cpu_before = cpu::thread_now();
     let start = Instant::now();
@@ -233,8 +237,7 @@ fn flood(sender: &RawSender, spec: RunSpec) -> (u64, Duration, Duration) {
     let mut next = 0usize;
     while sent < spec.packets && start.elapsed() < deadline {
         let n = BATCH.min((spec.packets - sent) as usize);
-        let batch: Vec<&[u8]> = (0..n).map(|k| &packets[(next + k) % packets.len()][..]).collect();
-        match sender.send_batch(&batch, TARGET) {
+        match sender.send_batch(&ring[next..next + n], TARGET) {
             Ok(took) => {
                 sent += took as u64;
                 next = (next + took) % packets.len();
@@ -330,43 +333,41 @@ fn recv_batch(socket: &UdpSocket, bufs: &mut [[u8; 64]]) -> Vec<Ipv4Addr> {
     }
 }
 
-/// The application's per-source policy: a token bucket per address, `rate` tokens a second up
-/// to `burst`, one per datagram, the same policy as the nftables rule's `limit`.
-#[derive(Debug)]
+/// The application's per-source policy: `netlab ratelimit`'s token bucket, one per address,
+/// `burst` tokens refilled at `rate` a second, one per datagram: the same policy as the
+/// nftables rule's `limit rate R/second burst B packets`.
 pub struct Limiter {
-    rate: f64,
-    burst: f64,
-    buckets: HashMap<Ipv4Addr, (f64, Instant)>,
+    policy: Policy,
+    buckets: Box<dyn crate::ratelimit::algorithms::Limiter + Send>,
+    started: Instant,
 }
 
 /// Most sources the app keeps a bucket for: a flood from more addresses cannot grow its memory
-/// past this (the table is cleared, every source starting again with a full bucket).
+/// past this (the buckets start again, every source with a full one).
 const MAX_SOURCES: usize = 65_536;
 
 impl Limiter {
     pub fn new(rate: u32, burst: u32) -> Limiter {
+        // B tokens per B/R seconds: a bucket of B, refilled at R a second.
+        let burst = burst.max(1);
+        let policy = Policy {
+            limit: burst,
+            window_ns: u64::from(burst) * 1_000_000_000 / u64::from(rate.max(1)),
+        };
         Limiter {
-            rate: f64::from(rate),
-            burst: f64::from(burst.max(1)),
-            buckets: HashMap::new(),
+            policy,
+            buckets: Algorithm::TokenBucket.limiter(policy),
+            started: Instant::now(),
         }
     }
 
     /// Whether a datagram from `source` at `now` is within the policy (and takes its token).
     pub fn admit(&mut self, source: Ipv4Addr, now: Instant) -> bool {
-        if self.buckets.len() >= MAX_SOURCES && !self.buckets.contains_key(&source) {
-            self.buckets.clear();
+        if self.buckets.keys() >= MAX_SOURCES {
+            self.buckets = Algorithm::TokenBucket.limiter(self.policy);
         }
-        let (tokens, last) = self.buckets.entry(source).or_insert((self.burst, now));
-        let refill = now.saturating_duration_since(*last).as_secs_f64() * self.rate;
-        *tokens = (*tokens + refill).min(self.burst);
-        *last = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            true
-        } else {
-            false
-        }
+        let now_ns = u64::try_from(now.saturating_duration_since(self.started).as_nanos()).unwrap_or(u64::MAX);
+        self.buckets.admit(u64::from(u32::from(source)), now_ns).admitted
     }
 }
 
