@@ -96,7 +96,7 @@ pub fn run(spec: RunSpec) -> Result<Recorded, Error> {
         ],
     )?;
     let counts = Arc::new(RrlCounts::default());
-    let runtime = servers_runtime(&pair.edge)?;
+    let runtime = pair.edge.runtime("nl-reflector", 1)?;
     let keys = Keys::generate()?;
     let ns1 = spec_named("ns1.example.com.")?;
     let ns2 = spec_named("ns2.example.com.")?;
@@ -161,28 +161,6 @@ fn spec_named(name: &str) -> Result<crate::sandbox::world::ServerSpec, Error> {
         .find(|s| s.name == name)
         .cloned()
         .ok_or_else(|| Error::usage(name.to_string(), "is not a sandbox server", "report this"))
-}
-
-/// A runtime whose threads live in `ns`, so the servers' sockets and tasks are there.
-fn servers_runtime(ns: &Namespace) -> Result<tokio::runtime::Runtime, Error> {
-    let path = ns.proc_path();
-    let on_start = move || {
-        if let Ok(file) = std::fs::File::open(&path) {
-            use std::os::fd::AsRawFd;
-            // SAFETY: setns(2) on a namespace descriptor opened just now; it moves only this
-            // runtime thread, which lives to serve inside.
-            if unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) } == 0 {
-                crate::net::socket::serving_in_netlab_namespace();
-            }
-        }
-    };
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .thread_name("nl-reflector")
-        .on_thread_start(on_start)
-        .build()
-        .map_err(|e| Error::io("tokio runtime (reflectors)", e))
 }
 
 /// Installs BCP 38 at the attacker's network: only its own source address may leave.

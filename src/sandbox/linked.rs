@@ -69,22 +69,8 @@ impl Linked {
             ..
         } = Topology::create(Some(mtu))?;
         let server_ns = Arc::new(servers);
-        let on_start = {
-            let ns = Arc::clone(&server_ns);
-            move || {
-                // A thread of the servers' runtime: everything it opens lives in their namespace.
-                if ns.enter().is_ok() {
-                    crate::net::socket::serving_in_netlab_namespace();
-                }
-            }
-        };
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .thread_name("nl-sandbox")
-            .on_thread_start(on_start)
-            .build()
-            .map_err(|e| Error::io("tokio runtime (sandbox)", e))?;
+        // Everything the servers' runtime threads open lives in their namespace.
+        let runtime = server_ns.runtime("nl-sandbox", 2)?;
         let handle = runtime.handle().clone();
         let sandbox = server_ns.run(move || {
             crate::net::socket::serving_in_netlab_namespace();

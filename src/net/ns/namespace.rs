@@ -93,6 +93,26 @@ impl Namespace {
         })?
     }
 
+    /// A tokio runtime whose `workers` threads (named `name`) live in the namespace and may
+    /// serve on the addresses that exist only there: what a server started on it binds, and
+    /// every task it runs, is inside.
+    pub fn runtime(&self, name: &str, workers: usize) -> Result<tokio::runtime::Runtime, Error> {
+        let ns = Namespace {
+            fd: Arc::clone(&self.fd),
+        };
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .enable_all()
+            .thread_name(name)
+            .on_thread_start(move || {
+                if ns.enter().is_ok() {
+                    crate::net::socket::serving_in_netlab_namespace();
+                }
+            })
+            .build()
+            .map_err(|e| Error::io(format!("tokio runtime ({name})"), e))
+    }
+
     /// A command whose process runs inside the namespace (for `ip`, and later daemons such as
     /// BIRD). The child is killed (SIGKILL) when the *thread* that spawns it ends, which is the
     /// process's end when spawned from `main` or another long-lived thread: spawn it there, not
