@@ -34,12 +34,9 @@ impl RawSender {
 
     /// Sends `packet` (an IPv4 header and what follows) towards `dst`.
     pub fn send(&self, packet: &[u8], dst: Ipv4Addr) -> std::io::Result<()> {
-        // SAFETY: sockaddr_in is plain data, zeroed then filled; sendto reads `packet` and the
-        // address within their lengths.
+        // SAFETY: sendto reads `packet` and the address within their lengths.
+        let addr = sockaddr(dst);
         let sent = unsafe {
-            let mut addr: libc::sockaddr_in = std::mem::zeroed();
-            addr.sin_family = libc::AF_INET as libc::sa_family_t;
-            addr.sin_addr.s_addr = u32::from(dst).to_be();
             libc::sendto(
                 self.fd.as_raw_fd(),
                 packet.as_ptr().cast(),
@@ -60,10 +57,8 @@ impl RawSender {
     pub fn send_batch(&self, packets: &[&[u8]], dst: Ipv4Addr) -> std::io::Result<usize> {
         // SAFETY: as in `send`; each iovec points into a packet that outlives the call, each
         // header names the one address, and sendmmsg reads no more than `packets.len()` headers.
+        let mut addr = sockaddr(dst);
         let sent = unsafe {
-            let mut addr: libc::sockaddr_in = std::mem::zeroed();
-            addr.sin_family = libc::AF_INET as libc::sa_family_t;
-            addr.sin_addr.s_addr = u32::from(dst).to_be();
             let mut iovecs: Vec<libc::iovec> = packets
                 .iter()
                 .map(|p| libc::iovec {
@@ -94,4 +89,14 @@ impl RawSender {
         }
         Ok(sent as usize)
     }
+}
+
+/// `dst` as the socket address sendto(2) and sendmmsg(2) take (the port is unused: the
+/// header is in the packet).
+fn sockaddr(dst: Ipv4Addr) -> libc::sockaddr_in {
+    // SAFETY: sockaddr_in is plain data, for which all zeroes is a valid value.
+    let mut addr: libc::sockaddr_in = unsafe { std::mem::zeroed() };
+    addr.sin_family = libc::AF_INET as libc::sa_family_t;
+    addr.sin_addr.s_addr = u32::from(dst).to_be();
+    addr
 }
