@@ -124,20 +124,18 @@ pub fn reflect_flood(opts: &ReflectOptions) -> Result<Trace> {
     })?;
     let plain: Vec<&Reflection> = recorded.rows.iter().filter(|r| r.phase == Phase::Plain).collect();
     let limited: Vec<&Reflection> = recorded.rows.iter().filter(|r| r.phase == Phase::Rrl).collect();
-    let last_plain = plain.len();
-    let last_rrl = last_plain + limited.len();
-    let mut notes_for: Vec<Vec<Note>> = vec![Vec::new(); recorded.rows.len()];
-    if let Some(n) = notes_for.get_mut(last_plain.wrapping_sub(1)) {
-        n.extend(amplification_notes(&plain));
-    }
-    if let Some(n) = notes_for.get_mut(last_rrl.wrapping_sub(1)) {
-        n.extend(rrl_notes(&plain, &limited, opts.rrl));
-    }
-    let rows = recorded.rows.clone();
-    for (row, notes) in rows.into_iter().zip(notes_for) {
-        let bcp38 = row.phase == Phase::Bcp38;
-        let mut notes = notes;
-        if bcp38 {
+    // The comparisons sit on each phase's last row, once its figures are all there.
+    let last_of = |phase: Phase| recorded.rows.iter().rposition(|r| r.phase == phase);
+    let (last_plain, last_rrl) = (last_of(Phase::Plain), last_of(Phase::Rrl));
+    for (i, row) in recorded.rows.iter().enumerate() {
+        let mut notes = Vec::new();
+        if Some(i) == last_plain {
+            notes.extend(amplification_notes(&plain));
+        }
+        if Some(i) == last_rrl {
+            notes.extend(rrl_notes(&plain, &limited, opts.rrl));
+        }
+        if row.phase == Phase::Bcp38 {
             notes.push(Note::new(
                 "ddos.bcp38",
                 format!(
@@ -147,7 +145,7 @@ pub fn reflect_flood(opts: &ReflectOptions) -> Result<Trace> {
                 Some("RFC 2827 §3; RFC 3704"),
             ));
         }
-        b.push(DdosEvent::Reflection(row), notes);
+        b.push(DdosEvent::Reflection(row.clone()), notes);
     }
     let (answered, slipped, dropped) = recorded.rrl;
     b.push(
