@@ -156,19 +156,27 @@ Examples:
   sudo netlab anycast                     which PoP each client reaches, and the BGP step that chose it
   sudo netlab anycast --withdraw fra      then fra's sessions go down: who moves where, in how many ms
   sudo netlab anycast --withdraw fra --prepend iad:2   eu then takes the shorter path, through tb to sin
+  sudo netlab anycast --withdraw fra -w bgp.pcap && netlab pcap bgp.pcap --port 179   the UPDATEs, decoded
 
-Everything happens in seven network namespaces netlab creates and that end with the command, joined by veth pairs: three PoPs (fra, iad, sin) in AS64500, each with 203.0.113.1 on lo and announcing 203.0.113.0/24; two transits (ta AS64510, tb AS64520) that each prefer their own region's PoP (local-pref 200) to iad, which both reach; and two client networks, eu behind ta and asia behind tb. Each router runs BIRD 2 (bird -f, supervised by netlab), configured from the topology; each PoP answers a datagram to 203.0.113.1:5300 with its name. Needs root and bird2.";
+Everything happens in seven network namespaces netlab creates and that end with the command, joined by veth pairs: three PoPs (fra, iad, sin) in AS64500, each with 203.0.113.1 on lo and announcing 203.0.113.0/24; two transits (ta AS64510, tb AS64520) that each prefer their own region's PoP (local-pref 200) to iad, which both reach; and two client networks, eu behind ta and asia behind tb. Each router runs BIRD 2 (bird -f, supervised by netlab), configured from the topology. Each PoP names itself twice on 203.0.113.1: to the DNS query id.server. CH TXT (RFC 4892) and in an x-served-by header over HTTP.
+
+--withdraw POP makes that PoP stop announcing the prefix while its sessions stay up (an UPDATE withdrawing it, as when a site is drained). Meanwhile each client downloads 1 MiB over TCP and asks id.server every 5 ms over UDP: a client whose routers move to another PoP sees its download reset by that PoP, which never saw the connection, while its DNS queries are simply answered by the new PoP. The BGP messages of the move are captured on the transits' links and shown decoded. Needs root and bird2.";
 
 /// `netlab anycast`.
 #[derive(Debug, Args)]
 pub struct AnycastArgs {
-    /// After the baseline, disable this PoP's BGP sessions and measure each client's move
+    /// After the baseline, this PoP stops announcing the prefix (its sessions stay up): each
+    /// client's move, a TCP download across it, and the BGP UPDATEs that did it
     #[arg(long, value_name = "POP", value_parser = ["fra", "iad", "sin"])]
     pub withdraw: Option<String>,
     /// A PoP that prepends its AS N more times to what it announces (a longer AS path, to be
     /// chosen less): fra:2
     #[arg(long, value_name = "POP:N", value_parser = parse_prepend)]
     pub prepend: Option<(String, u32)>,
+    /// Write every BGP segment seen on the transits' links, the whole run, to this pcap file
+    /// (0600), for netlab pcap, tshark or Wireshark
+    #[arg(long, short = 'w', value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
 }
 
 /// `POP:N`, N from 1 to 8.

@@ -18,7 +18,9 @@ fn is_root() -> bool {
 #[test]
 fn each_client_reaches_its_regions_pop_and_moves_when_it_is_withdrawn() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let args = ["anycast", "--withdraw", "fra"];
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = dir.path().join("bgp.pcap");
+    let args = ["anycast", "--withdraw", "fra", "-w", pcap.to_str().unwrap()];
     if !is_root() {
         let out = netlab().args(args).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
@@ -42,6 +44,10 @@ fn each_client_reaches_its_regions_pop_and_moves_when_it_is_withdrawn() {
     };
     assert_eq!(pop("baseline", "eu"), "fra");
     assert_eq!(pop("baseline", "asia"), "sin");
+    // The web edge names the same PoP as the DNS identity query.
+    for r in &reaches {
+        assert_eq!(r["served_by"], r["pop"], "{r}");
+    }
     let eu = reaches
         .iter()
         .find(|r| r["phase"] == "baseline" && r["client"] == "eu")
@@ -74,6 +80,68 @@ fn each_client_reaches_its_regions_pop_and_moves_when_it_is_withdrawn() {
     assert_eq!(asia_move["after"], "sin", "{asia_move}");
     assert!(asia_move.get("converged_ms").is_none(), "{asia_move}");
     assert_eq!(pop("after withdrawing fra", "eu"), "iad");
+    // The download eu had under way with fra was reset (by iad, which never saw it), while its
+    // UDP queries were answered by iad; asia's, on a path that did not move, completed.
+    let withdraw = of_type(&v, "anycast.withdraw")[0];
+    let download = |client: &str, steering: &str| {
+        withdraw["downloads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["client"] == client && d["steering"] == steering)
+            .unwrap_or_else(|| panic!("{client} {steering}: {withdraw}"))
+            .clone()
+    };
+    let eu_download = download("eu", "anycast");
+    assert_eq!(
+        (eu_download["served_by"].as_str(), eu_download["end"].as_str()),
+        (Some("fra"), Some("reset")),
+        "{eu_download}"
+    );
+    assert!(
+        eu_download["received_bytes"].as_u64().unwrap() < eu_download["expected_bytes"].as_u64().unwrap(),
+        "{eu_download}"
+    );
+    let asia_download = download("asia", "anycast");
+    assert_eq!(asia_download["end"], "complete", "{asia_download}");
+    assert_eq!(asia_download["received_bytes"], asia_download["expected_bytes"]);
+    // DNS steering gave eu fra's own address, which only fra announces: the same withdrawal
+    // left that download alone.
+    let steered = download("eu", "dns");
+    assert_eq!(
+        (
+            steered["address"].as_str(),
+            steered["served_by"].as_str(),
+            steered["end"].as_str()
+        ),
+        (Some("198.51.100.1"), Some("fra"), Some("complete")),
+        "{steered}"
+    );
+    let asia_steered = &reaches.iter().find(|r| r["client"] == "asia").unwrap()["steered"];
+    assert_eq!(asia_steered["address"], "198.51.100.3", "{asia_steered}");
+    assert_eq!(asia_steered["served_by"], "sin", "{asia_steered}");
+    let resets = &withdraw["resets_sent"];
+    assert!(resets["iad"].as_u64().unwrap() >= 1, "{resets}");
+    assert_eq!(resets["sin"], 0, "{resets}");
+    // The withdrawal itself, as captured on ta's link to fra and decoded.
+    let bgp = withdraw["bgp"].as_array().unwrap();
+    assert!(
+        bgp.iter().any(|m| m["from"] == "fra"
+            && m["to"] == "ta"
+            && m["info"].as_str().unwrap().contains("withdraws 203.0.113.0/24")),
+        "{withdraw}"
+    );
+    assert!(v.to_string().contains("anycast.tcp-reset"), "{v}");
+    // The capture of the whole run is a pcap that netlab pcap reads: the sessions' OPENs and
+    // the UPDATEs that announced the prefix.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&pcap).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let out = netlab().args(["pcap", pcap.to_str().unwrap()]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("BGP OPEN AS64500"), "{text}");
+    assert!(text.contains("BGP UPDATE 203.0.113.0/24"), "{text}");
     let after = reaches
         .iter()
         .find(|r| r["phase"] == "after withdrawing fra" && r["client"] == "eu")

@@ -35,8 +35,11 @@ pub struct Router {
     pub name: String,
     pub router_id: String,
     pub asn: u32,
-    /// Prefixes it originates.
+    /// Prefixes it originates (the static protocol `announced`; for a PoP, the anycast prefix).
     pub originates: Vec<String>,
+    /// A PoP's own unicast /32, originated by a static protocol of its own (`own`), so that
+    /// withdrawing the anycast prefix leaves it announced.
+    pub own: Option<String>,
     pub sessions: Vec<Session>,
 }
 
@@ -58,6 +61,9 @@ pub fn config(r: &Router) -> String {
             let _ = writeln!(c, "  route {p} unreachable;");
         }
         let _ = writeln!(c, "}}");
+    }
+    if let Some(own) = &r.own {
+        let _ = writeln!(c, "protocol static own {{ ipv4; route {own} unreachable; }}");
     }
     for s in &r.sessions {
         let _ = writeln!(c, "protocol bgp {} {{", s.name);
@@ -245,6 +251,7 @@ mod tests {
             router_id: "10.0.0.10".into(),
             asn: 64510,
             originates: vec!["100.64.1.0/24".into()],
+            own: Some("198.51.100.9/32".into()),
             sessions: vec![Session {
                 name: "from_fra".into(),
                 peer: "fra".into(),
@@ -262,6 +269,10 @@ mod tests {
         );
         assert!(c.contains("router id 10.0.0.10;"), "{c}");
         assert!(c.contains("route 100.64.1.0/24 unreachable;"), "{c}");
+        assert!(
+            c.contains("protocol static own { ipv4; route 198.51.100.9/32 unreachable; }"),
+            "{c}"
+        );
         assert!(c.contains("local 100.64.100.2 as 64510;"), "{c}");
         assert!(c.contains("neighbor 100.64.100.1 as 64500;"), "{c}");
         assert!(c.contains("bgp_local_pref = 200;"), "{c}");

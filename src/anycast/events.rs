@@ -2,6 +2,8 @@
 //! candidate routes at its transit and the BGP decision step that chose), and, after a PoP is
 //! withdrawn, how long each client took to reach another.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,10 +43,27 @@ pub struct Reach {
     pub pop: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rtt_ms: Option<f64>,
+    /// The PoP named by the web edge's `x-served-by` header, asked over TCP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub served_by: Option<String>,
+    /// Where DNS steering sends the same client instead, for comparison.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steered: Option<Steered>,
     /// The client's transit, the routes it had to the prefix, and why it chose the best.
     pub transit: String,
     pub candidates: Vec<Candidate>,
     pub reason: String,
+}
+
+/// DNS steering's answer for one client: the CDN name's address (a PoP's unicast address,
+/// picked by the query's source), its TTL, and the PoP that answered HTTP there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Steered {
+    pub name: String,
+    pub address: String,
+    pub ttl: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub served_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,9 +80,44 @@ pub struct Candidate {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Withdraw {
     pub pop: String,
-    /// Per client: the PoP it reached before, the one after, and the time from disabling the
-    /// sessions to the first answer from the new one (None: it never moved).
+    /// Per client: the PoP it reached before, the one after, and the time from the withdrawal
+    /// to the first answer from the new one (None: it never moved).
     pub moves: Vec<Move>,
+    /// Per client: the downloads under way when the route changed, one from the anycast
+    /// address and one from the address DNS steering gave it.
+    pub downloads: Vec<Download>,
+    /// RSTs each PoP's kernel sent during the experiment (its `Tcp: OutRsts` counter).
+    pub resets_sent: BTreeMap<String, u64>,
+    /// The BGP messages on the transits' links from the withdrawal on, KEEPALIVEs left out.
+    pub bgp: Vec<BgpSeen>,
+}
+
+/// One BGP segment seen on a link, decoded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BgpSeen {
+    /// When, in ms after the withdrawal.
+    pub at_ms: f64,
+    pub from: String,
+    pub to: String,
+    /// What it said, as `netlab pcap` decodes it.
+    pub info: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Download {
+    pub client: String,
+    /// `anycast` (from 203.0.113.1) or `dns` (from the address DNS steering gave the client).
+    pub steering: String,
+    pub address: String,
+    /// The PoP that answered the request (`x-served-by`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub served_by: Option<String>,
+    pub expected_bytes: u64,
+    pub received_bytes: u64,
+    /// `complete`, `reset`, `stalled`, `closed early`, or `failed: ...`.
+    pub end: String,
+    /// When it ended, in ms after the withdrawal (negative: before it).
+    pub ended_ms: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,4 +127,6 @@ pub struct Move {
     pub after: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub converged_ms: Option<f64>,
+    /// Identity queries (DNS over UDP) that went unanswered while it moved.
+    pub unanswered: u32,
 }

@@ -4,7 +4,10 @@
 //!
 //! - [`topology`]: the namespaces, links and addresses, and each router's BGP sessions.
 //! - [`bird`]: BIRD's configuration, the daemons, and `birdc`'s routes.
-//! - [`identity`]: the service on the anycast address that says which PoP answered.
+//! - [`identity`]: the DNS identity query (`id.server.` CH TXT) each PoP answers with its name.
+//! - [`tap`]: the BGP conversation captured on the transits' links.
+//! - [`web`]: each PoP's web edge (an `x-served-by` header) and the download across a route
+//!   change.
 //!
 //! Anycast is unicast routing with one twist: several places announce the same prefix, and
 //! every router picks one of them by the ordinary BGP decision process (RFC 4271 §9.1; RFC
@@ -15,16 +18,23 @@ pub mod bird;
 pub mod events;
 pub mod identity;
 pub mod render;
+pub mod tap;
 pub mod topology;
+pub mod web;
 
 use std::os::unix::fs::DirBuilderExt;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use bird::{Daemon, Route};
-use events::{AnycastEvent, Candidate, Move, Reach, Setup, Withdraw};
-use identity::{Asker, Services};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use events::{AnycastEvent, BgpSeen, Candidate, Download, Move, Reach, Setup, Steered, Withdraw};
+use identity::{Asker, Responder};
+use tap::Tap;
 use topology::{Topology, CLIENTS, POPS, PREFIX};
+use web::Edge;
 
 use crate::error::{Error, Result};
 use crate::net::ns::tool::BIRD;
@@ -36,14 +46,20 @@ const CONVERGE_WITHIN: Duration = Duration::from_secs(20);
 const MOVE_WITHIN: Duration = Duration::from_secs(10);
 /// How long a client waits for each answer while a move is timed: the measurement's grain.
 const POLL: Duration = Duration::from_millis(5);
+/// A download is under way once this much has arrived; the route changes then.
+const UNDER_WAY: u64 = 64 * 1024;
+/// How long the downloads may take to get under way.
+const START_WITHIN: Duration = Duration::from_secs(2);
 
 /// What `netlab anycast` was asked.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// Disable this PoP's BGP sessions after the baseline.
+    /// After the baseline, this PoP stops announcing the prefix.
     pub withdraw: Option<String>,
     /// This PoP prepends its AS this many extra times.
     pub prepend: Option<(String, u32)>,
+    /// Write the BGP segments captured on the transits' links here.
+    pub pcap: Option<PathBuf>,
 }
 
 /// A private folder for BIRD's configurations and control sockets, removed when dropped.
@@ -87,13 +103,20 @@ pub fn run(opts: &Options) -> Result<Trace> {
     let topo = Topology::create()?;
     let dir = Workdir::create()?;
     let routers = topology::routers(opts.prepend.as_ref().map(|(p, n)| (p.as_str(), *n)));
+    let taps: Vec<(&crate::net::ns::Namespace, String)> = topology::transit_interfaces()
+        .into_iter()
+        .map(|(transit, interface)| (topo.ns(transit), interface))
+        .collect();
+    let mut tap = Some(Tap::start(&taps)?);
     let started = Instant::now();
     let mut daemons = Vec::new();
     for r in &routers {
         daemons.push(Daemon::start(topo.ns(&r.name), r, &dir.0)?);
     }
-    let pops: Vec<(&str, &crate::net::ns::Namespace)> = POPS.iter().map(|p| (*p, topo.ns(p))).collect();
-    let _services = Services::start(&pops)?;
+    let _services = POPS
+        .iter()
+        .map(|p| Ok((Responder::start(p, topo.ns(p))?, Edge::start(p, topo.ns(p))?)))
+        .collect::<Result<Vec<_>>>()?;
     let askers: Vec<(&str, Asker)> = CLIENTS
         .iter()
         .map(|c| Ok((c.0, Asker::open(topo.ns(&format!("c-{}", c.0)))?)))
@@ -160,11 +183,20 @@ pub fn run(opts: &Options) -> Result<Trace> {
                 let transit = CLIENTS.iter().find(|c| c.0 == *client).map_or("", |c| c.1);
                 let routes = bird::parse_routes(&daemon(transit).ask(&["show", "route", PREFIX, "all"])?);
                 let answer = asker.ask();
+                let ns = topo.ns(&format!("c-{client}"));
+                let steered = asker.steer().map(|(address, ttl)| Steered {
+                    name: identity::STEERED_NAME.to_string(),
+                    address: address.to_string(),
+                    ttl,
+                    served_by: web::served_by(ns, address),
+                });
                 Ok(Reach {
                     phase: phase.to_string(),
                     client: client.to_string(),
                     pop: answer.as_ref().map(|a| a.0.clone()),
                     rtt_ms: answer.map(|a| a.1),
+                    served_by: web::served_by(ns, topology::ANYCAST),
+                    steered,
                     transit: transit.to_string(),
                     reason: reason(&routes),
                     candidates: routes.iter().map(candidate).collect(),
@@ -173,60 +205,163 @@ pub fn run(opts: &Options) -> Result<Trace> {
             .collect()
     };
     let before = reaches("baseline")?;
+    let mut captured = Vec::new();
     for r in &before {
         b.push(AnycastEvent::Reach(r.clone()), Vec::new());
     }
     if let Some(pop) = &opts.withdraw {
-        let router = routers.iter().find(|r| &r.name == pop).expect("a PoP's router");
-        // The clock starts as the first session goes down.
-        let t0 = Instant::now();
-        for s in &router.sessions {
-            daemon(pop).ask(&["disable", &s.name])?;
-        }
-        let mut moves: Vec<Move> = before
+        let resets_before = resets(&topo)?;
+        // Two downloads per client: from the anycast address, and from the address DNS
+        // steering gave it (its regional PoP's own).
+        let sources: Vec<(&str, &str, std::net::Ipv4Addr)> = before
             .iter()
-            .map(|r| Move {
-                client: r.client.clone(),
-                before: r.pop.clone(),
-                after: None,
-                converged_ms: None,
+            .flat_map(|r| {
+                let steered = r.steered.as_ref().and_then(|s| s.address.parse().ok());
+                [Some(("anycast", topology::ANYCAST)), steered.map(|a| ("dns", a))]
+                    .into_iter()
+                    .flatten()
+                    .map(move |(how, a)| (r.client.as_str(), how, a))
             })
             .collect();
-        while t0.elapsed() < MOVE_WITHIN
-            && moves
+        let progress: Vec<AtomicU64> = sources.iter().map(|_| AtomicU64::new(0)).collect();
+        let (t0, moves, fetched) = std::thread::scope(|scope| -> Result<_> {
+            let downloads: Vec<_> = sources
                 .iter()
-                .any(|m| m.before.as_deref() == Some(pop) && m.after.is_none())
-        {
-            for (m, (_, asker)) in moves.iter_mut().zip(&askers) {
-                if m.after.is_some() || m.before.as_deref() != Some(pop) {
-                    continue;
-                }
-                if let Some((now, _)) = asker.ask_within(POLL).filter(|(now, _)| now != pop) {
-                    m.after = Some(now);
-                    m.converged_ms = Some(t0.elapsed().as_secs_f64() * 1e3);
-                }
+                .zip(&progress)
+                .map(|((client, _, address), got)| {
+                    let ns = topo.ns(&format!("c-{client}"));
+                    scope.spawn(move || web::download(ns, *address, got))
+                })
+                .collect();
+            let waiting = Instant::now();
+            while progress.iter().any(|p| p.load(Ordering::Relaxed) < UNDER_WAY) && waiting.elapsed() < START_WITHIN {
+                std::thread::sleep(Duration::from_millis(5));
             }
-        }
+            // The clock starts as the PoP's BIRD is told to stop announcing.
+            let t0 = Instant::now();
+            daemon(pop).ask(&["disable", "announced"])?;
+            let moves = follow_moves(pop, &before, &askers, t0);
+            let fetched: Vec<web::Download> = downloads
+                .into_iter()
+                .map(|d| d.join().expect("a download thread"))
+                .collect();
+            Ok((t0, moves, fetched))
+        })?;
         let after = reaches(&format!("after withdrawing {pop}"))?;
+        captured = tap.take().map(Tap::finish).unwrap_or_default();
+        let mut moves = moves;
         for m in &mut moves {
             if m.after.is_none() {
                 m.after = after.iter().find(|r| r.client == m.client).and_then(|r| r.pop.clone());
             }
         }
-        let notes = withdraw_notes(pop, &moves);
-        b.push(
-            AnycastEvent::Withdraw(Withdraw {
-                pop: pop.clone(),
-                moves,
-            }),
-            notes,
-        );
+        let resets_sent: BTreeMap<String, u64> = resets(&topo)?
+            .into_iter()
+            .map(|(p, n)| {
+                let was = resets_before.get(&p).copied().unwrap_or(0);
+                (p, n.saturating_sub(was))
+            })
+            .collect();
+        let downloads: Vec<Download> = sources
+            .iter()
+            .zip(fetched)
+            .map(|((client, how, address), d)| Download {
+                client: client.to_string(),
+                steering: how.to_string(),
+                address: address.to_string(),
+                served_by: d.served_by,
+                expected_bytes: d.expected,
+                received_bytes: d.received,
+                end: d.end.name(),
+                ended_ms: signed_ms(t0, d.ended),
+            })
+            .collect();
+        let withdraw = Withdraw {
+            pop: pop.clone(),
+            moves,
+            downloads,
+            resets_sent,
+            bgp: routing_after(t0, &captured),
+        };
+        let notes = withdraw_notes(&withdraw);
+        b.push(AnycastEvent::Withdraw(withdraw), notes);
         for r in after {
             b.push(AnycastEvent::Reach(r), Vec::new());
         }
     }
     drop(daemons);
+    if let Some(t) = tap {
+        captured = t.finish();
+    }
+    if let Some(path) = &opts.pcap {
+        tap::write_pcap(path, &captured)?;
+    }
     Ok(b.finish(Outcome::Ok))
+}
+
+/// Each client's move away from `pop`, asked every [`POLL`] until it is answered by another
+/// PoP or [`MOVE_WITHIN`] passes; a client that was elsewhere is not followed.
+fn follow_moves(pop: &str, before: &[Reach], askers: &[(&str, Asker)], t0: Instant) -> Vec<Move> {
+    let mut moves: Vec<Move> = before
+        .iter()
+        .map(|r| Move {
+            client: r.client.clone(),
+            before: r.pop.clone(),
+            after: None,
+            converged_ms: None,
+            unanswered: 0,
+        })
+        .collect();
+    let following = |m: &Move| m.after.is_none() && m.before.as_deref() == Some(pop);
+    while t0.elapsed() < MOVE_WITHIN && moves.iter().any(following) {
+        for (m, (_, asker)) in moves.iter_mut().zip(askers) {
+            if !following(m) {
+                continue;
+            }
+            match asker.ask_within(POLL) {
+                Some((now, _)) if now != pop => {
+                    m.after = Some(now);
+                    m.converged_ms = Some(t0.elapsed().as_secs_f64() * 1e3);
+                }
+                Some(_) => {}
+                None => m.unanswered += 1,
+            }
+        }
+    }
+    moves
+}
+
+/// The BGP messages captured from `t0` on, KEEPALIVEs left out, with who sent them to whom.
+fn routing_after(t0: Instant, frames: &[tap::Frame]) -> Vec<BgpSeen> {
+    let name = |ip: Option<std::net::IpAddr>| {
+        ip.and_then(topology::router_at)
+            .map_or_else(|| ip.map(|a| a.to_string()).unwrap_or_default(), str::to_string)
+    };
+    tap::messages(frames)
+        .filter(|f| f.at >= t0)
+        .filter(|f| !f.decoded.info.split("; ").all(|m| m == "BGP KEEPALIVE"))
+        .map(|f| BgpSeen {
+            at_ms: signed_ms(t0, f.at),
+            from: name(f.decoded.src),
+            to: name(f.decoded.dst),
+            info: f.decoded.info.clone(),
+        })
+        .collect()
+}
+
+/// Every PoP's count of RSTs sent so far.
+fn resets(topo: &Topology) -> Result<BTreeMap<String, u64>> {
+    POPS.iter()
+        .map(|p| Ok((p.to_string(), web::tcp_resets_sent(topo.ns(p))?)))
+        .collect()
+}
+
+/// `at - t0` in ms, negative when `at` came first.
+fn signed_ms(t0: Instant, at: Instant) -> f64 {
+    match at.checked_duration_since(t0) {
+        Some(d) => d.as_secs_f64() * 1e3,
+        None => -(t0.duration_since(at).as_secs_f64() * 1e3),
+    }
 }
 
 fn setup_notes(opts: &Options) -> Vec<Note> {
@@ -289,8 +424,10 @@ pub fn reason(routes: &[Route]) -> String {
     why
 }
 
-fn withdraw_notes(pop: &str, moves: &[Move]) -> Vec<Note> {
-    let moved: Vec<String> = moves
+fn withdraw_notes(w: &Withdraw) -> Vec<Note> {
+    let pop = &w.pop;
+    let moved: Vec<String> = w
+        .moves
         .iter()
         .filter_map(|m| {
             Some(format!(
@@ -306,15 +443,74 @@ fn withdraw_notes(pop: &str, moves: &[Move]) -> Vec<Note> {
         format!("No client was reaching {pop}, so its withdrawal moved none: anycast fails over only the clients whose routers had chosen the PoP that went.")
     } else {
         format!(
-            "Disabling {pop}'s BGP sessions sent a NOTIFICATION (Cease) and its neighbours withdrew its routes at once: {}. A PoP that dies without closing its sessions is noticed only when the hold timer (3 s here, 90 s by default) expires.",
+            "{pop} stopped announcing {PREFIX} (its BIRD's static route disabled) and kept its sessions: it sent each neighbour an UPDATE listing the prefix as withdrawn, and each chose its next best path: {}.",
             moved.join("; ")
         )
     };
-    vec![Note::new(
+    let mut notes = vec![Note::new(
         "anycast.withdraw",
         text,
-        Some("RFC 4271 §6.7, §9.1.3; RFC 4786 §4.4"),
-    )]
+        Some("RFC 4271 §4.3, §9.1.3; RFC 4786 §4.4"),
+    )];
+    let rsts: Vec<String> = w
+        .resets_sent
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(p, n)| format!("{p} sent {n}"))
+        .collect();
+    for d in &w.downloads {
+        let Some(m) = w.moves.iter().find(|m| m.client == d.client) else {
+            continue;
+        };
+        if d.steering == "dns" {
+            if d.end == "complete" && d.served_by.as_deref() == Some(pop.as_str()) {
+                notes.push(Note::new(
+                    "anycast.dns-kept",
+                    format!(
+                        "{}'s download from {}, {pop}'s own address that DNS steering had given it, completed ({} bytes): only {pop} announces that address, so the anycast withdrawal could not hand the connection to another PoP. The price is failover: had {pop} failed, resolvers would keep sending users to {} until the answer's TTL ran out.",
+                        d.client, d.address, d.received_bytes, d.address
+                    ),
+                    Some("RFC 1034 §3.6; RFC 7871 §1"),
+                ));
+            }
+            continue;
+        }
+        let moved_to = m
+            .after
+            .as_deref()
+            .filter(|a| m.before.as_deref() == Some(pop.as_str()) && a != pop);
+        match (d.end.as_str(), moved_to) {
+            ("reset", Some(to)) => notes.push(Note::new(
+                "anycast.tcp-reset",
+                format!(
+                    "{}'s download from {} was reset after {} of {} bytes, {:.0} ms after the withdrawal. Its ACKs now reached {to}, whose kernel had a listener on the address but no such connection and answered with a RST; the RST came from the same address as every other segment, so only the PoPs' counters tell who sent it ({}). The identity queries over UDP {}: each datagram stands alone, and {to} answered the next one.",
+                    d.client,
+                    d.served_by.as_deref().unwrap_or("?"),
+                    d.received_bytes,
+                    d.expected_bytes,
+                    d.ended_ms,
+                    if rsts.is_empty() { "none counted".to_string() } else { rsts.join(", ") },
+                    match m.unanswered {
+                        0 => "lost no answer during the move".to_string(),
+                        n => format!("lost {n} answer(s) during the move"),
+                    }
+                ),
+                Some("RFC 9293 §3.10.7.2; RFC 4786 §4.4.3"),
+            )),
+            ("complete", None) => notes.push(Note::new(
+                "anycast.tcp-kept",
+                format!(
+                    "{}'s download from {} completed ({} bytes): its routers kept their path, so its connection never met a PoP that did not know it.",
+                    d.client,
+                    d.served_by.as_deref().unwrap_or("?"),
+                    d.received_bytes
+                ),
+                Some("RFC 4786 §4.4.3"),
+            )),
+            _ => {}
+        }
+    }
+    notes
 }
 
 #[cfg(test)]

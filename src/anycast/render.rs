@@ -31,7 +31,7 @@ pub fn event(out: &mut String, e: &AnycastEvent, notes: &[Note], opts: &RenderOp
         AnycastEvent::Withdraw(w) => {
             let _ = writeln!(
                 out,
-                "{}withdrew {}{}: its BGP sessions disabled (birdc disable)",
+                "{}withdrew {}{}: it stopped announcing the prefix (birdc disable announced), its sessions up",
                 p.bold, w.pop, p.reset
             );
             for m in &w.moves {
@@ -42,10 +42,38 @@ pub fn event(out: &mut String, e: &AnycastEvent, notes: &[Note], opts: &RenderOp
                 };
                 let _ = writeln!(
                     out,
-                    "  client {:<5} was {:<4} {moved}",
+                    "  client {:<5} was {:<4} {moved}; {} identity queries (UDP) unanswered meanwhile",
                     m.client,
-                    m.before.as_deref().unwrap_or("-")
+                    m.before.as_deref().unwrap_or("-"),
+                    m.unanswered
                 );
+            }
+            for d in &w.downloads {
+                let how = match d.steering.as_str() {
+                    "dns" => format!("DNS-steered {}", d.address),
+                    _ => format!("anycast {}", d.address),
+                };
+                let _ = writeln!(
+                    out,
+                    "  download {:<5} {how:<26} from {:<4} {}: {} of {} bytes, ended {:.0} ms after the withdrawal",
+                    d.client,
+                    d.served_by.as_deref().unwrap_or("-"),
+                    d.end,
+                    d.received_bytes,
+                    d.expected_bytes,
+                    d.ended_ms
+                );
+            }
+            let rsts: Vec<String> = w.resets_sent.iter().map(|(p, n)| format!("{p} {n}")).collect();
+            let _ = writeln!(out, "  RSTs sent by each PoP meanwhile: {}", rsts.join(", "));
+            if !w.bgp.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "  BGP on the transits' links from the withdrawal on (KEEPALIVEs left out):"
+                );
+            }
+            for m in &w.bgp {
+                let _ = writeln!(out, "    {:>7.1} ms  {:>3} → {:<3}  {}", m.at_ms, m.from, m.to, m.info);
             }
         }
     }
@@ -55,9 +83,23 @@ pub fn event(out: &mut String, e: &AnycastEvent, notes: &[Note], opts: &RenderOp
 fn reach(out: &mut String, r: &Reach, opts: &RenderOpts) {
     let p = &opts.palette;
     let answered = match (&r.pop, r.rtt_ms) {
-        (Some(pop), Some(ms)) => format!("{}{pop}{} answered ({ms:.2} ms)", p.bold, p.reset),
-        _ => "no PoP answered".to_string(),
+        (Some(pop), Some(ms)) => format!("{}{pop}{} answered id.server ({ms:.2} ms)", p.bold, p.reset),
+        _ => "no PoP answered id.server".to_string(),
     };
-    let _ = writeln!(out, "  [{}] client {:<5} {answered}", r.phase, r.client);
+    let web = match &r.served_by {
+        Some(pop) => format!(", x-served-by: {pop}"),
+        None => ", no answer over HTTP".to_string(),
+    };
+    let _ = writeln!(out, "  [{}] client {:<5} {answered}{web}", r.phase, r.client);
     let _ = writeln!(out, "      at transit {}: {}", r.transit, r.reason);
+    if let Some(s) = &r.steered {
+        let _ = writeln!(
+            out,
+            "      DNS steering instead: {} A {} (TTL {} s), x-served-by: {}",
+            s.name.trim_end_matches('.'),
+            s.address,
+            s.ttl,
+            s.served_by.as_deref().unwrap_or("no answer")
+        );
+    }
 }

@@ -23,6 +23,13 @@ use crate::net::ns::{topology::ip_batch, Namespace};
 /// The anycast prefix every PoP originates, and the address each holds on `lo`.
 pub const PREFIX: &str = "203.0.113.0/24";
 pub const ANYCAST: Ipv4Addr = Ipv4Addr::new(203, 0, 113, 1);
+/// Each PoP's own unicast address (TEST-NET-2, RFC 5737), announced by that PoP alone: where
+/// DNS steering sends a client, and an address that no other PoP's route can take over.
+pub const UNICAST: [(&str, Ipv4Addr); 3] = [
+    ("fra", Ipv4Addr::new(198, 51, 100, 1)),
+    ("iad", Ipv4Addr::new(198, 51, 100, 2)),
+    ("sin", Ipv4Addr::new(198, 51, 100, 3)),
+];
 /// The PoPs' AS, and their names.
 pub const POP_AS: u32 = 64500;
 pub const POPS: [&str; 3] = ["fra", "iad", "sin"];
@@ -75,8 +82,15 @@ impl Topology {
             t.link(&node, transit, &format!("{addr}/24"), &format!("{gateway}/24"))?;
             ip_batch(t.ns(&node), &node, &[format!("route add default via {gateway}")])?;
         }
-        for pop in POPS {
-            ip_batch(t.ns(pop), pop, &[format!("addr add {ANYCAST}/32 dev lo")])?;
+        for (pop, unicast) in UNICAST {
+            ip_batch(
+                t.ns(pop),
+                pop,
+                &[
+                    format!("addr add {ANYCAST}/32 dev lo"),
+                    format!("addr add {unicast}/32 dev lo"),
+                ],
+            )?;
         }
         for transit in ["ta", "tb"] {
             t.ns(transit)
@@ -114,6 +128,44 @@ fn link_addresses(i: usize) -> (Ipv4Addr, Ipv4Addr) {
         Ipv4Addr::new(100, 64, 100, base + 1),
         Ipv4Addr::new(100, 64, 100, base + 2),
     )
+}
+
+/// The PoP a DNS steering map sends a query from `source` to: the PoP in the region of the
+/// client network it comes from (the one its transit prefers, LOCAL_PREF 200), iad otherwise.
+pub fn regional_pop(source: Ipv4Addr) -> &'static str {
+    let transit = CLIENTS.iter().find_map(|c| {
+        let net: ipnet::Ipv4Net = c.4.parse().ok()?;
+        net.contains(&source).then_some(c.1)
+    });
+    LINKS
+        .iter()
+        .find(|(_, b, pref)| Some(*b) == transit && *pref > 100)
+        .map_or("iad", |(pop, _, _)| *pop)
+}
+
+/// A PoP's unicast address.
+pub fn unicast(pop: &str) -> Option<Ipv4Addr> {
+    UNICAST.iter().find(|(p, _)| *p == pop).map(|(_, a)| *a)
+}
+
+/// The router that holds `ip` on one of its links.
+pub fn router_at(ip: std::net::IpAddr) -> Option<&'static str> {
+    LINKS.iter().enumerate().find_map(|(i, (a, b, _))| {
+        let (ip_a, ip_b) = link_addresses(i);
+        (ip == ip_a).then_some(*a).or((ip == ip_b).then_some(*b))
+    })
+}
+
+/// The transits' links to their neighbours, as (transit, interface): where BGP is captured.
+pub fn transit_interfaces() -> Vec<(&'static str, String)> {
+    LINKS
+        .iter()
+        .filter_map(|(a, b, _)| match (*a, *b) {
+            (pop, transit @ ("ta" | "tb")) if POPS.contains(&pop) => Some((transit, format!("nl-{transit}-{pop}"))),
+            (t1 @ ("ta" | "tb"), t2) => Some((t1, format!("nl-{t1}-{t2}"))),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The AS of a router.
@@ -154,6 +206,7 @@ pub fn routers(prepend: Option<(&str, u32)>) -> Vec<Router> {
                 router_id: format!("10.0.0.{id}"),
                 asn: asn(name),
                 originates,
+                own: unicast(name).map(|a| format!("{a}/32")),
                 sessions,
             }
         })
@@ -177,6 +230,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn dns_steering_maps_each_client_network_to_its_regions_pop() {
+        assert_eq!(regional_pop(Ipv4Addr::new(100, 64, 1, 2)), "fra");
+        assert_eq!(regional_pop(Ipv4Addr::new(100, 64, 2, 2)), "sin");
+        assert_eq!(regional_pop(Ipv4Addr::new(192, 0, 2, 1)), "iad");
+        assert_eq!(unicast("iad"), Some(Ipv4Addr::new(198, 51, 100, 2)));
+    }
+
+    #[test]
     fn each_link_is_a_session_at_both_ends() {
         let routers = routers(Some(("iad", 2)));
         let iad = routers.iter().find(|r| r.name == "iad").unwrap();
@@ -192,8 +253,16 @@ mod tests {
         let iad = ta.sessions.iter().find(|s| s.peer == "iad").unwrap();
         assert_eq!(iad.local_pref, 100);
         assert_eq!(ta.originates, ["100.64.1.0/24"]);
+        assert_eq!(router_at("100.64.100.1".parse().unwrap()), Some("fra"));
+        assert_eq!(router_at("100.64.100.18".parse().unwrap()), Some("tb"));
+        assert_eq!(router_at("100.64.1.2".parse().unwrap()), None);
+        let taps = transit_interfaces();
+        assert_eq!(taps.len(), LINKS.len());
+        assert!(taps.contains(&("ta", "nl-ta-fra".to_string())) && taps.contains(&("ta", "nl-ta-tb".to_string())));
         let sin = routers.iter().find(|r| r.name == "sin").unwrap();
         assert_eq!(sin.originates, [PREFIX]);
+        assert_eq!(sin.own.as_deref(), Some("198.51.100.3/32"));
+        assert_eq!(ta.own, None);
         assert_eq!(sin.sessions[0].prepend, 0);
         assert_eq!(sin.sessions.len(), 1);
     }

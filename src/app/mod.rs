@@ -271,5 +271,6 @@ pub(crate) fn anycast_trace(a: &crate::cli::AnycastArgs) -> Result<crate::trace:
     crate::anycast::run(&crate::anycast::Options {
         withdraw: a.withdraw.clone(),
         prepend: a.prepend.clone(),
+        pcap: a.pcap.clone(),
     })
 }

@@ -62,6 +62,12 @@ const EMBEDDED: &[(&str, &str, &str, Files)] = &[
         include_str!("../../labs/08-ddos/README.md"),
         &[],
     ),
+    (
+        "09-anycast",
+        include_str!("../../labs/09-anycast/lab.toml"),
+        include_str!("../../labs/09-anycast/README.md"),
+        &[],
+    ),
 ];
 
 /// A lab with its write-up.
