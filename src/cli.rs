@@ -157,18 +157,25 @@ Examples:
   sudo netlab anycast --withdraw fra      then fra's sessions go down: who moves where, in how many ms
   sudo netlab anycast --withdraw fra --prepend iad:2   eu then takes the shorter path, through tb to sin
   sudo netlab anycast --withdraw fra -w bgp.pcap && netlab pcap bgp.pcap --port 179   the UPDATEs, decoded
+  sudo netlab anycast --fail fra          fra goes silent: 3 s of hold timer before anyone moves
 
 Everything happens in seven network namespaces netlab creates and that end with the command, joined by veth pairs: three PoPs (fra, iad, sin) in AS64500, each with 203.0.113.1 on lo and announcing 203.0.113.0/24; two transits (ta AS64510, tb AS64520) that each prefer their own region's PoP (local-pref 200) to iad, which both reach; and two client networks, eu behind ta and asia behind tb. Each router runs BIRD 2 (bird -f, supervised by netlab), configured from the topology. Each PoP names itself twice on 203.0.113.1: to the DNS query id.server. CH TXT (RFC 4892) and in an x-served-by header over HTTP.
 
---withdraw POP makes that PoP stop announcing the prefix while its sessions stay up (an UPDATE withdrawing it, as when a site is drained). Meanwhile each client downloads 1 MiB over TCP and asks id.server every 5 ms over UDP: a client whose routers move to another PoP sees its download reset by that PoP, which never saw the connection, while its DNS queries are simply answered by the new PoP. The BGP messages of the move are captured on the transits' links and shown decoded. Needs root and bird2.";
+--withdraw POP makes that PoP stop announcing the prefix while its sessions stay up (an UPDATE withdrawing it, as when a site is drained). Meanwhile each client downloads 1 MiB over TCP and asks id.server every 5 ms over UDP: a client whose routers move to another PoP sees its download reset by that PoP, which never saw the connection, while its DNS queries are simply answered by the new PoP. DNS steering is measured beside it: the PoPs also answer www.cdn.example A with the unicast address of the client's regional PoP (198.51.100.1-3, each announced by its PoP alone), and each client downloads from that address too. The BGP messages of the move are captured on the transits' links and shown decoded.
+
+--fail POP drops every packet on that PoP's links instead (nftables in its namespace), as a power cut would: no UPDATE is sent, and its neighbours move only when their hold timer (3 s here) expires. Needs root and bird2.";
 
 /// `netlab anycast`.
 #[derive(Debug, Args)]
 pub struct AnycastArgs {
     /// After the baseline, this PoP stops announcing the prefix (its sessions stay up): each
     /// client's move, a TCP download across it, and the BGP UPDATEs that did it
-    #[arg(long, value_name = "POP", value_parser = ["fra", "iad", "sin"])]
+    #[arg(long, value_name = "POP", value_parser = ["fra", "iad", "sin"], conflicts_with = "fail")]
     pub withdraw: Option<String>,
+    /// After the baseline, this PoP goes dark (every packet on its links dropped, nothing said):
+    /// the same measurements, with the neighbours waiting for their hold timer
+    #[arg(long, value_name = "POP", value_parser = ["fra", "iad", "sin"])]
+    pub fail: Option<String>,
     /// A PoP that prepends its AS N more times to what it announces (a longer AS path, to be
     /// chosen less): fra:2
     #[arg(long, value_name = "POP:N", value_parser = parse_prepend)]

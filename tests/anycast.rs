@@ -68,7 +68,7 @@ fn each_client_reaches_its_regions_pop_and_moves_when_it_is_withdrawn() {
     );
     // fra goes: eu moves to iad (the other direct path beats one through tb: shorter AS path),
     // within 3 s (BGP's withdrawal, not its hold timer); asia stays on sin.
-    let moves = of_type(&v, "anycast.withdraw")[0]["moves"].as_array().unwrap().clone();
+    let moves = of_type(&v, "anycast.change")[0]["moves"].as_array().unwrap().clone();
     let eu_move = moves.iter().find(|m| m["client"] == "eu").unwrap();
     assert_eq!(
         (eu_move["before"].as_str(), eu_move["after"].as_str()),
@@ -82,7 +82,7 @@ fn each_client_reaches_its_regions_pop_and_moves_when_it_is_withdrawn() {
     assert_eq!(pop("after withdrawing fra", "eu"), "iad");
     // The download eu had under way with fra was reset (by iad, which never saw it), while its
     // UDP queries were answered by iad; asia's, on a path that did not move, completed.
-    let withdraw = of_type(&v, "anycast.withdraw")[0];
+    let withdraw = of_type(&v, "anycast.change")[0];
     let download = |client: &str, steering: &str| {
         withdraw["downloads"]
             .as_array()
@@ -191,6 +191,47 @@ fn a_prepended_pop_loses_where_the_path_length_decides() {
 }
 
 #[test]
+fn a_dark_pop_is_left_only_when_the_hold_timer_expires() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if !is_root() {
+        return;
+    }
+    // fra drops everything and says nothing: ta keeps its route for the hold time (3 s), so eu
+    // moves to iad after at least 2 s and within 10 s, losing UDP answers meanwhile; its
+    // download from fra's own address (DNS steering's answer) stalls, and the steering still
+    // names that address afterwards.
+    let (v, code) = trace(&["anycast", "--fail", "fra"]);
+    assert_eq!(code, 0, "{v}");
+    let change = of_type(&v, "anycast.change")[0];
+    assert_eq!(change["how"], "failed", "{change}");
+    let eu = change["moves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["client"] == "eu")
+        .unwrap();
+    assert_eq!(eu["after"], "iad", "{eu}");
+    let ms = eu["converged_ms"].as_f64().unwrap();
+    assert!((2000.0..10_000.0).contains(&ms), "{eu}");
+    assert!(eu["unanswered"].as_u64().unwrap() > 0, "{eu}");
+    let steered = change["downloads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["client"] == "eu" && d["steering"] == "dns")
+        .unwrap();
+    assert_eq!(steered["end"], "stalled", "{steered}");
+    let after = of_type(&v, "anycast.reach")
+        .into_iter()
+        .find(|r| r["phase"] == "after fra failed" && r["client"] == "eu")
+        .unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(after["pop"], "iad", "{after}");
+    assert_eq!(after["steered"]["address"], "198.51.100.1", "{after}");
+    assert!(after["steered"].get("served_by").is_none(), "{after}");
+    assert!(v.to_string().contains("anycast.dns-stuck"), "{v}");
+}
+
+#[test]
 fn an_unknown_pop_is_refused_in_one_line() {
     let out = netlab().args(["anycast", "--withdraw", "lhr"]).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
@@ -200,4 +241,11 @@ fn an_unknown_pop_is_refused_in_one_line() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("from 1 to 8"), "{err}");
+    let out = netlab()
+        .args(["anycast", "--withdraw", "fra", "--fail", "iad"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--fail"), "{err}");
 }

@@ -14,9 +14,10 @@ pub enum AnycastEvent {
     /// Where one client's packets to the anycast address went, at one moment.
     #[serde(rename = "anycast.reach")]
     Reach(Reach),
-    /// A PoP's BGP sessions disabled, and each client's time to another PoP.
-    #[serde(rename = "anycast.withdraw")]
-    Withdraw(Withdraw),
+    /// A PoP withdrawn or failed: each client's time to another PoP, the downloads across it,
+    /// and the BGP messages that followed.
+    #[serde(rename = "anycast.change")]
+    Change(PopChange),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -78,24 +79,26 @@ pub struct Candidate {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Withdraw {
+pub struct PopChange {
     pub pop: String,
-    /// Per client: the PoP it reached before, the one after, and the time from the withdrawal
-    /// to the first answer from the new one (None: it never moved).
+    /// `withdrawn` (it stopped announcing, with an UPDATE) or `failed` (it went dark).
+    pub how: String,
+    /// Per client: the PoP it reached before, the one after, and the time from the change to
+    /// the first answer from the new one (None: it never moved).
     pub moves: Vec<Move>,
     /// Per client: the downloads under way when the route changed, one from the anycast
     /// address and one from the address DNS steering gave it.
     pub downloads: Vec<Download>,
     /// RSTs each PoP's kernel sent during the experiment (its `Tcp: OutRsts` counter).
     pub resets_sent: BTreeMap<String, u64>,
-    /// The BGP messages on the transits' links from the withdrawal on, KEEPALIVEs left out.
+    /// The BGP messages on the transits' links from the change on, KEEPALIVEs left out.
     pub bgp: Vec<BgpSeen>,
 }
 
 /// One BGP segment seen on a link, decoded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BgpSeen {
-    /// When, in ms after the withdrawal.
+    /// When, in ms after the change.
     pub at_ms: f64,
     pub from: String,
     pub to: String,
@@ -116,7 +119,7 @@ pub struct Download {
     pub received_bytes: u64,
     /// `complete`, `reset`, `stalled`, `closed early`, or `failed: ...`.
     pub end: String,
-    /// When it ended, in ms after the withdrawal (negative: before it).
+    /// When it ended, in ms after the change (negative: before it).
     pub ended_ms: f64,
 }
 

@@ -5,6 +5,7 @@
 //! - [`topology`]: the namespaces, links and addresses, and each router's BGP sessions.
 //! - [`bird`]: BIRD's configuration, the daemons, and `birdc`'s routes.
 //! - [`identity`]: the DNS identity query (`id.server.` CH TXT) each PoP answers with its name.
+//! - [`notes`]: what a change taught, said from what its trace shows.
 //! - [`tap`]: the BGP conversation captured on the transits' links.
 //! - [`web`]: each PoP's web edge (an `x-served-by` header) and the download across a route
 //!   change.
@@ -17,6 +18,7 @@
 pub mod bird;
 pub mod events;
 pub mod identity;
+pub mod notes;
 pub mod render;
 pub mod tap;
 pub mod topology;
@@ -30,19 +32,20 @@ use bird::{Daemon, Route};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use events::{AnycastEvent, BgpSeen, Candidate, Download, Move, Reach, Setup, Steered, Withdraw};
+use events::{AnycastEvent, BgpSeen, Candidate, Download, Move, PopChange, Reach, Setup, Steered};
 use identity::{Asker, Responder};
 use tap::Tap;
 use topology::{Topology, CLIENTS, POPS, PREFIX};
 use web::Edge;
 
 use crate::error::{Error, Result};
-use crate::net::ns::tool::BIRD;
+use crate::net::ns::tool::{BIRD, NFT};
 use crate::trace::{Note, Outcome, Trace, TraceBuilder};
 
 /// How long BGP may take to give every client a route.
 const CONVERGE_WITHIN: Duration = Duration::from_secs(20);
-/// How long a client may take to reach another PoP after a withdrawal.
+/// How long a client may take to reach another PoP after a change (a failure waits for the
+/// hold timer, 3 s).
 const MOVE_WITHIN: Duration = Duration::from_secs(10);
 /// How long a client waits for each answer while a move is timed: the measurement's grain.
 const POLL: Duration = Duration::from_millis(5);
@@ -51,11 +54,39 @@ const UNDER_WAY: u64 = 64 * 1024;
 /// How long the downloads may take to get under way.
 const START_WITHIN: Duration = Duration::from_secs(2);
 
+/// What happens to a PoP after the baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// It stops announcing the prefix and says so: an UPDATE withdrawing it, sessions up.
+    Withdraw,
+    /// It goes dark: every packet on its links dropped, nothing said, so its neighbours learn
+    /// of it only when their hold timers expire.
+    Fail,
+}
+
+impl Change {
+    /// How the trace names it: `withdrawn`, `failed`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Change::Withdraw => "withdrawn",
+            Change::Fail => "failed",
+        }
+    }
+
+    /// The phase after it, as the reach events name it.
+    fn phase(self, pop: &str) -> String {
+        match self {
+            Change::Withdraw => format!("after withdrawing {pop}"),
+            Change::Fail => format!("after {pop} failed"),
+        }
+    }
+}
+
 /// What `netlab anycast` was asked.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// After the baseline, this PoP stops announcing the prefix.
-    pub withdraw: Option<String>,
+    /// After the baseline, this PoP is withdrawn or fails.
+    pub change: Option<(Change, String)>,
     /// This PoP prepends its AS this many extra times.
     pub prepend: Option<(String, u32)>,
     /// Write the BGP segments captured on the transits' links here.
@@ -87,7 +118,12 @@ impl Drop for Workdir {
 
 /// Builds the internet, waits for BGP, and records where each client goes.
 pub fn run(opts: &Options) -> Result<Trace> {
-    for pop in opts.withdraw.iter().chain(opts.prepend.iter().map(|p| &p.0)) {
+    for pop in opts
+        .change
+        .iter()
+        .map(|c| &c.1)
+        .chain(opts.prepend.iter().map(|p| &p.0))
+    {
         if !POPS.contains(&pop.as_str()) {
             return Err(Error::usage(
                 pop.to_string(),
@@ -209,7 +245,7 @@ pub fn run(opts: &Options) -> Result<Trace> {
     for r in &before {
         b.push(AnycastEvent::Reach(r.clone()), Vec::new());
     }
-    if let Some(pop) = &opts.withdraw {
+    if let Some((change, pop)) = &opts.change {
         let resets_before = resets(&topo)?;
         // Two downloads per client: from the anycast address, and from the address DNS
         // steering gave it (its regional PoP's own).
@@ -237,9 +273,12 @@ pub fn run(opts: &Options) -> Result<Trace> {
             while progress.iter().any(|p| p.load(Ordering::Relaxed) < UNDER_WAY) && waiting.elapsed() < START_WITHIN {
                 std::thread::sleep(Duration::from_millis(5));
             }
-            // The clock starts as the PoP's BIRD is told to stop announcing.
+            // The clock starts as the PoP's BIRD is told to stop announcing, or as it goes dark.
             let t0 = Instant::now();
-            daemon(pop).ask(&["disable", "announced"])?;
+            match change {
+                Change::Withdraw => drop(daemon(pop).ask(&["disable", "announced"])?),
+                Change::Fail => go_dark(topo.ns(pop))?,
+            }
             let moves = follow_moves(pop, &before, &askers, t0);
             let fetched: Vec<web::Download> = downloads
                 .into_iter()
@@ -247,7 +286,7 @@ pub fn run(opts: &Options) -> Result<Trace> {
                 .collect();
             Ok((t0, moves, fetched))
         })?;
-        let after = reaches(&format!("after withdrawing {pop}"))?;
+        let after = reaches(&change.phase(pop))?;
         captured = tap.take().map(Tap::finish).unwrap_or_default();
         let mut moves = moves;
         for m in &mut moves {
@@ -276,15 +315,16 @@ pub fn run(opts: &Options) -> Result<Trace> {
                 ended_ms: signed_ms(t0, d.ended),
             })
             .collect();
-        let withdraw = Withdraw {
+        let seen = PopChange {
             pop: pop.clone(),
+            how: change.name().to_string(),
             moves,
             downloads,
             resets_sent,
             bgp: routing_after(t0, &captured),
         };
-        let notes = withdraw_notes(&withdraw);
-        b.push(AnycastEvent::Withdraw(withdraw), notes);
+        let notes = notes::change(&seen, &after);
+        b.push(AnycastEvent::Change(seen), notes);
         for r in after {
             b.push(AnycastEvent::Reach(r), Vec::new());
         }
@@ -347,6 +387,14 @@ fn routing_after(t0: Instant, frames: &[tap::Frame]) -> Vec<BgpSeen> {
             info: f.decoded.info.clone(),
         })
         .collect()
+}
+
+/// Drops every packet on a PoP's links, both ways, from inside its namespace, so that it
+/// neither answers nor says goodbye: what a power cut or a cut fibre looks like to its
+/// neighbours. The rules go with the namespace.
+fn go_dark(ns: &crate::net::ns::Namespace) -> Result<()> {
+    let rules = "table inet netlab_dark {\n  chain input { type filter hook input priority -300; policy accept; iifname \"nl-*\" drop; }\n  chain output { type filter hook output priority -300; policy accept; oifname \"nl-*\" drop; }\n}\n";
+    NFT.run(ns, &["-f", "-"], rules).map(drop)
 }
 
 /// Every PoP's count of RSTs sent so far.
@@ -422,95 +470,6 @@ pub fn reason(routes: &[Route]) -> String {
         why.push_str(&format!("; over {} (AS path {}): {step}", name(other), path(other)));
     }
     why
-}
-
-fn withdraw_notes(w: &Withdraw) -> Vec<Note> {
-    let pop = &w.pop;
-    let moved: Vec<String> = w
-        .moves
-        .iter()
-        .filter_map(|m| {
-            Some(format!(
-                "{} moved from {} to {} in {:.0} ms",
-                m.client,
-                m.before.as_deref()?,
-                m.after.as_deref()?,
-                m.converged_ms?
-            ))
-        })
-        .collect();
-    let text = if moved.is_empty() {
-        format!("No client was reaching {pop}, so its withdrawal moved none: anycast fails over only the clients whose routers had chosen the PoP that went.")
-    } else {
-        format!(
-            "{pop} stopped announcing {PREFIX} (its BIRD's static route disabled) and kept its sessions: it sent each neighbour an UPDATE listing the prefix as withdrawn, and each chose its next best path: {}.",
-            moved.join("; ")
-        )
-    };
-    let mut notes = vec![Note::new(
-        "anycast.withdraw",
-        text,
-        Some("RFC 4271 §4.3, §9.1.3; RFC 4786 §4.4"),
-    )];
-    let rsts: Vec<String> = w
-        .resets_sent
-        .iter()
-        .filter(|(_, n)| **n > 0)
-        .map(|(p, n)| format!("{p} sent {n}"))
-        .collect();
-    for d in &w.downloads {
-        let Some(m) = w.moves.iter().find(|m| m.client == d.client) else {
-            continue;
-        };
-        if d.steering == "dns" {
-            if d.end == "complete" && d.served_by.as_deref() == Some(pop.as_str()) {
-                notes.push(Note::new(
-                    "anycast.dns-kept",
-                    format!(
-                        "{}'s download from {}, {pop}'s own address that DNS steering had given it, completed ({} bytes): only {pop} announces that address, so the anycast withdrawal could not hand the connection to another PoP. The price is failover: had {pop} failed, resolvers would keep sending users to {} until the answer's TTL ran out.",
-                        d.client, d.address, d.received_bytes, d.address
-                    ),
-                    Some("RFC 1034 §3.6; RFC 7871 §1"),
-                ));
-            }
-            continue;
-        }
-        let moved_to = m
-            .after
-            .as_deref()
-            .filter(|a| m.before.as_deref() == Some(pop.as_str()) && a != pop);
-        match (d.end.as_str(), moved_to) {
-            ("reset", Some(to)) => notes.push(Note::new(
-                "anycast.tcp-reset",
-                format!(
-                    "{}'s download from {} was reset after {} of {} bytes, {:.0} ms after the withdrawal. Its ACKs now reached {to}, whose kernel had a listener on the address but no such connection and answered with a RST; the RST came from the same address as every other segment, so only the PoPs' counters tell who sent it ({}). The identity queries over UDP {}: each datagram stands alone, and {to} answered the next one.",
-                    d.client,
-                    d.served_by.as_deref().unwrap_or("?"),
-                    d.received_bytes,
-                    d.expected_bytes,
-                    d.ended_ms,
-                    if rsts.is_empty() { "none counted".to_string() } else { rsts.join(", ") },
-                    match m.unanswered {
-                        0 => "lost no answer during the move".to_string(),
-                        n => format!("lost {n} answer(s) during the move"),
-                    }
-                ),
-                Some("RFC 9293 §3.10.7.2; RFC 4786 §4.4.3"),
-            )),
-            ("complete", None) => notes.push(Note::new(
-                "anycast.tcp-kept",
-                format!(
-                    "{}'s download from {} completed ({} bytes): its routers kept their path, so its connection never met a PoP that did not know it.",
-                    d.client,
-                    d.served_by.as_deref().unwrap_or("?"),
-                    d.received_bytes
-                ),
-                Some("RFC 4786 §4.4.3"),
-            )),
-            _ => {}
-        }
-    }
-    notes
 }
 
 #[cfg(test)]

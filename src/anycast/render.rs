@@ -1,5 +1,5 @@
 //! The text view of `netlab anycast`: the topology, each client's PoP and why, and what a
-//! withdrawal moved.
+//! withdrawal or a failure moved.
 
 use std::fmt::Write as _;
 
@@ -28,12 +28,12 @@ pub fn event(out: &mut String, e: &AnycastEvent, notes: &[Note], opts: &RenderOp
             }
         }
         AnycastEvent::Reach(r) => reach(out, r, opts),
-        AnycastEvent::Withdraw(w) => {
-            let _ = writeln!(
-                out,
-                "{}withdrew {}{}: it stopped announcing the prefix (birdc disable announced), its sessions up",
-                p.bold, w.pop, p.reset
-            );
+        AnycastEvent::Change(w) => {
+            let what = match w.how.as_str() {
+                "failed" => "went dark: every packet on its links dropped (nftables), nothing said",
+                _ => "stopped announcing the prefix (birdc disable announced), its sessions up",
+            };
+            let _ = writeln!(out, "{}{} {}{}: {what}", p.bold, w.pop, w.how, p.reset);
             for m in &w.moves {
                 let moved = match (&m.after, m.converged_ms) {
                     (Some(after), Some(ms)) => format!("now {after}, after {ms:.0} ms"),
@@ -55,7 +55,7 @@ pub fn event(out: &mut String, e: &AnycastEvent, notes: &[Note], opts: &RenderOp
                 };
                 let _ = writeln!(
                     out,
-                    "  download {:<5} {how:<26} from {:<4} {}: {} of {} bytes, ended {:.0} ms after the withdrawal",
+                    "  download {:<5} {how:<26} from {:<4} {}: {} of {} bytes, ended {:.0} ms after the change",
                     d.client,
                     d.served_by.as_deref().unwrap_or("-"),
                     d.end,
@@ -69,7 +69,7 @@ pub fn event(out: &mut String, e: &AnycastEvent, notes: &[Note], opts: &RenderOp
             if !w.bgp.is_empty() {
                 let _ = writeln!(
                     out,
-                    "  BGP on the transits' links from the withdrawal on (KEEPALIVEs left out):"
+                    "  BGP on the transits' links from the change on (KEEPALIVEs left out):"
                 );
             }
             for m in &w.bgp {

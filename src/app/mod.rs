@@ -269,7 +269,11 @@ pub(crate) fn folder_ready(path: &std::path::Path, flag: &str, create_dirs: bool
 /// `netlab anycast`'s trace (for the command and for lab steps).
 pub(crate) fn anycast_trace(a: &crate::cli::AnycastArgs) -> Result<crate::trace::Trace> {
     crate::anycast::run(&crate::anycast::Options {
-        withdraw: a.withdraw.clone(),
+        change: match (&a.withdraw, &a.fail) {
+            (Some(pop), _) => Some((crate::anycast::Change::Withdraw, pop.clone())),
+            (None, Some(pop)) => Some((crate::anycast::Change::Fail, pop.clone())),
+            (None, None) => None,
+        },
         prepend: a.prepend.clone(),
         pcap: a.pcap.clone(),
     })
