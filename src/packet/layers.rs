@@ -521,15 +521,21 @@ fn tcp(b: &[u8], declared: usize, mut d: Decoded) -> Decoded {
         ],
     ));
     let real = declared.saturating_sub(offset);
+    // BGP speakers listen on port 179 (RFC 4271 §2): a segment from or to it carries BGP messages.
+    let data: fn(&[u8], &mut Vec<Layer>) -> String = if t.get_source() == 179 || t.get_destination() == 179 {
+        super::bgp::decode
+    } else {
+        super::apps::over_tcp
+    };
     d.info = if payload.is_empty() {
         String::new()
     } else if real > payload.len() {
         // The capture (or the link's log) kept only the start: say so rather than decode a
         // fragment as if it were the whole segment.
-        let start = super::apps::over_tcp(payload, &mut d.layers);
+        let start = data(payload, &mut d.layers);
         format!("{start} (first {} of {real} octets captured)", payload.len())
     } else {
-        super::apps::over_tcp(payload, &mut d.layers)
+        data(payload, &mut d.layers)
     };
     d
 }

@@ -1,7 +1,8 @@
 //! Packets: captures read with pcap-file, layers decoded with pnet, and the protocol decoders of
-//! the rest of netlab (DNS with hickory-proto, TLS records and hellos, QUIC Initials) on top.
+//! the rest of netlab (DNS with hickory-proto, TLS records and hellos, QUIC Initials, BGP) on top.
 
 pub mod apps;
+pub mod bgp;
 pub mod congestion;
 pub mod events;
 pub mod experiment;
