@@ -728,7 +728,7 @@ Examples:
 
 Link types: Ethernet, Linux cooked (SLL, SLL2), BSD loopback (NULL), raw IP. TCP sequence numbers are shown relative to each side's first, as Wireshark does. A frame cut by the snap length is decoded as far as it goes and marked. Exit status: 0, 1 if the file ended in the middle of a record, 2 if it is not a capture.
 
-Coming from tshark or tcpdump: -r FILE, -T json (--json), -V (-v; after pcap it is not --version), -c N, -n (netlab never looks names up), and a filter as -Y 'EXPR', -f 'EXPR' or a trailing tcpdump expression, for what --proto, --host and --port say: dns, tls, quic, tcp, udp, icmp, arp, ip, ipv6, tcp.port == N, udp.port == N, ip.addr == IP, host IP, port N, tcp port N, joined by 'and'. Anything else (or, not, src, dst) is refused in one line.";
+Coming from tshark or tcpdump: -r FILE, -T json (--json), -V (-v; after pcap it is not --version), -c N, -n (netlab never looks names up), and a filter as -Y 'EXPR', -f 'EXPR' or a trailing tcpdump expression, for what --proto, --host and --port say: dns, tls, quic, bgp, tcp, udp, icmp, arp, ip, ipv6, tcp.port == N, udp.port == N, ip.addr == IP, host IP, port N, tcp port N, joined by 'and'. Anything else (or, not, src, dst) is refused in one line.";
 
 #[derive(Debug, Args)]
 pub struct PcapArgs {
@@ -756,7 +756,7 @@ pub struct PacketShow {
     pub port: Option<u16>,
     /// Only this protocol (a layer the frame has, or its transport)
     #[arg(long, value_name = "PROTO", ignore_case = true, value_parser = [
-        "ethernet", "arp", "ipv4", "ipv6", "tcp", "udp", "icmp", "icmpv6", "dns", "tls", "quic", "http",
+        "ethernet", "arp", "ipv4", "ipv6", "tcp", "udp", "icmp", "icmpv6", "dns", "tls", "quic", "http", "bgp",
     ])]
     pub proto: Option<String>,
     /// Every layer's fields under each frame (and QUIC Initial decryption step by step)

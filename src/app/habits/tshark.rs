@@ -108,7 +108,7 @@ fn netlab_filter(expr: &str) -> Result<Vec<String>> {
 fn protocol(word: &str) -> Option<String> {
     let word = word.to_ascii_lowercase();
     let ours = match word.as_str() {
-        "dns" | "tls" | "quic" | "tcp" | "udp" | "icmp" | "icmpv6" | "arp" | "http" => word.as_str(),
+        "dns" | "tls" | "quic" | "tcp" | "udp" | "icmp" | "icmpv6" | "arp" | "http" | "bgp" => word.as_str(),
         "ssl" => "tls",
         "ip" => "ipv4",
         "ipv6" | "ip6" => "ipv6",
