@@ -1,5 +1,5 @@
 //! `netlab pcap` on BGP: TCP segments from or to port 179 are decoded as BGP-4 messages
-//! (src/packet/bgp.rs), one `BGP` layer per message. Two captures: one written here from
+//! (src/packet/bgp/), one `BGP` layer per message. Two captures: one written here from
 //! hand-built messages (the formats of RFC 4271 §4.2-4.5), and tests/fixtures/bgp-bird.pcap, a
 //! real session between two BIRD 2.0.12 daemons recorded by `sudo tests/fixtures/bgp-bird.sh`
 //! (two network namespaces joined by a veth pair; its header says what it does). That

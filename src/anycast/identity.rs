@@ -27,8 +27,9 @@ use crate::net::ns::Namespace;
 
 /// DNS's port, where each PoP answers on the anycast address.
 pub const PORT: u16 = 53;
-/// How long a client waits for the answer.
-const WAIT: Duration = Duration::from_millis(200);
+/// How long a client waits for an answer: longer than the longest round trip of the topology
+/// (eu to sin through both transits, 170 ms).
+const WAIT: Duration = Duration::from_secs(1);
 /// The names a PoP answers for in class CH (RFC 4892 §2).
 const IDENTITY_NAMES: [&str; 2] = ["id.server.", "hostname.bind."];
 /// The CDN's name that DNS steering answers, and the answer's TTL: how long a resolver may
@@ -137,16 +138,42 @@ impl Asker {
 
     /// Asks the anycast address `id.server. CH TXT`: the PoP's name and the round trip, or None.
     pub fn ask(&self) -> Option<(String, f64)> {
-        self.ask_within(WAIT)
+        let (reply, rtt) = self.query(IDENTITY_NAMES[0], DNSClass::CH, RecordType::TXT, WAIT)?;
+        Some((identity_of(&reply)?, rtt))
     }
 
-    /// [`Asker::ask`], waiting at most `wait` for the answer (a move is timed to within it).
-    pub fn ask_within(&self, wait: Duration) -> Option<(String, f64)> {
-        let (reply, rtt) = self.query(IDENTITY_NAMES[0], DNSClass::CH, RecordType::TXT, wait)?;
-        reply.answers.iter().find_map(|r| match &r.data {
-            RData::TXT(txt) => Some((txt.to_string(), rtt)),
-            _ => None,
-        })
+    /// Sends one identity query without waiting: its ID, for [`Asker::answers`].
+    pub fn probe(&self) -> Option<u16> {
+        let (id, query) = self.build(IDENTITY_NAMES[0], DNSClass::CH, RecordType::TXT)?;
+        self.socket.send_to(&query, SocketAddr::from((ANYCAST, PORT))).ok()?;
+        Some(id)
+    }
+
+    /// The answers that have arrived, each with its query's ID and the PoP it names, waiting
+    /// at most `wait` for each.
+    pub fn answers(&self, wait: Duration) -> Vec<(u16, String)> {
+        let mut got = Vec::new();
+        let mut buf = [0u8; 512];
+        // Bounded: a burst of more answers than this waits for the next call.
+        for _ in 0..64 {
+            if self
+                .socket
+                .set_read_timeout(Some(wait.max(Duration::from_micros(100))))
+                .is_err()
+            {
+                break;
+            }
+            let Ok((n, _)) = self.socket.recv_from(&mut buf) else {
+                break;
+            };
+            if let Some(pop) = Message::from_vec(&buf[..n])
+                .ok()
+                .and_then(|m| Some((m.metadata.id, identity_of(&m)?)))
+            {
+                got.push(pop);
+            }
+        }
+        got
     }
 
     /// Asks for [`STEERED_NAME`] A: the address DNS steering gives this client, and its TTL.
@@ -158,19 +185,23 @@ impl Asker {
         })
     }
 
-    /// One query to the anycast address, and its response with the round trip in ms. An
-    /// answer to an earlier, timed-out query (another ID) is skipped, not taken for this one.
-    fn query(&self, name: &str, class: DNSClass, rtype: RecordType, wait: Duration) -> Option<(Message, f64)> {
+    /// A query with the next ID: the ID and the encoded message.
+    fn build(&self, name: &str, class: DNSClass, rtype: RecordType) -> Option<(u16, Vec<u8>)> {
         let id = self.next_id.get();
         self.next_id.set(id.wrapping_add(1));
         let mut query = Message::new(id, MessageType::Query, OpCode::Query);
         let mut q = Query::query(Name::from_ascii(name).ok()?, rtype);
         q.set_query_class(class);
         query.add_query(q);
+        Some((id, query.to_vec().ok()?))
+    }
+
+    /// One query to the anycast address, and its response with the round trip in ms. An
+    /// answer to an earlier, timed-out query (another ID) is skipped, not taken for this one.
+    fn query(&self, name: &str, class: DNSClass, rtype: RecordType, wait: Duration) -> Option<(Message, f64)> {
+        let (id, query) = self.build(name, class, rtype)?;
         let began = Instant::now();
-        self.socket
-            .send_to(&query.to_vec().ok()?, SocketAddr::from((ANYCAST, PORT)))
-            .ok()?;
+        self.socket.send_to(&query, SocketAddr::from((ANYCAST, PORT))).ok()?;
         let mut buf = [0u8; 512];
         loop {
             let left = wait.checked_sub(began.elapsed()).filter(|d| !d.is_zero())?;
@@ -184,6 +215,14 @@ impl Asker {
             }
         }
     }
+}
+
+/// The PoP an identity answer names: its TXT record's text.
+fn identity_of(reply: &Message) -> Option<String> {
+    reply.answers.iter().find_map(|r| match &r.data {
+        RData::TXT(txt) => Some(txt.to_string()),
+        _ => None,
+    })
 }
 
 #[cfg(test)]

@@ -47,7 +47,7 @@ const CONVERGE_WITHIN: Duration = Duration::from_secs(20);
 /// How long a client may take to reach another PoP after a change (a failure waits for the
 /// hold timer, 3 s).
 const MOVE_WITHIN: Duration = Duration::from_secs(10);
-/// How long a client waits for each answer while a move is timed: the measurement's grain.
+/// How often a client sends an identity query while a move is timed: the measurement's grain.
 const POLL: Duration = Duration::from_millis(5);
 /// A download is under way once this much has arrived; the route changes then.
 const UNDER_WAY: u64 = 64 * 1024;
@@ -188,7 +188,7 @@ pub fn run(opts: &Options) -> Result<Trace> {
     let mut b = TraceBuilder::new("anycast", "anycast");
     b.push(
         AnycastEvent::Setup(Setup {
-            network: "seven network namespaces of netlab's own, joined by veth pairs, routed by BIRD 2".into(),
+            network: "seven network namespaces of netlab's own, the routers joined by emulated links (one-way delays of 5 to 80 ms), the clients by veth pairs, routed by BIRD 2".into(),
             prefix: PREFIX.into(),
             address: topology::ANYCAST.to_string(),
             pop_as: topology::POP_AS,
@@ -339,8 +339,11 @@ pub fn run(opts: &Options) -> Result<Trace> {
     Ok(b.finish(Outcome::Ok))
 }
 
-/// Each client's move away from `pop`, asked every [`POLL`] until it is answered by another
-/// PoP or [`MOVE_WITHIN`] passes; a client that was elsewhere is not followed.
+/// Each client's move away from `pop`: every [`POLL`] each client that was on `pop` sends an
+/// identity query without waiting, and the first answer from another PoP dates the move by
+/// when its query was sent (so a far PoP's round trip is not counted as routing time). The
+/// queries sent before it that no PoP answered are the move's `unanswered`. At most
+/// [`MOVE_WITHIN`].
 fn follow_moves(pop: &str, before: &[Reach], askers: &[(&str, Asker)], t0: Instant) -> Vec<Move> {
     let mut moves: Vec<Move> = before
         .iter()
@@ -352,20 +355,32 @@ fn follow_moves(pop: &str, before: &[Reach], askers: &[(&str, Asker)], t0: Insta
             unanswered: 0,
         })
         .collect();
+    // Per client: each query's ID, when it was sent, and whether it was answered.
+    let mut sent: Vec<Vec<(u16, Instant, bool)>> = moves.iter().map(|_| Vec::new()).collect();
     let following = |m: &Move| m.after.is_none() && m.before.as_deref() == Some(pop);
     while t0.elapsed() < MOVE_WITHIN && moves.iter().any(following) {
-        for (m, (_, asker)) in moves.iter_mut().zip(askers) {
+        let round = Instant::now();
+        for ((m, (_, asker)), queries) in moves.iter_mut().zip(askers).zip(&mut sent) {
             if !following(m) {
                 continue;
             }
-            match asker.ask_within(POLL) {
-                Some((now, _)) if now != pop => {
-                    m.after = Some(now);
-                    m.converged_ms = Some(t0.elapsed().as_secs_f64() * 1e3);
-                }
-                Some(_) => {}
-                None => m.unanswered += 1,
+            if let Some(id) = asker.probe() {
+                queries.push((id, Instant::now(), false));
             }
+            for (id, answered_by) in asker.answers(Duration::ZERO) {
+                let Some(at) = queries.iter().position(|q| q.0 == id) else {
+                    continue;
+                };
+                queries[at].2 = true;
+                if answered_by != pop && m.after.is_none() {
+                    m.after = Some(answered_by);
+                    m.converged_ms = Some(signed_ms(t0, queries[at].1).max(0.0));
+                    m.unanswered = queries[..at].iter().filter(|q| !q.2).count() as u32;
+                }
+            }
+        }
+        if let Some(rest) = POLL.checked_sub(round.elapsed()) {
+            std::thread::sleep(rest);
         }
     }
     moves

@@ -1,6 +1,7 @@
 //! The routing conversation, recorded: every BGP segment (TCP port 179) on the transits' links,
 //! captured inside their namespaces while the experiment runs, so the trace can show the UPDATE
-//! that withdrew a route, decoded, and `--pcap` can hand the whole capture to tshark.
+//! that withdrew a route, decoded, and `--pcap` can hand the whole capture to tshark. The links
+//! are TUN devices, so the frames are bare IP packets (`LINKTYPE_RAW`).
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -46,12 +47,18 @@ impl Tap {
             let mut live = ns
                 .run(move || Live::open(Some(&name), POLL))?
                 .map_err(|e| Error::io(format!("capture on {interface}"), std::io::Error::other(e.to_string())))?;
+            if !live.raw_ip() {
+                return Err(Error::io(
+                    format!("capture on {interface}"),
+                    std::io::Error::other("not a TUN device: its frames would not be bare IP packets"),
+                ));
+            }
             let stop = Arc::clone(&stop);
             threads.push(std::thread::spawn(move || {
                 let mut frames = Vec::new();
                 while !stop.load(Ordering::Relaxed) && frames.len() < MAX_FRAMES {
                     let Ok(Some(data)) = live.next_frame() else { continue };
-                    let decoded = decode(Link::Ethernet, &data);
+                    let decoded = decode(Link::Raw, &data);
                     if decoded.sport == Some(BGP_PORT) || decoded.dport == Some(BGP_PORT) {
                         frames.push(Frame {
                             at: Instant::now(),
@@ -96,12 +103,12 @@ pub fn messages(frames: &[Frame]) -> impl Iterator<Item = &Frame> {
         .filter(|f| f.decoded.tcp.as_ref().is_some_and(|t| t.payload_len > 0))
 }
 
-/// Writes `frames` as a pcap file (Ethernet), 0600 and atomically.
+/// Writes `frames` as a pcap file (bare IP packets, `LINKTYPE_RAW`), 0600 and atomically.
 pub fn write_pcap(path: &Path, frames: &[Frame]) -> Result<()> {
     use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
     crate::fsutil::write_atomic_with(path, 0o600, |file| {
         let header = PcapHeader {
-            datalink: pcap_file::DataLink::ETHERNET,
+            datalink: pcap_file::DataLink::RAW,
             ..Default::default()
         };
         let mut w = PcapWriter::with_header(file, header).map_err(std::io::Error::other)?;

@@ -1,24 +1,29 @@
-//! The small internet of `netlab anycast`: seven network namespaces of netlab's own, joined by
-//! veth pairs, each router running BIRD.
+//! The small internet of `netlab anycast`: seven network namespaces of netlab's own, each
+//! router running BIRD. Routers are joined by emulated links with the one-way delays of
+//! [`LINKS`] (a TUN device at each end and netlab's link model between them, as `--link`
+//! does); each client reaches its transit over a veth pair.
 //!
 //! ```text
-//!   client eu 100.64.1.2           client asia 100.64.2.2
-//!        │                               │
-//!   transit ta AS64510 ──────────── transit tb AS64520
-//!     │ lp 200     │ lp 100      lp 100 │     │ lp 200
-//!    fra          iad ──────────────────┘    sin          PoPs: AS64500, each with
-//!                                                           203.0.113.1 on lo and the
-//!                                                           anycast prefix 203.0.113.0/24
+//!   client eu 100.64.1.2               client asia 100.64.2.2
+//!        │                                   │
+//!   transit ta AS64510 ────── 80 ms ────── transit tb AS64520
+//!     │ lp 200   │ lp 100          lp 100 │      │ lp 200
+//!     │ 5 ms     │ 40 ms            60 ms │      │ 5 ms
+//!    fra        iad ──────────────────────┘     sin        PoPs: AS64500, each with
+//!                                                          203.0.113.1 on lo and the
+//!                                                          anycast prefix 203.0.113.0/24
 //! ```
 //!
 //! Each transit prefers the PoP in its own region (LOCAL_PREF 200, RFC 4271 §5.1.5) to iad,
-//! which both reach; routes through the other transit are one AS longer.
+//! which both reach; routes through the other transit are one AS longer. The delays make the
+//! regional PoP the nearest too, so a failover is seen in the round trip.
 
 use std::net::Ipv4Addr;
 
 use super::bird::{Router, Session};
 use crate::error::Error;
-use crate::net::ns::{topology::ip_batch, Namespace};
+use crate::link::{self, spec::LinkSpec};
+use crate::net::ns::{topology::ip_batch, tun, Forwarder, Namespace};
 
 /// The anycast prefix every PoP originates, and the address each holds on `lo`.
 pub const PREFIX: &str = "203.0.113.0/24";
@@ -38,18 +43,22 @@ pub const CLIENTS: [(&str, &str, &str, &str, &str); 2] = [
     ("eu", "ta", "100.64.1.2", "100.64.1.1", "100.64.1.0/24"),
     ("asia", "tb", "100.64.2.2", "100.64.2.1", "100.64.2.0/24"),
 ];
-/// The router links: (a, b, LOCAL_PREF b gives routes from a). Link i is 100.64.100.4i/30,
-/// a on .4i+1, b on .4i+2.
-const LINKS: [(&str, &str, u32); 5] = [
-    ("fra", "ta", 200),
-    ("iad", "ta", 100),
-    ("iad", "tb", 100),
-    ("sin", "tb", 200),
-    ("ta", "tb", 100),
+/// The router links: (a, b, LOCAL_PREF b gives routes from a, one-way delay in ms). Link i
+/// is 100.64.100.4i/30, a on .4i+1, b on .4i+2.
+const LINKS: [(&str, &str, u32, u64); 5] = [
+    ("fra", "ta", 200, 5),
+    ("iad", "ta", 100, 40),
+    ("iad", "tb", 100, 60),
+    ("sin", "tb", 200, 5),
+    ("ta", "tb", 100, 80),
 ];
+/// The emulated links' MTU: Ethernet's.
+const LINK_MTU: u32 = 1500;
 
-/// Every node and its namespace.
+/// Every node and its namespace, and the emulated links between the routers.
 pub struct Topology {
+    /// Declared first, so the links stop (and their devices go) before the namespaces.
+    links: Vec<Forwarder>,
     pub nodes: Vec<(String, Namespace)>,
 }
 
@@ -72,14 +81,18 @@ impl Topology {
         for name in names {
             nodes.push((name, Namespace::create()?));
         }
-        let t = Topology { nodes };
-        for (i, (a, b, _)) in LINKS.iter().enumerate() {
+        let mut t = Topology {
+            links: Vec::new(),
+            nodes,
+        };
+        for (i, (a, b, _, delay_ms)) in LINKS.iter().enumerate() {
             let (ip_a, ip_b) = link_addresses(i);
-            t.link(a, b, &format!("{ip_a}/30"), &format!("{ip_b}/30"))?;
+            let link = t.emulated_link(a, b, ip_a, ip_b, *delay_ms)?;
+            t.links.push(link);
         }
         for (client, transit, addr, gateway, _) in CLIENTS {
             let node = format!("c-{client}");
-            t.link(&node, transit, &format!("{addr}/24"), &format!("{gateway}/24"))?;
+            t.veth(&node, transit, &format!("{addr}/24"), &format!("{gateway}/24"))?;
             ip_batch(t.ns(&node), &node, &[format!("route add default via {gateway}")])?;
         }
         for (pop, unicast) in UNICAST {
@@ -100,8 +113,28 @@ impl Topology {
         Ok(t)
     }
 
+    /// An emulated link from `a` (address `ip_a`) to `b` (`ip_b`), a /30: a TUN device at each
+    /// end, `nl-A-B` in `a` and `nl-B-A` in `b`, and a forwarder that holds every packet for
+    /// `delay_ms` each way.
+    fn emulated_link(
+        &self,
+        a: &str,
+        b: &str,
+        ip_a: Ipv4Addr,
+        ip_b: Ipv4Addr,
+        delay_ms: u64,
+    ) -> Result<Forwarder, Error> {
+        let (if_a, if_b) = (format!("nl-{a}-{b}"), format!("nl-{b}-{a}"));
+        let tun_a = tun::open(self.ns(a), &if_a, LINK_MTU)?;
+        let tun_b = tun::open(self.ns(b), &if_b, LINK_MTU)?;
+        ip_batch(self.ns(a), a, &[format!("addr add {ip_a}/30 dev {if_a}")])?;
+        ip_batch(self.ns(b), b, &[format!("addr add {ip_b}/30 dev {if_b}")])?;
+        let spec = LinkSpec::parse(&format!("delay={delay_ms}ms"))?;
+        Forwarder::start(tun_a, tun_b, link::model::Link::new(&spec), 0, None)
+    }
+
     /// A veth pair from `a` (address `addr_a`) to `b` (`addr_b`), `nl-A-B` and `nl-B-A`.
-    fn link(&self, a: &str, b: &str, addr_a: &str, addr_b: &str) -> Result<(), Error> {
+    fn veth(&self, a: &str, b: &str, addr_a: &str, addr_b: &str) -> Result<(), Error> {
         let (if_a, if_b) = (format!("nl-{a}-{b}"), format!("nl-{b}-{a}"));
         let peer = self.ns(b).proc_path().display().to_string();
         ip_batch(
@@ -139,8 +172,8 @@ pub fn regional_pop(source: Ipv4Addr) -> &'static str {
     });
     LINKS
         .iter()
-        .find(|(_, b, pref)| Some(*b) == transit && *pref > 100)
-        .map_or("iad", |(pop, _, _)| *pop)
+        .find(|(_, b, pref, _)| Some(*b) == transit && *pref > 100)
+        .map_or("iad", |(pop, _, _, _)| *pop)
 }
 
 /// A PoP's unicast address.
@@ -150,7 +183,7 @@ pub fn unicast(pop: &str) -> Option<Ipv4Addr> {
 
 /// The router that holds `ip` on one of its links.
 pub fn router_at(ip: std::net::IpAddr) -> Option<&'static str> {
-    LINKS.iter().enumerate().find_map(|(i, (a, b, _))| {
+    LINKS.iter().enumerate().find_map(|(i, (a, b, _, _))| {
         let (ip_a, ip_b) = link_addresses(i);
         (ip == ip_a).then_some(*a).or((ip == ip_b).then_some(*b))
     })
@@ -160,7 +193,7 @@ pub fn router_at(ip: std::net::IpAddr) -> Option<&'static str> {
 pub fn transit_interfaces() -> Vec<(&'static str, String)> {
     LINKS
         .iter()
-        .filter_map(|(a, b, _)| match (*a, *b) {
+        .filter_map(|(a, b, _, _)| match (*a, *b) {
             (pop, transit @ ("ta" | "tb")) if POPS.contains(&pop) => Some((transit, format!("nl-{transit}-{pop}"))),
             (t1 @ ("ta" | "tb"), t2) => Some((t1, format!("nl-{t1}-{t2}"))),
             _ => None,
@@ -184,7 +217,7 @@ pub fn routers(prepend: Option<(&str, u32)>) -> Vec<Router> {
     ids.iter()
         .map(|&(name, id)| {
             let mut sessions = Vec::new();
-            for (i, &(a, b, pref)) in LINKS.iter().enumerate() {
+            for (i, &(a, b, pref, _)) in LINKS.iter().enumerate() {
                 let (ip_a, ip_b) = link_addresses(i);
                 let extra = prepend.filter(|(pop, _)| *pop == name).map_or(0, |(_, n)| n);
                 if name == a {

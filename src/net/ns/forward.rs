@@ -48,6 +48,13 @@ impl Shaper for Pass {
     }
 }
 
+/// The link model itself, when nothing else needs to see its state while it runs.
+impl Shaper for crate::link::model::Link {
+    fn offer(&mut self, dir: Direction, now: Duration, offer: Offer) -> Verdict {
+        crate::link::model::Link::offer(self, dir, now, offer)
+    }
+}
+
 /// Room for the largest packet a TUN device can hand over (MTU 65535).
 const BUFFER: usize = 65536;
 /// Packets read in one go before the due ones are written: keeps departures on time under load.
