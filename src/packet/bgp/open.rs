@@ -183,12 +183,9 @@ fn fqdn(v: &[u8]) -> String {
 mod tests {
     use crate::packet::bgp::build::{decoded, field, msg};
 
-    #[test]
-    fn an_open_names_its_capabilities() {
-        // RFC 4271 §4.2: version 4, My AS 64500, hold time 90, BGP identifier 10.0.0.1, then one
-        // optional parameter of type 2 (RFC 5492 §4) holding capabilities 1 (IPv4 unicast,
-        // RFC 4760 §8), 2 (route refresh, RFC 2918 §2) and 65 (4-octet AS 64500, RFC 6793).
-        let caps = [1, 4, 0, 1, 0, 1, 2, 0, 65, 4, 0, 0, 0xfb, 0xf4];
+    /// An OPEN body (RFC 4271 §4.2): version 4, My AS 64500, hold time 90, BGP identifier
+    /// 10.0.0.1, and `caps` in one Capabilities optional parameter (type 2, RFC 5492 §4).
+    fn open_64500(caps: &[u8]) -> Vec<u8> {
         let mut body = vec![
             4,
             0xfb,
@@ -204,6 +201,16 @@ mod tests {
             caps.len() as u8,
         ];
         body.extend(caps);
+        body
+    }
+
+    #[test]
+    fn an_open_names_its_capabilities() {
+        // RFC 4271 §4.2: version 4, My AS 64500, hold time 90, BGP identifier 10.0.0.1, then one
+        // optional parameter of type 2 (RFC 5492 §4) holding capabilities 1 (IPv4 unicast,
+        // RFC 4760 §8), 2 (route refresh, RFC 2918 §2) and 65 (4-octet AS 64500, RFC 6793).
+        let caps = [1, 4, 0, 1, 0, 1, 2, 0, 65, 4, 0, 0, 0xfb, 0xf4];
+        let body = open_64500(&caps);
         let (info, layers) = decoded(&msg(1, &body));
         assert_eq!(
             info,
@@ -239,21 +246,7 @@ mod tests {
         let caps = [
             64, 6, 0x80, 120, 0, 1, 1, 0x80, 69, 4, 0, 1, 1, 3, 73, 5, 3, b'r', b't', b'a', 0,
         ];
-        let mut body = vec![
-            4,
-            0xfb,
-            0xf4,
-            0,
-            90,
-            10,
-            0,
-            0,
-            1,
-            caps.len() as u8 + 2,
-            2,
-            caps.len() as u8,
-        ];
-        body.extend(caps);
+        let body = open_64500(&caps);
         let (info, _) = decoded(&msg(1, &body));
         assert!(
             info.ends_with(
