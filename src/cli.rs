@@ -158,6 +158,7 @@ Examples:
   sudo netlab anycast --withdraw fra --prepend iad:2   eu then takes the shorter path, through tb to sin
   sudo netlab anycast --withdraw fra -w bgp.pcap && netlab pcap bgp.pcap --port 179   the UPDATEs, decoded
   sudo netlab anycast --fail fra          fra goes silent: 3 s of hold timer before anyone moves
+  sudo netlab anycast up                  keep it running: dig, curl, birdc and tcpdump inside it (nsenter)
 
 Everything happens in seven network namespaces netlab creates and that end with the command: three PoPs (fra, iad, sin) in AS64500, each with 203.0.113.1 on lo and announcing 203.0.113.0/24; two transits (ta AS64510, tb AS64520) that each prefer their own region's PoP (local-pref 200) to iad, which both reach; and two client networks, eu behind ta and asia behind tb. The routers' links are emulated with one-way delays (each transit to its region's PoP 5 ms, ta to iad 40 ms, tb to iad 60 ms, ta to tb 80 ms); each client reaches its transit over a veth pair. Each router runs BIRD 2 (bird -f, supervised by netlab), configured from the topology. Each PoP names itself twice on 203.0.113.1: to the DNS query id.server. CH TXT (RFC 4892) and in an x-served-by header over HTTP.
 
@@ -168,6 +169,13 @@ Everything happens in seven network namespaces netlab creates and that end with 
 /// `netlab anycast`.
 #[derive(Debug, Args)]
 pub struct AnycastArgs {
+    /// up: build the internet, show where each client goes and how to reach into it (nsenter,
+    /// birdc), and keep it running until Ctrl-C or --for
+    #[arg(value_name = "MODE", value_parser = ["up"], conflicts_with_all = ["withdraw", "fail", "pcap"])]
+    pub mode: Option<String>,
+    /// With up: stop after this many seconds instead of waiting for Ctrl-C
+    #[arg(long = "for", value_name = "SECONDS", requires = "mode")]
+    pub duration: Option<u64>,
     /// After the baseline, this PoP stops announcing the prefix (its sessions stay up): each
     /// client's move, a TCP download across it, and the BGP UPDATEs that did it
     #[arg(long, value_name = "POP", value_parser = ["fra", "iad", "sin"], conflicts_with = "fail")]

@@ -243,6 +243,73 @@ fn a_dark_pop_is_left_only_when_the_hold_timer_expires() {
 }
 
 #[test]
+fn anycast_up_runs_until_stopped_and_real_tools_work_inside_it() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if !is_root() {
+        return;
+    }
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut up = Command::new(env!("CARGO_BIN_EXE_netlab"))
+        .args(["--json", "anycast", "up", "--for", "60"])
+        .env("NETLAB_OFFLINE", "1")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first line is the trace; the internet runs on after it.
+    let mut line = Vec::new();
+    let mut byte = [0u8];
+    let stdout = up.stdout.as_mut().unwrap();
+    while stdout.read(&mut byte).unwrap() == 1 && byte[0] != b'\n' {
+        line.push(byte[0]);
+    }
+    let v: serde_json::Value = serde_json::from_slice(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+    assert_eq!(v["command"], "anycast up", "{v}");
+    let entry = of_type(&v, "anycast.up")[0].clone();
+    assert_eq!(entry["namespaces"].as_object().unwrap().len(), 7, "{entry}");
+    let shell = |command: &str| {
+        let out = Command::new("sh").args(["-c", command]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let enter = |node: &str| format!("nsenter --net={}", entry["namespaces"][node].as_str().unwrap());
+    // dig asks the anycast address who answers (RFC 4892), curl reads the edge's header.
+    let who = |client: &str| {
+        shell(&format!(
+            "{} dig @203.0.113.1 id.server CH TXT +short +time=1",
+            enter(client)
+        ))
+    };
+    assert_eq!(who("c-eu").trim(), "\"fra\"");
+    let head = shell(&format!(
+        "{} curl -sI --max-time 2 http://203.0.113.1/",
+        enter("c-asia")
+    ));
+    assert!(head.contains("x-served-by: sin"), "{head}");
+    // Withdrawn by hand through BIRD's own socket, fra's clients move to iad.
+    let fra = entry["birdc"]["fra"].as_str().unwrap();
+    assert!(shell(&format!("birdc -s {fra} disable announced")).contains("disabled"));
+    let moved = (0..30).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        who("c-eu").trim() == "\"iad\""
+    });
+    assert!(moved, "eu still reaches {}", who("c-eu"));
+    // SIGINT ends it, cleanly and at once; nothing of it is left.
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(up.id() as i32, libc::SIGINT) };
+    let began = std::time::Instant::now();
+    let pid = up.id();
+    let status = up.wait().unwrap();
+    assert!(status.success(), "{status}");
+    assert!(began.elapsed().as_secs() < 10);
+    // Its daemons' configurations were in its own work folder, named by its PID.
+    let left = Command::new("pgrep")
+        .args(["-f", &format!("bird -f -c .*/netlab-anycast-{pid}-")])
+        .output()
+        .unwrap();
+    assert!(left.stdout.is_empty(), "bird still running");
+}
+
+#[test]
 fn an_unknown_pop_is_refused_in_one_line() {
     let out = netlab().args(["anycast", "--withdraw", "lhr"]).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
@@ -259,4 +326,10 @@ fn an_unknown_pop_is_refused_in_one_line() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("--fail"), "{err}");
+    let out = netlab().args(["anycast", "up", "--withdraw", "fra"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = netlab().args(["anycast", "--for", "5"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("MODE") || err.contains("up"), "{err}");
 }

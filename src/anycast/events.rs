@@ -18,6 +18,22 @@ pub enum AnycastEvent {
     /// and the BGP messages that followed.
     #[serde(rename = "anycast.change")]
     Change(PopChange),
+    /// `anycast up`: the internet runs on; how to reach into it.
+    #[serde(rename = "anycast.up")]
+    Up(Up),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Up {
+    /// Each node's network namespace, as a path `nsenter --net=` takes while netlab runs.
+    pub namespaces: BTreeMap<String, String>,
+    /// Each router's BIRD control socket, for `birdc -s`.
+    pub birdc: BTreeMap<String, String>,
+    /// Commands to paste, each ready to run.
+    pub try_commands: Vec<String>,
+    /// How long it runs (`--for`); absent: until Ctrl-C or SIGTERM.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -28,6 +28,24 @@ pub fn event(out: &mut String, e: &AnycastEvent, notes: &[Note], opts: &RenderOp
             }
         }
         AnycastEvent::Reach(r) => reach(out, r, opts),
+        AnycastEvent::Up(u) => {
+            let until = match u.seconds {
+                Some(s) => format!("for {s} s"),
+                None => "until Ctrl-C".to_string(),
+            };
+            let _ = writeln!(out, "{}The internet runs {until}.{} Its namespaces:", p.bold, p.reset);
+            for (node, path) in &u.namespaces {
+                let _ = writeln!(out, "  {node:<6} {path}");
+            }
+            let _ = writeln!(out, "BIRD's control sockets (birdc -s):");
+            for (router, socket) in &u.birdc {
+                let _ = writeln!(out, "  {router:<6} {socket}");
+            }
+            let _ = writeln!(out, "Try:");
+            for c in &u.try_commands {
+                let _ = writeln!(out, "  {c}");
+            }
+        }
         AnycastEvent::Change(w) => {
             let what = match w.how.as_str() {
                 "failed" => "went dark: every packet on its links dropped (nftables), nothing said",

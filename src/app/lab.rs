@@ -61,7 +61,7 @@ impl CommandRunner for InProcess {
             Command::Ddos(crate::cli::DdosCommand::Filter(a)) => super::ddos::filter_trace(a)?,
             Command::Ddos(crate::cli::DdosCommand::Reflect(a)) => super::ddos::reflect_trace(a)?,
             Command::Ddos(crate::cli::DdosCommand::Http(a)) => super::ddos::http_trace(a)?,
-            Command::Anycast(a) => super::anycast_trace(a)?,
+            Command::Anycast(a) => super::anycast::anycast_trace(a)?,
             _ => {
                 return Err(Error::usage(
                     format!("lab command '{command}'"),

@@ -3,6 +3,7 @@
 //! once here as an [`output::Printer`]). Besides `main.rs`, only this module writes to the
 //! terminal; one module per command family.
 
+mod anycast;
 mod capture;
 mod cidr;
 mod ddos;
@@ -178,11 +179,7 @@ fn dispatch(cli: &Cli, io: &mut Io) -> Result<i32> {
         }
         Command::Anycast(a) => {
             network::refuse_sandbox(&place, "anycast", "it builds its own internet of namespaces")?;
-            let waiting = waiting::Waiting::start("building netlab's anycast internet".to_string(), None);
-            let trace = anycast_trace(a)?;
-            drop(waiting);
-            printer.document(io.stdout, &trace)?;
-            return Ok(trace.outcome.exit_code());
+            return anycast::run_anycast(a, &printer, io);
         }
         Command::Ratelimit(a) => {
             network::refuse_sandbox(&place, "ratelimit", offline_only)?;
@@ -264,17 +261,4 @@ pub(crate) fn folder_ready(path: &std::path::Path, flag: &str, create_dirs: bool
         format!("the folder {} does not exist", dir.display()),
         "create it first, or add --create-dirs",
     ))
-}
-
-/// `netlab anycast`'s trace (for the command and for lab steps).
-pub(crate) fn anycast_trace(a: &crate::cli::AnycastArgs) -> Result<crate::trace::Trace> {
-    crate::anycast::run(&crate::anycast::Options {
-        change: match (&a.withdraw, &a.fail) {
-            (Some(pop), _) => Some((crate::anycast::Change::Withdraw, pop.clone())),
-            (None, Some(pop)) => Some((crate::anycast::Change::Fail, pop.clone())),
-            (None, None) => None,
-        },
-        prepend: a.prepend.clone(),
-        pcap: a.pcap.clone(),
-    })
 }

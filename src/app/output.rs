@@ -385,6 +385,13 @@ impl Document for crate::lab::catalog::LabView {
     }
 }
 
+/// A trace as one line of a stream (`anycast up`: the trace, then the internet runs on).
+impl Item for Trace {
+    fn text(&self, opts: &RenderOpts, out: &mut Vec<u8>) {
+        out.extend_from_slice(crate::render::text(self, opts).as_bytes());
+    }
+}
+
 impl Item for crate::sandbox::directory::Directory {
     fn text(&self, _opts: &RenderOpts, out: &mut Vec<u8>) {
         out.extend_from_slice(crate::sandbox::directory::Directory::text(self).as_bytes());
