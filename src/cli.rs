@@ -46,8 +46,9 @@ pub struct GlobalOpts {
     pub json: bool,
     /// Also draw the trace as a picture, a self-contained SVG file: a ladder diagram for
     /// dns, tls and http (with a stream waterfall for several requests), the congestion window
-    /// over time for tcp, the SYN queue or bars of each run for ddos; 'netlab render TRACE.json
-    /// --svg FILE' draws a saved --json trace
+    /// over time for tcp, the SYN queue or bars of each run for ddos, the topology and each
+    /// client's path for anycast; 'netlab render TRACE.json --svg FILE' draws a saved --json
+    /// trace
     #[arg(long, global = true, value_name = "FILE")]
     pub svg: Option<PathBuf>,
     /// Colour the text output
@@ -430,7 +431,7 @@ Examples:
   netlab render walk.json                       the same trace as text again
   netlab tls www.example.com --sandbox --svg tls.svg    draw while running
 
-Pictures are drawn for traces of dns, tls, http, tcp and ddos; other traces are shown as text or JSON. A file that is not a netlab trace is refused in one line (exit status 2).";
+Pictures are drawn for traces of dns, tls, http, tcp, ddos and anycast; other traces are shown as text or JSON. A file that is not a netlab trace is refused in one line (exit status 2).";
 
 /// `netlab render TRACE.json`.
 #[derive(Debug, Args)]
@@ -1138,4 +1139,8 @@ pub struct MatchArgs {
     /// Print lines read, matched, without an address and too long, to stderr
     #[arg(long)]
     pub stats: bool,
+    /// Threads deciding lines, 1 to 256 (default: the available parallelism); output order
+    /// is the input's whatever the number
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
 }

@@ -184,8 +184,22 @@ fn a_prepended_pop_loses_where_the_path_length_decides() {
     }
     // fra gone, iad prepending twice: ta's direct path to iad (3 ASes) loses to the path
     // through tb to sin (2), so eu goes to Singapore; tb's local-pref for sin is untouched.
-    let (v, code) = trace(&["anycast", "--withdraw", "fra", "--prepend", "iad:2"]);
+    let dir = tempfile::tempdir().unwrap();
+    let picture = dir.path().join("anycast.svg");
+    let (v, code) = trace(&[
+        "anycast",
+        "--withdraw",
+        "fra",
+        "--prepend",
+        "iad:2",
+        "--svg",
+        picture.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{v}");
+    // The picture: eu's path after the change runs through both transits to sin.
+    let svg = std::fs::read_to_string(&picture).unwrap();
+    assert!(svg.contains("fra withdrawn"), "{svg}");
+    assert!(svg.contains("eu reached sin"), "{svg}");
     let eu = of_type(&v, "anycast.reach")
         .into_iter()
         .find(|r| r["phase"] == "after withdrawing fra" && r["client"] == "eu")

@@ -154,12 +154,13 @@ fn commands_that_draw_nothing_refuse_svg_in_one_line() {
     for args in [
         &["cidr", "info", "10.0.0.0/8"][..],
         &["render", "tests/fixtures/traces/cidr-info.json"],
+        &["anycast", "up"],
     ] {
         let run = common::netlab().args(args).arg("--svg").arg(&out).output().unwrap();
         assert_eq!(run.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8_lossy(&run.stderr);
         assert_eq!(err.lines().count(), 1, "{err}");
-        assert!(err.contains("dns, tls, http, tcp and ddos"), "{err}");
+        assert!(err.contains("dns, tls, http, tcp, ddos and anycast"), "{err}");
         assert!(run.stdout.is_empty(), "{args:?}: nothing printed");
         assert!(!out.exists());
     }

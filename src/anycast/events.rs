@@ -46,8 +46,20 @@ pub struct Setup {
     pub pops: Vec<String>,
     /// Each router's sessions: `ROUTER (ASn) hears PEER (ASm) with local-pref N`.
     pub sessions: Vec<String>,
+    /// The links between routers, with their emulated one-way delays.
+    #[serde(default)]
+    pub links: Vec<LinkSeen>,
     /// How long BGP took to give every client a route, from the daemons' start.
     pub converged_ms: f64,
+}
+
+/// One link of the topology: its ends and its one-way delay (a client's link to its transit
+/// has none).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkSeen {
+    pub a: String,
+    pub b: String,
+    pub delay_ms: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::bird::{self, Daemon, Route, Router};
-use super::events::{Candidate, Reach, Setup, Steered};
+use super::events::{Candidate, LinkSeen, Reach, Setup, Steered};
 use super::identity::{self, Asker, Responder};
 use super::tap::Tap;
 use super::topology::{self, Topology, CLIENTS, POPS, PREFIX};
@@ -173,6 +173,10 @@ impl Internet {
                         )
                     })
                 })
+                .collect(),
+            links: topology::links()
+                .into_iter()
+                .map(|(a, b, delay_ms)| LinkSeen { a, b, delay_ms })
                 .collect(),
             converged_ms: self.converged_ms,
         }

@@ -181,6 +181,16 @@ pub fn unicast(pop: &str) -> Option<Ipv4Addr> {
     UNICAST.iter().find(|(p, _)| *p == pop).map(|(_, a)| *a)
 }
 
+/// Every link as (a, b, one-way delay in ms): the routers' emulated links, then each client's
+/// veth pair to its transit (no delay).
+pub fn links() -> Vec<(String, String, u64)> {
+    LINKS
+        .iter()
+        .map(|(a, b, _, d)| (a.to_string(), b.to_string(), *d))
+        .chain(CLIENTS.iter().map(|c| (format!("c-{}", c.0), c.1.to_string(), 0)))
+        .collect()
+}
+
 /// The router that holds `ip` on one of its links.
 pub fn router_at(ip: std::net::IpAddr) -> Option<&'static str> {
     LINKS.iter().enumerate().find_map(|(i, (a, b, _, _))| {

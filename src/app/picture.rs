@@ -19,6 +19,9 @@ pub(super) fn prepare(cli: &Cli) -> Result<Option<PathBuf>> {
     let Some(path) = &cli.global.svg else { return Ok(None) };
     let create_dirs = match &cli.command {
         Command::Dns(_) | Command::Tcp(_) | Command::Render(_) | Command::Ddos(_) => false,
+        // `anycast up` prints its trace and runs on: there is no end to draw.
+        Command::Anycast(a) if a.mode.is_none() => false,
+        Command::Anycast(_) => return Err(refused("anycast up")),
         Command::Tls(TlsArgs {
             action: None,
             create_dirs,

@@ -5,7 +5,8 @@
 //!                 ├─► tls::ladder   the handshake, encrypted messages shaded and marked
 //!                 ├─► http::picture the set-up and frames per protocol, and the stream waterfall
 //!                 ├─► tcp::chart    the congestion window over time (TCP_INFO samples)
-//!                 └─► ddos::picture the SYN queue over time; bars per depth, question, defence
+//!                 ├─► ddos::picture the SYN queue over time; bars per depth, question, defence
+//!                 └─► anycast::picture the topology, each client's path before and after a change
 //! ```
 //!
 //! A learner reads a sequence ("ladder") diagram faster than sixty lines of text: the time
@@ -22,6 +23,7 @@
 //!
 //! This module is the small SVG writer the picture kinds share; `app::picture` writes the file.
 
+mod anycast;
 mod ddos;
 mod dns;
 mod http;
@@ -38,7 +40,7 @@ use crate::trace::Trace;
 pub const MAX_DRAWN: usize = 400;
 
 /// The commands whose traces have a picture, as the usage error names them.
-pub const DRAWN_COMMANDS: &str = "dns, tls, http, tcp and ddos";
+pub const DRAWN_COMMANDS: &str = "dns, tls, http, tcp, ddos and anycast";
 
 /// Font size of ordinary text, in user units (pixels).
 const FONT: f64 = 12.0;
@@ -70,6 +72,7 @@ pub fn draw(trace: &Trace) -> Option<String> {
         Kind::Http => Some(http::picture(trace)),
         Kind::Tcp => Some(tcp::chart(trace)),
         Kind::Ddos => Some(ddos::picture(trace)),
+        Kind::Anycast => Some(anycast::picture(trace)),
     }
 }
 
@@ -84,6 +87,7 @@ enum Kind {
     Http,
     Tcp,
     Ddos,
+    Anycast,
 }
 
 fn kind(command: &str) -> Option<Kind> {
@@ -93,6 +97,7 @@ fn kind(command: &str) -> Option<Kind> {
         "http" => Some(Kind::Http),
         "tcp" => Some(Kind::Tcp),
         "ddos" => Some(Kind::Ddos),
+        "anycast" => Some(Kind::Anycast),
         _ => None,
     }
 }
@@ -488,8 +493,8 @@ mod tests {
     }
 
     #[test]
-    fn only_dns_tls_http_tcp_and_ddos_traces_are_drawn() {
-        for c in ["dns walk", "dns stub", "tls", "http", "tcp", "ddos syn", "ddos filter"] {
+    fn only_dns_tls_http_tcp_ddos_and_anycast_traces_are_drawn() {
+        for c in ["dns walk", "dns stub", "tls", "http", "tcp", "ddos syn", "ddos filter", "anycast"] {
             assert!(draws(c), "{c}");
         }
         for c in ["cidr info", "pcap", "capture", "tls serve", ""] {
