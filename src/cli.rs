@@ -159,6 +159,8 @@ Examples:
   sudo netlab anycast --withdraw fra --prepend iad:2   eu then takes the shorter path, through tb to sin
   sudo netlab anycast --withdraw fra -w bgp.pcap && netlab pcap bgp.pcap --port 179   the UPDATEs, decoded
   sudo netlab anycast --fail fra          fra goes silent: 3 s of hold timer before anyone moves
+  sudo netlab anycast --flat               no region preferred: asia goes to iad by router ID alone
+  sudo netlab anycast --flat --med iad:50  iad asks to be used less: asia back on sin, by MED
   sudo netlab anycast up                  keep it running: dig, curl, birdc and tcpdump inside it (nsenter)
 
 Everything happens in seven network namespaces netlab creates and that end with the command: three PoPs (fra, iad, sin) in AS64500, each with 203.0.113.1 on lo and announcing 203.0.113.0/24; two transits (ta AS64510, tb AS64520) that each prefer their own region's PoP (local-pref 200) to iad, which both reach; and two client networks, eu behind ta and asia behind tb. The routers' links are emulated with one-way delays (each transit to its region's PoP 5 ms, ta to iad 40 ms, tb to iad 60 ms, ta to tb 80 ms); each client reaches its transit over a veth pair. Each router runs BIRD 2 (bird -f, supervised by netlab), configured from the topology. Each PoP names itself twice on 203.0.113.1: to the DNS query id.server. CH TXT (RFC 4892) and in an x-served-by header over HTTP.
@@ -189,6 +191,14 @@ pub struct AnycastArgs {
     /// chosen less): fra:2
     #[arg(long, value_name = "POP:N", value_parser = parse_prepend)]
     pub prepend: Option<(String, u32)>,
+    /// A PoP that sends this MED with its routes (lower is preferred, among routes from the
+    /// same AS, after local-pref and AS-path length): iad:50
+    #[arg(long, value_name = "POP:N", value_parser = parse_med)]
+    pub med: Option<(String, u32)>,
+    /// The transits prefer no region: every route gets local-pref 100, so the later decision
+    /// steps (AS-path length, MED, router ID) choose
+    #[arg(long)]
+    pub flat: bool,
     /// Write every BGP segment seen on the transits' links, the whole run, to this pcap file
     /// (0600), for netlab pcap, tshark or Wireshark
     #[arg(long, short = 'w', value_name = "FILE")]
@@ -197,14 +207,30 @@ pub struct AnycastArgs {
 
 /// `POP:N`, N from 1 to 8.
 fn parse_prepend(s: &str) -> Result<(String, u32), String> {
-    let (pop, n) = s.split_once(':').ok_or_else(|| format!("'{s}' is not POP:N (fra:2)"))?;
+    let (pop, n) = pop_and_number(s, "fra:2")?;
+    match n.parse::<u32>() {
+        Ok(n @ 1..=8) => Ok((pop, n)),
+        _ => Err(format!("'{n}' is not a count from 1 to 8")),
+    }
+}
+
+/// `POP:N`, N a MED from 0 to 4294967295.
+fn parse_med(s: &str) -> Result<(String, u32), String> {
+    let (pop, n) = pop_and_number(s, "iad:50")?;
+    n.parse::<u32>()
+        .map(|n| (pop, n))
+        .map_err(|_| format!("'{n}' is not a MED (a number from 0 to 4294967295)"))
+}
+
+/// A PoP's name and the text after its colon.
+fn pop_and_number<'a>(s: &'a str, example: &str) -> Result<(String, &'a str), String> {
+    let (pop, n) = s
+        .split_once(':')
+        .ok_or_else(|| format!("'{s}' is not POP:N ({example})"))?;
     if !["fra", "iad", "sin"].contains(&pop) {
         return Err(format!("'{pop}' is not a PoP (fra, iad, sin)"));
     }
-    match n.parse::<u32>() {
-        Ok(n @ 1..=8) => Ok((pop.to_string(), n)),
-        _ => Err(format!("'{n}' is not a count from 1 to 8")),
-    }
+    Ok((pop.to_string(), n))
 }
 
 const DDOS_HTTP_HELP: &str = "\

@@ -215,6 +215,54 @@ fn a_prepended_pop_loses_where_the_path_length_decides() {
 }
 
 #[test]
+fn without_local_preference_the_router_id_decides_and_a_med_moves_the_tie() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if !is_root() {
+        return;
+    }
+    let asia = |v: &serde_json::Value| {
+        of_type(v, "anycast.reach")
+            .into_iter()
+            .find(|r| r["client"] == "asia")
+            .unwrap_or_else(|| panic!("{v}"))
+            .clone()
+    };
+    // Every route at local-pref 100: at tb, iad and sin are both one AS away, and iad's lower
+    // router ID (10.0.0.2 < 10.0.0.3) sends asia 60 ms away instead of 5.
+    let (v, code) = trace(&["anycast", "--flat"]);
+    assert_eq!(code, 0, "{v}");
+    let r = asia(&v);
+    assert_eq!(r["pop"], "iad", "{r}");
+    assert!(
+        r["reason"]
+            .as_str()
+            .unwrap()
+            .contains("over sin (AS path 64500): a tie broken by the lowest router ID"),
+        "{r}"
+    );
+    assert!(r["rtt_ms"].as_f64().unwrap() >= 120.0, "{r}");
+    // iad sends MED 50, sin none (0): the lower MED wins among routes from AS64500.
+    let (v, code) = trace(&["anycast", "--flat", "--med", "iad:50"]);
+    assert_eq!(code, 0, "{v}");
+    let r = asia(&v);
+    assert_eq!(r["pop"], "sin", "{r}");
+    assert!(
+        r["reason"]
+            .as_str()
+            .unwrap()
+            .contains("over iad (AS path 64500): lower MED (0 < 50)"),
+        "{r}"
+    );
+    let med = r["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["from"] == "iad")
+        .unwrap();
+    assert_eq!(med["med"], 50, "{med}");
+}
+
+#[test]
 fn a_dark_pop_is_left_only_when_the_hold_timer_expires() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     if !is_root() {
@@ -333,6 +381,10 @@ fn an_unknown_pop_is_refused_in_one_line() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("from 1 to 8"), "{err}");
+    let out = netlab().args(["anycast", "--med", "lhr:5"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("not a PoP"), "{err}");
     let out = netlab()
         .args(["anycast", "--withdraw", "fra", "--fail", "iad"])
         .output()

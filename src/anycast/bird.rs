@@ -27,6 +27,9 @@ pub struct Session {
     /// How many extra times the router puts its own AS on the paths it announces here
     /// (AS-path prepending: a longer path, to be chosen less).
     pub prepend: u32,
+    /// The MULTI_EXIT_DISC it sends with its routes: which of several links to the same
+    /// neighbouring AS it would rather be reached by (lower is preferred, RFC 4271 §5.1.4).
+    pub med: Option<u32>,
 }
 
 /// One router's configuration.
@@ -75,9 +78,10 @@ pub fn config(r: &Router) -> String {
             "  hold time 3; keepalive time 1; connect delay time 1; connect retry time 1; error wait time 1, 3;"
         );
         let prepends = format!("bgp_path.prepend({}); ", r.asn).repeat(s.prepend as usize);
+        let med = s.med.map_or_else(String::new, |m| format!("bgp_med = {m}; "));
         let _ = writeln!(
             c,
-            "  ipv4 {{ import filter {{ bgp_local_pref = {}; accept; }}; export filter {{ if source ~ [RTS_STATIC, RTS_BGP] then {{ {prepends}accept; }} reject; }}; }};",
+            "  ipv4 {{ import filter {{ bgp_local_pref = {}; accept; }}; export filter {{ if source ~ [RTS_STATIC, RTS_BGP] then {{ {prepends}{med}accept; }} reject; }}; }};",
             s.local_pref
         );
         let _ = writeln!(c, "}}");
@@ -260,11 +264,12 @@ mod tests {
                 peer_as: 64500,
                 local_pref: 200,
                 prepend: 2,
+                med: Some(7),
             }],
         };
         let c = config(&r);
         assert!(
-            c.contains("then { bgp_path.prepend(64510); bgp_path.prepend(64510); accept; }"),
+            c.contains("then { bgp_path.prepend(64510); bgp_path.prepend(64510); bgp_med = 7; accept; }"),
             "{c}"
         );
         assert!(c.contains("router id 10.0.0.10;"), "{c}");

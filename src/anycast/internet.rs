@@ -59,16 +59,16 @@ pub struct Internet {
 }
 
 impl Internet {
-    /// Builds the internet (`prepend`: a PoP and how many extra times it prepends its AS) and
-    /// waits, at most [`CONVERGE_WITHIN`], for BGP to give every client a route.
-    pub fn build(prepend: Option<(&str, u32)>) -> Result<Internet> {
+    /// Builds the internet with the routing `policy` and waits, at most [`CONVERGE_WITHIN`],
+    /// for BGP to give every client a route.
+    pub fn build(policy: &topology::Policy) -> Result<Internet> {
         crate::net::ns::require_privileges()?;
         if !BIRD.installed() {
             return Err(BIRD.missing());
         }
         let topo = Topology::create()?;
         let dir = Workdir::create()?;
-        let routers = topology::routers(prepend);
+        let routers = topology::routers(policy);
         let taps: Vec<(&Namespace, String)> = topology::transit_interfaces()
             .into_iter()
             .map(|(transit, interface)| (topo.ns(transit), interface))
@@ -167,8 +167,9 @@ impl Internet {
                             0 => String::new(),
                             n => format!(", prepending its AS {n} more times"),
                         };
+                        let med = s.med.map_or_else(String::new, |m| format!(", sending MED {m}"));
                         format!(
-                            "{} (AS{}) hears {} (AS{}) with local-pref {}{prepended}",
+                            "{} (AS{}) hears {} (AS{}) with local-pref {}{prepended}{med}",
                             r.name, r.asn, s.peer, s.peer_as, s.local_pref
                         )
                     })

@@ -46,8 +46,8 @@ use crate::trace::{Note, Outcome, Trace, TraceBuilder};
 pub struct Options {
     /// After the baseline, this PoP is withdrawn or fails.
     pub change: Option<(Change, String)>,
-    /// This PoP prepends its AS this many extra times.
-    pub prepend: Option<(String, u32)>,
+    /// Prepending, MED and local preference.
+    pub policy: topology::Policy,
     /// Write the BGP segments captured on the transits' links here.
     pub pcap: Option<PathBuf>,
 }
@@ -59,7 +59,8 @@ impl Options {
             .change
             .iter()
             .map(|c| &c.1)
-            .chain(self.prepend.iter().map(|p| &p.0))
+            .chain(self.policy.prepend.iter().map(|p| &p.0))
+            .chain(self.policy.med.iter().map(|p| &p.0))
         {
             if !POPS.contains(&pop.as_str()) {
                 return Err(Error::usage(
@@ -71,17 +72,13 @@ impl Options {
         }
         Ok(())
     }
-
-    fn prepending(&self) -> Option<(&str, u32)> {
-        self.prepend.as_ref().map(|(p, n)| (p.as_str(), *n))
-    }
 }
 
 /// Builds the internet, waits for BGP, and records where each client goes, before and after
 /// the change asked for.
 pub fn run(opts: &Options) -> Result<Trace> {
     opts.check()?;
-    let mut net = Internet::build(opts.prepending())?;
+    let mut net = Internet::build(&opts.policy)?;
     let mut b = TraceBuilder::new("anycast", "anycast");
     b.push(AnycastEvent::Setup(net.setup()), setup_notes(opts));
     let before = net.reaches("baseline")?;
@@ -117,7 +114,7 @@ pub fn up(
     wait: impl FnOnce(),
 ) -> Result<()> {
     opts.check()?;
-    let net = Internet::build(opts.prepending())?;
+    let net = Internet::build(&opts.policy)?;
     let mut b = TraceBuilder::new("anycast", "anycast up");
     b.push(AnycastEvent::Setup(net.setup()), setup_notes(opts));
     for r in net.reaches("baseline")? {
@@ -178,11 +175,25 @@ fn setup_notes(opts: &Options) -> Vec<Note> {
         "Three PoPs announce the same prefix from the same AS; each router keeps every path it hears and picks one by the BGP decision process, so each client reaches whichever PoP its own network's routers prefer, and no client chooses.",
         Some("RFC 4786 §2; RFC 4271 §9.1"),
     )];
-    if let Some((pop, n)) = &opts.prepend {
+    if let Some((pop, n)) = &opts.policy.prepend {
         notes.push(Note::new(
             "anycast.prepend",
             format!("{pop} prepends its AS {n} more times: its paths look {n} ASes longer to its neighbours. Prepending moves traffic only where the AS path's length decides; a neighbour's local preference is compared first and outranks it."),
             Some("RFC 4271 §9.1.2.2"),
+        ));
+    }
+    if opts.policy.flat {
+        notes.push(Note::new(
+            "anycast.flat",
+            "The transits give every route LOCAL_PREF 100: no region is preferred, so between two PoPs equally far in ASes the later steps decide, MED among routes from the same neighbouring AS, then as a last resort the lowest BGP identifier, a tiebreak that knows nothing of distance.",
+            Some("RFC 4271 §9.1.2.2"),
+        ));
+    }
+    if let Some((pop, m)) = &opts.policy.med {
+        notes.push(Note::new(
+            "anycast.med",
+            format!("{pop} sends MED {m} with its routes, the others none (0). A neighbour compares MEDs only between routes from the same neighbouring AS, here all three PoPs' AS64500, and only after local preference and the AS path's length: MED is the PoPs' request for which entrance to use, which the neighbour's own policy outranks."),
+            Some("RFC 4271 §5.1.4, §9.1.2.2 c"),
         ));
     }
     notes

@@ -220,20 +220,40 @@ pub fn asn(router: &str) -> u32 {
     }
 }
 
-/// Every router's BIRD configuration, from the links; `prepend` (a PoP, a count) makes that
-/// PoP prepend its AS that many extra times on every session.
-pub fn routers(prepend: Option<(&str, u32)>) -> Vec<Router> {
+/// The routing policy an experiment changes.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    /// A PoP that prepends its AS this many extra times on every session.
+    pub prepend: Option<(String, u32)>,
+    /// A PoP that sends this MULTI_EXIT_DISC with its routes (RFC 4271 §5.1.4).
+    pub med: Option<(String, u32)>,
+    /// The transits give every route the same LOCAL_PREF (100), so no region is preferred.
+    pub flat: bool,
+}
+
+impl Policy {
+    fn for_pop(choice: &Option<(String, u32)>, router: &str) -> Option<u32> {
+        choice.as_ref().filter(|(pop, _)| pop == router).map(|(_, n)| *n)
+    }
+}
+
+/// Every router's BIRD configuration, from the links and `policy`.
+pub fn routers(policy: &Policy) -> Vec<Router> {
     let ids = [("fra", 1), ("iad", 2), ("sin", 3), ("ta", 10), ("tb", 20)];
     ids.iter()
         .map(|&(name, id)| {
             let mut sessions = Vec::new();
+            let export = Export {
+                prepend: Policy::for_pop(&policy.prepend, name).unwrap_or(0),
+                med: Policy::for_pop(&policy.med, name),
+            };
             for (i, &(a, b, pref, _)) in LINKS.iter().enumerate() {
                 let (ip_a, ip_b) = link_addresses(i);
-                let extra = prepend.filter(|(pop, _)| *pop == name).map_or(0, |(_, n)| n);
+                let pref = if policy.flat { 100 } else { pref };
                 if name == a {
-                    sessions.push(session(b, ip_a, ip_b, 100, extra));
+                    sessions.push(session(b, ip_a, ip_b, 100, export));
                 } else if name == b {
-                    sessions.push(session(a, ip_b, ip_a, pref, extra));
+                    sessions.push(session(a, ip_b, ip_a, pref, export));
                 }
             }
             let originates = match name {
@@ -256,7 +276,14 @@ pub fn routers(prepend: Option<(&str, u32)>) -> Vec<Router> {
         .collect()
 }
 
-fn session(peer: &str, local: Ipv4Addr, neighbor: Ipv4Addr, local_pref: u32, prepend: u32) -> Session {
+/// What a router does to the routes it announces.
+#[derive(Debug, Clone, Copy)]
+struct Export {
+    prepend: u32,
+    med: Option<u32>,
+}
+
+fn session(peer: &str, local: Ipv4Addr, neighbor: Ipv4Addr, local_pref: u32, export: Export) -> Session {
     Session {
         name: format!("with_{peer}"),
         peer: peer.to_string(),
@@ -264,7 +291,8 @@ fn session(peer: &str, local: Ipv4Addr, neighbor: Ipv4Addr, local_pref: u32, pre
         neighbor: neighbor.to_string(),
         peer_as: asn(peer),
         local_pref,
-        prepend,
+        prepend: export.prepend,
+        med: export.med,
     }
 }
 
@@ -282,12 +310,15 @@ mod tests {
 
     #[test]
     fn each_link_is_a_session_at_both_ends() {
-        let routers = routers(Some(("iad", 2)));
-        let iad = routers.iter().find(|r| r.name == "iad").unwrap();
+        let all = routers(&Policy {
+            prepend: Some(("iad".into(), 2)),
+            ..Policy::default()
+        });
+        let iad = all.iter().find(|r| r.name == "iad").unwrap();
         assert!(iad.sessions.iter().all(|s| s.prepend == 2));
-        let sessions: usize = routers.iter().map(|r| r.sessions.len()).sum();
+        let sessions: usize = all.iter().map(|r| r.sessions.len()).sum();
         assert_eq!(sessions, 2 * LINKS.len());
-        let ta = routers.iter().find(|r| r.name == "ta").unwrap();
+        let ta = all.iter().find(|r| r.name == "ta").unwrap();
         let fra = ta.sessions.iter().find(|s| s.peer == "fra").unwrap();
         assert_eq!(
             (fra.local.as_str(), fra.neighbor.as_str(), fra.peer_as, fra.local_pref),
@@ -302,11 +333,21 @@ mod tests {
         let taps = transit_interfaces();
         assert_eq!(taps.len(), LINKS.len());
         assert!(taps.contains(&("ta", "nl-ta-fra".to_string())) && taps.contains(&("ta", "nl-ta-tb".to_string())));
-        let sin = routers.iter().find(|r| r.name == "sin").unwrap();
+        let sin = all.iter().find(|r| r.name == "sin").unwrap();
         assert_eq!(sin.originates, [PREFIX]);
         assert_eq!(sin.own.as_deref(), Some("198.51.100.3/32"));
         assert_eq!(ta.own, None);
         assert_eq!(sin.sessions[0].prepend, 0);
         assert_eq!(sin.sessions.len(), 1);
+        assert_eq!(sin.sessions[0].med, None);
+        let flat = routers(&Policy {
+            med: Some(("iad".into(), 50)),
+            flat: true,
+            ..Policy::default()
+        });
+        let tb = flat.iter().find(|r| r.name == "tb").unwrap();
+        assert!(tb.sessions.iter().all(|s| s.local_pref == 100));
+        let iad = flat.iter().find(|r| r.name == "iad").unwrap();
+        assert!(iad.sessions.iter().all(|s| s.med == Some(50)));
     }
 }

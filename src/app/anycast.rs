@@ -47,7 +47,11 @@ fn options(a: &AnycastArgs) -> Options {
             (None, Some(pop)) => Some((Change::Fail, pop.clone())),
             (None, None) => None,
         },
-        prepend: a.prepend.clone(),
+        policy: crate::anycast::topology::Policy {
+            prepend: a.prepend.clone(),
+            med: a.med.clone(),
+            flat: a.flat,
+        },
         pcap: a.pcap.clone(),
     }
 }
