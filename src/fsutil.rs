@@ -89,6 +89,57 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     builder.create(dir)
 }
 
+/// Removes the temporary files beside `path` whose writer died before renaming them (a
+/// `kill -9` or a crash between [`create_temp_beside`] and [`commit`]): `.NAME.tmp-PID-N` where
+/// process PID no longer exists. A live writer's file is left alone, so two netlab processes
+/// saving at once never remove each other's. Best effort: errors are ignored.
+pub fn remove_stale_temps(path: &Path) {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return;
+    };
+    let prefix = format!(".{name}.tmp-");
+    let Ok(entries) = fs::read_dir(folder_of(path)) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(rest) = file_name.to_str().and_then(|f| f.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let Some((pid, n)) = rest.split_once('-') else {
+            continue;
+        };
+        let (Ok(pid), Ok(_)) = (pid.parse::<u32>(), n.parse::<u64>()) else {
+            continue;
+        };
+        if pid != std::process::id() && !process_exists(pid) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Whether process `pid` exists (a zombie still does), as `kill(pid, 0)` tells: a process
+/// owned by someone else exists too (EPERM).
+#[cfg(unix)]
+fn process_exists(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return true; // not a pid this system makes: leave the file alone
+    };
+    if pid <= 0 {
+        return true;
+    }
+    // SAFETY: kill with signal 0 sends nothing; it only checks that the process exists.
+    if unsafe { libc::kill(pid, 0) } == 0 {
+        return true;
+    }
+    io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+#[cfg(not(unix))]
+fn process_exists(_pid: u32) -> bool {
+    true
+}
+
 /// A fresh temporary name beside `path`: `.NAME.tmp-PID-N`.
 fn temp_path(path: &Path) -> PathBuf {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -137,6 +188,30 @@ mod tests {
             fs::metadata(&path).unwrap().permissions().mode() & 0o777,
             0o666 & !umask
         );
+    }
+
+    #[test]
+    fn stale_temps_of_dead_writers_are_removed_and_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("progress.json");
+        write_atomic(&path, b"{}").unwrap();
+        // A child that has exited and been reaped: its pid is free (until reused).
+        let dead = std::process::Command::new("true").spawn().unwrap();
+        let dead_pid = dead.id();
+        let mut dead = dead;
+        dead.wait().unwrap();
+        let stale = dir.path().join(format!(".progress.json.tmp-{dead_pid}-0"));
+        let mine = dir.path().join(format!(".progress.json.tmp-{}-7", std::process::id()));
+        let live = dir.path().join(".progress.json.tmp-1-0"); // pid 1 always exists
+        let other = dir.path().join(".notes.txt.tmp-999999999-0");
+        for f in [&stale, &mine, &live, &other] {
+            fs::write(f, b"half").unwrap();
+        }
+        remove_stale_temps(&path);
+        assert!(!stale.exists(), "a dead writer's temp is removed");
+        assert!(mine.exists() && live.exists(), "live writers' temps are kept");
+        assert!(other.exists(), "another file's temps are not touched");
+        assert_eq!(fs::read(&path).unwrap(), b"{}");
     }
 
     #[test]

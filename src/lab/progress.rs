@@ -238,12 +238,15 @@ pub fn load(path: &Path) -> Result<Progress> {
     }
 }
 
-/// Saves progress atomically (temp file, fsync, rename; 0600).
+/// Saves progress atomically (temp file, fsync, rename, fsync of the folder; 0600). A netlab
+/// killed in the middle of a save leaves the old file and a temporary file; the next save
+/// removes such leftovers (tests/progress_kill.rs kills writers with SIGKILL to check both).
 pub fn save(path: &Path, progress: &Progress) -> Result<()> {
     let json = serde_json::to_vec_pretty(progress).map_err(|e| Error::io(path, std::io::Error::other(e)))?;
     // netlab's own folder (NETLAB_HOME), made 0700 on first use.
     let dir = fsutil::folder_of(path);
     fsutil::create_private_dir(dir).map_err(|e| Error::io(dir, e))?;
+    fsutil::remove_stale_temps(path);
     fsutil::write_atomic(path, &json).map_err(|e| Error::io(path, e))
 }
 
