@@ -1,5 +1,6 @@
-//! `netlab capture`: live frames from an interface through pnet's datalink channel, through the
-//! same pipeline as `netlab pcap` ([`crate::packet::pipeline`]) to the printer as they arrive,
+//! `netlab capture`: live frames from an interface through a packet socket
+//! ([`crate::net::capture`]), through the same pipeline as `netlab pcap`
+//! ([`crate::packet::pipeline`]) to the printer as they arrive,
 //! and with `-w` written to a pcap file (0600) as they go. Capturing needs root or CAP_NET_RAW;
 //! without it, one error names the fix.
 
@@ -31,7 +32,8 @@ pub(super) fn run_capture(a: &CaptureArgs, printer: &Printer, io: &mut Io) -> Re
         ),
         other => Error::usage("capture", other.to_string(), "capture on another interface"),
     })?;
-    let mut writer = a.write.as_deref().map(open_pcap).transpose()?;
+    let link = if live.raw_ip() { Link::Raw } else { Link::Ethernet };
+    let mut writer = a.write.as_deref().map(|p| open_pcap(p, link)).transpose()?;
     let deadline = a.duration.map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)));
     let verbose = a.show.verbose;
     let mut stream = printer
@@ -60,26 +62,27 @@ pub(super) fn run_capture(a: &CaptureArgs, printer: &Printer, io: &mut Io) -> Re
                 .map_err(|e| Error::io(a.write.clone().unwrap_or_default(), std::io::Error::other(e)))?;
         }
         number += 1;
-        // Linux hands loopback frames over with a zeroed Ethernet header.
+        // Linux hands loopback frames over with a zeroed Ethernet header; a TUN device, bare IP.
         let frame = Frame {
             number,
             ts,
             orig_len: data.len() as u32,
             data,
             over_snaplen: None,
-            link: Ok(Link::Ethernet),
+            link: Ok(link),
         };
         if run.take(frame)? {
             break;
         }
     }
+    run.kernel_dropped(live.kernel_stats().dropped);
     let outcome = run.finish()?;
     stream.end(&outcome).map_err(to_stdout)?;
     super::pcap::stopped_reading(&outcome, &format!("capture on {}", a.interface), "capture again")
 }
 
 /// A pcap file for `-w`, created 0600 (captures can hold secrets: cookies, tokens).
-fn open_pcap(path: &std::path::Path) -> Result<pcap_file::pcap::PcapWriter<std::fs::File>> {
+fn open_pcap(path: &std::path::Path, link: Link) -> Result<pcap_file::pcap::PcapWriter<std::fs::File>> {
     use std::os::unix::fs::OpenOptionsExt;
     let file = std::fs::OpenOptions::new()
         .write(true)
@@ -88,5 +91,12 @@ fn open_pcap(path: &std::path::Path) -> Result<pcap_file::pcap::PcapWriter<std::
         .mode(0o600)
         .open(path)
         .map_err(|e| Error::io(path, e))?;
-    pcap_file::pcap::PcapWriter::new(file).map_err(|e| Error::io(path, std::io::Error::other(e)))
+    let header = pcap_file::pcap::PcapHeader {
+        datalink: match link {
+            Link::Raw => pcap_file::DataLink::RAW,
+            _ => pcap_file::DataLink::ETHERNET,
+        },
+        ..Default::default()
+    };
+    pcap_file::pcap::PcapWriter::with_header(file, header).map_err(|e| Error::io(path, std::io::Error::other(e)))
 }

@@ -97,4 +97,8 @@ pub struct CaptureSummary {
     pub frames_with_problems: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// A live capture: frames the kernel dropped because the capture did not read them in time
+    /// (its packet socket's `PACKET_STATISTICS`); none of them is among those read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel_dropped: Option<u64>,
 }

@@ -14,7 +14,7 @@ use super::layers::{self, Link};
 use super::streams::Tracker;
 use super::tcpinfo;
 use crate::error::{Error, Result};
-use crate::net::capture::Live;
+use crate::net::capture::{KernelStats, Live};
 use crate::net::Network;
 use crate::trace::{Failure, Note, Phase, Trace, TraceBuilder};
 
@@ -136,7 +136,14 @@ fn push_frames(
     mine: impl Fn(&layers::Decoded) -> bool,
 ) {
     let capture_link = capture.link;
-    let frames = capture.stop();
+    let (frames, kernel) = capture.stop();
+    let mut missed = (kernel.dropped > 0).then(|| {
+        Note::new(
+            "tcp.capture-drops",
+            format!("The kernel dropped {} frame(s) before the capture could read them (its packet socket's buffer was full; PACKET_STATISTICS): the segments and the story below miss them, though the connection itself did not.", kernel.dropped),
+            Some("packet(7)"),
+        )
+    });
     let mut tracker = Tracker::default();
     let t0 = frames.first().map(|(t, _)| *t).unwrap_or_default();
     for (i, (ts, data)) in frames.iter().enumerate() {
@@ -166,9 +173,12 @@ fn push_frames(
         );
     }
     for s in tracker.finish() {
-        trace.push(PacketEvent::Stream(Box::new(s)), Vec::new());
+        trace.push(PacketEvent::Stream(Box::new(s)), missed.take().into_iter().collect());
     }
 }
+
+/// One captured frame: when (since the Unix epoch), and its bytes.
+type Captured = (Duration, Vec<u8>);
 
 /// A capture (on loopback, or on the client's side of the emulated link) running in a thread
 /// until stopped.
@@ -176,11 +186,12 @@ struct Capture {
     /// What the frames start with.
     link: Link,
     stop: Arc<AtomicBool>,
-    thread: std::thread::JoinHandle<Vec<(Duration, Vec<u8>)>>,
+    thread: std::thread::JoinHandle<(Vec<Captured>, KernelStats)>,
 }
 
 impl Capture {
-    fn stop(self) -> Vec<(Duration, Vec<u8>)> {
+    /// The frames captured, and what the kernel counted (frames it dropped are not among them).
+    fn stop(self) -> (Vec<Captured>, KernelStats) {
         self.stop.store(true, Ordering::Relaxed);
         self.thread.join().unwrap_or_default()
     }
@@ -229,14 +240,14 @@ fn start_capture(via: SocketAddr, on_link: bool) -> std::result::Result<Capture,
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     let thread = std::thread::spawn(move || {
-        let mut frames: Vec<(Duration, Vec<u8>)> = Vec::new();
+        let mut frames: Vec<Captured> = Vec::new();
         while !flag.load(Ordering::Relaxed) && frames.len() < MAX_FRAMES {
             if let Ok(Some(data)) = live.next_frame() {
                 let ts = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
                 frames.push((ts, data));
             }
         }
-        frames
+        (frames, live.kernel_stats())
     });
     Ok(Capture { link, stop, thread })
 }

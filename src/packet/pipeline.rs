@@ -141,6 +141,11 @@ impl<S: FnMut(PacketEvent) -> Result<()>> Pipeline<S> {
         self.summary.error = Some(error);
     }
 
+    /// A live capture's kernel dropped `frames` that never reached the pipeline.
+    pub fn kernel_dropped(&mut self, frames: u64) {
+        self.summary.kernel_dropped = Some(frames);
+    }
+
     /// The streams (with `--streams`), the TLS connections (with `--keylog`) and the summary;
     /// then how it ended: `Negative` when reading stopped on an error.
     pub fn finish(mut self) -> Result<Outcome> {

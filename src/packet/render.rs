@@ -199,5 +199,17 @@ fn summary(out: &mut String, s: &CaptureSummary, opts: &RenderOpts) {
         "\n{};; {} frame(s) read, {} shown, {} cut or malformed{}",
         p.bold, s.frames_read, s.frames_shown, s.frames_with_problems, p.reset
     );
+    match s.kernel_dropped {
+        Some(0) => {
+            let _ = writeln!(out, ";; the kernel dropped no frame");
+        }
+        Some(n) => {
+            let _ = writeln!(
+                out,
+                ";; the kernel dropped {n} frame(s) that arrived faster than they were read (PACKET_STATISTICS): they are in no count above; capture with -w and decode the file later, or filter less"
+            );
+        }
+        None => {}
+    }
     // Why reading stopped (`error`) is the command's one-line error on standard error.
 }

@@ -494,7 +494,16 @@ mod tests {
 
     #[test]
     fn only_dns_tls_http_tcp_ddos_and_anycast_traces_are_drawn() {
-        for c in ["dns walk", "dns stub", "tls", "http", "tcp", "ddos syn", "ddos filter", "anycast"] {
+        for c in [
+            "dns walk",
+            "dns stub",
+            "tls",
+            "http",
+            "tcp",
+            "ddos syn",
+            "ddos filter",
+            "anycast",
+        ] {
             assert!(draws(c), "{c}");
         }
         for c in ["cidr info", "pcap", "capture", "tls serve", ""] {
