@@ -53,6 +53,13 @@ impl H3Recording {
     }
 
     fn push(&self, stream: StreamId, direction: Direction, bytes: &[u8], hidden: usize) {
+        self.record(stream.into_inner(), direction, bytes, hidden);
+    }
+
+    /// Records `bytes` seen on QUIC stream `stream` one way, then `hidden` octets that were not
+    /// kept, as the tap does: the way in for tests and the fuzz targets (`fuzz/`), which have
+    /// stream bytes but no QUIC connection.
+    pub fn record(&self, stream: u64, direction: Direction, bytes: &[u8], hidden: usize) {
         let at_us = self.offset_us + self.t0.elapsed().as_micros() as u64;
         if let Ok(mut seen) = self.pieces.lock() {
             let room = MAX_RECORDED.saturating_sub(seen.1);
@@ -60,7 +67,7 @@ impl H3Recording {
             if room > 0 {
                 let kept = &bytes[..bytes.len().min(room)];
                 seen.0.push(Piece {
-                    stream: stream.into_inner(),
+                    stream,
                     direction,
                     at_us,
                     bytes: kept.to_vec(),
