@@ -395,3 +395,40 @@ fn color_only_when_asked_or_on_a_terminal() {
         .assert()
         .stdout(predicate::str::contains("\x1b[").not());
 }
+
+#[test]
+fn match_threads_keep_the_output_and_are_bounded() {
+    let mut log = String::new();
+    for i in 0..5_000 {
+        log.push_str(&format!("{}.{}.0.1 GET /{i}\n", i % 20, i % 7));
+    }
+    let one = netlab()
+        .args(["cidr", "match", "-j", "1", "-e", "10.0.0.0/8,3.0.0.0/8"])
+        .write_stdin(log.clone())
+        .output()
+        .unwrap();
+    assert_eq!(one.status.code(), Some(0));
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(log.as_bytes()).unwrap();
+    let path = file.path().to_str().unwrap().to_string();
+    for j in ["2", "7", "256"] {
+        netlab()
+            .args(["cidr", "match", "--threads", j, "-e", "10.0.0.0/8,3.0.0.0/8", &path])
+            .assert()
+            .code(0)
+            .stdout(one.stdout.clone());
+    }
+    for bad in ["0", "257", "x"] {
+        netlab()
+            .args(["cidr", "match", "-j", bad, "-e", "10.0.0.0/8", &path])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(
+                predicate::str::is_match(format!(
+                    "^netlab: usage: invalid value '{bad}' for '--threads <N>': [^\n]*\n$"
+                ))
+                .unwrap(),
+            );
+    }
+}

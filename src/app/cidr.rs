@@ -118,7 +118,7 @@ pub(super) fn run_match(a: &MatchArgs, printer: &Printer, io: &mut Io) -> Result
         invert: a.invert,
         include_no_address: a.include_no_address,
     };
-    let matcher = grep::LineMatcher::new(&set, opts);
+    let matcher = grep::LineMatcher::new(&set, opts).with_threads(match_threads(a.threads));
     let inputs: Vec<PathBuf> = if a.inputs.is_empty() {
         vec![PathBuf::from("-")]
     } else {
@@ -152,6 +152,14 @@ pub(super) fn run_match(a: &MatchArgs, printer: &Printer, io: &mut Io) -> Result
         );
     }
     Ok(if stats.selected > 0 { 0 } else { EXIT_NEGATIVE })
+}
+
+/// `-j N`, or the available parallelism (at most 256, as `-j` allows).
+fn match_threads(asked: Option<u16>) -> usize {
+    match asked {
+        Some(n) => usize::from(n),
+        None => std::thread::available_parallelism().map_or(1, |n| n.get().min(256)),
+    }
 }
 
 /// Runs the matcher over every input in order ('-' is standard input).

@@ -54,6 +54,8 @@ pub struct LineMatcher<'a> {
     set: &'a RangeSet,
     opts: MatchOptions,
     scanner: Scanner,
+    /// Threads deciding lines (at least 1).
+    threads: usize,
 }
 
 impl<'a> LineMatcher<'a> {
@@ -65,7 +67,19 @@ impl<'a> LineMatcher<'a> {
             },
             MatchMode::First => Scanner { v4: true, v6: true },
         };
-        LineMatcher { set, opts, scanner }
+        LineMatcher {
+            set,
+            opts,
+            scanner,
+            threads: 1,
+        }
+    }
+
+    /// Decides lines in `threads` threads (at least 1; 1 decides them on the caller's thread).
+    /// The output order is the input's whatever the number.
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
+        self
     }
 
     /// (selected, an address was seen, the deciding address).
@@ -156,9 +170,11 @@ impl<'a> LineMatcher<'a> {
         }
     }
 
-    /// Reads a whole input that is already in memory (a mapped file). Two worker threads take
-    /// chunks of about [`SLICE_CHUNK`] bytes in turn; this thread hands their selected lines to
-    /// `sink` in input order. At most a couple of chunks' results wait to be put in order.
+    /// Reads a whole input that is already in memory (a mapped file), cut into chunks of about
+    /// [`SLICE_CHUNK`] bytes. With one thread they are decided here; with more, that many
+    /// workers take chunks in turn and this thread hands their selected lines to `sink` in
+    /// input order (a chunk's result is a list of offsets, and only the few decided ahead of the
+    /// one due wait to be put in order).
     pub fn run_slice(
         &self,
         data: &[u8],
@@ -166,19 +182,39 @@ impl<'a> LineMatcher<'a> {
         sink: &mut dyn MatchSink,
         stats: &mut MatchStats,
     ) -> io::Result<()> {
+        self.run_chunks(data, SLICE_CHUNK, source, sink, stats)
+    }
+
+    /// [`LineMatcher::run_slice`] with chunks of about `chunk` bytes.
+    fn run_chunks(
+        &self,
+        data: &[u8],
+        chunk: usize,
+        source: Option<&str>,
+        sink: &mut dyn MatchSink,
+        stats: &mut MatchStats,
+    ) -> io::Result<()> {
         let mut chunks = Vec::new();
         let mut start = 0;
         while start < data.len() {
-            let want = (start + SLICE_CHUNK).min(data.len());
+            let want = (start + chunk).min(data.len());
             let end = memchr(b'\n', &data[want..]).map_or(data.len(), |i| want + i + 1);
             chunks.push(start..end);
             start = end;
         }
         let lines_before = stats.lines;
+        let workers = self.threads.min(chunks.len());
+        if workers <= 1 {
+            for range in chunks {
+                let block = &data[range];
+                emit(block, &self.block(block), source, lines_before, sink, stats)?;
+            }
+            return Ok(());
+        }
         let next = std::sync::atomic::AtomicUsize::new(0);
         std::thread::scope(|scope| {
             let (results, arrivals) = std::sync::mpsc::channel::<(usize, BlockResult)>();
-            for _ in 0..WORKERS {
+            for _ in 0..workers {
                 let (results, next, chunks) = (results.clone(), &next, &chunks);
                 scope.spawn(move || loop {
                     let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -202,8 +238,8 @@ impl<'a> LineMatcher<'a> {
         })
     }
 
-    /// Decides every line of `region` (whole lines), in two threads when it is large, and
-    /// hands the selected ones to `sink` in input order.
+    /// Decides every line of `region` (whole lines), in up to `threads` threads when it is
+    /// large, and hands the selected ones to `sink` in input order.
     fn region(
         &self,
         region: &[u8],
@@ -212,24 +248,37 @@ impl<'a> LineMatcher<'a> {
         sink: &mut dyn MatchSink,
         stats: &mut MatchStats,
     ) -> io::Result<()> {
-        let split = (region.len() >= PARALLEL_MIN)
-            .then(|| memchr(b'\n', &region[region.len() / 2..]).map(|i| region.len() / 2 + i + 1))
-            .flatten();
-        let blocks = match split {
-            Some(mid) if mid < region.len() => {
-                let (a, b) = region.split_at(mid);
-                let (ra, rb) = std::thread::scope(|s| {
-                    let worker = s.spawn(|| self.block(b));
-                    let ra = self.block(a);
-                    (ra, worker.join())
-                });
-                let rb = rb.map_err(|_| io::Error::other("match worker thread failed"))?;
-                [(a, ra), (b, rb)].into_iter().collect::<Vec<_>>()
+        let parts = self.threads.min(region.len() / PARALLEL_MIN).max(1);
+        let mut blocks = Vec::with_capacity(parts);
+        let mut start = 0;
+        for k in 1..parts {
+            let want = (region.len() * k / parts).max(start);
+            if let Some(i) = memchr(b'\n', &region[want..]) {
+                blocks.push(&region[start..want + i + 1]);
+                start = want + i + 1;
             }
-            _ => vec![(region, self.block(region))],
+        }
+        if start < region.len() {
+            blocks.push(&region[start..]);
+        }
+        let results = if blocks.len() <= 1 {
+            blocks.iter().map(|b| self.block(b)).collect::<Vec<_>>()
+        } else {
+            std::thread::scope(|s| {
+                let workers: Vec<_> = blocks[1..].iter().map(|b| s.spawn(move || self.block(b))).collect();
+                let mut results = vec![self.block(blocks[0])];
+                for worker in workers {
+                    results.push(
+                        worker
+                            .join()
+                            .map_err(|_| io::Error::other("match worker thread failed"))?,
+                    );
+                }
+                Ok::<_, io::Error>(results)
+            })?
         };
-        for (block, result) in blocks {
-            emit(block, &result, source, lines_before, sink, stats)?;
+        for (block, result) in blocks.iter().zip(&results) {
+            emit(block, result, source, lines_before, sink, stats)?;
         }
         Ok(())
     }
@@ -290,13 +339,10 @@ fn emit(
     Ok(())
 }
 
-/// Threads deciding chunks of an in-memory input.
-const WORKERS: usize = 2;
-
 /// How much of an in-memory input a worker decides at a time.
 const SLICE_CHUNK: usize = 8 << 20;
 
-/// Regions at least this large are decided by two threads.
+/// Each thread deciding a streamed region gets at least this much of it.
 const PARALLEL_MIN: usize = 256 << 10;
 
 /// A selected line inside a block: its bytes, its 1-based index in the block, the address.
@@ -403,6 +449,32 @@ mod tests {
         assert_eq!(a.0, b.0);
         assert_eq!(sa.too_long, 1);
         assert!(sa.selected > 5_000, "{}", sa.selected);
+    }
+
+    #[test]
+    fn any_number_of_threads_keeps_the_input_order() {
+        let mut input = Vec::new();
+        for i in 0..60_000u32 {
+            input.extend_from_slice(format!("{}.{}.{}.{} line {i}\n", i % 256, (i / 3) % 256, 7, i % 100).as_bytes());
+        }
+        input.extend_from_slice(b"10.9.9.9 last, no newline");
+        let entries = [parse_range("10.0.0.0/8").unwrap(), parse_range("200.0.0.0/5").unwrap()];
+        let set = RangeSet::new(&entries);
+        let one = LineMatcher::new(&set, ANY);
+        let (mut want, mut want_stats) = (Collect(Vec::new()), MatchStats::default());
+        one.run(&mut &input[..], None, &mut want, &mut want_stats).unwrap();
+        assert!(want_stats.selected > 2_000);
+        for threads in [1, 2, 3, 8, 256] {
+            let matcher = LineMatcher::new(&set, ANY).with_threads(threads);
+            // Many small chunks, so workers finish out of order.
+            let (mut got, mut stats) = (Collect(Vec::new()), MatchStats::default());
+            matcher.run_chunks(&input, 4096, None, &mut got, &mut stats).unwrap();
+            assert_eq!((&got.0, stats), (&want.0, want_stats), "{threads} threads, in memory");
+            // Streamed: the buffer's regions are cut into one part per thread.
+            let (mut got, mut stats) = (Collect(Vec::new()), MatchStats::default());
+            matcher.run(&mut &input[..], None, &mut got, &mut stats).unwrap();
+            assert_eq!((&got.0, stats), (&want.0, want_stats), "{threads} threads, streamed");
+        }
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Reading a log file by mapping it into memory: no copy from the page cache into a buffer, and
-//! the whole file can be cut into chunks for two threads.
+//! the whole file can be cut into chunks for several threads.
 
 use std::fs::File;
 use std::path::Path;
