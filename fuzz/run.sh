@@ -49,7 +49,7 @@ for t in "${targets[@]}"; do
     # source file changed since, and the targets should be the ones just built.
     # shellcheck disable=SC2086
     "$bin/$t" "$work/$t" -artifact_prefix="artifacts/$t/" \
-        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 ${FUZZ_ARGS:-} >"$work/$t.log" 2>&1
     status=$?
     set -e
