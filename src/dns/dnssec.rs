@@ -118,6 +118,11 @@ pub enum ValidationError {
     /// A zone that denies with NSEC3 sent none (RFC 5155 §7.2).
     #[error("no NSEC3 record of {zone} came with the denial")]
     NoNsec3 { zone: String },
+    /// The zone's NSEC3 parameters ask more extra hash iterations than a validator computes:
+    /// each costs every name checked one more SHA-1, which a hostile server can use to make
+    /// validators burn CPU (RFC 9276 §3.2 lets a validator give up on such records).
+    #[error("the NSEC3 records of {zone} ask {iterations} extra iterations, above the {limit} netlab computes (RFC 9276 §3.2)")]
+    Nsec3Iterations { zone: String, iterations: u16, limit: u16 },
     /// No ancestor of the name matches an NSEC3 (RFC 5155 §8.3).
     #[error("no NSEC3 record proves a closest encloser of {name}")]
     NoClosestEncloser { name: String },

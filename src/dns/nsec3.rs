@@ -73,6 +73,10 @@ pub fn present(authority: &[Record], zone: &Name) -> bool {
     !chain(authority, zone).is_empty()
 }
 
+/// The most extra NSEC3 hash iterations netlab computes for a proof: 150, the limit of
+/// Unbound's default `val-nsec3-keysize-iterations`; RFC 9276 §3.1 asks zones for 0.
+pub const MAX_ITERATIONS: u16 = 150;
+
 /// The NSEC3 checks against one response: hashes with the zone's parameters, signatures
 /// verified once per record used.
 struct Prover<'a> {
@@ -91,6 +95,13 @@ impl<'a> Prover<'a> {
             .first()
             .ok_or_else(|| ValidationError::NoNsec3 { zone: zone.to_string() })?;
         let (salt, iterations) = (first.rdata.salt().to_vec(), first.rdata.iterations());
+        if iterations > MAX_ITERATIONS {
+            return Err(ValidationError::Nsec3Iterations {
+                zone: zone.to_string(),
+                iterations,
+                limit: MAX_ITERATIONS,
+            });
+        }
         Ok(Prover {
             authority,
             chain,
@@ -300,6 +311,11 @@ mod tests {
 
     /// An unsigned NSEC3 chain of `z.` holding `z.` and `a.z.` (or only `a.z.`).
     fn chain_of(with_apex: bool) -> Vec<Record> {
+        chain_with(with_apex, 0)
+    }
+
+    /// The chain of [`chain_of`], its records saying `iterations` extra iterations.
+    fn chain_with(with_apex: bool, iterations: u16) -> Vec<Record> {
         let zone = Name::from_ascii("z.").unwrap();
         let names = [zone.clone(), Name::from_ascii("a.z.").unwrap()];
         let raw = |n: &Name| Nsec3HashAlgorithm::SHA1.hash(&[], n, 0).unwrap().as_ref().to_vec();
@@ -309,7 +325,14 @@ mod tests {
                 continue;
             }
             let next = raw(&names[(i + 1) % names.len()]);
-            let rdata = NSEC3::new(Nsec3HashAlgorithm::SHA1, false, 0, vec![], next, [RecordType::A]);
+            let rdata = NSEC3::new(
+                Nsec3HashAlgorithm::SHA1,
+                false,
+                iterations,
+                vec![],
+                next,
+                [RecordType::A],
+            );
             let owner = Name::from_ascii(hash(n, &[], 0).unwrap())
                 .unwrap()
                 .append_domain(&zone)
@@ -336,6 +359,28 @@ mod tests {
             ),
             "{err}"
         );
+    }
+
+    /// A zone asking 65,535 iterations is refused before a single hash is computed (RFC 9276).
+    #[test]
+    fn too_many_iterations_are_refused_before_hashing() {
+        let zone = Name::from_ascii("z.").unwrap();
+        let nope = Name::from_ascii("nope.z.").unwrap();
+        let began = std::time::Instant::now();
+        let err = proves_nxdomain(&chain_with(true, u16::MAX), &zone, &nope, &[], 0).unwrap_err();
+        assert_eq!(
+            err,
+            ValidationError::Nsec3Iterations {
+                zone: "z.".into(),
+                iterations: u16::MAX,
+                limit: MAX_ITERATIONS
+            }
+        );
+        assert!(began.elapsed() < std::time::Duration::from_millis(50));
+        // At the limit the proof goes on to hash (and fails here for other reasons: these
+        // owners were hashed with no extra iterations).
+        let err = proves_nxdomain(&chain_with(true, MAX_ITERATIONS), &zone, &nope, &[], 0).unwrap_err();
+        assert!(!matches!(err, ValidationError::Nsec3Iterations { .. }), "{err}");
     }
 
     /// Without an NSEC3 matching an ancestor, there is no closest encloser (RFC 5155 §8.3).
