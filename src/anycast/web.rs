@@ -284,10 +284,7 @@ pub fn tcp_resets_sent(ns: &Namespace) -> Result<u64, Error> {
 
 /// `OutRsts` from the two `Tcp:` lines of `/proc/net/snmp` (names, then values).
 fn out_rsts(snmp: &str) -> Option<u64> {
-    let mut tcp = snmp.lines().filter(|l| l.starts_with("Tcp:"));
-    let (names, values) = (tcp.next()?, tcp.next()?);
-    let at = names.split_whitespace().position(|n| n == "OutRsts")?;
-    values.split_whitespace().nth(at)?.parse().ok()
+    crate::ddos::counters::snmp_value(snmp, "Tcp:", "OutRsts")
 }
 
 #[cfg(test)]

@@ -13,6 +13,8 @@ use std::time::Duration;
 
 use pnet_datalink::NetworkInterface;
 
+use super::socket::set_option;
+
 /// Why a live capture could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum LiveError {
@@ -195,21 +197,4 @@ impl Live {
         self.stats.dropped += u64::from(stats.tp_drops);
         Ok(())
     }
-}
-
-fn set_option<T>(fd: &OwnedFd, level: libc::c_int, name: libc::c_int, value: &T) -> std::io::Result<()> {
-    // SAFETY: setsockopt(2) with a pointer to a live `T` and its size.
-    let done = unsafe {
-        libc::setsockopt(
-            fd.as_raw_fd(),
-            level,
-            name,
-            (value as *const T).cast(),
-            std::mem::size_of::<T>() as libc::socklen_t,
-        )
-    };
-    if done < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok(())
 }

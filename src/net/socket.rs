@@ -100,19 +100,32 @@ const SERVER_RECEIVE_BUFFER: libc::c_int = 2 << 20;
 pub async fn udp_server(addr: SocketAddr) -> io::Result<tokio::net::UdpSocket> {
     loopback_only(addr)?;
     let socket = tokio::net::UdpSocket::bind(addr).await?;
-    use std::os::fd::AsRawFd;
-    // SAFETY: setsockopt(2) on our socket with a pointer to a live c_int and its size. A
-    // refusal leaves the default buffer, which works, only with less room.
-    unsafe {
+    // A refusal leaves the default buffer, which works, only with less room.
+    let _ = set_option(&socket, libc::SOL_SOCKET, libc::SO_RCVBUF, &SERVER_RECEIVE_BUFFER);
+    Ok(socket)
+}
+
+/// setsockopt(2): sets option `name` of `level` on `socket` to `value`.
+pub(crate) fn set_option<T>(
+    socket: &impl std::os::fd::AsRawFd,
+    level: libc::c_int,
+    name: libc::c_int,
+    value: &T,
+) -> io::Result<()> {
+    // SAFETY: setsockopt(2) with a pointer to a live `T` and its size.
+    let done = unsafe {
         libc::setsockopt(
             socket.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_RCVBUF,
-            (&SERVER_RECEIVE_BUFFER as *const libc::c_int).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        );
+            level,
+            name,
+            (value as *const T).cast(),
+            std::mem::size_of::<T>() as libc::socklen_t,
+        )
+    };
+    if done < 0 {
+        return Err(io::Error::last_os_error());
     }
-    Ok(socket)
+    Ok(())
 }
 
 /// A QUIC server endpoint on a loopback address.
